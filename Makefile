@@ -1,0 +1,36 @@
+# The two commands a new user needs: `make serve` and `make test`. Each builds .venv itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test lint validate export bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/klynge serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/ruff check service tests bench
+	$(BIN)/klynge validate
+	$(BIN)/pytest
+
+validate: $(STAMP)
+	$(BIN)/klynge validate --reason
+
+export: $(STAMP)
+	mkdir -p dist
+	for f in ttl nt jsonld xml trig; do $(BIN)/klynge export --format $$f --out dist/klynge.$$f; done
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) dist .pytest_cache

@@ -1,0 +1,163 @@
+"""Read the Turtle sources into the published graph: ontology + data + the standard terms they entail.
+
+The store does no inference, so what the interop contract promises (``prov:wasInfluencedBy`` along every
+lineage step, ``org:Organization`` on every organisation, inverse links both ways) is materialised here,
+once, into its own named graph. Each source file keeps a named graph of its own so a query can ask which
+file stated a triple; the default graph of a query is their union.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from klynge.resources import asset_files
+
+GRAPH_BASE = "https://w3id.org/klynge/graph/"
+ONTOLOGY_GRAPH = ox.NamedNode(GRAPH_BASE + "ontology")
+INFERRED_GRAPH = ox.NamedNode(GRAPH_BASE + "inferred")
+
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+}
+
+_PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+"""
+
+# Each rule selects entailed triples that no graph holds yet; materialise() repeats them to a fixpoint.
+ENTAILMENT_RULES = {
+    "inverse properties": """
+        SELECT ?s ?p ?o WHERE {
+          { ?q owl:inverseOf ?p } UNION { ?p owl:inverseOf ?q }
+          FILTER(isIRI(?p) && isIRI(?q))
+          ?o ?q ?s .
+          FILTER(!isLiteral(?s))
+          FILTER NOT EXISTS { ?s ?p ?o }
+        }""",
+    "super-properties": """
+        SELECT DISTINCT ?s ?p ?o WHERE {
+          ?q (rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty)+ ?p .
+          FILTER(isIRI(?p) && isIRI(?q) && ?p != ?q)
+          ?s ?q ?o .
+          FILTER NOT EXISTS { ?s ?p ?o }
+        }""",
+    "super-classes": """
+        SELECT DISTINCT ?s (rdf:type AS ?p) (?d AS ?o) WHERE {
+          ?c (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)+ ?d .
+          FILTER(isIRI(?c) && isIRI(?d) && ?c != ?d)
+          ?s rdf:type ?c .
+          FILTER NOT EXISTS { ?s rdf:type ?d }
+        }""",
+}
+
+
+@dataclass(frozen=True)
+class SourceError(Exception):
+    """A source file that cannot be read: which file, where in it, and what the parser said."""
+
+    path: Path
+    line: int | None
+    column: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+def default_sources() -> list[Path]:
+    """The repository's graph: the ontology files, then one data file per topic."""
+    return asset_files("ontology") + asset_files("data")
+
+
+def graph_name(path: Path) -> ox.NamedNode:
+    """The named graph a source file is loaded into (``…/graph/ontology`` or ``…/graph/{file stem}``)."""
+    if path.parent.name == "ontology":
+        return ONTOLOGY_GRAPH
+    return ox.NamedNode(GRAPH_BASE + path.stem)
+
+
+def rdf_format(path: Path) -> ox.RdfFormat:
+    """The RDF syntax of a file, by its suffix."""
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS))
+        raise SourceError(path, None, None, f"unknown RDF file suffix {path.suffix!r}; use one of {known}") from None
+
+
+def parse_file(path: Path) -> list[ox.Quad]:
+    """Every quad of one source file, in the file's named graph; a syntax error names line and column."""
+    if not path.is_file():
+        raise SourceError(path, None, None, "no such file")
+    graph = graph_name(path)
+    try:
+        parsed = ox.parse(path=str(path), format=rdf_format(path), base_iri=path.resolve().as_uri())
+        return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parsed]
+    except SyntaxError as error:
+        line, column = (error.lineno, error.offset) if error.lineno else (None, None)
+        message = error.msg.split(": ", 1)[-1] if error.msg.startswith("Parser error") else error.msg
+        raise SourceError(path, line, column, message) from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise SourceError(path, None, None, str(error)) from None
+
+
+def load(store: ox.Store, paths: Iterable[Path]) -> None:
+    """Parse every file before adding any, so a broken file leaves the store as it was."""
+    quads = [quad for path in paths for quad in parse_file(Path(path))]
+    store.extend(quads)
+
+
+def entailed_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    """One round of the entailment rules over the union of all graphs."""
+    for query in ENTAILMENT_RULES.values():
+        for row in store.query(_PREFIXES + query, use_default_graph_as_union=True):
+            yield ox.Quad(row["s"], row["p"], row["o"], INFERRED_GRAPH)
+
+
+def materialise(store: ox.Store, max_rounds: int = 10) -> int:
+    """Add the entailed standard terms to the inferred graph until nothing new follows; return the count."""
+    added = 0
+    for _ in range(max_rounds):
+        new = set(entailed_quads(store))
+        if not new:
+            return added
+        store.extend(new)
+        added += len(new)
+    raise RuntimeError(f"materialisation did not reach a fixpoint in {max_rounds} rounds")
+
+
+def build_store(paths: Iterable[Path] | None = None, store: ox.Store | None = None) -> ox.Store:
+    """The published graph in a store (in memory unless one is given): sources plus their entailments."""
+    store = store if store is not None else ox.Store()
+    load(store, default_sources() if paths is None else paths)
+    materialise(store)
+    return store
+
+
+def published_triples(store: ox.Store) -> list[ox.Triple]:
+    """The union of all graphs as distinct triples, sorted so that every export is byte-for-byte stable."""
+    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in store}
+    return sorted(triples, key=str)
+
+
+def published_quads(store: ox.Store) -> list[ox.Quad]:
+    """Every quad with its named graph, sorted (for TriG and N-Quads exports)."""
+    return sorted(store, key=str)
