@@ -1,0 +1,91 @@
+"""Shared fixtures for the competency-question tests: the published graph and SPARQL helpers.
+
+Each competency question is one SPARQL query over the union of every named graph (ontology, data files and the
+materialised ``…/graph/inferred``), so a test sees exactly what the service publishes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+from klynge.graph import build_store
+
+PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX klynge: <https://w3id.org/klynge/ontology#>
+PREFIX kid: <https://w3id.org/klynge/id/>
+PREFIX ksh: <https://w3id.org/klynge/shapes#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX schema: <http://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX qb: <http://purl.org/linked-data/cube#>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX rov: <http://www.w3.org/ns/regorg#>
+PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
+PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
+PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
+"""
+
+KID = "https://w3id.org/klynge/id/"
+KLYNGE = "https://w3id.org/klynge/ontology#"
+
+
+@pytest.fixture(scope="session")
+def graph() -> ox.Store:
+    """The published graph (ontology + data + materialised entailments), built once per test session."""
+    return build_store()
+
+
+def _plain(term: Any) -> Any:
+    """A result term as a plain Python value: an IRI or literal as its lexical string, None if unbound."""
+    if term is None:
+        return None
+    return term.value
+
+
+def ask(graph: ox.Store, query: str) -> bool:
+    """Run a SPARQL ASK query (the usual prefixes are prepended) over the union default graph."""
+    result = graph.query(PREFIXES + query, use_default_graph_as_union=True)
+    if not isinstance(result, ox.QueryBoolean):
+        raise TypeError("ask() needs an ASK query")
+    return bool(result)
+
+
+def select(graph: ox.Store, query: str) -> list[dict[str, Any]]:
+    """Run a SPARQL SELECT query over the union default graph; each row maps variable name to its plain value.
+
+    IRIs come back as full IRI strings, literals as their lexical form (use ``STR()``/``DATATYPE()`` in the
+    query when the datatype matters); unbound variables as ``None``.
+    """
+    result = graph.query(PREFIXES + query, use_default_graph_as_union=True)
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError("select() needs a SELECT query")
+    names = [v.value for v in result.variables]
+    return [{name: _plain(row[name]) for name in names} for row in result]
+
+
+def select_terms(graph: ox.Store, query: str) -> list[dict[str, Any]]:
+    """Like :func:`select` but keeps the pyoxigraph terms (to check a literal's datatype or language)."""
+    result = graph.query(PREFIXES + query, use_default_graph_as_union=True)
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError("select_terms() needs a SELECT query")
+    names = [v.value for v in result.variables]
+    return [{name: row[name] for name in names} for row in result]
+
+
+def values(graph: ox.Store, query: str) -> set[Any]:
+    """The set of plain values of the first variable of a SELECT query (handy for exact-set answers)."""
+    rows = select(graph, query)
+    if not rows:
+        return set()
+    first = next(iter(rows[0]))
+    return {row[first] for row in rows}
