@@ -100,7 +100,9 @@ def rdf_format(path: Path) -> ox.RdfFormat:
         return FORMATS[path.suffix.lower()]
     except KeyError:
         known = ", ".join(sorted(FORMATS))
-        raise SourceError(path, None, None, f"unknown RDF file suffix {path.suffix!r}; use one of {known}") from None
+        raise SourceError(
+            path, None, None, f"unknown RDF file suffix {path.suffix!r}; use one of {known}"
+        ) from None
 
 
 def parse_file(path: Path) -> list[ox.Quad]:
@@ -111,12 +113,31 @@ def parse_file(path: Path) -> list[ox.Quad]:
     try:
         parsed = ox.parse(path=str(path), format=rdf_format(path), base_iri=path.resolve().as_uri())
         return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parsed]
-    except SyntaxError as error:
+    except (SyntaxError, OSError, UnicodeDecodeError, ValueError) as error:
+        raise source_error(path, error) from None
+
+
+def source_error(path: Path, error: Exception) -> SourceError:
+    """A parser's or the file system's complaint about one file, as a SourceError naming line and column."""
+    if isinstance(error, SyntaxError):
         line, column = (error.lineno, error.offset) if error.lineno else (None, None)
         message = error.msg.split(": ", 1)[-1] if error.msg.startswith("Parser error") else error.msg
-        raise SourceError(path, line, column, message) from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise SourceError(path, None, None, str(error)) from None
+        return SourceError(path, line, column, message)
+    return SourceError(path, None, None, str(error))
+
+
+def bulk_load(store: ox.Store, paths: Iterable[Path]) -> None:
+    """Stream large files straight into a store, each into its named graph, without holding them in memory.
+
+    Unlike load(), a syntax error can leave the files before it loaded: meant for building a fresh store.
+    """
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise SourceError(path, None, None, "no such file")
+        try:
+            store.bulk_load(path=str(path), format=rdf_format(path), to_graph=graph_name(path))
+        except (SyntaxError, OSError, UnicodeDecodeError, ValueError) as error:
+            raise source_error(path, error) from None
 
 
 def load(store: ox.Store, paths: Iterable[Path]) -> None:

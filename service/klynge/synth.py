@@ -1,0 +1,254 @@
+"""``klynge synth``: a synthetic, EU-scale graph in the klynge ontology, for benchmarks and scale tests.
+
+Per country it writes what the real Danish graph has, at the Danish rate: a policy lineage of about
+fifteen plans with merges, the bodies behind them, about fifteen cluster organisations with their
+areas, NUTS-2 regions with ranked NACE nodes, budgets, and participation records (about 11,000
+companies in 3,000 activities with 30,000 participations per period). Lines are streamed as
+N-Triples, so memory stays flat whatever the size, and every country draws from its own seeded
+generator, so a country's triples do not depend on how many others are made. The real code lists
+(areas, NACE divisions) are reused by IRI; everything else lives under ``id/synth/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
+
+KLYNGE = "https://w3id.org/klynge/ontology#"
+ID = "https://w3id.org/klynge/id/"
+SYNTH = ID + "synth/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "http://schema.org/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SOURCE_PROP = "http://purl.org/dc/terms/source"
+TITLE_PROP = "http://purl.org/dc/terms/title"
+QB_DATASET = "http://purl.org/linked-data/cube#dataSet"
+REF_AREA = "http://purl.org/linked-data/sdmx/2009/dimension#refArea"
+SYNTH_SOURCE = SYNTH + "source"
+
+# EU member states by their NUTS country code (Greece is EL in NUTS).
+COUNTRIES = [
+    "DK",
+    "AT",
+    "BE",
+    "BG",
+    "CY",
+    "CZ",
+    "DE",
+    "EE",
+    "EL",
+    "ES",
+    "FI",
+    "FR",
+    "HR",
+    "HU",
+    "IE",
+    "IT",
+    "LT",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SE",
+    "SI",
+    "SK",
+]
+AREAS = [
+    "environmental-technology",
+    "energy-technology",
+    "food-and-bio-resources",
+    "maritime-business-and-logistics",
+    "life-science-and-welfare-technology",
+    "building-and-construction",
+    "design-fashion-and-furniture",
+    "advanced-production",
+    "digital-technologies",
+    "finance-and-fintech",
+    "robot-and-drone-technology",
+    "animation-games-and-movies",
+    "sound-technology",
+    "defence-space-and-security",
+]
+NACE = ["H50", "C21", "R91", "J58", "K65", "Q88", "Q87", "F43", "C28", "R93", "H53"]
+PLAN_KINDS = ("Strategy", "Programme", "ActionPlan", "Act", "PoliticalAgreement", "Guidelines")
+BODY_KINDS = ("Ministry", "Board", "Agency", "Council")
+
+PLANS = 15
+CLUSTERS = 15
+REGIONS = 5
+NODES_PER_REGION = 5
+COMPANIES = 11_000
+ACTIVITIES = 3_000
+PARTICIPATIONS = 30_000
+PERIOD = ("2021", "2023")
+
+
+def iri(value: str) -> str:
+    """An IRI in N-Triples form."""
+    return f"<{value}>"
+
+
+def literal(value: str, datatype: str | None = None, lang: str | None = None) -> str:
+    """A literal in N-Triples form (synthetic labels are ASCII: only quotes and backslashes need escaping)."""
+    text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if lang:
+        return f"{text}@{lang}"
+    return f"{text}^^<{datatype}>" if datatype else text
+
+
+def triple(subject: str, predicate: str, obj: str) -> str:
+    """One N-Triples line (subject and predicate are bare IRIs, the object already formatted)."""
+    return f"<{subject}> <{predicate}> {obj} .\n"
+
+
+def resource(subject: str, kind: str, label: str) -> Iterator[str]:
+    """The triples every synthetic resource carries: its klynge type, English label and source."""
+    yield triple(subject, RDF_TYPE, iri(KLYNGE + kind))
+    yield triple(subject, RDFS_LABEL, literal(label, lang="en"))
+    yield triple(subject, SOURCE_PROP, iri(SYNTH_SOURCE))
+
+
+def year(value: int | str) -> str:
+    """An xsd:gYear literal."""
+    return literal(str(value), XSD + "gYear")
+
+
+def source_document(seed: int) -> Iterator[str]:
+    """The one source every synthetic fact cites, so the shapes' source rule holds for synthetic data too."""
+    yield from resource(SYNTH_SOURCE, "SourceDocument", "Synthetic benchmark data")
+    yield triple(
+        SYNTH_SOURCE, TITLE_PROP, literal(f"klynge synthetic benchmark data (seed {seed})", lang="en")
+    )
+
+
+def money(subject: str, amount: int, label: str) -> Iterator[str]:
+    """A budget: a schema:MonetaryAmount in DKK."""
+    yield from resource(subject, "Budget", label)
+    yield triple(subject, RDF_TYPE, iri(SCHEMA + "MonetaryAmount"))
+    yield triple(subject, SCHEMA + "value", literal(str(amount), XSD + "decimal"))
+    yield triple(subject, SCHEMA + "currency", literal("DKK"))
+
+
+def country_lines(code: str, seed: int) -> Iterator[str]:
+    """Every synthetic triple of one country, drawn from the country's own generator."""
+    rng = random.Random(f"{seed}:{code}")
+    base = f"{SYNTH}{code.lower()}/"
+    bodies = [f"{base}org/{kind.lower()}" for kind in BODY_KINDS]
+    for body, kind in zip(bodies, BODY_KINDS, strict=True):
+        yield from resource(body, kind, f"{code} {kind.lower()}")
+
+    regions = [f"{base}region/{code}0{n}" for n in range(1, REGIONS + 1)]
+    for region in regions:
+        notation = region.rsplit("/", 1)[1]
+        yield from resource(region, "NutsRegion", f"{code} region {notation}")
+        yield triple(region, SKOS + "notation", literal(notation))
+        yield triple(region, SKOS + "inScheme", iri(ID + "scheme/nuts-2"))
+        yield triple(region, SKOS + "exactMatch", iri(f"http://data.europa.eu/nuts/code/{notation}"))
+
+    plans = [f"{base}policy/plan-{n:02d}" for n in range(PLANS)]
+    for n, plan in enumerate(plans):
+        start = 1995 + 2 * n
+        yield from resource(plan, PLAN_KINDS[n % len(PLAN_KINDS)], f"{code} plan {n:02d}")
+        yield triple(plan, SCHEMA + "startDate", year(start))
+        yield triple(plan, SCHEMA + "endDate", year(start + rng.randint(1, 4)))
+        yield triple(plan, SCHEMA + "funder", iri(rng.choice(bodies)))
+        yield triple(plan, KLYNGE + "responsibleBody", iri(bodies[0]))
+        if n:
+            yield triple(plan, KLYNGE + "succeeds", iri(plans[n - 1]))
+        if n >= 3 and n % 4 == 3:
+            yield triple(plan, KLYNGE + "consolidates", iri(plans[n - 3]))
+        budget = f"{plan}/budget"
+        yield from money(budget, rng.randint(10, 900) * 1_000_000, f"Budget of {code} plan {n:02d}")
+        yield triple(plan, KLYNGE + "budget", iri(budget))
+    programme = plans[-1]
+
+    clusters = [f"{base}cluster/cluster-{n:02d}" for n in range(CLUSTERS)]
+    for n, cluster in enumerate(clusters):
+        yield from resource(cluster, "ClusterOrganisation", f"{code} cluster {n:02d}")
+        yield triple(cluster, KLYNGE + "hasArea", iri(ID + "area/" + AREAS[n % len(AREAS)]))
+        yield triple(cluster, KLYNGE + "isBudding", literal(str(n >= CLUSTERS - 2).lower(), XSD + "boolean"))
+        yield triple(cluster, KLYNGE + "region", iri(rng.choice(regions)))
+        yield triple(cluster, KLYNGE + "programme", iri(programme))
+        yield triple(cluster, SCHEMA + "funder", iri(bodies[0]))
+        yield triple(cluster, SCHEMA + "funder", iri(bodies[1]))
+
+    dataset = f"{base}dataset/sectoral-nodes"
+    yield from resource(dataset, "NodeDataSet", f"{code} sectoral nodes")
+    for region in regions:
+        notation = region.rsplit("/", 1)[1]
+        for rank, nace in enumerate(rng.sample(NACE, NODES_PER_REGION), start=1):
+            node = f"{base}node/sector/{notation}-{rank}"
+            yield from resource(node, "SectoralNode", f"{notation} sectoral node {rank}")
+            yield triple(node, QB_DATASET, iri(dataset))
+            yield triple(node, REF_AREA, iri(region))
+            yield triple(node, KLYNGE + "sector", iri(ID + "nace/" + nace))
+            yield triple(node, KLYNGE + "rank", literal(str(rank), XSD + "positiveInteger"))
+
+    yield from participation_lines(code, base, clusters, regions, rng)
+
+
+def participation_lines(
+    code: str, base: str, clusters: list[str], regions: list[str], rng: random.Random
+) -> Iterator[str]:
+    """Companies taking part in cluster activities over one period, at the Danish 2021-2023 rate."""
+    start, end = year(PERIOD[0]), year(PERIOD[1])
+    for n in range(COMPANIES):
+        company = f"{base}company/{n:05d}"
+        yield from resource(company, "Company", f"{code} company {n:05d}")
+        yield triple(company, KLYNGE + "region", iri(rng.choice(regions)))
+    for n in range(ACTIVITIES):
+        activity = f"{base}activity/{n:04d}"
+        yield from resource(activity, "ClusterActivity", f"{code} activity {n:04d}")
+        yield triple(activity, KLYNGE + "organisedBy", iri(rng.choice(clusters)))
+        yield triple(activity, SCHEMA + "startDate", start)
+        yield triple(activity, SCHEMA + "endDate", end)
+    for n in range(PARTICIPATIONS):
+        record = f"{base}participation/{n:05d}"
+        yield triple(record, RDF_TYPE, iri(KLYNGE + "Participation"))
+        yield triple(record, SOURCE_PROP, iri(SYNTH_SOURCE))
+        yield triple(record, KLYNGE + "participant", iri(f"{base}company/{rng.randrange(COMPANIES):05d}"))
+        yield triple(record, KLYNGE + "activity", iri(f"{base}activity/{rng.randrange(ACTIVITIES):04d}"))
+
+
+def synth_lines(countries: int, seed: int) -> Iterator[str]:
+    """The whole synthetic graph, country by country, as N-Triples lines."""
+    yield from source_document(seed)
+    for code in COUNTRIES[:countries]:
+        yield from country_lines(code, seed)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``klynge synth``."""
+    parser.add_argument("--countries", type=int, default=1, help="countries (1 = DK, 27 = EU27)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same bytes")
+    parser.add_argument("--out", type=Path, help="N-Triples file to write (default: standard output)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Stream the synthetic graph to --out or standard output."""
+    if not 1 <= args.countries <= len(COUNTRIES):
+        print(
+            f"klynge synth: --countries must be 1 to {len(COUNTRIES)} (the EU member states), "
+            f"not {args.countries}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.out is not None and args.out.suffix != ".nt":
+        print(f"klynge synth: --out {args.out} must end in .nt (the output is N-Triples)", file=sys.stderr)
+        return 2
+    try:
+        with open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout) as out:
+            out.writelines(synth_lines(args.countries, args.seed))
+    except OSError as error:
+        print(f"klynge synth: cannot write {args.out}: {error.strerror}", file=sys.stderr)
+        return 2
+    return 0
