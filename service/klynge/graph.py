@@ -1,8 +1,8 @@
 """Read the Turtle sources into the published graph: ontology + data + the standard terms they entail.
 
 The store does no inference, so what the interop contract promises (``prov:wasInfluencedBy`` along every
-lineage step, ``org:Organization`` on every organisation, inverse links both ways) is materialised here,
-once, into its own named graph. Each source file keeps a named graph of its own so a query can ask which
+lineage step, ``org:Organization`` on every organisation, inverse links both ways, the types that domains and
+ranges entail) is materialised here, once, into its own named graph. Each source file keeps a named graph of its own so a query can ask which
 file stated a triple; the default graph of a query is their union.
 """
 
@@ -60,6 +60,24 @@ ENTAILMENT_RULES = {
           FILTER(isIRI(?c) && isIRI(?d) && ?c != ?d)
           ?s rdf:type ?c .
           FILTER NOT EXISTS { ?s rdf:type ?d }
+        }""",
+    "property domains": """
+        SELECT DISTINCT ?s (rdf:type AS ?p) (?c AS ?o) WHERE {
+          ?q rdfs:domain ?c .
+          FILTER(isIRI(?c))
+          ?s ?q ?x .
+          FILTER NOT EXISTS { ?s rdf:type ?c }
+        }""",
+    "property ranges": """
+        SELECT DISTINCT ?s (rdf:type AS ?p) (?c AS ?o) WHERE {
+          ?q rdfs:range ?c .
+          FILTER(isIRI(?c))
+          FILTER NOT EXISTS { ?c rdfs:subClassOf* rdfs:Literal }
+          FILTER NOT EXISTS { ?c a rdfs:Datatype }
+          FILTER(!STRSTARTS(STR(?c), "http://www.w3.org/2001/XMLSchema#"))
+          ?x ?q ?s .
+          FILTER(!isLiteral(?s))
+          FILTER NOT EXISTS { ?s rdf:type ?c }
         }""",
 }
 
