@@ -138,7 +138,7 @@ def money(subject: str, amount: int, label: str) -> Iterator[str]:
     yield triple(subject, SCHEMA + "currency", literal("DKK"))
 
 
-def country_lines(code: str, seed: int) -> Iterator[str]:
+def country_lines(code: str, seed: int, scale: float = 1.0) -> Iterator[str]:
     """Every synthetic triple of one country, drawn from the country's own generator."""
     rng = random.Random(f"{seed}:{code}")
     base = f"{SYNTH}{code.lower()}/"
@@ -193,43 +193,50 @@ def country_lines(code: str, seed: int) -> Iterator[str]:
             yield triple(node, KLYNGE + "sector", iri(ID + "nace/" + nace))
             yield triple(node, KLYNGE + "rank", literal(str(rank), XSD + "positiveInteger"))
 
-    yield from participation_lines(code, base, clusters, regions, rng)
+    yield from participation_lines(code, base, clusters, regions, rng, scale)
 
 
 def participation_lines(
-    code: str, base: str, clusters: list[str], regions: list[str], rng: random.Random
+    code: str, base: str, clusters: list[str], regions: list[str], rng: random.Random, scale: float
 ) -> Iterator[str]:
-    """Companies taking part in cluster activities over one period, at the Danish 2021-2023 rate."""
+    """Companies in cluster activities over one period, at the Danish 2021-2023 rate times scale."""
     start, end = year(PERIOD[0]), year(PERIOD[1])
-    for n in range(COMPANIES):
+    companies, activities = max(1, round(COMPANIES * scale)), max(1, round(ACTIVITIES * scale))
+    for n in range(companies):
         company = f"{base}company/{n:05d}"
         yield from resource(company, "Company", f"{code} company {n:05d}")
         yield triple(company, KLYNGE + "region", iri(rng.choice(regions)))
-    for n in range(ACTIVITIES):
+    for n in range(activities):
         activity = f"{base}activity/{n:04d}"
         yield from resource(activity, "ClusterActivity", f"{code} activity {n:04d}")
         yield triple(activity, KLYNGE + "organisedBy", iri(rng.choice(clusters)))
         yield triple(activity, SCHEMA + "startDate", start)
         yield triple(activity, SCHEMA + "endDate", end)
-    for n in range(PARTICIPATIONS):
+    for n in range(round(PARTICIPATIONS * scale)):
         record = f"{base}participation/{n:05d}"
         yield triple(record, RDF_TYPE, iri(KLYNGE + "Participation"))
         yield triple(record, SOURCE_PROP, iri(SYNTH_SOURCE))
-        yield triple(record, KLYNGE + "participant", iri(f"{base}company/{rng.randrange(COMPANIES):05d}"))
-        yield triple(record, KLYNGE + "activity", iri(f"{base}activity/{rng.randrange(ACTIVITIES):04d}"))
+        yield triple(record, KLYNGE + "participant", iri(f"{base}company/{rng.randrange(companies):05d}"))
+        yield triple(record, KLYNGE + "activity", iri(f"{base}activity/{rng.randrange(activities):04d}"))
 
 
-def synth_lines(countries: int, seed: int) -> Iterator[str]:
-    """The whole synthetic graph, country by country, as N-Triples lines."""
+def synth_lines(countries: int, seed: int, scale: float = 1.0) -> Iterator[str]:
+    """The whole synthetic graph, country by country, as N-Triples lines (scale shrinks participation)."""
     yield from source_document(seed)
     for code in COUNTRIES[:countries]:
-        yield from country_lines(code, seed)
+        yield from country_lines(code, seed, scale)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``klynge synth``."""
     parser.add_argument("--countries", type=int, default=1, help="countries (1 = DK, 27 = EU27)")
     parser.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same bytes")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="participation records relative to the Danish rate (0 < S <= 1)",
+    )
     parser.add_argument("--out", type=Path, help="N-Triples file to write (default: standard output)")
 
 
@@ -242,12 +249,15 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not 0 < args.scale <= 1:
+        print(f"klynge synth: --scale must be above 0 and at most 1, not {args.scale}", file=sys.stderr)
+        return 2
     if args.out is not None and args.out.suffix != ".nt":
         print(f"klynge synth: --out {args.out} must end in .nt (the output is N-Triples)", file=sys.stderr)
         return 2
     try:
         with open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout) as out:
-            out.writelines(synth_lines(args.countries, args.seed))
+            out.writelines(synth_lines(args.countries, args.seed, args.scale))
     except OSError as error:
         print(f"klynge synth: cannot write {args.out}: {error.strerror}", file=sys.stderr)
         return 2
