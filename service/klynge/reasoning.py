@@ -1,0 +1,124 @@
+"""Ask an OWL 2 DL reasoner (HermiT, through owlready2) whether the published graph is consistent.
+
+SHACL checks the shape of each resource; only a reasoner sees that the ontology's axioms and the data
+together contradict themselves (an individual typed in two disjoint classes, a wrong literal type). HermiT
+says only *that* a graph is inconsistent (owlready2's Pellet could explain, but its jar needs a newer Java
+than many machines have), so on that answer the store is searched for the usual cause, an individual typed in
+two disjoint classes, and those clashes are reported.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import owlready2
+import pyoxigraph as ox
+
+from klynge.graph import build_store, published_triples
+
+
+class ReasonerUnavailable(RuntimeError):
+    """The reasoner cannot run here (no Java, or Java failed for a reason other than inconsistency)."""
+
+
+@dataclass(frozen=True)
+class ConsistencyResult:
+    """HermiT's verdict on one graph: consistent or not, why not, and how many triples it read."""
+
+    consistent: bool
+    triples: int
+    explanation: str = ""
+
+    def __str__(self) -> str:
+        if self.consistent:
+            return f"consistent: HermiT found no contradiction in {self.triples} triples"
+        return f"inconsistent: HermiT found a contradiction in {self.triples} triples\n{self.explanation}"
+
+
+def java_executable() -> str:
+    """The Java runtime owlready2 will start, or a clear error saying how to provide one."""
+    found = shutil.which(owlready2.JAVA_EXE)
+    if found is None:
+        raise ReasonerUnavailable(
+            f"the HermiT consistency check needs Java, but {owlready2.JAVA_EXE!r} is not on PATH; "
+            "install a Java runtime (version 8 or newer, e.g. apt-get install default-jre-headless) "
+            "or run without --reason"
+        )
+    return found
+
+
+def _published_store(source: ox.Store | Iterable[Path] | None) -> ox.Store:
+    if isinstance(source, ox.Store):
+        return source
+    return build_store(None if source is None else [Path(p) for p in source])
+
+
+def _load_world(ntriples: Path) -> owlready2.World:
+    """A fresh owlready2 World holding only the given graph, so checks never see each other's triples."""
+    world = owlready2.World()
+    world.get_ontology(ntriples.resolve().as_uri()).load(format="ntriples")
+    return world
+
+
+DISJOINT_CLASH_QUERY = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?individual ?first ?second WHERE {
+  { ?first owl:disjointWith ?second }
+  UNION
+  { ?axiom a owl:AllDisjointClasses ;
+           owl:members/rdf:rest*/rdf:first ?first, ?second .
+    FILTER(STR(?first) < STR(?second)) }
+  ?individual a ?first, ?second .
+}
+ORDER BY ?individual ?first ?second
+"""
+
+
+def disjointness_clashes(store: ox.Store) -> list[str]:
+    """Every individual typed (directly or by materialised super-class) in two classes declared disjoint."""
+    rows = store.query(DISJOINT_CLASH_QUERY, use_default_graph_as_union=True)
+    return [
+        f"{row['individual']} is both a {row['first']} and a {row['second']}, which are disjoint"
+        for row in rows
+    ]
+
+
+def _explain(store: ox.Store) -> str:
+    clashes = disjointness_clashes(store)
+    if clashes:
+        return "\n".join(clashes)
+    return (
+        "no individual is typed in two disjoint classes; look for literals outside a property's declared "
+        "range (e.g. klynge:rank 0) or IRIs used as values of datatype properties"
+    )
+
+
+def check_consistency(source: ox.Store | Iterable[Path] | None = None) -> ConsistencyResult:
+    """Run HermiT over the published graph of a store, of some files, or (by default) of the repository.
+
+    Unsupported XSD datatypes (``xsd:gYear``, ``xsd:date``) are ignored by HermiT rather than rejected: OWL 2
+    has no such datatypes, but the interop contract requires them for dates.
+    """
+    java_executable()
+    store = _published_store(source)
+    triples = published_triples(store)
+    with tempfile.TemporaryDirectory(prefix="klynge-reason-") as tmp:
+        ntriples = Path(tmp) / "published.nt"
+        ox.serialize(triples, output=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+        world = _load_world(ntriples)
+        try:
+            owlready2.sync_reasoner_hermit(world, debug=0, ignore_unsupported_datatypes=True)
+        except owlready2.OwlReadyInconsistentOntologyError:
+            return ConsistencyResult(consistent=False, triples=len(triples), explanation=_explain(store))
+        except owlready2.OwlReadyJavaError as error:
+            raise ReasonerUnavailable(
+                f"HermiT failed before reaching a verdict: {str(error).strip()}"
+            ) from None
+        finally:
+            world.close()
+    return ConsistencyResult(consistent=True, triples=len(triples))
