@@ -1,0 +1,73 @@
+"""HermiT's verdict on the repository graph and on small graphs that break the ontology's axioms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import owlready2
+import pytest
+
+from klynge.graph import build_store
+from klynge.reasoning import ReasonerUnavailable, check_consistency, disjointness_clashes
+from klynge.resources import asset_files
+
+PREFIXES = """
+@prefix klynge: <https://w3id.org/klynge/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix schema: <http://schema.org/> .
+"""
+POLICY_AND_MINISTRY = """
+<https://w3id.org/klynge/id/policy/both> a klynge:Programme, klynge:Ministry ;
+    schema:startDate "2021"^^xsd:gYear .
+"""
+AREA_AND_ECOSYSTEM = """
+<https://w3id.org/klynge/id/area/both> a klynge:BusinessArea, klynge:IndustrialEcosystem .
+"""
+RANK_ZERO = """
+<https://w3id.org/klynge/id/node/sector/DK01-0> a klynge:SectoralNode ; klynge:rank "0"^^xsd:integer .
+"""
+
+
+def with_ontology(tmp_path: Path, turtle: str) -> list[Path]:
+    fixture = tmp_path / "fixture.ttl"
+    fixture.write_text(PREFIXES + turtle)
+    return [*asset_files("ontology"), fixture]
+
+
+@pytest.mark.slow
+def test_repository_graph_is_consistent() -> None:
+    result = check_consistency()
+    assert result.consistent, str(result)
+    assert result.triples > 600
+
+
+@pytest.mark.slow
+def test_individual_in_disjoint_classes_is_inconsistent_and_explained(tmp_path: Path) -> None:
+    result = check_consistency(with_ontology(tmp_path, POLICY_AND_MINISTRY))
+    assert not result.consistent
+    assert "<https://w3id.org/klynge/id/policy/both> is both a" in result.explanation
+    assert "Policy" in result.explanation and "Organization" in result.explanation
+
+
+@pytest.mark.slow
+def test_literal_outside_range_is_inconsistent_with_a_hint(tmp_path: Path) -> None:
+    result = check_consistency(build_store(with_ontology(tmp_path, RANK_ZERO)))
+    assert not result.consistent
+    assert "outside a property's declared range" in result.explanation
+
+
+def test_disjointness_clashes_name_individual_and_classes(tmp_path: Path) -> None:
+    store = build_store(with_ontology(tmp_path, AREA_AND_ECOSYSTEM + POLICY_AND_MINISTRY))
+    clashes = disjointness_clashes(store)
+    assert any("area/both" in c and "BusinessArea" in c and "IndustrialEcosystem" in c for c in clashes)
+    assert any("policy/both" in c and "Policy" in c for c in clashes)
+
+
+def test_disjointness_clashes_empty_for_the_ontology_alone() -> None:
+    assert disjointness_clashes(build_store(asset_files("ontology"))) == []
+
+
+def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(owlready2, "JAVA_EXE", "klynge-no-such-java")
+    with pytest.raises(ReasonerUnavailable, match="needs Java.*install a Java runtime"):
+        check_consistency(asset_files("ontology"))
