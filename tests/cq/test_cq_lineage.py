@@ -1,0 +1,320 @@
+"""Competency questions on the lineage of Danish cluster policy (data/lineage.ttl).
+
+Each test is one question a researcher asks, one SPARQL query over the published graph, and the answer the
+sources give (ECCP country factsheet Denmark; DFIR brief 2024). In the queries, ``kid:policy\\/x`` is the
+Turtle/SPARQL spelling of ``https://w3id.org/klynge/id/policy/x``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pyoxigraph as ox
+
+from .conftest import KID, KLYNGE, ask, select, select_terms, values
+
+POLICY = KID + "policy/"
+ORG = KID + "org/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+LINEAGE_GRAPH = "<https://w3id.org/klynge/graph/lineage>"
+
+
+def test_ancestors_of_innovationskraft(graph: ox.Store) -> None:
+    """What are all the plans Innovationskraft 2021-2024 descends from, following prov:wasInfluencedBy+?"""
+    ancestors = values(
+        graph, r"SELECT DISTINCT ?a WHERE { kid:policy\/innovationskraft-2021-2024 prov:wasInfluencedBy+ ?a }"
+    )
+    assert ancestors == {
+        POLICY + "call-innovationskraft-2020",
+        POLICY + "business-promotion-in-denmark-2020-2023",
+        POLICY + "agreement-business-promotion-in-denmark-2020-2023",
+    }
+
+
+def test_ancestors_of_cluster_strategy_2_0(graph: ox.Store) -> None:
+    """Which earlier plans does Cluster Strategy 2.0 (2016-2018) descend from, back to the 1990s?"""
+    ancestors = values(
+        graph,
+        r"SELECT DISTINCT ?a WHERE { kid:policy\/cluster-strategy-2-0-2016-2018 prov:wasInfluencedBy+ ?a }",
+    )
+    assert ancestors == {
+        POLICY + "strategy-cluster-policy-2013",
+        POLICY + "innovation-denmark-2007-2010",
+        POLICY + "innovation-network-denmark",
+        POLICY + "cluster-and-network-programmes-before-2008",
+        POLICY + "ministry-of-science-study-2006",
+        POLICY + "policy-1998",
+        POLICY + "research-business-cofinancing-1990s",
+    }
+
+
+def test_lineage_steps_have_their_stated_kind(graph: ox.Store) -> None:
+    """How exactly is each plan linked to its direct predecessor, i.e. which kind of lineage step is it?"""
+    rows = select(
+        graph,
+        f"""SELECT ?later ?kind ?earlier WHERE {{
+              VALUES ?kind {{ klynge:succeeds klynge:prolongs klynge:consolidates klynge:basedOnLessonsOf
+                klynge:establishedBy klynge:implements klynge:terminates klynge:resultedFromStudy }}
+              GRAPH {LINEAGE_GRAPH} {{ ?later ?kind ?earlier }}
+            }}""",
+    )
+    steps = {(r["later"][len(KID) :], r["kind"][len(KLYNGE) :], r["earlier"][len(KID) :]) for r in rows}
+    assert steps == {
+        ("policy/innovation-denmark-2007-2010", "resultedFromStudy", "policy/ministry-of-science-study-2006"),
+        ("policy/innovation-denmark-prolonged-to-2013", "prolongs", "policy/innovation-denmark-2007-2010"),
+        ("policy/innovation-network-denmark", "implements", "policy/innovation-denmark-2007-2010"),
+        (
+            "policy/innovation-network-denmark",
+            "consolidates",
+            "policy/cluster-and-network-programmes-before-2008",
+        ),
+        ("policy/strategy-cluster-policy-2013", "basedOnLessonsOf", "policy/innovation-denmark-2007-2010"),
+        ("policy/cluster-strategy-2-0-2016-2018", "succeeds", "policy/strategy-cluster-policy-2013"),
+        ("policy/agreement-simplifying-business-promotion-2019", "terminates", "org/vaekstforum"),
+        (
+            "policy/business-promotion-in-denmark-2020-2023",
+            "establishedBy",
+            "policy/agreement-business-promotion-in-denmark-2020-2023",
+        ),
+        ("policy/call-innovationskraft-2020", "implements", "policy/business-promotion-in-denmark-2020-2023"),
+        ("policy/innovationskraft-2021-2024", "establishedBy", "policy/call-innovationskraft-2020"),
+        ("policy/cluster-programme-2025", "succeeds", "policy/innovationskraft-2021-2024"),
+    }
+
+
+def test_inverse_steps_point_forward_and_are_not_influence(graph: ox.Store) -> None:
+    """Which plans put Innovation Denmark 2007-2010 into practice, and was the strategy influenced by them?"""
+    implementers = values(
+        graph, r"SELECT ?p WHERE { kid:policy\/innovation-denmark-2007-2010 klynge:implementedBy ?p }"
+    )
+    assert implementers == {POLICY + "innovation-network-denmark"}
+    assert not ask(
+        graph,
+        r"""ASK { kid:policy\/innovation-denmark-2007-2010
+                   prov:wasInfluencedBy kid:policy\/innovation-network-denmark }""",
+    )
+
+
+def test_lineage_has_no_cycles_and_never_points_forward_in_time(graph: ox.Store) -> None:
+    """Is any plan its own ancestor, or directly influenced by a plan that started in a later year?"""
+    assert not ask(graph, "ASK { ?p a prov:Plan ; prov:wasInfluencedBy+ ?p }")
+    backwards = select(
+        graph,
+        """SELECT ?later ?earlier WHERE {
+             ?later a prov:Plan ; prov:wasInfluencedBy ?earlier ; schema:startDate ?ls .
+             ?earlier a prov:Plan ; schema:startDate ?es .
+             FILTER(xsd:integer(SUBSTR(STR(?es), 1, 4)) > xsd:integer(SUBSTR(STR(?ls), 1, 4)))
+           }""",
+    )
+    assert backwards == []
+
+
+def test_what_the_2006_study_led_to(graph: ox.Store) -> None:
+    """Which strategy grew out of the Ministry of Science's 2006 study, and who carried it out?"""
+    rows = select(
+        graph,
+        r"""SELECT ?plan ?label ?ministry WHERE {
+              kid:policy\/ministry-of-science-study-2006 klynge:studyResultedIn ?plan ;
+                  schema:startDate "2006"^^xsd:gYear .
+              ?plan rdfs:label ?label . FILTER(LANG(?label) = "en")
+              ?ministry klynge:responsibleFor kid:policy\/ministry-of-science-study-2006 ;
+                  skos:altLabel "Ministry of Science"@en .
+            }""",
+    )
+    assert rows == [
+        {
+            "plan": POLICY + "innovation-denmark-2007-2010",
+            "label": "Innovation Denmark 2007-2010",
+            "ministry": ORG + "ministry-of-higher-education-and-science",
+        }
+    ]
+
+
+def test_budget_of_innovation_denmark(graph: ox.Store) -> None:
+    """How large was the budget of Innovation Denmark 2007-2010, in which currency, and how exact is it?"""
+    rows = select_terms(
+        graph,
+        r"""SELECT ?value ?currency ?approx WHERE {
+              kid:policy\/innovation-denmark-2007-2010 klynge:hasBudget ?b .
+              ?b a schema:MonetaryAmount ; schema:value ?value ; schema:currency ?currency ;
+                 klynge:approximation ?approx .
+            }""",
+    )
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["value"].datatype == ox.NamedNode(XSD + "decimal")
+    assert Decimal(row["value"].value) == Decimal(400_000_000)
+    assert row["currency"].value == "EUR"
+    assert row["approx"].value == KLYNGE + "MoreThan"
+
+
+def test_innovation_network_denmark_origin(graph: ox.Store) -> None:
+    """When did Innovation Network Denmark start, under which body, and as part of which strategy?"""
+    rows = select(
+        graph,
+        r"""SELECT ?start ?council ?strategy WHERE {
+              kid:policy\/innovation-network-denmark a klynge:Programme ; schema:startDate ?start ;
+                  klynge:administeredBy ?council ; klynge:implements ?strategy .
+            }""",
+    )
+    assert rows == [
+        {
+            "start": "2008",
+            "council": ORG + "danish-council-for-technology-and-innovation",
+            "strategy": POLICY + "innovation-denmark-2007-2010",
+        }
+    ]
+
+
+def test_innovation_networks_at_end_of_2009(graph: ox.Store) -> None:
+    """How many innovation networks and enterprises were there at the end of 2009, exactly?"""
+    rows = select(
+        graph,
+        r"""SELECT ?measure ?value ?approx WHERE {
+              ?s a klynge:ParticipationStatistic ; schema:about kid:policy\/innovation-network-denmark ;
+                 schema:endDate "2009-12-31"^^xsd:date ; klynge:measure ?measure ;
+                 sdmx-measure:obsValue ?value .
+              OPTIONAL { ?s klynge:approximation ?approx }
+            }""",
+    )
+    found = {(r["measure"].rsplit("/", 1)[1], int(r["value"]), r["approx"]) for r in rows}
+    more_than = KLYNGE + "MoreThan"
+    assert found == {
+        ("innovation-networks", 22, None),
+        ("participating-enterprises", 6000, more_than),
+        ("sme-share-of-participating-enterprises", 80, more_than),
+    }
+
+
+def test_prolongation_and_network_funding(graph: ox.Store) -> None:
+    """Until when was Innovation Denmark prolonged, and until when did the state fund the networks?"""
+    prolonged_to = values(
+        graph,
+        r"""SELECT ?end WHERE {
+              ?p klynge:prolongs kid:policy\/innovation-denmark-2007-2010 ; schema:endDate ?end }""",
+    )
+    assert prolonged_to == {"2013"}
+    funding = select(
+        graph,
+        r"""SELECT ?funder ?end WHERE {
+              ?f a schema:MonetaryGrant ; schema:fundedItem kid:policy\/innovation-network-denmark ;
+                 schema:funder ?funder ; schema:endDate ?end }""",
+    )
+    assert funding == [{"funder": ORG + "danish-government", "end": "2014"}]
+
+
+def test_2013_strategy_lessons_and_aims(graph: ox.Store) -> None:
+    """What was the 2013 cluster strategy based on, and how many cluster leagues did it introduce?"""
+    lessons = values(
+        graph, r"SELECT ?p WHERE { kid:policy\/strategy-cluster-policy-2013 klynge:basedOnLessonsOf ?p }"
+    )
+    assert lessons == {POLICY + "innovation-denmark-2007-2010"}
+    rows = select(
+        graph,
+        r"""SELECT ?objective ?leagues WHERE {
+              kid:policy\/strategy-cluster-policy-2013 klynge:hasObjective ?objective .
+              OPTIONAL { ?objective klynge:count ?leagues }
+            }""",
+    )
+    assert len(rows) == 3
+    assert [int(r["leagues"]) for r in rows if r["leagues"] is not None] == [3]
+
+
+def test_business_promotion_act_passed(graph: ox.Store) -> None:
+    """When was the Business Promotion Act passed, and which body did it establish?"""
+    rows = select_terms(
+        graph,
+        r"""SELECT ?date ?body WHERE {
+              kid:policy\/business-promotion-act-2018 a klynge:Act ; schema:startDate ?date ;
+                  klynge:establishes ?body }""",
+    )
+    assert [(r["date"].value, r["date"].datatype.value, r["body"].value) for r in rows] == [
+        ("2018-12-13", XSD + "date", ORG + "danish-business-promotion-board")
+    ]
+
+
+def test_end_of_vaekstforum(graph: ox.Store) -> None:
+    """Which plan ended the six Vækstforum networks, and over which years did they exist?"""
+    rows = select(
+        graph,
+        r"""SELECT ?plan ?name ?start ?end WHERE {
+              kid:org\/vaekstforum klynge:terminatedBy ?plan ; schema:startDate ?start ; schema:endDate ?end .
+              ?plan a klynge:PoliticalAgreement ; rdfs:label ?name .
+            }""",
+    )
+    assert rows == [
+        {
+            "plan": POLICY + "agreement-simplifying-business-promotion-2019",
+            "name": "Simplifying the business promotion system",
+            "start": "2006",
+            "end": "2019",
+        }
+    ]
+
+
+def test_areas_selected_by_business_promotion_in_denmark(graph: ox.Store) -> None:
+    """Which business and technology areas did Business Promotion in Denmark 2020-2023 select?"""
+    areas = values(
+        graph, r"SELECT ?a WHERE { kid:policy\/business-promotion-in-denmark-2020-2023 klynge:focusArea ?a }"
+    )
+    assert {a.rsplit("/", 1)[1] for a in areas} == {
+        "environmental-technology",
+        "energy-technology",
+        "food-and-bio-resources",
+        "maritime-business-and-logistics",
+        "life-science-and-welfare-technology",
+        "building-and-construction",
+        "design-fashion-and-furniture",
+        "advanced-production",
+        "digital-technologies",
+        "finance-and-fintech",
+        "robot-and-drone-technology",
+        "animation-games-and-movies",
+    }
+
+
+def test_successor_of_innovationskraft(graph: ox.Store) -> None:
+    """What follows Innovationskraft 2021-2024, from when, and who administers it?"""
+    rows = select(
+        graph,
+        r"""SELECT ?next ?start ?admin WHERE {
+              kid:policy\/innovationskraft-2021-2024 klynge:succeededBy ?next ;
+                  schema:endDate "2024"^^xsd:gYear .
+              ?next schema:startDate ?start ; klynge:administeredBy ?admin .
+            }""",
+    )
+    assert rows == [
+        {
+            "next": POLICY + "cluster-programme-2025",
+            "start": "2025-01-01",
+            "admin": ORG + "danish-business-authority",
+        }
+    ]
+
+
+def test_every_plan_is_described_and_sourced(graph: ox.Store) -> None:
+    """Does every plan of the lineage have one English label, a definition, a source, and type prov:Plan?"""
+    plans = values(
+        graph, f"SELECT DISTINCT ?p WHERE {{ GRAPH {LINEAGE_GRAPH} {{ ?p a ?c }} ?p a klynge:Policy }}"
+    )
+    assert len(plans) == 18
+    incomplete = select(
+        graph,
+        f"""SELECT ?p WHERE {{
+              GRAPH {LINEAGE_GRAPH} {{ ?p a ?c }}
+              ?p a klynge:Policy .
+              FILTER NOT EXISTS {{
+                ?p a prov:Plan ; skos:definition ?d ; dcterms:source ?s .
+                FILTER(?s IN (<{KID}source/eccp-factsheet-denmark>, <{KID}source/dfir-brief-2024>))
+              }}
+            }}""",
+    )
+    assert incomplete == []
+    english = select(
+        graph,
+        f"""SELECT ?p (COUNT(?l) AS ?n) WHERE {{
+              GRAPH {LINEAGE_GRAPH} {{ ?p a ?c }}
+              ?p a klynge:Policy ; rdfs:label ?l . FILTER(LANG(?l) = "en")
+            }} GROUP BY ?p""",
+    )
+    assert {r["p"]: int(r["n"]) for r in english} == dict.fromkeys(plans, 1)
