@@ -26,6 +26,10 @@ AREA_AND_ECOSYSTEM = """
 RANK_ZERO = """
 <https://w3id.org/klynge/id/node/sector/DK01-0> a klynge:SectoralNode ; klynge:rank "0"^^xsd:integer .
 """
+CLASS_UNDER_DISJOINT_CLASSES = """
+klynge:PolicyOrganisation a <http://www.w3.org/2002/07/owl#Class> ;
+    <http://www.w3.org/2000/01/rdf-schema#subClassOf> klynge:Policy, klynge:Agency .
+"""
 
 
 def with_ontology(tmp_path: Path, turtle: str) -> list[Path]:
@@ -37,7 +41,7 @@ def with_ontology(tmp_path: Path, turtle: str) -> list[Path]:
 @pytest.mark.slow
 def test_repository_graph_is_consistent() -> None:
     result = check_consistency()
-    assert result.consistent, str(result)
+    assert result.ok, str(result)
     assert result.triples > 600
 
 
@@ -71,3 +75,11 @@ def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(owlready2, "JAVA_EXE", "klynge-no-such-java")
     with pytest.raises(ReasonerUnavailable, match="needs Java.*install a Java runtime"):
         check_consistency(asset_files("ontology"))
+
+
+@pytest.mark.slow
+def test_class_under_disjoint_classes_is_reported_unsatisfiable(tmp_path: Path) -> None:
+    result = check_consistency(with_ontology(tmp_path, CLASS_UNDER_DISJOINT_CLASSES))
+    assert result.consistent and not result.ok
+    assert result.unsatisfiable == ("https://w3id.org/klynge/ontology#PolicyOrganisation",)
+    assert "can have no members" in str(result)

@@ -27,16 +27,28 @@ class ReasonerUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class ConsistencyResult:
-    """HermiT's verdict on one graph: consistent or not, why not, and how many triples it read."""
+    """HermiT's verdict on one graph: consistent or not, why not, and how many triples it read.
+
+    A consistent graph can still hold classes that can have no members (a class under two disjoint classes);
+    they are listed in ``unsatisfiable`` and make the result not ``ok``.
+    """
 
     consistent: bool
     triples: int
     explanation: str = ""
+    unsatisfiable: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.consistent and not self.unsatisfiable
 
     def __str__(self) -> str:
-        if self.consistent:
-            return f"consistent: HermiT found no contradiction in {self.triples} triples"
-        return f"inconsistent: HermiT found a contradiction in {self.triples} triples\n{self.explanation}"
+        if not self.consistent:
+            return f"inconsistent: HermiT found a contradiction in {self.triples} triples\n{self.explanation}"
+        if self.unsatisfiable:
+            listed = "\n".join(f"  {iri}" for iri in self.unsatisfiable)
+            return f"consistent, but these classes can have no members (check their super-classes):\n{listed}"
+        return f"consistent: HermiT found no contradiction in {self.triples} triples"
 
 
 def java_executable() -> str:
@@ -98,12 +110,23 @@ def _explain(store: ox.Store) -> str:
     )
 
 
-def check_consistency(source: ox.Store | Iterable[Path] | None = None) -> ConsistencyResult:
-    """Run HermiT over the published graph of a store, of some files, or (by default) of the repository.
+def _run_hermit(world: owlready2.World) -> tuple[str, ...] | None:
+    """The classes HermiT finds unsatisfiable, or None when the graph as a whole is inconsistent.
 
-    Unsupported XSD datatypes (``xsd:gYear``, ``xsd:date``) are ignored by HermiT rather than rejected: OWL 2
-    has no such datatypes, but the interop contract requires them for dates.
+    Unsupported XSD datatypes (``xsd:gYear``, ``xsd:date``) are ignored rather than rejected: OWL 2 has no
+    such datatypes, but the interop contract requires them for dates.
     """
+    try:
+        owlready2.sync_reasoner_hermit(world, debug=0, ignore_unsupported_datatypes=True)
+    except owlready2.OwlReadyInconsistentOntologyError:
+        return None
+    except owlready2.OwlReadyJavaError as error:
+        raise ReasonerUnavailable(f"HermiT failed before reaching a verdict: {str(error).strip()}") from None
+    return tuple(sorted(cls.iri for cls in world.inconsistent_classes() if cls is not owlready2.Nothing))
+
+
+def check_consistency(source: ox.Store | Iterable[Path] | None = None) -> ConsistencyResult:
+    """Run HermiT over the published graph of a store, of some files, or (by default) of the repository."""
     java_executable()
     store = _published_store(source)
     triples = published_triples(store)
@@ -112,13 +135,9 @@ def check_consistency(source: ox.Store | Iterable[Path] | None = None) -> Consis
         ox.serialize(triples, output=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
         world = _load_world(ntriples)
         try:
-            owlready2.sync_reasoner_hermit(world, debug=0, ignore_unsupported_datatypes=True)
-        except owlready2.OwlReadyInconsistentOntologyError:
-            return ConsistencyResult(consistent=False, triples=len(triples), explanation=_explain(store))
-        except owlready2.OwlReadyJavaError as error:
-            raise ReasonerUnavailable(
-                f"HermiT failed before reaching a verdict: {str(error).strip()}"
-            ) from None
+            unsatisfiable = _run_hermit(world)
         finally:
             world.close()
-    return ConsistencyResult(consistent=True, triples=len(triples))
+    if unsatisfiable is None:
+        return ConsistencyResult(consistent=False, triples=len(triples), explanation=_explain(store))
+    return ConsistencyResult(consistent=True, triples=len(triples), unsatisfiable=unsatisfiable)
