@@ -202,18 +202,21 @@ def klynge_terms_in_turtle(path: Path) -> set[str]:
 
 
 def klynge_terms_in_query(path: Path) -> set[str]:
+    """Klynge IRIs in SPARQL text: full IRIs, the ``klynge:`` prefix and any other prefix bound to it."""
     text = path.read_text()
     terms = set(re.findall(rf"<({re.escape(KLYNGE)}[^>]*)>", text))
-    for prefix in re.findall(rf"PREFIX\s+([\w-]*):\s*<{re.escape(KLYNGE)}>", text, flags=re.IGNORECASE):
+    prefixes = re.findall(rf"PREFIX\s+([\w-]*):\s*<{re.escape(KLYNGE)}>", text, flags=re.IGNORECASE)
+    for prefix in {"klynge", *prefixes}:
         terms |= {KLYNGE + name for name in re.findall(rf"(?<![\w:<#/-]){re.escape(prefix)}:(\w+)", text)}
     return terms
 
 
 def used_klynge_terms() -> dict[str, list[str]]:
-    """Every klynge: IRI used outside the ontology, with the files that use it."""
+    """Every klynge: IRI used outside the ontology (data, shapes, queries, competency questions), by file."""
     used: dict[str, list[str]] = {}
-    for path in asset_texts("data", "shapes", "queries"):
-        terms = klynge_terms_in_query(path) if path.suffix == ".rq" else klynge_terms_in_turtle(path)
+    competency_questions = sorted((Path(__file__).parent / "cq").glob("test_*.py"))
+    for path in asset_texts("data", "shapes", "queries") + competency_questions:
+        terms = klynge_terms_in_turtle(path) if path.suffix == ".ttl" else klynge_terms_in_query(path)
         for term in terms:
             used.setdefault(term, []).append(f"{path.parent.name}/{path.name}")
     return used
