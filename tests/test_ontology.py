@@ -152,6 +152,20 @@ def test_no_term_has_two_owl_types() -> None:
     assert not bad, f"IRIs declared with more than one OWL type: {bad}"
 
 
+def test_every_super_term_domain_and_range_is_declared() -> None:
+    """Like schema.org's supertype checks: alignment targets must be declared terms, not typos."""
+    bad = offenders("""
+        VALUES ?link {
+          rdfs:subClassOf rdfs:subPropertyOf rdfs:domain rdfs:range owl:inverseOf owl:disjointWith
+        }
+        ?s ?link ?term . FILTER(isIRI(?term) && !STRSTARTS(STR(?term), "http://www.w3.org/2001/XMLSchema#"))
+        FILTER NOT EXISTS {
+          VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }
+          ?term a ?kind
+        }""")
+    assert not bad, f"super-classes, super-properties, domains or ranges without an OWL declaration: {bad}"
+
+
 # -- Lineage -------------------------------------------------------------------------------------------------
 
 
