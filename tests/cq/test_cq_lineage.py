@@ -170,20 +170,36 @@ def test_innovation_networks_at_end_of_2009(graph: ox.Store) -> None:
     """How many innovation networks and enterprises were there at the end of 2009, exactly?"""
     rows = select(
         graph,
-        r"""SELECT ?measure ?value ?approx WHERE {
-              ?s a klynge:ParticipationStatistic ; schema:about kid:policy\/innovation-network-denmark ;
+        r"""SELECT ?measure ?value ?approx ?who WHERE {
+              ?s a klynge:ParticipationStatistic ; klynge:statisticOf kid:policy\/innovation-network-denmark ;
                  schema:endDate "2009-12-31"^^xsd:date ; klynge:measure ?measure ;
                  sdmx-measure:obsValue ?value .
               OPTIONAL { ?s klynge:approximation ?approx }
+              OPTIONAL { ?s klynge:participantType ?who }
             }""",
     )
-    found = {(r["measure"].rsplit("/", 1)[1], int(r["value"]), r["approx"]) for r in rows}
-    more_than = KLYNGE + "MoreThan"
-    assert found == {
-        ("innovation-networks", 22, None),
-        ("participating-enterprises", 6000, more_than),
-        ("sme-share-of-participating-enterprises", 80, more_than),
+    found = {
+        (r["measure"][len(KLYNGE) :], int(r["value"]), r["approx"] and r["approx"][len(KLYNGE) :], r["who"])
+        for r in rows
     }
+    assert found == {
+        ("NumberOfInnovationNetworks", 22, None, None),
+        ("NumberOfParticipatingEnterprises", 6000, "MoreThan", KLYNGE + "Enterprise"),
+        ("ShareOfSMEs", 80, "MoreThan", KLYNGE + "SME"),
+    }
+
+
+def test_supported_cluster_organisations_2008(graph: ox.Store) -> None:
+    """Around how many cluster organisations did Innovation Network Denmark support after the 2008 merger?"""
+    rows = select(
+        graph,
+        r"""SELECT ?value ?approx ?year WHERE {
+              ?s klynge:statisticOf kid:policy\/innovation-network-denmark ;
+                 klynge:measure klynge:NumberOfClusterOrganisations ; sdmx-measure:obsValue ?value ;
+                 klynge:approximation ?approx ; schema:startDate ?year .
+            }""",
+    )
+    assert rows == [{"value": "20", "approx": KLYNGE + "Approximately", "year": "2008"}]
 
 
 def test_prolongation_and_network_funding(graph: ox.Store) -> None:
@@ -204,20 +220,43 @@ def test_prolongation_and_network_funding(graph: ox.Store) -> None:
 
 
 def test_2013_strategy_lessons_and_aims(graph: ox.Store) -> None:
-    """What was the 2013 cluster strategy based on, and how many cluster leagues did it introduce?"""
+    """What was the 2013 cluster strategy based on, what did it aim at, how many cluster leagues?"""
     lessons = values(
         graph, r"SELECT ?p WHERE { kid:policy\/strategy-cluster-policy-2013 klynge:basedOnLessonsOf ?p }"
     )
     assert lessons == {POLICY + "innovation-denmark-2007-2010"}
+    objectives = values(
+        graph,
+        r"""SELECT ?o WHERE { kid:policy\/strategy-cluster-policy-2013 klynge:hasObjective ?o .
+                              ?o a klynge:Objective }""",
+    )
+    assert {o.rsplit("/", 1)[1] for o in objectives} == {
+        "strategy-2013-regional-collaboration",
+        "strategy-2013-three-cluster-leagues",
+        "strategy-2013-sme-international-collaboration",
+    }
+    leagues = values(
+        graph,
+        r"SELECT ?n WHERE { kid:policy\/strategy-cluster-policy-2013 klynge:numberOfClusterLeagues ?n }",
+    )
+    assert leagues == {"3"}
+
+
+def test_industries_of_business_promotion_in_denmark(graph: ox.Store) -> None:
+    """How many leading and emerging industries does Business Promotion in Denmark 2020-2023 name?"""
     rows = select(
         graph,
-        r"""SELECT ?objective ?leagues WHERE {
-              kid:policy\/strategy-cluster-policy-2013 klynge:hasObjective ?objective .
-              OPTIONAL { ?objective klynge:count ?leagues }
+        r"""SELECT ?leading ?emerging ?party WHERE {
+              kid:policy\/business-promotion-in-denmark-2020-2023 klynge:numberOfLeadingIndustries ?leading ;
+                  klynge:numberOfEmergingIndustries ?emerging ; klynge:establishedBy ?agreement .
+              ?agreement dcterms:creator ?party .
             }""",
     )
-    assert len(rows) == 3
-    assert [int(r["leagues"]) for r in rows if r["leagues"] is not None] == [3]
+    assert {(int(r["leading"]), int(r["emerging"])) for r in rows} == {(10, 2)}
+    assert {r["party"] for r in rows} == {
+        KID + "post/minister-for-industry-business-and-financial-affairs",
+        ORG + "danish-business-promotion-board",
+    }
 
 
 def test_business_promotion_act_passed(graph: ox.Store) -> None:
@@ -234,12 +273,13 @@ def test_business_promotion_act_passed(graph: ox.Store) -> None:
 
 
 def test_end_of_vaekstforum(graph: ox.Store) -> None:
-    """Which plan ended the six Vækstforum networks, and over which years did they exist?"""
+    """Which agreement ended the six Vækstforum networks, when did they exist, and what changed?"""
     rows = select(
         graph,
-        r"""SELECT ?plan ?name ?start ?end WHERE {
+        r"""SELECT ?plan ?name ?start ?end ?before ?after WHERE {
               kid:org\/vaekstforum klynge:terminatedBy ?plan ; schema:startDate ?start ; schema:endDate ?end .
-              ?plan a klynge:PoliticalAgreement ; rdfs:label ?name .
+              ?plan a klynge:PoliticalAgreement ; rdfs:label ?name ;
+                  klynge:politicalLevelsBefore ?before ; klynge:politicalLevelsAfter ?after .
             }""",
     )
     assert rows == [
@@ -248,6 +288,8 @@ def test_end_of_vaekstforum(graph: ox.Store) -> None:
             "name": "Simplifying the business promotion system",
             "start": "2006",
             "end": "2019",
+            "before": "3",
+            "after": "2",
         }
     ]
 
