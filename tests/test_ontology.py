@@ -62,7 +62,7 @@ def ontology() -> ox.Store:
 def offenders(where: str) -> list[str]:
     """The distinct ?term values matching a query body, as short names, sorted."""
     rows = ontology().query(PREFIXES + f"SELECT DISTINCT ?term WHERE {{ {where} }}")
-    return sorted(str(row["term"]).replace(f"<{KLYNGE}", "klynge:").rstrip(">") for row in rows)
+    return sorted(row["term"].value.replace(KLYNGE, "klynge:") for row in rows)
 
 
 def declared() -> dict[str, set[str]]:
