@@ -1,0 +1,184 @@
+"""What the graph says about one resource: its description as RDF and the facts a page shows.
+
+Every function is a SPARQL query through the engine (the store may be remote or in worker processes), so
+nothing here walks the graph in Python. Labels prefer English, then Danish, then an untagged literal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pyoxigraph as ox
+
+PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <http://schema.org/>
+PREFIX klynge: <https://w3id.org/klynge/ontology#>
+"""
+
+INFERRED_GRAPH = "https://w3id.org/klynge/graph/inferred"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
+
+
+class Engine(Protocol):
+    """The part of ``klynge.store.QueryEngine`` these answers use."""
+
+    def select(self, query: str, bindings: dict[str, ox.Term] | None = None) -> list[dict[str, ox.Term]]: ...
+
+    def ask(self, query: str, bindings: dict[str, ox.Term] | None = None) -> bool: ...
+
+    def construct(self, query: str, bindings: dict[str, ox.Term] | None = None) -> list[ox.Triple]: ...
+
+
+def label_of(var: str, out: str) -> str:
+    """A SPARQL fragment binding ``?out`` to the best label of ``?var`` (English, Danish, untagged, …)."""
+    return f"""
+    OPTIONAL {{ ?{var} rdfs:label ?{out}_en FILTER(LANGMATCHES(LANG(?{out}_en), "en")) }}
+    OPTIONAL {{ ?{var} rdfs:label ?{out}_da FILTER(LANGMATCHES(LANG(?{out}_da), "da")) }}
+    OPTIONAL {{ ?{var} rdfs:label ?{out}_plain FILTER(LANG(?{out}_plain) = "") }}
+    OPTIONAL {{ ?{var} skos:prefLabel ?{out}_pref }}
+    OPTIONAL {{ ?{var} dcterms:title ?{out}_title }}
+    BIND(COALESCE(?{out}_en, ?{out}_da, ?{out}_plain, ?{out}_pref, ?{out}_title) AS ?{out})"""
+
+
+def text(term: ox.Term | None) -> str | None:
+    """The lexical form of a literal or the IRI of a node; None for nothing."""
+    if term is None:
+        return None
+    return term.value if isinstance(term, ox.Literal | ox.NamedNode | ox.BlankNode) else str(term)
+
+
+def node_json(term: ox.Term, label: ox.Term | None = None) -> dict[str, str | None]:
+    """A resource as JSON: its IRI (or blank-node id) and its label."""
+    key = "iri" if isinstance(term, ox.NamedNode) else "id"
+    return {key: term.value, "label": text(label)}
+
+
+@dataclass
+class Link:
+    """One triple seen from a resource's page: the predicate, the other end and whether it was entailed."""
+
+    predicate: ox.NamedNode
+    predicate_label: str | None
+    other: ox.Term
+    other_label: str | None
+    entailed: bool
+
+
+@dataclass
+class Description:
+    """The facts a resource page shows."""
+
+    iri: ox.NamedNode
+    label: str | None
+    labels: list[ox.Literal] = field(default_factory=list)
+    alt_labels: list[ox.Literal] = field(default_factory=list)
+    definitions: list[ox.Literal] = field(default_factory=list)
+    types: list[tuple[ox.NamedNode, str | None]] = field(default_factory=list)
+    outgoing: list[Link] = field(default_factory=list)
+    incoming: list[Link] = field(default_factory=list)
+    sources: list[tuple[ox.NamedNode, str | None]] = field(default_factory=list)
+
+    def is_a(self, class_iri: str) -> bool:
+        """Whether one of the resource's types (asserted or entailed) is ``class_iri``."""
+        return any(t.value == class_iri for t, _ in self.types)
+
+
+DESCRIPTION_QUERY = (
+    PREFIXES
+    + """
+CONSTRUCT {
+  ?resource ?p ?o .
+  ?b ?bp ?bo .
+  ?linked rdfs:label ?linkedLabel .
+  ?p rdfs:label ?pLabel .
+} WHERE {
+  { ?resource ?p ?o }
+  UNION { ?resource ?p0 ?b . FILTER(isBlank(?b)) ?b ?bp ?bo }
+  UNION { ?resource ?p1 ?linked . FILTER(isIRI(?linked)) ?linked rdfs:label ?linkedLabel }
+  UNION { ?resource ?p ?o2 . ?p rdfs:label ?pLabel }
+}"""
+)
+
+EXISTS_QUERY = "ASK { { ?resource ?p ?o } UNION { ?s ?resource ?o } UNION { ?s ?p ?resource } }"
+
+LINKS_QUERY = (
+    PREFIXES
+    + f"""
+SELECT ?resource ?direction ?p ?other ?pLabel ?otherLabel ?entailed WHERE {{
+  {{ ?resource ?p ?other . BIND("out" AS ?direction) }}
+  UNION
+  {{ ?other ?p ?resource . BIND("in" AS ?direction) FILTER(?p != rdf:type) }}
+  BIND(IF(?direction = "out",
+          NOT EXISTS {{ GRAPH ?g1 {{ ?resource ?p ?other }} FILTER(?g1 != <{INFERRED_GRAPH}>) }},
+          NOT EXISTS {{ GRAPH ?g2 {{ ?other ?p ?resource }} FILTER(?g2 != <{INFERRED_GRAPH}>) }})
+       AS ?entailed)
+  {label_of("p", "pLabel")}
+  {label_of("other", "otherLabel")}
+}}
+ORDER BY ?direction ?pLabel ?p ?otherLabel ?other
+LIMIT 2000"""
+)
+
+
+def exists(engine: Engine, iri: ox.NamedNode) -> bool:
+    """Whether the graph mentions the IRI at all (as subject, predicate or object)."""
+    return engine.ask(EXISTS_QUERY, {"resource": iri})
+
+
+def description_triples(engine: Engine, iri: ox.NamedNode) -> list[ox.Triple]:
+    """The concise bounded description of a resource plus the labels of what it links to."""
+    return engine.construct(DESCRIPTION_QUERY, {"resource": iri})
+
+
+def describe(engine: Engine, iri: ox.NamedNode) -> Description:
+    """Labels, types, definitions, sources and every link in and out, for the resource's page."""
+    rows = engine.select(LINKS_QUERY, {"resource": iri})
+    page = Description(iri=iri, label=None)
+    for row in rows:
+        predicate, other = row["p"], row["other"]
+        link = Link(
+            predicate=predicate,
+            predicate_label=text(row.get("pLabel")),
+            other=other,
+            other_label=text(row.get("otherLabel")),
+            entailed=row.get("entailed") == ox.Literal(True),
+        )
+        if text(row["direction"]) == "in":
+            page.incoming.append(link)
+            continue
+        page.outgoing.append(link)
+        collect(page, link)
+    english = [lit for lit in page.labels if lit.language == "en"]
+    best = english or page.labels
+    page.label = best[0].value if best else None
+    return page
+
+
+LABEL_PREDICATES = {
+    "http://www.w3.org/2000/01/rdf-schema#label": "labels",
+    "http://www.w3.org/2004/02/skos/core#prefLabel": "labels",
+    "http://www.w3.org/2004/02/skos/core#altLabel": "alt_labels",
+    "http://www.w3.org/2004/02/skos/core#definition": "definitions",
+    "http://purl.org/dc/terms/description": "definitions",
+    "http://www.w3.org/2000/01/rdf-schema#comment": "definitions",
+}
+
+
+def collect(page: Description, link: Link) -> None:
+    """Sort an outgoing link into the page's headline facts (labels, definitions, types, sources)."""
+    key = link.predicate.value
+    if key in LABEL_PREDICATES and isinstance(link.other, ox.Literal):
+        getattr(page, LABEL_PREDICATES[key]).append(link.other)
+    elif key == RDF_TYPE and isinstance(link.other, ox.NamedNode):
+        page.types.append((link.other, link.other_label))
+    elif key == DCTERMS_SOURCE and isinstance(link.other, ox.NamedNode):
+        page.sources.append((link.other, link.other_label))

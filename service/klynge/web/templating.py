@@ -1,0 +1,59 @@
+"""The Jinja environment every page shares, with the filters that turn RDF terms into links.
+
+An IRI under the configured base (``https://w3id.org/klynge/`` unless a deployment says otherwise) is served
+by this service under the same path, so a page links it to that path; any other IRI links out unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+DEFAULT_BASE_IRI = "https://w3id.org/klynge/"
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+
+
+def base_iri(request: Request) -> str:
+    """The IRI prefix this service answers for (from the app's settings)."""
+    return request.app.state.settings.base_iri
+
+
+def local_path(iri: str, base: str) -> str:
+    """Where this service serves an IRI: its path under the base, or the IRI itself when outside it."""
+    if iri.startswith(base):
+        return "/" + iri[len(base) :]
+    return iri
+
+
+def short_name(iri: str) -> str:
+    """The last segment of an IRI, a readable stand-in for a missing label."""
+    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1] or iri
+
+
+@pass_context
+def href(context: dict, term: ox.Term | str) -> str:
+    """The link target for an IRI (or a NamedNode) on a page rendered for ``context['request']``."""
+    iri = term.value if isinstance(term, ox.NamedNode) else str(term)
+    return local_path(iri, base_iri(context["request"]))
+
+
+def literal_note(term: ox.Literal) -> str:
+    """The language tag or the datatype's short name shown next to a literal."""
+    if term.language:
+        return term.language
+    datatype = term.datatype.value
+    return "" if datatype.endswith("#string") else short_name(datatype)
+
+
+templates.env.filters["href"] = href
+templates.env.filters["short_name"] = short_name
+templates.env.filters["literal_note"] = literal_note
+templates.env.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
+templates.env.tests["literal"] = lambda term: isinstance(term, ox.Literal)
