@@ -354,7 +354,7 @@ def test_every_plan_is_described_and_sourced(graph: ox.Store) -> None:
     assert incomplete == []
     english = select(
         graph,
-        f"""SELECT ?p (COUNT(?l) AS ?n) WHERE {{
+        f"""SELECT ?p (COUNT(DISTINCT ?l) AS ?n) WHERE {{
               GRAPH {LINEAGE_GRAPH} {{ ?p a ?c }}
               ?p a klynge:Policy ; rdfs:label ?l . FILTER(LANG(?l) = "en")
             }} GROUP BY ?p""",
