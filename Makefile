@@ -30,6 +30,7 @@ export: $(STAMP)
 	for f in ttl nt jsonld xml trig; do $(BIN)/klynge export --format $$f --out dist/klynge.$$f; done
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py
 
 clean:
