@@ -57,3 +57,9 @@ templates.env.filters["short_name"] = short_name
 templates.env.filters["literal_note"] = literal_note
 templates.env.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
 templates.env.tests["literal"] = lambda term: isinstance(term, ox.Literal)
+
+
+def public_url(request: Request) -> str:
+    """The URL this service is reached at (the configured public base, else the request's own base)."""
+    configured = request.app.state.settings.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")

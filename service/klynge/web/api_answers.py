@@ -1,0 +1,99 @@
+"""REST answers that are more than one named query: lineage, shortest relation chain, label search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pyoxigraph as ox
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from klynge import answers
+from klynge.web.rdf_response import JSON, RDF_FORMATS, choose, rdf_response
+from klynge.web.templating import base_iri
+
+router = APIRouter(tags=["answers"])
+
+ID_HELP = "a resource: its id after /id/ (e.g. policy/innovationskraft-2021-2024) or its full IRI"
+
+
+def resource(request: Request, reference: str) -> ox.NamedNode:
+    """The IRI a client means: a full http(s) IRI, or an id such as ``policy/innovationskraft-2021-2024``."""
+    reference = reference.strip()
+    absolute = reference.startswith(("http://", "https://"))
+    iri = reference if absolute else base_iri(request) + "id/" + reference
+    if not reference or any(c in iri for c in ' <>"{}|^`\\'):
+        raise HTTPException(400, f"not a resource id or IRI: {reference!r}")
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise HTTPException(400, f"not a valid IRI: {reference!r} ({error})") from None
+
+
+def not_found(error: answers.NotFound) -> HTTPException:
+    """A 404 carrying the answer's own explanation."""
+    return HTTPException(404, str(error))
+
+
+def lineage_answer(request: Request, iri: ox.NamedNode) -> Response:
+    """The lineage as JSON, or as RDF when Accept asks for Turtle, JSON-LD, N-Triples or RDF/XML."""
+    engine = request.app.state.engine
+    fmt = choose(request, (JSON, *RDF_FORMATS))
+    try:
+        if fmt is JSON:
+            return JSONResponse(answers.lineage(engine, iri), headers={"Vary": "Accept"})
+        return rdf_response(answers.lineage_triples(engine, iri), fmt)
+    except answers.NotFound as error:
+        raise not_found(error) from None
+
+
+@router.get(
+    "/api/lineage/{id:path}",
+    summary="Ancestors and descendants of a policy or organisation",
+    responses={404: {"description": "unknown resource"}, 406: {"description": "unsupported Accept"}},
+)
+def lineage_by_id(request: Request, id: str) -> Response:
+    """Each lineage step with its relation (the specific klynge property, or the organisational change event),
+    the years of both ends (schema:startDate/endDate) and the sources stating it. JSON by default; Turtle,
+    JSON-LD, N-Triples or RDF/XML by `Accept` or `format` (ttl, jsonld, nt, rdf)."""
+    return lineage_answer(request, resource(request, id))
+
+
+@router.get("/api/lineage", summary="Lineage of a resource given by full IRI", responses={404: {}, 406: {}})
+def lineage_by_iri(request: Request, iri: Annotated[str, Query(description=ID_HELP)]) -> Response:
+    """As `/api/lineage/{id}`, for a resource named by its full IRI."""
+    return lineage_answer(request, resource(request, iri))
+
+
+@router.get(
+    "/api/path",
+    summary="Shortest chain of relations between two resources",
+    responses={404: {"description": "unknown resource, or no chain within max_length"}},
+)
+def path(
+    request: Request,
+    from_: Annotated[str, Query(alias="from", description=ID_HELP)],
+    to: Annotated[str, Query(description=ID_HELP)],
+    max_length: Annotated[int, Query(ge=1, le=answers.MAX_PATH_LENGTH)] = answers.MAX_PATH_LENGTH,
+) -> dict:
+    """Each step names the predicate (and its label), its direction and the sources of the statement. Type,
+    source and scheme links are not followed: they would join everything in two steps."""
+    engine = request.app.state.engine
+    try:
+        return answers.shortest_path(engine, resource(request, from_), resource(request, to), max_length)
+    except answers.NotFound as error:
+        raise not_found(error) from None
+
+
+@router.get("/api/search", summary="Search English and Danish names", responses={400: {}})
+def search(
+    request: Request,
+    q: Annotated[str, Query(description="text to find; case and diacritics do not matter", max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[dict]:
+    """Labels, preferred and alternative names in English and Danish; "vaekstforum" finds "Vækstforum".
+    Ranked exact > prefix > substring, a main name over an alternative one."""
+    try:
+        return answers.search(request.app.state.engine, q, limit)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None

@@ -1,0 +1,92 @@
+"""Linked data: every IRI under the base is answered under the same path, as a page or as RDF.
+
+``https://w3id.org/klynge/id/org/dfir`` is served at ``/id/org/dfir``. The answer is direct (200, no 303
+redirect): the IRIs name real-world things, but one URL per resource with ``Vary: Accept`` keeps links
+short and caches correct, and ``?format=ttl`` (or ``jsonld``, ``nt``, ``rdf``, ``html``) picks a
+representation without headers. RDF is the resource's concise bounded description plus the labels of what
+it links to; HTML shows labels, types, every relation as a link, incoming links, sources and, for a policy or
+organisation with a lineage, the lineage as a timeline. ``/ontology`` serves the ontology the same way
+(HTML documentation generated from it). An IRI the graph does not mention is a 404.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from klynge import answers, describe
+from klynge.web.rdf_response import HTML, RDF_FORMATS, Format, choose, rdf_response
+from klynge.web.templating import base_iri, local_path, templates
+from klynge.web.timeline import timeline_svg
+
+router = APIRouter(tags=["linked data"])
+
+PAGE_FORMATS = (HTML, *RDF_FORMATS)
+HEADLINE_PREDICATES = {describe.RDF_TYPE, *describe.LABEL_PREDICATES}
+LINEAGE_CLASSES = ("http://www.w3.org/ns/prov#Plan", "http://www.w3.org/ns/org#Organization")
+
+
+def not_found(request: Request, fmt: Format, message: str) -> Response:
+    """A 404 as a page for browsers and as plain text for everything else."""
+    if fmt is HTML:
+        return templates.TemplateResponse(
+            request, "not_found.html", {"message": message}, status_code=404, headers={"Vary": "Accept"}
+        )
+    return PlainTextResponse(message, status_code=404, headers={"Vary": "Accept"})
+
+
+@router.get(
+    "/id/{path:path}",
+    summary="A resource of the graph, as a page or as RDF",
+    responses={404: {"description": "the graph does not mention this IRI"}, 406: {}},
+)
+def resource(request: Request, path: str) -> Response:
+    """HTML for browsers; Turtle, JSON-LD, N-Triples or RDF/XML by `Accept` or `format`."""
+    fmt = choose(request, PAGE_FORMATS)
+    engine = request.app.state.engine
+    try:
+        iri = ox.NamedNode(base_iri(request) + "id/" + path)
+    except ValueError:
+        return not_found(request, fmt, f"/id/{path} is not a resource IRI")
+    if not describe.exists(engine, iri):
+        return not_found(request, fmt, f"The graph says nothing about {iri.value}.")
+    if fmt is not HTML:
+        return rdf_response(describe.description_triples(engine, iri), fmt)
+    page = describe.describe(engine, iri)
+    timeline = None
+    if any(page.is_a(kind) for kind in LINEAGE_CLASSES):
+        base = base_iri(request)
+        timeline = timeline_svg(answers.lineage(engine, iri), lambda target: local_path(target, base))
+    context = {
+        "page": page,
+        "formats": RDF_FORMATS,
+        "asserted_types": {
+            link.other.value for link in page.outgoing if link.predicate.value == describe.RDF_TYPE
+            and not link.entailed
+        },
+        "stated": [
+            link
+            for link in page.outgoing
+            if not link.entailed and link.predicate.value not in HEADLINE_PREDICATES
+        ],
+        "entailed": [link for link in page.outgoing if link.entailed],
+        "timeline": timeline,
+    }
+    return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
+
+
+@router.get("/ontology", summary="The klynge ontology, as documentation or as RDF", responses={406: {}})
+def ontology(request: Request) -> Response:
+    """Every class and property with label, definition and related terms (HTML), or the ontology's triples."""
+    fmt = choose(request, PAGE_FORMATS)
+    engine = request.app.state.engine
+    if fmt is not HTML:
+        return rdf_response(describe.ontology_triples(engine), fmt)
+    context = {
+        "header": describe.ontology_header(engine),
+        "groups": describe.ontology_terms(engine),
+        "formats": RDF_FORMATS,
+        "iri": describe.ONTOLOGY_IRI,
+    }
+    return templates.TemplateResponse(request, "ontology.html", context, headers={"Vary": "Accept"})

@@ -1,0 +1,47 @@
+"""Pages for people: the home page, search results and the SPARQL editor, plus their own CSS and JS.
+
+The editor is plain JavaScript of our own (highlighting, named queries from ``/api/queries``, results as a
+table, CSV download): no CDN and no third-party library, so it works offline.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from klynge import answers
+from klynge.web.templating import STATIC_DIR, base_iri, public_url, templates
+
+router = APIRouter(include_in_schema=False)
+router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    """What the graph is, a search box and the ways in."""
+    context = {"triples": request.app.state.engine.triple_count(), "public_url": public_url(request)}
+    return templates.TemplateResponse(request, "home.html", context)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    """Search results as links to the resources' pages; an empty query shows just the box."""
+    hits: list[dict] = []
+    error = None
+    if q.strip():
+        try:
+            hits = answers.search(request.app.state.engine, q, limit=50)
+        except ValueError as problem:
+            error = str(problem)
+    context = {"q": q, "hits": hits, "error": error}
+    return templates.TemplateResponse(request, "search.html", context, status_code=400 if error else 200)
+
+
+@router.get("/query", response_class=HTMLResponse)
+def editor(request: Request) -> HTMLResponse:
+    """The SPARQL editor; ``?query=`` pre-fills it."""
+    context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request)}
+    return templates.TemplateResponse(request, "editor.html", context)
