@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from klynge import answers, describe
+from klynge import answers, describe, shapes_doc
 from klynge.web.rdf_response import HTML, RDF_FORMATS, Format, choose, rdf_response
 from klynge.web.templating import base_iri, local_path, templates
 from klynge.web.timeline import timeline_svg
@@ -90,3 +90,13 @@ def ontology(request: Request) -> Response:
         "iri": describe.ONTOLOGY_IRI,
     }
     return templates.TemplateResponse(request, "ontology.html", context, headers={"Vary": "Accept"})
+
+
+@router.get("/shapes", summary="The SHACL shapes, as documentation or as RDF", responses={406: {}})
+def shapes(request: Request) -> Response:
+    """Every node shape with its targets, property rules and messages (HTML), or the shapes' triples."""
+    fmt = choose(request, PAGE_FORMATS)
+    if fmt is not HTML:
+        return rdf_response(shapes_doc.shapes_triples(), fmt)
+    context = {"shapes": shapes_doc.shapes(), "formats": RDF_FORMATS, "iri": base_iri(request) + "shapes"}
+    return templates.TemplateResponse(request, "shapes.html", context, headers={"Vary": "Accept"})

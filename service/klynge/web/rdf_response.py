@@ -28,6 +28,7 @@ PREFIXES = {
     "void": "http://rdfs.org/ns/void#",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "qb": "http://purl.org/linked-data/cube#",
+    "sh": "http://www.w3.org/ns/shacl#",
     "klynge": "https://w3id.org/klynge/ontology#",
     "kid": "https://w3id.org/klynge/id/",
 }
