@@ -1,0 +1,434 @@
+"""One command, one run: klynge against its peers on the same data, at DK and EU27 scale.
+
+Engines: (a) klynge over HTTP, (b) rdflib-endpoint over HTTP on the same published graph, (c) rdflib in process,
+(d) pyoxigraph in process (the engine floor), (e) a bare ASGI endpoint on the same store (the framework floor).
+Every engine gets the same query text; the answers are compared before any time is reported. Engines run one
+after another, so none competes with another for the two cores. Results go to bench/RESULTS.md.
+
+    python bench/run.py [--scales dk,eu27] [--seconds 20] [--out bench/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import multiprocessing
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+BIN = Path(sys.executable).parent
+SCALES = {"dk": 1, "eu27": 27}
+RDFLIB_LIMIT_S = 600
+CLIENTS = 8
+JSON = "application/sparql-results+json"
+sys.path.insert(0, str(HERE))
+
+from bench_queries import QUERIES, BenchQuery, answer_key  # noqa: E402
+
+
+@dataclass
+class Timing:
+    samples: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples) * 1000 if self.samples else math.nan
+
+    @property
+    def p95(self) -> float:
+        if not self.samples:
+            return math.nan
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)] * 1000
+
+
+@dataclass
+class EngineRun:
+    name: str
+    timings: dict[str, Timing] = field(default_factory=dict)
+    answers: dict[str, object] = field(default_factory=dict)
+    throughput: dict[str, tuple[float, int, int]] = field(default_factory=dict)
+    note: str = ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def measure(run_once: Callable[[], object], seconds: float) -> tuple[Timing, object]:
+    """Warm up once, then time runs until ``seconds`` pass (at least 3, at most 50)."""
+    answer = run_once()
+    timing = Timing()
+    deadline = time.perf_counter() + seconds
+    while len(timing.samples) < 50 and (len(timing.samples) < 3 or time.perf_counter() < deadline):
+        started = time.perf_counter()
+        run_once()
+        timing.samples.append(time.perf_counter() - started)
+    return timing, answer
+
+
+# -- data --
+
+
+def prepare(scale: str) -> tuple[Path, Path, str]:
+    """Synthetic data for a scale, loaded into an on-disk store and exported as the published N-Triples."""
+    OUT.mkdir(exist_ok=True)
+    synth, store_dir, published = (
+        OUT / f"{scale}-synth.nt",
+        OUT / f"{scale}-store",
+        OUT / f"{scale}-published.nt",
+    )
+    klynge = str(BIN / "klynge")
+    if not synth.exists():
+        subprocess.run(
+            [klynge, "synth", "--countries", str(SCALES[scale]), "--seed", "1", "--out", str(synth)],
+            check=True,
+        )
+    load_line = ""
+    if not store_dir.exists():
+        done = subprocess.run(
+            [klynge, "load", "--store", str(store_dir), str(synth)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        load_line = done.stdout.strip()
+    if not published.exists():
+        store = ox.Store.read_only(str(store_dir))
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in store}
+        ox.serialize(triples, str(published), format=ox.RdfFormat.N_TRIPLES)
+        del store, triples
+    return store_dir, published, load_line
+
+
+# -- engines --
+
+
+@contextlib.contextmanager
+def server(
+    command: list[str], url: str, env: dict[str, str] | None = None, wait_s: float = 900
+) -> Iterator[None]:
+    """Run a server subprocess until it answers ``url``; stop it afterwards."""
+    process = subprocess.Popen(
+        command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited: {process.stderr.read().decode()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url, params={"query": "ASK {}"}, timeout=5).status_code < 500:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{command[0]} did not answer {url} within {wait_s:.0f} s")
+            time.sleep(0.5)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def http_engine(name: str, endpoint: str, seconds: float, throughput: bool) -> EngineRun:
+    """Time every query over HTTP (POST form, SPARQL JSON) and, optionally, throughput with 8 clients."""
+    run = EngineRun(name)
+    with httpx.Client(timeout=600) as client:
+        for query in QUERIES:
+
+            def once(q: BenchQuery = query) -> object:
+                response = client.post(endpoint, data={"query": q.text}, headers={"Accept": q.accept})
+                response.raise_for_status()
+                return response.content
+
+            try:
+                timing, body = measure(once, seconds)
+                run.timings[query.name] = timing
+                run.answers[query.name] = answer_key(query, body, query.accept)
+            except (httpx.HTTPError, ValueError) as error:
+                run.timings[query.name] = Timing(error=str(error)[:200])
+    if throughput:
+        for kind in ("aggregate", "lookup"):
+            run.throughput[kind] = concurrent_load(endpoint, [q for q in QUERIES if q.kind == kind], seconds)
+    return run
+
+
+def concurrent_load(endpoint: str, queries: list[BenchQuery], seconds: float) -> tuple[float, int, int]:
+    """Requests per second with CLIENTS concurrent clients over a bounded time, and the error count."""
+    counts, errors = [0] * CLIENTS, [0] * CLIENTS
+    deadline = time.monotonic() + seconds
+
+    def client(slot: int) -> None:
+        with httpx.Client(timeout=120) as http:
+            n = 0
+            while time.monotonic() < deadline:
+                query = queries[(slot + n) % len(queries)]
+                n += 1
+                try:
+                    response = http.post(
+                        endpoint, data={"query": query.text}, headers={"Accept": query.accept}
+                    )
+                    if response.status_code == 200:
+                        counts[slot] += 1
+                    else:
+                        errors[slot] += 1
+                except httpx.HTTPError:
+                    errors[slot] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started), sum(counts), sum(errors)
+
+
+def pyoxigraph_engine(store_dir: Path, seconds: float) -> EngineRun:
+    run = EngineRun("pyoxigraph in process")
+    store = ox.Store.read_only(str(store_dir))
+    for query in QUERIES:
+
+        def once(q: BenchQuery = query) -> object:
+            result = store.query(q.text, use_default_graph_as_union=True)
+            if isinstance(result, ox.QueryTriples):
+                return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+            return result.serialize(format=ox.QueryResultsFormat.JSON)
+
+        timing, body = measure(once, seconds)
+        run.timings[query.name] = timing
+        run.answers[query.name] = answer_key(query, body, query.accept)
+    return run
+
+
+def _rdflib_child(published: str, seconds: float, pipe) -> None:  # noqa: ANN001 - a multiprocessing connection
+    import rdflib
+
+    graph = rdflib.Graph()
+    started = time.perf_counter()
+    graph.parse(published, format="nt")
+    pipe.send(("loaded", time.perf_counter() - started))
+    for query in QUERIES:
+
+        def once(q: BenchQuery = query) -> object:
+            result = graph.query(q.text)
+            return result.serialize(format="json" if q.accept == JSON else "nt")
+
+        timing, body = measure(once, seconds)
+        pipe.send(("query", query.name, timing.samples, answer_key(query, body, query.accept)))
+    pipe.send(("done",))
+
+
+def rdflib_engine(published: Path, seconds: float) -> EngineRun:
+    """rdflib in a child process, given RDFLIB_LIMIT_S to parse and answer; what it did not finish is noted."""
+    run = EngineRun("rdflib in process")
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("fork").Process(
+        target=_rdflib_child, args=(str(published), seconds, child)
+    )
+    process.start()
+    deadline = time.monotonic() + RDFLIB_LIMIT_S
+    while time.monotonic() < deadline and parent.poll(max(0.0, deadline - time.monotonic())):
+        message = parent.recv()
+        if message[0] == "loaded":
+            run.note = f"parsed in {message[1]:.0f} s"
+        elif message[0] == "query":
+            run.timings[message[1]] = Timing(samples=message[2])
+            run.answers[message[1]] = message[3]
+        else:
+            break
+    else:
+        run.note += f"; stopped after {RDFLIB_LIMIT_S // 60} minutes"
+    process.kill()
+    process.join()
+    return run
+
+
+def run_scale(scale: str, seconds: float) -> tuple[list[EngineRun], str]:
+    store_dir, published, load_line = prepare(scale)
+    runs: list[EngineRun] = []
+    port = free_port()
+    klynge = [str(BIN / "klynge"), "serve", "--store", str(store_dir), "--no-validate", "--port", str(port)]
+    with server(klynge, f"http://127.0.0.1:{port}/sparql"):
+        runs.append(http_engine("klynge HTTP", f"http://127.0.0.1:{port}/sparql", seconds, throughput=True))
+    port = free_port()
+    floor = [
+        str(BIN / "uvicorn"),
+        "--app-dir",
+        str(HERE),
+        "floor_app:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    with server(floor, f"http://127.0.0.1:{port}/", env={"FLOOR_STORE": str(store_dir)}):
+        runs.append(http_engine("bare ASGI floor", f"http://127.0.0.1:{port}/", seconds, throughput=True))
+    runs.append(pyoxigraph_engine(store_dir, seconds))
+    runs.append(rdflib_engine(published, seconds))
+    port = free_port()
+    peer = [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port), str(published)]
+    try:
+        with server(peer, f"http://127.0.0.1:{port}/sparql", wait_s=RDFLIB_LIMIT_S):
+            runs.append(
+                http_engine(
+                    "rdflib-endpoint HTTP", f"http://127.0.0.1:{port}/sparql", seconds, throughput=True
+                )
+            )
+    except RuntimeError as error:
+        runs.append(EngineRun("rdflib-endpoint HTTP", note=str(error)[:300]))
+    return runs, load_line
+
+
+# -- report --
+
+
+def machine_line() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = (
+        int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
+        / 2**20
+    )
+    import rdflib
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()}, "
+        f"pyoxigraph {ox.__version__ if hasattr(ox, '__version__') else '?'}, rdflib {rdflib.__version__}"
+    )
+
+
+def agreement(runs: list[EngineRun]) -> list[str]:
+    """For each query, which engines' answers differ from pyoxigraph's (the reference)."""
+    reference = next(r for r in runs if r.name.startswith("pyoxigraph"))
+    lines = []
+    for query in QUERIES:
+        expected = reference.answers.get(query.name)
+        differing = [r.name for r in runs if query.name in r.answers and r.answers[query.name] != expected]
+        missing = [r.name for r in runs if query.name not in r.answers]
+        state = "same answers" if not differing else f"DIFFERENT answers from {', '.join(differing)}"
+        if missing:
+            state += f" (no answer from {', '.join(missing)})"
+        lines.append(f"- `{query.name}`: {state}")
+    return lines
+
+
+def ratio(numerator: float, denominator: float) -> str:
+    return (
+        f"{numerator / denominator:.2f}x"
+        if denominator and not math.isnan(numerator / denominator)
+        else "n/a"
+    )
+
+
+def report(results: dict[str, tuple[list[EngineRun], str]], seconds: float) -> str:
+    lines = [
+        "# klynge benchmark results",
+        "",
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; do not edit by hand.",
+        "",
+        f"Machine: {machine_line()}",
+        f"Each query: one warm-up, then repeated for up to {seconds:.0f} s (3 to 50 runs). Throughput: {CLIENTS} "
+        f"concurrent clients for {seconds:.0f} s on loopback. Times in milliseconds.",
+        "",
+    ]
+    for scale, (runs, load_line) in results.items():
+        by_name = {r.name: r for r in runs}
+        lines += [
+            f"## {scale.upper()} scale",
+            "",
+            f"Load: {load_line or 'store reused from an earlier run'}",
+            "",
+        ]
+        header = "| query | " + " | ".join(f"{r.name} median / p95" for r in runs) + " |"
+        lines += [header, "|---" * (len(runs) + 1) + "|"]
+        for query in QUERIES:
+            cells = []
+            for run in runs:
+                timing = run.timings.get(query.name)
+                cells.append(
+                    "n/a" if timing is None or timing.error else f"{timing.median:.1f} / {timing.p95:.1f}"
+                )
+            lines.append(f"| `{query.name}` ({query.kind}) | " + " | ".join(cells) + " |")
+        lines += ["", "Answers, checked against pyoxigraph in process:", *agreement(runs), ""]
+        klynge, floor, peer = (
+            by_name["klynge HTTP"],
+            by_name["bare ASGI floor"],
+            by_name.get("rdflib-endpoint HTTP"),
+        )
+        lines += [
+            "| query | klynge / floor (target <= 1.5x at DK) | rdflib-endpoint / klynge |",
+            "|---|---|---|",
+        ]
+        for query in QUERIES:
+            k, f = klynge.timings.get(query.name, Timing()), floor.timings.get(query.name, Timing())
+            p = peer.timings.get(query.name, Timing()) if peer else Timing()
+            lines.append(f"| `{query.name}` | {ratio(k.median, f.median)} | {ratio(p.median, k.median)} |")
+        lines += [
+            "",
+            "| throughput (req/s, errors) | " + " | ".join(r.name for r in runs if r.throughput) + " |",
+            "|---" * (1 + sum(1 for r in runs if r.throughput)) + "|",
+        ]
+        for kind in ("aggregate", "lookup"):
+            cells = [
+                f"{r.throughput[kind][0]:.1f} ({r.throughput[kind][2]} errors)" for r in runs if r.throughput
+            ]
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+        notes = [f"- {r.name}: {r.note}" for r in runs if r.note]
+        lines += ["", *(["Notes:", *notes] if notes else []), ""]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="dk,eu27", help="comma-separated: dk, eu27")
+    parser.add_argument(
+        "--seconds", type=float, default=20, help="time budget per query and per throughput run"
+    )
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    scales = [s.strip() for s in args.scales.split(",") if s.strip()]
+    unknown = [s for s in scales if s not in SCALES]
+    if unknown:
+        parser.error(f"unknown scale(s) {', '.join(unknown)}; use dk and/or eu27")
+    results = {scale: run_scale(scale, args.seconds) for scale in scales}
+    args.out.write_text(report(results, args.seconds))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
