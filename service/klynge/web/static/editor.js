@@ -43,7 +43,7 @@ function cell(term, base) {
   if (term.type === "uri") {
     const a = document.createElement("a");
     a.href = localHref(term.value, base);
-    a.textContent = term.value.startsWith(base) ? term.value.slice(base.length) : term.value;
+    a.textContent = term.value.startsWith(base + "id/") ? "kid:" + term.value.slice(base.length + 3) : term.value;
     a.title = term.value;
     td.appendChild(a);
   } else {

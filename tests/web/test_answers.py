@@ -1,0 +1,150 @@
+"""Lineage, shortest path and search over HTTP, against the repository's graph."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from klynge.answers import fold, sparql_fold
+
+KID = "https://w3id.org/klynge/id/"
+KLYNGE = "https://w3id.org/klynge/ontology#"
+INNOVATIONSKRAFT = "policy/innovationskraft-2021-2024"
+
+
+def steps_between(steps: list[dict], later: str, earlier: str) -> list[dict]:
+    return [s for s in steps if s["from"]["iri"] == KID + later and s["to"]["iri"] == KID + earlier]
+
+
+def test_lineage_of_a_policy_names_each_step_with_relation_years_and_sources(client):
+    response = client.get(f"/api/lineage/{INNOVATIONSKRAFT}")
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["resource"]["start"] == "2021" and answer["resource"]["end"] == "2024"
+    (call,) = steps_between(answer["ancestors"], INNOVATIONSKRAFT, "policy/call-innovationskraft-2020")
+    assert call["relation"] == {"iri": KLYNGE + "establishedBy", "label": "established by"}
+    assert call["to"]["start"] == "2020"
+    assert {s["iri"] for s in call["sources"]} >= {KID + "source/eccp-factsheet-denmark"}
+    (successor,) = steps_between(answer["descendants"], "policy/cluster-programme-2025", INNOVATIONSKRAFT)
+    assert successor["relation"]["iri"] == KLYNGE + "succeeds"
+    assert all(step["sources"] for step in answer["ancestors"] + answer["descendants"])
+
+
+def test_lineage_reaches_ancestors_of_ancestors(client):
+    answer = client.get("/api/lineage/policy/cluster-programme-2025").json()
+    earlier = {step["to"]["iri"] for step in answer["ancestors"]}
+    assert KID + INNOVATIONSKRAFT in earlier
+    assert KID + "policy/call-innovationskraft-2020" in earlier
+
+
+def test_lineage_of_an_organisation_follows_change_events(client):
+    answer = client.get("/api/lineage/org/vaekstforum").json()
+    (step,) = steps_between(answer["descendants"], "org/danish-business-promotion-board", "org/vaekstforum")
+    assert step["relation"]["iri"] == "http://www.w3.org/ns/org#ChangeEvent"
+    assert step["event"]["iri"] == KID + "event/vaekstforum-replaced-by-business-promotion-board"
+    assert step["event"]["date"] == "2019"
+    assert step["sources"]
+
+
+def test_lineage_by_full_iri_equals_lineage_by_id(client):
+    by_iri = client.get("/api/lineage", params={"iri": KID + INNOVATIONSKRAFT}).json()
+    assert by_iri == client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json()
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [("text/turtle", ox.RdfFormat.TURTLE), ("application/ld+json", ox.RdfFormat.JSON_LD),
+     ("application/n-triples", ox.RdfFormat.N_TRIPLES)],
+)
+def test_lineage_as_rdf(client, accept, fmt):
+    response = client.get(f"/api/lineage/{INNOVATIONSKRAFT}", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(accept)
+    triples = set(ox.parse(response.content, format=fmt))
+    assert ox.Quad(
+        ox.NamedNode(KID + "policy/cluster-programme-2025"), ox.NamedNode(KLYNGE + "succeeds"),
+        ox.NamedNode(KID + INNOVATIONSKRAFT),
+    ) in triples
+    labels = {t.subject for t in triples if t.predicate.value.endswith("#label")}
+    assert ox.NamedNode(KID + "policy/call-innovationskraft-2020") in labels
+
+
+def test_lineage_errors(client):
+    unknown = client.get("/api/lineage/policy/no-such-policy")
+    assert unknown.status_code == 404
+    assert "no-such-policy" in unknown.json()["detail"]
+    assert client.get("/api/lineage/policy/not an id").status_code == 400
+    assert client.get(f"/api/lineage/{INNOVATIONSKRAFT}", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_path_of_one_step_is_the_specific_stated_property(client):
+    answer = client.get(
+        "/api/path", params={"from": "policy/cluster-programme-2025", "to": INNOVATIONSKRAFT}
+    ).json()
+    assert answer["length"] == 1
+    (step,) = answer["steps"]
+    assert step["predicate"] == {"iri": KLYNGE + "succeeds", "label": "succeeds"}
+    assert step["direction"] == "forward"
+    assert step["sources"]
+
+
+def test_path_is_a_connected_chain_from_start_to_end(client):
+    answer = client.get("/api/path", params={"from": INNOVATIONSKRAFT, "to": "org/vaekstforum"}).json()
+    steps = answer["steps"]
+    assert answer["length"] == len(steps) >= 2
+    assert steps[0]["from"]["iri"] == KID + INNOVATIONSKRAFT
+    assert steps[-1]["to"]["iri"] == KID + "org/vaekstforum"
+    for before, after in zip(steps, steps[1:], strict=False):
+        assert before["to"]["iri"] == after["from"]["iri"]
+    assert all(step["predicate"]["iri"] and step["direction"] in {"forward", "inverse"} for step in steps)
+
+
+def test_path_reverses_to_the_same_length(client):
+    there = client.get("/api/path", params={"from": INNOVATIONSKRAFT, "to": "org/vaekstforum"}).json()
+    back = client.get("/api/path", params={"from": "org/vaekstforum", "to": INNOVATIONSKRAFT}).json()
+    assert there["length"] == back["length"]
+
+
+def test_path_none_within_the_limit_is_404_with_a_message(client):
+    params = {"from": "policy/research-business-cofinancing-1990s", "to": "policy/cluster-programme-2025"}
+    response = client.get("/api/path", params={**params, "max_length": 1})
+    assert response.status_code == 404
+    assert "no chain of at most 1" in response.json()["detail"]
+    assert client.get("/api/path", params={"from": INNOVATIONSKRAFT, "to": "org/nobody"}).status_code == 404
+    assert client.get("/api/path", params={"from": INNOVATIONSKRAFT, "to": "x", "max_length": 9}).status_code == 422
+
+
+def test_search_folds_case_and_danish_letters(client):
+    for text in ("vaekstforum", "Vækstforum", "VÆKSTFORUM"):
+        hits = client.get("/api/search", params={"q": text}).json()
+        assert hits[0]["iri"] == KID + "org/vaekstforum"
+        assert hits[0]["match"] == "exact"
+        assert hits[0]["types"] == [KLYNGE + "RegionalGrowthForum"]
+
+
+def test_search_ranks_exact_then_prefix_then_substring(client):
+    hits = client.get("/api/search", params={"q": "vaekstforum"}).json()
+    kinds = [hit["match"].split(" ")[0] for hit in hits]
+    order = {"exact": 0, "prefix": 1, "substring": 2}
+    assert [order[k] for k in kinds] == sorted(order[k] for k in kinds)
+    assert len(hits) > 1
+
+
+def test_search_finds_danish_and_alternative_names(client):
+    hits = client.get("/api/search", params={"q": "uddannelses- og forskningsministeriet"}).json()
+    assert hits[0]["iri"] == KID + "org/ministry-of-higher-education-and-science"
+    hits = client.get("/api/search", params={"q": "UFM"}).json()
+    assert hits[0]["iri"] == KID + "org/ministry-of-higher-education-and-science"
+    assert hits[0]["match"] == "exact (alternative name)"
+
+
+def test_search_rejects_empty_text_and_limits_results(client):
+    assert client.get("/api/search", params={"q": "  "}).status_code == 400
+    assert client.get("/api/search").status_code == 422
+    assert len(client.get("/api/search", params={"q": "a", "limit": 3}).json()) == 3
+
+
+@pytest.mark.parametrize("name", ["Århus  Æble Øst Café", "Vækstforum", "Région Crème Brûlée", "Ångström"])
+def test_python_and_sparql_fold_names_alike(engine, name):
+    query = f"SELECT ({sparql_fold('label')} AS ?folded) WHERE {{ BIND({ox.Literal(name)} AS ?label) }}"
+    assert engine.select(query, {})[0]["folded"].value == fold(name)

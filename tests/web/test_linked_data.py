@@ -1,0 +1,106 @@
+"""Linked data: every IRI under the base answered at the same path, as a page or as RDF by Accept."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+KID = "https://w3id.org/klynge/id/"
+KLYNGE = "https://w3id.org/klynge/ontology#"
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+POLICY = "policy/innovationskraft-2021-2024"
+
+RDF_TYPES = [
+    ("text/turtle", ox.RdfFormat.TURTLE, "ttl"),
+    ("application/ld+json", ox.RdfFormat.JSON_LD, "jsonld"),
+    ("application/n-triples", ox.RdfFormat.N_TRIPLES, "nt"),
+    ("application/rdf+xml", ox.RdfFormat.RDF_XML, "rdf"),
+]
+
+
+def test_browsers_get_a_page_with_labels_links_sources_and_lineage(client):
+    response = client.get(f"/id/{POLICY}", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["vary"] == "Accept"
+    page = response.text
+    assert "Power of innovation" in page and "Innovationskraft" in page
+    assert 'href="/id/policy/call-innovationskraft-2020"' in page
+    assert 'href="/id/source/eccp-factsheet-denmark"' in page
+    assert 'class="lineage-svg"' in page
+    assert "established by" in page and "succeeds" in page
+    assert "Linked from" in page
+
+
+@pytest.mark.parametrize(("accept", "fmt", "key"), RDF_TYPES)
+def test_rdf_clients_get_the_description_with_labels_of_linked_resources(client, accept, fmt, key):
+    response = client.get(f"/id/{POLICY}", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(accept)
+    triples = set(ox.parse(response.content, format=fmt))
+    subject = ox.NamedNode(KID + POLICY)
+    assert ox.Quad(
+        subject, ox.NamedNode(KLYNGE + "establishedBy"), ox.NamedNode(KID + "policy/call-innovationskraft-2020")
+    ) in triples
+    assert any(t.subject == subject and t.predicate == RDFS_LABEL for t in triples)
+    linked = ox.NamedNode(KID + "policy/call-innovationskraft-2020")
+    assert any(t.subject == linked and t.predicate == RDFS_LABEL for t in triples)
+    by_param = client.get(f"/id/{POLICY}", params={"format": key})
+    assert set(ox.parse(by_param.content, format=fmt)) == triples
+
+
+def test_q_values_decide_between_html_and_turtle(client):
+    response = client.get(f"/id/{POLICY}", headers={"Accept": "text/html;q=0.5, text/turtle"})
+    assert response.headers["content-type"].startswith("text/turtle")
+
+
+def test_unknown_iri_is_a_404_page_or_text(client):
+    page = client.get("/id/policy/no-such-thing", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "Not found" in page.text
+    text = client.get("/id/policy/no-such-thing", headers={"Accept": "text/turtle"})
+    assert text.status_code == 404 and text.headers["content-type"].startswith("text/plain")
+    assert "no-such-thing" in text.text
+
+
+def test_unserviceable_accept_is_406_and_unknown_format_400(client):
+    assert client.get(f"/id/{POLICY}", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get(f"/id/{POLICY}", params={"format": "pdf"}).status_code == 400
+
+
+def test_organisation_page_shows_its_lineage(client):
+    page = client.get("/id/org/vaekstforum", headers={"Accept": "text/html"}).text
+    assert 'class="lineage-svg"' in page
+    assert 'href="/id/org/danish-business-promotion-board"' in page
+
+
+def test_ontology_documentation_lists_every_term_with_an_anchor(client, engine):
+    page = client.get("/ontology", headers={"Accept": "text/html"}).text
+    terms = engine.select(
+        "SELECT ?term WHERE { ?term <http://www.w3.org/2000/01/rdf-schema#isDefinedBy> "
+        "<https://w3id.org/klynge/ontology> FILTER(STRSTARTS(STR(?term), STR(<https://w3id.org/klynge/ontology#>))) }",
+        {},
+    )
+    assert len(terms) > 50
+    for row in terms:
+        assert f'id="{row["term"].value.rsplit("#", 1)[-1]}"' in page
+    assert "Relates a plan to the earlier plan whose place it took." in page
+
+
+@pytest.mark.parametrize(("accept", "fmt", "key"), RDF_TYPES)
+def test_ontology_in_every_rdf_format(client, accept, fmt, key):
+    response = client.get("/ontology", headers={"Accept": accept})
+    assert response.status_code == 200
+    triples = set(ox.parse(response.content, format=fmt))
+    assert ox.Quad(
+        ox.NamedNode("https://w3id.org/klynge/ontology"),
+        ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology"),
+    ) in triples
+
+
+def test_shapes_as_page_and_turtle(client):
+    page = client.get("/shapes", headers={"Accept": "text/html"}).text
+    assert 'id="ClusterShape"' in page
+    turtle = client.get("/shapes", headers={"Accept": "text/turtle"})
+    shapes = {t.subject.value for t in ox.parse(turtle.content, format=ox.RdfFormat.TURTLE)}
+    assert "https://w3id.org/klynge/shapes#ClusterShape" in shapes
