@@ -189,10 +189,13 @@ MAX_PATH_LENGTH = 6
 
 
 def walk(start: str, names: list[str]) -> str:
-    """A DISTINCT subquery of the node chains from ``?start`` through ``names`` (one hop each)."""
+    """A DISTINCT subquery of the chains of IRIs from ``?start`` through ``names`` (one hop each).
+
+    Blank nodes are left out: their labels do not survive from one query to the next.
+    """
     chain = [start, *names]
     pairs = zip(chain, chain[1:], strict=False)
-    hops = " ".join(f"?{a} {HOP} ?{b} . FILTER(!isLiteral(?{b}))" for a, b in pairs)
+    hops = " ".join(f"?{a} {HOP} ?{b} . FILTER(isIRI(?{b}))" for a, b in pairs)
     projected = " ".join(f"?{name}" for name in chain)
     return f"{{ SELECT DISTINCT {projected} WHERE {{ {hops} }} }}"
 

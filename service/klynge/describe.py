@@ -57,9 +57,8 @@ def text(term: ox.Term | None) -> str | None:
 
 
 def node_json(term: ox.Term, label: ox.Term | None = None) -> dict[str, str | None]:
-    """A resource as JSON: its IRI (or blank-node id) and its label."""
-    key = "iri" if isinstance(term, ox.NamedNode) else "id"
-    return {key: term.value, "label": text(label)}
+    """A resource as JSON: its IRI (a blank node's label where there is no IRI) and its label."""
+    return {"iri": term.value, "label": text(label)}
 
 
 @dataclass

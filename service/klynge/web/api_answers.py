@@ -7,12 +7,84 @@ from typing import Annotated
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from klynge import answers
 from klynge.web.rdf_response import JSON, RDF_FORMATS, choose, rdf_response
 from klynge.web.templating import base_iri
 
 router = APIRouter(tags=["answers"])
+
+RDF_CONTENT = {fmt.media_type: {} for fmt in RDF_FORMATS}
+
+
+class Resource(BaseModel):
+    """A resource with its (English, else Danish) label."""
+
+    iri: str
+    label: str | None
+
+
+class Member(Resource):
+    """A member of a lineage: its most specific klynge type and the years it covers."""
+
+    type: str | None
+    start: str | None
+    end: str | None
+    temporal: str | None
+
+
+class Event(Resource):
+    """An organisational change event and its date."""
+
+    date: str | None
+
+
+class LineageStep(BaseModel):
+    """From a later plan or organisation to an earlier one, by the relation a source states."""
+
+    from_: Member = Field(alias="from")
+    to: Member
+    relation: Resource
+    event: Event | None
+    sources: list[Resource]
+
+
+class Lineage(BaseModel):
+    """A resource with every step to its ancestors and from its descendants."""
+
+    resource: Member
+    ancestors: list[LineageStep]
+    descendants: list[LineageStep]
+
+
+class PathStep(BaseModel):
+    """One relation of a chain; ``inverse`` means the statement points from ``to`` to ``from``."""
+
+    from_: Resource = Field(alias="from")
+    to: Resource
+    predicate: Resource
+    direction: str
+    sources: list[Resource]
+
+
+class Path(BaseModel):
+    """The shortest chain found and its length in relations."""
+
+    from_: Resource = Field(alias="from")
+    to: Resource
+    length: int
+    steps: list[PathStep]
+
+
+class SearchHit(BaseModel):
+    """A resource whose name matched; ``match`` is exact, prefix or substring (of an alternative name)."""
+
+    iri: str
+    label: str | None
+    matched: str | None
+    match: str
+    types: list[str]
 
 ID_HELP = "a resource: its id after /id/ (e.g. policy/innovationskraft-2021-2024) or its full IRI"
 
@@ -50,7 +122,12 @@ def lineage_answer(request: Request, iri: ox.NamedNode) -> Response:
 @router.get(
     "/api/lineage/{id:path}",
     summary="Ancestors and descendants of a policy or organisation",
-    responses={404: {"description": "unknown resource"}, 406: {"description": "unsupported Accept"}},
+    response_model=Lineage,
+    responses={
+        200: {"content": RDF_CONTENT},
+        404: {"description": "unknown resource"},
+        406: {"description": "unsupported Accept"},
+    },
 )
 def lineage_by_id(request: Request, id: str) -> Response:
     """Each lineage step with its relation (the specific klynge property, or the organisational change event),
@@ -59,7 +136,12 @@ def lineage_by_id(request: Request, id: str) -> Response:
     return lineage_answer(request, resource(request, id))
 
 
-@router.get("/api/lineage", summary="Lineage of a resource given by full IRI", responses={404: {}, 406: {}})
+@router.get(
+    "/api/lineage",
+    summary="Lineage of a resource given by full IRI",
+    response_model=Lineage,
+    responses={200: {"content": RDF_CONTENT}, 404: {"description": "unknown resource"}, 406: {}},
+)
 def lineage_by_iri(request: Request, iri: Annotated[str, Query(description=ID_HELP)]) -> Response:
     """As `/api/lineage/{id}`, for a resource named by its full IRI."""
     return lineage_answer(request, resource(request, iri))
@@ -68,6 +150,7 @@ def lineage_by_iri(request: Request, iri: Annotated[str, Query(description=ID_HE
 @router.get(
     "/api/path",
     summary="Shortest chain of relations between two resources",
+    response_model=Path,
     responses={404: {"description": "unknown resource, or no chain within max_length"}},
 )
 def path(
@@ -85,7 +168,12 @@ def path(
         raise not_found(error) from None
 
 
-@router.get("/api/search", summary="Search English and Danish names", responses={400: {}})
+@router.get(
+    "/api/search",
+    summary="Search English and Danish names",
+    response_model=list[SearchHit],
+    responses={400: {"description": "empty search text"}},
+)
 def search(
     request: Request,
     q: Annotated[str, Query(description="text to find; case and diacritics do not matter", max_length=200)],
