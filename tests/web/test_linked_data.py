@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pyoxigraph as ox
 import pytest
 
@@ -30,6 +33,8 @@ def test_browsers_get_a_page_with_labels_links_sources_and_lineage(client):
     assert 'class="lineage-svg"' in page
     assert "established by" in page and "succeeds" in page
     assert "Linked from" in page
+    json_link = re.search(r'href="(/api/lineage\?iri=[^"]+)"', page).group(1)
+    assert client.get(html.unescape(json_link)).json()["resource"]["iri"] == KID + POLICY
 
 
 @pytest.mark.parametrize(("accept", "fmt", "key"), RDF_TYPES)

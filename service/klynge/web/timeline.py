@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 BOX_WIDTH = 220
 BOX_HEIGHT = 46
-COLUMN = 300
+COLUMN = 320
 ROW = 96
 LEFT = 70
 TOP = 20
@@ -67,8 +67,8 @@ def timeline_svg(answer: dict, href) -> Markup | None:
     if not steps:
         return None
     positions, rows, members = layout(answer)
-    width = LEFT + max(x for x, _ in positions.values()) + BOX_WIDTH + 20
-    height = TOP + rows[-1][1] + BOX_HEIGHT + 10
+    width = max(x for x, _ in positions.values()) + BOX_WIDTH + 20
+    height = rows[-1][1] + BOX_HEIGHT + 20
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage-svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="Lineage timeline">',
@@ -114,7 +114,10 @@ def edge(later: tuple[int, int], earlier: tuple[int, int], label: str) -> str:
     else:
         start, end = (x1 + BOX_WIDTH / 2, y1 + BOX_HEIGHT), (x2 + BOX_WIDTH / 2, y2)
     mid_x, mid_y = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+    # A label sits above a level arrow and beside a sloping one, so neither crosses it.
+    anchor, dx, dy = ("middle", 0, -5) if y1 == y2 else ("start", 5, 4)
     return (
         f'<g class="step"><line x1="{start[0]}" y1="{start[1]}" x2="{end[0]}" y2="{end[1]}" '
-        f'marker-end="url(#arrow)"/><text x="{mid_x + 4}" y="{mid_y}">{escape(label)}</text></g>'
+        f'marker-end="url(#arrow)"/><text x="{mid_x + dx}" y="{mid_y + dy}" text-anchor="{anchor}">'
+        f"{escape(label)}</text></g>"
     )
