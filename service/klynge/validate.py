@@ -197,7 +197,7 @@ def check_consistency(store: ox.Store) -> int | None:
     except ReasonerUnavailable as error:
         return _error(str(error))
     print(result)
-    return None if result.consistent else 1
+    return None if result.ok else 1
 
 
 def run(args: argparse.Namespace) -> int:
