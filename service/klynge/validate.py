@@ -83,11 +83,11 @@ class PreparedQueryGraph(Graph):
         return super().query(query_object, *args, **kwargs)
 
 
-def to_rdflib(quads: Iterable[ox.Quad]) -> Graph:
-    """The union of a store's graphs as one rdflib graph."""
+def to_rdflib(statements: Iterable[ox.Quad] | Iterable[ox.Triple]) -> Graph:
+    """Triples, or the union of a store's graphs, as one rdflib graph."""
     graph = PreparedQueryGraph()
-    for quad in quads:
-        graph.add((rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)))
+    for statement in statements:
+        graph.add((rdflib_term(statement.subject), rdflib_term(statement.predicate), rdflib_term(statement.object)))
     return graph
 
 
