@@ -183,7 +183,7 @@ def add_statistics(
 ) -> None:
     """VoID counts, class and property partitions and the vocabularies used, all counted by SPARQL."""
     add = out.add
-    counts = engine.select(COUNTS_QUERY)[0]
+    counts = engine.select(COUNTS_QUERY, {})[0]
     entities = engine.select(ENTITIES_QUERY, {"space": ox.Literal(site.base_iri + "id/")})[0]
     add(dataset, VOID + "triples", integer(triple_count))
     add(dataset, VOID + "distinctSubjects", integer(int(counts["subjects"].value)))
@@ -191,7 +191,7 @@ def add_statistics(
     add(dataset, VOID + "properties", integer(int(counts["properties"].value)))
     add(dataset, VOID + "entities", integer(int(entities["entities"].value)))
     vocabularies: set[str] = set()
-    classes = engine.select(CLASS_PARTITION_QUERY)
+    classes = engine.select(CLASS_PARTITION_QUERY, {})
     add(dataset, VOID + "classes", integer(len(classes)))
     for row in classes:
         partition = ox.BlankNode()
@@ -199,7 +199,7 @@ def add_statistics(
         add(partition, VOID + "class", row["class"])
         add(partition, VOID + "entities", integer(int(row["entities"].value)))
         vocabularies.add(namespace(row["class"].value))
-    for row in engine.select(PROPERTY_PARTITION_QUERY):
+    for row in engine.select(PROPERTY_PARTITION_QUERY, {}):
         partition = ox.BlankNode()
         add(dataset, VOID + "propertyPartition", partition)
         add(partition, VOID + "property", row["property"])

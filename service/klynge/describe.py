@@ -31,11 +31,11 @@ DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
 class Engine(Protocol):
     """The part of ``klynge.store.QueryEngine`` these answers use."""
 
-    def select(self, query: str, bindings: dict[str, ox.Term] | None = None) -> list[dict[str, ox.Term]]: ...
+    def select(self, query: str, bindings: dict[str, ox.Term]) -> list[dict[str, ox.Term]]: ...
 
-    def ask(self, query: str, bindings: dict[str, ox.Term] | None = None) -> bool: ...
+    def ask(self, query: str, bindings: dict[str, ox.Term]) -> bool: ...
 
-    def construct(self, query: str, bindings: dict[str, ox.Term] | None = None) -> list[ox.Triple]: ...
+    def construct(self, query: str, bindings: dict[str, ox.Term]) -> list[ox.Triple]: ...
 
 
 def label_of(var: str, out: str) -> str:
@@ -240,7 +240,7 @@ class Term:
 def ontology_terms(engine: Engine) -> dict[str, list[Term]]:
     """Every term the ontology defines, grouped by kind, with label, definition and related terms."""
     terms: dict[ox.NamedNode, Term] = {}
-    for row in engine.select(ONTOLOGY_TERMS_QUERY):
+    for row in engine.select(ONTOLOGY_TERMS_QUERY, {}):
         term = terms.setdefault(row["term"], Term(row["term"], TERM_KINDS[row["kind"].value]))
         term.label = term.label or text(row.get("label"))
         term.definition = term.definition or text(row.get("definition"))
@@ -266,9 +266,9 @@ def short_relation(iri: str) -> str:
 
 def ontology_header(engine: Engine) -> list[tuple[ox.NamedNode, ox.Term]]:
     """The ontology's own metadata: title, description, version, licence, creator."""
-    return [(row["p"], row["o"]) for row in engine.select(ONTOLOGY_HEADER_QUERY)]
+    return [(row["p"], row["o"]) for row in engine.select(ONTOLOGY_HEADER_QUERY, {})]
 
 
 def ontology_triples(engine: Engine) -> list[ox.Triple]:
     """The ontology as published: its source file's graph, without the data's entailments."""
-    return engine.construct(ONTOLOGY_QUERY)
+    return engine.construct(ONTOLOGY_QUERY, {})
