@@ -12,10 +12,10 @@ from rdflib.namespace import RDF, SH
 
 from klynge import reasoning
 from klynge.cli import main
-from klynge.graph import build_store
+from klynge.graph import SourceError, build_store
 from klynge.reasoning import ConsistencyResult
 from klynge.resources import asset_files
-from klynge.validate import validate_store
+from klynge.validate import ShapesError, validate_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = FIXTURES / "broken" / "start-after-end.ttl"
@@ -101,3 +101,23 @@ def test_reason_without_the_reasoning_module_exits_2(
     monkeypatch.setitem(sys.modules, "klynge.reasoning", None)
     assert main(["validate", str(BROKEN), "--reason"]) == 2
     assert "--reason needs klynge.reasoning" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("shape", "error", "message"),
+    [
+        ('ex:S a sh:NodeShape ; sh:targetNode ex:x ; sh:sparql [ sh:select "SELECT $this WHERE {" ] .',
+         ShapesError, "a SPARQL constraint does not parse"),
+        ("ex:S a sh:NodeShape ; sh:targetNode ex:x ; sh:property [ sh:minCount 1 ] .",
+         ShapesError, "not a well-formed SHACL PropertyShape"),
+        ("ex:S a sh:NodeShape ; sh:targetClass ex:C", SourceError, "shapes.ttl:3:1: Unexpected end"),
+    ],
+    ids=["bad-sparql", "property-without-path", "turtle-syntax"],
+)
+def test_unusable_shapes_raise_a_clear_error(tmp_path: Path, shape: str, error: type, message: str) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .\n" + shape + "\n"
+    )
+    with pytest.raises(error, match=message):
+        validate_store(build_store([ONTOLOGY]), shapes_paths=[shapes])

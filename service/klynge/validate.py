@@ -17,6 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
+from pyparsing import ParseBaseException
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
@@ -36,6 +37,10 @@ from klynge.graph import (
 )
 from klynge.report import Violation, render, violations
 from klynge.resources import asset_files
+
+
+class ShapesError(Exception):
+    """The shapes cannot be used: pySHACL refused them, or a SPARQL constraint does not parse."""
 
 
 @dataclass(frozen=True)
@@ -131,14 +136,18 @@ def validate_store(
     """Run the SHACL shapes (default: ``shapes/*.ttl``) with RDFS inference over a store's published graph.
 
     ``sources`` are the files the store was built from, so the report can name them (default: the
-    repository's files). Raises SourceError if a shapes file cannot be parsed and ReportableRuntimeError if
-    pySHACL cannot use the shapes.
+    repository's files). Raises SourceError if a shapes file cannot be parsed and ShapesError if the shapes
+    cannot be used.
     """
-    shapes = load_shapes(None if shapes_paths is None else list(shapes_paths))
-    data = to_rdflib(store)
-    conforms, report, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="rdfs", inplace=True, allow_warnings=False
-    )
+    shapes = load_shapes(shapes_paths)
+    try:
+        conforms, report, _ = pyshacl.validate(
+            to_rdflib(store), shacl_graph=shapes, inference="rdfs", inplace=True, allow_warnings=False
+        )
+    except ReportableRuntimeError as error:
+        raise ShapesError(error.message) from None
+    except ParseBaseException as error:
+        raise ShapesError(f"a SPARQL constraint does not parse: {error}") from None
     locate = SourceLocator(store, default_sources() if sources is None else sources)
     found = tuple(violations(report, locate))
     return ValidationResult(conforms=bool(conforms), graph=report, violations=found, text=render(found))
@@ -186,7 +195,7 @@ def _error(message: str) -> int:
     return 2
 
 
-def check_consistency(store: ox.Store) -> int | None:
+def reason(store: ox.Store) -> int | None:
     """HermiT's verdict printed; 1 if inconsistent, 2 if it cannot run, None if consistent."""
     try:
         from klynge.reasoning import ReasonerUnavailable, check_consistency
@@ -214,8 +223,8 @@ def run(args: argparse.Namespace) -> int:
         result = validate_store(store, sources=paths)
     except SourceError as error:
         return _error(f"the shapes cannot be read: {error}")
-    except ReportableRuntimeError as error:
-        return _error(f"the shapes cannot be used: {error.message}")
+    except ShapesError as error:
+        return _error(f"the shapes cannot be used: {error}")
     print(result.text, end="")
     if args.report is not None:
         try:
@@ -224,5 +233,5 @@ def run(args: argparse.Namespace) -> int:
             return _error(f"cannot write the report to {args.report}: {error.strerror}")
     status = 0 if result.conforms else 1
     if args.reason:
-        status = check_consistency(store) or status
+        status = reason(store) or status
     return status
