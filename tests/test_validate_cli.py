@@ -40,6 +40,13 @@ def test_broken_file_exits_1_with_report_grouped_by_focus_node(capsys: pytest.Ca
     assert lines[-1] == "1 violation on 1 resource."
 
 
+def test_report_shortens_iris_in_messages(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(FIXTURES / "broken" / "lineage-cycle.ttl")]) == 1
+    out = capsys.readouterr().out
+    assert "this policy is influenced by kid:policy/egg, which leads back" in out
+    assert "https://w3id.org/klynge/id/" not in out
+
+
 def test_syntax_errors_exit_2_naming_file_line_and_column_without_traceback() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "klynge.cli", "validate", *map(str, SYNTAX)],

@@ -6,6 +6,7 @@ IRIs are shortened with the project's prefixes, and each resource names the sour
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
@@ -29,16 +30,24 @@ class Violation:
     message: str
 
 
+# An IRI in running text: up to white space or punctuation, never ending in a full stop.
+IRI_IN_TEXT = re.compile(r"https?://[^\s,;()<>\"]*[^\s,;()<>\".]")
+
+
+def _prefixed(iri: str) -> str | None:
+    """``kid:policy/x`` for an IRI in one of the project's namespaces, else None."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return None
+
+
 def compact(term: Node | None) -> str:
     """An RDF term as a person reads it: ``kid:policy/x``, not the full IRI; literals in Turtle form."""
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        iri = str(term)
-        for prefix, namespace in PREFIXES.items():
-            if iri.startswith(namespace) and len(iri) > len(namespace):
-                return f"{prefix}:{iri[len(namespace):]}"
-        return f"<{iri}>"
+        return _prefixed(str(term)) or f"<{term}>"
     if isinstance(term, Literal):
         if term.language:
             return f'"{term}"@{term.language}'
@@ -47,14 +56,13 @@ def compact(term: Node | None) -> str:
 
 
 def _message(report: Graph, result: Node) -> str:
-    """The English sh:resultMessage if there is one, else any message, else the constraint component."""
+    """The English sh:resultMessage (else any, else the constraint component), with IRIs shortened."""
     messages = list(report.objects(result, SH.resultMessage))
-    for message in messages:
-        if isinstance(message, Literal) and message.language == "en":
-            return str(message)
-    if messages:
-        return str(messages[0])
-    return f"violates {compact(report.value(result, SH.sourceConstraintComponent))}"
+    english = [m for m in messages if isinstance(m, Literal) and m.language == "en"]
+    if not messages:
+        return f"violates {compact(report.value(result, SH.sourceConstraintComponent))}"
+    text = str((english or messages)[0])
+    return IRI_IN_TEXT.sub(lambda match: _prefixed(match.group()) or match.group(), text)
 
 
 def _shape(report: Graph, result: Node) -> str:
