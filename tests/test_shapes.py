@@ -229,6 +229,19 @@ def test_every_message_is_english_and_names_a_fix() -> None:
         assert message.endswith("."), f"{compact(node)}: messages are sentences"
 
 
+def test_every_repository_resource_is_checked_by_a_shape() -> None:
+    """No resource escapes the shapes: each kid: subject is an instance of a class some shape targets."""
+    targets = " ".join(f"<{c}>" for c in load_shapes().objects(None, SH.targetClass))
+    rows = build_store().query(
+        f"""SELECT DISTINCT ?s WHERE {{
+              ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "https://w3id.org/klynge/id/"))
+              FILTER NOT EXISTS {{ VALUES ?class {{ {targets} }} ?s a ?class }}
+            }} ORDER BY ?s""",
+        use_default_graph_as_union=True,
+    )
+    assert [row["s"].value for row in rows] == []
+
+
 def test_repository_conforms() -> None:
     result = validate_store(build_store())
     assert result.conforms, result.text
