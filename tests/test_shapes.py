@@ -16,6 +16,7 @@ from rdflib.namespace import SH
 
 from klynge.graph import build_store
 from klynge.report import compact
+from klynge.resources import asset_files
 from klynge.validate import ValidationResult, load_shapes, read_store, sources_for, validate_store
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
@@ -182,6 +183,8 @@ CASES = [
      "A statistic states exactly one figure, a number"),
     ("statistic-unknown-approximation", "kid:stat/roughly", "ksh:StatisticApproximation",
      "A figure carries at most one approximation"),
+    ("statistic-undefined-measure", "klynge:NumberOfInovationNetworks", "ksh:VocabularyConceptLabel",
+     "A measure, participant type or approximation needs exactly one English label"),
     ("statistic-without-measure", "kid:stat/what-is-counted", "ksh:StatisticMeasure",
      "A statistic reports exactly one kind of quantity"),
     ("two-danish-labels", "kid:org/two-danish-names", "ksh:OneDanishLabel", "A resource has at most one Danish label"),
@@ -229,13 +232,32 @@ def test_every_message_is_english_and_names_a_fix() -> None:
         assert message.endswith("."), f"{compact(node)}: messages are sentences"
 
 
+def target_classes() -> str:
+    """The classes the shapes target, as a SPARQL VALUES list."""
+    return " ".join(f"<{c}>" for c in sorted(set(load_shapes().objects(None, SH.targetClass))))
+
+
+def test_every_ontology_class_is_targeted_by_a_shape() -> None:
+    """Each klynge: class, or a class above it, is the target of some shape."""
+    rows = build_store(asset_files("ontology")).query(
+        f"""SELECT ?class WHERE {{
+              ?class a <http://www.w3.org/2002/07/owl#Class> .
+              FILTER(STRSTARTS(STR(?class), "https://w3id.org/klynge/ontology#"))
+              FILTER NOT EXISTS {{
+                VALUES ?target {{ {target_classes()} }} ?class <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?target
+              }}
+            }} ORDER BY ?class""",
+        use_default_graph_as_union=True,
+    )
+    assert [row["class"].value for row in rows] == []
+
+
 def test_every_repository_resource_is_checked_by_a_shape() -> None:
     """No resource escapes the shapes: each kid: subject is an instance of a class some shape targets."""
-    targets = " ".join(f"<{c}>" for c in load_shapes().objects(None, SH.targetClass))
     rows = build_store().query(
         f"""SELECT DISTINCT ?s WHERE {{
               ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "https://w3id.org/klynge/id/"))
-              FILTER NOT EXISTS {{ VALUES ?class {{ {targets} }} ?s a ?class }}
+              FILTER NOT EXISTS {{ VALUES ?class {{ {target_classes()} }} ?s a ?class }}
             }} ORDER BY ?s""",
         use_default_graph_as_union=True,
     )
