@@ -244,7 +244,8 @@ def test_every_ontology_class_is_targeted_by_a_shape() -> None:
               ?class a <http://www.w3.org/2002/07/owl#Class> .
               FILTER(STRSTARTS(STR(?class), "https://w3id.org/klynge/ontology#"))
               FILTER NOT EXISTS {{
-                VALUES ?target {{ {target_classes()} }} ?class <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?target
+                VALUES ?target {{ {target_classes()} }}
+                ?class <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?target
               }}
             }} ORDER BY ?class""",
         use_default_graph_as_union=True,
