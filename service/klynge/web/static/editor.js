@@ -132,6 +132,34 @@ async function downloadCsv(app) {
   }
 }
 
+// A named query's parameter as SPARQL text, from its default or example value.
+function parameterTerm(parameter) {
+  const value = String(parameter.default ?? parameter.example ?? "");
+  switch (parameter.type) {
+    case "iri": return `<${value}>`;
+    case "integer": return value;
+    case "year": return `"${value}"^^<http://www.w3.org/2001/XMLSchema#gYear>`;
+    case "lang": {
+      const at = value.lastIndexOf("@");
+      return `${JSON.stringify(value.slice(0, at))}@${value.slice(at + 1)}`;
+    }
+    default: return JSON.stringify(value);
+  }
+}
+
+// The named query's text with each parameter variable (?_name_type, grlc style) replaced by a value.
+function fillParameters(entry) {
+  let text = entry.sparql || entry.query || "";
+  const filled = [];
+  for (const parameter of entry.parameters || []) {
+    const variable = new RegExp(`[?$]_{1,2}${parameter.name}_${parameter.type}\\b`, "g");
+    if (!variable.test(text)) continue;
+    text = text.replace(variable, parameterTerm(parameter));
+    filled.push(`${parameter.name} = ${parameter.default ?? parameter.example}`);
+  }
+  return { text, filled };
+}
+
 async function loadNamedQueries(app) {
   const list = document.getElementById("named-queries");
   try {
@@ -148,7 +176,9 @@ async function loadNamedQueries(app) {
       button.textContent = entry.title || entry.name;
       button.title = entry.description || "";
       button.addEventListener("click", () => {
-        app.textarea.value = entry.query || entry.sparql || "";
+        const { text, filled } = fillParameters(entry);
+        app.textarea.value = text;
+        app.status.textContent = filled.length ? `Parameters set to examples: ${filled.join(", ")}` : "";
         app.sync();
         app.textarea.focus();
       });
