@@ -1,0 +1,420 @@
+"""Named queries: read the grlc-style headers of ``queries/*.rq`` and bind typed parameters safely.
+
+A named query is a SPARQL file whose leading ``#+`` lines are a YAML header (grlc's decorators: ``summary``,
+``description``, ``method``, ``tags``, ``defaults``) plus ``parameters``, which documents each parameter with a
+description and an example. Parameters are the query's variables that start with an underscore, named as
+grlc names them: ``?_policy_iri`` is a required IRI called ``policy``, ``?__area_iri`` an optional one. An
+optional parameter left out stays unbound, so the query answers for every value.
+
+A value becomes an RDF term only after it passed its type's check, and the engine binds the term to the
+variable (pyoxigraph substitutions, a VALUES block on a remote store): no value is ever pasted into query text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+
+from klynge.resources import asset_files
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+HEADER_KEYS = {"summary", "description", "method", "tags", "defaults", "parameters"}
+REQUIRED_KEYS = ("summary", "description", "method")
+METHODS = {"GET"}
+RESERVED = {"format"}  # query-string names the API keeps for itself
+NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# ?_name_type (required) and ?__name_type (optional), also written with $; the type suffix is optional.
+PARAMETER_VARIABLE = re.compile(r"[?$](__?[A-Za-z][A-Za-z0-9_]*)")
+# Text in which a "?_x" is not a variable: IRIs, string literals and comments.
+NOT_CODE = re.compile(
+    r'<[^<>"{}|^`\\\s]*>'  # IRI
+    r'|"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\''  # long strings
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''  # strings
+    r"|#[^\n]*"  # comment
+)
+FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+PROJECTION_END = re.compile(r"\{|\bWHERE\b|\bFROM\b", re.IGNORECASE)
+VARIABLE = re.compile(r"[?$]([A-Za-z0-9_]+)")
+ALIAS = re.compile(r"\bAS\s+[?$]([A-Za-z0-9_]+)\s*\)$", re.IGNORECASE)
+
+
+class CatalogueError(ValueError):
+    """A named-query file that cannot become an API route: which file, which line, what is wrong."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{path}:{line}: {message}" if line is not None else f"{path}: {message}")
+
+
+class ParameterError(ValueError):
+    """A parameter value that does not pass its type's check: which parameter, what was wrong, a good value."""
+
+    def __init__(self, parameter: str, problem: str, example: str | None = None) -> None:
+        self.parameter, self.problem, self.example = parameter, problem, example
+        good = f"; a good value looks like {example!r}" if example is not None else ""
+        super().__init__(f"parameter {parameter!r}: {problem}{good}")
+
+
+def _reject_control(value: str) -> str | None:
+    """The problem with control characters in a value, if it has any."""
+    bad = next((c for c in value if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0), None)
+    return None if bad is None else f"control character U+{ord(bad):04X} is not allowed"
+
+
+IRI_FORBIDDEN = set('<>"{}|^`\\') | {" "}
+IRI_SCHEME = re.compile(r"^https?://[^/?#]+")
+
+
+def to_iri(value: str) -> ox.NamedNode | str:
+    """An absolute http(s) IRI without characters that IRIs cannot hold, or the problem."""
+    bad = next((c for c in value if c in IRI_FORBIDDEN or c.isspace()), None)
+    if bad is not None:
+        return f"{bad!r} cannot appear in an IRI"
+    if not IRI_SCHEME.match(value):
+        return "not an absolute http:// or https:// IRI"
+    return ox.NamedNode(value)
+
+
+INTEGER = re.compile(r"^[+-]?[0-9]{1,18}$")
+YEAR = re.compile(r"^[0-9]{4}$")
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$")
+
+
+def to_integer(value: str) -> ox.Literal | str:
+    """An ``xsd:integer`` from decimal digits (an optional sign), or the problem."""
+    if not INTEGER.match(value):
+        return "not a whole number written in digits"
+    return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+
+
+def to_year(value: str) -> ox.Literal | str:
+    """An ``xsd:gYear`` from four digits, or the problem."""
+    if not YEAR.match(value):
+        return "not a year of four digits"
+    return ox.Literal(value, datatype=ox.NamedNode(XSD + "gYear"))
+
+
+def to_string(value: str) -> ox.Literal | str:
+    """A plain literal (``xsd:string``); anything without control characters is acceptable text."""
+    return ox.Literal(value)
+
+
+def to_tagged(value: str) -> ox.Literal | str:
+    """A language-tagged literal written ``text@tag`` (the tag after the last ``@``), or the problem."""
+    text, at, tag = value.rpartition("@")
+    if not at or not text:
+        return "not text followed by @ and a language tag"
+    if not LANGUAGE_TAG.match(tag):
+        return f"{tag!r} is not a language tag (letters, digits and hyphens, such as en, da or en-GB)"
+    return ox.Literal(text, language=tag.lower())
+
+
+@dataclass(frozen=True)
+class ParameterType:
+    """A parameter type: its grlc suffix, how the API documents it and how a value becomes a term."""
+
+    suffix: str
+    label: str
+    schema: Mapping[str, str]
+    convert: Callable[[str], ox.Term | str]
+
+
+TYPES = {
+    t.suffix: t
+    for t in (
+        ParameterType("iri", "IRI", {"type": "string", "format": "uri"}, to_iri),
+        ParameterType("integer", "integer", {"type": "integer"}, to_integer),
+        ParameterType("year", "year (xsd:gYear)", {"type": "string", "pattern": "^[0-9]{4}$"}, to_year),
+        ParameterType("string", "string", {"type": "string"}, to_string),
+        ParameterType("lang", "language-tagged string (text@tag)", {"type": "string"}, to_tagged),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A typed query parameter: ``variable`` is the SPARQL variable (``_policy_iri``), ``name`` the API's."""
+
+    name: str
+    variable: str
+    type: ParameterType
+    required: bool
+    default: str | None
+    description: str
+    example: str
+
+    def term(self, value: str) -> ox.Term:
+        """The RDF term for a value, or a ParameterError that says what is wrong and shows a good value."""
+        problem = _reject_control(value)
+        result = self.type.convert(value) if problem is None else problem
+        if isinstance(result, str):
+            raise ParameterError(self.name, f"{value!r} is not a valid {self.type.label}: {result}", self.example)
+        return result
+
+    def describe(self) -> dict[str, object]:
+        """The parameter as the API lists it."""
+        return {
+            "name": self.name,
+            "type": self.type.suffix,
+            "required": self.required,
+            "default": self.default,
+            "description": self.description,
+            "example": self.example,
+        }
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One researcher question: its SPARQL and the documentation its header gives."""
+
+    name: str
+    title: str
+    description: str
+    method: str
+    tags: tuple[str, ...]
+    parameters: tuple[Parameter, ...]
+    sparql: str
+    form: str
+    columns: tuple[str, ...]
+    path: Path
+
+    def bindings(self, values: Mapping[str, str]) -> dict[str, ox.Term]:
+        """Validated terms for the given values (by parameter name), defaults filled in, unknown names refused."""
+        known = {p.name for p in self.parameters}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            expected = ", ".join(sorted(known)) or "none"
+            raise ParameterError(unknown[0], f"{self.name} takes no such parameter (it takes: {expected})")
+        terms: dict[str, ox.Term] = {}
+        for parameter in self.parameters:
+            value = values.get(parameter.name, parameter.default)
+            if value is None:
+                if parameter.required:
+                    raise ParameterError(parameter.name, "is required", parameter.example)
+                continue
+            terms[parameter.variable] = parameter.term(value)
+        return terms
+
+    def describe(self) -> dict[str, object]:
+        """The query as the API lists it, with its SPARQL text."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "method": self.method,
+            "tags": list(self.tags),
+            "form": self.form,
+            "parameters": [p.describe() for p in self.parameters],
+            "sparql": self.sparql,
+        }
+
+
+def split_header(text: str) -> tuple[list[tuple[int, str]], int]:
+    """The ``#+`` lines at the top of a file (with their line numbers) and the line the query starts on."""
+    lines: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#+"):
+            return lines, number
+        lines.append((number, line[3:] if line.startswith("#+ ") else line[2:]))
+    return lines, len(lines) + 1
+
+
+def read_header(path: Path, text: str) -> tuple[dict[str, object], dict[str, int]]:
+    """The header as data, and the file line on which each top-level key and each parameter is written."""
+    lines, _ = split_header(text)
+    if not lines:
+        raise CatalogueError(path, 1, "no header: the file must start with '#+ summary: ...' lines")
+    source = "\n".join(line for _, line in lines)
+    file_line = [number for number, _ in lines]
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = file_line[min(mark.line, len(file_line) - 1)] if mark is not None else None
+        raise CatalogueError(path, line, f"header is not valid YAML: {getattr(error, 'problem', error)}") from None
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise CatalogueError(path, file_line[0], "header must be 'key: value' lines")
+    where: dict[str, int] = {}
+    for key, value in node.value:
+        where[str(key.value)] = file_line[key.start_mark.line]
+        if key.value == "parameters" and isinstance(value, yaml.MappingNode):
+            for name, _ in value.value:
+                where[f"parameters.{name.value}"] = file_line[name.start_mark.line]
+    return data, where
+
+
+def code_only(text: str) -> str:
+    """The query with IRIs, strings and comments blanked out (newlines kept, so line numbers still hold)."""
+    return NOT_CODE.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
+
+
+def query_variables(text: str) -> dict[str, int]:
+    """The parameter variables of a query (``_policy_iri``…) with the line each first appears on."""
+    found: dict[str, int] = {}
+    for line_number, line in enumerate(code_only(text).splitlines(), start=1):
+        for match in PARAMETER_VARIABLE.finditer(line):
+            found.setdefault(match.group(1), line_number)
+    return found
+
+
+def parse_variable(variable: str) -> tuple[str, str, bool]:
+    """Name, type suffix and whether required, from grlc's ``_name_type`` / ``__name_type`` convention."""
+    required = not variable.startswith("__")
+    stem = variable.lstrip("_")
+    name, _, suffix = stem.rpartition("_")
+    if not name or suffix not in TYPES:
+        return stem, "string", required
+    return name, suffix, required
+
+
+def _text(path: Path, where: Mapping[str, int], key: str, value: object) -> str:
+    """A header value that must be non-empty text."""
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogueError(path, where.get(key), f"'{key}' must be non-empty text")
+    return " ".join(value.split())
+
+
+def _defaults(path: Path, where: Mapping[str, int], value: object) -> dict[str, str]:
+    """grlc's ``defaults``: a list of one-key mappings (``- policy: https://…``), or one mapping."""
+    items = value if isinstance(value, list) else [value] if isinstance(value, dict) else None
+    if items is None or not all(isinstance(item, dict) for item in items):
+        raise CatalogueError(path, where.get("defaults"), "'defaults' must be a list of 'name: value' entries")
+    return {str(k): str(v) for item in items for k, v in item.items()}
+
+
+def parse_parameters(path: Path, text: str, header: dict[str, object], where: dict[str, int]) -> tuple[Parameter, ...]:
+    """The typed parameters of a query: every underscore variable, documented in the header, and only those."""
+    documented = header.get("parameters") or {}
+    if not isinstance(documented, dict):
+        raise CatalogueError(path, where.get("parameters"), "'parameters' must map each name to description/example")
+    defaults = _defaults(path, where, header["defaults"]) if header.get("defaults") is not None else {}
+    body_start = split_header(text)[1]
+    parameters: dict[str, Parameter] = {}
+    for variable, line in query_variables(text).items():
+        name, suffix, required = parse_variable(variable)
+        doc = documented.get(name)
+        if not isinstance(doc, dict) or not doc.get("description") or doc.get("example") is None:
+            raise CatalogueError(
+                path, line, f"parameter ?{variable} needs 'parameters: {name}: description: ..., example: ...'"
+            )
+        if name in RESERVED:
+            raise CatalogueError(path, line, f"?{variable}: the name {name!r} is reserved by the API; rename it")
+        if name in parameters and parameters[name].variable != variable:
+            raise CatalogueError(path, line, f"?{variable} and ?{parameters[name].variable} share the name {name!r}")
+        parameter = Parameter(
+            name=name,
+            variable=variable,
+            type=TYPES[suffix],
+            required=required and name not in defaults,
+            default=defaults.get(name),
+            description=" ".join(str(doc["description"]).split()),
+            example=str(doc["example"]),
+        )
+        for label, value in (("example", parameter.example), ("default", parameter.default)):
+            if value is not None:
+                try:
+                    parameter.term(value)
+                except ParameterError as error:
+                    raise CatalogueError(path, where.get(f"parameters.{name}"), f"{label}: {error}") from None
+        parameters[name] = parameter
+    for name in sorted((set(documented) | set(defaults)) - set(parameters)):
+        line = where.get(f"parameters.{name}", where.get("defaults"))
+        raise CatalogueError(path, line, f"parameter {name!r} is documented but the query (from line "
+                             f"{body_start}) has no ?_{name}_... variable")
+    return tuple(parameters.values())
+
+
+def projection(code: str, start: int) -> list[str]:
+    """The variables a SELECT clause (starting at ``start`` in code-only text) projects, in order."""
+    end = PROJECTION_END.search(code, start)
+    clause = code[start : end.start() if end else len(code)]
+    columns: list[str] = []
+    depth, piece = 0, ""
+    for char in clause + " ":
+        if depth == 0 and char == "(":
+            columns += VARIABLE.findall(piece)
+            piece = ""
+        depth += (char == "(") - (char == ")")
+        piece += char
+        if depth == 0 and char == ")":
+            alias = ALIAS.search(piece)
+            columns += [alias.group(1)] if alias else []
+            piece = ""
+    columns += VARIABLE.findall(piece)
+    return list(dict.fromkeys(columns))
+
+
+def select_columns(path: Path, code: str, start: int, parameters: Iterable[Parameter]) -> list[str]:
+    """The result columns of a SELECT: named explicitly, parameter variables among them but not shown.
+
+    pyoxigraph binds only projected variables, so each parameter variable must be projected; the API reports
+    parameters on their own, so their columns are left out of the answer.
+    """
+    projected = projection(code, start)
+    line = code[:start].count("\n") + 1
+    if not projected:
+        raise CatalogueError(path, line, "SELECT must name its columns (no SELECT *): they are the API's answer")
+    for parameter in parameters:
+        if parameter.variable not in projected:
+            raise CatalogueError(path, line, f"SELECT must project ?{parameter.variable}: parameters are bound "
+                                 "as projected variables (the API leaves their columns out)")
+    variables = {parameter.variable for parameter in parameters}
+    return [column for column in projected if column not in variables]
+
+
+def parse_query(path: Path, text: str | None = None) -> NamedQuery:
+    """One ``.rq`` file as a NamedQuery; a malformed header is a CatalogueError naming the file and line."""
+    text = path.read_text(encoding="utf-8") if text is None else text
+    name = path.stem
+    if not NAME.match(name):
+        raise CatalogueError(path, None, f"file name {name!r} must be kebab-case (lower-case words joined by '-')")
+    header, where = read_header(path, text)
+    unknown = sorted(set(header) - HEADER_KEYS)
+    if unknown:
+        raise CatalogueError(path, where[unknown[0]], f"unknown header key {unknown[0]!r}; "
+                             f"known keys: {', '.join(sorted(HEADER_KEYS))}")
+    for key in REQUIRED_KEYS:
+        if key not in header:
+            raise CatalogueError(path, 1, f"header lacks '#+ {key}: ...'")
+    method = _text(path, where, "method", header["method"]).upper()
+    if method not in METHODS:
+        raise CatalogueError(path, where["method"], f"method {method!r} is not supported; use GET")
+    tags = header.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
+        raise CatalogueError(path, where.get("tags"), "'tags' must be a list of words ('#+   - lineage')")
+    code = code_only(text)
+    form = FORM.search(code)
+    if form is None:
+        raise CatalogueError(path, None, "no SELECT, ASK, CONSTRUCT or DESCRIBE in the query")
+    parameters = parse_parameters(path, text, header, where)
+    columns = select_columns(path, code, form.end(), parameters) if form.group(1).upper() == "SELECT" else []
+    return NamedQuery(
+        name=name,
+        title=_text(path, where, "summary", header["summary"]),
+        description=_text(path, where, "description", header["description"]),
+        method=method,
+        tags=tuple(tags),
+        parameters=parameters,
+        sparql=text,
+        form=form.group(1).upper(),
+        columns=tuple(columns),
+        path=path,
+    )
+
+
+def load_catalogue(paths: Iterable[Path]) -> dict[str, NamedQuery]:
+    """Named queries by name, in file order."""
+    return {query.name: query for query in map(parse_query, paths)}
+
+
+@cache
+def catalogue() -> dict[str, NamedQuery]:
+    """The repository's named queries (read once per process)."""
+    return load_catalogue(asset_files("queries", "*.rq"))

@@ -1,0 +1,235 @@
+"""Named queries as a REST API: ``GET /api/queries`` lists them, ``GET /api/queries/{name}`` answers one.
+
+One route per ``queries/*.rq`` is made when this module is imported, so each shows in the OpenAPI schema with
+its title, description and typed parameters. A SELECT answers as JSON in a compact form (below) or as CSV
+(``Accept: text/csv`` or ``?format=csv``); a CONSTRUCT or DESCRIBE answers as RDF (Turtle unless asked
+otherwise). The JSON form::
+
+    {"query": "policy-ancestors", "title": "...",
+     "parameters": {"policy": "https://w3id.org/klynge/id/policy/..."},
+     "columns": ["ancestor", "ancestorLabel", ...],
+     "rows": [{"ancestor": {"type": "uri", "value": "https://..."},
+               "ancestorLabel": {"type": "literal", "value": "...", "lang": "en"},
+               "start": {"type": "literal", "value": "2020", "datatype": "http://www.w3.org/2001/XMLSchema#gYear"}}]}
+
+A column a row leaves unbound is absent from that row; ``datatype`` is left out for plain strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+
+import pyoxigraph as ox
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from klynge.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
+from klynge.store import QueryTimeout, QueryTooLarge
+from klynge.web.rdf_response import JSON, RDF_FORMATS, Format, choose, rdf_response
+
+router = APIRouter(tags=["named queries"])
+
+CSV = Format("csv", "CSV", "text/csv")
+TABLE_FORMATS = (JSON, CSV)
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+class Term(BaseModel):
+    """An RDF term of an answer: ``type`` is uri, bnode or literal."""
+
+    type: str
+    value: str
+    datatype: str | None = None
+    lang: str | None = None
+
+
+class Answer(BaseModel):
+    """A named query's answer: the parameters it ran with, its columns, and one mapping per row."""
+
+    query: str
+    title: str
+    parameters: dict[str, str]
+    columns: list[str]
+    rows: list[dict[str, Term]]
+
+
+class ParameterDoc(BaseModel):
+    """A parameter as documented in the query's header."""
+
+    name: str
+    type: str
+    required: bool
+    default: str | None
+    description: str
+    example: str
+
+
+class QueryDoc(BaseModel):
+    """A named query's documentation and SPARQL text."""
+
+    name: str
+    title: str
+    description: str
+    method: str
+    tags: list[str]
+    form: str
+    parameters: list[ParameterDoc]
+    sparql: str
+
+
+class Catalogue(BaseModel):
+    """Every named query."""
+
+    queries: list[QueryDoc]
+
+
+def term_json(term: ox.Term) -> dict[str, str]:
+    """A term in the compact JSON form."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def csv_text(columns: list[str], rows: list[dict[str, ox.Term]]) -> str:
+    """A table as CSV: IRIs and literals by their text, unbound cells empty (as SPARQL's CSV results)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row[column].value if column in row else "" for column in columns])
+    return out.getvalue()
+
+
+def given_values(request: Request, query: NamedQuery) -> dict[str, str]:
+    """The query-string parameters meant for the query (each at most once); ``format`` is the API's own."""
+    values: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if name in RESERVED:
+            continue
+        if name in values:
+            raise HTTPException(400, f"parameter {name!r} is given more than once; {query.name} takes one value")
+        values[name] = value
+    return values
+
+
+def run(request: Request, query: NamedQuery) -> Response:
+    """Validate the parameters, run the query through the engine and answer in the chosen format."""
+    graph = query.form in ("CONSTRUCT", "DESCRIBE")
+    fmt = choose(request, RDF_FORMATS if graph else TABLE_FORMATS)
+    values = given_values(request, query)
+    try:
+        bindings = query.bindings(values)
+    except ParameterError as error:
+        raise HTTPException(400, str(error)) from None
+    engine = request.app.state.engine
+    try:
+        if graph:
+            return rdf_response(engine.construct(query.sparql, bindings), fmt)
+        rows = engine.select(query.sparql, bindings)
+    except QueryTimeout as error:
+        raise HTTPException(503, f"{query.name} ran past its time limit: {error}") from None
+    except QueryTooLarge as error:
+        raise HTTPException(413, f"{query.name} gave more results than the limit: {error}") from None
+    columns = list(query.columns)
+    if fmt is CSV:
+        return Response(csv_text(columns, rows), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})
+    used = {p.name: values.get(p.name, p.default) for p in query.parameters if p.name in values or p.default}
+    answer = {
+        "query": query.name,
+        "title": query.title,
+        "parameters": used,
+        "columns": columns,
+        "rows": [{c: term_json(row[c]) for c in columns if c in row} for row in rows],
+    }
+    return JSONResponse(answer, headers={"Vary": "Accept"})
+
+
+def openapi_parameter(parameter: Parameter) -> dict[str, object]:
+    """A parameter as an OpenAPI query parameter: its type's schema, description, default and example."""
+    schema: dict[str, object] = dict(parameter.type.schema)
+    if parameter.default is not None:
+        schema["default"] = parameter.default
+    return {
+        "name": parameter.name,
+        "in": "query",
+        "required": parameter.required,
+        "description": f"{parameter.description} ({parameter.type.label})",
+        "schema": schema,
+        "example": parameter.example,
+    }
+
+
+def openapi_extra(query: NamedQuery) -> dict[str, object]:
+    """The typed parameters and the answer's media types, for the OpenAPI schema."""
+    graph = query.form in ("CONSTRUCT", "DESCRIBE")
+    formats = RDF_FORMATS if graph else TABLE_FORMATS
+    format_parameter = {
+        "name": "format",
+        "in": "query",
+        "required": False,
+        "description": "The answer's format; overrides Accept.",
+        "schema": {"type": "string", "enum": [fmt.key for fmt in formats]},
+    }
+    content = {fmt.media_type: {} for fmt in formats if fmt is not JSON}
+    return {
+        "parameters": [openapi_parameter(p) for p in query.parameters] + [format_parameter],
+        "responses": {"200": {"description": "The answer", "content": content}},
+    }
+
+
+ERRORS = {
+    400: {"description": "A parameter is missing, unknown or not of its type (the message says which and why)"},
+    406: {"description": "None of the offered formats is acceptable"},
+    413: {"description": "The answer is larger than the result limit"},
+    503: {"description": "The query ran past its time limit"},
+}
+
+
+@router.get("/api/queries", response_model=Catalogue, summary="The named queries")
+def list_queries() -> dict[str, object]:
+    """Every named query with its title, description, typed parameters (with examples) and SPARQL text."""
+    return {"queries": [query.describe() for query in catalogue().values()]}
+
+
+def endpoint(query: NamedQuery) -> Callable[[Request], Response]:
+    """The route function answering one named query."""
+
+    def answer(request: Request) -> Response:
+        return run(request, query)
+
+    answer.__name__ = "query_" + query.name.replace("-", "_")
+    return answer
+
+
+for named in catalogue().values():
+    router.add_api_route(
+        f"/api/queries/{named.name}",
+        endpoint(named),
+        methods=[named.method],
+        summary=named.title,
+        description=named.description,
+        tags=["named queries", *named.tags],
+        operation_id=f"query_{named.name.replace('-', '_')}",
+        responses=ERRORS if named.form != "SELECT" else {200: {"model": Answer}, **ERRORS},
+        openapi_extra=openapi_extra(named),
+        response_class=Response,
+    )
+
+
+@router.get("/api/queries/{name}", include_in_schema=False)
+def unknown_query(name: str) -> None:
+    """Any other name: 404 with the names that exist."""
+    names = ", ".join(catalogue())
+    raise HTTPException(404, f"no named query {name!r}; the named queries are: {names}")
