@@ -84,8 +84,13 @@ def test_parameters_typed_from_grlc_names(query):
 
 def test_bindings_convert_each_type(query):
     terms = query.bindings(
-        {"kind": "https://w3id.org/klynge/ontology#Policy", "year": "2019", "since": "1998", "text": "netværk",
-         "name": "Vækstforum@da"}
+        {
+            "kind": "https://w3id.org/klynge/ontology#Policy",
+            "year": "2019",
+            "since": "1998",
+            "text": "netværk",
+            "name": "Vækstforum@da",
+        }
     )
     assert terms == {
         "_kind_iri": ox.NamedNode("https://w3id.org/klynge/ontology#Policy"),
@@ -248,7 +253,7 @@ def test_undocumented_parameter_named_with_its_query_line(tmp_path):
 
 
 def test_documented_parameter_missing_from_query(tmp_path):
-    text = HEAD + "#+ parameters:\n#+   ghost:\n#+     description: D\n#+     example: 1\nSELECT ?s WHERE { ?s ?p ?o }\n"
+    text = HEAD + "#+ parameters:\n#+   ghost:\n#+     description: D\n#+     example: 1\nSELECT ?s WHERE {}\n"
     error = header_error(tmp_path, text)
     assert error.line == 5 and "'ghost' is documented but the query" in str(error)
 
@@ -265,7 +270,7 @@ def test_select_star_refused(tmp_path):
 
 
 def test_bad_example_is_a_header_error(tmp_path):
-    text = HEAD + "#+ parameters:\n#+   thing:\n#+     description: D\n#+     example: not an iri\nDESCRIBE ?_thing_iri\n"
+    text = HEAD + "#+ parameters:\n#+   thing:\n#+     description: D\n#+     example: not an iri\nDESCRIBE ?_thing_iri"
     error = header_error(tmp_path, text)
     assert error.line == 5 and "example: parameter 'thing'" in str(error)
 

@@ -326,8 +326,11 @@ def parse_parameters(path: Path, text: str, header: dict[str, object], where: di
         parameters[name] = parameter
     for name in sorted((set(documented) | set(defaults)) - set(parameters)):
         line = where.get(f"parameters.{name}", where.get("defaults"))
-        raise CatalogueError(path, line, f"parameter {name!r} is documented but the query (from line "
-                             f"{body_start}) has no ?_{name}_... variable")
+        raise CatalogueError(
+            path,
+            line,
+            f"parameter {name!r} is documented but the query (from line {body_start}) has no ?_{name}_... variable",
+        )
     return tuple(parameters.values())
 
 
@@ -363,8 +366,12 @@ def select_columns(path: Path, code: str, start: int, parameters: Iterable[Param
         raise CatalogueError(path, line, "SELECT must name its columns (no SELECT *): they are the API's answer")
     for parameter in parameters:
         if parameter.variable not in projected:
-            raise CatalogueError(path, line, f"SELECT must project ?{parameter.variable}: parameters are bound "
-                                 "as projected variables (the API leaves their columns out)")
+            raise CatalogueError(
+                path,
+                line,
+                f"SELECT must project ?{parameter.variable}: parameters are bound "
+                "as projected variables (the API leaves their columns out)",
+            )
     variables = {parameter.variable for parameter in parameters}
     return [column for column in projected if column not in variables]
 
@@ -378,8 +385,9 @@ def parse_query(path: Path, text: str | None = None) -> NamedQuery:
     header, where = read_header(path, text)
     unknown = sorted(set(header) - HEADER_KEYS)
     if unknown:
-        raise CatalogueError(path, where[unknown[0]], f"unknown header key {unknown[0]!r}; "
-                             f"known keys: {', '.join(sorted(HEADER_KEYS))}")
+        raise CatalogueError(
+            path, where[unknown[0]], f"unknown header key {unknown[0]!r}; known keys: {', '.join(sorted(HEADER_KEYS))}"
+        )
     for key in REQUIRED_KEYS:
         if key not in header:
             raise CatalogueError(path, 1, f"header lacks '#+ {key}: ...'")
