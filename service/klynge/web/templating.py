@@ -33,8 +33,15 @@ def local_path(iri: str, base: str) -> str:
 
 
 def short_name(iri: str) -> str:
-    """The last segment of an IRI, a readable stand-in for a missing label."""
-    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1] or iri
+    """The last segment of an IRI (two where the last is a bare version number), standing in for a label."""
+    trimmed = iri.rstrip("/#")
+    if "#" in trimmed:
+        return trimmed.rsplit("#", 1)[-1] or iri
+    segments = trimmed.split("/")
+    last = segments[-1]
+    if not any(c.isalpha() for c in last) and len(segments) > 3:
+        last = "/".join(segments[-2:])
+    return last or iri
 
 
 @pass_context
