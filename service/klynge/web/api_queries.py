@@ -159,15 +159,16 @@ def run(request: Request, query: NamedQuery) -> Response:
 def openapi_parameter(parameter: Parameter) -> dict[str, object]:
     """A parameter as an OpenAPI query parameter: its type's schema, description, default and example."""
     schema: dict[str, object] = dict(parameter.type.schema)
+    typed = int if schema["type"] == "integer" else str
     if parameter.default is not None:
-        schema["default"] = parameter.default
+        schema["default"] = typed(parameter.default)
     return {
         "name": parameter.name,
         "in": "query",
         "required": parameter.required,
         "description": f"{parameter.description} ({parameter.type.label})",
         "schema": schema,
-        "example": parameter.example,
+        "example": typed(parameter.example),
     }
 
 
