@@ -1,0 +1,33 @@
+"""What a running service is configured with: where its IRIs live, where it is reached, and its limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_BASE_IRI = "https://w3id.org/klynge/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's configuration (``klynge serve`` options; defaults suit ``make serve``).
+
+    ``base_iri`` is the prefix of the IRIs the service answers for under its own paths; ``public_base_url``
+    is the URL clients reach it at behind a proxy (None: the URL of each request).
+    """
+
+    base_iri: str = DEFAULT_BASE_IRI
+    public_base_url: str | None = None
+    query_timeout: float = 10.0
+    max_results: int = 100_000
+    workers: int = 2
+    validate_on_start: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.base_iri.endswith(("/", "#")):
+            raise ValueError(f"the base IRI must end with / or #, not {self.base_iri!r}")
+        if self.query_timeout <= 0:
+            raise ValueError(f"the query time limit must be positive, not {self.query_timeout}")
+        if self.max_results < 1:
+            raise ValueError(f"the result-size limit must be at least 1, not {self.max_results}")
+        if self.workers < 1:
+            raise ValueError(f"the service needs at least one query worker, not {self.workers}")

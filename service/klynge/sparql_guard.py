@@ -1,0 +1,84 @@
+"""Decide what a SPARQL request is before any engine sees it: its query form, and whether to refuse it.
+
+The service is read-only and never makes an outbound request on a query's behalf. pyoxigraph follows
+``SERVICE`` to any host, and an update sent to ``Store.query`` only fails as a syntax error, so the text is
+tokenised here (strings, IRIs and comments kept whole, as the SPARQL grammar reads them) and refused when
+it is an update or uses ``SERVICE`` or ``LOAD``. A word inside a string literal, an IRI, a prefixed name, a
+variable or a comment is not a keyword: ``"service"`` or ``?service`` still run. Anything the tokeniser
+reads differently from the grammar is not a valid query, and the engine's parser rejects it afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ESCAPE = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+TOKEN = re.compile(
+    rf"""(?P<space>\s+)
+    |(?P<comment>\#[^\n\r]*)
+    |(?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_ESCAPE})*>)
+    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+        |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+    |(?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+    |(?P<name>(?:[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:(?:[^\s{{}}()<>"'\#,;|/^*+?!=\[\]]|\\.)*)
+    |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+UPDATE_OPERATIONS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+OUTBOUND = frozenset({"SERVICE", "LOAD"})
+
+
+class Refused(ValueError):
+    """A request the service will not run: an update, or a query that would reach out to another host."""
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical unit of a query: its kind (a group name of TOKEN), its text and where it starts."""
+
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def keyword(self) -> str:
+        """The upper-cased word, or '' for anything that is not a bare word."""
+        return self.text.upper() if self.kind == "word" else ""
+
+
+def tokens(query: str) -> list[Token]:
+    """The significant tokens of a query: comments and white space dropped, IRIs and strings kept whole."""
+    found = (Token(m.lastgroup or "other", m.group(), m.start()) for m in TOKEN.finditer(query))
+    return [t for t in found if t.kind not in ("space", "comment")]
+
+
+def operation(query: str) -> str:
+    """The first keyword after the prologue: SELECT, ASK, CONSTRUCT, DESCRIBE, an update's verb, or ''."""
+    for token in tokens(query):
+        if token.keyword in ("BASE", "PREFIX") or token.kind in ("iri", "name"):
+            continue
+        return token.keyword
+    return ""
+
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE; '' when the text is none of those (the parser then says why)."""
+    form = operation(query)
+    return form if form in QUERY_FORMS else ""
+
+
+def check(query: str) -> str:
+    """The query form of a query the service may run; Refused for an update, SERVICE or LOAD."""
+    form = operation(query)
+    if form in UPDATE_OPERATIONS:
+        raise Refused(f"this endpoint is read-only: {form} is a SPARQL update, and updates are not accepted")
+    for token in tokens(query):
+        if token.keyword in OUTBOUND:
+            raise Refused(
+                f"{token.keyword} is not accepted: this endpoint never fetches data from other hosts on a "
+                "query's behalf (query them directly, or load their data into the graph)"
+            )
+    return form if form in QUERY_FORMS else ""

@@ -1,0 +1,258 @@
+"""The one interface every route queries the graph through, and its embedded implementation on pyoxigraph.
+
+``QueryEngine`` speaks pyoxigraph terms in and out but nothing else of pyoxigraph, so a remote SPARQL store
+(``klynge.remote.RemoteEngine``) implements it too. ``EmbeddedEngine`` evaluates every query in a worker
+process (``klynge.workers``) so that a query past its time limit can be stopped, not merely abandoned.
+Queries see the union of the named graphs as their default graph unless the caller names a dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+from klynge import sparql_guard
+from klynge.workers import Done, Job, WorkerLost, WorkerPool
+
+SPARQL_JSON = "application/sparql-results+json"
+SPARQL_TSV = "text/tab-separated-values"
+N_TRIPLES = "application/n-triples"
+
+
+class QueryError(Exception):
+    """A query that could not be answered; ``message`` says why in words for the person who sent it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class QuerySyntaxError(QueryError):
+    """The parser's complaint, with the line and column it points at where known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+class QueryRefused(QueryError):
+    """A request this read-only service will not run: an update, SERVICE or LOAD."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran past its time limit and was stopped."""
+
+    def __init__(self, message: str, seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
+class QueryTooLarge(QueryError):
+    """The answer has more results (rows or triples) than the limit."""
+
+    def __init__(self, message: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class QueryEngine(Protocol):
+    """How the routes query the graph. Bindings are RDF terms bound to variables, never pasted into text."""
+
+    def select(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[dict[str, ox.Term]]:
+        """The rows of a SELECT; a variable left unbound in a row is absent from its dict."""
+        ...
+
+    def ask(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> bool:
+        """The answer of an ASK."""
+        ...
+
+    def construct(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[ox.Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE."""
+        ...
+
+    def run(
+        self,
+        query: str,
+        result_format: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        bindings: Mapping[str, ox.Term] | None = None,
+    ) -> tuple[bytes, str]:
+        """Any query's results serialised in ``result_format`` (a media type that suits the query form), with
+        the media type of the bytes. Naming graphs replaces the default dataset, as the SPARQL Protocol's
+        ``default-graph-uri``/``named-graph-uri`` do."""
+        ...
+
+    def triple_count(self) -> int:
+        """Triples in all graphs (counted per graph, as VoID does)."""
+        ...
+
+    def graph_counts(self) -> dict[str, int]:
+        """Triples per named graph."""
+        ...
+
+    def graph_version(self) -> str:
+        """A short key that changes when the data does (for ETags and caches)."""
+        ...
+
+
+@lru_cache(maxsize=1024)
+def checked_form(query: str) -> str:
+    """The query form of a query the service may run (cached: named queries repeat); QueryRefused otherwise."""
+    try:
+        return sparql_guard.check(query)
+    except sparql_guard.Refused as error:
+        raise QueryRefused(str(error)) from None
+
+
+def parse_position(message: str) -> tuple[str, int | None, int | None]:
+    """pyoxigraph's ``error at 3:14: expected …`` as (``expected …``, 3, 14)."""
+    head, _, rest = message.partition(": ")
+    line, _, column = head.removeprefix("error at ").partition(":")
+    if head.startswith("error at ") and line.isdigit() and column.isdigit() and rest:
+        return rest, int(line), int(column)
+    return message, None, None
+
+
+class EmbeddedEngine:
+    """The graph in a pyoxigraph store (in memory, or on disk opened read-only), queried in worker processes.
+
+    ``store`` stays usable in this process for whole-graph jobs (exports); queries never run on it here.
+    """
+
+    def __init__(
+        self,
+        store: ox.Store,
+        *,
+        path: Path | None = None,
+        timeout: float = 10.0,
+        max_results: int = 100_000,
+        workers: int = 2,
+    ) -> None:
+        self.store = store
+        self.path = path
+        self.timeout = timeout
+        self.max_results = max_results
+        self._pool = WorkerPool(self._worker_store, workers)
+        self._closer = weakref.finalize(self, self._pool.close)
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] | None = None
+        self._version: str | None = None
+
+    @classmethod
+    def on_disk(cls, path: Path, **options: Any) -> EmbeddedEngine:
+        """An engine on an on-disk store, opened read-only here and in every worker."""
+        return cls(ox.Store.read_only(str(path)), path=path, **options)
+
+    def _worker_store(self) -> ox.Store:
+        """The store as a worker sees it: the forked in-memory copy, or its own read-only handle."""
+        return ox.Store.read_only(str(self.path)) if self.path is not None else self.store
+
+    def close(self) -> None:
+        """Stop the worker processes (also done when the engine is garbage-collected or at exit)."""
+        self._closer()
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of the query workers (to watch them from tests and monitoring)."""
+        return self._pool.worker_pids()
+
+    def run(
+        self,
+        query: str,
+        result_format: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        bindings: Mapping[str, ox.Term] | None = None,
+    ) -> tuple[bytes, str]:
+        checked_form(query)
+        job = Job(
+            query,
+            result_format,
+            self.max_results,
+            tuple(default_graph_uris),
+            tuple(named_graph_uris),
+            dict(bindings or {}),
+        )
+        try:
+            answer = self._pool.run(job, self.timeout)
+        except TimeoutError as error:
+            raise QueryTimeout(str(error), seconds=self.timeout) from None
+        except WorkerLost as error:
+            raise QueryError(str(error)) from None
+        if isinstance(answer, Done):
+            return answer.body, answer.media_type
+        if answer.kind == "syntax":
+            message, line, column = parse_position(answer.message)
+            raise QuerySyntaxError(message, answer.line or line, answer.column or column)
+        if answer.kind == "too-large":
+            raise QueryTooLarge(answer.message, limit=self.max_results)
+        raise QueryError(answer.message)
+
+    def _expect(self, query: str, forms: tuple[str, ...]) -> None:
+        """A programming error, said plainly, when a method gets a query of another form."""
+        form = checked_form(query)
+        if form and form not in forms:
+            raise QueryError(f"expected a {' or '.join(forms)} query, got {form}")
+
+    def select(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[dict[str, ox.Term]]:
+        self._expect(query, ("SELECT",))
+        body, _ = self.run(query, SPARQL_TSV, bindings=bindings)
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        names = [variable.value for variable in results.variables]
+        return [{name: row[name] for name in names if row[name] is not None} for row in results]
+
+    def ask(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> bool:
+        self._expect(query, ("ASK",))
+        body, _ = self.run(query, SPARQL_JSON, bindings=bindings)
+        return bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+
+    def construct(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[ox.Triple]:
+        self._expect(query, ("CONSTRUCT", "DESCRIBE"))
+        body, _ = self.run(query, N_TRIPLES, bindings=bindings)
+        return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+
+    def graph_counts(self) -> dict[str, int]:
+        with self._lock:
+            if self._counts is None:
+                rows = self.store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+                self._counts = {row["g"].value: int(row["n"].value) for row in rows}
+            return dict(self._counts)
+
+    def triple_count(self) -> int:
+        return sum(self.graph_counts().values())
+
+    def graph_version(self) -> str:
+        with self._lock:
+            if self._version is None:
+                self._version = self._fingerprint()
+            return self._version
+
+    def _fingerprint(self) -> str:
+        """A hash of the data. In memory: of every quad, in any order (a sum of per-quad hashes). On disk: of
+        the store's immutable files (names and sizes), which change exactly when the data is rewritten."""
+        digest = hashlib.sha256()
+        if self.path is not None:
+            for file in sorted(self.path.iterdir()):
+                if file.is_file() and not file.name.startswith(("LOG", "LOCK")):
+                    digest.update(f"{file.name}:{file.stat().st_size}\n".encode())
+            return digest.hexdigest()[:16]
+        total = 0
+        for quad in self.store:
+            total += int.from_bytes(hashlib.blake2b(str(quad).encode(), digest_size=16).digest(), "big")
+        digest.update(str(total % (1 << 128)).encode())
+        return digest.hexdigest()[:16]

@@ -1,0 +1,312 @@
+"""Evaluate queries in worker processes that can be killed, because pyoxigraph cannot interrupt a query.
+
+A query past its time limit must stop using CPU, so it runs in a process of its own and the process is
+killed (SIGKILL) when the limit passes; a fresh worker takes its place. Workers come from a *zygote*: one
+process forked from the service right after the store is built, before the web server starts any thread.
+It forks every worker, at start and after each kill, and hands the service its end of a socket pair by
+``SCM_RIGHTS``. So:
+
+- an in-memory store is shared copy-on-write by every worker (it is read-only: nothing copies its pages), with
+  no second load and no serialisation of the graph;
+- workers are never forked from the multi-threaded web server, where a lock held by another thread at fork
+  time would stay locked in the child forever;
+- an on-disk store is opened read-only in each worker after the fork (``Store.read_only``), so no RocksDB
+  handle or background thread crosses a fork.
+
+Requests and answers cross the socket as small pickles; answers are the serialised results (bytes) made
+inside the worker by pyoxigraph's serialisers, never Python objects per row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import queue
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import NoReturn
+
+import pyoxigraph as ox
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query for a worker: the text, the result format's media type, the dataset and the bindings."""
+
+    query: str
+    media_type: str
+    max_results: int
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    bindings: Mapping[str, ox.Term] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Done:
+    """A worker's answer: the serialised results and their media type."""
+
+    body: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A worker's refusal: ``kind`` is ``syntax``, ``too-large`` or ``error``; line and column where known."""
+
+    kind: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+class WorkerLost(RuntimeError):
+    """A worker died before it answered."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inside a worker
+# ---------------------------------------------------------------------------------------------------------
+
+
+class TooLarge(Exception):
+    """More results than the job allows."""
+
+
+class LineLimitedBuffer:
+    """A binary sink for a TSV serialiser that stops it (by raising) once it writes more lines than allowed."""
+
+    def __init__(self, max_lines: int) -> None:
+        self.max_lines = max_lines
+        self.lines = 0
+        self.chunks: list[bytes] = []
+        self.overflowed = False
+
+    def write(self, chunk: bytes) -> int:
+        self.lines += chunk.count(b"\n")
+        if self.lines > self.max_lines:
+            self.overflowed = True
+            raise TooLarge
+        self.chunks.append(bytes(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        """Nothing is buffered here; the serialiser may still call it."""
+
+
+def limited(triples: Iterable[ox.Triple], limit: int) -> Iterator[ox.Triple]:
+    """The triples of a CONSTRUCT or DESCRIBE, stopping with TooLarge past the limit."""
+    for count, triple in enumerate(triples, 1):
+        if count > limit:
+            raise TooLarge
+        yield triple
+
+
+def solutions_bytes(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, limit: int) -> bytes:
+    """SELECT results in ``fmt``, at most ``limit`` rows.
+
+    The rows are counted as they are written: TSV has exactly one line per row (its terms escape line
+    breaks), so the results go to TSV first, stopping the evaluation at the limit; another format is made
+    from the TSV by pyoxigraph's parser and serialiser, both native code.
+    """
+    sink = LineLimitedBuffer(limit + 1)  # the header line, then one per row
+    try:
+        solutions.serialize(sink, format=ox.QueryResultsFormat.TSV)
+    except (TooLarge, OSError):
+        if sink.overflowed:
+            raise TooLarge from None
+        raise
+    tsv = b"".join(sink.chunks)
+    if fmt == ox.QueryResultsFormat.TSV:
+        return tsv
+    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+
+
+def graphs(iris: tuple[str, ...]) -> list[ox.NamedNode]:
+    return [ox.NamedNode(iri) for iri in iris]
+
+
+def evaluate(store: ox.Store, job: Job) -> Done | Failed:
+    """Run one job on the store and serialise its results in the job's format."""
+    dataset: dict[str, object] = {"use_default_graph_as_union": True}
+    if job.default_graphs or job.named_graphs:
+        dataset = {"default_graph": graphs(job.default_graphs), "named_graphs": graphs(job.named_graphs)}
+    substitutions = {ox.Variable(name): term for name, term in job.bindings.items()}
+    try:
+        results = store.query(job.query, substitutions=substitutions, **dataset)
+        if isinstance(results, ox.QueryTriples):
+            fmt = ox.RdfFormat.from_media_type(job.media_type)
+            if fmt is None:
+                return Failed("error", f"a graph cannot be given as {job.media_type}")
+            body = ox.serialize(limited(results, job.max_results), format=fmt)
+        else:
+            fmt = ox.QueryResultsFormat.from_media_type(job.media_type)
+            if fmt is None:
+                return Failed("error", f"query results cannot be given as {job.media_type}")
+            if isinstance(results, ox.QueryBoolean):
+                body = results.serialize(format=fmt)
+            else:
+                body = solutions_bytes(results, fmt, job.max_results)
+    except SyntaxError as error:
+        return Failed("syntax", str(error.msg), *syntax_position(error))
+    except TooLarge:
+        return Failed("too-large", f"the answer has more than {job.max_results} results")
+    except (OSError, ValueError, TypeError) as error:
+        return Failed("error", str(error))
+    return Done(body, fmt.media_type)
+
+
+def syntax_position(error: SyntaxError) -> tuple[int | None, int | None]:
+    """Line and column of a parser error: pyoxigraph puts them in the message (``error at 3:14: …``)."""
+    if error.lineno:
+        return error.lineno, error.offset
+    head = str(error.msg).split(": ", 1)[0]
+    if head.startswith("error at ") and ":" in head:
+        line, _, column = head.removeprefix("error at ").partition(":")
+        if line.isdigit() and column.isdigit():
+            return int(line), int(column)
+    return None, None
+
+
+def serve_jobs(connection: Connection, open_store: Callable[[], ox.Store]) -> NoReturn:
+    """A worker's life: answer jobs one after the other until the service closes its end."""
+    store = open_store()
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        connection.send(evaluate(store, job))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The zygote
+# ---------------------------------------------------------------------------------------------------------
+
+
+def zygote(control: socket.socket, open_store: Callable[[], ox.Store]) -> NoReturn:
+    """Fork a worker for every byte the service sends; exit when the service goes away."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps killed workers: no zombies
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle; it closes us
+    while control.recv(1):
+        service_end, worker_end = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            service_end.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            serve_jobs(Connection(worker_end.detach()), open_store)
+        worker_end.close()
+        socket.send_fds(control, [pid.to_bytes(8, "big")], [service_end.fileno()])
+        service_end.close()
+    os._exit(0)
+
+
+def fork_zygote(open_store: Callable[[], ox.Store]) -> tuple[int, socket.socket]:
+    """Start the zygote; return its pid and the service's end of its control socket."""
+    service_end, zygote_end = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            service_end.close()
+            zygote(zygote_end, open_store)
+        finally:
+            os._exit(1)
+    zygote_end.close()
+    return pid, service_end
+
+
+# ---------------------------------------------------------------------------------------------------------
+# In the service
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    """The service's handle on one worker process."""
+
+    pid: int
+    connection: Connection
+
+    def kill(self) -> None:
+        """End the process at once, whatever it is computing, and drop the connection."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.connection.close()
+
+
+class WorkerPool:
+    """A fixed number of workers; a job waits for an idle one, and a worker past the deadline is replaced."""
+
+    def __init__(self, open_store: Callable[[], ox.Store], size: int) -> None:
+        if size < 1:
+            raise ValueError(f"the pool needs at least one worker, not {size}")
+        self.size = size
+        self._spawn_lock = threading.Lock()
+        self._zygote_pid, self._control = fork_zygote(open_store)
+        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        self._workers: dict[int, Worker] = {}
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> Worker:
+        """A new worker from the zygote."""
+        with self._spawn_lock:
+            self._control.sendall(b"w")
+            message, fds, _, _ = socket.recv_fds(self._control, 8, 1)
+            if len(message) != 8 or len(fds) != 1:
+                raise WorkerLost("the worker factory has stopped")
+            worker = Worker(int.from_bytes(message, "big"), Connection(fds[0]))
+            self._workers[worker.pid] = worker
+            return worker
+
+    def _replace(self, worker: Worker) -> None:
+        """Kill a worker and put a fresh one in its place."""
+        worker.kill()
+        with self._spawn_lock:
+            self._workers.pop(worker.pid, None)
+        self._idle.put(self._spawn())
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of the live workers (idle or busy)."""
+        with self._spawn_lock:
+            return list(self._workers)
+
+    def run(self, job: Job, timeout: float) -> Done | Failed:
+        """Run a job on an idle worker within ``timeout`` seconds, the wait for an idle worker included.
+
+        TimeoutError when the time runs out (a worker still computing is killed and replaced), WorkerLost
+        when the worker dies.
+        """
+        deadline = time.monotonic() + timeout
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"all {self.size} query workers stayed busy for {timeout:g} s") from None
+        try:
+            worker.connection.send(job)
+            answered = worker.connection.poll(max(0.0, deadline - time.monotonic()))
+            answer = worker.connection.recv() if answered else None
+        except (EOFError, OSError, pickle.PickleError) as error:
+            self._replace(worker)
+            raise WorkerLost(f"the query worker failed: {error or type(error).__name__}") from None
+        if answer is None:
+            self._replace(worker)
+            raise TimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped")
+        self._idle.put(worker)
+        return answer
+
+    def close(self) -> None:
+        """Kill every worker and let the zygote exit."""
+        with self._spawn_lock:
+            workers, self._workers = list(self._workers.values()), {}
+        for worker in workers:
+            worker.kill()
+        self._control.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._zygote_pid, 0)
