@@ -1,22 +1,26 @@
-"""A throw-away Virtuoso 7 for tests: own config and database in a temp folder, loopback ports only.
+"""A throw-away Virtuoso 7 for tests, and the comparison of answers between two stores.
 
 Tests that need a real remote SPARQL store use ``virtuoso_server`` (session-scoped: one server per test run,
-started on first use and shut down at the end). Where Debian's ``virtuoso-opensource`` is not installed the
-fixture skips with the reason, so the rest of the suite runs anywhere.
+with its own config and database in a temp folder, on free loopback ports, shut down at the end). Where
+Debian's ``virtuoso-opensource`` is not installed the fixture skips with the reason, so the rest of the suite
+runs anywhere. ``answer_set`` puts two stores' answers to one query in a form where only real differences
+remain.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 VIRTUOSO = "virtuoso-t"
@@ -160,3 +164,37 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuo
         yield server
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Comparing answers
+# ---------------------------------------------------------------------------------------------------------
+
+GROUP_CONCAT = re.compile(
+    r"GROUP_CONCAT\s*\((?:[^()]|\([^()]*\))*?;\s*separator\s*=\s*(\"[^\"]*\"|'[^']*')\s*\)\s*AS\s*[?$](\w+)",
+    re.IGNORECASE,
+)
+
+
+def concatenated(query: str) -> dict[str, str]:
+    """The variables a query builds with GROUP_CONCAT, and their separators."""
+    return {match.group(2): match.group(1)[1:-1] for match in GROUP_CONCAT.finditer(query)}
+
+
+def comparable(term: ox.Term | None, separator: str | None = None) -> object:
+    """A term as a value to compare: blank nodes are all alike (their labels are the store's own), and a
+    GROUP_CONCAT is the set of its parts (SPARQL leaves their order to the store)."""
+    if isinstance(term, ox.BlankNode):
+        return "_:blank"
+    if separator is not None and isinstance(term, ox.Literal):
+        return frozenset(term.value.split(separator))
+    return term
+
+
+def answer_set(query: str, rows: Iterable[Mapping[str, ox.Term]]) -> set[tuple[tuple[str, object], ...]]:
+    """SELECT rows as a set of (variable, value) tuples, unbound variables left out."""
+    separators = concatenated(query)
+    return {
+        tuple(sorted((name, comparable(value, separators.get(name))) for name, value in row.items()))
+        for row in rows
+    }

@@ -1,0 +1,373 @@
+"""RemoteEngine and publish() without a real store: bound terms in query text, and each remote failure's error.
+
+Binding is checked against Oxigraph's own substitutions on the repository graph (the embedded engine's
+semantics), for every named query and every query of the service's answers; the errors and the protocol
+against a small SPARQL server on a free loopback port that answers what each test tells it to.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pyoxigraph as ox
+import pytest
+
+from klynge import answers, describe
+from klynge.catalogue import catalogue
+from klynge.graph import build_store
+from klynge.remote import (
+    EndpointError,
+    RemoteEngine,
+    batches,
+    bind_terms,
+    insert,
+    publish,
+)
+from klynge.store import QuerySyntaxError, QueryTimeout, QueryTooLarge
+from virtuoso import answer_set
+
+EX = "http://example.org/"
+POLICY = ox.NamedNode("https://w3id.org/klynge/id/policy/innovationskraft-2021-2024")
+ORGANISATION = ox.NamedNode("https://w3id.org/klynge/id/org/dfir")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Binding: the rewritten query answers as Oxigraph's substitution does
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    return build_store()
+
+
+def evaluate(store: ox.Store, query: str, bindings: dict[str, ox.Term] | None = None) -> object:
+    """Answers in comparable form: a set of rows, a boolean, or a set of triples."""
+    substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    result = store.query(query, use_default_graph_as_union=True, substitutions=substitutions)
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    if isinstance(result, ox.QuerySolutions):
+        names = result.variables
+        return answer_set(query, ({v.value: row[v] for v in names if row[v] is not None} for row in result))
+    return {str(triple) for triple in result}
+
+
+def named_query_cases() -> Iterator[tuple[str, str, dict[str, ox.Term]]]:
+    """Every named query with its examples for all parameters, and with the required ones only."""
+    for query in catalogue().values():
+        every = {p.name: p.example for p in query.parameters}
+        required = {p.name: p.example for p in query.parameters if p.required}
+        yield query.name, query.sparql, query.bindings(every)
+        if required != every:
+            yield f"{query.name} (required only)", query.sparql, query.bindings(required)
+
+
+def service_query_cases() -> Iterator[tuple[str, str, dict[str, ox.Term]]]:
+    """The lineage, path, search and description queries with the bindings the service gives them."""
+    for name in ("STEPS_QUERY", "NODES_QUERY", "EVENTS_QUERY", "SOURCES_QUERY", "LINEAGE_RDF_QUERY"):
+        yield name, getattr(answers, name), {"start": POLICY}
+    search = answers.SEARCH_QUERY.replace("LIMIT ?limit", "LIMIT 50")
+    yield "SEARCH_QUERY", search, {"q": ox.Literal(answers.fold("Vækstforum"))}
+    for length in (1, 2, 3):
+        yield f"chain_query({length})", answers.chain_query(length)[0], {"from": POLICY, "to": ORGANISATION}
+    yield "STEP_QUERY", answers.STEP_QUERY, {"a": POLICY, "b": ORGANISATION}
+    for name in ("LINKS_QUERY", "DESCRIPTION_QUERY", "EXISTS_QUERY"):
+        yield name, getattr(describe, name), {"resource": POLICY}
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "bindings"),
+    [pytest.param(*case, id=case[0]) for case in (*named_query_cases(), *service_query_cases())],
+)
+def test_bound_terms_answer_as_oxigraph_substitutions_do(store, name, query, bindings):
+    assert evaluate(store, bind_terms(query, bindings)) == evaluate(store, query, bindings)
+
+
+def test_bound_variable_is_replaced_in_patterns_and_bound_for_the_projection():
+    query = "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o FILTER(?o != ?s) } ORDER BY ?s"
+    rewritten = bind_terms(query, {"s": ox.NamedNode(EX + "a")})
+    assert rewritten == (
+        "SELECT ?s ?o WHERE { BIND(<http://example.org/a> AS ?s) <http://example.org/a> <http://example.org/p> "
+        "?o FILTER(?o != <http://example.org/a>) } ORDER BY ?s"
+    )
+
+
+def test_bound_of_a_bound_variable_is_true():
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.Literal("1")))
+    query = "SELECT ?o WHERE { ?s ?p ?o FILTER(BOUND(?v) && ?o = ?v) }"
+    assert "BOUND" not in bind_terms(query, {"v": ox.Literal("1")})
+    assert [row["o"] for row in store.query(bind_terms(query, {"v": ox.Literal("1")}))] == [ox.Literal("1")]
+
+
+def test_strings_iris_and_comments_keep_their_question_marks():
+    query = 'SELECT * WHERE { # ?x here is a comment\n ?x <http://e.org/?x=1> "?x {" ; <http://e.org/q> \'?x\' }'
+    rewritten = bind_terms(query, {"x": ox.NamedNode(EX + "a")})
+    assert "# ?x here is a comment" in rewritten
+    assert '<http://e.org/?x=1> "?x {"' in rewritten and "'?x'" in rewritten
+    assert rewritten.count("<http://example.org/a>") == 2  # the subject and the opening BIND
+
+
+def test_a_subquery_keeps_a_variable_it_does_not_project():
+    query = "SELECT ?x ?n WHERE { ?x ?p ?o { SELECT (COUNT(?x) AS ?n) WHERE { ?x ?q ?y } } }"
+    rewritten = bind_terms(query, {"x": ox.NamedNode(EX + "a")})
+    assert "{ SELECT (COUNT(?x) AS ?n) WHERE { ?x ?q ?y } }" in rewritten
+
+
+def test_a_subquery_that_projects_a_variable_gets_its_value():
+    query = "SELECT ?x WHERE { { SELECT ?x WHERE { ?x ?q ?y FILTER(?x != ?y) } } }"
+    rewritten = bind_terms(query, {"x": ox.NamedNode(EX + "a")})
+    assert "FILTER(<http://example.org/a> != ?y)" in rewritten
+
+
+def test_values_data_and_construct_templates_are_left_alone():
+    query = "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?p { <http://e.org/p> } ?x ?p ?o }"
+    rewritten = bind_terms(query, {"x": ox.NamedNode(EX + "a")})
+    assert rewritten.startswith("CONSTRUCT { ?x ?p ?o } WHERE { BIND(<http://example.org/a> AS ?x)")
+    assert "VALUES ?p { <http://e.org/p> } <http://example.org/a> ?p ?o" in rewritten
+
+
+def test_describe_without_a_where_clause_names_the_resource():
+    assert bind_terms("DESCRIBE ?r", {"r": ox.NamedNode(EX + "a")}) == "DESCRIBE <http://example.org/a>"
+
+
+HOSTILE = [
+    '" } ; DROP ALL ; SELECT * { "',
+    "' } DROP ALL #",
+    'three """ quotes',
+    "back\\slash \\u0022 and \\\" escaped",
+    "new\nline\ttab",
+    "> <http://evil/> .",
+    "Vækstforum ø å — 名",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_text_arrives_as_exactly_one_literal(value):
+    for term in (ox.Literal(value), ox.Literal(value, language="da")):
+        rewritten = bind_terms("SELECT ?x WHERE { }", {"x": term})
+        assert [row["x"] for row in ox.Store().query(rewritten)] == [term]
+
+
+def test_terms_that_cannot_travel_are_refused():
+    with pytest.raises(ValueError, match="blank"):
+        bind_terms("SELECT * WHERE { ?x ?p ?o }", {"x": ox.BlankNode()})
+    with pytest.raises(ValueError, match="assigns it"):
+        bind_terms("SELECT * WHERE { ?s ?p ?o BIND(?o AS ?x) }", {"x": ox.NamedNode(EX + "a")})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The protocol and the errors, against a scripted SPARQL server
+# ---------------------------------------------------------------------------------------------------------
+
+JSON_ROWS = b'{"head":{"vars":["g"]},"results":{"bindings":[{"g":{"type":"uri","value":"%s"}}]}}'
+GRAPH = "https://w3id.org/klynge/graph/lineage"
+
+
+@dataclass
+class Script:
+    """What the fake server answers next, and every request it received (method, headers, form fields)."""
+
+    status: int = 200
+    body: bytes = JSON_ROWS % GRAPH.encode()
+    media_type: str = "application/sparql-results+json"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    requests: list[tuple[str, dict[str, str], dict[str, list[str]]]] = field(default_factory=list)
+
+
+@pytest.fixture
+def fake() -> Iterator[tuple[str, Script]]:
+    script = Script()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            length = int(self.headers.get("Content-Length", 0))
+            form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+            script.requests.append(("POST", dict(self.headers), form))
+            time.sleep(script.delay)
+            self.send_response(script.status)
+            self.send_header("Content-Type", script.media_type)
+            for name, value in script.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(script.body)))
+            self.end_headers()
+            self.wfile.write(script.body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql", script
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_dataset_is_the_klynge_graphs_found_on_the_store(fake):
+    url, script = fake
+    engine = RemoteEngine(url)
+    assert engine.graphs == [GRAPH]
+    engine.select("SELECT ?s WHERE { ?s ?p ?o }", {})
+    _, headers, form = script.requests[-1]
+    assert form["query"] == ["SELECT ?s WHERE { ?s ?p ?o }"] and "update" not in form
+    assert form["default-graph-uri"] == [GRAPH] and form["named-graph-uri"] == [GRAPH]
+    assert headers["Accept"] == "application/sparql-results+json"
+
+
+def test_a_store_without_klynge_graphs_is_a_clear_error(fake):
+    url, script = fake
+    script.body = b'{"head":{"vars":["g"]},"results":{"bindings":[]}}'
+    with pytest.raises(EndpointError, match="klynge load --sparql-endpoint"):
+        RemoteEngine(url)
+
+
+def test_rows_come_back_as_pyoxigraph_terms(fake):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    script.body = (
+        b'{"head":{"vars":["a","b","c"]},"results":{"bindings":[{"a":{"type":"literal","value":"x",'
+        b'"xml:lang":"da"},"b":{"type":"typed-literal","datatype":"http://www.w3.org/2001/XMLSchema#gYear",'
+        b'"value":"2021"}}]}}'
+    )
+    assert engine.select("SELECT * { }", {}) == [
+        {"a": ox.Literal("x", language="da"), "b": ox.Literal("2021", datatype=ox.NamedNode(XSD_GYEAR))}
+    ]
+
+
+XSD_GYEAR = "http://www.w3.org/2001/XMLSchema#gYear"
+
+
+def test_construct_reads_the_triples_in_the_syntax_the_store_chose(fake):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    script.body, script.media_type = b"<http://e.org/a> <http://e.org/p> 'x' .", "text/turtle"
+    assert engine.construct("CONSTRUCT WHERE { ?s ?p ?o }", {}) == [
+        ox.Triple(ox.NamedNode("http://e.org/a"), ox.NamedNode("http://e.org/p"), ox.Literal("x"))
+    ]
+    assert script.requests[-1][1]["Accept"].startswith("application/n-triples")
+
+
+def test_run_passes_the_protocol_request_through(fake):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    script.body, script.media_type = b"s\r\nhttp://e.org/a\r\n", "text/csv"
+    body, media_type = engine.run(
+        "SELECT ?s WHERE { ?s ?p ?o }", "text/csv", default_graph_uris=[EX + "d"], named_graph_uris=[EX + "n"],
+        bindings={},
+    )
+    assert (body, media_type) == (b"s\r\nhttp://e.org/a\r\n", "text/csv")
+    _, headers, form = script.requests[-1]
+    assert headers["Accept"] == "text/csv"
+    assert form["default-graph-uri"] == [EX + "d"] and form["named-graph-uri"] == [EX + "n"]
+
+
+def test_a_rejected_query_is_a_syntax_error_with_the_stores_message(fake):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    script.status, script.media_type = 400, "text/plain"
+    script.body = b"Virtuoso 37000 Error SP030: SPARQL compiler, line 1: syntax error\n\nSPARQL query:\nSELEC"
+    with pytest.raises(QuerySyntaxError) as caught:
+        engine.select("SELEC", {})
+    assert str(caught.value) == "Virtuoso 37000 Error SP030: SPARQL compiler, line 1: syntax error"
+
+
+def test_a_slow_store_is_a_timeout(fake):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH], timeout=0.3)
+    script.delay = 1.0
+    with pytest.raises(QueryTimeout, match="within 0.3 s"):
+        engine.select("SELECT * { }", {})
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "error"),
+    [
+        (200, {"X-SQL-State": "S1TAT"}, b'{"head":{"vars":[]},"results":{"bindings":[]}}', QueryTimeout),
+        (200, {"X-SPARQL-MaxRows": "10000"}, b'{"head":{"vars":[]},"results":{"bindings":[]}}', QueryTooLarge),
+        (500, {}, b"Virtuoso 42000 Error The estimated execution time 916 (sec) exceeds the limit", QueryTimeout),
+        (500, {}, b"out of memory", EndpointError),
+        (503, {}, b"busy", EndpointError),
+    ],
+    ids=["stopped at its time limit", "cut at its row limit", "estimated too long", "failed", "unavailable"],
+)
+def test_a_store_at_its_limits_says_so(fake, status, headers, body, error):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    script.status, script.headers, script.body = status, headers, body
+    with pytest.raises(error):
+        engine.select("SELECT * { }", {})
+
+
+def test_an_unreachable_store_is_named():
+    with pytest.raises(EndpointError, match=r"cannot reach the SPARQL endpoint http://127\.0\.0\.1:9/sparql"):
+        RemoteEngine("http://127.0.0.1:9/sparql")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Publishing
+# ---------------------------------------------------------------------------------------------------------
+
+
+def quad(s: ox.Term, o: ox.Term, graph: str = "g") -> ox.Quad:
+    return ox.Quad(s, ox.NamedNode(EX + "p"), o, ox.NamedNode(EX + graph))
+
+
+def test_blank_node_groups_travel_whole():
+    a, b, c = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    plain = [quad(ox.NamedNode(EX + str(i)), ox.Literal(str(i))) for i in range(5)]
+    linked = [quad(ox.NamedNode(EX + "x"), a), quad(a, b, "h"), quad(b, ox.Literal("y")), quad(c, ox.Literal("z"))]
+    sent = list(batches(plain + linked, 2))
+    assert sorted(map(str, (q for batch in sent for q in batch))) == sorted(map(str, plain + linked))
+    holding_a = [batch for batch in sent if any(a in (q.subject, q.object) for q in batch)]
+    assert len(holding_a) == 1 and len(holding_a[0]) == 3  # a and b are one group, across two graphs
+
+
+def test_insert_uses_insert_data_unless_blank_nodes_need_a_template():
+    plain = [quad(ox.NamedNode(EX + "a"), ox.Literal("x"))]
+    assert insert(plain).startswith("INSERT DATA {\nGRAPH <http://example.org/g> {\n<http://example.org/a>")
+    blank = [quad(ox.BlankNode("b1"), ox.Literal("x"))]
+    assert insert(blank).startswith("INSERT {\nGRAPH <http://example.org/g> {\n_:b1 ")
+    assert insert(blank).endswith("} WHERE {}")
+
+
+def test_publish_drops_then_inserts_every_graph(fake, capsys):
+    url, script = fake
+    script.body, script.media_type = b"", "text/plain"
+    assert publish(url, [], batch_size=500) == 0
+    updates = [form["update"][0] for _, _, form in script.requests]
+    drops = [u for u in updates if u.startswith("DROP SILENT GRAPH")]
+    assert drops and updates[: len(drops)] == drops
+    assert all(u.startswith("INSERT") for u in updates[len(drops) :])
+    out = capsys.readouterr().out
+    assert f"graphs to {url}" in out and "https://w3id.org/klynge/graph/ontology" in out
+
+
+def test_publish_into_one_graph(fake, capsys):
+    url, script = fake
+    script.body, script.media_type = b"", "text/plain"
+    assert publish(url, [], EX + "klynge") == 0
+    updates = [form["update"][0] for _, _, form in script.requests]
+    assert updates[0] == f"DROP SILENT GRAPH <{EX}klynge>"
+    assert all(f"GRAPH <{EX}klynge>" in u for u in updates[1:])
+    assert "in 1 graphs" in capsys.readouterr().out
+
+
+def test_publish_failures_exit_with_a_message(capsys, tmp_path):
+    assert publish("http://127.0.0.1:9/sparql", []) == 1
+    assert "cannot reach the SPARQL endpoint http://127.0.0.1:9/sparql" in capsys.readouterr().err
+    assert publish("http://127.0.0.1:9/sparql", [], "not an iri") == 2
+    assert "--graph 'not an iri' is not an IRI" in capsys.readouterr().err
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<a> <b> .")
+    assert publish("http://127.0.0.1:9/sparql", [broken]) == 2
+    assert "broken.ttl:1" in capsys.readouterr().err
