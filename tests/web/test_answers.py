@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from klynge.answers import fold, sparql_fold
+from klynge.settings import Settings
+from klynge.store import QueryTimeout, QueryTooLarge
+from klynge.web import api_answers
 
 KID = "https://w3id.org/klynge/id/"
 KLYNGE = "https://w3id.org/klynge/ontology#"
@@ -148,3 +153,29 @@ def test_search_rejects_empty_text_and_limits_results(client):
 def test_python_and_sparql_fold_names_alike(engine, name):
     query = f"SELECT ({sparql_fold('label')} AS ?folded) WHERE {{ BIND({ox.Literal(name)} AS ?label) }}"
     assert engine.select(query, {})[0]["folded"].value == fold(name)
+
+
+class LimitedEngine:
+    """An engine whose every query fails the way a query past the service's limits does."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def select(self, query, bindings=None):
+        raise self.error
+
+    ask = construct = select
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [(QueryTimeout("the query ran past the 10 s limit"), 503), (QueryTooLarge("more than 100000 results"), 413)],
+)
+def test_engine_limits_are_answered_with_a_status_and_message(error, status):
+    app = FastAPI()
+    app.include_router(api_answers.router)
+    app.state.engine = LimitedEngine(error)
+    app.state.settings = Settings()
+    response = TestClient(app).get("/api/search", params={"q": "innovation"})
+    assert response.status_code == status
+    assert response.json() == {"detail": str(error)}

@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from klynge import answers
+from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.rdf_response import JSON, RDF_FORMATS, choose, rdf_response
 from klynge.web.templating import base_iri
 
-router = APIRouter(tags=["answers"])
+router = APIRouter(tags=["answers"], route_class=EngineErrorRoute)
 
 RDF_CONTENT = {fmt.media_type: {} for fmt in RDF_FORMATS}
 

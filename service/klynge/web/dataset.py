@@ -14,10 +14,11 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
 from klynge import dataset, export
+from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.rdf_response import HTML, RDF_FORMATS, choose, rdf_response
 from klynge.web.templating import base_iri, public_url, templates
 
-router = APIRouter(tags=["dataset"])
+router = APIRouter(tags=["dataset"], route_class=EngineErrorRoute)
 
 # The dump file's extension -> the export format; ``rdf`` is the customary extension of RDF/XML.
 DUMP_FORMATS = {d.extension: ("xml" if d.extension == "rdf" else d.extension) for d in dataset.DUMPS}

@@ -16,11 +16,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from klynge import answers, describe, shapes_doc
+from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.rdf_response import HTML, RDF_FORMATS, Format, choose, rdf_response
 from klynge.web.templating import base_iri, local_path, templates
 from klynge.web.timeline import timeline_svg
 
-router = APIRouter(tags=["linked data"])
+router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
 
 PAGE_FORMATS = (HTML, *RDF_FORMATS)
 HEADLINE_PREDICATES = {describe.RDF_TYPE, *describe.LABEL_PREDICATES}

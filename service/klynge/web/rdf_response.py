@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
+
 from klynge.web.negotiation import best_match
 
 PREFIXES = {
