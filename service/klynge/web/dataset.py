@@ -79,7 +79,7 @@ def well_known_void(request: Request) -> Response:
 @router.get(
     "/dumps/klynge.{extension}",
     summary="The whole graph as one file",
-    responses={404: {"description": "no dump in that format"}},
+    responses={404: {"description": "no dump in that format"}, 503: {"description": "no embedded store"}},
 )
 def dump(
     request: Request, extension: Annotated[str, Path(description="ttl, nt, jsonld, rdf or trig")]
@@ -88,6 +88,8 @@ def dump(
     if extension not in DUMP_FORMATS:
         raise HTTPException(404, f"no dump klynge.{extension}; available: {', '.join(DUMP_FORMATS)}")
     engine = request.app.state.engine
+    if getattr(engine, "store", None) is None:
+        raise HTTPException(503, "dumps are written from the embedded store; this service queries a remote one")
     body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[extension])
     return Response(
         body,
