@@ -25,7 +25,7 @@ def test_browsers_get_a_page_with_labels_links_sources_and_lineage(client):
     response = client.get(f"/id/{POLICY}", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["vary"] == "Accept"
+    assert "Accept" in response.headers["vary"]
     page = response.text
     assert "Power of innovation" in page and "Innovationskraft" in page
     assert 'href="/id/policy/call-innovationskraft-2020"' in page
