@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -129,9 +129,11 @@ def parse_position(message: str) -> tuple[str, int | None, int | None]:
 
 
 class EmbeddedEngine:
-    """The graph in a pyoxigraph store (in memory, or on disk opened read-only), queried in worker processes.
+    """The graph in a pyoxigraph store, queried in worker processes.
 
-    ``store`` stays usable in this process for whole-graph jobs (exports); queries never run on it here.
+    In memory, the workers share ``store`` copy-on-write; on disk (``path``, with ``store`` opened read-only
+    on it), each worker opens the folder read-only itself. ``store`` stays usable in this process for
+    whole-graph jobs (exports); queries never run on it here.
     """
 
     def __init__(
@@ -152,11 +154,6 @@ class EmbeddedEngine:
         self._lock = threading.Lock()
         self._counts: dict[str, int] | None = None
         self._version: str | None = None
-
-    @classmethod
-    def on_disk(cls, path: Path, **options: Any) -> EmbeddedEngine:
-        """An engine on an on-disk store, opened read-only here and in every worker."""
-        return cls(ox.Store.read_only(str(path)), path=path, **options)
 
     def _worker_store(self) -> ox.Store:
         """The store as a worker sees it: the forked in-memory copy, or its own read-only handle."""

@@ -1,0 +1,38 @@
+"""The FastAPI application: the engine and settings on ``app.state``, CORS for reads, one router per surface."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from klynge.settings import Settings
+from klynge.store import QueryEngine
+from klynge.web import api_answers, api_queries, dataset, linked_data, pages, sparql
+
+# The linked-data router comes last: its paths are the widest.
+ROUTERS = (sparql, api_queries, api_answers, dataset, pages, linked_data)
+
+
+def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
+    """An app answering from ``engine``; every router reads both from ``request.app.state``."""
+    app = FastAPI(
+        title="klynge",
+        summary="An open knowledge graph of Danish cluster and innovation policy",
+        description="SPARQL 1.1 endpoint at /sparql, named queries under /api/queries, lineage, paths and "
+        "search under /api, every resource as linked data under its own IRI's path.",
+        version="0.1.0",
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    # Browser tools (YASGUI, Comunica) query from other origins; every route only reads, POST /sparql included.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["ETag", "Content-Type", "Content-Disposition"],
+        max_age=86400,
+    )
+    for module in ROUTERS:
+        app.include_router(module.router)
+    return app

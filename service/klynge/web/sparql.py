@@ -1,0 +1,348 @@
+"""The SPARQL 1.1 Protocol at ``/sparql``: query by GET or POST, a service description, read-only.
+
+Query by GET, by POST form-encoded or by POST ``application/sparql-query``; ``default-graph-uri`` and
+``named-graph-uri`` replace the default dataset (the union of the named graphs). The results format comes from
+the ``format`` parameter, else ``Accept`` (q-values respected). Updates are refused with 403, and so are
+``SERVICE`` and ``LOAD``, before anything runs. Errors are plain text that says what went wrong: 400 for a
+malformed query (the parser's message and position), 406 for a format this endpoint cannot give (with the
+list of what it can), 413 past the result-size limit, 503 past the time limit.
+
+A GET answer carries an ETag made from the graph's version and the request, so a client revalidating a
+query it asked before gets 304 without the query running again: the graph is read-only while served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, Response
+
+from klynge.store import (
+    QueryEngine,
+    QueryError,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooLarge,
+    checked_form,
+)
+from klynge.web.negotiation import best_match
+from klynge.web.templating import public_url
+
+router = APIRouter(tags=["SPARQL"])
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialisation the endpoint gives: its ``format`` keys, its media type and what else Accept may
+    call it (the aliases clients send, such as ``application/json``)."""
+
+    keys: tuple[str, ...]
+    media_type: str
+    aliases: tuple[str, ...] = ()
+    w3c: str = ""  # the format's IRI under http://www.w3.org/ns/formats/, for the service description
+
+
+RESULT_FORMATS = (
+    Format(("json", "srj"), "application/sparql-results+json", ("application/json",), "SPARQL_Results_JSON"),
+    Format(("xml", "srx"), "application/sparql-results+xml", ("application/xml", "text/xml"), "SPARQL_Results_XML"),
+    Format(("csv",), "text/csv", (), "SPARQL_Results_CSV"),
+    Format(("tsv",), "text/tab-separated-values", (), "SPARQL_Results_TSV"),
+)
+GRAPH_FORMATS = (
+    Format(("ttl", "turtle"), "text/turtle", ("application/x-turtle", "application/turtle"), "Turtle"),
+    Format(("nt", "ntriples", "n-triples"), "application/n-triples", ("text/plain",), "N-Triples"),
+    Format(("jsonld", "json-ld", "json"), "application/ld+json", ("application/json",), "JSON-LD"),
+    Format(("rdf", "rdfxml", "xml"), "application/rdf+xml", ("application/xml", "text/xml"), "RDF_XML"),
+)
+
+
+class ProtocolError(Exception):
+    """A request the endpoint answers with an error status and a plain-text message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SparqlRequest:
+    """What a protocol request asks for, whichever way it was sent."""
+
+    query: str | None
+    default_graph_uris: tuple[str, ...]
+    named_graph_uris: tuple[str, ...]
+    format: str | None
+
+
+def single(params: list[tuple[str, str]], name: str) -> str | None:
+    """The one value of a parameter; 400 when it is given more than once."""
+    values = [value for key, value in params if key == name]
+    if len(values) > 1:
+        raise ProtocolError(400, f"the {name} parameter is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def graph_uris(params: list[tuple[str, str]], name: str) -> tuple[str, ...]:
+    """The IRIs of a default-graph-uri or named-graph-uri parameter, each checked to be an absolute IRI."""
+    uris = tuple(value for key, value in params if key == name)
+    for uri in uris:
+        try:
+            ox.NamedNode(uri)
+        except ValueError:
+            raise ProtocolError(400, f"{name} {uri!r} is not an absolute IRI") from None
+    return uris
+
+
+def read_request(params: list[tuple[str, str]], query: str | None = None) -> SparqlRequest:
+    """The protocol parameters; an ``update`` among them is refused, as this endpoint is read-only."""
+    if any(key == "update" for key, _ in params):
+        raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
+    return SparqlRequest(
+        query if query is not None else single(params, "query"),
+        graph_uris(params, "default-graph-uri"),
+        graph_uris(params, "named-graph-uri"),
+        single(params, "format"),
+    )
+
+
+def decoded(body: bytes) -> str:
+    """A request body as text; 400 when it is not UTF-8."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(400, f"the request body is not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+async def post_request(request: Request) -> SparqlRequest:
+    """A POST's parameters: from a form-encoded body, or a query body with the graphs in the URL."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    url_params = list(request.query_params.multi_items())
+    if content_type == SPARQL_UPDATE:
+        raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
+    if content_type == SPARQL_QUERY:
+        return read_request(url_params, decoded(await request.body()))
+    if content_type == FORM:
+        form = parse_qsl(decoded(await request.body()), keep_blank_values=True)
+        return read_request(form + url_params)
+    raise ProtocolError(
+        415, f"send the query as {FORM} (a query parameter) or as {SPARQL_QUERY}, not {content_type or 'no type'}"
+    )
+
+
+def offered(formats: tuple[Format, ...]) -> str:
+    """The formats of a list, for messages: ``json (application/sparql-results+json), …``."""
+    return ", ".join(f"{f.keys[0]} ({f.media_type})" for f in formats)
+
+
+def choose(request: Request, wanted: str | None, formats: tuple[Format, ...], what: str) -> Format:
+    """The format the ``format`` parameter names (a key or a media type), else the best for ``Accept``."""
+    if wanted is not None:
+        key = wanted.strip().lower()
+        for fmt in formats:
+            if key in fmt.keys or key == fmt.media_type or key in fmt.aliases:
+                return fmt
+        raise ProtocolError(406, f"cannot give {what} as {wanted!r}; available: {offered(formats)}")
+    by_type = {media_type: fmt for fmt in formats for media_type in (fmt.media_type, *fmt.aliases)}
+    chosen = best_match(request.headers.get("accept"), list(by_type))
+    if chosen is None:
+        accept = request.headers.get("accept")
+        raise ProtocolError(406, f"cannot give {what} as Accept asks ({accept}); available: {offered(formats)}")
+    return by_type[chosen]
+
+
+def etag(version: str, sparql: SparqlRequest, fmt: Format) -> str:
+    """A strong validator for one answer: the graph's version and everything the request asked."""
+    key = "\n".join(
+        (version, fmt.media_type, sparql.query or "", *sparql.default_graph_uris, "|", *sparql.named_graph_uris)
+    )
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def error_response(error: QueryError) -> PlainTextResponse:
+    """A query error as its status and a message for the person who sent the query."""
+    if isinstance(error, QuerySyntaxError):
+        return PlainTextResponse(f"Malformed query: {error}", status_code=400)
+    if isinstance(error, QueryRefused):
+        return PlainTextResponse(f"Refused: {error}", status_code=403)
+    if isinstance(error, QueryTooLarge):
+        return PlainTextResponse(
+            f"Result too large: {error}. Narrow the query or add a LIMIT (and page with OFFSET).", status_code=413
+        )
+    if isinstance(error, QueryTimeout):
+        return PlainTextResponse(
+            f"Query stopped: {error}. Narrow the query, or run it on a copy of the data (see /dataset for dumps).",
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+    return PlainTextResponse(f"The query could not be answered: {error}", status_code=500)
+
+
+async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Response:
+    """Run a query (or describe the service when there is none) in the format asked for."""
+    engine: QueryEngine = request.app.state.engine
+    if sparql.query is None:
+        return await service_description(request, sparql)
+    try:
+        form = checked_form(sparql.query) or "SELECT"  # an unknown form: the parser will say what is wrong
+    except QueryRefused as error:
+        return error_response(error)
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    fmt = choose(request, sparql.format, GRAPH_FORMATS if graph else RESULT_FORMATS, f"{form} results")
+    headers = {"Vary": "Accept"}
+    if cacheable:
+        headers["ETag"] = etag(await run_in_threadpool(engine.graph_version), sparql, fmt)
+        headers["Cache-Control"] = "no-cache"  # stored, but revalidated: a restart may serve another graph
+        if headers["ETag"] in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
+            return Response(status_code=304, headers=headers)
+    try:
+        body, media_type = await run_in_threadpool(
+            engine.run,
+            sparql.query,
+            fmt.media_type,
+            default_graph_uris=sparql.default_graph_uris,
+            named_graph_uris=sparql.named_graph_uris,
+        )
+    except QueryError as error:
+        return error_response(error)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+GET_DOC = {
+    "query": "the SPARQL query (without one, GET /sparql returns the service description)",
+    "default-graph-uri": "a graph of the default graph (repeatable); replaces the union of all named graphs",
+    "named-graph-uri": "a graph GRAPH may query (repeatable)",
+    "format": "json, xml, csv or tsv for SELECT/ASK; ttl, nt, jsonld or rdf for CONSTRUCT/DESCRIBE (else Accept)",
+}
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL 1.1 query by GET, or the service description",
+    responses={
+        200: {"description": "results, or the service description when no query is given"},
+        304: {"description": "the answer the client holds (If-None-Match) is still valid"},
+        400: {"description": "malformed query, with the parser's message and position"},
+        403: {"description": "an update, SERVICE or LOAD: refused"},
+        406: {"description": "a format this endpoint cannot give; the message lists what it can"},
+        413: {"description": "more results than the limit"},
+        503: {"description": "the query ran past the time limit and was stopped"},
+    },
+)
+async def sparql_get(
+    request: Request,
+    query: Annotated[str | None, Query(description=GET_DOC["query"])] = None,
+    default_graph_uri: Annotated[
+        list[str] | None, Query(alias="default-graph-uri", description=GET_DOC["default-graph-uri"])
+    ] = None,
+    named_graph_uri: Annotated[
+        list[str] | None, Query(alias="named-graph-uri", description=GET_DOC["named-graph-uri"])
+    ] = None,
+    format: Annotated[str | None, Query(description=GET_DOC["format"])] = None,
+) -> Response:
+    """Query by GET (SPARQL 1.1 Protocol §2.1.1); the declared parameters document the API, the raw query
+    string is read again so that a repeated ``query`` is caught."""
+    try:
+        return await answer(request, read_request(list(request.query_params.multi_items())), cacheable=True)
+    except ProtocolError as error:
+        return PlainTextResponse(error.message, status_code=error.status)
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query by POST (form-encoded, or the query as application/sparql-query)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM: {"schema": {"type": "object", "properties": {k: {"type": "string"} for k in GET_DOC}}},
+                SPARQL_QUERY: {"schema": {"type": "string"}},
+            },
+        }
+    },
+    responses={400: {}, 403: {}, 406: {}, 413: {}, 415: {"description": "another request body type"}, 503: {}},
+)
+async def sparql_post(request: Request) -> Response:
+    """Query by POST (SPARQL 1.1 Protocol §2.1.2 and §2.1.3). An update (§2.2) is refused: read-only."""
+    try:
+        sparql = await post_request(request)
+        if sparql.query is None:
+            raise ProtocolError(400, "no query: send it as the query parameter or as the request body")
+        return await answer(request, sparql, cacheable=False)
+    except ProtocolError as error:
+        return PlainTextResponse(error.message, status_code=error.status)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Service description (SPARQL 1.1 Service Description)
+# ---------------------------------------------------------------------------------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+DESCRIPTION_PREFIXES = {"sd": SD, "formats": FORMATS_NS, "void": VOID, "dcterms": "http://purl.org/dc/terms/"}
+
+
+def sd(name: str) -> ox.NamedNode:
+    return ox.NamedNode(SD + name)
+
+
+def integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=XSD_INTEGER)
+
+
+def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.Triple]:
+    """The service, its languages, formats and features, and its default dataset with every named graph."""
+    service = ox.NamedNode(endpoint)
+    dataset, default_graph = ox.BlankNode("dataset"), ox.BlankNode("default")
+    triples = [
+        ox.Triple(service, RDF_TYPE, sd("Service")),
+        ox.Triple(service, sd("endpoint"), service),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, ox.NamedNode("http://purl.org/dc/terms/title"), ox.Literal("klynge SPARQL endpoint")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default_graph),
+        ox.Triple(default_graph, RDF_TYPE, sd("Graph")),
+        ox.Triple(default_graph, ox.NamedNode(VOID + "triples"), integer(sum(graph_counts.values()))),
+    ]
+    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
+        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + fmt.w3c)))
+    for index, (name, count) in enumerate(sorted(graph_counts.items())):
+        named, graph = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), named),
+            ox.Triple(named, RDF_TYPE, sd("NamedGraph")),
+            ox.Triple(named, sd("name"), ox.NamedNode(name)),
+            ox.Triple(named, sd("graph"), graph),
+            ox.Triple(graph, RDF_TYPE, sd("Graph")),
+            ox.Triple(graph, ox.NamedNode(VOID + "triples"), integer(count)),
+        ]
+    return triples
+
+
+async def service_description(request: Request, sparql: SparqlRequest) -> Response:
+    """The service description in the RDF format asked for (Turtle unless Accept or ``format`` say otherwise)."""
+    fmt = choose(request, sparql.format, GRAPH_FORMATS, "the service description")
+    engine: QueryEngine = request.app.state.engine
+    triples = description_triples(public_url(request) + "/sparql", await run_in_threadpool(engine.graph_counts))
+    rdf_format = ox.RdfFormat.from_media_type(fmt.media_type)
+    if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
+        body = ox.serialize(triples, format=rdf_format, prefixes=DESCRIPTION_PREFIXES)
+    else:
+        body = ox.serialize(triples, format=rdf_format)
+    return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
