@@ -27,10 +27,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from klynge.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
-from klynge.store import QueryTimeout, QueryTooLarge
+from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.rdf_response import JSON, RDF_FORMATS, Format, choose, rdf_response
 
-router = APIRouter(tags=["named queries"])
+# Engine failures (time limit 503, result limit 413) answer with the engine's message.
+router = APIRouter(tags=["named queries"], route_class=EngineErrorRoute)
 
 CSV = Format("csv", "CSV", "text/csv")
 TABLE_FORMATS = (JSON, CSV)
@@ -134,14 +135,9 @@ def run(request: Request, query: NamedQuery) -> Response:
     except ParameterError as error:
         raise HTTPException(400, str(error)) from None
     engine = request.app.state.engine
-    try:
-        if graph:
-            return rdf_response(engine.construct(query.sparql, bindings), fmt)
-        rows = engine.select(query.sparql, bindings)
-    except QueryTimeout as error:
-        raise HTTPException(503, f"{query.name} ran past its time limit: {error}") from None
-    except QueryTooLarge as error:
-        raise HTTPException(413, f"{query.name} gave more results than the limit: {error}") from None
+    if graph:
+        return rdf_response(engine.construct(query.sparql, bindings), fmt)
+    rows = engine.select(query.sparql, bindings)
     columns = list(query.columns)
     if fmt is CSV:
         return Response(csv_text(columns, rows), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})

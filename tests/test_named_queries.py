@@ -1,0 +1,311 @@
+"""Every named query parses and runs on the repository's graph, and the answers say what the sources say."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pyoxigraph as ox
+import pytest
+
+from klynge.catalogue import NamedQuery, catalogue
+from klynge.graph import build_store
+from klynge.remote import RemoteEngine, publish
+from klynge.store import EmbeddedEngine
+from virtuoso import Virtuoso, concatenated, running
+
+KID = "https://w3id.org/klynge/id/"
+KLYNGE = "https://w3id.org/klynge/ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+QUERIES = catalogue()
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[EmbeddedEngine]:
+    engine = EmbeddedEngine(build_store())
+    yield engine
+    engine.close()
+
+
+def plain(term: ox.Term) -> str:
+    """A term as text: IRIs under kid: shortened to ``kid:…`` so that assertions read like the sources."""
+    value = term.value
+    return "kid:" + value[len(KID) :] if value.startswith(KID) else value
+
+
+def answer(engine: EmbeddedEngine, query_name: str, **values: str) -> list[dict[str, str]]:
+    """The rows of a named query, bound as the API binds them, as plain text."""
+    query = QUERIES[query_name]
+    rows = engine.select(query.sparql, query.bindings(values))
+    return [{column: plain(row[column]) for column in query.columns if column in row} for row in rows]
+
+
+def column(rows: list[dict[str, str]], name: str) -> set[str]:
+    return {row[name] for row in rows if name in row}
+
+
+@pytest.mark.parametrize("query", QUERIES.values(), ids=list(QUERIES))
+def test_every_query_runs_with_its_defaults_and_with_its_examples(engine, query: NamedQuery):
+    for values in ({}, {p.name: p.example for p in query.parameters}):
+        bindings = query.bindings(values)
+        if query.form == "SELECT":
+            rows = engine.select(query.sparql, bindings)
+            variables = {parameter.variable for parameter in query.parameters}
+            for row in rows:
+                assert set(row) <= set(query.columns) | variables, query.name
+        else:
+            assert engine.construct(query.sparql, bindings), query.name
+
+
+EMPTY = ox.Literal("")
+NUMERIC = {XSD + name for name in ("integer", "decimal", "double", "float", "int", "long", "positiveInteger")}
+
+
+def comparable(term: ox.Term, separator: str | None) -> object:
+    """A term as engines agree on it: numbers by value, booleans by truth (Virtuoso writes 1), a GROUP_CONCAT
+    as the set of its parts (the order is the store's), anything else as itself."""
+    if isinstance(term, ox.Literal) and term.datatype.value in NUMERIC:
+        return Decimal(term.value)
+    if isinstance(term, ox.Literal) and term.datatype.value == XSD + "boolean":
+        return term.value in ("true", "1")
+    if separator is not None:
+        return frozenset(term.value.split(separator))
+    return term
+
+
+def answer_key(query: NamedQuery, rows: list[dict[str, ox.Term]]) -> Counter:
+    """Rows as a multiset; an empty GROUP_CONCAT (Virtuoso: "", Oxigraph: unbound) counts as unbound."""
+    separators = concatenated(query.sparql)
+    return Counter(
+        frozenset(
+            (name, comparable(term, separators.get(name))) for name, term in row.items() if term != ox.Literal("")
+        )
+        for row in rows
+    )
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    yield from running(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def virtuoso_engine(virtuoso_server: Virtuoso) -> RemoteEngine:
+    assert publish(virtuoso_server.sparql_url, []) == 0
+    return RemoteEngine(virtuoso_server.sparql_url)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", [q for q in QUERIES.values() if q.form == "SELECT"], ids=lambda q: q.name)
+def test_same_answers_on_virtuoso(engine, virtuoso_engine, query: NamedQuery):
+    """Portable SPARQL: Virtuoso, given the same graph and bindings, gives the same rows."""
+    for values in ({}, {p.name: p.example for p in query.parameters}):
+        bindings = query.bindings(values)
+        expected = answer_key(query, engine.select(query.sparql, bindings))
+        assert answer_key(query, virtuoso_engine.select(query.sparql, bindings)) == expected, (query.name, values)
+
+
+def test_at_least_twenty_questions():
+    assert len(QUERIES) >= 20
+
+
+# --- answers checked against the sources ----------------------------------------------------------------------
+
+
+def test_ancestors_of_innovationskraft(engine):
+    ancestors = column(answer(engine, "policy-ancestors"), "ancestor")
+    # The factsheet: the call is an extension of DEB's strategy Business Promotion in Denmark 2020-2023, which
+    # resulted from the agreement with the minister.
+    assert {
+        "kid:policy/call-innovationskraft-2020",
+        "kid:policy/business-promotion-in-denmark-2020-2023",
+        "kid:policy/agreement-business-promotion-in-denmark-2020-2023",
+    } <= ancestors
+    assert "kid:policy/innovationskraft-2021-2024" not in ancestors
+    assert "kid:policy/cluster-programme-2025" not in ancestors
+
+
+def test_ancestors_reach_back_to_the_1990s(engine):
+    rows = answer(engine, "policy-ancestors", policy=KID + "policy/cluster-strategy-2-0-2016-2018")
+    assert {
+        "kid:policy/strategy-cluster-policy-2013",
+        "kid:policy/innovation-denmark-2007-2010",
+        "kid:policy/ministry-of-science-study-2006",
+        "kid:policy/policy-1998",
+        "kid:policy/research-business-cofinancing-1990s",
+    } <= column(rows, "ancestor")
+    pairs = [(row["ancestor"], row.get("type")) for row in rows]
+    assert len(pairs) == len(set(pairs)), "one row per ancestor and kind, however many paths lead to it"
+    assert {KLYNGE + "Strategy", KLYNGE + "ActionPlan"} <= {
+        kind for iri, kind in pairs if iri == "kid:policy/innovation-denmark-2007-2010"
+    }
+
+
+def test_descendants_of_innovation_denmark(engine):
+    rows = answer(engine, "policy-descendants")
+    assert {
+        "kid:policy/innovation-denmark-prolonged-to-2013",
+        "kid:policy/innovation-network-denmark",
+        "kid:policy/strategy-cluster-policy-2013",
+        "kid:policy/cluster-strategy-2-0-2016-2018",
+    } <= column(rows, "descendant")
+    by_iri = {row["descendant"]: row for row in rows}
+    assert by_iri["kid:policy/innovation-network-denmark"]["type"] == KLYNGE + "Programme"
+    assert by_iri["kid:policy/innovation-network-denmark"]["start"] == "2008"
+
+
+def test_what_succeeded_what(engine):
+    rows = answer(engine, "what-replaced-what", relation=KLYNGE + "succeeds")
+    steps = {(row["later"], row["earlier"]) for row in rows}
+    assert ("kid:policy/cluster-strategy-2-0-2016-2018", "kid:policy/strategy-cluster-policy-2013") in steps
+    assert ("kid:policy/cluster-programme-2025", "kid:policy/innovationskraft-2021-2024") in steps
+    assert column(rows, "relation") == {KLYNGE + "succeeds"}
+    programme_2025 = next(row for row in rows if row["later"] == "kid:policy/cluster-programme-2025")
+    assert (programme_2025["laterStart"], programme_2025["earlierEnd"]) == ("2025-01-01", "2024")
+
+
+def test_lineage_steps_report_the_most_specific_relation(engine):
+    rows = answer(engine, "what-replaced-what")
+    relations = {(row["later"], row["earlier"]): row["relation"] for row in rows}
+    assert relations[
+        ("kid:policy/innovation-denmark-prolonged-to-2013", "kid:policy/innovation-denmark-2007-2010")
+    ] == (KLYNGE + "prolongs")
+    assert relations[("kid:policy/agreement-simplifying-business-promotion-2019", "kid:org/vaekstforum")] == (
+        KLYNGE + "terminates"
+    )
+    assert len(rows) == len(relations), "one row per step, not one per entailed super-property"
+
+
+def test_funders_of_innovationskraft(engine):
+    rows = answer(engine, "funding", item=KID + "policy/innovationskraft-2021-2024")
+    assert column(rows, "funder") == {
+        "kid:org/ministry-of-higher-education-and-science",
+        "kid:org/danish-business-promotion-board",
+    }
+    amounts = {(row["funder"], row["value"], row.get("annual")) for row in rows if "value" in row}
+    assert ("kid:org/ministry-of-higher-education-and-science", "80000000", "true") in amounts
+    assert ("kid:org/danish-business-promotion-board", "640000000", None) in amounts
+
+
+def test_what_the_government_funded(engine):
+    items = column(answer(engine, "funding", funder=KID + "org/danish-government"), "item")
+    assert {"kid:policy/research-business-cofinancing-1990s", "kid:policy/innovation-network-denmark"} <= items
+
+
+def test_budget_of_innovationskraft(engine):
+    rows = answer(engine, "budgets", policy=KID + "policy/innovationskraft-2021-2024")
+    dkk = [row for row in rows if row.get("currency") == "DKK"]
+    assert [(row["value"], row["approximation"]) for row in dkk] == [("640000000", KLYNGE + "Approximately")]
+
+
+def test_timeline_of_vaekstforum(engine):
+    rows = answer(engine, "body-timeline")
+    facts = {(row["kind"], row.get("date"), row.get("related")) for row in rows}
+    assert ("started", "2006", None) in facts
+    assert ("ended", "2019", None) in facts
+    assert ("terminated by", "2019", "kid:policy/agreement-simplifying-business-promotion-2019") in facts
+    assert ("replaced by or handed over to", "2019", "kid:org/danish-business-promotion-board") in facts
+    assert {("Vækstforum", "da"), ("Vækstforum", "en")} <= {
+        (row["name"], row["language"]) for row in rows if row["kind"] == "name"
+    }
+
+
+def test_timeline_of_the_business_promotion_board(engine):
+    rows = answer(engine, "body-timeline", body=KID + "org/danish-business-promotion-board")
+    facts = {(row["kind"], row.get("related")) for row in rows}
+    assert ("established by", "kid:policy/business-promotion-act-2018") in facts
+    assert ("took over from", "kid:org/vaekstforum") in facts
+    assert {"DEB", "Danmarks Erhvervsfremmebestyrelse"} <= {row.get("name") for row in rows}
+
+
+def test_statistics_2021_to_2023(engine):
+    rows = answer(engine, "statistics-of-period")
+    values = column(rows, "value")
+    assert {"11050", "3083", "5784", "2284", "365000000"} <= values
+    assert "6000" not in values and "22" not in values  # Innovation Network Denmark, 2009
+
+
+def test_statistics_of_2009(engine):
+    rows = answer(engine, "statistics-of-period", **{"from": "2009", "to": "2009"})
+    assert {"22", "6000", "80"} <= column(rows, "value")
+    assert "11050" not in column(rows, "value")
+
+
+def test_everything_the_dfir_brief_states(engine):
+    resources = column(answer(engine, "source-statements"), "resource")
+    assert {f"kid:recommendation/dfir-2024-{n}" for n in range(1, 5)} <= resources
+    assert {"kid:org/frigast-committee", "kid:policy/cluster-programme-2025"} <= resources
+    assert "kid:policy/policy-1998" not in resources
+
+
+def test_bibliography_of_the_dfir_brief(engine):
+    rows = answer(engine, "source-bibliography", source=KID + "source/dfir-brief-2024")
+    assert "kid:work/reg-lab-videnbroer-til-vaekst-2017" in column(rows, "work")
+    assert len(rows) == len(column(rows, "work"))
+
+
+def test_recommendations_for_the_2025_programme(engine):
+    rows = answer(engine, "recommendations", target=KID + "policy/cluster-programme-2025")
+    assert column(rows, "recommendation") == {f"kid:recommendation/dfir-2024-{n}" for n in range(1, 5)}
+    assert column(rows, "recommender") == {"kid:org/dfir"}
+
+
+def test_recommendations_without_target_are_listed(engine):
+    rows = answer(engine, "recommendations")
+    assert "kid:recommendation/working-group-1996-business-promotion-network" in column(rows, "recommendation")
+    assert ("kid:recommendation/dfir-2024-1", KLYNGE + "SME") in {(r["recommendation"], r.get("target")) for r in rows}
+
+
+def test_maturity_scores(engine):
+    rows = answer(engine, "maturity-scores")
+    scores = {row["dimensionLabel"]: (row["score"], row["maximumScore"]) for row in rows}
+    assert scores == {
+        "Policy scope": ("2", "2"),
+        "Consistency of cluster policies": ("2", "2"),
+        "Evidence of performance": ("1", "1"),
+        "Instruments": ("2", "2"),
+    }
+
+
+def test_organisations_by_role_in_innovationskraft(engine):
+    roles = {(row["role"], row["organisation"]) for row in answer(engine, "programme-organisations")}
+    assert {
+        ("funder", "kid:org/ministry-of-higher-education-and-science"),
+        ("funder", "kid:org/danish-business-promotion-board"),
+        ("reviewer", "kid:org/dfir"),
+        ("recommender", "kid:org/frigast-committee"),
+    } <= roles
+
+
+def test_policies_in_force_in_2009(engine):
+    policies = column(answer(engine, "policies-in-force"), "policy")
+    assert {"kid:policy/innovation-denmark-2007-2010", "kid:policy/innovation-network-denmark"} <= policies
+    assert "kid:policy/strategy-cluster-policy-2013" not in policies
+    assert "kid:policy/research-business-cofinancing-1990s" not in policies  # undated
+
+
+def test_what_happened_in_2019(engine):
+    rows = answer(engine, "happened-in-year")
+    assert ("ended", "kid:org/vaekstforum") in {(row["what"], row["resource"]) for row in rows}
+    assert all(row["date"].startswith("2019") for row in rows)
+
+
+def test_names_resolve_to_one_iri(engine):
+    for name in ("DEB@da", "Danmarks Erhvervsfremmebestyrelse@da", "Danish Business Promotion Board@en"):
+        rows = answer(engine, "resources-named", name=name)
+        assert column(rows, "resource") == {"kid:org/danish-business-promotion-board"}, name
+    assert answer(engine, "resources-named", name="DEB@en") == []  # the abbreviation is recorded as Danish
+
+
+def test_name_contains_ignores_case(engine):
+    assert "kid:policy/innovation-network-denmark" in column(
+        answer(engine, "name-contains", text="INNOVATION NETWORK"), "resource"
+    )
+
+
+def test_describe_resource(engine):
+    query = QUERIES["describe-resource"]
+    triples = engine.construct(query.sparql, query.bindings({"resource": KID + "org/dfir"}))
+    subjects = {t.subject for t in triples}
+    assert ox.NamedNode(KID + "org/dfir") in subjects

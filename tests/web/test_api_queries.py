@@ -1,0 +1,218 @@
+"""The named-query REST API: the list, one route per query with typed parameters, JSON and CSV, and its errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from klynge.catalogue import catalogue
+from klynge.graph import build_store
+from klynge.store import EmbeddedEngine, QueryTimeout, QueryTooLarge
+from klynge.web.api_queries import router
+
+KID = "https://w3id.org/klynge/id/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+INNOVATIONSKRAFT = KID + "policy/innovationskraft-2021-2024"
+
+
+def client_for(engine: object) -> TestClient:
+    """The router alone on an app whose engine is the one given."""
+    app = FastAPI()
+    app.state.engine = engine
+    app.include_router(router)
+    return TestClient(app)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[EmbeddedEngine]:
+    engine = EmbeddedEngine(build_store())
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def client(engine) -> TestClient:
+    return client_for(engine)
+
+
+def test_list_documents_every_named_query(client):
+    response = client.get("/api/queries")
+    assert response.status_code == 200
+    entries = {entry["name"]: entry for entry in response.json()["queries"]}
+    assert set(entries) == set(catalogue())
+    ancestors = entries["policy-ancestors"]
+    assert ancestors["title"] == "Ancestors of a policy"
+    assert ancestors["method"] == "GET" and "lineage" in ancestors["tags"]
+    assert ancestors["parameters"] == [
+        {
+            "name": "policy",
+            "type": "iri",
+            "required": False,
+            "default": INNOVATIONSKRAFT,
+            "description": "The policy (programme, strategy, agreement...) whose ancestors are listed.",
+            "example": INNOVATIONSKRAFT,
+        }
+    ]
+    assert "?_policy_iri" in ancestors["sparql"]
+
+
+def test_query_with_a_parameter_answers_compact_json(client):
+    policy = KID + "policy/cluster-strategy-2-0-2016-2018"
+    response = client.get("/api/queries/policy-ancestors", params={"policy": policy})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["query"] == "policy-ancestors"
+    assert body["parameters"] == {"policy": policy}
+    assert body["columns"] == ["ancestor", "ancestorLabel", "type", "start", "end"]
+    rows = {row["ancestor"]["value"]: row for row in body["rows"]}
+    strategy = rows[KID + "policy/strategy-cluster-policy-2013"]
+    assert strategy["ancestor"] == {"type": "uri", "value": KID + "policy/strategy-cluster-policy-2013"}
+    assert strategy["ancestorLabel"] == {
+        "type": "literal",
+        "value": "Strategy for Denmark's Cluster Policy",
+        "lang": "en",
+    }
+    assert strategy["start"] == {"type": "literal", "value": "2013", "datatype": XSD + "gYear"}
+    assert strategy["type"] == {"type": "uri", "value": "https://w3id.org/klynge/ontology#Strategy"}
+    assert "end" not in strategy  # unbound: left out
+
+
+def test_plain_strings_carry_no_datatype(client):
+    rows = client.get("/api/queries/body-timeline").json()["rows"]
+    assert {"type": "literal", "value": "started"} in [row["kind"] for row in rows]
+
+
+def test_defaults_apply_and_are_reported(client):
+    body = client.get("/api/queries/statistics-of-period").json()
+    assert body["parameters"] == {"from": "2021", "to": "2023"}
+    values = {row["value"]["value"] for row in body["rows"]}
+    assert {"11050", "3083"} <= values
+
+
+def test_integer_parameters(client):
+    body = client.get("/api/queries/statistics-of-period", params={"from": "2009", "to": "2009"}).json()
+    assert {"22", "6000"} <= {row["value"]["value"] for row in body["rows"]}
+
+
+def test_language_tagged_parameter(client):
+    body = client.get("/api/queries/resources-named", params={"name": "DEB@da"}).json()
+    assert [row["resource"]["value"] for row in body["rows"]] == [KID + "org/danish-business-promotion-board"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "params"), [({"Accept": "text/csv"}, {}), ({"Accept": "application/json"}, {"format": "csv"})]
+)
+def test_csv_on_request(client, headers, params):
+    response = client.get("/api/queries/funding", params={"item": INNOVATIONSKRAFT, **params}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(response.text)))
+    header = table[0]
+    assert header == list(catalogue()["funding"].columns)
+    funders = {row[header.index("funder")] for row in table[1:]}
+    assert funders == {
+        KID + "org/ministry-of-higher-education-and-science",
+        KID + "org/danish-business-promotion-board",
+    }
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["<x> } ; DROP ALL #", '"> ?s ?p ?o', f"{INNOVATIONSKRAFT}> ?s ?p ?o . <{INNOVATIONSKRAFT}", "not an iri"],
+)
+def test_injection_attempt_is_a_400(client, engine, value):
+    before = engine.triple_count()
+    response = client.get("/api/queries/policy-ancestors", params={"policy": value})
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "parameter 'policy'" in detail and "not a valid IRI" in detail and INNOVATIONSKRAFT in detail
+    assert engine.triple_count() == before
+
+
+def test_bad_integer_is_a_400(client):
+    response = client.get("/api/queries/policies-in-force", params={"year": "2009 OR 1=1"})
+    assert response.status_code == 400
+    assert "parameter 'year'" in response.json()["detail"]
+
+
+def test_unknown_parameter_is_a_400(client):
+    response = client.get("/api/queries/policy-ancestors", params={"polcy": INNOVATIONSKRAFT})
+    assert response.status_code == 400
+    assert "takes no such parameter (it takes: policy)" in response.json()["detail"]
+
+
+def test_repeated_parameter_is_a_400(client):
+    response = client.get(f"/api/queries/policy-ancestors?policy={INNOVATIONSKRAFT}&policy={INNOVATIONSKRAFT}")
+    assert response.status_code == 400
+    assert "more than once" in response.json()["detail"]
+
+
+def test_unknown_query_is_a_404_with_the_names(client):
+    response = client.get("/api/queries/no-such-question")
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert "no-such-question" in detail and "policy-ancestors" in detail and "funding" in detail
+
+
+def test_unacceptable_format(client):
+    assert client.get("/api/queries/funding", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get("/api/queries/funding", params={"format": "xls"}).status_code == 400
+
+
+def test_describe_answers_rdf(client):
+    response = client.get("/api/queries/describe-resource", params={"resource": KID + "org/dfir"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    assert "Danish Council for Research and Innovation Policy" in response.text
+    response = client.get(
+        "/api/queries/describe-resource",
+        params={"resource": KID + "org/dfir"},
+        headers={"Accept": "application/n-triples"},
+    )
+    assert response.headers["content-type"].startswith("application/n-triples")
+    assert f"<{KID}org/dfir>" in response.text
+
+
+class FailingEngine:
+    """An engine whose every query fails the way a limited engine does."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def select(self, query, bindings):
+        raise self.error
+
+
+@pytest.mark.parametrize(("error", "status"), [(QueryTimeout("10 s"), 503), (QueryTooLarge("10000 rows"), 413)])
+def test_engine_limits_become_statuses(error, status):
+    response = client_for(FailingEngine(error)).get("/api/queries/funding")
+    assert response.status_code == status
+    assert str(error) in response.json()["detail"]
+
+
+def test_openapi_lists_each_named_query_with_its_parameters(client):
+    schema = client.get("/openapi.json").json()
+    for query in catalogue().values():
+        operation = schema["paths"][f"/api/queries/{query.name}"]["get"]
+        assert operation["summary"] == query.title
+        assert operation["description"] == query.description
+        parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+        assert set(parameters) == {p.name for p in query.parameters} | {"format"}
+        for parameter in query.parameters:
+            documented = parameters[parameter.name]
+            assert documented["in"] == "query"
+            assert documented["required"] == parameter.required
+            assert str(documented["example"]) == parameter.example
+            assert parameter.description in documented["description"]
+    period = {p["name"]: p for p in schema["paths"]["/api/queries/statistics-of-period"]["get"]["parameters"]}
+    assert period["from"]["schema"] == {"type": "integer", "default": 2021}
+    ancestors = schema["paths"]["/api/queries/policy-ancestors"]["get"]
+    assert ancestors["parameters"][0]["schema"]["format"] == "uri"
+    content = ancestors["responses"]["200"]["content"]
+    assert {"application/json", "text/csv"} <= set(content)
+    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/Answer"}
+    assert "/api/queries/{name}" not in schema["paths"]
