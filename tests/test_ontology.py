@@ -218,7 +218,7 @@ def klynge_terms_in_turtle(path: Path) -> set[str]:
 def klynge_terms_in_query(path: Path) -> set[str]:
     """Klynge IRIs in SPARQL text: full IRIs, the ``klynge:`` prefix and any other prefix bound to it."""
     text = path.read_text()
-    terms = set(re.findall(rf"<({re.escape(KLYNGE)}[^>]*)>", text))
+    terms = set(re.findall(rf"<({re.escape(KLYNGE)}[^>]+)>", text))
     prefixes = re.findall(rf"PREFIX\s+([\w-]*):\s*<{re.escape(KLYNGE)}>", text, flags=re.IGNORECASE)
     for prefix in {"klynge", *prefixes}:
         terms |= {KLYNGE + name for name in re.findall(rf"(?<![\w:<#/-]){re.escape(prefix)}:(\w+)", text)}
