@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from klynge.graph import build_store
 from klynge.resources import asset_dir, asset_files
 
 KLYNGE = "https://w3id.org/klynge/ontology#"
@@ -277,3 +278,16 @@ def test_object_and_datatype_properties_get_the_right_kind_of_value() -> None:
         if "DatatypeProperty" in kind and not isinstance(t.object, ox.Literal):
             bad.append(f"{name}: {t.subject} {t.predicate} {t.object} (datatype property with an IRI)")
     assert not bad, "values of the wrong kind:\n" + "\n".join(bad)
+
+
+def test_domains_and_ranges_add_no_types_the_data_does_not_state() -> None:
+    """A domain or range that types a resource the data did not mean is how a reasoner infers nonsense."""
+    query = """
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?p ?x ?c WHERE {
+          { ?p rdfs:domain ?c . ?x ?p ?o } UNION { ?p rdfs:range ?c . ?o ?p ?x FILTER(!isLiteral(?x)) }
+          FILTER NOT EXISTS { ?x a ?c }
+        }"""
+    rows = build_store().query(query, use_default_graph_as_union=True)
+    bad = sorted(f"{row['x']} via {row['p']} would become a {row['c']}" for row in rows)
+    assert not bad, "domains or ranges that type resources not stated to be of that class:\n" + "\n".join(bad)
