@@ -92,15 +92,24 @@ def test_editor_runs_a_query_and_shows_a_linked_table(server, browser, tmp_path)
     browser.save_screenshot(str(tmp_path / "editor.png"))
 
 
-def test_named_queries_are_one_click_away(server, browser):
+def test_named_queries_are_one_click_away_and_run_with_example_parameters(server, browser):
     browser.get(server + "/query")
     buttons = WebDriverWait(browser, 20).until(
         lambda driver: driver.find_elements(By.CSS_SELECTOR, "#named-queries button")
     )
-    before = browser.find_element(By.ID, "query").get_attribute("value")
-    buttons[0].click()
-    after = browser.find_element(By.ID, "query").get_attribute("value")
-    assert after != before and "SELECT" in after.upper()
+    ancestors = next(button for button in buttons if button.text == "Ancestors of a policy")
+    ancestors.click()
+    text = browser.find_element(By.ID, "query").get_attribute("value")
+    assert "<https://w3id.org/klynge/id/policy/innovationskraft-2021-2024>" in text
+    assert "policy = https://w3id.org/klynge/id/policy/innovationskraft-2021-2024" in browser.find_element(
+        By.ID, "status"
+    ).text
+    browser.find_element(By.ID, "run").click()
+    WebDriverWait(browser, 20).until(
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr, #results .error")
+    )
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results .error")
+    assert "Call for Innovationskraft clusters 2021-2024" in browser.find_element(By.ID, "results").text
 
 
 def test_search_from_the_home_page_reaches_a_resource_page_with_its_lineage(server, browser):

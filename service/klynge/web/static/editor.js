@@ -147,14 +147,32 @@ function parameterTerm(parameter) {
   }
 }
 
-// The named query's text with each parameter variable (?_name_type, grlc style) replaced by a value.
+// Substitute a value for a variable as the API binds it: the body gets the value; a SELECT list that
+// projects the variable drops it (a constant cannot be projected, nor AS-bound where a subquery binds it);
+// GROUP BY and ORDER BY get it in brackets, as an expression.
+function substitute(text, variable, term) {
+  const name = `[?$]${variable}(?![\\w])`;
+  const projections = /(SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?)([^{]*?)(\bWHERE\b|\{)/gi;
+  const modifiers = /((?:GROUP|ORDER)\s+BY\s+)([^{}]*?)(?=\b(?:HAVING|ORDER|LIMIT|OFFSET|VALUES)\b|\}|$)/gi;
+  return text
+    .replace(projections, (all, head, list, tail) => {
+      const rest = list.replace(new RegExp(`\\s*${name}`, "g"), "");
+      return head + (rest.trim() ? rest : "* ") + tail;
+    })
+    .replace(modifiers, (all, head, list) => head + list.replace(new RegExp(name, "g"), `(${term})`))
+    .replace(new RegExp(name, "g"), term);
+}
+
+// The named query's text with its required and defaulted parameters (?_name_type, grlc style) set to their
+// default or example; optional parameters without a default stay variables, which means "any".
 function fillParameters(entry) {
   let text = entry.sparql || entry.query || "";
   const filled = [];
   for (const parameter of entry.parameters || []) {
-    const variable = new RegExp(`[?$]_{1,2}${parameter.name}_${parameter.type}\\b`, "g");
-    if (!variable.test(text)) continue;
-    text = text.replace(variable, parameterTerm(parameter));
+    if (!parameter.required && parameter.default == null) continue;
+    const match = text.match(new RegExp(`[?$](_{1,2}${parameter.name}_${parameter.type})(?![\\w])`));
+    if (!match) continue;
+    text = substitute(text, match[1], parameterTerm(parameter));
     filled.push(`${parameter.name} = ${parameter.default ?? parameter.example}`);
   }
   return { text, filled };
