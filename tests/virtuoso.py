@@ -1,8 +1,8 @@
 """A throw-away Virtuoso 7 for tests, and the comparison of answers between two stores.
 
-Tests that need a real remote SPARQL store use ``virtuoso_server`` (session-scoped: one server per test run,
-with its own config and database in a temp folder, on free loopback ports, shut down at the end). Where
-Debian's ``virtuoso-opensource`` is not installed the fixture skips with the reason, so the rest of the suite
+A test module that needs a real remote SPARQL store makes a session fixture of ``running`` (one server per
+test run, with its own config and database in a temp folder, on free loopback ports, shut down at the end).
+Where Debian's ``virtuoso-opensource`` is not installed it skips with the reason, so the rest of the suite
 runs anywhere. ``answer_set`` puts two stores' answers to one query in a form where only real differences
 remain.
 """
@@ -18,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -152,9 +153,8 @@ class Virtuoso:
             self.process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
-    """A fresh Virtuoso for the test session (skipped where it is not installed)."""
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """The body of a session fixture: a fresh Virtuoso, stopped afterwards; a skip where none is installed."""
     reason = missing_reason()
     if reason is not None:
         pytest.skip(reason)
@@ -181,20 +181,42 @@ def concatenated(query: str) -> dict[str, str]:
     return {match.group(2): match.group(1)[1:-1] for match in GROUP_CONCAT.finditer(query)}
 
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
+EXACT_NUMBERS = {ox.NamedNode(XSD + "integer"), ox.NamedNode(XSD + "decimal")}
+
+
 def comparable(term: ox.Term | None, separator: str | None = None) -> object:
-    """A term as a value to compare: blank nodes are all alike (their labels are the store's own), and a
-    GROUP_CONCAT is the set of its parts (SPARQL leaves their order to the store)."""
+    """A term as a value to compare: blank nodes are all alike (their labels are the store's own), a
+    GROUP_CONCAT is the set of its parts (SPARQL leaves their order to the store), and an xsd:decimal is its
+    number (Virtuoso keeps numbers natively and gives a whole xsd:decimal back as xsd:integer)."""
     if isinstance(term, ox.BlankNode):
         return "_:blank"
     if separator is not None and isinstance(term, ox.Literal):
         return frozenset(term.value.split(separator))
+    if isinstance(term, ox.Literal) and term.datatype in EXACT_NUMBERS:
+        return ("exact number", Decimal(term.value))
     return term
 
 
 def answer_set(query: str, rows: Iterable[Mapping[str, ox.Term]]) -> set[tuple[tuple[str, object], ...]]:
-    """SELECT rows as a set of (variable, value) tuples, unbound variables left out."""
+    """SELECT rows as a set of (variable, value) tuples, unbound variables left out.
+
+    A GROUP_CONCAT of nothing counts as unbound: Virtuoso gives "" (as SPARQL 1.1 defines it), pyoxigraph
+    leaves it unbound when every value was an error (STR of an unbound variable).
+    """
     separators = concatenated(query)
     return {
-        tuple(sorted((name, comparable(value, separators.get(name))) for name, value in row.items()))
+        tuple(
+            sorted(
+                (name, comparable(value, separators.get(name)))
+                for name, value in row.items()
+                if not (name in separators and value == ox.Literal(""))
+            )
+        )
         for row in rows
     }
+
+
+def triple_set(triples: Iterable[ox.Triple | ox.Quad]) -> set[tuple[ox.Term, ox.Term, ox.Term]]:
+    """Triples (or quads read from an N-Triples answer) as a set of (subject, predicate, object)."""
+    return {(t.subject, t.predicate, t.object) for t in triples}

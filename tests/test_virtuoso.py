@@ -1,0 +1,142 @@
+"""The service on a real remote store: Virtuoso 7 started here, loaded with ``klynge load --sparql-endpoint``.
+
+Every named query must give the same answers through ``RemoteEngine`` as through ``EmbeddedEngine``, compared
+as sets of rows with terms compared by value, datatype and language. Normalised, because Virtuoso legitimately
+differs there (tests/virtuoso.py): blank node labels, the order of a GROUP_CONCAT and an empty one, whole
+xsd:decimal values (Virtuoso answers xsd:integer), computed booleans (Virtuoso returns ``true``,
+``BIND(EXISTS …)`` and comparisons as xsd:integer 1/0), and DESCRIBE, whose extent SPARQL leaves to the store
+(Virtuoso adds the triples that point at the resource).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+
+import virtuoso
+from klynge.catalogue import NamedQuery, catalogue
+from klynge.graph import build_store, published_triples
+from klynge.remote import RemoteEngine
+from klynge.store import EmbeddedEngine, QueryRefused, QuerySyntaxError
+from virtuoso import Virtuoso, answer_set, triple_set
+
+pytestmark = pytest.mark.slow
+
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+ONE_GRAPH = "http://example.org/graph/all-of-klynge"
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    yield from virtuoso.running(tmp_path_factory)
+
+
+def klynge_load(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """``klynge load`` in its own process, as a deployment runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "klynge.cli", "load", *arguments], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="session")
+def endpoint(virtuoso_server: Virtuoso) -> str:
+    """The repository graph published to the server, one named graph per source file."""
+    done = klynge_load("--sparql-endpoint", virtuoso_server.sparql_url)
+    assert done.returncode == 0, done.stderr
+    assert f"graphs to {virtuoso_server.sparql_url}" in done.stdout
+    return virtuoso_server.sparql_url
+
+
+@pytest.fixture(scope="session")
+def remote(endpoint: str) -> RemoteEngine:
+    return RemoteEngine(endpoint, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def embedded() -> Iterator[EmbeddedEngine]:
+    engine = EmbeddedEngine(build_store(), timeout=60)
+    yield engine
+    engine.close()
+
+
+def cases() -> Iterator[tuple[str, NamedQuery, dict[str, str]]]:
+    """Each named query with the examples of all its parameters, and with the required ones only."""
+    for query in catalogue().values():
+        every = {p.name: p.example for p in query.parameters}
+        required = {p.name: p.example for p in query.parameters if p.required}
+        yield query.name, query, every
+        if required != every:
+            yield f"{query.name}, required parameters only", query, required
+
+
+def as_boolean(term: ox.Term) -> ox.Term:
+    """A computed boolean as Virtuoso returns it (xsd:integer 1/0) read back as the boolean it stands for."""
+    if isinstance(term, ox.Literal) and term.datatype == XSD_INTEGER and term.value in ("0", "1"):
+        return ox.Literal(term.value == "1")
+    return term
+
+
+def remote_rows(rows: list[dict[str, ox.Term]], embedded_rows: list[dict[str, ox.Term]]) -> list[dict[str, ox.Term]]:
+    """Virtuoso's rows with 1/0 read as true/false in the columns where the embedded store answers booleans."""
+    booleans = {name for row in embedded_rows for name, term in row.items() if getattr(term, "datatype", None)
+                == XSD_BOOLEAN}
+    return [{name: as_boolean(term) if name in booleans else term for name, term in row.items()} for row in rows]
+
+
+@pytest.mark.parametrize(("name", "query", "values"), [pytest.param(*case, id=case[0]) for case in cases()])
+def test_every_named_query_answers_as_on_the_embedded_store(remote, embedded, name, query, values):
+    bindings = query.bindings(values)
+    if query.form == "SELECT":
+        expected = embedded.select(query.sparql, bindings)
+        got = remote_rows(remote.select(query.sparql, bindings), expected)
+        assert answer_set(query.sparql, got) == answer_set(query.sparql, expected)
+    elif query.form == "ASK":
+        assert remote.ask(query.sparql, bindings) == embedded.ask(query.sparql, bindings)
+    elif query.form == "CONSTRUCT":
+        assert triple_set(remote.construct(query.sparql, bindings)) == triple_set(
+            embedded.construct(query.sparql, bindings)
+        )
+    else:
+        described = set(bindings.values())
+        expected = triple_set(embedded.construct(query.sparql, bindings))
+        got = triple_set(remote.construct(query.sparql, bindings))
+        assert expected <= got
+        assert all(obj in described for _, _, obj in got - expected)
+
+
+def test_the_remote_dataset_is_the_published_graph(remote, embedded):
+    assert remote.graph_counts() == embedded.graph_counts()
+    assert remote.triple_count() == embedded.triple_count()
+
+
+def test_one_graph_with_graph_option(endpoint):
+    done = klynge_load("--sparql-endpoint", endpoint, "--graph", ONE_GRAPH)
+    assert done.returncode == 0, done.stderr
+    assert f"<{ONE_GRAPH}>" in done.stdout and "in 1 graphs" in done.stdout
+    assert RemoteEngine(endpoint, graphs=[ONE_GRAPH]).triple_count() == len(published_triples(build_store()))
+
+
+HOSTILE = ['" } ; DROP ALL ; SELECT * { "', "' } #", 'three """ quotes', "back\\slash \\u0022", "ny\nlinje", "Vækst"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_value_reaches_the_store_as_one_literal(remote, value):
+    for term in (ox.Literal(value), ox.Literal(value, language="da")):
+        assert remote.select("SELECT ?x WHERE { }", {"x": term}) == [{"x": term}]
+
+
+def test_the_stores_own_syntax_message_comes_back(remote):
+    with pytest.raises(QuerySyntaxError, match="SP030"):
+        remote.select("SELECT ?x WHERE { ?x }", {})
+
+
+def test_an_update_is_refused_before_it_is_sent(remote):
+    update = 'INSERT DATA { GRAPH <https://w3id.org/klynge/graph/lineage> { <http://e.org/a> <http://e.org/p> "x" } }'
+    with pytest.raises(QueryRefused):
+        remote.run(update, "application/sparql-results+json")
+    assert not remote.ask("ASK { <http://e.org/a> ?p ?o }", {})
