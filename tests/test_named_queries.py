@@ -177,6 +177,86 @@ def test_lineage_steps_report_the_most_specific_relation(engine):
     assert len(rows) == len(relations), "one row per step, not one per entailed super-property"
 
 
+BUDDING = {
+    "kid:cluster/odense-robotics",
+    "kid:cluster/vision-denmark",
+    "kid:cluster/danish-sound-cluster",
+    "kid:cluster/censec",
+}
+
+
+def test_budding_clusters_are_exactly_the_four(engine):
+    assert column(answer(engine, "budding-clusters"), "cluster") == BUDDING
+
+
+def test_clusters_by_area(engine):
+    rows = answer(engine, "clusters-by-area")
+    assert len(rows) == 14 == len(column(rows, "cluster"))
+    assert {row["cluster"] for row in rows if row["budding"] == "true"} == BUDDING
+    energy = answer(engine, "clusters-by-area", area=KID + "area/energy-technology")
+    assert [(row["cluster"], row["budding"]) for row in energy] == [("kid:cluster/energy-cluster-denmark", "false")]
+
+
+def test_clusters_and_their_funders(engine):
+    rows = answer(engine, "cluster-relations")
+    assert len(rows) == 14
+    for row in rows:
+        assert row["funderCount"] == "2", row["cluster"]
+        assert set(row["funders"].split("; ")) == {
+            "Ministry of Higher Education and Science",
+            "Danish Business Promotion Board",
+        }
+        assert (row["programme"], row["appointedOn"]) == ("kid:policy/innovationskraft-2021-2024", "2020-10-01")
+
+
+def test_sectoral_nodes_of_the_capital_region(engine):
+    rows = answer(engine, "sectoral-nodes", region=KID + "region/DK01")
+    assert [(row["rank"], row["notation"]) for row in rows] == [
+        ("1", "H50"), ("2", "C21"), ("3", "R91"), ("4", "J58"), ("5", "K65"),
+    ]  # fmt: skip
+
+
+def test_regions_specialised_in_pharmaceuticals(engine):
+    rows = answer(engine, "sectoral-nodes", sector=KID + "nace/C21")
+    ranks = {row["region"]: row["rank"] for row in rows}
+    assert ranks == {"kid:region/DK01": "2", "kid:region/DK02": "1", "kid:region/DK04": "1", "kid:region/DK05": "1"}
+
+
+def test_health_ecosystem_node_in_every_region(engine):
+    rows = answer(engine, "ecosystem-nodes", ecosystem=KID + "ecosystem/health")
+    assert column(rows, "region") == {f"kid:region/DK0{n}" for n in range(1, 6)}
+    capital = answer(engine, "ecosystem-nodes", region=KID + "region/DK01")
+    assert [row["ecosystem"] for row in capital] == [
+        "kid:ecosystem/digital", "kid:ecosystem/cultural-and-creative-industries", "kid:ecosystem/health",
+    ]  # fmt: skip
+
+
+def test_node_counts_per_region(engine):
+    counts = {(row["region"], row["dataset"]): row["nodeCount"] for row in answer(engine, "node-counts-by-region")}
+    assert counts[("kid:region/DK01", "kid:dataset/sectoral-nodes")] == "12"
+    assert counts[("kid:region/DK02", "kid:dataset/ecosystem-nodes")] == "2"
+    assert sum(int(n) for (_, dataset), n in counts.items() if dataset == "kid:dataset/sectoral-nodes") == 31
+    assert sum(int(n) for (_, dataset), n in counts.items() if dataset == "kid:dataset/ecosystem-nodes") == 8
+
+
+def test_objectives_of_innovationskraft(engine):
+    objectives = column(answer(engine, "programme-objectives"), "objective")
+    assert len(objectives) == 14
+    assert "kid:objective/cross-border-innovation-cooperation" in objectives
+
+
+def test_design_of_innovationskraft(engine):
+    rows = answer(engine, "programme-profile")
+    by_aspect: dict[str, set[str]] = {}
+    for row in rows:
+        by_aspect.setdefault(row["aspect"], set()).add(row["item"])
+    assert len(by_aspect["focus area"]) == 12
+    assert len(by_aspect["beneficiary"]) == 7
+    assert len(by_aspect["EU priority"]) == 3
+    kinds = [row.get("kind") for row in rows if row["aspect"] == "instrument"]
+    assert (kinds.count("FinancialInstrument"), kinds.count("NonFinancialInstrument")) == (8, 5)
+
+
 def test_funders_of_innovationskraft(engine):
     rows = answer(engine, "funding", item=KID + "policy/innovationskraft-2021-2024")
     assert column(rows, "funder") == {
@@ -275,6 +355,7 @@ def test_organisations_by_role_in_innovationskraft(engine):
         ("funder", "kid:org/danish-business-promotion-board"),
         ("reviewer", "kid:org/dfir"),
         ("recommender", "kid:org/frigast-committee"),
+        ("appointed cluster organisation", "kid:cluster/censec"),
     } <= roles
 
 
