@@ -37,13 +37,21 @@ function localHref(iri, base) {
   return iri.startsWith(base) ? "/" + iri.slice(base.length) : iri;
 }
 
+// kid:… and klynge:… for the project's own IRIs, as the pages and the modelling notes write them.
+function compact(iri, base) {
+  for (const [prefix, namespace] of [["kid:", base + "id/"], ["klynge:", base + "ontology#"]]) {
+    if (iri.startsWith(namespace)) return prefix + iri.slice(namespace.length);
+  }
+  return iri;
+}
+
 function cell(term, base) {
   const td = document.createElement("td");
   if (!term) return td;
   if (term.type === "uri") {
     const a = document.createElement("a");
     a.href = localHref(term.value, base);
-    a.textContent = term.value.startsWith(base + "id/") ? "kid:" + term.value.slice(base.length + 3) : term.value;
+    a.textContent = compact(term.value, base);
     a.title = term.value;
     td.appendChild(a);
   } else {
@@ -166,7 +174,8 @@ function substitute(text, variable, term) {
 // The named query's text with its required and defaulted parameters (?_name_type, grlc style) set to their
 // default or example; optional parameters without a default stay variables, which means "any".
 function fillParameters(entry) {
-  let text = entry.sparql || entry.query || "";
+  // The #+ header documents the query for the API; in the editor its title is enough.
+  let text = (entry.sparql || entry.query || "").replace(/^(?:#\+[^\n]*\n)+\s*/, `# ${entry.title}\n\n`);
   const filled = [];
   for (const parameter of entry.parameters || []) {
     if (!parameter.required && parameter.default == null) continue;
@@ -197,8 +206,11 @@ async function loadNamedQueries(app) {
         const { text, filled } = fillParameters(entry);
         app.textarea.value = text;
         app.status.textContent = filled.length ? `Parameters set to examples: ${filled.join(", ")}` : "";
-        app.sync();
         app.textarea.focus();
+        app.textarea.setSelectionRange(0, 0);
+        app.textarea.scrollTop = 0;
+        app.textarea.scrollLeft = 0;
+        app.sync();
       });
       li.appendChild(button);
       list.appendChild(li);
