@@ -1,10 +1,17 @@
-"""Fixtures for the web tests: the repository's graph behind the real app, built once per session."""
+"""Fixtures for the web tests: the repository's graph behind the real app, built once per session, and a
+real uvicorn server on a free loopback port for tests that need one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
+import pyoxigraph as ox
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -15,9 +22,15 @@ from klynge.web.app import create_app
 
 
 @pytest.fixture(scope="session")
-def engine() -> Iterator[EmbeddedEngine]:
+def published_store() -> ox.Store:
+    """The repository's published graph, built once; engines fork their workers from it."""
+    return build_store()
+
+
+@pytest.fixture(scope="session")
+def engine(published_store: ox.Store) -> Iterator[EmbeddedEngine]:
     """The embedded engine on the repository's published graph (query workers stopped at the end)."""
-    engine = EmbeddedEngine(build_store())
+    engine = EmbeddedEngine(published_store)
     yield engine
     engine.close()
 
@@ -32,3 +45,32 @@ def web_app(engine: EmbeddedEngine) -> FastAPI:
 def client(web_app: FastAPI) -> TestClient:
     """An HTTP client for the app, in process."""
     return TestClient(web_app)
+
+
+@contextmanager
+def running(app: FastAPI) -> Iterator[str]:
+    """Serve an app with uvicorn in a thread on a free loopback port; yield its base URL, stop it after."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def serve() -> Callable[[FastAPI], AbstractContextManager[str]]:
+    """``with serve(app) as url``: the app on a real HTTP server on 127.0.0.1, for clients out of process."""
+    return running

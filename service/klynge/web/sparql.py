@@ -154,7 +154,9 @@ def choose(request: Request, wanted: str | None, formats: tuple[Format, ...], wh
             if key in fmt.keys or key == fmt.media_type or key in fmt.aliases:
                 return fmt
         raise ProtocolError(406, f"cannot give {what} as {wanted!r}; available: {offered(formats)}")
-    by_type = {media_type: fmt for fmt in formats for media_type in (fmt.media_type, *fmt.aliases)}
+    # The proper media types first, so that an alias (text/xml) wins only where the client names it.
+    by_type = {fmt.media_type: fmt for fmt in formats}
+    by_type.update((alias, fmt) for fmt in formats for alias in fmt.aliases if alias not in by_type)
     chosen = best_match(request.headers.get("accept"), list(by_type))
     if chosen is None:
         accept = request.headers.get("accept")

@@ -1,0 +1,427 @@
+"""The SPARQL 1.1 Protocol at /sparql: every method, result format, dataset parameter, error and refusal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import socket
+import threading
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+
+from klynge.web.negotiation import best_match
+
+ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+CLASSES = "SELECT ?c WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> } ORDER BY ?c"
+CONSTRUCT = (
+    "CONSTRUCT { ?c a <http://www.w3.org/2002/07/owl#Class> } WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> }"
+)
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
+
+
+def json_count(response) -> int:
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture(scope="module")
+def classes(engine) -> list[str]:
+    return [row["c"].value for row in engine.select(CLASSES)]
+
+
+# --- methods -------------------------------------------------------------------------------------------------
+
+
+def test_get_post_form_and_post_query_give_the_same_answer(client, engine):
+    expected = engine.triple_count()
+    assert json_count(client.get("/sparql", params={"query": COUNT})) == expected
+    assert json_count(client.post("/sparql", data={"query": COUNT})) == expected
+    assert json_count(client.post("/sparql", content=COUNT, headers=SPARQL_QUERY)) == expected
+    # A charset parameter on the content type is fine.
+    headers = {"Content-Type": "application/sparql-query; charset=utf-8"}
+    assert json_count(client.post("/sparql", content=COUNT.encode(), headers=headers)) == expected
+
+
+def test_post_of_another_body_type_is_415(client):
+    response = client.post("/sparql", content=COUNT, headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert "application/sparql-query" in response.text
+
+
+def test_missing_or_repeated_query_is_400(client):
+    assert client.post("/sparql", data={"format": "json"}).status_code == 400
+    response = client.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
+    assert response.status_code == 400
+    assert "given 2 times" in response.text
+
+
+def test_body_that_is_not_utf8_is_400(client):
+    response = client.post("/sparql", content=b"SELECT * { ?s ?p \xff }", headers=SPARQL_QUERY)
+    assert response.status_code == 400
+    assert "UTF-8" in response.text
+
+
+# --- dataset -------------------------------------------------------------------------------------------------
+
+
+def test_default_dataset_is_the_union_of_the_named_graphs(client, engine):
+    assert json_count(client.get("/sparql", params={"query": COUNT})) == sum(engine.graph_counts().values())
+
+
+def test_default_graph_uri_makes_one_graph_the_default(client, engine):
+    params = {"query": COUNT, "default-graph-uri": ONTOLOGY_GRAPH}
+    assert json_count(client.get("/sparql", params=params)) == engine.graph_counts()[ONTOLOGY_GRAPH]
+    assert json_count(client.post("/sparql", data=params)) == engine.graph_counts()[ONTOLOGY_GRAPH]
+
+
+def test_several_default_graph_uris_are_merged(client, engine):
+    graphs = sorted(engine.graph_counts())[:2]
+    params = [("query", "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")]
+    params += [("default-graph-uri", graph) for graph in graphs]
+    union = {
+        (t.subject, t.predicate, t.object)
+        for graph in graphs
+        for t in engine.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    }
+    assert json_count(client.get("/sparql", params=params)) == len(union)
+
+
+def test_named_graph_uri_limits_what_graph_can_see(client, engine):
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    answer = client.get("/sparql", params={"query": query, "named-graph-uri": ONTOLOGY_GRAPH})
+    rows = answer.json()["results"]["bindings"]
+    assert [(row["g"]["value"], int(row["n"]["value"])) for row in rows] == [
+        (ONTOLOGY_GRAPH, engine.graph_counts()[ONTOLOGY_GRAPH])
+    ]
+    # Only named graphs given: the default graph is empty.
+    assert json_count(client.get("/sparql", params={"query": COUNT, "named-graph-uri": ONTOLOGY_GRAPH})) == 0
+
+
+def test_graph_uri_that_is_not_an_iri_is_400(client):
+    response = client.get("/sparql", params={"query": COUNT, "default-graph-uri": "not an iri"})
+    assert response.status_code == 400
+    assert "not an absolute IRI" in response.text
+
+
+# --- result formats ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("*/*", "application/sparql-results+json"),
+        (None, "application/sparql-results+json"),
+    ],
+)
+def test_select_formats_by_accept(client, classes, accept, media_type):
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/sparql", params={"query": CLASSES}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == media_type
+    fmt = ox.QueryResultsFormat.from_media_type(media_type)
+    if fmt == ox.QueryResultsFormat.CSV:  # CSV has no term syntax: compare the text
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert [row["c"] for row in rows] == classes
+    else:
+        parsed = ox.parse_query_results(response.content, format=fmt)
+        assert [row["c"].value for row in parsed] == classes
+    assert "Accept" in response.headers["vary"]
+
+
+@pytest.mark.parametrize(
+    ("key", "media_type"),
+    [
+        ("json", "application/sparql-results+json"),
+        ("xml", "application/sparql-results+xml"),
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+    ],
+)
+def test_select_formats_by_format_parameter_override_accept(client, key, media_type):
+    response = client.get("/sparql", params={"query": CLASSES, "format": key}, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == media_type
+
+
+def test_format_parameter_may_be_a_media_type(client):
+    response = client.get("/sparql", params={"query": CLASSES, "format": "application/sparql-results+xml"})
+    assert response.headers["content-type"].startswith("application/sparql-results+xml")
+
+
+def test_q_values_choose_the_format(client):
+    accept = "application/sparql-results+json;q=0.2, text/csv;q=0.9, application/sparql-results+xml;q=0.5"
+    response = client.get("/sparql", params={"query": CLASSES}, headers={"Accept": accept})
+    assert response.headers["content-type"].startswith("text/csv")
+    accept = "text/csv;q=0, text/*;q=0.8, */*;q=0.1"  # text/csv refused outright; TSV is the best text/*
+    response = client.get("/sparql", params={"query": CLASSES}, headers={"Accept": accept})
+    assert response.headers["content-type"].startswith("text/tab-separated-values")
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
+        ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
+    ],
+)
+def test_ask(client, accept, fmt):
+    yes = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": accept})
+    no = client.post("/sparql", data={"query": "ASK { <urn:x:nothing> ?p ?o }"}, headers={"Accept": accept})
+    assert bool(ox.parse_query_results(yes.content, format=fmt)) is True
+    assert bool(ox.parse_query_results(no.content, format=fmt)) is False
+
+
+def test_ask_as_json_is_a_boolean(client):
+    assert client.get("/sparql", params={"query": "ASK {}"}).json() == {"head": {}, "boolean": True}
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        ("text/turtle", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("*/*", "text/turtle"),
+    ],
+)
+def test_construct_formats(client, classes, accept, media_type):
+    response = client.post("/sparql", data={"query": CONSTRUCT}, headers={"Accept": accept})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == media_type
+    triples = ox.parse(response.content, format=ox.RdfFormat.from_media_type(media_type))
+    assert sorted(q.subject.value for q in triples) == classes
+
+
+@pytest.mark.parametrize("key", ["ttl", "nt", "jsonld", "rdf"])
+def test_describe_by_format_parameter(client, classes, key):
+    query = f"DESCRIBE <{classes[0]}>"
+    response = client.get("/sparql", params={"query": query, "format": key})
+    assert response.status_code == 200, response.text
+    fmt = ox.RdfFormat.from_media_type(response.headers["content-type"].split(";")[0])
+    subjects = {q.subject.value for q in ox.parse(response.content, format=fmt)}
+    assert classes[0] in subjects
+
+
+def test_unavailable_format_is_406_listing_what_it_can_give(client):
+    response = client.get("/sparql", params={"query": CLASSES}, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    for media_type in (
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ):
+        assert media_type in response.text
+    response = client.get("/sparql", params={"query": CONSTRUCT, "format": "csv"})
+    assert response.status_code == 406
+    assert "text/turtle" in response.text and "application/ld+json" in response.text
+
+
+# --- errors and refusals ----------------------------------------------------------------------------------------
+
+
+def test_malformed_query_is_400_with_the_parser_message_and_position(client):
+    response = client.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "line 3, column " in response.text
+    assert "expected" in response.text
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda c, u: c.post("/sparql", data={"update": u}),
+        lambda c, u: c.post("/sparql", content=u, headers={"Content-Type": "application/sparql-update"}),
+        lambda c, u: c.get("/sparql", params={"update": u}),
+        lambda c, u: c.get("/sparql", params={"query": u}),
+        lambda c, u: c.post("/sparql", content=u, headers=SPARQL_QUERY),
+    ],
+    ids=["form-update", "sparql-update-body", "get-update", "update-as-query", "update-as-query-body"],
+)
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT DATA { <urn:x:s> <urn:x:p> <urn:x:o> }",
+        "PREFIX x: <urn:x:> DELETE WHERE { ?s ?p ?o }",
+        "DROP ALL",
+        "CLEAR DEFAULT",
+        f"WITH <{ONTOLOGY_GRAPH}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+    ],
+)
+def test_updates_are_refused_and_change_nothing(client, engine, send, update):
+    before = json_count(client.get("/sparql", params={"query": COUNT}))
+    response = send(client, update)
+    assert response.status_code == 403
+    assert "read-only" in response.text
+    assert json_count(client.get("/sparql", params={"query": COUNT})) == before == len(engine.store)
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[str, list[object]]]:
+    """A loopback TCP port that records every connection made to it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    sock.settimeout(0.1)
+    connections: list[object] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            connections.append(connection)
+            connection.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/sparql", connections
+    stop.set()
+    thread.join()
+    sock.close()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        "select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ BIND(<{url}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+        "PREFIX s: <urn:x:> # a comment\nSELECT * WHERE {{ ?a s:p 'x' . SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ ?s ?p ?o . {{ SERVICE\n<{url}>{{?a ?b ?c}} }} }}",
+        "LOAD <{url}>",
+        "LOAD SILENT <{url}> INTO GRAPH <urn:x:g>",
+    ],
+)
+def test_service_and_load_are_refused_before_anything_runs(client, listener, template):
+    url, connections = listener
+    for response in (
+        client.get("/sparql", params={"query": template.format(url=url)}),
+        client.post("/sparql", data={"query": template.format(url=url)}),
+    ):
+        assert response.status_code == 403, response.text
+        assert "SERVICE" in response.text or "LOAD" in response.text or "read-only" in response.text
+    assert connections == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT ?x WHERE { BIND("SERVICE <http://127.0.0.1:9/> { ?s ?p ?o }" AS ?x) }',
+        "SELECT ?x WHERE { BIND('''LOAD <http://127.0.0.1:9/>\nservice''' AS ?x) }",
+        "SELECT ?service WHERE { BIND(1 AS ?service) }",
+        "PREFIX service: <urn:service:> SELECT ?x WHERE { BIND(service:load AS ?x) }",
+        "SELECT ?x WHERE { BIND(<http://example.org/service/load> AS ?x) } # SERVICE <http://127.0.0.1:9/>",
+    ],
+)
+def test_the_words_in_strings_iris_names_variables_and_comments_still_run(client, query):
+    response = client.get("/sparql", params={"query": query})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["results"]["bindings"]) == 1
+
+
+# --- service description -------------------------------------------------------------------------------------
+
+
+def description(client, accept: str | None = None) -> tuple[list[ox.Triple], str]:
+    response = client.get("/sparql", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200, response.text
+    media_type = response.headers["content-type"].split(";")[0]
+    return list(ox.parse(response.content, format=ox.RdfFormat.from_media_type(media_type))), media_type
+
+
+def objects(triples: list[ox.Triple], predicate: str) -> set[str]:
+    return {t.object.value for t in triples if t.predicate.value == SD + predicate}
+
+
+def test_service_description_in_turtle_by_default(client, engine):
+    triples, media_type = description(client)
+    assert media_type == "text/turtle"
+    assert objects(triples, "endpoint") == {"http://testserver/sparql"}
+    assert objects(triples, "supportedLanguage") == {SD + "SPARQL11Query"}
+    assert SD + "UnionDefaultGraph" in objects(triples, "feature")
+    formats = objects(triples, "resultFormat")
+    assert {"http://www.w3.org/ns/formats/SPARQL_Results_JSON", "http://www.w3.org/ns/formats/Turtle"} <= formats
+    assert len(formats) == 8
+    assert objects(triples, "name") == set(engine.graph_counts())
+    assert len(objects(triples, "defaultDataset")) == 1
+
+
+@pytest.mark.parametrize("accept", ["application/ld+json", "application/n-triples", "application/rdf+xml"])
+def test_service_description_in_other_rdf_formats(client, accept):
+    triples, media_type = description(client, accept)
+    assert media_type == accept
+    assert objects(triples, "endpoint") == {"http://testserver/sparql"}
+
+
+# --- CORS and caching --------------------------------------------------------------------------------------------
+
+
+def test_cors_allows_reads_from_any_origin(client):
+    origin = {"Origin": "https://yasgui.example"}
+    response = client.get("/sparql", params={"query": "ASK {}"}, headers=origin)
+    assert response.headers["access-control-allow-origin"] == "*"
+    preflight = client.options(
+        "/sparql",
+        headers={**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"},
+    )
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+
+
+def test_a_get_answer_revalidates_with_its_etag(client):
+    first = client.get("/sparql", params={"query": CLASSES})
+    tag = first.headers["etag"]
+    again = client.get("/sparql", params={"query": CLASSES}, headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.content == b""
+    other_format = client.get("/sparql", params={"query": CLASSES, "format": "csv"}, headers={"If-None-Match": tag})
+    assert other_format.status_code == 200
+    assert other_format.headers["etag"] != tag
+
+
+# --- negotiation ------------------------------------------------------------------------------------------------
+
+OFFERS = ["text/html", "text/turtle", "application/ld+json"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        (None, "text/html"),
+        ("", "text/html"),
+        ("*/*", "text/html"),
+        ("text/turtle", "text/turtle"),
+        ("application/ld+json, text/turtle", "text/turtle"),
+        ("text/html;q=0.1, application/ld+json", "application/ld+json"),
+        ("text/*;q=0.5, text/html;q=0", "text/turtle"),
+        ("TEXT/Turtle; charset=utf-8", "text/turtle"),
+        ("image/png", None),
+        ("text/turtle;q=0", None),
+        ("text/turtle;q=oops, application/ld+json;q=0.3", "application/ld+json"),
+        ("garbage, application/ld+json", "application/ld+json"),
+    ],
+)
+def test_best_match(accept, chosen):
+    assert best_match(accept, OFFERS) == chosen
+
+
+def test_error_bodies_are_plain_text_not_tracebacks(client):
+    response = client.get("/sparql", params={"query": "SELECT"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "Traceback" not in response.text
