@@ -4,40 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from klynge.catalogue import catalogue
-from klynge.graph import build_store
-from klynge.store import EmbeddedEngine, QueryTimeout, QueryTooLarge
-from klynge.web.api_queries import router
+from klynge.settings import Settings
+from klynge.store import QueryTimeout, QueryTooLarge
+from klynge.web.api_queries import Answer
+from klynge.web.app import create_app
 
 KID = "https://w3id.org/klynge/id/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 INNOVATIONSKRAFT = KID + "policy/innovationskraft-2021-2024"
 
 
-def client_for(engine: object) -> TestClient:
-    """The router alone on an app whose engine is the one given."""
-    app = FastAPI()
-    app.state.engine = engine
-    app.include_router(router)
-    return TestClient(app)
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[EmbeddedEngine]:
-    engine = EmbeddedEngine(build_store())
-    yield engine
-    engine.close()
-
-
-@pytest.fixture(scope="module")
-def client(engine) -> TestClient:
-    return client_for(engine)
+# ``client`` and ``engine`` (tests/web/conftest.py): the real app on the repository's graph.
 
 
 def test_list_documents_every_named_query(client):
@@ -59,6 +41,20 @@ def test_list_documents_every_named_query(client):
         }
     ]
     assert "?_policy_iri" in ancestors["sparql"]
+
+
+@pytest.mark.parametrize("name", list(catalogue()))
+def test_every_query_answers_over_http_as_its_schema_says(client, name):
+    query = catalogue()[name]
+    response = client.get(f"/api/queries/{name}", params={p.name: p.example for p in query.parameters})
+    assert response.status_code == 200, response.text
+    if query.form != "SELECT":
+        assert response.headers["content-type"].startswith("text/turtle")
+        return
+    answer = Answer.model_validate(response.json())
+    assert answer.columns == list(query.columns)
+    assert answer.parameters == {p.name: p.example for p in query.parameters}
+    assert all(set(row) <= set(query.columns) for row in answer.rows)
 
 
 def test_query_with_a_parameter_answers_compact_json(client):
@@ -189,7 +185,7 @@ class FailingEngine:
 
 @pytest.mark.parametrize(("error", "status"), [(QueryTimeout("10 s"), 503), (QueryTooLarge("10000 rows"), 413)])
 def test_engine_limits_become_statuses(error, status):
-    response = client_for(FailingEngine(error)).get("/api/queries/funding")
+    response = TestClient(create_app(FailingEngine(error), Settings())).get("/api/queries/funding")
     assert response.status_code == status
     assert str(error) in response.json()["detail"]
 
