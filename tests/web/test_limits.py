@@ -1,0 +1,133 @@
+"""The time and result-size limits: a runaway query is stopped (its worker process killed, its CPU freed) and
+answered 503 within the limit, the server keeps answering meanwhile, and a too-large answer is a 413."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from klynge.settings import Settings
+from klynge.store import EmbeddedEngine, QueryTimeout, QueryTooLarge
+from klynge.web.app import create_app
+
+LIMIT_S = 1.0
+SLACK_S = 5.0  # generous: the limit is what is asserted, not the machine's speed
+MAX_RESULTS = 50
+# Five unconstrained patterns: (triples)^5 combinations to count, far beyond any time limit.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(5)) + " }"
+SIMPLE = "ASK { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def limited(published_store: ox.Store) -> Iterator[EmbeddedEngine]:
+    """An engine on the repository's graph with a 1 s time limit, 50 results at most and two workers."""
+    engine = EmbeddedEngine(published_store, timeout=LIMIT_S, max_results=MAX_RESULTS, workers=2)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def limited_client(limited: EmbeddedEngine) -> TestClient:
+    settings = Settings(query_timeout=LIMIT_S, max_results=MAX_RESULTS)
+    return TestClient(create_app(limited, settings))
+
+
+def gone(pid: int, within: float = SLACK_S) -> bool:
+    """Whether a process has disappeared (killed and reaped) within a few seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_runaway_query_is_stopped_within_the_limit_and_its_worker_killed(limited, limited_client):
+    before = set(limited.worker_pids())
+    started = time.monotonic()
+    response = limited_client.get("/sparql", params={"query": RUNAWAY})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert "time limit of 1 s" in response.text
+    assert elapsed < LIMIT_S + SLACK_S
+    after = set(limited.worker_pids())
+    killed = before - after
+    assert len(killed) == 1, (before, after)
+    assert gone(killed.pop()), "the worker that ran the query still exists: its CPU is not freed"
+    assert len(after) == 2  # replaced
+    assert limited_client.get("/sparql", params={"query": SIMPLE}).json()["boolean"] is True
+
+
+def test_engine_raises_query_timeout_for_every_caller(limited):
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout) as raised:
+        limited.select(RUNAWAY)
+    assert raised.value.seconds == LIMIT_S
+    assert time.monotonic() - started < LIMIT_S + SLACK_S
+
+
+def test_the_server_answers_while_a_query_runs_away(published_store, serve):
+    engine = EmbeddedEngine(published_store, timeout=2.0, workers=2)
+    app = create_app(engine, Settings(query_timeout=2.0))
+    runaway: dict[str, object] = {}
+    try:
+        with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+
+            def run_away() -> None:
+                runaway["response"] = http.get("/sparql", params={"query": RUNAWAY})
+                runaway["finished"] = time.monotonic()
+
+            thread = threading.Thread(target=run_away)
+            thread.start()
+            time.sleep(0.3)  # let it reach a worker; the assertions below do not depend on this pause
+            answer = http.get("/sparql", params={"query": SIMPLE})
+            answered = time.monotonic()
+            description = http.get("/sparql")
+            thread.join(timeout=30)
+    finally:
+        engine.close()
+    assert answer.status_code == 200 and answer.json()["boolean"] is True
+    assert description.status_code == 200
+    assert runaway["response"].status_code == 503
+    assert answered < runaway["finished"]  # answered while the runaway was still running
+
+
+def test_too_many_rows_is_413(limited_client):
+    response = limited_client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert response.status_code == 413
+    assert f"more than {MAX_RESULTS} results" in response.text
+
+
+def test_too_many_triples_is_413(limited_client):
+    query = "CONSTRUCT WHERE { ?s ?p ?o }"
+    response = limited_client.post("/sparql", data={"query": query}, headers={"Accept": "text/turtle"})
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_exactly_the_limit_is_answered(limited_client, fmt):
+    query = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {MAX_RESULTS}"
+    response = limited_client.get("/sparql", params={"query": query, "format": fmt})
+    assert response.status_code == 200, response.text
+    if fmt == "json":
+        assert len(response.json()["results"]["bindings"]) == MAX_RESULTS
+
+
+def test_engine_raises_query_too_large_and_the_worker_stays(limited):
+    before = set(limited.worker_pids())
+    with pytest.raises(QueryTooLarge) as raised:
+        limited.select("SELECT * WHERE { ?s ?p ?o }")
+    assert raised.value.limit == MAX_RESULTS
+    with pytest.raises(QueryTooLarge):
+        limited.construct("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert set(limited.worker_pids()) == before  # nothing to kill: the worker stopped by itself
+    assert len(limited.select(f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {MAX_RESULTS}")) == MAX_RESULTS
