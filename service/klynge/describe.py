@@ -123,7 +123,7 @@ SELECT ?resource ?direction ?p ?other ?pLabel ?otherLabel ?entailed WHERE {{
   {label_of("p", "pLabel")}
   {label_of("other", "otherLabel")}
 }}
-ORDER BY ?direction ?pLabel ?p ?otherLabel ?other
+ORDER BY DESC(?direction) ?pLabel ?p ?otherLabel ?other
 LIMIT 2000"""
 )
 
