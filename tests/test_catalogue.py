@@ -286,6 +286,11 @@ def test_reserved_parameter_name(tmp_path):
     assert "reserved" in str(header_error(tmp_path, text))
 
 
+def test_ask_refused(tmp_path):
+    error = header_error(tmp_path, HEAD + "\nASK { ?s ?p ?o }\n")
+    assert error.line == 5 and "write the question as a SELECT" in str(error)
+
+
 def test_file_name_must_be_kebab_case(tmp_path):
     assert "kebab-case" in str(header_error(tmp_path, HEAD + "ASK {}\n", name="Bad_Name"))
 

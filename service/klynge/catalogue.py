@@ -7,7 +7,10 @@ grlc names them: ``?_policy_iri`` is a required IRI called ``policy``, ``?__area
 optional parameter left out stays unbound, so the query answers for every value.
 
 A value becomes an RDF term only after it passed its type's check, and the engine binds the term to the
-variable (pyoxigraph substitutions, a VALUES block on a remote store): no value is ever pasted into query text.
+variable (pyoxigraph substitutions; on a remote store, terms substituted token by token): no value is ever pasted
+into query text. pyoxigraph binds only projected variables, so a SELECT names its columns and projects every
+parameter variable (the API reports parameters apart and leaves those columns out). BOUND() does not see a
+substitution: test whether an optional IRI parameter was given with ``isLiteral(COALESCE(?__x_iri, "unset"))``.
 """
 
 from __future__ import annotations
@@ -183,6 +186,11 @@ class NamedQuery:
     form: str
     columns: tuple[str, ...]
     path: Path
+
+    @property
+    def returns_graph(self) -> bool:
+        """Whether the answer is RDF (CONSTRUCT, DESCRIBE) rather than a table."""
+        return self.form in ("CONSTRUCT", "DESCRIBE")
 
     def bindings(self, values: Mapping[str, str]) -> dict[str, ox.Term]:
         """Validated terms for the given values (by parameter name), defaults filled in, unknown names refused."""
@@ -391,6 +399,8 @@ def parse_query(path: Path, text: str | None = None) -> NamedQuery:
     for key in REQUIRED_KEYS:
         if key not in header:
             raise CatalogueError(path, 1, f"header lacks '#+ {key}: ...'")
+    title = _text(path, where, "summary", header["summary"])
+    description = _text(path, where, "description", header["description"])
     method = _text(path, where, "method", header["method"]).upper()
     if method not in METHODS:
         raise CatalogueError(path, where["method"], f"method {method!r} is not supported; use GET")
@@ -401,12 +411,15 @@ def parse_query(path: Path, text: str | None = None) -> NamedQuery:
     form = FORM.search(code)
     if form is None:
         raise CatalogueError(path, None, "no SELECT, ASK, CONSTRUCT or DESCRIBE in the query")
+    if form.group(1).upper() == "ASK":
+        line = code[: form.start()].count("\n") + 1
+        raise CatalogueError(path, line, "an ASK answers no table or graph: write the question as a SELECT")
     parameters = parse_parameters(path, text, header, where)
     columns = select_columns(path, code, form.end(), parameters) if form.group(1).upper() == "SELECT" else []
     return NamedQuery(
         name=name,
-        title=_text(path, where, "summary", header["summary"]),
-        description=_text(path, where, "description", header["description"]),
+        title=title,
+        description=description,
         method=method,
         tags=tuple(tags),
         parameters=parameters,

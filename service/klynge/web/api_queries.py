@@ -87,20 +87,18 @@ class Catalogue(BaseModel):
     queries: list[QueryDoc]
 
 
-def term_json(term: ox.Term) -> dict[str, str]:
+def term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
     """A term in the compact JSON form."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": str(term)}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
 
 
 def csv_text(columns: list[str], rows: list[dict[str, ox.Term]]) -> str:
@@ -127,15 +125,14 @@ def given_values(request: Request, query: NamedQuery) -> dict[str, str]:
 
 def run(request: Request, query: NamedQuery) -> Response:
     """Validate the parameters, run the query through the engine and answer in the chosen format."""
-    graph = query.form in ("CONSTRUCT", "DESCRIBE")
-    fmt = choose(request, RDF_FORMATS if graph else TABLE_FORMATS)
+    fmt = choose(request, RDF_FORMATS if query.returns_graph else TABLE_FORMATS)
     values = given_values(request, query)
     try:
         bindings = query.bindings(values)
     except ParameterError as error:
         raise HTTPException(400, str(error)) from None
     engine = request.app.state.engine
-    if graph:
+    if query.returns_graph:
         return rdf_response(engine.construct(query.sparql, bindings), fmt)
     rows = engine.select(query.sparql, bindings)
     columns = list(query.columns)
@@ -170,8 +167,7 @@ def openapi_parameter(parameter: Parameter) -> dict[str, object]:
 
 def openapi_extra(query: NamedQuery) -> dict[str, object]:
     """The typed parameters and the answer's media types, for the OpenAPI schema."""
-    graph = query.form in ("CONSTRUCT", "DESCRIBE")
-    formats = RDF_FORMATS if graph else TABLE_FORMATS
+    formats = RDF_FORMATS if query.returns_graph else TABLE_FORMATS
     format_parameter = {
         "name": "format",
         "in": "query",
@@ -219,7 +215,7 @@ for named in catalogue().values():
         description=named.description,
         tags=["named queries", *named.tags],
         operation_id=f"query_{named.name.replace('-', '_')}",
-        responses=ERRORS if named.form != "SELECT" else {200: {"model": Answer}, **ERRORS},
+        responses=ERRORS if named.returns_graph else {200: {"model": Answer}, **ERRORS},
         openapi_extra=openapi_extra(named),
         response_class=Response,
     )
