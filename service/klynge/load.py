@@ -39,6 +39,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--store", type=Path, metavar="DIR", help="on-disk store to create or extend")
     target.add_argument("--sparql-endpoint", metavar="URL", help="remote SPARQL 1.1 store to publish to")
     parser.add_argument("--graph", metavar="IRI", help="with --sparql-endpoint: the named graph to load into")
+    parser.add_argument(
+        "--update-endpoint", metavar="URL", help="with --sparql-endpoint: where updates go, if not there (Fuseki)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sparql_endpoint:
         from klynge.remote import publish
 
-        return publish(args.sparql_endpoint, args.files, args.graph)
+        return publish(args.sparql_endpoint, args.files, args.graph, update_endpoint=args.update_endpoint)
     if args.store.exists() and not args.store.is_dir():
         print(f"klynge load: --store {args.store} exists and is not a folder", file=sys.stderr)
         return 2
