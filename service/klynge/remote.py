@@ -282,6 +282,12 @@ def send(
 
 BATCH_SIZE = 1000
 UPDATE_TIMEOUT = 300.0
+COUNTS_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+
+
+def graph_counts(answer: Answer) -> dict[str, int]:
+    """Triples per graph, from the answer to COUNTS_QUERY."""
+    return {row["g"].value: int(row["n"].value) for row in solutions(answer)}
 
 
 def molecules(quads: Iterable[ox.Quad]) -> list[list[ox.Quad]]:
@@ -359,7 +365,9 @@ def publish(
 ) -> int:
     """Build the published graph, clear its target graphs on the remote store and insert it; the exit code.
 
-    Prints one line per graph and a total. A bad source file or IRI exits 2, a failing endpoint 1.
+    Updates go to ``update_endpoint`` where the store has a separate one (Fuseki); afterwards the query
+    endpoint is asked how many triples each graph holds, so a store that dropped some is caught. Prints one
+    line per graph and a total. A bad source file or IRI exits 2, a failing or short-changing endpoint 1.
     """
     target = update_endpoint or endpoint
     started = time.perf_counter()
@@ -381,8 +389,11 @@ def publish(
             send(target, f"DROP SILENT GRAPH <{graph}>", form="UPDATE", accept="*/*", timeout=UPDATE_TIMEOUT)
         for batch in batches(quads, batch_size):
             send(target, insert(batch), form="UPDATE", accept="*/*", timeout=UPDATE_TIMEOUT)
+        dataset = [("named-graph-uri", graph) for graph in counts]
+        held = graph_counts(send(endpoint, COUNTS_QUERY, form="SELECT", accept=SPARQL_JSON,
+                                 timeout=UPDATE_TIMEOUT, parameters=dataset))
     except EndpointRefused as error:
-        print(f"klynge load: the SPARQL endpoint {target} refused an update: {error}", file=sys.stderr)
+        print(f"klynge load: the SPARQL endpoint refused a request: {error}", file=sys.stderr)
         return 1
     except EndpointError as error:
         print(f"klynge load: {error}", file=sys.stderr)
@@ -391,7 +402,11 @@ def publish(
         print(f"  {count:>8,} triples  <{graph}>")
     seconds = time.perf_counter() - started
     print(f"published {len(quads):,} triples in {len(counts)} graphs to {target} in {seconds:.1f} s")
-    return 0
+    missing = {graph: count for graph, count in counts.items() if held.get(graph, 0) != count}
+    for graph, count in missing.items():
+        print(f"klynge load: {endpoint} holds {held.get(graph, 0):,} triples in <{graph}>, not the {count:,} sent",
+              file=sys.stderr)
+    return 1 if missing else 0
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -403,7 +418,6 @@ VERSION_TTL = 60.0
 KLYNGE_GRAPHS_QUERY = f"""SELECT DISTINCT ?g WHERE {{
   GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}"))
 }} ORDER BY ?g"""
-COUNTS_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 # Virtuoso's ways of saying that a query hit its limits while answering 200 or 500.
 VIRTUOSO_INCOMPLETE = "S1TAT"
 VIRTUOSO_ESTIMATE = "estimated execution time"
@@ -525,8 +539,7 @@ class RemoteEngine:
 
     def graph_counts(self) -> dict[str, int]:
         """Triples per graph of the dataset."""
-        rows = solutions(self.request(COUNTS_QUERY, SPARQL_JSON))
-        return {row["g"].value: int(row["n"].value) for row in rows}
+        return graph_counts(self.request(COUNTS_QUERY, SPARQL_JSON))
 
     def triple_count(self) -> int:
         """Triples in the dataset's graphs, counted per graph."""
