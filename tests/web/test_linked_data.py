@@ -7,6 +7,12 @@ import re
 
 import pyoxigraph as ox
 import pytest
+from fastapi.testclient import TestClient
+
+from klynge.graph import build_store
+from klynge.settings import Settings
+from klynge.store import EmbeddedEngine
+from klynge.web.app import create_app
 
 KID = "https://w3id.org/klynge/id/"
 KLYNGE = "https://w3id.org/klynge/ontology#"
@@ -109,3 +115,24 @@ def test_shapes_as_page_and_turtle(client):
     turtle = client.get("/shapes", headers={"Accept": "text/turtle"})
     shapes = {t.subject.value for t in ox.parse(turtle.content, format=ox.RdfFormat.TURTLE)}
     assert "https://w3id.org/klynge/shapes#ClusterShape" in shapes
+
+
+def test_the_base_iri_is_configurable(tmp_path):
+    graph = tmp_path / "tiny.ttl"
+    graph.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<https://example.org/k/id/thing/a> rdfs:label "Thing A"@en ;\n'
+        "    rdfs:seeAlso <https://example.org/k/id/thing/b> .\n"
+        '<https://example.org/k/id/thing/b> rdfs:label "Thing B"@en .\n'
+    )
+    engine = EmbeddedEngine(build_store([graph]), workers=1)
+    try:
+        client = TestClient(create_app(engine, Settings(base_iri="https://example.org/k/")))
+        page = client.get("/id/thing/a", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "Thing A" in page.text
+        assert 'href="/id/thing/b"' in page.text
+        turtle = client.get("/id/thing/a", headers={"Accept": "application/n-triples"}).text
+        assert "<https://example.org/k/id/thing/a>" in turtle
+        assert client.get("/id/policy/innovationskraft-2021-2024").status_code == 404
+    finally:
+        engine.close()
