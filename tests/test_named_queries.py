@@ -1,23 +1,21 @@
-"""Every named query parses and runs on the repository's graph, and the answers say what the sources say."""
+"""Every named query parses and runs on the repository's graph, and the answers say what the sources say.
+
+That Virtuoso gives the same answers to every named query is tested in tests/test_remote.py.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
-from decimal import Decimal
 
 import pyoxigraph as ox
 import pytest
 
 from klynge.catalogue import NamedQuery, catalogue
 from klynge.graph import build_store
-from klynge.remote import RemoteEngine, publish
 from klynge.store import EmbeddedEngine
-from virtuoso import Virtuoso, concatenated, running
 
 KID = "https://w3id.org/klynge/id/"
 KLYNGE = "https://w3id.org/klynge/ontology#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 QUERIES = catalogue()
 
 
@@ -56,54 +54,6 @@ def test_every_query_runs_with_its_defaults_and_with_its_examples(engine, query:
                 assert set(row) <= set(query.columns) | variables, query.name
         else:
             assert engine.construct(query.sparql, bindings), query.name
-
-
-EMPTY = ox.Literal("")
-NUMERIC = {XSD + name for name in ("integer", "decimal", "double", "float", "int", "long", "positiveInteger")}
-
-
-def comparable(term: ox.Term, separator: str | None) -> object:
-    """A term as engines agree on it: numbers by value, booleans by truth (Virtuoso writes 1), a GROUP_CONCAT
-    as the set of its parts (the order is the store's), anything else as itself."""
-    if isinstance(term, ox.Literal) and term.datatype.value in NUMERIC:
-        return Decimal(term.value)
-    if isinstance(term, ox.Literal) and term.datatype.value == XSD + "boolean":
-        return term.value in ("true", "1")
-    if separator is not None:
-        return frozenset(term.value.split(separator))
-    return term
-
-
-def answer_key(query: NamedQuery, rows: list[dict[str, ox.Term]]) -> Counter:
-    """Rows as a multiset; an empty GROUP_CONCAT (Virtuoso: "", Oxigraph: unbound) counts as unbound."""
-    separators = concatenated(query.sparql)
-    return Counter(
-        frozenset(
-            (name, comparable(term, separators.get(name))) for name, term in row.items() if term != ox.Literal("")
-        )
-        for row in rows
-    )
-
-
-@pytest.fixture(scope="session")
-def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
-    yield from running(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def virtuoso_engine(virtuoso_server: Virtuoso) -> RemoteEngine:
-    assert publish(virtuoso_server.sparql_url, []) == 0
-    return RemoteEngine(virtuoso_server.sparql_url)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("query", [q for q in QUERIES.values() if q.form == "SELECT"], ids=lambda q: q.name)
-def test_same_answers_on_virtuoso(engine, virtuoso_engine, query: NamedQuery):
-    """Portable SPARQL: Virtuoso, given the same graph and bindings, gives the same rows."""
-    for values in ({}, {p.name: p.example for p in query.parameters}):
-        bindings = query.bindings(values)
-        expected = answer_key(query, engine.select(query.sparql, bindings))
-        assert answer_key(query, virtuoso_engine.select(query.sparql, bindings)) == expected, (query.name, values)
 
 
 def test_at_least_twenty_questions():
