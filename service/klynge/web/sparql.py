@@ -62,7 +62,9 @@ RESULT_FORMATS = (
 GRAPH_FORMATS = (
     Format(("ttl", "turtle"), "text/turtle", ("application/x-turtle", "application/turtle"), "Turtle"),
     Format(("nt", "ntriples", "n-triples"), "application/n-triples", ("text/plain",), "N-Triples"),
-    Format(("jsonld", "json-ld", "json"), "application/ld+json", ("application/json",), "JSON-LD"),
+    Format(
+        ("jsonld", "json-ld", "json"), "application/ld+json", ("application/json", "application/x-json+ld"), "JSON-LD"
+    ),
     Format(("rdf", "rdfxml", "xml"), "application/rdf+xml", ("application/xml", "text/xml"), "RDF_XML"),
 )
 
@@ -83,7 +85,7 @@ class SparqlRequest:
     query: str | None
     default_graph_uris: tuple[str, ...]
     named_graph_uris: tuple[str, ...]
-    format: str | None
+    formats: tuple[str, ...]
 
 
 def single(params: list[tuple[str, str]], name: str) -> str | None:
@@ -113,7 +115,7 @@ def read_request(params: list[tuple[str, str]], query: str | None = None) -> Spa
         query if query is not None else single(params, "query"),
         graph_uris(params, "default-graph-uri"),
         graph_uris(params, "named-graph-uri"),
-        single(params, "format"),
+        tuple(value.strip() for key, values in params if key == "format" for value in values.split(",")),
     )
 
 
@@ -146,14 +148,15 @@ def offered(formats: tuple[Format, ...]) -> str:
     return ", ".join(f"{f.keys[0]} ({f.media_type})" for f in formats)
 
 
-def choose(request: Request, wanted: str | None, formats: tuple[Format, ...], what: str) -> Format:
-    """The format the ``format`` parameter names (a key or a media type), else the best for ``Accept``."""
-    if wanted is not None:
-        key = wanted.strip().lower()
-        for fmt in formats:
-            if key in fmt.keys or key == fmt.media_type or key in fmt.aliases:
-                return fmt
-        raise ProtocolError(406, f"cannot give {what} as {wanted!r}; available: {offered(formats)}")
+def choose(request: Request, wanted: tuple[str, ...], formats: tuple[Format, ...], what: str) -> Format:
+    """The first format the ``format`` parameter names (keys or media types; SPARQLWrapper sends several),
+    else the best for ``Accept``."""
+    if wanted:
+        for key in (value.lower() for value in wanted):
+            for fmt in formats:
+                if key in fmt.keys or key == fmt.media_type or key in fmt.aliases:
+                    return fmt
+        raise ProtocolError(406, f"cannot give {what} as {', '.join(wanted)}; available: {offered(formats)}")
     # The proper media types first, so that an alias (text/xml) wins only where the client names it.
     by_type = {fmt.media_type: fmt for fmt in formats}
     by_type.update((alias, fmt) for fmt in formats for alias in fmt.aliases if alias not in by_type)
@@ -201,7 +204,7 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     except QueryRefused as error:
         return error_response(error)
     graph = form in ("CONSTRUCT", "DESCRIBE")
-    fmt = choose(request, sparql.format, GRAPH_FORMATS if graph else RESULT_FORMATS, f"{form} results")
+    fmt = choose(request, sparql.formats, GRAPH_FORMATS if graph else RESULT_FORMATS, f"{form} results")
     headers = {"Vary": "Accept"}
     if cacheable:
         headers["ETag"] = etag(await run_in_threadpool(engine.graph_version), sparql, fmt)
@@ -339,7 +342,7 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
 
 async def service_description(request: Request, sparql: SparqlRequest) -> Response:
     """The service description in the RDF format asked for (Turtle unless Accept or ``format`` say otherwise)."""
-    fmt = choose(request, sparql.format, GRAPH_FORMATS, "the service description")
+    fmt = choose(request, sparql.formats, GRAPH_FORMATS, "the service description")
     engine: QueryEngine = request.app.state.engine
     triples = description_triples(public_url(request) + "/sparql", await run_in_threadpool(engine.graph_counts))
     rdf_format = ox.RdfFormat.from_media_type(fmt.media_type)
