@@ -100,8 +100,12 @@ class Triples(list[ox.Triple]):
         self.append(ox.Triple(subject, ox.NamedNode(predicate), value))
 
 
-def description(engine: Engine, site: Site, triple_count: int) -> list[ox.Triple]:
-    """The catalogue, dataset, distributions and SPARQL service, with counts taken from the graph."""
+def description(engine: Engine, site: Site, graph_counts: dict[str, int]) -> list[ox.Triple]:
+    """The catalogue, dataset, distributions and SPARQL service, with counts taken from the graph.
+
+    ``graph_counts`` holds the triples of each named graph (one per source file, plus the entailments); each
+    is a ``void:subset`` of the dataset, and together they make its ``void:triples``.
+    """
     dataset = site.iri("dataset")
     catalogue = site.iri("dataset#catalogue")
     publisher = site.iri("dataset#publisher")
@@ -174,7 +178,12 @@ def description(engine: Engine, site: Site, triple_count: int) -> list[ox.Triple
         add(distribution, DCT + "format", ox.NamedNode(EU + f"file-type/{dump.file_type}"))
         add(distribution, DCT + "license", ox.NamedNode(LICENCE))
 
-    add_statistics(engine, site, dataset, triple_count, out)
+    for graph, count in sorted(graph_counts.items()):
+        subset = ox.NamedNode(graph)
+        add(dataset, VOID + "subset", subset)
+        add(subset, RDF + "type", ox.NamedNode(VOID + "Dataset"))
+        add(subset, VOID + "triples", integer(count))
+    add_statistics(engine, site, dataset, sum(graph_counts.values()), out)
     return out
 
 

@@ -272,3 +272,24 @@ def ontology_header(engine: Engine) -> list[tuple[ox.NamedNode, ox.Term]]:
 def ontology_triples(engine: Engine) -> list[ox.Triple]:
     """The ontology as published: its source file's graph, without the data's entailments."""
     return engine.construct(ONTOLOGY_QUERY, {})
+
+
+GRAPH_SUBJECTS_QUERY = (
+    PREFIXES
+    + f"""
+SELECT ?graph ?subject ?label WHERE {{
+  {{ SELECT DISTINCT ?graph ?subject WHERE {{ GRAPH ?graph {{ ?subject ?p ?o }} FILTER(isIRI(?subject)) }} }}
+  {label_of("subject", "label")}
+}} ORDER BY LCASE(STR(?label)) ?subject"""
+)
+GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
+
+
+def graph_subjects(engine: Engine, graph: ox.NamedNode) -> list[tuple[ox.NamedNode, str | None]]:
+    """The resources a named graph (one source file) states something about, with their labels."""
+    return [(row["subject"], text(row.get("label"))) for row in engine.select(GRAPH_SUBJECTS_QUERY, {"graph": graph})]
+
+
+def graph_triples(engine: Engine, graph: ox.NamedNode) -> list[ox.Triple]:
+    """Every triple of one named graph."""
+    return engine.construct(GRAPH_QUERY, {"graph": graph})

@@ -64,6 +64,9 @@ def test_triple_count_and_vocabularies_come_from_the_graph(void, engine):
     vocabularies = {v.value for v in values(void, DATASET, VOID + "vocabulary")}
     assert {"http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#", "http://www.w3.org/2004/02/skos/core#",
             "https://w3id.org/klynge/ontology#"} <= vocabularies
+    subsets = values(void, DATASET, VOID + "subset")
+    assert {s.value for s in subsets} == set(engine.graph_counts())
+    assert sum(int(values(void, s.value, VOID + "triples")[0].value) for s in subsets) == int(triples.value)
     partitions = values(void, DATASET, VOID + "classPartition")
     assert len(partitions) == int(values(void, DATASET, VOID + "classes")[0].value)
 

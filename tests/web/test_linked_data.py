@@ -136,3 +136,14 @@ def test_the_base_iri_is_configurable(tmp_path):
         assert client.get("/id/policy/innovationskraft-2021-2024").status_code == 404
     finally:
         engine.close()
+
+
+def test_named_graphs_are_served_under_their_iris(client, engine):
+    counts = engine.graph_counts()
+    lineage = "https://w3id.org/klynge/graph/lineage"
+    page = client.get("/graph/lineage", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and 'href="/id/policy/innovationskraft-2021-2024"' in page.text
+    triples = list(ox.parse(client.get("/graph/lineage?format=nt").content, format=ox.RdfFormat.N_TRIPLES))
+    assert len(set(triples)) == counts[lineage]
+    missing = client.get("/graph/nothing", headers={"Accept": "text/turtle"})
+    assert missing.status_code == 404 and lineage in missing.text

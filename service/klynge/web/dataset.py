@@ -28,7 +28,7 @@ MEDIA_TYPES = {dump.extension: dump.media_type for dump in dataset.DUMPS}
 @lru_cache(maxsize=4)
 def cached_description(engine, version: str, base: str, public: str) -> tuple[ox.Triple, ...]:
     """The description for one graph version (the version is only the cache key)."""
-    return tuple(dataset.description(engine, dataset.Site(base, public), engine.triple_count()))
+    return tuple(dataset.description(engine, dataset.Site(base, public), engine.graph_counts()))
 
 
 @lru_cache(maxsize=10)

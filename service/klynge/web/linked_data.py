@@ -101,3 +101,26 @@ def shapes(request: Request) -> Response:
         return rdf_response(shapes_doc.shapes_triples(), fmt)
     context = {"shapes": shapes_doc.shapes(), "formats": RDF_FORMATS, "iri": base_iri(request) + "shapes"}
     return templates.TemplateResponse(request, "shapes.html", context, headers={"Vary": "Accept"})
+
+
+@router.get("/graph/{name}", summary="One named graph: the triples of one source file", responses={404: {}, 406: {}})
+def named_graph(request: Request, name: str) -> Response:
+    """Each source file is a named graph (``…/graph/inferred`` holds the materialised entailments): the
+    resources it states something about (HTML), or its triples."""
+    fmt = choose(request, PAGE_FORMATS)
+    engine = request.app.state.engine
+    iri = base_iri(request) + "graph/" + name
+    counts = engine.graph_counts()
+    if iri not in counts:
+        return not_found(request, fmt, f"There is no named graph {iri}; the graphs are: {', '.join(sorted(counts))}")
+    graph = ox.NamedNode(iri)
+    if fmt is not HTML:
+        return rdf_response(describe.graph_triples(engine, graph), fmt)
+    context = {
+        "iri": iri,
+        "name": name,
+        "triples": counts[iri],
+        "subjects": describe.graph_subjects(engine, graph),
+        "formats": RDF_FORMATS,
+    }
+    return templates.TemplateResponse(request, "graph.html", context, headers={"Vary": "Accept"})
