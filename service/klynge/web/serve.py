@@ -37,7 +37,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="answer from a remote SPARQL 1.1 store holding the graph ('klynge load --sparql-endpoint URL')",
     )
     parser.add_argument(
-        "--no-validate", action="store_true", help="start without checking the graph with the SHACL shapes"
+        "--graph",
+        action="append",
+        metavar="IRI",
+        help="with --sparql-endpoint: a named graph to serve, as loaded with 'klynge load --graph IRI' "
+        "(repeatable; default: every graph under https://w3id.org/klynge/graph/ on the store)",
+    )
+    parser.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="start without checking the graph with the SHACL shapes (a remote store's graph is not checked: "
+        "validate the files before 'klynge load --sparql-endpoint')",
     )
     parser.add_argument(
         "--timeout",
@@ -108,11 +118,18 @@ def validation_failure(store: ox.Store) -> str | None:
 
 def open_engine(args: argparse.Namespace, settings: Settings) -> QueryEngine:
     """The engine the options ask for, its graph validated unless --no-validate."""
+    if args.graph and not args.sparql_endpoint:
+        raise StartError("--graph names the graphs of a remote store: use it with --sparql-endpoint")
     if args.sparql_endpoint:
         from klynge.remote import EndpointError, RemoteEngine
 
         try:
-            return RemoteEngine(args.sparql_endpoint, timeout=settings.query_timeout)
+            return RemoteEngine(
+                args.sparql_endpoint,
+                graphs=args.graph,
+                timeout=settings.query_timeout,
+                max_results=settings.max_results,
+            )
         except EndpointError as error:
             raise StartError(str(error)) from None
     try:
