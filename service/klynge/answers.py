@@ -16,8 +16,6 @@ import pyoxigraph as ox
 from klynge.describe import INFERRED_GRAPH, PREFIXES, Engine, label_of, node_json, text
 
 LINEAGE_STEP = "(prov:wasInfluencedBy|^org:resultingOrganization/org:originalOrganization)"
-CHANGE_EVENT = "http://www.w3.org/ns/org#ChangeEvent"
-
 
 
 def closure(var: str) -> str:
@@ -232,17 +230,14 @@ SELECT ?a ?b ?p ?forward ?asserted ?pLabel ?subject WHERE {{
 )
 
 STEP_SOURCES_QUERY = (
-    PREFIXES
-    + f"SELECT DISTINCT ?subject ?source ?sourceLabel WHERE {{ ?subject dcterms:source ?source . "
+    PREFIXES + f"SELECT DISTINCT ?subject ?source ?sourceLabel WHERE {{ ?subject dcterms:source ?source . "
     f"{label_of('source', 'sourceLabel')} }}"
 )
 
 NODE_LABEL_QUERY = PREFIXES + f"SELECT ?node ?label WHERE {{ {label_of('node', 'label')} }}"
 
 
-def shortest_path(
-    engine: Engine, start: ox.NamedNode, end: ox.NamedNode, max_length: int = MAX_PATH_LENGTH
-) -> dict:
+def shortest_path(engine: Engine, start: ox.NamedNode, end: ox.NamedNode, max_length: int = MAX_PATH_LENGTH) -> dict:
     """The shortest chain of relations between two resources, each step with predicate and sources."""
     require(engine, start)
     require(engine, end)
@@ -287,7 +282,8 @@ def path_step(engine: Engine, a: ox.Term, b: ox.Term) -> dict:
 # Label search
 # ---------------------------------------------------------------------------------------------------------
 
-DANISH_LETTERS = {"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"}
+# Letters that fold to two (Danish æ, ø, å as Danes write them without; German ß), before accents are stripped.
+SPELLED_OUT = {"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"}
 # The same folding in SPARQL: Danish letters spelled out, then the accented letters the graph may hold.
 ACCENT_CLASSES = {
     "a": "àáâãäā",
@@ -307,7 +303,7 @@ MAX_QUERY_LENGTH = 200
 def fold(value: str) -> str:
     """Lower case, Danish letters spelled out (æ→ae, ø→oe, å→aa), accents stripped, spaces collapsed."""
     lowered = value.lower()
-    for letter, spelled in DANISH_LETTERS.items():
+    for letter, spelled in SPELLED_OUT.items():
         lowered = lowered.replace(letter, spelled)
     stripped = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", stripped).strip()
@@ -316,7 +312,7 @@ def fold(value: str) -> str:
 def sparql_fold(var: str) -> str:
     """The SPARQL expression that folds ``?var`` exactly as fold() folds the search text."""
     expression = f"LCASE(STR(?{var}))"
-    for letter, spelled in DANISH_LETTERS.items():
+    for letter, spelled in SPELLED_OUT.items():
         expression = f'REPLACE({expression}, "{letter}", "{spelled}")'
     for plain, accented in ACCENT_CLASSES.items():
         expression = f'REPLACE({expression}, "[{accented}]", "{plain}")'
@@ -353,8 +349,14 @@ LIMIT ?limit"""
 )
 
 
-MATCH_KINDS = ("exact", "exact (alternative name)", "prefix", "prefix (alternative name)", "substring",
-               "substring (alternative name)")
+MATCH_KINDS = (
+    "exact",
+    "exact (alternative name)",
+    "prefix",
+    "prefix (alternative name)",
+    "substring",
+    "substring (alternative name)",
+)
 
 
 def search(engine: Engine, query: str, limit: int = 20) -> list[dict]:

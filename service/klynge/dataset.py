@@ -187,9 +187,7 @@ def description(engine: Engine, site: Site, graph_counts: dict[str, int]) -> lis
     return out
 
 
-def add_statistics(
-    engine: Engine, site: Site, dataset: ox.NamedNode, triple_count: int, out: Triples
-) -> None:
+def add_statistics(engine: Engine, site: Site, dataset: ox.NamedNode, triple_count: int, out: Triples) -> None:
     """VoID counts, class and property partitions and the vocabularies used, all counted by SPARQL."""
     add = out.add
     counts = engine.select(COUNTS_QUERY, {})[0]

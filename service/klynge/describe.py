@@ -215,9 +215,7 @@ SELECT ?term ?kind ?label ?definition ?relation ?other ?otherLabel WHERE {{
 }} ORDER BY ?kind LCASE(STR(?label)) ?term ?relation ?other"""
 )
 
-ONTOLOGY_HEADER_QUERY = (
-    f"SELECT ?p ?o WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_IRI}> ?p ?o }} }} ORDER BY ?p ?o"
-)
+ONTOLOGY_HEADER_QUERY = f"SELECT ?p ?o WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_IRI}> ?p ?o }} }} ORDER BY ?p ?o"
 ONTOLOGY_QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
 
 
@@ -256,11 +254,13 @@ def ontology_terms(engine: Engine) -> dict[str, list[Term]]:
 
 def short_relation(iri: str) -> str:
     """``rdfs:subClassOf`` for the full IRI, as the documentation prints it."""
-    for prefix, namespace in (("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
-                              ("owl", "http://www.w3.org/2002/07/owl#"),
-                              ("skos", "http://www.w3.org/2004/02/skos/core#")):
+    for prefix, namespace in (
+        ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+        ("owl", "http://www.w3.org/2002/07/owl#"),
+        ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ):
         if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return iri
 
 

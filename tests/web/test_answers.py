@@ -58,18 +58,25 @@ def test_lineage_by_full_iri_equals_lineage_by_id(client):
 
 @pytest.mark.parametrize(
     ("accept", "fmt"),
-    [("text/turtle", ox.RdfFormat.TURTLE), ("application/ld+json", ox.RdfFormat.JSON_LD),
-     ("application/n-triples", ox.RdfFormat.N_TRIPLES)],
+    [
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ],
 )
 def test_lineage_as_rdf(client, accept, fmt):
     response = client.get(f"/api/lineage/{INNOVATIONSKRAFT}", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(accept)
     triples = set(ox.parse(response.content, format=fmt))
-    assert ox.Quad(
-        ox.NamedNode(KID + "policy/cluster-programme-2025"), ox.NamedNode(KLYNGE + "succeeds"),
-        ox.NamedNode(KID + INNOVATIONSKRAFT),
-    ) in triples
+    assert (
+        ox.Quad(
+            ox.NamedNode(KID + "policy/cluster-programme-2025"),
+            ox.NamedNode(KLYNGE + "succeeds"),
+            ox.NamedNode(KID + INNOVATIONSKRAFT),
+        )
+        in triples
+    )
     labels = {t.subject for t in triples if t.predicate.value.endswith("#label")}
     assert ox.NamedNode(KID + "policy/call-innovationskraft-2020") in labels
 
@@ -83,9 +90,7 @@ def test_lineage_errors(client):
 
 
 def test_path_of_one_step_is_the_specific_stated_property(client):
-    answer = client.get(
-        "/api/path", params={"from": "policy/cluster-programme-2025", "to": INNOVATIONSKRAFT}
-    ).json()
+    answer = client.get("/api/path", params={"from": "policy/cluster-programme-2025", "to": INNOVATIONSKRAFT}).json()
     assert answer["length"] == 1
     (step,) = answer["steps"]
     assert step["predicate"] == {"iri": KLYNGE + "succeeds", "label": "succeeds"}

@@ -64,9 +64,18 @@ def server(web_app) -> Iterator[str]:
 def browser(tmp_path_factory) -> Iterator:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(30)
@@ -77,8 +86,9 @@ def browser(tmp_path_factory) -> Iterator:
 def test_editor_runs_a_query_and_shows_a_linked_table(server, browser, tmp_path):
     browser.get(server + "/query")
     editor = browser.find_element(By.ID, "query")
-    browser.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));",
-                           editor, QUERY)
+    browser.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", editor, QUERY
+    )
     highlighted = browser.find_element(By.ID, "highlight")
     assert highlighted.find_elements(By.CSS_SELECTOR, ".tok-keyword")
     browser.find_element(By.ID, "run").click()
@@ -101,9 +111,10 @@ def test_named_queries_are_one_click_away_and_run_with_example_parameters(server
     ancestors.click()
     text = browser.find_element(By.ID, "query").get_attribute("value")
     assert "<https://w3id.org/klynge/id/policy/innovationskraft-2021-2024>" in text
-    assert "policy = https://w3id.org/klynge/id/policy/innovationskraft-2021-2024" in browser.find_element(
-        By.ID, "status"
-    ).text
+    assert (
+        "policy = https://w3id.org/klynge/id/policy/innovationskraft-2021-2024"
+        in browser.find_element(By.ID, "status").text
+    )
     browser.find_element(By.ID, "run").click()
     WebDriverWait(browser, 20).until(
         lambda driver: driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr, #results .error")

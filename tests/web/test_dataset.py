@@ -62,8 +62,12 @@ def test_triple_count_and_vocabularies_come_from_the_graph(void, engine):
     (triples,) = values(void, DATASET, VOID + "triples")
     assert int(triples.value) == engine.triple_count()
     vocabularies = {v.value for v in values(void, DATASET, VOID + "vocabulary")}
-    assert {"http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#", "http://www.w3.org/2004/02/skos/core#",
-            "https://w3id.org/klynge/ontology#"} <= vocabularies
+    assert {
+        "http://www.w3.org/ns/org#",
+        "http://www.w3.org/ns/prov#",
+        "http://www.w3.org/2004/02/skos/core#",
+        "https://w3id.org/klynge/ontology#",
+    } <= vocabularies
     subsets = values(void, DATASET, VOID + "subset")
     assert {s.value for s in subsets} == set(engine.graph_counts())
     assert sum(int(values(void, s.value, VOID + "triples")[0].value) for s in subsets) == int(triples.value)
@@ -75,8 +79,10 @@ def test_every_distribution_downloads_and_parses(void, client):
     distributions = values(void, DATASET, DCAT + "distribution")
     assert len(distributions) == 5
     formats = {
-        "text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-        "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML,
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "application/ld+json": ox.RdfFormat.JSON_LD,
+        "application/rdf+xml": ox.RdfFormat.RDF_XML,
         "application/trig": ox.RdfFormat.TRIG,
     }
     for distribution in distributions:

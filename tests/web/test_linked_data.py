@@ -50,9 +50,12 @@ def test_rdf_clients_get_the_description_with_labels_of_linked_resources(client,
     assert response.headers["content-type"].startswith(accept)
     triples = set(ox.parse(response.content, format=fmt))
     subject = ox.NamedNode(KID + POLICY)
-    assert ox.Quad(
-        subject, ox.NamedNode(KLYNGE + "establishedBy"), ox.NamedNode(KID + "policy/call-innovationskraft-2020")
-    ) in triples
+    assert (
+        ox.Quad(
+            subject, ox.NamedNode(KLYNGE + "establishedBy"), ox.NamedNode(KID + "policy/call-innovationskraft-2020")
+        )
+        in triples
+    )
     assert any(t.subject == subject and t.predicate == RDFS_LABEL for t in triples)
     linked = ox.NamedNode(KID + "policy/call-innovationskraft-2020")
     assert any(t.subject == linked and t.predicate == RDFS_LABEL for t in triples)
@@ -102,11 +105,14 @@ def test_ontology_in_every_rdf_format(client, accept, fmt, key):
     response = client.get("/ontology", headers={"Accept": accept})
     assert response.status_code == 200
     triples = set(ox.parse(response.content, format=fmt))
-    assert ox.Quad(
-        ox.NamedNode("https://w3id.org/klynge/ontology"),
-        ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-        ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology"),
-    ) in triples
+    assert (
+        ox.Quad(
+            ox.NamedNode("https://w3id.org/klynge/ontology"),
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology"),
+        )
+        in triples
+    )
 
 
 def test_shapes_as_page_and_turtle(client):

@@ -6,8 +6,15 @@ import re
 
 import pytest
 
-PAGES = ["/", "/search?q=innovation", "/query", "/dataset", "/ontology", "/shapes",
-         "/id/policy/innovationskraft-2021-2024"]
+PAGES = [
+    "/",
+    "/search?q=innovation",
+    "/query",
+    "/dataset",
+    "/ontology",
+    "/shapes",
+    "/id/policy/innovationskraft-2021-2024",
+]
 
 
 def test_home_explains_and_links_the_ways_in(client):

@@ -87,6 +87,7 @@ class SearchHit(BaseModel):
     match: str
     types: list[str]
 
+
 ID_HELP = "a resource: its id after /id/ (e.g. policy/innovationskraft-2021-2024) or its full IRI"
 
 

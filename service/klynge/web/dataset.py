@@ -81,9 +81,7 @@ def well_known_void(request: Request) -> Response:
     summary="The whole graph as one file",
     responses={404: {"description": "no dump in that format"}, 503: {"description": "no embedded store"}},
 )
-def dump(
-    request: Request, extension: Annotated[str, Path(description="ttl, nt, jsonld, rdf or trig")]
-) -> Response:
+def dump(request: Request, extension: Annotated[str, Path(description="ttl, nt, jsonld, rdf or trig")]) -> Response:
     """Turtle, N-Triples, JSON-LD, RDF/XML or TriG (the last keeps each source file's named graph)."""
     if extension not in DUMP_FORMATS:
         raise HTTPException(404, f"no dump klynge.{extension}; available: {', '.join(DUMP_FORMATS)}")

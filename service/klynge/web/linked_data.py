@@ -63,13 +63,12 @@ def resource(request: Request, path: str) -> Response:
         "page": page,
         "formats": RDF_FORMATS,
         "asserted_types": {
-            link.other.value for link in page.outgoing if link.predicate.value == describe.RDF_TYPE
-            and not link.entailed
+            link.other.value
+            for link in page.outgoing
+            if link.predicate.value == describe.RDF_TYPE and not link.entailed
         },
         "stated": [
-            link
-            for link in page.outgoing
-            if not link.entailed and link.predicate.value not in HEADLINE_PREDICATES
+            link for link in page.outgoing if not link.entailed and link.predicate.value not in HEADLINE_PREDICATES
         ],
         "entailed": [link for link in page.outgoing if link.entailed],
         "timeline": timeline,
