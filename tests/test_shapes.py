@@ -124,6 +124,8 @@ CASES = [
     ("person-without-label", "kid:person/unlabelled", "ksh:PersonLabel", "A person needs exactly one English label"),
     ("person-without-name", "kid:person/nameless", "ksh:PersonName", "A person needs exactly one name"),
     ("person-without-role", "kid:person/roleless", "ksh:PersonRole", "A person is in the graph for their role"),
+    ("policy-sourced-only-by-cited-work", "kid:policy/traced-to-a-work-only", "ksh:PolicySource",
+     "A policy needs at least one source"),
     ("policy-two-english-labels", "kid:policy/twice-named", "ksh:PolicyLabel",
      "A policy needs exactly one English label"),
     ("policy-without-label", "kid:policy/unlabelled", "ksh:PolicyLabel", "A policy needs exactly one English label"),
