@@ -188,7 +188,7 @@ def test_fourteen_industrial_ecosystems(graph: ox.Store) -> None:
         graph,
         r"""SELECT ?label WHERE {
               ?e skos:inScheme kid:scheme\/industrial-ecosystems ; rdfs:label ?label .
-              FILTER NOT EXISTS { ?e dcterms:source kid:work\/eu-industrial-strategy-2020 }
+              FILTER NOT EXISTS { ?e dcterms:references kid:work\/eu-industrial-strategy-2020 }
             }""",
     )
     assert named_by_factsheet_only == {
@@ -199,7 +199,7 @@ def test_fourteen_industrial_ecosystems(graph: ox.Store) -> None:
     }
     assert not ask(
         graph,
-        r"""ASK { ?e dcterms:source kid:work\/eu-industrial-strategy-2020 ;
+        r"""ASK { ?e dcterms:references kid:work\/eu-industrial-strategy-2020 ;
                      skos:inScheme kid:scheme\/industrial-ecosystems .
                   FILTER NOT EXISTS { ?e skos:scopeNote ?note } }""",
     )
