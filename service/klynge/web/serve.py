@@ -174,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"klynge serve: {engine.triple_count()} triples at {url}/ (SPARQL endpoint {url}/sparql)", flush=True)
     try:
         uvicorn.run(create_app(engine, settings), host=args.host, port=args.port, log_level="warning")
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a server is stopped: uvicorn has shut down, and so a clean exit
     finally:
         if isinstance(engine, EmbeddedEngine):
             engine.close()

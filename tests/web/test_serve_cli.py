@@ -1,0 +1,191 @@
+"""``klynge serve``: its options, validation before start, and real starts in memory and on an on-disk store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from klynge import cli
+from klynge.graph import build_store
+from klynge.resources import asset_files
+from klynge.web import serve
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def test_help_lists_every_option(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for option in (
+        "--host",
+        "--port",
+        "--store",
+        "--no-validate",
+        "--timeout",
+        "--workers",
+        "--base-iri",
+        "--max-results",
+        "--public-url",
+        "--sparql-endpoint",
+    ):
+        assert option in out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--workers", "0"], "at least one query worker"),
+        (["--timeout", "0"], "time limit must be positive"),
+        (["--max-results", "0"], "result-size limit"),
+        (["--base-iri", "https://example.org/klynge"], "must end with / or #"),
+    ],
+)
+def test_unusable_options_exit_2_with_a_message(capsys, options, message):
+    assert cli.main(["serve", *options]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_store_that_is_a_file_exits_1(tmp_path, capsys):
+    file = tmp_path / "not-a-folder"
+    file.write_text("x")
+    assert cli.main(["serve", "--store", str(file)]) == 1
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_invalid_graph_prints_the_report_and_does_not_start(monkeypatch, capsys):
+    broken = asset_files("ontology") + [FIXTURES / "broken" / "cluster-without-area.ttl"]
+    monkeypatch.setattr(serve, "build_store", lambda: build_store(broken))
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("started despite an invalid graph"))
+    assert cli.main(["serve"]) == 1
+    err = capsys.readouterr().err
+    assert "kid:cluster/no-area" in err and "1 violation" in err
+    assert "does not conform" in err and "not starting" in err
+
+
+def test_valid_graph_starts_with_the_options_given(monkeypatch, capsys):
+    monkeypatch.setattr(serve, "build_store", lambda: build_store(asset_files("ontology")))
+    started = {}
+
+    def fake_run(app, host, port, **_):
+        started.update(app=app, host=host, port=port, pids=app.state.engine.worker_pids())
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    options = ["--port", "8123", "--timeout", "3", "--workers", "3", "--base-iri", "http://example.org/k/"]
+    assert cli.main(["serve", *options]) == 0
+    assert "http://127.0.0.1:8123/" in capsys.readouterr().out
+    app = started["app"]
+    assert (started["host"], started["port"]) == ("127.0.0.1", 8123)
+    assert app.state.settings.query_timeout == 3 and app.state.settings.base_iri == "http://example.org/k/"
+    assert app.state.engine.timeout == 3 and len(started["pids"]) == 3
+    assert all(gone(pid) for pid in started["pids"])  # workers stopped when the server returned
+
+
+# --- real servers ------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+@contextmanager
+def klynge_serve(*options: str, stop: int = signal.SIGTERM) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``klynge serve`` in a subprocess on a free loopback port, until it answers; stopped by ``stop``."""
+    port = free_port()
+    command = [sys.executable, "-m", "klynge.cli", "serve", "--port", str(port), "--workers", "1", *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"klynge serve exited {process.returncode}: {process.stderr.read()}")
+            try:
+                httpx.get(url + "/sparql", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(stop)
+        process.wait(timeout=30)
+
+
+def count(url: str) -> int:
+    response = httpx.get(url + "/sparql", params={"query": COUNT}, timeout=30)
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("stop", "exit_code"),
+    [(signal.SIGINT, 0), (signal.SIGTERM, -signal.SIGTERM)],  # on SIGTERM uvicorn ends by it after shutdown
+    ids=["ctrl-c", "sigterm"],
+)
+def test_serve_prints_its_url_answers_and_stops_its_workers(published_store, stop, exit_code):
+    with klynge_serve("--no-validate", stop=stop) as (url, process):
+        assert count(url) == len(published_store)
+        workers = descendants(process.pid)
+        assert len(workers) == 2  # the zygote and one worker
+    assert process.returncode == exit_code
+    assert f"at {url}/" in process.stdout.read()
+    assert all(gone(pid) for pid in workers)
+
+
+@pytest.mark.slow
+def test_store_folder_is_loaded_once_then_opened(tmp_path, published_store):
+    folder = tmp_path / "store"
+    with klynge_serve("--no-validate", "--store", str(folder)) as (url, process):
+        loaded = count(url)
+    assert "loading the repository's graph" in process.stderr.read()
+    assert loaded == len(published_store)
+    with klynge_serve("--no-validate", "--store", str(folder)) as (url, process):
+        assert count(url) == loaded
+    assert "loading" not in process.stderr.read()
