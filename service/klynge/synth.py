@@ -29,6 +29,8 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 SOURCE_PROP = "http://purl.org/dc/terms/source"
 TITLE_PROP = "http://purl.org/dc/terms/title"
 QB_DATASET = "http://purl.org/linked-data/cube#dataSet"
+SPATIAL = "http://purl.org/dc/terms/spatial"
+QB_DATASET_CLASS = "http://purl.org/linked-data/cube#DataSet"
 REF_AREA = "http://purl.org/linked-data/sdmx/2009/dimension#refArea"
 SYNTH_SOURCE = SYNTH + "source"
 
@@ -161,14 +163,14 @@ def country_lines(code: str, seed: int, scale: float = 1.0) -> Iterator[str]:
         yield triple(plan, SCHEMA + "startDate", year(start))
         yield triple(plan, SCHEMA + "endDate", year(start + rng.randint(1, 4)))
         yield triple(plan, SCHEMA + "funder", iri(rng.choice(bodies)))
-        yield triple(plan, KLYNGE + "responsibleBody", iri(bodies[0]))
+        yield triple(bodies[0], KLYNGE + "responsibleFor", iri(plan))
         if n:
             yield triple(plan, KLYNGE + "succeeds", iri(plans[n - 1]))
         if n >= 3 and n % 4 == 3:
             yield triple(plan, KLYNGE + "consolidates", iri(plans[n - 3]))
         budget = f"{plan}/budget"
         yield from money(budget, rng.randint(10, 900) * 1_000_000, f"Budget of {code} plan {n:02d}")
-        yield triple(plan, KLYNGE + "budget", iri(budget))
+        yield triple(plan, KLYNGE + "hasBudget", iri(budget))
     programme = plans[-1]
 
     clusters = [f"{base}cluster/cluster-{n:02d}" for n in range(CLUSTERS)]
@@ -176,13 +178,15 @@ def country_lines(code: str, seed: int, scale: float = 1.0) -> Iterator[str]:
         yield from resource(cluster, "ClusterOrganisation", f"{code} cluster {n:02d}")
         yield triple(cluster, KLYNGE + "hasArea", iri(ID + "area/" + AREAS[n % len(AREAS)]))
         yield triple(cluster, KLYNGE + "isBudding", literal(str(n >= CLUSTERS - 2).lower(), XSD + "boolean"))
-        yield triple(cluster, KLYNGE + "region", iri(rng.choice(regions)))
-        yield triple(cluster, KLYNGE + "programme", iri(programme))
+        yield triple(cluster, SPATIAL, iri(rng.choice(regions)))
+        yield triple(cluster, KLYNGE + "appointedUnder", iri(programme))
         yield triple(cluster, SCHEMA + "funder", iri(bodies[0]))
         yield triple(cluster, SCHEMA + "funder", iri(bodies[1]))
 
     dataset = f"{base}dataset/sectoral-nodes"
-    yield from resource(dataset, "NodeDataSet", f"{code} sectoral nodes")
+    yield triple(dataset, RDF_TYPE, iri(QB_DATASET_CLASS))
+    yield triple(dataset, RDFS_LABEL, literal(f"{code} sectoral nodes", lang="en"))
+    yield triple(dataset, SOURCE_PROP, iri(SYNTH_SOURCE))
     for region in regions:
         notation = region.rsplit("/", 1)[1]
         for rank, nace in enumerate(rng.sample(NACE, NODES_PER_REGION), start=1):
@@ -205,7 +209,7 @@ def participation_lines(
     for n in range(companies):
         company = f"{base}company/{n:05d}"
         yield from resource(company, "Company", f"{code} company {n:05d}")
-        yield triple(company, KLYNGE + "region", iri(rng.choice(regions)))
+        yield triple(company, SPATIAL, iri(rng.choice(regions)))
     for n in range(activities):
         activity = f"{base}activity/{n:04d}"
         yield from resource(activity, "ClusterActivity", f"{code} activity {n:04d}")
