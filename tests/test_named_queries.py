@@ -309,6 +309,20 @@ def test_organisations_by_role_in_innovationskraft(engine):
     } <= roles
 
 
+def test_policy_timeline(engine):
+    rows = answer(engine, "policy-timeline")
+    by_policy = {row["policy"]: row for row in rows}
+    assert by_policy["kid:policy/research-business-cofinancing-1990s"]["period"] == "1990s"
+    innovationskraft = by_policy["kid:policy/innovationskraft-2021-2024"]
+    assert (innovationskraft["start"], innovationskraft["end"]) == ("2021", "2024")
+    assert set(innovationskraft["responsible"].split("; ")) == {
+        "Ministry of Higher Education and Science",
+        "Danish Business Promotion Board",
+    }
+    starts = [row["start"][:4] for row in rows if "start" in row]
+    assert starts == sorted(starts)
+
+
 def test_policies_in_force_in_2009(engine):
     policies = column(answer(engine, "policies-in-force"), "policy")
     assert {"kid:policy/innovation-denmark-2007-2010", "kid:policy/innovation-network-denmark"} <= policies
