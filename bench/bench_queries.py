@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyoxigraph as ox
-from klynge.remote import bind_values
+
+from klynge.remote import bind_terms
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 SYNTH = "https://w3id.org/klynge/id/synth/dk/"
@@ -34,7 +35,7 @@ def named(name: str, kind: str, accept: str = JSON, **bindings: str) -> BenchQue
     """A named query from queries/, with its parameters bound to IRIs of the synthetic graph."""
     text = (QUERY_DIR / f"{name}.rq").read_text()
     terms = {variable: ox.NamedNode(value) for variable, value in bindings.items()}
-    return BenchQuery(name, kind, bind_values(text, terms), accept)
+    return BenchQuery(name, kind, bind_terms(text, terms), accept)
 
 
 QUERIES = [

@@ -2,8 +2,8 @@
 
 The store does no inference, so what the interop contract promises (``prov:wasInfluencedBy`` along every
 lineage step, ``org:Organization`` on every organisation, inverse links both ways, the types that domains and
-ranges entail) is materialised here, once, into its own named graph. Each source file keeps a named graph of its own so a query can ask which
-file stated a triple; the default graph of a query is their union.
+ranges entail) is materialised here, once, into its own named graph. Each source file keeps a named graph of
+its own so a query can ask which file stated a triple; the default graph of a query is their union.
 """
 
 from __future__ import annotations
