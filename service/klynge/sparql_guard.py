@@ -29,6 +29,7 @@ TOKEN = re.compile(
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 UPDATE_OPERATIONS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 OUTBOUND = frozenset({"SERVICE", "LOAD"})
+VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
 
 
 class Refused(ValueError):
@@ -49,15 +50,24 @@ class Token:
         return self.text.upper() if self.kind == "word" else ""
 
 
+@dataclass(frozen=True)
+class Inspection:
+    """What the engine needs to know about a query it may run."""
+
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE; '' when the text is none of those (the parser says why)
+    names_dataset: bool  # FROM or FROM NAMED: the query chooses its own graphs
+    volatile: bool  # NOW(), RAND(), UUID() or STRUUID(): two runs may answer differently
+
+
 def tokens(query: str) -> list[Token]:
     """The significant tokens of a query: comments and white space dropped, IRIs and strings kept whole."""
     found = (Token(m.lastgroup or "other", m.group(), m.start()) for m in TOKEN.finditer(query))
     return [t for t in found if t.kind not in ("space", "comment")]
 
 
-def operation(query: str) -> str:
+def operation(items: list[Token]) -> str:
     """The first keyword after the prologue: SELECT, ASK, CONSTRUCT, DESCRIBE, an update's verb, or ''."""
-    for token in tokens(query):
+    for token in items:
         if token.keyword in ("BASE", "PREFIX") or token.kind in ("iri", "name"):
             continue
         return token.keyword
@@ -66,19 +76,21 @@ def operation(query: str) -> str:
 
 def query_form(query: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE; '' when the text is none of those (the parser then says why)."""
-    form = operation(query)
+    form = operation(tokens(query))
     return form if form in QUERY_FORMS else ""
 
 
-def check(query: str) -> str:
-    """The query form of a query the service may run; Refused for an update, SERVICE or LOAD."""
-    form = operation(query)
+def inspect(query: str) -> Inspection:
+    """The query's form and dataset; Refused for an update, SERVICE or LOAD."""
+    items = tokens(query)
+    form = operation(items)
     if form in UPDATE_OPERATIONS:
         raise Refused(f"this endpoint is read-only: {form} is a SPARQL update, and updates are not accepted")
-    for token in tokens(query):
-        if token.keyword in OUTBOUND:
-            raise Refused(
-                f"{token.keyword} is not accepted: this endpoint never fetches data from other hosts on a "
-                "query's behalf (query them directly, or load their data into the graph)"
-            )
-    return form if form in QUERY_FORMS else ""
+    keywords = {token.keyword for token in items} - {""}
+    outbound = sorted(keywords & OUTBOUND)
+    if outbound:
+        raise Refused(
+            f"{outbound[0]} is not accepted: this endpoint never fetches data from other hosts on a "
+            "query's behalf (query them directly, or load their data into the graph)"
+        )
+    return Inspection(form if form in QUERY_FORMS else "", "FROM" in keywords, bool(keywords & VOLATILE))

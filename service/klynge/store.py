@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -111,12 +112,58 @@ class QueryEngine(Protocol):
 
 
 @lru_cache(maxsize=1024)
-def checked_form(query: str) -> str:
-    """The query form of a query the service may run (cached: named queries repeat); QueryRefused otherwise."""
+def inspected(query: str) -> sparql_guard.Inspection:
+    """What a query the service may run is (cached: named queries repeat); QueryRefused otherwise."""
     try:
-        return sparql_guard.check(query)
+        return sparql_guard.inspect(query)
     except sparql_guard.Refused as error:
         raise QueryRefused(str(error)) from None
+
+
+def checked_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE ('' if none: the parser will say why); QueryRefused for an update,
+    SERVICE or LOAD."""
+    return inspected(query).form
+
+
+class AnswerCache:
+    """Serialised answers by request within a byte budget, the least recently used dropped first.
+
+    The graph is read-only while served, so the same request always has the same answer, except for a
+    query calling NOW(), RAND(), UUID() or STRUUID(), which is never cached.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[bytes, str] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: Hashable, entry: tuple[bytes, str]) -> None:
+        """Keep an answer unless it would take more than an eighth of the budget."""
+        size = len(entry[0])
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = entry
+            self._size += size
+            while self._size > self.max_bytes:
+                _, (body, _) = self._entries.popitem(last=False)
+                self._size -= len(body)
 
 
 def parse_position(message: str) -> tuple[str, int | None, int | None]:
@@ -133,7 +180,8 @@ class EmbeddedEngine:
 
     In memory, the workers share ``store`` copy-on-write; on disk (``path``, with ``store`` opened read-only
     on it), each worker opens the folder read-only itself. ``store`` stays usable in this process for
-    whole-graph jobs (exports); queries never run on it here.
+    whole-graph jobs (exports); queries never run on it here. Answers are cached in ``answers`` (up to
+    ``cache_bytes``; 0 turns the cache off).
     """
 
     def __init__(
@@ -144,11 +192,13 @@ class EmbeddedEngine:
         timeout: float = 10.0,
         max_results: int = 100_000,
         workers: int = 2,
+        cache_bytes: int = 64 * 2**20,
     ) -> None:
         self.store = store
         self.path = path
         self.timeout = timeout
         self.max_results = max_results
+        self.answers = AnswerCache(cache_bytes)
         self._pool = WorkerPool(self._worker_store, workers)
         self._closer = weakref.finalize(self, self._pool.close)
         self._lock = threading.Lock()
@@ -176,7 +226,7 @@ class EmbeddedEngine:
         named_graph_uris: Sequence[str] = (),
         bindings: Mapping[str, ox.Term] | None = None,
     ) -> tuple[bytes, str]:
-        checked_form(query)
+        inspection = inspected(query)
         job = Job(
             query,
             result_format,
@@ -184,7 +234,16 @@ class EmbeddedEngine:
             tuple(default_graph_uris),
             tuple(named_graph_uris),
             dict(bindings or {}),
+            union_default_graph=not inspection.names_dataset,
         )
+        key = (
+            None
+            if inspection.volatile
+            else (query, result_format, job.default_graphs, job.named_graphs, frozenset(job.bindings.items()))
+        )
+        cached = None if key is None else self.answers.get(key)
+        if cached is not None:
+            return cached
         try:
             answer = self._pool.run(job, self.timeout)
         except TimeoutError as error:
@@ -192,6 +251,8 @@ class EmbeddedEngine:
         except WorkerLost as error:
             raise QueryError(str(error)) from None
         if isinstance(answer, Done):
+            if key is not None:
+                self.answers.put(key, (answer.body, answer.media_type))
             return answer.body, answer.media_type
         if answer.kind == "syntax":
             message, line, column = parse_position(answer.message)
@@ -211,7 +272,7 @@ class EmbeddedEngine:
         body, _ = self.run(query, SPARQL_TSV, bindings=bindings)
         results = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
         names = [variable.value for variable in results.variables]
-        return [{name: row[name] for name in names if row[name] is not None} for row in results]
+        return [{name: term for name, term in zip(names, row, strict=True) if term is not None} for row in results]
 
     def ask(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> bool:
         self._expect(query, ("ASK",))

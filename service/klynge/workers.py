@@ -37,7 +37,11 @@ import pyoxigraph as ox
 
 @dataclass(frozen=True)
 class Job:
-    """One query for a worker: the text, the result format's media type, the dataset and the bindings."""
+    """One query for a worker: the text, the result format's media type, the dataset and the bindings.
+
+    Without graphs named, the default graph is the union of all graphs, unless ``union_default_graph`` is off
+    (the query names its own with FROM).
+    """
 
     query: str
     media_type: str
@@ -45,6 +49,7 @@ class Job:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     bindings: Mapping[str, ox.Term] = field(default_factory=dict)
+    union_default_graph: bool = True
 
 
 @dataclass(frozen=True)
@@ -133,8 +138,8 @@ def graphs(iris: tuple[str, ...]) -> list[ox.NamedNode]:
 
 def evaluate(store: ox.Store, job: Job) -> Done | Failed:
     """Run one job on the store and serialise its results in the job's format."""
-    dataset: dict[str, object] = {"use_default_graph_as_union": True}
-    if job.default_graphs or job.named_graphs:
+    dataset: dict[str, object] = {"use_default_graph_as_union": job.union_default_graph}
+    if job.default_graphs or job.named_graphs:  # the protocol's dataset overrides the query's FROM
         dataset = {"default_graph": graphs(job.default_graphs), "named_graphs": graphs(job.named_graphs)}
     substitutions = {ox.Variable(name): term for name, term in job.bindings.items()}
     try:

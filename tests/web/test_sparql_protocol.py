@@ -102,6 +102,20 @@ def test_named_graph_uri_limits_what_graph_can_see(client, engine):
     assert json_count(client.get("/sparql", params={"query": COUNT, "named-graph-uri": ONTOLOGY_GRAPH})) == 0
 
 
+def test_from_in_the_query_chooses_its_dataset_and_the_protocol_overrides_it(client, engine):
+    counts = engine.graph_counts()
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{ONTOLOGY_GRAPH}> WHERE {{ ?s ?p ?o }}"
+    assert json_count(client.get("/sparql", params={"query": query})) == counts[ONTOLOGY_GRAPH]
+    other = next(graph for graph in counts if graph != ONTOLOGY_GRAPH)
+    params = {"query": query, "default-graph-uri": other}
+    assert json_count(client.get("/sparql", params=params)) == counts[other]
+    named = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    from_named = named.replace("WHERE", f"FROM NAMED <{ONTOLOGY_GRAPH}> WHERE", 1)
+    rows = client.get("/sparql", params={"query": from_named}).json()["results"]["bindings"]
+    assert [row["g"]["value"] for row in rows] == [ONTOLOGY_GRAPH]
+    assert len(client.get("/sparql", params={"query": named}).json()["results"]["bindings"]) == len(counts)
+
+
 def test_graph_uri_that_is_not_an_iri_is_400(client):
     response = client.get("/sparql", params={"query": COUNT, "default-graph-uri": "not an iri"})
     assert response.status_code == 400
@@ -392,6 +406,18 @@ def test_a_get_answer_revalidates_with_its_etag(client):
     other_format = client.get("/sparql", params={"query": CLASSES, "format": "csv"}, headers={"If-None-Match": tag})
     assert other_format.status_code == 200
     assert other_format.headers["etag"] != tag
+
+
+def test_a_repeated_query_is_answered_from_the_cache_unless_it_is_volatile(client, engine):
+    query = "SELECT ?c (COUNT(*) AS ?n) WHERE { ?x a ?c } GROUP BY ?c ORDER BY ?c"
+    first = client.post("/sparql", data={"query": query})
+    hits = engine.answers.hits
+    again = client.post("/sparql", data={"query": query})
+    assert again.content == first.content
+    assert engine.answers.hits == hits + 1
+    random = "SELECT (RAND() AS ?r) (STRUUID() AS ?u) WHERE {}"
+    answers = {client.post("/sparql", data={"query": random}).content for _ in range(3)}
+    assert len(answers) == 3
 
 
 # --- negotiation ------------------------------------------------------------------------------------------------
