@@ -13,7 +13,7 @@ import unicodedata
 
 import pyoxigraph as ox
 
-from klynge.describe import INFERRED_GRAPH, PREFIXES, Engine, label_of, node_json, text
+from klynge.describe import INFERRED_GRAPH, PREFIXES, Engine, label_of, node_json, predicate_json, text
 
 LINEAGE_STEP = "(prov:wasInfluencedBy|^org:resultingOrganization/org:originalOrganization)"
 
@@ -146,7 +146,7 @@ def lineage(engine: Engine, iri: ox.NamedNode) -> dict:
             {
                 "from": nodes.get(row["from"]) or node_json(row["from"]),
                 "to": nodes.get(row["to"]) or node_json(row["to"]),
-                "relation": node_json(row["relation"], row.get("relationLabel")),
+                "relation": predicate_json(row["relation"], row.get("relationLabel")),
                 "event": events.get(event) if event is not None else None,
                 "sources": sources.get(event if event is not None else row["from"], []),
             }
@@ -269,7 +269,7 @@ def path_step(engine: Engine, a: ox.Term, b: ox.Term) -> dict:
     return {
         "from": labelled(engine, a),
         "to": labelled(engine, b),
-        "predicate": node_json(best["p"], best.get("pLabel")),
+        "predicate": predicate_json(best["p"], best.get("pLabel")),
         "direction": "forward" if forward else "inverse",
         "sources": [
             node_json(row["source"], row.get("sourceLabel"))

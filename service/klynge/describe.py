@@ -6,6 +6,7 @@ nothing here walks the graph in Python. Labels prefer English, then Danish, then
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -59,6 +60,14 @@ def text(term: ox.Term | None) -> str | None:
 def node_json(term: ox.Term, label: ox.Term | None = None) -> dict[str, str | None]:
     """A resource as JSON: its IRI (a blank node's label where there is no IRI) and its label."""
     return {"iri": term.value, "label": text(label)}
+
+
+def predicate_json(term: ox.NamedNode, label: ox.Term | None = None) -> dict[str, str | None]:
+    """A property as JSON; one the graph gives no label (``prov:wasInfluencedBy``) gets its name spelled out."""
+    if label is not None:
+        return node_json(term, label)
+    name = re.split(r"[#/]", term.value.rstrip("/#"))[-1]
+    return {"iri": term.value, "label": re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower() or None}
 
 
 @dataclass

@@ -184,3 +184,9 @@ def test_engine_limits_are_answered_with_a_status_and_message(error, status):
     response = TestClient(app).get("/api/search", params={"q": "innovation"})
     assert response.status_code == status
     assert response.json() == {"detail": str(error)}
+
+
+def test_a_plain_influence_step_is_named_even_without_a_label_in_the_graph(client):
+    answer = client.get("/api/lineage/policy/policy-1998").json()
+    (step,) = steps_between(answer["ancestors"], "policy/policy-1998", "policy/research-business-cofinancing-1990s")
+    assert step["relation"] == {"iri": "http://www.w3.org/ns/prov#wasInfluencedBy", "label": "was influenced by"}
