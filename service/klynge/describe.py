@@ -62,12 +62,15 @@ def node_json(term: ox.Term, label: ox.Term | None = None) -> dict[str, str | No
     return {"iri": term.value, "label": text(label)}
 
 
+def spelled_out(iri: str) -> str:
+    """A property's local name as words: ``…#wasInfluencedBy`` → ``was influenced by``."""
+    name = re.split(r"[#/]", iri.rstrip("/#"))[-1]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+
+
 def predicate_json(term: ox.NamedNode, label: ox.Term | None = None) -> dict[str, str | None]:
     """A property as JSON; one the graph gives no label (``prov:wasInfluencedBy``) gets its name spelled out."""
-    if label is not None:
-        return node_json(term, label)
-    name = re.split(r"[#/]", term.value.rstrip("/#"))[-1]
-    return {"iri": term.value, "label": re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower() or None}
+    return node_json(term, label) if label is not None else {"iri": term.value, "label": spelled_out(term.value)}
 
 
 @dataclass

@@ -13,6 +13,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
+from klynge.describe import spelled_out
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEFAULT_BASE_IRI = "https://w3id.org/klynge/"
@@ -61,6 +63,7 @@ def literal_note(term: ox.Literal) -> str:
 
 templates.env.filters["href"] = href
 templates.env.filters["short_name"] = short_name
+templates.env.filters["spelled_out"] = spelled_out
 templates.env.filters["literal_note"] = literal_note
 templates.env.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
 templates.env.tests["literal"] = lambda term: isinstance(term, ox.Literal)
