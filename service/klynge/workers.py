@@ -231,6 +231,20 @@ def fork_zygote(open_store: Callable[[], ox.Store]) -> tuple[int, socket.socket]
 # ---------------------------------------------------------------------------------------------------------
 
 
+def reaped(pids: list[int], within: float) -> None:
+    """Wait (a bounded time) until processes that are not our children have gone."""
+    deadline = time.monotonic() + within
+    for pid in pids:
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.005)
+
+
 @dataclass
 class Worker:
     """The service's handle on one worker process."""
@@ -307,11 +321,18 @@ class WorkerPool:
         return answer
 
     def close(self) -> None:
-        """Kill every worker and let the zygote exit."""
+        """Kill every worker and the zygote.
+
+        The zygote is killed rather than left to see its control socket close: a pool forked later in the
+        same process holds a copy of that socket, so the zygote would not see it close.
+        """
         with self._spawn_lock:
             workers, self._workers = list(self._workers.values()), {}
-        for worker in workers:
-            worker.kill()
-        self._control.close()
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self._zygote_pid, 0)
+            for worker in workers:
+                worker.kill()
+            reaped([worker.pid for worker in workers], within=2.0)  # by the zygote, while it lives
+            self._control.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._zygote_pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._zygote_pid, 0)
