@@ -102,6 +102,20 @@ def test_editor_runs_a_query_and_shows_a_linked_table(server, browser, tmp_path)
     browser.save_screenshot(str(tmp_path / "editor.png"))
 
 
+def test_editor_downloads_the_results_as_csv(server, browser, tmp_path):
+    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    browser.get(server + "/query")
+    editor = browser.find_element(By.ID, "query")
+    browser.execute_script("arguments[0].value = arguments[1];", editor, QUERY)
+    browser.find_element(By.ID, "csv").click()
+    csv_file = tmp_path / "klynge-results.csv"
+    WebDriverWait(browser, 20).until(lambda _: csv_file.exists() and csv_file.stat().st_size > 0)
+    lines = csv_file.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "policy,name"
+    assert lines[1].startswith("https://w3id.org/klynge/id/policy/innovationskraft-2021-2024,")
+    assert "Power of innovation" in lines[1]
+
+
 def test_named_queries_are_one_click_away_and_run_with_example_parameters(server, browser):
     browser.get(server + "/query")
     buttons = WebDriverWait(browser, 20).until(
