@@ -252,6 +252,14 @@ class Worker:
     pid: int
     connection: Connection
 
+    def alive(self) -> bool:
+        """Whether the process still exists."""
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
     def kill(self) -> None:
         """End the process at once, whatever it is computing, and drop the connection."""
         with contextlib.suppress(ProcessLookupError):
@@ -284,12 +292,16 @@ class WorkerPool:
             self._workers[worker.pid] = worker
             return worker
 
-    def _replace(self, worker: Worker) -> None:
-        """Kill a worker and put a fresh one in its place."""
+    def _renew(self, worker: Worker) -> Worker:
+        """Kill a worker; a fresh one from the zygote."""
         worker.kill()
         with self._spawn_lock:
             self._workers.pop(worker.pid, None)
-        self._idle.put(self._spawn())
+        return self._spawn()
+
+    def _replace(self, worker: Worker) -> None:
+        """Kill a worker and put a fresh one in its place among the idle."""
+        self._idle.put(self._renew(worker))
 
     def worker_pids(self) -> list[int]:
         """The process ids of the live workers (idle or busy)."""
@@ -307,6 +319,8 @@ class WorkerPool:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise TimeoutError(f"all {self.size} query workers stayed busy for {timeout:g} s") from None
+        if not worker.alive():  # ended while idle (out of memory, killed by hand): not this query's fault
+            worker = self._renew(worker)
         try:
             worker.connection.send(job)
             answered = worker.connection.poll(max(0.0, deadline - time.monotonic()))

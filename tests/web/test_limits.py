@@ -4,6 +4,7 @@ answered 503 within the limit, the server keeps answering meanwhile, and a too-l
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -131,3 +132,17 @@ def test_engine_raises_query_too_large_and_the_worker_stays(limited):
         limited.construct("CONSTRUCT WHERE { ?s ?p ?o }")
     assert set(limited.worker_pids()) == before  # nothing to kill: the worker stopped by itself
     assert len(limited.select(f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {MAX_RESULTS}")) == MAX_RESULTS
+
+
+def test_a_worker_that_died_while_idle_is_replaced_before_it_gets_a_query(published_store):
+    engine = EmbeddedEngine(published_store, workers=1, cache_bytes=0)
+    try:
+        [pid] = engine.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+        assert gone(pid)
+        assert engine.ask("ASK { ?s ?p ?o }") is True
+        [replacement] = engine.worker_pids()
+        assert replacement != pid
+    finally:
+        engine.close()
+    assert gone(replacement)
