@@ -18,11 +18,12 @@ ROW = 96
 LEFT = 70
 TOP = 20
 LINE_CHARS = 32
+BEND_ROOM = 160  # right of the last column, for arrows that bend around the rows they skip
 
 
 def year_of(node: dict) -> int | None:
-    """The first year a lineage member names (start date, else its period such as "1990s")."""
-    for value in (node.get("start"), node.get("temporal")):
+    """The year a lineage member is drawn at: its start, else its period ("1990s"), else its end."""
+    for value in (node.get("start"), node.get("temporal"), node.get("end")):
         match = re.search(r"\d{4}", value or "")
         if match:
             return int(match.group())
@@ -67,7 +68,7 @@ def timeline_svg(answer: dict, href) -> Markup | None:
     if not steps:
         return None
     positions, rows, members = layout(answer)
-    width = max(x for x, _ in positions.values()) + BOX_WIDTH + 20
+    width = max(x for x, _ in positions.values()) + BOX_WIDTH + BEND_ROOM
     height = rows[-1][1] + BOX_HEIGHT + 20
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage-svg" width="{width}" height="{height}" '
@@ -104,20 +105,26 @@ def timeline_svg(answer: dict, href) -> Markup | None:
 
 
 def edge(later: tuple[int, int], earlier: tuple[int, int], label: str) -> str:
-    """An arrow from a later box to an earlier one (above it, or beside it in the same year), labelled."""
+    """An arrow from a later box to an earlier one, labelled: straight to the box above or beside it, bent
+    around the right of the boxes in between when it skips a row."""
     (x1, y1), (x2, y2) = later, earlier
-    if y1 == y2:
-        start = (x1 + (0 if x2 < x1 else BOX_WIDTH), y1 + BOX_HEIGHT / 2)
-        end = (x2 + (BOX_WIDTH if x2 < x1 else 0), y2 + BOX_HEIGHT / 2)
-    elif y1 > y2:
-        start, end = (x1 + BOX_WIDTH / 2, y1), (x2 + BOX_WIDTH / 2, y2 + BOX_HEIGHT)
+    if abs(y1 - y2) > ROW:
+        start = (x1 + BOX_WIDTH, y1 + BOX_HEIGHT / 2)
+        end = (x2 + BOX_WIDTH, y2 + BOX_HEIGHT / 2)
+        bend = max(start[0], end[0]) + 30 + 10 * abs(y1 - y2) // ROW
+        path = f"M{start[0]},{start[1]} C{bend},{start[1]} {bend},{end[1]} {end[0]},{end[1]}"
+        label_x, label_y, anchor = bend - 20, (start[1] + end[1]) / 2, "start"
+        line = f'<path d="{path}" marker-end="url(#arrow)"/>'
     else:
-        start, end = (x1 + BOX_WIDTH / 2, y1 + BOX_HEIGHT), (x2 + BOX_WIDTH / 2, y2)
-    mid_x, mid_y = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-    # A label sits above a level arrow and beside a sloping one, so neither crosses it.
-    anchor, dx, dy = ("middle", 0, -5) if y1 == y2 else ("start", 5, 4)
-    return (
-        f'<g class="step"><line x1="{start[0]}" y1="{start[1]}" x2="{end[0]}" y2="{end[1]}" '
-        f'marker-end="url(#arrow)"/><text x="{mid_x + dx}" y="{mid_y + dy}" text-anchor="{anchor}">'
-        f"{escape(label)}</text></g>"
-    )
+        if y1 == y2:
+            start = (x1 + (0 if x2 < x1 else BOX_WIDTH), y1 + BOX_HEIGHT / 2)
+            end = (x2 + (BOX_WIDTH if x2 < x1 else 0), y2 + BOX_HEIGHT / 2)
+        elif y1 > y2:
+            start, end = (x1 + BOX_WIDTH / 2, y1), (x2 + BOX_WIDTH / 2, y2 + BOX_HEIGHT)
+        else:
+            start, end = (x1 + BOX_WIDTH / 2, y1 + BOX_HEIGHT), (x2 + BOX_WIDTH / 2, y2)
+        # A label sits above a level arrow and beside a sloping one, so neither crosses it.
+        label_x, label_y = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+        label_x, label_y, anchor = (label_x, label_y - 5, "middle") if y1 == y2 else (label_x + 5, label_y + 4, "start")
+        line = f'<line x1="{start[0]}" y1="{start[1]}" x2="{end[0]}" y2="{end[1]}" marker-end="url(#arrow)"/>'
+    return f'<g class="step">{line}<text x="{label_x}" y="{label_y}" text-anchor="{anchor}">{escape(label)}</text></g>'
