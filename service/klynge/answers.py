@@ -319,16 +319,17 @@ def sparql_fold(var: str) -> str:
     return f'REPLACE({expression}, "\\\\s+", " ")'
 
 
+# The best match of a resource is the least "rank|label" string: ranks are one digit, so they sort first.
 SEARCH_QUERY = (
     PREFIXES
     + f"""
-SELECT ?q ?resource ?label (SAMPLE(?matchedLabel) AS ?matched) (MIN(?rank) AS ?score)
+SELECT ?q ?resource ?label (MIN(CONCAT(STR(?rank), "|", STR(?matchedLabel))) AS ?best)
        (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types) WHERE {{
   {{
-    SELECT ?q ?resource ?matchedLabel ?rank WHERE {{
+    SELECT DISTINCT ?q ?resource ?matchedLabel ?rank WHERE {{
       VALUES ?property {{ rdfs:label skos:prefLabel skos:altLabel }}
       ?resource ?property ?matchedLabel .
-      FILTER(isLiteral(?matchedLabel))
+      FILTER(isIRI(?resource) && isLiteral(?matchedLabel))
       FILTER(LANG(?matchedLabel) = "" || LANGMATCHES(LANG(?matchedLabel), "en")
              || LANGMATCHES(LANG(?matchedLabel), "da"))
       BIND({sparql_fold("matchedLabel")} AS ?folded)
@@ -344,7 +345,7 @@ SELECT ?q ?resource ?label (SAMPLE(?matchedLabel) AS ?matched) (MIN(?rank) AS ?s
   }}
 }}
 GROUP BY ?q ?resource ?label
-ORDER BY ?score LCASE(STR(?label)) ?resource
+ORDER BY ?best LCASE(STR(?label)) ?resource
 LIMIT ?limit"""
 )
 
@@ -369,14 +370,16 @@ def search(engine: Engine, query: str, limit: int = 20) -> list[dict]:
     # LIMIT takes no variable in SPARQL 1.1: the limit is a validated integer, so it is written in.
     sparql = SEARCH_QUERY.replace("LIMIT ?limit", f"LIMIT {int(limit)}")
     rows = engine.select(sparql, {"q": ox.Literal(folded)})
-    return [
-        {
-            "iri": row["resource"].value,
-            "label": text(row.get("label")),
-            "matched": text(row.get("matched")),
-            "match": MATCH_KINDS[int(text(row["score"]))],
-            "types": sorted(filter(None, text(row.get("types")).split(" "))),
-        }
-        for row in rows
-        if isinstance(row["resource"], ox.NamedNode)
-    ]
+    hits = []
+    for row in rows:
+        rank, matched = row["best"].value.split("|", 1)
+        hits.append(
+            {
+                "iri": row["resource"].value,
+                "label": text(row.get("label")),
+                "matched": matched,
+                "match": MATCH_KINDS[int(rank)],
+                "types": sorted(filter(None, text(row.get("types")).split(" "))),
+            }
+        )
+    return hits

@@ -124,7 +124,7 @@ EXISTS_QUERY = "ASK { { ?resource ?p ?o } UNION { ?s ?resource ?o } UNION { ?s ?
 LINKS_QUERY = (
     PREFIXES
     + f"""
-SELECT ?resource ?direction ?p ?other ?pLabel ?otherLabel ?entailed WHERE {{
+SELECT DISTINCT ?resource ?direction ?p ?other ?pLabel ?otherLabel ?entailed WHERE {{
   {{ ?resource ?p ?other . BIND("out" AS ?direction) }}
   UNION
   {{ ?other ?p ?resource . BIND("in" AS ?direction) FILTER(?p != rdf:type) }}
@@ -146,8 +146,11 @@ def exists(engine: Engine, iri: ox.NamedNode) -> bool:
 
 
 def description_triples(engine: Engine, iri: ox.NamedNode) -> list[ox.Triple]:
-    """The concise bounded description of a resource plus the labels of what it links to."""
-    return engine.construct(DESCRIPTION_QUERY, {"resource": iri})
+    """The concise bounded description of a resource plus the labels of what it links to.
+
+    A triple two source files both state comes once (the union of the named graphs repeats it).
+    """
+    return list(dict.fromkeys(engine.construct(DESCRIPTION_QUERY, {"resource": iri})))
 
 
 def describe(engine: Engine, iri: ox.NamedNode) -> Description:

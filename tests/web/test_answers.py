@@ -190,3 +190,14 @@ def test_a_plain_influence_step_is_named_even_without_a_label_in_the_graph(clien
     answer = client.get("/api/lineage/policy/policy-1998").json()
     (step,) = steps_between(answer["ancestors"], "policy/policy-1998", "policy/research-business-cofinancing-1990s")
     assert step["relation"] == {"iri": "http://www.w3.org/ns/prov#wasInfluencedBy", "label": "was influenced by"}
+
+
+@pytest.mark.parametrize("text", ["klynge", "innovation", "Vækst", "cluster"])
+def test_each_hit_shows_the_name_that_matched_best(client, text):
+    hits = client.get("/api/search", params={"q": text}).json()
+    assert hits
+    for hit in hits:
+        kind, matched = hit["match"].split(" ")[0], fold(hit["matched"])
+        assert {"exact": matched == fold(text), "prefix": matched.startswith(fold(text))}.get(
+            kind, fold(text) in matched
+        )

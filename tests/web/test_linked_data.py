@@ -153,3 +153,11 @@ def test_named_graphs_are_served_under_their_iris(client, engine):
     assert len(set(triples)) == counts[lineage]
     missing = client.get("/graph/nothing", headers={"Accept": "text/turtle"})
     assert missing.status_code == 404 and lineage in missing.text
+
+
+def test_a_triple_two_source_files_state_is_shown_and_served_once(client):
+    # The cluster's appointment is stated in data/institutions.ttl and in data/clusters.ttl.
+    page = client.get("/id/cluster/energy-cluster-denmark", headers={"Accept": "text/html"}).text
+    assert page.count("2020-10-01") == 1
+    lines = client.get("/id/cluster/energy-cluster-denmark", params={"format": "nt"}).text.splitlines()
+    assert len(lines) == len(set(lines))
