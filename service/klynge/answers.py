@@ -170,7 +170,7 @@ def node_facts(row: dict[str, ox.Term]) -> dict:
 def lineage_triples(engine: Engine, iri: ox.NamedNode) -> list[ox.Triple]:
     """The lineage as RDF: each step's specific property or change event, with labels, years and sources."""
     require(engine, iri)
-    return engine.construct(LINEAGE_RDF_QUERY, {"start": iri})
+    return list(dict.fromkeys(engine.construct(LINEAGE_RDF_QUERY, {"start": iri})))
 
 
 # ---------------------------------------------------------------------------------------------------------
