@@ -13,15 +13,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Character classes of the SPARQL 1.1 grammar (§19.8), the non-ASCII ranges taken broadly: a character the
+# grammar does not allow there makes the query a syntax error anyway.
 _ESCAPE = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_PN_CHARS_BASE = "A-Za-z\u00C0-\uFFFD"
+_PN_CHARS_U = f"[{_PN_CHARS_BASE}_]"
+_PN_CHARS = f"[{_PN_CHARS_BASE}_0-9\\-\u00B7\u0300-\u036F\u203F-\u2040]"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:(?:{_PN_CHARS}|\\.)*{_PN_CHARS})?"
+# A local name neither starts nor ends with a dot: in ``ex:a.`` or ``ex:.x`` the dot is the parser's too.
+_PN_LOCAL = f"(?:{_PN_CHARS_U}|:|[0-9]|{_PLX})(?:(?:{_PN_CHARS}|\\.|:|{_PLX})*(?:{_PN_CHARS}|:|{_PLX}))?"
+_BLANK_NODE_LABEL = f"_:(?:{_PN_CHARS_U}|[0-9])(?:(?:{_PN_CHARS}|\\.)*{_PN_CHARS})?"
 TOKEN = re.compile(
     rf"""(?P<space>\s+)
     |(?P<comment>\#[^\n\r]*)
     |(?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_ESCAPE})*>)
     |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
         |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-    |(?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-    |(?P<name>(?:[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:(?:[^\s{{}}()<>"'\#,;|/^*+?!=\[\]]|\\.)*)
+    |(?P<var>[?$](?:{_PN_CHARS_U}|[0-9])(?:{_PN_CHARS_U}|[0-9\u00B7\u0300-\u036F\u203F-\u2040])*)
+    |(?P<name>{_BLANK_NODE_LABEL}|(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)
     |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
     |(?P<other>.)""",
     re.VERBOSE | re.DOTALL,

@@ -178,15 +178,24 @@ def syntax_position(error: SyntaxError) -> tuple[int | None, int | None]:
     return None, None
 
 
-def serve_jobs(connection: Connection, open_store: Callable[[], ox.Store]) -> NoReturn:
-    """A worker's life: answer jobs one after the other until the service closes its end."""
-    store = open_store()
+def answer_jobs(connection: Connection, store: ox.Store) -> None:
+    """Answer jobs one after the other until the service closes its end."""
     while True:
         try:
             job = connection.recv()
         except (EOFError, OSError):
-            os._exit(0)
+            return
         connection.send(evaluate(store, job))
+
+
+def serve_jobs(connection: Connection, open_store: Callable[[], ox.Store]) -> NoReturn:
+    """A worker's life. The jobs run in a thread of their own: pyoxigraph's random numbers (RAND(), UUID(),
+    fresh blank nodes) come from a per-thread generator, seeded on first use, and the forking thread's was
+    seeded before the fork, so every worker would repeat the same "random" sequence."""
+    thread = threading.Thread(target=answer_jobs, args=(connection, open_store()), name="klynge-query-worker")
+    thread.start()
+    thread.join()
+    os._exit(0)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The time and result-size limits: a runaway query is stopped (its worker process killed, its CPU freed) and
-answered 503 within the limit, the server keeps answering meanwhile, and a too-large answer is a 413."""
+answered 503 within the limit, the server keeps answering meanwhile, and a too-large answer is a 413. Also
+what the worker processes must keep despite being forked: their own random numbers, and a replacement when
+one dies."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pyoxigraph as ox
@@ -146,3 +149,16 @@ def test_a_worker_that_died_while_idle_is_replaced_before_it_gets_a_query(publis
     finally:
         engine.close()
     assert gone(replacement)
+
+
+def test_every_worker_draws_its_own_random_numbers(published_store):
+    engine = EmbeddedEngine(published_store, workers=2)
+    try:
+        with ThreadPoolExecutor(2) as pool:  # two at a time, so that both workers answer
+            answers = list(
+                pool.map(lambda _: engine.select("SELECT (STRUUID() AS ?u) (RAND() AS ?r) WHERE {}"), range(12))
+            )
+        assert len({row[0]["u"].value for row in answers}) == 12
+        assert len({row[0]["r"].value for row in answers}) == 12
+    finally:
+        engine.close()

@@ -317,6 +317,10 @@ def listener() -> Iterator[tuple[str, list[object]]]:
         "SELECT * WHERE {{ BIND(<{url}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
         "PREFIX s: <urn:x:> # a comment\nSELECT * WHERE {{ ?a s:p 'x' . SERVICE <{url}> {{ ?s ?p ?o }} }}",
         "SELECT * WHERE {{ ?s ?p ?o . {{ SERVICE\n<{url}>{{?a ?b ?c}} }} }}",
+        "SELECT * WHERE {{ ?s ?p ?o.SERVICE <{url}> {{ ?a ?b ?c }} }}",
+        "PREFIX ex: <urn:x:> SELECT * WHERE {{ ?s ?p ex:.SERVICE <{url}> {{ ?a ?b ?c }} }}",
+        "SELECT * WHERE {{ ?s ?p ?o FILTER(?o<3)SERVICE<{url}>{{?a ?b ?c}}FILTER(?o>2) }}",
+        "SELECT * WHERE {{ ?s ?p 'it''s' . SERVICE <{url}> {{ ?a ?b ?c }} }}",
         "LOAD <{url}>",
         "LOAD SILENT <{url}> INTO GRAPH <urn:x:g>",
     ],
@@ -329,6 +333,14 @@ def test_service_and_load_are_refused_before_anything_runs(client, listener, tem
     ):
         assert response.status_code == 403, response.text
         assert "SERVICE" in response.text or "LOAD" in response.text or "read-only" in response.text
+    assert connections == []
+
+
+def test_from_never_fetches_the_graph_it_names(client, listener):
+    url, connections = listener
+    response = client.get("/sparql", params={"query": f"SELECT * FROM <{url}> FROM NAMED <{url}> WHERE {{ ?s ?p ?o }}"})
+    assert response.status_code == 200
+    assert response.json()["results"]["bindings"] == []
     assert connections == []
 
 
