@@ -60,6 +60,12 @@ def test_missing_or_repeated_query_is_400(client):
     assert "given 2 times" in response.text
 
 
+def test_body_past_a_megabyte_is_413(client):
+    query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (1024 * 1024)
+    assert client.post("/sparql", content=query, headers=SPARQL_QUERY).status_code == 413
+    assert client.post("/sparql", data={"query": query}).status_code == 413
+
+
 def test_body_that_is_not_utf8_is_400(client):
     response = client.post("/sparql", content=b"SELECT * { ?s ?p \xff }", headers=SPARQL_QUERY)
     assert response.status_code == 400

@@ -34,7 +34,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--sparql-endpoint",
         metavar="URL",
-        help="answer from a remote SPARQL 1.1 store holding the graph ('klynge load --sparql-endpoint URL')",
+        help="answer from a remote SPARQL 1.1 store holding the graph ('klynge load --sparql-endpoint URL'); "
+        "its data is not validated here",
     )
     parser.add_argument(
         "--graph",

@@ -40,6 +40,7 @@ router = APIRouter(tags=["SPARQL"])
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
+MAX_BODY_BYTES = 1024 * 1024  # far above any hand-written query, far below what would strain the service
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,19 @@ def decoded(body: bytes) -> str:
         raise ProtocolError(400, f"the request body is not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
+async def body(request: Request) -> bytes:
+    """The request body, read only up to MAX_BODY_BYTES; 413 past that."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ProtocolError(
+                413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB; send a shorter query"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def post_request(request: Request) -> SparqlRequest:
     """A POST's parameters: from a form-encoded body, or a query body with the graphs in the URL."""
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -134,9 +148,9 @@ async def post_request(request: Request) -> SparqlRequest:
     if content_type == SPARQL_UPDATE:
         raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
     if content_type == SPARQL_QUERY:
-        return read_request(url_params, decoded(await request.body()))
+        return read_request(url_params, decoded(await body(request)))
     if content_type == FORM:
-        form = parse_qsl(decoded(await request.body()), keep_blank_values=True)
+        form = parse_qsl(decoded(await body(request)), keep_blank_values=True)
         return read_request(form + url_params)
     raise ProtocolError(
         415, f"send the query as {FORM} (a query parameter) or as {SPARQL_QUERY}, not {content_type or 'no type'}"
