@@ -128,7 +128,7 @@ def decoded(body: bytes) -> str:
         raise ProtocolError(400, f"the request body is not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
-async def body(request: Request) -> bytes:
+async def read_body(request: Request) -> bytes:
     """The request body, read only up to MAX_BODY_BYTES; 413 past that."""
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -148,9 +148,9 @@ async def post_request(request: Request) -> SparqlRequest:
     if content_type == SPARQL_UPDATE:
         raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
     if content_type == SPARQL_QUERY:
-        return read_request(url_params, decoded(await body(request)))
+        return read_request(url_params, decoded(await read_body(request)))
     if content_type == FORM:
-        form = parse_qsl(decoded(await body(request)), keep_blank_values=True)
+        form = parse_qsl(decoded(await read_body(request)), keep_blank_values=True)
         return read_request(form + url_params)
     raise ProtocolError(
         415, f"send the query as {FORM} (a query parameter) or as {SPARQL_QUERY}, not {content_type or 'no type'}"
