@@ -166,15 +166,6 @@ class AnswerCache:
                 self._size -= len(body)
 
 
-def parse_position(message: str) -> tuple[str, int | None, int | None]:
-    """pyoxigraph's ``error at 3:14: expected …`` as (``expected …``, 3, 14)."""
-    head, _, rest = message.partition(": ")
-    line, _, column = head.removeprefix("error at ").partition(":")
-    if head.startswith("error at ") and line.isdigit() and column.isdigit() and rest:
-        return rest, int(line), int(column)
-    return message, None, None
-
-
 class EmbeddedEngine:
     """The graph in a pyoxigraph store, queried in worker processes.
 
@@ -255,8 +246,7 @@ class EmbeddedEngine:
                 self.answers.put(key, (answer.body, answer.media_type))
             return answer.body, answer.media_type
         if answer.kind == "syntax":
-            message, line, column = parse_position(answer.message)
-            raise QuerySyntaxError(message, answer.line or line, answer.column or column)
+            raise QuerySyntaxError(answer.message, answer.line, answer.column)
         if answer.kind == "too-large":
             raise QueryTooLarge(answer.message, limit=self.max_results)
         raise QueryError(answer.message)

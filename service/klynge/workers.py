@@ -158,7 +158,7 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
             else:
                 body = solutions_bytes(results, fmt, job.max_results)
     except SyntaxError as error:
-        return Failed("syntax", str(error.msg), *syntax_position(error))
+        return Failed("syntax", *syntax_details(error))
     except TooLarge:
         return Failed("too-large", f"the answer has more than {job.max_results} results")
     except (OSError, ValueError, TypeError) as error:
@@ -166,16 +166,14 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
     return Done(body, fmt.media_type)
 
 
-def syntax_position(error: SyntaxError) -> tuple[int | None, int | None]:
-    """Line and column of a parser error: pyoxigraph puts them in the message (``error at 3:14: …``)."""
-    if error.lineno:
-        return error.lineno, error.offset
-    head = str(error.msg).split(": ", 1)[0]
-    if head.startswith("error at ") and ":" in head:
-        line, _, column = head.removeprefix("error at ").partition(":")
-        if line.isdigit() and column.isdigit():
-            return int(line), int(column)
-    return None, None
+def syntax_details(error: SyntaxError) -> tuple[str, int | None, int | None]:
+    """The parser's message and the line and column it points at (pyoxigraph writes ``error at 3:14: …``)."""
+    message = str(error.msg)
+    head, _, rest = message.partition(": ")
+    line, _, column = head.removeprefix("error at ").partition(":")
+    if head.startswith("error at ") and line.isdigit() and column.isdigit() and rest:
+        return rest, int(line), int(column)
+    return message, error.lineno, error.offset
 
 
 def answer_jobs(connection: Connection, store: ox.Store) -> None:
