@@ -124,7 +124,7 @@ def test_one_graph_with_graph_option(endpoint, virtuoso_server):
         assert f"<{ONE_GRAPH}>" in done.stdout and "in 1 graphs" in done.stdout
         assert RemoteEngine(endpoint, graphs=[ONE_GRAPH]).triple_count() == len(published_triples(build_store()))
     finally:
-        # A second copy of the graph would double Virtuoso's cost estimates for the other tests' queries.
+        # The other tests expect the store as published by the session fixture: one copy of the graph.
         virtuoso_server.isql(f"SPARQL DROP SILENT GRAPH <{ONE_GRAPH}>;")
 
 

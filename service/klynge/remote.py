@@ -38,7 +38,7 @@ from SPARQLWrapper import INSERT, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from klynge.graph import GRAPH_BASE, SourceError, build_store, default_sources, published_quads, published_triples
-from klynge.sparql_guard import TOKEN, Token, query_form, tokens
+from klynge.sparql_guard import TOKEN, Token, tokens
 from klynge.store import (
     N_TRIPLES,
     SPARQL_JSON,
@@ -50,7 +50,7 @@ from klynge.store import (
 )
 
 # ---------------------------------------------------------------------------------------------------------
-# Bindings as VALUES blocks
+# Bound terms in the query text
 # ---------------------------------------------------------------------------------------------------------
 
 TERM_SUFFIX = re.compile(r"(?:@[A-Za-z0-9-]+|\^\^<[^<>\"{}|^`\\\x00-\x20]*>)?")
@@ -103,14 +103,14 @@ def projection(items: list[Token], scope: frozenset[str]) -> frozenset[str]:
     return scope & frozenset(projected)
 
 
-def substitution_edits(query: str, bindings: Mapping[str, ox.Term]) -> Iterator[Edit]:
+def substitution_edits(items: list[Token], bindings: Mapping[str, ox.Term]) -> Iterator[Edit]:
     """The edits that put each bound term where its variable stands in a graph pattern of its scope.
 
-    Left alone: SELECT clauses, solution modifiers and a CONSTRUCT template (a BIND that opens the scope's outermost
-    group gives them the value), VALUES data, and subqueries that do not project the variable
+    Left alone: SELECT clauses, solution modifiers and a CONSTRUCT template (a BIND that opens the scope's
+    outermost group gives them the value), VALUES data, and subqueries that do not project the variable
     (theirs is another variable of the same name). ``BOUND(?x)`` of a bound variable becomes ``true``.
+    A malformed query is scanned to its end and left for the store's parser to reject.
     """
-    items = tokens(query)
     # One entry per open brace: "root" (a query's or subquery's WHERE group), "group" (nested) or "wrapper"
     # (the braces around a subquery, where its SELECT clause and modifiers stand), with the scope inside it.
     stack: list[tuple[str, frozenset[str]]] = []
@@ -126,11 +126,12 @@ def substitution_edits(query: str, bindings: Mapping[str, ox.Term]) -> Iterator[
         elif token.keyword == "WHERE" and pending == "template":
             pending, short_construct = "", True  # CONSTRUCT WHERE { … }: the template is the pattern
         elif token.keyword == "SELECT" and stack:
-            end = next(i for i in range(index + 1, len(items)) if items[i].keyword == "WHERE" or items[i].text == "{")
+            end = next((i for i in range(index + 1, len(items)) if items[i].keyword == "WHERE" or items[i].text == "{"),
+                       len(items))
             next_root = projection(items[index + 1 : end], stack[-1][1])
             index = end - 1
         elif token.text == "{" and pending:
-            index = next(i for i in range(index, len(items)) if items[i].text == "}")
+            index = next((i for i in range(index, len(items)) if items[i].text == "}"), len(items))
             pending = ""
         elif token.text == "{":
             if index + 1 < len(items) and items[index + 1].keyword == "SELECT":
@@ -161,10 +162,9 @@ def substitute(items: list[Token], index: int, bindings: Mapping[str, ox.Term]) 
     return Edit(token.start, token.start + len(token.text), sparql_term(bindings[name]))
 
 
-def describe_targets(query: str, bindings: Mapping[str, ox.Term]) -> Iterator[Edit]:
+def describe_targets(items: list[Token], bindings: Mapping[str, ox.Term]) -> Iterator[Edit]:
     """For ``DESCRIBE ?x`` with no WHERE group: the bound targets replaced by their terms."""
-    items = tokens(query)
-    if query_form(query) != "DESCRIBE" or any(t.text == "{" for t in items):
+    if not any(t.keyword == "DESCRIBE" for t in items) or any(t.text == "{" for t in items):
         return
     for token in items:
         if token.kind == "var" and token.text[1:] in bindings:
@@ -175,7 +175,8 @@ def bind_terms(query: str, bindings: Mapping[str, ox.Term]) -> str:
     """The query with each bound variable replaced by its term in the patterns of its scope (see module doc)."""
     if not bindings:
         return query
-    edits = sorted([*substitution_edits(query, bindings), *describe_targets(query, bindings)], key=lambda e: e.start)
+    items = tokens(query)
+    edits = sorted([*substitution_edits(items, bindings), *describe_targets(items, bindings)], key=lambda e: e.start)
     pieces, last = [], 0
     for edit in edits:
         pieces += [query[last : edit.start], edit.text]
