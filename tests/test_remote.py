@@ -243,6 +243,13 @@ def test_the_dataset_is_the_klynge_graphs_found_on_the_store(fake):
     assert headers["Accept"] == "application/sparql-results+json"
 
 
+def test_a_query_that_names_its_graphs_chooses_its_dataset(fake):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    engine.select(f"SELECT ?s FROM <{EX}g> WHERE {{ ?s ?p ?o }}", {})
+    assert "default-graph-uri" not in script.requests[-1][2] and "named-graph-uri" not in script.requests[-1][2]
+
+
 def test_a_store_without_klynge_graphs_is_a_clear_error(fake):
     url, script = fake
     script.body = b'{"head":{"vars":["g"]},"results":{"bindings":[]}}'

@@ -117,6 +117,14 @@ def test_the_remote_dataset_is_the_published_graph(remote, embedded):
     assert remote.triple_count() == embedded.triple_count()
 
 
+def test_a_query_chooses_its_graphs_with_from(remote, embedded):
+    query = (
+        "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/klynge/graph/lineage> "
+        "FROM NAMED <https://w3id.org/klynge/graph/funding> WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    )
+    assert remote.select(query, {}) == embedded.select(query, {})
+
+
 def test_one_graph_with_graph_option(endpoint, virtuoso_server):
     try:
         done = klynge_load("--sparql-endpoint", endpoint, "--graph", ONE_GRAPH)

@@ -46,7 +46,7 @@ from klynge.store import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
-    checked_form,
+    inspected,
 )
 
 # ---------------------------------------------------------------------------------------------------------
@@ -474,13 +474,18 @@ class RemoteEngine:
         dataset: Sequence[tuple[str, str]] | None = None,
         bindings: Mapping[str, ox.Term] | None = None,
     ) -> Answer:
-        """Guard, bind and send a query; the remote failures become the service's query errors."""
-        form = checked_form(query)
+        """Guard, bind and send a query; the remote failures become the service's query errors.
+
+        ``dataset`` None means the klynge graphs, unless the query chooses its own with FROM or FROM NAMED
+        (the protocol's parameters would override those).
+        """
+        inspection = inspected(query)
+        if dataset is None:
+            dataset = () if inspection.names_dataset else self.dataset()
         text = bind_terms(query, bindings or {})
         try:
             answer = send(
-                self.endpoint, text, form=form, accept=accept, timeout=self.timeout,
-                parameters=self.dataset() if dataset is None else dataset,
+                self.endpoint, text, form=inspection.form, accept=accept, timeout=self.timeout, parameters=dataset
             )
         except EndpointRefused as error:
             raise QuerySyntaxError(str(error)) from None
