@@ -272,7 +272,7 @@ class EmbeddedEngine:
     def construct(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[ox.Triple]:
         self._expect(query, ("CONSTRUCT", "DESCRIBE"))
         body, _ = self.run(query, N_TRIPLES, bindings=bindings)
-        return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
 
     def graph_counts(self) -> dict[str, int]:
         with self._lock:

@@ -161,8 +161,8 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
         return Failed("syntax", *syntax_details(error))
     except TooLarge:
         return Failed("too-large", f"the answer has more than {job.max_results} results")
-    except (OSError, ValueError, TypeError) as error:
-        return Failed("error", str(error))
+    except Exception as error:  # whatever goes wrong, the worker answers and lives on
+        return Failed("error", str(error) or type(error).__name__)
     return Done(body, fmt.media_type)
 
 

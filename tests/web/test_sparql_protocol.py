@@ -10,10 +10,16 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
 
+from klynge.settings import Settings
+from klynge.store import QueryError, QuerySyntaxError, QueryTimeout
+from klynge.web.app import create_app
 from klynge.web.negotiation import best_match
 
 ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
+OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 CLASSES = "SELECT ?c WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> } ORDER BY ?c"
@@ -469,3 +475,50 @@ def test_error_bodies_are_plain_text_not_tracebacks(client):
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
     assert "Traceback" not in response.text
+
+
+# --- the engine behind it -----------------------------------------------------------------------------------
+
+
+def test_engine_binds_terms_never_text(engine, classes):
+    query = f"SELECT ?c ?label WHERE {{ ?c a <{OWL_CLASS}> OPTIONAL {{ ?c <urn:x:none> ?label }} }}"
+    rows = engine.select(query, {"c": ox.NamedNode(classes[0])})
+    assert rows == [{"c": ox.NamedNode(classes[0])}]  # bound variables are in the rows; unbound ones are absent
+    hostile = ox.Literal('x" } ?s ?p ?o { "')
+    assert engine.select("SELECT ?v WHERE { FILTER(?v = 1) }", {"v": hostile}) == []
+
+
+def test_engine_gives_triples_and_booleans(engine, classes):
+    triples = engine.construct(CONSTRUCT)
+    assert all(isinstance(t, ox.Triple) for t in triples)
+    assert sorted(t.subject.value for t in triples) == classes
+    assert engine.ask("ASK { ?c a ?t }", {"c": ox.NamedNode(classes[0])}) is True
+
+
+def test_engine_reports_a_binding_the_query_cannot_take_and_its_worker_lives_on(engine):
+    pids = set(engine.worker_pids())
+    with pytest.raises(QueryError, match="does not contain"):
+        engine.select("SELECT ?s WHERE { ?s ?p ?o }", {"o2": ox.Literal("x")})
+    assert set(engine.worker_pids()) == pids
+
+
+def test_engine_says_when_a_method_gets_another_query_form(engine):
+    with pytest.raises(QueryError, match="expected a SELECT query, got ASK"):
+        engine.select("ASK {}")
+    with pytest.raises(QuerySyntaxError) as raised:
+        engine.ask("ASK { ?s }")
+    assert raised.value.line == 1 and raised.value.column is not None
+
+
+def test_a_query_error_no_route_handles_gets_its_status_and_message(engine):
+    app = create_app(engine, Settings())
+    extra = APIRouter()
+
+    @extra.get("/test-timeout")
+    def timeout() -> None:
+        raise QueryTimeout("the query ran past the time limit of 1 s and was stopped", seconds=1)
+
+    app.include_router(extra)
+    response = TestClient(app).get("/test-timeout")
+    assert response.status_code == 503
+    assert "time limit of 1 s" in response.text

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from klynge.settings import Settings
-from klynge.store import QueryEngine
+from klynge.store import QueryEngine, QueryError
 from klynge.web import api_answers, api_queries, dataset, linked_data, pages, sparql
 
 # The linked-data router comes last: its paths are the widest.
@@ -35,4 +35,6 @@ def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
     )
     for module in ROUTERS:
         app.include_router(module.router)
+    # A query error no route handled (a time limit hit by a page, say) still gets its status and a message.
+    app.add_exception_handler(QueryError, lambda request, error: sparql.error_response(error))
     return app
