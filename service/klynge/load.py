@@ -17,10 +17,16 @@ from klynge.graph import SourceError, bulk_load, default_sources, materialise
 
 
 def load_store(directory: Path, files: list[Path]) -> tuple[ox.Store, int]:
-    """Open (or create) the store in ``directory``, load the repository graph and ``files``, materialise."""
+    """Load the repository graph and ``files`` into the store in ``directory``, with their entailments.
+
+    The entailment rules scan the whole graph several times, which is an order of magnitude faster in memory
+    than on disk, so the graph is built in memory and then copied to disk in one bulk write.
+    """
+    memory = ox.Store()
+    bulk_load(memory, default_sources() + files)
+    added = materialise(memory)
     store = ox.Store(str(directory))
-    bulk_load(store, default_sources() + files)
-    added = materialise(store)
+    store.bulk_extend(memory)
     store.optimize()
     return store, added
 
