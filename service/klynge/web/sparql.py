@@ -210,7 +210,6 @@ def error_response(error: QueryError) -> PlainTextResponse:
 
 async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Response:
     """Run a query (or describe the service when there is none) in the format asked for."""
-    engine: QueryEngine = request.app.state.engine
     if sparql.query is None:
         return await service_description(request, sparql)
     try:
@@ -219,16 +218,23 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
         return error_response(error)
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = choose(request, sparql.formats, GRAPH_FORMATS if graph else RESULT_FORMATS, f"{form} results")
+    held = request.headers.get("if-none-match") if cacheable else None
+    return await run_in_threadpool(respond, request.app.state.engine, sparql.query, sparql, fmt, cacheable, held)
+
+
+def respond(
+    engine: QueryEngine, query: str, sparql: SparqlRequest, fmt: Format, cacheable: bool, held: str | None
+) -> Response:
+    """The answer, or 304 when the client holds it already (one trip to a thread for both engine calls)."""
     headers = {"Vary": "Accept"}
     if cacheable:
-        headers["ETag"] = etag(await run_in_threadpool(engine.graph_version), sparql, fmt)
+        headers["ETag"] = etag(engine.graph_version(), sparql, fmt)
         headers["Cache-Control"] = "no-cache"  # stored, but revalidated: a restart may serve another graph
-        if headers["ETag"] in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
+        if held is not None and headers["ETag"] in (tag.strip() for tag in held.split(",")):
             return Response(status_code=304, headers=headers)
     try:
-        body, media_type = await run_in_threadpool(
-            engine.run,
-            sparql.query,
+        body, media_type = engine.run(
+            query,
             fmt.media_type,
             default_graph_uris=sparql.default_graph_uris,
             named_graph_uris=sparql.named_graph_uris,
