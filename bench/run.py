@@ -290,10 +290,10 @@ def run_scale(scale: str, seconds: float) -> tuple[list[EngineRun], str]:
     port = free_port()
     peer = [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port), str(published)]
     try:
-        with server(peer, f"http://127.0.0.1:{port}/sparql", wait_s=RDFLIB_LIMIT_S):
+        with server(peer, f"http://127.0.0.1:{port}/", wait_s=RDFLIB_LIMIT_S):
             runs.append(
                 http_engine(
-                    "rdflib-endpoint HTTP", f"http://127.0.0.1:{port}/sparql", seconds, throughput=True
+                    "rdflib-endpoint HTTP", f"http://127.0.0.1:{port}/", seconds, throughput=True
                 )
             )
     except RuntimeError as error:
