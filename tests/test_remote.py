@@ -250,6 +250,14 @@ def test_a_query_that_names_its_graphs_chooses_its_dataset(fake):
     assert "default-graph-uri" not in script.requests[-1][2] and "named-graph-uri" not in script.requests[-1][2]
 
 
+def test_graphs_given_must_hold_something(fake):
+    url, script = fake
+    script.body = b'{"head":{},"boolean":false}'
+    with pytest.raises(EndpointError, match=f"the graph <{EX}g> on the SPARQL endpoint {url} is empty"):
+        RemoteEngine(url, graphs=[EX + "g"])
+    assert f"GRAPH <{EX}g> {{ ?s ?p ?o }}" in script.requests[-1][2]["query"][0]
+
+
 def test_a_store_without_klynge_graphs_is_a_clear_error(fake):
     url, script = fake
     script.body = b'{"head":{"vars":["g"]},"results":{"bindings":[]}}'

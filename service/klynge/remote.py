@@ -449,8 +449,16 @@ class RemoteEngine:
         self.endpoint = endpoint
         self.timeout = timeout
         self.max_results = max_results
-        self.graphs = list(graphs) if graphs else self.find_graphs()
+        self.graphs = self.check_graphs(graphs) if graphs else self.find_graphs()
         self._version: tuple[float, str] | None = None
+
+    def check_graphs(self, graphs: Sequence[str]) -> list[str]:
+        """The graphs given, each asked whether it holds anything, so a misspelt IRI stops the start."""
+        for graph in graphs:
+            ask = "ASK { GRAPH ?g { ?s ?p ?o } }"
+            if not self.ask(ask, {"g": ox.NamedNode(graph)}, dataset=()):
+                raise EndpointError(f"the graph <{graph}> on the SPARQL endpoint {self.endpoint} is empty")
+        return list(graphs)
 
     def find_graphs(self) -> list[str]:
         """The named graphs under the klynge graph base (one per source file, as ``klynge load`` writes them)."""
@@ -517,9 +525,15 @@ class RemoteEngine:
         ]
         return self.limited(rows)
 
-    def ask(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> bool:
-        """The answer of an ASK."""
-        return bool(solutions(self.request(query, SPARQL_JSON, bindings=bindings)))
+    def ask(
+        self,
+        query: str,
+        bindings: Mapping[str, ox.Term] | None = None,
+        *,
+        dataset: Sequence[tuple[str, str]] | None = None,
+    ) -> bool:
+        """The answer of an ASK (over the klynge graphs unless ``dataset`` gives the protocol's parameters)."""
+        return bool(solutions(self.request(query, SPARQL_JSON, bindings=bindings, dataset=dataset)))
 
     def construct(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[ox.Triple]:
         """The triples of a CONSTRUCT or DESCRIBE, read from N-Triples (or Turtle if that is what comes back)."""
