@@ -421,6 +421,15 @@ def test_cors_allows_reads_from_any_origin(client):
     assert "POST" in preflight.headers["access-control-allow-methods"]
 
 
+def test_head_gives_the_headers_of_get(client):
+    got = client.get("/sparql", params={"query": CLASSES})
+    head = client.head("/sparql", params={"query": CLASSES})
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
 def test_a_get_answer_revalidates_with_its_etag(client):
     first = client.get("/sparql", params={"query": CLASSES})
     tag = first.headers["etag"]
@@ -522,3 +531,13 @@ def test_a_query_error_no_route_handles_gets_its_status_and_message(engine):
     response = TestClient(app).get("/test-timeout")
     assert response.status_code == 503
     assert "time limit of 1 s" in response.text
+
+
+def test_openapi_documents_both_methods_and_their_parameters(client):
+    operations = client.get("/openapi.json").json()["paths"]["/sparql"]
+    assert set(operations) == {"get", "post"}
+    names = {parameter["name"] for parameter in operations["get"]["parameters"]}
+    assert {"query", "default-graph-uri", "named-graph-uri", "format"} <= names
+    assert {"application/x-www-form-urlencoded", "application/sparql-query"} <= set(
+        operations["post"]["requestBody"]["content"]
+    )

@@ -254,7 +254,7 @@ GET_DOC = {
 
 @router.get(
     "/sparql",
-    summary="SPARQL 1.1 query by GET, or the service description",
+    summary="SPARQL 1.1 query by GET (HEAD gives the headers alone), or the service description",
     responses={
         200: {"description": "results, or the service description when no query is given"},
         304: {"description": "the answer the client holds (If-None-Match) is still valid"},
@@ -282,6 +282,9 @@ async def sparql_get(
         return await answer(request, read_request(list(request.query_params.multi_items())), cacheable=True)
     except ProtocolError as error:
         return PlainTextResponse(error.message, status_code=error.status)
+
+
+router.add_api_route("/sparql", sparql_get, methods=["HEAD"], include_in_schema=False)
 
 
 @router.post(
