@@ -291,16 +291,22 @@ class EmbeddedEngine:
             return self._version
 
     def _fingerprint(self) -> str:
-        """A hash of the data. In memory: of every quad, in any order (a sum of per-quad hashes). On disk: of
-        the store's immutable files (names and sizes), which change exactly when the data is rewritten."""
+        """A hash of the data, the same in every process serving the same data.
+
+        In memory: of every quad, in any order (a sum of per-quad hashes), after canonical blank-node labels
+        (the parser labels blank nodes at random). On disk: of the store's immutable files (names and sizes),
+        which change exactly when the data is rewritten.
+        """
         digest = hashlib.sha256()
         if self.path is not None:
             for file in sorted(self.path.iterdir()):
                 if file.is_file() and not file.name.startswith(("LOG", "LOCK")):
                     digest.update(f"{file.name}:{file.stat().st_size}\n".encode())
             return digest.hexdigest()[:16]
+        dataset = ox.Dataset(self.store)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
         total = 0
-        for quad in self.store:
+        for quad in dataset:
             total += int.from_bytes(hashlib.blake2b(str(quad).encode(), digest_size=16).digest(), "big")
         digest.update(str(total % (1 << 128)).encode())
         return digest.hexdigest()[:16]

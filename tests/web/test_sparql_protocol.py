@@ -13,8 +13,10 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
+from klynge.graph import build_store
+from klynge.resources import asset_files
 from klynge.settings import Settings
-from klynge.store import QueryError, QuerySyntaxError, QueryTimeout
+from klynge.store import EmbeddedEngine, QueryError, QuerySyntaxError, QueryTimeout
 from klynge.web.app import create_app
 from klynge.web.negotiation import best_match
 
@@ -541,3 +543,14 @@ def test_openapi_documents_both_methods_and_their_parameters(client):
     assert {"application/x-www-form-urlencoded", "application/sparql-query"} <= set(
         operations["post"]["requestBody"]["content"]
     )
+
+
+def test_graph_version_is_the_same_for_the_same_data_and_differs_for_other_data(engine):
+    again = EmbeddedEngine(build_store(), workers=1)  # parsed anew: other blank-node labels
+    other = EmbeddedEngine(build_store(asset_files("ontology")), workers=1)
+    try:
+        assert again.graph_version() == engine.graph_version()
+        assert other.graph_version() != engine.graph_version()
+    finally:
+        again.close()
+        other.close()
