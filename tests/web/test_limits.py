@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from klynge.settings import Settings
-from klynge.store import EmbeddedEngine, QueryTimeout, QueryTooLarge
+from klynge.store import AnswerCache, EmbeddedEngine, QueryTimeout, QueryTooLarge
 from klynge.web.app import create_app
 
 LIMIT_S = 1.0
@@ -162,3 +162,17 @@ def test_every_worker_draws_its_own_random_numbers(published_store):
         assert len({row[0]["r"].value for row in answers}) == 12
     finally:
         engine.close()
+
+
+def test_the_answer_cache_keeps_to_its_byte_budget_dropping_the_least_recently_used():
+    cache = AnswerCache(max_bytes=80)  # entries of at most 10 bytes
+    assert cache.get("a") is None
+    cache.put("big", (b"x" * 11, "text/plain"))
+    assert cache.get("big") is None  # more than an eighth of the budget: not kept
+    for key in "abcdefgh":
+        cache.put(key, (b"y" * 10, "text/plain"))
+    assert cache.get("a") == (b"y" * 10, "text/plain")  # now the most recently used
+    cache.put("i", (b"z" * 10, "text/plain"))
+    assert cache.get("b") is None  # the least recently used went
+    assert all(cache.get(key) is not None for key in "acdefghi")
+    assert (cache.hits, cache.misses) == (9, 3)
