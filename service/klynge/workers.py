@@ -238,17 +238,20 @@ def fork_zygote(open_store: Callable[[], ox.Store]) -> tuple[int, socket.socket]
 # ---------------------------------------------------------------------------------------------------------
 
 
+def exists(pid: int) -> bool:
+    """Whether a process exists (it may be another's child, so no waitpid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def reaped(pids: list[int], within: float) -> None:
     """Wait (a bounded time) until processes that are not our children have gone."""
     deadline = time.monotonic() + within
     for pid in pids:
-        while True:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            if time.monotonic() > deadline:
-                return
+        while exists(pid) and time.monotonic() < deadline:
             time.sleep(0.005)
 
 
@@ -258,14 +261,6 @@ class Worker:
 
     pid: int
     connection: Connection
-
-    def alive(self) -> bool:
-        """Whether the process still exists."""
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
 
     def kill(self) -> None:
         """End the process at once, whatever it is computing, and drop the connection."""
@@ -291,8 +286,11 @@ class WorkerPool:
     def _spawn(self) -> Worker:
         """A new worker from the zygote."""
         with self._spawn_lock:
-            self._control.sendall(b"w")
-            message, fds, _, _ = socket.recv_fds(self._control, 8, 1)
+            try:
+                self._control.sendall(b"w")
+                message, fds, _, _ = socket.recv_fds(self._control, 8, 1)
+            except OSError as error:
+                raise WorkerLost(f"the worker factory has stopped: {error}") from None
             if len(message) != 8 or len(fds) != 1:
                 raise WorkerLost("the worker factory has stopped")
             worker = Worker(int.from_bytes(message, "big"), Connection(fds[0]))
@@ -326,7 +324,7 @@ class WorkerPool:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise TimeoutError(f"all {self.size} query workers stayed busy for {timeout:g} s") from None
-        if not worker.alive():  # ended while idle (out of memory, killed by hand): not this query's fault
+        if not exists(worker.pid):  # ended while idle (out of memory, killed by hand): not this query's fault
             worker = self._renew(worker)
         try:
             worker.connection.send(job)
