@@ -1,5 +1,7 @@
 """The SPARQL-compiled validator gives the same results as pySHACL, on the repository and broken fixtures."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -9,8 +11,11 @@ from rdflib import RDF, Graph, Namespace
 from rdflib.term import BNode, Node
 
 from klynge.graph import build_store, published_triples
+from klynge.load import load_store
 from klynge.resources import asset_files
-from klynge.shacl_sparql import UnsupportedShape, compile_shapes, load_shapes, run_checks
+from klynge.shacl_sparql import UnsupportedShape, compile_shapes, run_checks
+from klynge.synth import synth_lines
+from klynge.validate import load_shapes
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 BROKEN = sorted((Path(__file__).parent / "fixtures" / "broken").glob("*.ttl"))
@@ -19,7 +24,7 @@ Result = tuple[str, str, str | None]
 
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
-    return load_shapes(asset_files("shapes"))
+    return load_shapes()
 
 
 def term_key(node: Node | None) -> str | None:
@@ -105,3 +110,32 @@ def test_violations_carry_focus_value_and_message() -> None:
         ("<https://example.org/a>", '"2020"', "Years are xsd:gYear."),
         ("<https://example.org/a>", None, "A name is needed."),
     }
+
+
+def klynge_validate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "klynge.cli", "validate", *args], capture_output=True, text=True)
+
+
+@pytest.mark.slow
+def test_cli_engines_print_the_same_report() -> None:
+    fixture = str(BROKEN[0])
+    by_pyshacl, by_sparql = klynge_validate(fixture), klynge_validate("--engine", "sparql", fixture)
+    assert by_pyshacl.returncode == by_sparql.returncode == 1
+    assert by_sparql.stdout == by_pyshacl.stdout
+
+
+@pytest.mark.slow
+def test_cli_validates_a_loaded_store(tmp_path: Path) -> None:
+    synth = tmp_path / "synth.nt"
+    synth.write_text("".join(synth_lines(1, seed=2, scale=0.01)))
+    load_store(tmp_path / "store", [synth])
+    done = klynge_validate("--store", str(tmp_path / "store"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no violations" in done.stdout
+
+
+def test_cli_store_errors(tmp_path: Path) -> None:
+    both = klynge_validate("--store", str(tmp_path), "data/lineage.ttl")
+    assert both.returncode == 2 and "not both" in both.stderr
+    empty = klynge_validate("--store", str(tmp_path))
+    assert empty.returncode == 2 and "holds no Oxigraph store" in empty.stderr

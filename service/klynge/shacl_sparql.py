@@ -13,14 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
+from rdflib.util import from_n3
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
+SIMPLE_PATH = re.compile(r"<[^<>]+>")
 OWL_CLASS = URIRef("http://www.w3.org/2002/07/owl#Class")
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 
@@ -80,6 +81,7 @@ class Violation:
     shape: str
     message: str
     severity: str
+    constraint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Check:
     path: str | None
     message: str
     severity: str
+    constraint: str | None = None
 
 
 def sparql_term(node: Node) -> str:
@@ -134,11 +137,7 @@ class Compiler:
     def value_expression(self, shape: Node, var: str) -> str:
         """A SPARQL expression that holds when ``var`` conforms to every value constraint of ``shape``."""
         unsupported = set(self.shapes.predicates(shape)) - KNOWN
-        if (
-            unsupported
-            or (shape, SH.property, None) in self.shapes
-            or (shape, SH.sparql, None) in self.shapes
-        ):
+        if unsupported or (shape, SH.property, None) in self.shapes or (shape, SH.sparql, None) in self.shapes:
             names = ", ".join(sorted(str(p) for p in unsupported)) or "nested property or SPARQL constraints"
             raise UnsupportedShape(f"shape {shape} uses {names} inside a value shape")
         parts = [
@@ -194,15 +193,9 @@ class Compiler:
     def target_pattern(self, shape: Node) -> str | None:
         """A group pattern binding ?this to every focus node of a shape, or None if it has no targets."""
         branches = [f"{{ ?this a/<{RDFS.subClassOf}>* {sparql_term(c)} }}" for c in self.class_targets(shape)]
-        branches += [
-            f"{{ VALUES ?this {{ {sparql_term(n)} }} }}" for n in self.shapes.objects(shape, SH.targetNode)
-        ]
-        branches += [
-            f"{{ ?this {sparql_term(p)} [] }}" for p in self.shapes.objects(shape, SH.targetSubjectsOf)
-        ]
-        branches += [
-            f"{{ [] {sparql_term(p)} ?this }}" for p in self.shapes.objects(shape, SH.targetObjectsOf)
-        ]
+        branches += [f"{{ VALUES ?this {{ {sparql_term(n)} }} }}" for n in self.shapes.objects(shape, SH.targetNode)]
+        branches += [f"{{ ?this {sparql_term(p)} [] }}" for p in self.shapes.objects(shape, SH.targetSubjectsOf)]
+        branches += [f"{{ [] {sparql_term(p)} ?this }}" for p in self.shapes.objects(shape, SH.targetObjectsOf)]
         if not branches:
             return None
         return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(branches) + " } }"
@@ -240,9 +233,7 @@ class Compiler:
         unsupported = set(self.shapes.predicates(shape)) - KNOWN
         if unsupported:
             names = ", ".join(sorted(str(p) for p in unsupported))
-            raise UnsupportedShape(
-                f"shape {shape} uses {names}, which klynge's SPARQL validator does not compile"
-            )
+            raise UnsupportedShape(f"shape {shape} uses {names}, which klynge's SPARQL validator does not compile")
         values = f"{targets} ?this {path} ?value ." if path else f"{targets} BIND(?this AS ?value)"
         for parameter, name in VALUE_PARAMETERS.items():
             if (shape, parameter, None) in self.shapes:
@@ -305,11 +296,7 @@ class Compiler:
             raise UnsupportedShape(f"SPARQL constraint {constraint} has no WHERE clause")
         body = body[: where.end()] + f" {targets} " + body[where.end() :]
         message = self.shapes.value(constraint, SH.message) or self.shapes.value(shape, SH.message)
-        severity = (
-            self.shapes.value(constraint, SH.severity)
-            or self.shapes.value(shape, SH.severity)
-            or SH.Violation
-        )
+        severity = self.shapes.value(constraint, SH.severity) or self.shapes.value(shape, SH.severity) or SH.Violation
         return Check(
             prologue + body,
             _name(shape),
@@ -317,6 +304,7 @@ class Compiler:
             path,
             str(message or ""),
             str(severity),
+            _name(constraint),
         )
 
     def check(self, shape: Node, name: str, path: str | None, query: str) -> Check:
@@ -333,14 +321,6 @@ def _name(shape: Node) -> str:
 def compile_shapes(shapes: Graph) -> list[Check]:
     """Every check of a shapes graph; raises UnsupportedShape for what cannot be compiled."""
     return list(Compiler(shapes).checks())
-
-
-def load_shapes(paths: list[Path]) -> Graph:
-    """The shapes files as one rdflib graph."""
-    shapes = Graph()
-    for path in paths:
-        shapes.parse(path, format="turtle")
-    return shapes
 
 
 def fill_message(template: str, row: ox.QuerySolution, names: set[str]) -> str:
@@ -370,6 +350,33 @@ def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
                     shape=check.shape,
                     message=fill_message(check.message, row, names),
                     severity=check.severity,
+                    constraint=check.constraint,
                 )
             )
     return sorted(found, key=lambda v: (v.focus, v.component, v.path or "", v.value or ""))
+
+
+def report_graph(violations: list[Violation]) -> Graph:
+    """The violations as a standard SHACL validation report, as pySHACL would write it."""
+    report = Graph()
+    report.bind("sh", SH)
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    report.add((root, SH.conforms, Literal(not violations)))
+    for violation in violations:
+        result = BNode()
+        report.add((root, SH.result, result))
+        report.add((result, RDF.type, SH.ValidationResult))
+        report.add((result, SH.focusNode, from_n3(violation.focus)))
+        report.add((result, SH.sourceConstraintComponent, URIRef(violation.component)))
+        report.add((result, SH.sourceShape, from_n3(violation.shape)))
+        report.add((result, SH.resultSeverity, URIRef(violation.severity)))
+        if violation.constraint:
+            report.add((result, SH.sourceConstraint, from_n3(violation.constraint)))
+        if violation.path and SIMPLE_PATH.fullmatch(violation.path):
+            report.add((result, SH.resultPath, from_n3(violation.path)))
+        if violation.value is not None:
+            report.add((result, SH.value, from_n3(violation.value)))
+        if violation.message:
+            report.add((result, SH.resultMessage, Literal(violation.message, lang="en")))
+    return report

@@ -130,16 +130,11 @@ class SourceLocator:
         return ", ".join(self.files.get(graph, str(graph)) for graph in graphs)
 
 
-def validate_store(
-    store: ox.Store, shapes_paths: Iterable[Path] | None = None, sources: Iterable[Path] | None = None
-) -> ValidationResult:
-    """Run the SHACL shapes (default: ``shapes/*.ttl``) with RDFS inference over a store's published graph.
+ENGINES = ("pyshacl", "sparql")
 
-    ``sources`` are the files the store was built from, so the report can name them (default: the
-    repository's files). Raises SourceError if a shapes file cannot be parsed and ShapesError if the shapes
-    cannot be used.
-    """
-    shapes = load_shapes(shapes_paths)
+
+def pyshacl_report(store: ox.Store, shapes: Graph) -> tuple[bool, Graph]:
+    """pySHACL with RDFS inference over a copy of the store in rdflib: the reference, for small graphs."""
     try:
         conforms, report, _ = pyshacl.validate(
             to_rdflib(store), shacl_graph=shapes, inference="rdfs", inplace=True, allow_warnings=False
@@ -148,6 +143,40 @@ def validate_store(
         raise ShapesError(error.message) from None
     except ParseBaseException as error:
         raise ShapesError(f"a SPARQL constraint does not parse: {error}") from None
+    return bool(conforms), report
+
+
+def sparql_report(store: ox.Store, shapes: Graph) -> tuple[bool, Graph]:
+    """The shapes compiled to SPARQL and run in the store itself: the same results, fast on large graphs.
+
+    The store already holds the entailments that pySHACL's RDFS inference would add (see klynge.graph).
+    """
+    from klynge.shacl_sparql import UnsupportedShape, compile_shapes, report_graph, run_checks
+
+    try:
+        found = run_checks(store, compile_shapes(shapes))
+    except UnsupportedShape as error:
+        raise ShapesError(f"{error}; validate with --engine pyshacl") from None
+    except SyntaxError as error:
+        raise ShapesError(f"a SPARQL constraint does not parse: {error}") from None
+    return not found, report_graph(found)
+
+
+def validate_store(
+    store: ox.Store,
+    shapes_paths: Iterable[Path] | None = None,
+    sources: Iterable[Path] | None = None,
+    engine: str = "pyshacl",
+) -> ValidationResult:
+    """Run the SHACL shapes (default: ``shapes/*.ttl``) over a store's published graph.
+
+    ``sources`` are the files the store was built from, so the report can name them (default: the
+    repository's files). ``engine`` is ``pyshacl`` (with RDFS inference) or ``sparql`` (compiled to SPARQL,
+    for large graphs). Raises SourceError if a shapes file cannot be parsed and ShapesError if the shapes
+    cannot be used.
+    """
+    shapes = load_shapes(shapes_paths)
+    conforms, report = (sparql_report if engine == "sparql" else pyshacl_report)(store, shapes)
     locate = SourceLocator(store, default_sources() if sources is None else sources)
     found = tuple(violations(report, locate))
     return ValidationResult(conforms=bool(conforms), graph=report, violations=found, text=render(found))
@@ -179,14 +208,25 @@ def read_store(paths: Iterable[Path]) -> tuple[ox.Store, list[SourceError]]:
 def configure(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``klynge validate``."""
     parser.add_argument(
-        "files", nargs="*", type=Path, metavar="FILE",
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
         help="RDF files to check together with the ontology (default: the repository's ontology and data)",
     )
+    parser.add_argument("--report", type=Path, metavar="FILE", help="also write the SHACL validation report as Turtle")
+    parser.add_argument("--reason", action="store_true", help="also run the HermiT consistency check (needs Java)")
     parser.add_argument(
-        "--report", type=Path, metavar="FILE", help="also write the SHACL validation report as Turtle"
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="check an on-disk store built by 'klynge load' instead of files (implies --engine sparql)",
     )
     parser.add_argument(
-        "--reason", action="store_true", help="also run the HermiT consistency check (needs Java)"
+        "--engine",
+        choices=ENGINES,
+        help="pyshacl (the reference; default for files) or sparql (the shapes compiled to SPARQL and run in "
+        "the store: the same results, in seconds on millions of triples; default with --store)",
     )
 
 
@@ -213,14 +253,22 @@ def run(args: argparse.Namespace) -> int:
     """Validate and print the report; the exit code says valid (0), violations (1) or unusable input (2)."""
     if args.report is not None and not args.report.parent.is_dir():
         return _error(f"cannot write the report to {args.report}: folder {args.report.parent} does not exist")
-    paths = sources_for(args.files)
-    store, errors = read_store(paths)
-    for error in errors:
-        print(f"error: {error}", file=sys.stderr)
-    if errors:
-        return 2
+    if args.store is not None:
+        if args.files:
+            return _error("give either FILES or --store DIR, not both")
+        if not (args.store / "CURRENT").is_file():
+            return _error(f"{args.store} holds no Oxigraph store; build one with 'klynge load --store {args.store}'")
+        paths, store = default_sources(), ox.Store.read_only(str(args.store))
+    else:
+        paths = sources_for(args.files)
+        store, errors = read_store(paths)
+        for error in errors:
+            print(f"error: {error}", file=sys.stderr)
+        if errors:
+            return 2
+    engine = args.engine or ("sparql" if args.store is not None else "pyshacl")
     try:
-        result = validate_store(store, sources=paths)
+        result = validate_store(store, sources=paths, engine=engine)
     except SourceError as error:
         return _error(f"the shapes cannot be read: {error}")
     except ShapesError as error:
