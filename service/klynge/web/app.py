@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from klynge.settings import Settings
 from klynge.store import QueryEngine, QueryError
-from klynge.web import api_answers, api_queries, dataset, linked_data, pages, sparql
+from klynge.web import api_answers, api_docs, api_queries, dataset, linked_data, pages, sparql
 
 # The linked-data router comes last: its paths are the widest.
 ROUTERS = (sparql, api_queries, api_answers, dataset, pages, linked_data)
@@ -21,6 +21,8 @@ def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
         description="SPARQL 1.1 endpoint at /sparql, named queries under /api/queries, lineage, paths and "
         "search under /api, every resource as linked data under its own IRI's path.",
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -33,6 +35,7 @@ def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
         expose_headers=["ETag", "Content-Type", "Content-Disposition"],
         max_age=86400,
     )
+    api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
     # A query error no route handled (a time limit hit by a page, say) still gets its status and a message.
