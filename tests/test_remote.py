@@ -256,6 +256,8 @@ def test_graphs_given_must_hold_something(fake):
     with pytest.raises(EndpointError, match=f"the graph <{EX}g> on the SPARQL endpoint {url} is empty"):
         RemoteEngine(url, graphs=[EX + "g"])
     assert f"GRAPH <{EX}g> {{ ?s ?p ?o }}" in script.requests[-1][2]["query"][0]
+    with pytest.raises(EndpointError, match="'not an iri' is not an IRI"):
+        RemoteEngine(url, graphs=["not an iri"])
 
 
 def test_a_store_without_klynge_graphs_is_a_clear_error(fake):

@@ -455,8 +455,11 @@ class RemoteEngine:
     def check_graphs(self, graphs: Sequence[str]) -> list[str]:
         """The graphs given, each asked whether it holds anything, so a misspelt IRI stops the start."""
         for graph in graphs:
-            ask = "ASK { GRAPH ?g { ?s ?p ?o } }"
-            if not self.ask(ask, {"g": ox.NamedNode(graph)}, dataset=()):
+            try:
+                name = ox.NamedNode(graph)
+            except ValueError as error:
+                raise EndpointError(f"the graph {graph!r} is not an IRI: {error}") from None
+            if not self.ask("ASK { GRAPH ?g { ?s ?p ?o } }", {"g": name}, dataset=()):
                 raise EndpointError(f"the graph <{graph}> on the SPARQL endpoint {self.endpoint} is empty")
         return list(graphs)
 
