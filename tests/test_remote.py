@@ -293,18 +293,24 @@ def test_construct_reads_the_triples_in_the_syntax_the_store_chose(fake):
     assert script.requests[-1][1]["Accept"].startswith("application/n-triples")
 
 
-def test_run_passes_the_protocol_request_through(fake):
+def test_run_passes_the_dataset_through_and_writes_the_format_asked(fake):
     url, script = fake
     engine = RemoteEngine(url, graphs=[GRAPH])
-    script.body, script.media_type = b"s\r\nhttp://e.org/a\r\n", "text/csv"
     body, media_type = engine.run(
-        "SELECT ?s WHERE { ?s ?p ?o }", "text/csv", default_graph_uris=[EX + "d"], named_graph_uris=[EX + "n"],
-        bindings={},
+        "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "text/tab-separated-values",
+        default_graph_uris=[EX + "d"], named_graph_uris=[EX + "n"],
     )
-    assert (body, media_type) == (b"s\r\nhttp://e.org/a\r\n", "text/csv")
+    assert body == f"?g\n<{GRAPH}>\n".encode() and media_type.startswith("text/tab-separated-values")
     _, headers, form = script.requests[-1]
-    assert headers["Accept"] == "text/csv"
+    assert headers["Accept"] == "application/sparql-results+json"
     assert form["default-graph-uri"] == [EX + "d"] and form["named-graph-uri"] == [EX + "n"]
+
+
+def test_run_keeps_to_the_result_size_limit(fake):
+    url, _ = fake
+    engine = RemoteEngine(url, graphs=[GRAPH], max_results=0)
+    with pytest.raises(QueryTooLarge):
+        engine.run("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "text/csv")
 
 
 def test_a_rejected_query_is_a_syntax_error_with_the_stores_message(fake):

@@ -217,6 +217,18 @@ def test_sparql_endpoint_passes_the_dataset_and_format_through(client, embedded)
     assert answer.text.split()[1] == str(embedded.graph_counts()[lineage])
 
 
+@pytest.mark.parametrize("media_type", ["text/tab-separated-values", "text/csv", "application/sparql-results+xml"])
+def test_protocol_answers_are_written_as_the_embedded_engine_writes_them(remote, embedded, media_type):
+    query = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?policy ?label WHERE { ?policy a "
+        "<https://w3id.org/klynge/ontology#Programme> ; rdfs:label ?label FILTER(LANG(?label) = 'en') } "
+        "ORDER BY ?policy"
+    )
+    assert remote.run(query, media_type) == embedded.run(query, media_type)
+    ask = "ASK { ?s a <https://w3id.org/klynge/ontology#Programme> }"
+    assert remote.run(ask, media_type) == embedded.run(ask, media_type)
+
+
 def test_sparql_endpoint_errors_from_the_remote_store(client):
     malformed = client.get("/sparql", params={"query": "SELECT ?x WHERE { ?x }"})
     assert malformed.status_code == 400 and "SP030" in malformed.text

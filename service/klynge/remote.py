@@ -48,6 +48,7 @@ from klynge.store import (
     QueryTooLarge,
     inspected,
 )
+from klynge.workers import TooLarge, solutions_bytes
 
 # ---------------------------------------------------------------------------------------------------------
 # Bound terms in the query text
@@ -551,14 +552,31 @@ class RemoteEngine:
         named_graph_uris: Sequence[str] = (),
         bindings: Mapping[str, ox.Term] | None = None,
     ) -> tuple[bytes, str]:
-        """A protocol request passed through: the store's own bytes and media type for the format asked.
+        """A protocol request: its dataset passed through, its answer in ``result_format``.
 
-        The result-size limit here is the store's own (its row limit is reported as QueryTooLarge).
+        The store is asked for SPARQL JSON or N-Triples and pyoxigraph writes the format asked for, rather
+        than passing the store's own bytes on: Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is
+        not SPARQL's, and this way the result-size limit holds here too, as on the embedded engine.
         """
         own = [("default-graph-uri", graph) for graph in default_graph_uris]
         own += [("named-graph-uri", graph) for graph in named_graph_uris]
-        answer = self.request(query, result_format, dataset=own or None, bindings=bindings)
-        return answer.body, answer.media_type
+        dataset = own or None
+        if inspected(query).form in ("CONSTRUCT", "DESCRIBE"):
+            rdf_format = ox.RdfFormat.from_media_type(result_format)
+            if rdf_format is None:
+                raise QueryError(f"a graph cannot be given as {result_format}")
+            graph = self.limited(triples(self.request(query, GRAPHS_ACCEPT, dataset=dataset, bindings=bindings)))
+            return ox.serialize(graph, format=rdf_format), rdf_format.media_type
+        results_format = ox.QueryResultsFormat.from_media_type(result_format)
+        if results_format is None:
+            raise QueryError(f"query results cannot be given as {result_format}")
+        results = solutions(self.request(query, SPARQL_JSON, dataset=dataset, bindings=bindings))
+        if isinstance(results, ox.QueryBoolean):
+            return results.serialize(format=results_format), results_format.media_type
+        try:
+            return solutions_bytes(results, results_format, self.max_results), results_format.media_type
+        except TooLarge:
+            raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results) from None
 
     def graph_counts(self) -> dict[str, int]:
         """Triples per graph of the dataset."""
