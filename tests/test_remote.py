@@ -260,6 +260,22 @@ def test_graphs_given_must_hold_something(fake):
         RemoteEngine(url, graphs=["not an iri"])
 
 
+def test_counts_and_version_come_from_the_store(fake, monkeypatch):
+    url, script = fake
+    script.store = build_store()
+    engine = RemoteEngine(url)
+    assert engine.graph_counts() == {
+        row["g"].value: int(row["n"].value)
+        for row in script.store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    }
+    assert engine.triple_count() == len(script.store)
+    version = engine.graph_version()
+    script.store.add(ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.Literal("x"), ox.NamedNode(GRAPH)))
+    assert engine.graph_version() == version  # asked again only after a minute
+    monkeypatch.setattr("klynge.remote.VERSION_TTL", 0.0)
+    assert engine.graph_version() != version
+
+
 def test_a_store_without_klynge_graphs_is_a_clear_error(fake):
     url, script = fake
     script.body = b'{"head":{"vars":["g"]},"results":{"bindings":[]}}'
