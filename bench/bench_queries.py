@@ -65,12 +65,13 @@ def literal_key(term: dict) -> tuple:
 
 def answer_key(query: BenchQuery, body: bytes, media_type: str) -> object:
     """A comparable form of one answer."""
-    if media_type == NTRIPLES:
-        triples = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+    rdf_format = ox.RdfFormat.from_media_type(media_type.split(";")[0].strip())
+    if rdf_format is None and query.accept == NTRIPLES and body.lstrip().startswith(b"<?xml"):
+        rdf_format = ox.RdfFormat.RDF_XML  # rdflib-endpoint sends graphs as RDF/XML labelled sparql-results+xml
+    if rdf_format is not None:
+        triples = ox.parse(body, format=rdf_format)
         return frozenset(
-            tuple(
-                "_:b" if isinstance(t, ox.BlankNode) else str(t) for t in (x.subject, x.predicate, x.object)
-            )
+            tuple("_:b" if isinstance(t, ox.BlankNode) else str(t) for t in (x.subject, x.predicate, x.object))
             for x in triples
         )
     results = json.loads(body)
