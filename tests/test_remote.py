@@ -29,7 +29,7 @@ from klynge.remote import (
     insert,
     publish,
 )
-from klynge.store import QuerySyntaxError, QueryTimeout, QueryTooLarge
+from klynge.store import QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
 from virtuoso import answer_set
 
 EX = "http://example.org/"
@@ -161,6 +161,8 @@ def test_terms_that_cannot_travel_are_refused():
         bind_terms("SELECT * WHERE { ?x ?p ?o }", {"x": ox.BlankNode()})
     with pytest.raises(ValueError, match="assigns it"):
         bind_terms("SELECT * WHERE { ?s ?p ?o BIND(?o AS ?x) }", {"x": ox.NamedNode(EX + "a")})
+    with pytest.raises(ValueError, match="VALUES"):
+        bind_terms("SELECT * WHERE { VALUES ?x { 1 } ?s ?p ?x }", {"x": ox.NamedNode(EX + "a")})
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -281,6 +283,15 @@ def test_a_store_without_klynge_graphs_is_a_clear_error(fake):
     script.body = b'{"head":{"vars":["g"]},"results":{"bindings":[]}}'
     with pytest.raises(EndpointError, match="klynge load --sparql-endpoint"):
         RemoteEngine(url)
+
+
+def test_a_binding_that_cannot_be_written_is_a_query_error(fake):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    sent = len(script.requests)
+    with pytest.raises(QueryError, match="blank node"):
+        engine.select("SELECT * WHERE { ?x ?p ?o }", {"x": ox.BlankNode()})
+    assert len(script.requests) == sent
 
 
 def test_rows_come_back_as_pyoxigraph_terms(fake):

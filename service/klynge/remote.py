@@ -147,6 +147,8 @@ def substitution_edits(items: list[Token], bindings: Mapping[str, ox.Term]) -> I
         elif token.text == "}" and stack:
             stack.pop()
         elif token.kind == "var" and stack and stack[-1][0] != "wrapper" and token.text[1:] in stack[-1][1]:
+            if pending == "data":
+                raise ValueError(f"cannot bind {token.text}: the query gives it values with VALUES")
             yield substitute(items, index, bindings)
         index += 1
 
@@ -494,7 +496,10 @@ class RemoteEngine:
         inspection = inspected(query)
         if dataset is None:
             dataset = () if inspection.names_dataset else self.dataset()
-        text = bind_terms(query, bindings or {})
+        try:
+            text = bind_terms(query, bindings or {})
+        except ValueError as error:
+            raise QueryError(str(error)) from None
         try:
             answer = send(
                 self.endpoint, text, form=inspection.form, accept=accept, timeout=self.timeout, parameters=dataset
