@@ -1,0 +1,50 @@
+"""A wheel carries the ontology, data, shapes and queries, and works from any directory."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def unpacked_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = out.glob("klynge-*.whl")
+    target = out / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    return target
+
+
+def in_wheel(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run Python with the unpacked wheel ahead of the editable checkout on the path."""
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, cwd=cwd, env={"PYTHONPATH": str(site)}
+    )
+
+
+@pytest.mark.slow
+def test_wheel_ships_every_asset(unpacked_wheel: Path) -> None:
+    assets = unpacked_wheel / "klynge" / "assets"
+    for folder, pattern in (("ontology", "*.ttl"), ("data", "*.ttl"), ("shapes", "*.ttl"), ("queries", "*.rq")):
+        shipped = sorted(p.name for p in (assets / folder).glob(pattern))
+        in_repo = sorted(p.name for p in (ROOT / folder).glob(pattern))
+        assert shipped == in_repo and shipped, folder
+
+
+@pytest.mark.slow
+def test_installed_package_validates_from_another_directory(unpacked_wheel: Path, tmp_path: Path) -> None:
+    where = in_wheel(unpacked_wheel, "-c", "import klynge.resources as r; print(r.asset_root())", cwd=tmp_path)
+    assert where.stdout.strip() == str(unpacked_wheel / "klynge" / "assets"), where.stderr
+    done = in_wheel(unpacked_wheel, "-m", "klynge.cli", "validate", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no violations" in done.stdout
