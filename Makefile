@@ -32,6 +32,7 @@ export: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/validation.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache
