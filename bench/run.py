@@ -40,6 +40,7 @@ JSON = "application/sparql-results+json"
 sys.path.insert(0, str(HERE))
 
 from bench_queries import QUERIES, BenchQuery, answer_key  # noqa: E402
+from validation import BEGIN as VALIDATION_BEGIN  # noqa: E402
 
 
 @dataclass
@@ -417,7 +418,11 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown scale(s) {', '.join(unknown)}; use dk and/or eu27")
     results = {scale: run_scale(scale, args.seconds) for scale in scales}
-    args.out.write_text(report(results, args.seconds))
+    text = report(results, args.seconds)
+    previous = args.out.read_text() if args.out.exists() else ""
+    if VALIDATION_BEGIN in previous:  # bench/validation.py's section is kept until it is measured again
+        text += "\n" + previous[previous.index(VALIDATION_BEGIN) :]
+    args.out.write_text(text)
     print(f"wrote {args.out}")
     return 0
 
