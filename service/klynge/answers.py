@@ -23,13 +23,16 @@ def closure(var: str) -> str:
     return f"{{ ?start {LINEAGE_STEP}* ?{var} }} UNION {{ ?{var} {LINEAGE_STEP}* ?start }}"
 
 
-# One step from ?from (later) to ?to (earlier), with the most specific property or the change event.
+# One step from ?from (later) to ?to (earlier), with the most specific property or the change event. "Most
+# specific" takes one rdfs:subPropertyOf step, not a path: the published graph holds every super-property
+# triple, so a narrower property holds between the two exactly when a direct sub-property does (and Virtuoso
+# answers + paths inside FILTER NOT EXISTS wrongly). The same goes for the most specific types below.
 STEP = f"""
   {{
     ?from prov:wasInfluencedBy ?to .
     ?from ?relation ?to .
     ?relation rdfs:subPropertyOf* prov:wasInfluencedBy .
-    FILTER NOT EXISTS {{ ?from ?narrower ?to . ?narrower rdfs:subPropertyOf+ ?relation }}
+    FILTER NOT EXISTS {{ ?from ?narrower ?to . ?narrower rdfs:subPropertyOf ?relation }}
   }} UNION {{
     ?event org:resultingOrganization ?from ; org:originalOrganization ?to .
     BIND(org:ChangeEvent AS ?relation)
@@ -47,21 +50,23 @@ SELECT DISTINCT ?start ?side ?from ?to ?relation ?relationLabel ?event WHERE {{
 }}"""
 )
 
+# The label fragment (a BIND after OPTIONALs) comes last: with it before the other OPTIONALs, Virtuoso 7 gives
+# every group of this query over * paths the same, wrong ?node.
 NODES_QUERY = (
     PREFIXES
     + f"""
 SELECT ?start ?node (SAMPLE(?label) AS ?name) (MIN(?begin) AS ?startDate) (MAX(?finish) AS ?endDate)
        (SAMPLE(?period) AS ?temporal) (SAMPLE(?typeLabel) AS ?kind) WHERE {{
   {closure("node")}
-  {label_of("node", "label")}
   OPTIONAL {{ ?node schema:startDate ?begin }}
   OPTIONAL {{ ?node schema:endDate ?finish }}
   OPTIONAL {{ ?node dcterms:temporal ?period FILTER(isLiteral(?period)) }}
   OPTIONAL {{
     ?node a ?type . FILTER(STRSTARTS(STR(?type), STR(klynge:)))
-    FILTER NOT EXISTS {{ ?node a ?sub . ?sub rdfs:subClassOf+ ?type }}
+    FILTER NOT EXISTS {{ ?node a ?sub . ?sub rdfs:subClassOf ?type }}
     {label_of("type", "typeLabel")}
   }}
+  {label_of("node", "label")}
 }} GROUP BY ?start ?node"""
 )
 
@@ -135,6 +140,8 @@ def lineage(engine: Engine, iri: ox.NamedNode) -> dict:
     sources: dict[ox.Term, list[dict]] = {}
     for row in engine.select(SOURCES_QUERY, bindings):
         sources.setdefault(row["node"], []).append(node_json(row["source"], row.get("sourceLabel")))
+    for listed in sources.values():
+        listed.sort(key=lambda source: source["iri"])
     events = {
         row["event"]: {**node_json(row["event"], row.get("eventLabel")), "date": text(row.get("date"))}
         for row in engine.select(EVENTS_QUERY, bindings)
@@ -152,8 +159,21 @@ def lineage(engine: Engine, iri: ox.NamedNode) -> dict:
             }
         )
     for side in ("ancestors", "descendants"):
-        answer[side].sort(key=lambda step: (step["from"].get("start") or "", step["to"].get("start") or ""))
+        answer[side].sort(key=step_order)
     return answer
+
+
+def step_order(step: dict) -> tuple[str, ...]:
+    """Steps by the years of their ends, then by IRIs: the same order whatever order the store's rows come in."""
+    event = step["event"] or {}
+    return (
+        step["from"].get("start") or "",
+        step["to"].get("start") or "",
+        step["from"]["iri"],
+        step["to"]["iri"],
+        step["relation"]["iri"],
+        event.get("iri") or "",
+    )
 
 
 def node_facts(row: dict[str, ox.Term]) -> dict:
@@ -214,19 +234,20 @@ def chain_query(length: int) -> tuple[str, list[str]]:
     return query, ["from", *left, *reversed(right[:-1]), "to"]
 
 
+# The direction is a string: Virtuoso answers computed booleans (BIND(true AS ?x), EXISTS) as xsd:integer 1/0.
 STEP_QUERY = (
     PREFIXES
     + f"""
-SELECT ?a ?b ?p ?forward ?asserted ?pLabel ?subject WHERE {{
-  {{ ?a ?p ?b . BIND(true AS ?forward) BIND(?a AS ?subject) BIND(?b AS ?object) }}
-  UNION {{ ?b ?p ?a . BIND(false AS ?forward) BIND(?b AS ?subject) BIND(?a AS ?object) }}
+SELECT ?a ?b ?p ?direction ?asserted ?pLabel ?subject WHERE {{
+  {{ ?a ?p ?b . BIND("forward" AS ?direction) BIND(?a AS ?subject) BIND(?b AS ?object) }}
+  UNION {{ ?b ?p ?a . BIND("inverse" AS ?direction) BIND(?b AS ?subject) BIND(?a AS ?object) }}
   FILTER NOT EXISTS {{ ?p rdfs:subPropertyOf* ?structural . VALUES ?structural {{
     rdf:type dcterms:source rdfs:isDefinedBy skos:inScheme skos:topConceptOf skos:hasTopConcept skos:member
     <http://purl.org/linked-data/cube#dataSet> }} }}
-  FILTER NOT EXISTS {{ ?subject ?narrower ?object . ?narrower rdfs:subPropertyOf+ ?p }}
+  FILTER NOT EXISTS {{ ?subject ?narrower ?object . ?narrower rdfs:subPropertyOf ?p }}
   BIND(EXISTS {{ GRAPH ?g {{ ?subject ?p ?object }} FILTER(?g != <{INFERRED_GRAPH}>) }} AS ?asserted)
   {label_of("p", "pLabel")}
-}} ORDER BY DESC(?asserted) DESC(?forward) ?p"""
+}} ORDER BY DESC(?asserted) ?direction STR(?p)"""
 )
 
 STEP_SOURCES_QUERY = (
@@ -264,13 +285,13 @@ def path_step(engine: Engine, a: ox.Term, b: ox.Term) -> dict:
     """One hop of a chain: the best predicate joining a and b (stated, specific, forward first)."""
     rows = engine.select(STEP_QUERY, {"a": a, "b": b})
     best = rows[0]
-    forward = best["forward"] == ox.Literal(True)
-    subject = a if forward else b
+    direction = text(best["direction"])
+    subject = a if direction == "forward" else b
     return {
         "from": labelled(engine, a),
         "to": labelled(engine, b),
         "predicate": predicate_json(best["p"], best.get("pLabel")),
-        "direction": "forward" if forward else "inverse",
+        "direction": direction,
         "sources": [
             node_json(row["source"], row.get("sourceLabel"))
             for row in engine.select(STEP_SOURCES_QUERY, {"subject": subject})
@@ -341,7 +362,7 @@ SELECT ?q ?resource ?label (MIN(CONCAT(STR(?rank), "|", STR(?matchedLabel))) AS 
   {label_of("resource", "label")}
   OPTIONAL {{
     ?resource a ?type .
-    FILTER NOT EXISTS {{ ?resource a ?sub . ?sub rdfs:subClassOf+ ?type }}
+    FILTER NOT EXISTS {{ ?resource a ?sub . ?sub rdfs:subClassOf ?type }}
   }}
 }}
 GROUP BY ?q ?resource ?label

@@ -57,6 +57,20 @@ def text(term: ox.Term | None) -> str | None:
     return term.value if isinstance(term, ox.Literal | ox.NamedNode | ox.BlankNode) else str(term)
 
 
+XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def truth(term: ox.Term | None) -> bool:
+    """A computed boolean read as stores write it: ``true`` (or ``"1"``) as xsd:boolean, or xsd:integer 1
+    (Virtuoso answers ``BIND(EXISTS {…} AS ?x)`` and comparisons as integers); False for anything else."""
+    if not isinstance(term, ox.Literal):
+        return False
+    if term.datatype == XSD_BOOLEAN:
+        return term.value in ("true", "1")
+    return term.datatype == XSD_INTEGER and term.value == "1"
+
+
 def node_json(term: ox.Term, label: ox.Term | None = None) -> dict[str, str | None]:
     """A resource as JSON: its IRI (a blank node's label where there is no IRI) and its label."""
     return {"iri": term.value, "label": text(label)}
@@ -121,19 +135,27 @@ CONSTRUCT {
 
 EXISTS_QUERY = "ASK { { ?resource ?p ?o } UNION { ?s ?resource ?o } UNION { ?s ?p ?resource } }"
 
+# The labels of ?other are looked up only where it is no literal, in a subquery of its own: with them on every
+# row, Virtuoso 7 leaves ?other unbound in the rows whose object is a literal.
 LINKS_QUERY = (
     PREFIXES
     + f"""
 SELECT DISTINCT ?resource ?direction ?p ?other ?pLabel ?otherLabel ?entailed WHERE {{
-  {{ ?resource ?p ?other . BIND("out" AS ?direction) }}
+  {{ SELECT ?resource ?p ?other ?direction WHERE {{
+    ?resource ?p ?other . FILTER(isLiteral(?other)) BIND("out" AS ?direction)
+  }} }}
   UNION
-  {{ ?other ?p ?resource . BIND("in" AS ?direction) FILTER(?p != rdf:type) }}
+  {{ SELECT ?resource ?p ?other ?direction ?otherLabel WHERE {{
+    {{ ?resource ?p ?other . FILTER(!isLiteral(?other)) BIND("out" AS ?direction) }}
+    UNION
+    {{ ?other ?p ?resource . BIND("in" AS ?direction) FILTER(?p != rdf:type) }}
+    {label_of("other", "otherLabel")}
+  }} }}
   BIND(IF(?direction = "out",
           NOT EXISTS {{ GRAPH ?g1 {{ ?resource ?p ?other }} FILTER(?g1 != <{INFERRED_GRAPH}>) }},
           NOT EXISTS {{ GRAPH ?g2 {{ ?other ?p ?resource }} FILTER(?g2 != <{INFERRED_GRAPH}>) }})
        AS ?entailed)
   {label_of("p", "pLabel")}
-  {label_of("other", "otherLabel")}
 }}
 ORDER BY DESC(?direction) ?pLabel ?p ?otherLabel ?other
 LIMIT 2000"""
@@ -158,13 +180,15 @@ def describe(engine: Engine, iri: ox.NamedNode) -> Description:
     rows = engine.select(LINKS_QUERY, {"resource": iri})
     page = Description(iri=iri, label=None)
     for row in rows:
-        predicate, other = row["p"], row["other"]
+        predicate, other = row["p"], row.get("other")
+        if other is None:
+            continue  # a row without its other end (a store's bug): nothing to show or link to
         link = Link(
             predicate=predicate,
             predicate_label=text(row.get("pLabel")),
             other=other,
             other_label=text(row.get("otherLabel")),
-            entailed=row.get("entailed") == ox.Literal(True),
+            entailed=truth(row.get("entailed")),
         )
         if text(row["direction"]) == "in":
             page.incoming.append(link)
