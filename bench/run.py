@@ -173,7 +173,9 @@ def http_engine(name: str, endpoint: str, seconds: float, throughput: bool) -> E
             except (httpx.HTTPError, ValueError) as error:
                 run.timings[query.name] = Timing(error=str(error)[:200])
     if throughput:
-        for kind in ("aggregate", "lookup"):
+        # Lookups first: a server that answers one query at a time is still busy with queued aggregates after
+        # their 20 s, and would charge that to the lookups.
+        for kind in ("lookup", "aggregate"):
             run.throughput[kind] = concurrent_load(endpoint, [q for q in QUERIES if q.kind == kind], seconds)
     return run
 
@@ -269,7 +271,12 @@ def run_scale(scale: str, seconds: float) -> tuple[list[EngineRun], str]:
     store_dir, published, load_line = prepare(scale)
     runs: list[EngineRun] = []
     port = free_port()
-    klynge = [str(BIN / "klynge"), "serve", "--store", str(store_dir), "--no-validate", "--port", str(port)]
+    # The service's default 10 s query limit is a policy, not a speed: the benchmark lifts it to time the
+    # EU27 participation aggregate (about 45 s on the engine) to the end, as every other engine does.
+    klynge = [
+        str(BIN / "klynge"), "serve", "--store", str(store_dir), "--no-validate", "--port", str(port),
+        "--timeout", "600",
+    ]  # fmt: skip
     with server(klynge, f"http://127.0.0.1:{port}/sparql"):
         runs.append(http_engine("klynge HTTP", f"http://127.0.0.1:{port}/sparql", seconds, throughput=True))
     port = free_port()
