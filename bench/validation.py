@@ -96,15 +96,20 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
     rows = [row for scale in args.scales.split(",") for row in measure(scale.strip(), args.pyshacl_limit)]
-    text = args.out.read_text() if args.out.exists() else ""
     block = section(rows)
+    merge(args.out, block)
+    print(block)
+    return 0
+
+
+def merge(path: Path, block: str) -> None:
+    """Put the validation section into a results file, replacing the one it had."""
+    text = path.read_text() if path.exists() else ""
     if BEGIN in text and END in text:
         text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
     else:
         text = text + "\n" + block
-    args.out.write_text(text)
-    print(block)
-    return 0
+    path.write_text(text)
 
 
 if __name__ == "__main__":
