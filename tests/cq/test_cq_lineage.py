@@ -28,6 +28,15 @@ def test_ancestors_of_innovationskraft(graph: ox.Store) -> None:
         POLICY + "call-innovationskraft-2020",
         POLICY + "business-promotion-in-denmark-2020-2023",
         POLICY + "agreement-business-promotion-in-denmark-2020-2023",
+        POLICY + "guidelines-innovation-networks-2019-2020",
+        POLICY + "cluster-strategy-2-0-2016-2018",
+        POLICY + "strategy-cluster-policy-2013",
+        POLICY + "innovation-network-denmark",
+        POLICY + "cluster-and-network-programmes-before-2008",
+        POLICY + "innovation-denmark-2007-2010",
+        POLICY + "ministry-of-science-study-2006",
+        POLICY + "policy-1998",
+        POLICY + "research-business-cofinancing-1990s",
     }
 
 
@@ -79,6 +88,8 @@ def test_lineage_steps_have_their_stated_kind(graph: ox.Store) -> None:
         ),
         ("policy/call-innovationskraft-2020", "implements", "policy/business-promotion-in-denmark-2020-2023"),
         ("policy/innovationskraft-2021-2024", "establishedBy", "policy/call-innovationskraft-2020"),
+        ("policy/innovationskraft-2021-2024", "consolidates", "policy/innovation-network-denmark"),
+        ("policy/innovationskraft-2021-2024", "succeeds", "policy/guidelines-innovation-networks-2019-2020"),
         ("policy/cluster-programme-2025", "succeeds", "policy/innovationskraft-2021-2024"),
     }
 
