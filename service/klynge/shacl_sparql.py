@@ -4,7 +4,9 @@ pySHACL walks focus nodes one by one in Python; at EU scale (millions of triples
 Here each constraint of each shape becomes one SPARQL query that returns all of its violations at once, so
 the engine does the scanning. The compiler covers the SHACL Core constraints klynge's shapes use, plus
 SHACL-SPARQL constraints; a shape that uses anything else is refused at compile time (``UnsupportedShape``)
-rather than silently skipped. A test proves the same results as pySHACL on the repository graph and on every
+rather than silently skipped. Class targets and sh:class read rdf:type alone, without walking
+rdfs:subClassOf: the stores klynge builds hold every entailed type (see klynge.graph), which is what pySHACL's
+RDFS inference gives it too. A test proves the same results as pySHACL on the repository graph and on every
 broken fixture.
 """
 
@@ -95,6 +97,7 @@ class Check:
     message: str
     severity: str
     constraint: str | None = None
+    targets: str | None = None  # the focus-node subquery inside ``query``, swapped for VALUES when small
 
 
 def sparql_term(node: Node) -> str:
@@ -156,7 +159,7 @@ class Compiler:
         if parameter == SH.nodeKind:
             return NODE_KINDS[value].format(v=var)
         if parameter == SH["class"]:
-            return f"EXISTS {{ {var} a/<{RDFS.subClassOf}>* {sparql_term(value)} }}"
+            return f"EXISTS {{ {var} a {sparql_term(value)} }}"
         if parameter == SH.pattern:
             flags = self.shapes.value(shape, SH.flags)
             flag_text = f", {Literal(str(flags)).n3()}" if flags else ""
@@ -192,7 +195,7 @@ class Compiler:
 
     def target_pattern(self, shape: Node) -> str | None:
         """A group pattern binding ?this to every focus node of a shape, or None if it has no targets."""
-        branches = [f"{{ ?this a/<{RDFS.subClassOf}>* {sparql_term(c)} }}" for c in self.class_targets(shape)]
+        branches = [f"{{ ?this a {sparql_term(c)} }}" for c in self.class_targets(shape)]
         branches += [f"{{ VALUES ?this {{ {sparql_term(n)} }} }}" for n in self.shapes.objects(shape, SH.targetNode)]
         branches += [f"{{ ?this {sparql_term(p)} [] }}" for p in self.shapes.objects(shape, SH.targetSubjectsOf)]
         branches += [f"{{ [] {sparql_term(p)} ?this }}" for p in self.shapes.objects(shape, SH.targetObjectsOf)]
@@ -239,7 +242,7 @@ class Compiler:
             if (shape, parameter, None) in self.shapes:
                 test = self.parameter_expression(shape, parameter, "?value")
                 query = f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER(!{test}) }}"
-                yield self.check(shape, name, path, query)
+                yield self.check(shape, name, path, query, targets)
         if path:
             yield from self.path_checks(shape, targets, path)
         for sparql in self.shapes.objects(shape, SH.sparql):
@@ -258,7 +261,7 @@ class Compiler:
                     f"SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {path} ?v }} }} "
                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) {operator} {int(bound)})"
                 )
-                yield self.check(shape, name, path, query)
+                yield self.check(shape, name, path, query, targets)
         qualified = self.shapes.value(shape, SH.qualifiedValueShape)
         for parameter, (name, operator) in QUALIFIED_PARAMETERS.items():
             bound = self.shapes.value(shape, parameter)
@@ -268,17 +271,17 @@ class Compiler:
                     f"SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {path} ?v FILTER({test}) }} }} "
                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) {operator} {int(bound)})"
                 )
-                yield self.check(shape, name, path, query)
+                yield self.check(shape, name, path, query, targets)
         for required in self.shapes.objects(shape, SH.hasValue):
             missing = f"FILTER NOT EXISTS {{ ?this {path} {sparql_term(required)} }}"
             query = f"SELECT ?this WHERE {{ {targets} {missing} }}"
-            yield self.check(shape, "HasValue", path, query)
+            yield self.check(shape, "HasValue", path, query, targets)
         if self.shapes.value(shape, SH.uniqueLang) == Literal(True):
             query = (
                 f'SELECT ?this WHERE {{ {targets} ?this {path} ?v . FILTER(LANG(?v) != "") }} '
                 "GROUP BY ?this (LANG(?v) AS ?lang) HAVING (COUNT(DISTINCT ?v) > 1)"
             )
-            yield self.check(shape, "UniqueLang", path, query)
+            yield self.check(shape, "UniqueLang", path, query, targets)
 
     def sparql_check(self, shape: Node, constraint: Node, targets: str, path: str | None) -> Check:
         """A SHACL-SPARQL constraint, its focus nodes joined in instead of pre-bound one at a time."""
@@ -305,13 +308,14 @@ class Compiler:
             str(message or ""),
             str(severity),
             _name(constraint),
+            targets,
         )
 
-    def check(self, shape: Node, name: str, path: str | None, query: str) -> Check:
+    def check(self, shape: Node, name: str, path: str | None, query: str, targets: str) -> Check:
         message = self.shapes.value(shape, SH.message)
         severity = self.shapes.value(shape, SH.severity) or SH.Violation
         component = f"{SH}{name}ConstraintComponent"
-        return Check(query, _name(shape), component, path, str(message or ""), str(severity))
+        return Check(query, _name(shape), component, path, str(message or ""), str(severity), targets=targets)
 
 
 def _name(shape: Node) -> str:
@@ -333,11 +337,34 @@ def fill_message(template: str, row: ox.QuerySolution, names: set[str]) -> str:
     return re.sub(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}", value, template)
 
 
+# Up to this many focus nodes are written into a check as a VALUES block. The query planner cannot know that a
+# target is small (two persons among millions of triples) and may scan first; VALUES tells it, as pySHACL's
+# pre-binding of $this does. Larger targets stay a subquery, which scans once instead of once per node.
+SMALL_TARGET = 5000
+
+
+def focus_values(store: ox.Store, targets: str) -> str | None:
+    """The focus nodes of a target subquery as a VALUES block, or None when there are many or blank ones."""
+    nodes: list[str] = []
+    for row in store.query(f"SELECT ?this WHERE {targets}", use_default_graph_as_union=True):
+        if isinstance(row["this"], ox.BlankNode) or len(nodes) == SMALL_TARGET:
+            return None
+        nodes.append(str(row["this"]))
+    return "VALUES ?this { " + " ".join(nodes) + " }"
+
+
 def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
     """Run every check on the union of the store's graphs and collect the violations, sorted."""
     found: set[Violation] = set()
+    values: dict[str, str | None] = {}
     for check in checks:
-        solutions = store.query(check.query, use_default_graph_as_union=True)
+        query = check.query
+        if check.targets is not None:
+            if check.targets not in values:
+                values[check.targets] = focus_values(store, check.targets)
+            if values[check.targets] is not None:
+                query = query.replace(check.targets, values[check.targets], 1)
+        solutions = store.query(query, use_default_graph_as_union=True)
         names = {v.value for v in solutions.variables}
         for row in solutions:
             value = row["value"] if "value" in names else None
