@@ -192,6 +192,9 @@ def page_facts(page: describe.Description) -> dict:
 
 
 ANSWER_BUGS = {
+    "lineage": "since Innovationskraft's lineage joins the 2019-2020 guidelines and Innovation Network Denmark "
+    "(two merging branches back to the 1990s), Virtuoso 7.2's lineage answer differs from the embedded store's in "
+    "which steps it lists on each side; the cause is not yet isolated (see docs/remote-stores.md)",
     "page": "Virtuoso 7.2 at times (as a freshly loaded store plans it) finds no stated graph for the "
     "language-tagged literals skos:altLabel 'DFIR'@en/@da in LINKS_QUERY's correlated NOT EXISTS, and the "
     "page marks those links entailed",

@@ -56,7 +56,7 @@ NODES_QUERY = (
     PREFIXES
     + f"""
 SELECT ?start ?node (SAMPLE(?label) AS ?name) (MIN(?begin) AS ?startDate) (MAX(?finish) AS ?endDate)
-       (SAMPLE(?period) AS ?temporal) (SAMPLE(?typeLabel) AS ?kind) WHERE {{
+       (SAMPLE(?period) AS ?temporal) (MIN(?typeLabel) AS ?kind) WHERE {{
   {closure("node")}
   OPTIONAL {{ ?node schema:startDate ?begin }}
   OPTIONAL {{ ?node schema:endDate ?finish }}
