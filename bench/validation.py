@@ -10,7 +10,9 @@ the figures are wall time and peak resident memory of exactly that command.
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -35,10 +37,16 @@ class Measured:
 def timed(label: str, command: list[str], limit_s: float) -> Measured:
     """Run a command under /usr/bin/time -v with a time limit and a memory cap; report what it printed last."""
     wrapped = ["prlimit", f"--as={MEMORY_CAP}", "/usr/bin/time", "-v", *command]
+    process = subprocess.Popen(
+        wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True
+    )
     try:
-        done = subprocess.run(wrapped, capture_output=True, text=True, timeout=limit_s, cwd=ROOT)
+        stdout, stderr = process.communicate(timeout=limit_s)
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # the whole group: time's child would outlive time itself
+        process.communicate()
         return Measured(label, None, None, f"did not finish within {limit_s / 60:.0f} minutes")
+    done = subprocess.CompletedProcess(wrapped, process.returncode, stdout, stderr)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     seconds = None
