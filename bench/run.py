@@ -36,6 +36,7 @@ BIN = Path(sys.executable).parent
 SCALES = {"dk": 1, "eu27": 27}
 RDFLIB_LIMIT_S = 600
 CLIENTS = 8
+MAX_RUNS = 50
 JSON = "application/sparql-results+json"
 sys.path.insert(0, str(HERE))
 
@@ -85,7 +86,7 @@ def measure(run_once: Callable[[], object], seconds: float) -> tuple[Timing, obj
         timing.samples.append(timing.first)
         return timing, answer
     deadline = time.perf_counter() + seconds
-    while len(timing.samples) < 50 and (len(timing.samples) < 3 or time.perf_counter() < deadline):
+    while len(timing.samples) < MAX_RUNS and (len(timing.samples) < 3 or time.perf_counter() < deadline):
         started = time.perf_counter()
         run_once()
         timing.samples.append(time.perf_counter() - started)

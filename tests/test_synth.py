@@ -71,3 +71,34 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
         assert done.returncode == 2
         assert message in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_participation_by_area_counts_what_the_synthetic_records_say(tmp_path: Path) -> None:
+    """The named aggregate over participations agrees with the same counts taken in Python from the triples."""
+    from collections import defaultdict
+
+    from klynge.graph import build_store, default_sources
+
+    out = tmp_path / "two.nt"
+    out.write_text("".join(synth_lines(2, seed=5, scale=0.02)))
+    store = build_store([*default_sources(), out])
+    query = (Path(__file__).resolve().parent.parent / "queries" / "participation-by-area.rq").read_text()
+    counts = ("participations", "participants", "activities", "clusters")
+    rows = {
+        row["area"].value: tuple(int(row[n].value) for n in counts)
+        for row in store.query(query, use_default_graph_as_union=True)
+    }
+    by_predicate: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for t in ox.parse(path=str(out), format=ox.RdfFormat.N_TRIPLES):
+        by_predicate[t.predicate.value][t.subject.value].add(t.object.value)
+    for t in store.quads_for_pattern(None, ox.NamedNode(KLYNGE + "hasArea"), None):
+        by_predicate["hasArea"][t.subject.value].add(t.object.value)
+    expected: dict[str, list[set]] = defaultdict(lambda: [set(), set(), set(), set()])
+    for record, (activity,) in by_predicate[KLYNGE + "activity"].items():
+        (participant,) = by_predicate[KLYNGE + "participant"][record]
+        (cluster,) = by_predicate[KLYNGE + "organisedBy"][activity]
+        for area in by_predicate["hasArea"][cluster]:
+            for seen, value in zip(expected[area], (record, participant, activity, cluster), strict=True):
+                seen.add(value)
+    assert rows == {area: tuple(len(s) for s in sets) for area, sets in expected.items()}
+    assert len(rows) > 3

@@ -583,6 +583,17 @@ class RemoteEngine:
         except TooLarge:
             raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results) from None
 
+    def cached(
+        self,
+        query: str,
+        result_format: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> tuple[bytes, str] | None:
+        """Never: a remote store may change under the service, so its answers are not kept here."""
+        return None
+
     def graph_counts(self) -> dict[str, int]:
         """Triples per graph of the dataset."""
         return graph_counts(self.request(COUNTS_QUERY, SPARQL_JSON))

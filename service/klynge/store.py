@@ -98,6 +98,18 @@ class QueryEngine(Protocol):
         ``default-graph-uri``/``named-graph-uri`` do."""
         ...
 
+    def cached(
+        self,
+        query: str,
+        result_format: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> tuple[bytes, str] | None:
+        """What ``run`` would return, if it is at hand in memory without running anything; else None. Lets a
+        route answer a repeated request without handing it to a thread."""
+        ...
+
     def triple_count(self) -> int:
         """Triples in all graphs (counted per graph, as VoID does)."""
         ...
@@ -141,11 +153,13 @@ class AnswerCache:
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> tuple[bytes, str] | None:
+    def get(self, key: Hashable, *, count_miss: bool = True) -> tuple[bytes, str] | None:
+        """The answer under ``key``; a look that is followed by a run (which looks again) passes
+        ``count_miss=False``, so one request counts one miss."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                self.misses += 1
+                self.misses += count_miss
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
@@ -217,21 +231,7 @@ class EmbeddedEngine:
         named_graph_uris: Sequence[str] = (),
         bindings: Mapping[str, ox.Term] | None = None,
     ) -> tuple[bytes, str]:
-        inspection = inspected(query)
-        job = Job(
-            query,
-            result_format,
-            self.max_results,
-            tuple(default_graph_uris),
-            tuple(named_graph_uris),
-            dict(bindings or {}),
-            union_default_graph=not inspection.names_dataset,
-        )
-        key = (
-            None
-            if inspection.volatile
-            else (query, result_format, job.default_graphs, job.named_graphs, frozenset(job.bindings.items()))
-        )
+        job, key = self._job(query, result_format, default_graph_uris, named_graph_uris, bindings)
         cached = None if key is None else self.answers.get(key)
         if cached is not None:
             return cached
@@ -250,6 +250,40 @@ class EmbeddedEngine:
         if answer.kind == "too-large":
             raise QueryTooLarge(answer.message, limit=self.max_results)
         raise QueryError(answer.message)
+
+    def cached(
+        self,
+        query: str,
+        result_format: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> tuple[bytes, str] | None:
+        _, key = self._job(query, result_format, default_graph_uris, named_graph_uris, None)
+        return None if key is None else self.answers.get(key, count_miss=False)
+
+    def _job(
+        self,
+        query: str,
+        result_format: str,
+        default_graph_uris: Sequence[str],
+        named_graph_uris: Sequence[str],
+        bindings: Mapping[str, ox.Term] | None,
+    ) -> tuple[Job, Hashable | None]:
+        """The worker job for a request, and its cache key (None for a query whose answer may change)."""
+        inspection = inspected(query)
+        job = Job(
+            query,
+            result_format,
+            self.max_results,
+            tuple(default_graph_uris),
+            tuple(named_graph_uris),
+            dict(bindings or {}),
+            union_default_graph=not inspection.names_dataset,
+        )
+        if inspection.volatile:
+            return job, None
+        return job, (query, result_format, job.default_graphs, job.named_graphs, frozenset(job.bindings.items()))
 
     def _expect(self, query: str, forms: tuple[str, ...]) -> None:
         """A programming error, said plainly, when a method gets a query of another form."""

@@ -443,6 +443,21 @@ def test_a_get_answer_revalidates_with_its_etag(client):
     assert other_format.headers["etag"] != tag
 
 
+def test_a_cached_answer_is_served_without_asking_a_worker(client, engine, monkeypatch):
+    query = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
+    misses = engine.answers.misses
+    first = client.post("/sparql", data={"query": query})
+    assert engine.answers.misses == misses + 1  # one request, one miss, though the route looked first
+    assert engine.cached(query, "application/sparql-results+json") == (first.content, first.headers["content-type"])
+
+    def no_worker(*args, **kwargs):
+        raise AssertionError("a cached answer went to a worker")
+
+    monkeypatch.setattr(engine._pool, "run", no_worker)
+    assert client.post("/sparql", data={"query": query}).content == first.content
+    assert engine.cached(query, "text/csv") is None  # another format is another answer
+
+
 def test_a_repeated_query_is_answered_from_the_cache_unless_it_is_volatile(client, engine):
     query = "SELECT ?c (COUNT(*) AS ?n) WHERE { ?x a ?c } GROUP BY ?c ORDER BY ?c"
     first = client.post("/sparql", data={"query": query})

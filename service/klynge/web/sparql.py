@@ -219,13 +219,24 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = choose(request, sparql.formats, GRAPH_FORMATS if graph else RESULT_FORMATS, f"{form} results")
     held = request.headers.get("if-none-match") if cacheable else None
-    return await run_in_threadpool(respond, request.app.state.engine, sparql.query, sparql, fmt, cacheable, held)
+    engine: QueryEngine = request.app.state.engine
+    graphs = {"default_graph_uris": sparql.default_graph_uris, "named_graph_uris": sparql.named_graph_uris}
+    hit = engine.cached(sparql.query, fmt.media_type, **graphs)
+    if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
+        return respond(engine, sparql, fmt, cacheable, held, hit)
+    return await run_in_threadpool(respond, engine, sparql, fmt, cacheable, held)
 
 
 def respond(
-    engine: QueryEngine, query: str, sparql: SparqlRequest, fmt: Format, cacheable: bool, held: str | None
+    engine: QueryEngine,
+    sparql: SparqlRequest,
+    fmt: Format,
+    cacheable: bool,
+    held: str | None,
+    hit: tuple[bytes, str] | None = None,
 ) -> Response:
-    """The answer, or 304 when the client holds it already (one trip to a thread for both engine calls)."""
+    """The answer (``hit`` when it was at hand), or 304 when the client holds it already (one trip to a thread
+    for both engine calls)."""
     headers = {"Vary": "Accept"}
     if cacheable:
         headers["ETag"] = etag(engine.graph_version(), sparql, fmt)
@@ -233,8 +244,8 @@ def respond(
         if held is not None and headers["ETag"] in (tag.strip() for tag in held.split(",")):
             return Response(status_code=304, headers=headers)
     try:
-        body, media_type = engine.run(
-            query,
+        body, media_type = hit or engine.run(
+            sparql.query or "",
             fmt.media_type,
             default_graph_uris=sparql.default_graph_uris,
             named_graph_uris=sparql.named_graph_uris,
