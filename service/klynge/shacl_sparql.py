@@ -98,6 +98,9 @@ class Check:
     severity: str
     constraint: str | None = None
     targets: str | None = None  # the focus-node subquery inside ``query``, swapped for VALUES when small
+    # A variable of ``query`` that is true on the rows that are this check's violations, when several checks
+    # share one query (None: every row is a violation).
+    flag: str | None = None
 
 
 def sparql_term(node: Node) -> str:
@@ -237,12 +240,7 @@ class Compiler:
         if unsupported:
             names = ", ".join(sorted(str(p) for p in unsupported))
             raise UnsupportedShape(f"shape {shape} uses {names}, which klynge's SPARQL validator does not compile")
-        values = f"{targets} ?this {path} ?value ." if path else f"{targets} BIND(?this AS ?value)"
-        for parameter, name in VALUE_PARAMETERS.items():
-            if (shape, parameter, None) in self.shapes:
-                test = self.parameter_expression(shape, parameter, "?value")
-                query = f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER(!{test}) }}"
-                yield self.check(shape, name, path, query, targets)
+        yield from self.value_checks(shape, targets, path)
         if path:
             yield from self.path_checks(shape, targets, path)
         for sparql in self.shapes.objects(shape, SH.sparql):
@@ -252,26 +250,64 @@ class Compiler:
             if self.active(property_shape):
                 yield from self.shape_checks(property_shape, targets)
 
+    def value_checks(self, shape: Node, targets: str, path: str | None) -> Iterator[Check]:
+        """The value-node constraints of a shape, in one query that walks the values once: ``?fN`` is true
+        where constraint N fails (and unbound where its test is an error, which SHACL does not count as a
+        failure either)."""
+        values = f"{targets} ?this {path} ?value ." if path else f"{targets} BIND(?this AS ?value)"
+        tests = [
+            (name, self.parameter_expression(shape, parameter, "?value"))
+            for parameter, name in VALUE_PARAMETERS.items()
+            if (shape, parameter, None) in self.shapes
+        ]
+        if not tests:
+            return
+        binds = " ".join(f"BIND(!{test} AS ?f{n})" for n, (_, test) in enumerate(tests))
+        failed = " || ".join(f"COALESCE(?f{n}, false)" for n in range(len(tests)))
+        flags = " ".join(f"?f{n}" for n in range(len(tests)))
+        query = f"SELECT DISTINCT ?this ?value {flags} WHERE {{ {values} {binds} FILTER({failed}) }}"
+        for n, (name, _) in enumerate(tests):
+            yield self.check(shape, name, path, query, targets, flag=f"f{n}")
+
+    def count_checks(self, shape: Node, targets: str, path: str) -> Iterator[Check]:
+        """The min/max counts of a shape, qualified or not, in one grouped query: ``?nN`` counts the values
+        (those conforming to the qualified value shape, for a qualified count) and ``?fN`` says whether the
+        count breaks bound N. One scan of the path serves every bound."""
+        qualified = self.shapes.value(shape, SH.qualifiedValueShape)
+        bounds = [
+            (name, operator, int(bound), None)
+            for parameter, (name, operator) in COUNT_PARAMETERS.items()
+            if (bound := self.shapes.value(shape, parameter)) is not None
+        ]
+        if qualified is not None:
+            test = self.value_expression(qualified, "?v")
+            bounds += [
+                (name, operator, int(bound), test)
+                for parameter, (name, operator) in QUALIFIED_PARAMETERS.items()
+                if (bound := self.shapes.value(shape, parameter)) is not None
+            ]
+        if not bounds:
+            return
+        counted = {test: f"?n{n}" for n, test in enumerate(dict.fromkeys(test for *_, test in bounds))}
+        counts = " ".join(
+            f"(COUNT(DISTINCT {'?v' if test is None else f'IF({test}, ?v, ?none)'}) AS {variable})"
+            for test, variable in counted.items()
+        )
+        binds = " ".join(
+            f"BIND({counted[test]} {operator} {bound} AS ?f{n})" for n, (_, operator, bound, test) in enumerate(bounds)
+        )
+        flags = " ".join(f"?f{n}" for n in range(len(bounds)))
+        query = (
+            f"SELECT ?this {flags} WHERE {{ "
+            f"{{ SELECT ?this {counts} WHERE {{ {targets} OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this }} "
+            f"{binds} FILTER({' || '.join(f'?f{n}' for n in range(len(bounds)))}) }}"
+        )
+        for n, (name, *_) in enumerate(bounds):
+            yield self.check(shape, name, path, query, targets, flag=f"f{n}")
+
     def path_checks(self, shape: Node, targets: str, path: str) -> Iterator[Check]:
         """Constraints on the set of values a focus node has along a path."""
-        for parameter, (name, operator) in COUNT_PARAMETERS.items():
-            bound = self.shapes.value(shape, parameter)
-            if bound is not None:
-                query = (
-                    f"SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {path} ?v }} }} "
-                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) {operator} {int(bound)})"
-                )
-                yield self.check(shape, name, path, query, targets)
-        qualified = self.shapes.value(shape, SH.qualifiedValueShape)
-        for parameter, (name, operator) in QUALIFIED_PARAMETERS.items():
-            bound = self.shapes.value(shape, parameter)
-            if bound is not None and qualified is not None:
-                test = self.value_expression(qualified, "?v")
-                query = (
-                    f"SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {path} ?v FILTER({test}) }} }} "
-                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) {operator} {int(bound)})"
-                )
-                yield self.check(shape, name, path, query, targets)
+        yield from self.count_checks(shape, targets, path)
         for required in self.shapes.objects(shape, SH.hasValue):
             missing = f"FILTER NOT EXISTS {{ ?this {path} {sparql_term(required)} }}"
             query = f"SELECT ?this WHERE {{ {targets} {missing} }}"
@@ -311,11 +347,15 @@ class Compiler:
             targets,
         )
 
-    def check(self, shape: Node, name: str, path: str | None, query: str, targets: str) -> Check:
+    def check(
+        self, shape: Node, name: str, path: str | None, query: str, targets: str, flag: str | None = None
+    ) -> Check:
         message = self.shapes.value(shape, SH.message)
         severity = self.shapes.value(shape, SH.severity) or SH.Violation
         component = f"{SH}{name}ConstraintComponent"
-        return Check(query, _name(shape), component, path, str(message or ""), str(severity), targets=targets)
+        return Check(
+            query, _name(shape), component, path, str(message or ""), str(severity), targets=targets, flag=flag
+        )
 
 
 def _name(shape: Node) -> str:
@@ -354,9 +394,11 @@ def focus_values(store: ox.Store, targets: str) -> str | None:
 
 
 def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
-    """Run every check on the union of the store's graphs and collect the violations, sorted."""
+    """Run every check on the union of the store's graphs and collect the violations, sorted. A query that
+    several checks share runs once."""
     found: set[Violation] = set()
     values: dict[str, str | None] = {}
+    answers: dict[str, tuple[set[str], list[ox.QuerySolution]]] = {}
     for check in checks:
         query = check.query
         if check.targets is not None:
@@ -364,9 +406,13 @@ def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
                 values[check.targets] = focus_values(store, check.targets)
             if values[check.targets] is not None:
                 query = query.replace(check.targets, values[check.targets], 1)
-        solutions = store.query(query, use_default_graph_as_union=True)
-        names = {v.value for v in solutions.variables}
-        for row in solutions:
+        if query not in answers:
+            solutions = store.query(query, use_default_graph_as_union=True)
+            answers[query] = ({v.value for v in solutions.variables}, list(solutions))
+        names, rows = answers[query]
+        for row in rows:
+            if check.flag is not None and not is_true(row[check.flag]):
+                continue
             value = row["value"] if "value" in names else None
             found.add(
                 Violation(
@@ -381,6 +427,11 @@ def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
                 )
             )
     return sorted(found, key=lambda v: (v.focus, v.component, v.path or "", v.value or ""))
+
+
+def is_true(term: ox.Term | None) -> bool:
+    """Whether a flag a check query bound is the boolean true (unbound: its test was an error)."""
+    return isinstance(term, ox.Literal) and term.datatype.value == XSD_BOOLEAN and term.value in ("true", "1")
 
 
 def report_graph(violations: list[Violation]) -> Graph:
