@@ -112,6 +112,42 @@ def test_violations_carry_focus_value_and_message() -> None:
     }
 
 
+def test_constraints_of_one_shape_share_a_query_and_still_fire_apart() -> None:
+    """Counts and value tests of one shape run as one query each, yet every bound and test reports alone (a
+    value that cannot be compared with the bound fails sh:maxInclusive, as SHACL says)."""
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:property [ sh:path ex:n ; sh:minCount 1 ; sh:maxCount 2 ;
+                          sh:qualifiedValueShape [ sh:datatype xsd:integer ] ; sh:qualifiedMaxCount 1 ;
+                          sh:datatype xsd:integer ; sh:maxInclusive 5 ] .
+        """,
+        format="turtle",
+    )
+    checks = compile_shapes(shapes)
+    assert len(checks) == 5 and len({c.query for c in checks}) == 2
+    store = ox.Store()
+    store.load(
+        b"""@prefix ex: <https://example.org/> .
+        ex:none a ex:C .
+        ex:three a ex:C ; ex:n 1, 2, 9 .
+        ex:text a ex:C ; ex:n "x" .
+        """,
+        format=ox.RdfFormat.TURTLE,
+    )
+    found = {(v.focus.rsplit("/", 1)[1], v.component.rsplit("#", 1)[1], v.value) for v in run_checks(store, checks)}
+    assert found == {
+        ("none>", "MinCountConstraintComponent", None),
+        ("three>", "MaxCountConstraintComponent", None),
+        ("three>", "QualifiedMaxCountConstraintComponent", None),
+        ("three>", "MaxInclusiveConstraintComponent", '"9"^^<http://www.w3.org/2001/XMLSchema#integer>'),
+        ("text>", "DatatypeConstraintComponent", '"x"'),
+        ("text>", "MaxInclusiveConstraintComponent", '"x"'),
+    }
+
+
 def klynge_validate(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "klynge.cli", "validate", *args], capture_output=True, text=True)
 
