@@ -21,6 +21,7 @@ class Settings:
     max_results: int = 100_000
     workers: int = 2
     validate_on_start: bool = True
+    cache_mb: float = 64  # memory for answers to repeated queries; 0 turns the cache off
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
@@ -29,5 +30,7 @@ class Settings:
             raise ValueError(f"the query time limit must be positive, not {self.query_timeout}")
         if self.max_results < 1:
             raise ValueError(f"the result-size limit must be at least 1, not {self.max_results}")
+        if self.cache_mb < 0:
+            raise ValueError(f"the answer cache cannot be smaller than 0 MB, not {self.cache_mb}")
         if self.workers < 1:
             raise ValueError(f"the service needs at least one query worker, not {self.workers}")

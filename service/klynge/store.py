@@ -166,9 +166,9 @@ class AnswerCache:
             return entry
 
     def put(self, key: Hashable, entry: tuple[bytes, str]) -> None:
-        """Keep an answer unless it would take more than an eighth of the budget."""
+        """Keep an answer unless it would take more than an eighth of the budget (or the cache is off)."""
         size = len(entry[0])
-        if size > self.max_bytes // 8:
+        if self.max_bytes == 0 or size > self.max_bytes // 8:
             return
         with self._lock:
             if key in self._entries:

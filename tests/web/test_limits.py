@@ -176,3 +176,6 @@ def test_the_answer_cache_keeps_to_its_byte_budget_dropping_the_least_recently_u
     assert cache.get("b") is None  # the least recently used went
     assert all(cache.get(key) is not None for key in "acdefghi")
     assert (cache.hits, cache.misses) == (9, 3)
+    off = AnswerCache(max_bytes=0)
+    off.put("empty", (b"", "text/csv"))
+    assert off.get("empty") is None  # a cache turned off keeps nothing, not even an empty answer

@@ -41,6 +41,7 @@ def test_help_lists_every_option(capsys):
         "--max-results",
         "--public-url",
         "--sparql-endpoint",
+        "--cache-mb",
     ):
         assert option in out
 
@@ -51,6 +52,7 @@ def test_help_lists_every_option(capsys):
         (["--workers", "0"], "at least one query worker"),
         (["--timeout", "0"], "time limit must be positive"),
         (["--max-results", "0"], "result-size limit"),
+        (["--cache-mb", "-1"], "answer cache cannot be smaller than 0"),
         (["--base-iri", "https://example.org/klynge"], "must end with / or #"),
     ],
 )
@@ -85,12 +87,14 @@ def test_valid_graph_starts_with_the_options_given(monkeypatch, capsys):
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     options = ["--port", "8123", "--timeout", "3", "--workers", "3", "--base-iri", "http://example.org/k/"]
+    options += ["--cache-mb", "0.5"]
     assert cli.main(["serve", *options]) == 0
     assert "http://127.0.0.1:8123/" in capsys.readouterr().out
     app = started["app"]
     assert (started["host"], started["port"]) == ("127.0.0.1", 8123)
     assert app.state.settings.query_timeout == 3 and app.state.settings.base_iri == "http://example.org/k/"
     assert app.state.engine.timeout == 3 and len(started["pids"]) == 3
+    assert app.state.engine.answers.max_bytes == 2**19
     assert all(gone(pid) for pid in started["pids"])  # workers stopped when the server returned
 
 

@@ -72,6 +72,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="query worker processes, the number of queries evaluated at once (default: %(default)s)",
     )
     parser.add_argument(
+        "--cache-mb",
+        type=float,
+        default=defaults.cache_mb,
+        metavar="MB",
+        help="memory kept for the answers of repeated queries, which the read-only graph lets the service "
+        "give again without running them; 0 turns the cache off (default: %(default)s)",
+    )
+    parser.add_argument(
         "--base-iri",
         default=DEFAULT_BASE_IRI,
         metavar="IRI",
@@ -142,7 +150,12 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> QueryEngine:
         if report is not None:
             print(report, end="", file=sys.stderr)
             raise StartError("the graph does not conform to the shapes (report above); not starting")
-    limits = {"timeout": settings.query_timeout, "max_results": settings.max_results, "workers": settings.workers}
+    limits = {
+        "timeout": settings.query_timeout,
+        "max_results": settings.max_results,
+        "workers": settings.workers,
+        "cache_bytes": int(settings.cache_mb * 2**20),
+    }
     if args.store is None:
         return EmbeddedEngine(store, **limits)
     return EmbeddedEngine(store, path=args.store, **limits)
@@ -162,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
             max_results=args.max_results,
             workers=args.workers,
             validate_on_start=not args.no_validate,
+            cache_mb=args.cache_mb,
         )
     except ValueError as error:
         print(f"klynge serve: {error}", file=sys.stderr)
