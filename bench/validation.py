@@ -4,7 +4,7 @@ Run after bench/run.py (which builds bench/out/{scale}-store); writes its sectio
 the validation markers, replacing an earlier one. Each run is a separate process measured by /usr/bin/time, so
 the figures are wall time and peak resident memory of exactly that command.
 
-    python bench/validation.py [--scales dk,eu27] [--pyshacl-limit 900]
+    python bench/validation.py [--scales dk,eu27] [--pyshacl-limit 300]
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def section(rows: list[Measured]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="dk,eu27")
-    parser.add_argument("--pyshacl-limit", type=float, default=900, help="seconds pySHACL may take per scale")
+    parser.add_argument("--pyshacl-limit", type=float, default=300, help="seconds pySHACL may take per scale")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
     rows = [row for scale in args.scales.split(",") for row in measure(scale.strip(), args.pyshacl_limit)]
