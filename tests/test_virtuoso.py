@@ -163,10 +163,15 @@ def test_an_update_is_refused_before_it_is_sent(remote):
 # ---------------------------------------------------------------------------------------------------------
 
 POLICY_NODE = ox.NamedNode("https://w3id.org/klynge/id/policy/innovationskraft-2021-2024")
+SUCCESSOR = ox.NamedNode("https://w3id.org/klynge/id/policy/cluster-programme-2025")
 ORGANISATION = ox.NamedNode("https://w3id.org/klynge/id/org/dfir")
+# Innovationskraft's own steps and its successor's (one step further on) are the ones Virtuoso lost while the
+# lineage queries let it walk a property path with both ends bound (docs/remote-stores.md).
 ANSWERS = {
     "description": lambda engine: triple_set(describe.description_triples(engine, POLICY_NODE)),
     "lineage": lambda engine: answers.lineage(engine, POLICY_NODE),
+    "lineage of the successor": lambda engine: answers.lineage(engine, SUCCESSOR),
+    "lineage as RDF": lambda engine: triple_set(answers.lineage_triples(engine, POLICY_NODE)),
     "search": lambda engine: answers.search(engine, "vaekstforum"),
     "path": lambda engine: answers.shortest_path(engine, POLICY_NODE, ORGANISATION),
     "page": lambda engine: page_facts(describe.describe(engine, ORGANISATION)),
@@ -192,9 +197,6 @@ def page_facts(page: describe.Description) -> dict:
 
 
 ANSWER_BUGS = {
-    "lineage": "since Innovationskraft's lineage joins the 2019-2020 guidelines and Innovation Network Denmark "
-    "(two merging branches back to the 1990s), Virtuoso 7.2's lineage answer differs from the embedded store's in "
-    "which steps it lists on each side; the cause is not yet isolated (see docs/remote-stores.md)",
     "page": "Virtuoso 7.2 at times (as a freshly loaded store plans it) finds no stated graph for the "
     "language-tagged literals skos:altLabel 'DFIR'@en/@da in LINKS_QUERY's correlated NOT EXISTS, and the "
     "page marks those links entailed",

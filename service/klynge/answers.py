@@ -23,15 +23,30 @@ def closure(var: str) -> str:
     return f"{{ ?start {LINEAGE_STEP}* ?{var} }} UNION {{ ?{var} {LINEAGE_STEP}* ?start }}"
 
 
-# One step from ?from (later) to ?to (earlier), with the most specific property or the change event. "Most
-# specific" takes one rdfs:subPropertyOf step, not a path: the published graph holds every super-property
-# triple, so a narrower property holds between the two exactly when a direct sub-property does (and Virtuoso
-# answers + paths inside FILTER NOT EXISTS wrongly). The same goes for the most specific types below.
+ORG = "http://www.w3.org/ns/org#"
+CHANGE_EVENT = ox.NamedNode(ORG + "ChangeEvent")
+RESULTING_ORGANIZATION = ox.NamedNode(ORG + "resultingOrganization")
+ORIGINAL_ORGANIZATION = ox.NamedNode(ORG + "originalOrganization")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+# Virtuoso 7 walks a property path wrongly once its planner has bound both of the path's ends before the walk:
+# joined to a step pattern, `?start …* ?from` lost its zero-length match (?from = ?start), and
+# `?relation rdfs:subPropertyOf* prov:wasInfluencedBy` with ?relation bound found nothing. Which order it plans
+# depends on its cost estimates, so the steps query leaves it no such choice: each path has a constant at one end
+# and nothing but the path binds the other. The steps hang off the closure in an OPTIONAL (Virtuoso evaluates it
+# after the closure, row by row) and hold no path; whether a step's property is a lineage property, a
+# sub-property of prov:wasInfluencedBy, is decided in ``lineage_steps`` against LINEAGE_RELATIONS_QUERY. (The
+# events, sources and RDF queries still join the closure to plain patterns; they answer alike on both stores.)
+
+# One step from ?from (later) to ?to (earlier), with the most specific property holding between them (any property,
+# lineage or not: see above) or the change event. "Most specific" takes one rdfs:subPropertyOf step, not a path:
+# the published graph holds every super-property triple, so a narrower property holds between the two exactly when
+# a direct sub-property does (and Virtuoso answers + paths inside FILTER NOT EXISTS wrongly). The same goes for
+# the most specific types below.
 STEP = f"""
   {{
     ?from prov:wasInfluencedBy ?to .
     ?from ?relation ?to .
-    ?relation rdfs:subPropertyOf* prov:wasInfluencedBy .
     FILTER NOT EXISTS {{ ?from ?narrower ?to . ?narrower rdfs:subPropertyOf ?relation }}
   }} UNION {{
     ?event org:resultingOrganization ?from ; org:originalOrganization ?to .
@@ -39,6 +54,7 @@ STEP = f"""
   }}
   {label_of("relation", "relationLabel")}"""
 
+# A row without ?relation is a member without a step on that side.
 STEPS_QUERY = (
     PREFIXES
     + f"""
@@ -46,9 +62,11 @@ SELECT DISTINCT ?start ?side ?from ?to ?relation ?relationLabel ?event WHERE {{
   {{ ?start {LINEAGE_STEP}* ?from . BIND("ancestors" AS ?side) }}
   UNION
   {{ ?to {LINEAGE_STEP}* ?start . BIND("descendants" AS ?side) }}
-  {STEP}
+  OPTIONAL {{ {STEP} }}
 }}"""
 )
+
+LINEAGE_RELATIONS_QUERY = PREFIXES + "SELECT ?relation WHERE { ?relation rdfs:subPropertyOf* prov:wasInfluencedBy }"
 
 # The label fragment (a BIND after OPTIONALs) comes last: with it before the other OPTIONALs, Virtuoso 7 gives
 # every group of this query over * paths the same, wrong ?node.
@@ -91,28 +109,18 @@ SELECT DISTINCT ?start ?node ?source ?sourceLabel WHERE {{
 }}"""
 )
 
+# The members' own facts; the steps' triples come from STEPS_QUERY (``step_triples``).
 LINEAGE_RDF_QUERY = (
     PREFIXES
     + f"""
 CONSTRUCT {{
-  ?from ?relation ?to .
-  ?event a org:ChangeEvent ; org:resultingOrganization ?from ; org:originalOrganization ?to .
   ?node rdfs:label ?label ; schema:startDate ?begin ; schema:endDate ?finish ; dcterms:source ?source ;
         dcterms:temporal ?period .
 }} WHERE {{
-  {{
-    {{ ?start {LINEAGE_STEP}* ?from }} UNION {{ ?to {LINEAGE_STEP}* ?start }}
-    {STEP}
-    FILTER(?relation != org:ChangeEvent)
-  }} UNION {{
-    {{ ?start {LINEAGE_STEP}* ?from }} UNION {{ ?to {LINEAGE_STEP}* ?start }}
-    ?event org:resultingOrganization ?from ; org:originalOrganization ?to .
-  }} UNION {{
-    {closure("node")}
-    {{ ?node rdfs:label ?label }} UNION {{ ?node schema:startDate ?begin }}
-    UNION {{ ?node schema:endDate ?finish }} UNION {{ ?node dcterms:source ?source }}
-    UNION {{ ?node dcterms:temporal ?period FILTER(isLiteral(?period)) }}
-  }}
+  {closure("node")}
+  {{ ?node rdfs:label ?label }} UNION {{ ?node schema:startDate ?begin }}
+  UNION {{ ?node schema:endDate ?finish }} UNION {{ ?node dcterms:source ?source }}
+  UNION {{ ?node dcterms:temporal ?period FILTER(isLiteral(?period)) }}
 }}"""
 )
 
@@ -147,7 +155,7 @@ def lineage(engine: Engine, iri: ox.NamedNode) -> dict:
         for row in engine.select(EVENTS_QUERY, bindings)
     }
     answer: dict = {"resource": nodes.get(iri) or node_json(iri), "ancestors": [], "descendants": []}
-    for row in engine.select(STEPS_QUERY, bindings):
+    for row in lineage_steps(engine, iri):
         event = row.get("event")
         answer[text(row["side"])].append(
             {
@@ -161,6 +169,24 @@ def lineage(engine: Engine, iri: ox.NamedNode) -> dict:
     for side in ("ancestors", "descendants"):
         answer[side].sort(key=step_order)
     return answer
+
+
+def lineage_steps(engine: Engine, iri: ox.NamedNode) -> list[dict[str, ox.Term]]:
+    """The STEPS_QUERY rows that are steps: by a lineage property or a change event (why here: see STEP)."""
+    relations = {row["relation"] for row in engine.select(LINEAGE_RELATIONS_QUERY, {})} | {CHANGE_EVENT}
+    return [row for row in engine.select(STEPS_QUERY, {"start": iri}) if row.get("relation") in relations]
+
+
+def step_triples(row: dict[str, ox.Term]) -> list[ox.Triple]:
+    """A step as RDF: the specific property from the later to the earlier, or the change event between them."""
+    event = row.get("event")
+    if event is None:
+        return [ox.Triple(row["from"], row["relation"], row["to"])]
+    return [
+        ox.Triple(event, RDF_TYPE, CHANGE_EVENT),
+        ox.Triple(event, RESULTING_ORGANIZATION, row["from"]),
+        ox.Triple(event, ORIGINAL_ORGANIZATION, row["to"]),
+    ]
 
 
 def step_order(step: dict) -> tuple[str, ...]:
@@ -190,7 +216,8 @@ def node_facts(row: dict[str, ox.Term]) -> dict:
 def lineage_triples(engine: Engine, iri: ox.NamedNode) -> list[ox.Triple]:
     """The lineage as RDF: each step's specific property or change event, with labels, years and sources."""
     require(engine, iri)
-    return list(dict.fromkeys(engine.construct(LINEAGE_RDF_QUERY, {"start": iri})))
+    steps = [triple for row in lineage_steps(engine, iri) for triple in step_triples(row)]
+    return list(dict.fromkeys([*steps, *engine.construct(LINEAGE_RDF_QUERY, {"start": iri})]))
 
 
 # ---------------------------------------------------------------------------------------------------------
