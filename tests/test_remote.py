@@ -78,7 +78,7 @@ def service_query_cases() -> Iterator[tuple[str, str, dict[str, ox.Term]]]:
     for length in (1, 2, 3):
         yield f"chain_query({length})", answers.chain_query(length)[0], {"from": POLICY, "to": ORGANISATION}
     yield "STEP_QUERY", answers.STEP_QUERY, {"a": POLICY, "b": ORGANISATION}
-    for name in ("LINKS_QUERY", "DESCRIPTION_QUERY", "EXISTS_QUERY"):
+    for name in ("LINKS_QUERY", "STATED_QUERY", "DESCRIPTION_QUERY", "EXISTS_QUERY"):
         yield name, getattr(describe, name), {"resource": POLICY}
 
 
