@@ -393,39 +393,45 @@ def focus_values(store: ox.Store, targets: str) -> str | None:
     return "VALUES ?this { " + " ".join(nodes) + " }"
 
 
+def focused_query(store: ox.Store, check: Check, values: dict[str, str | None]) -> str:
+    """A check's query with its focus nodes written in as VALUES when they are few (``values`` remembers each
+    target's block, so a target shared by many checks is read once)."""
+    if check.targets is None:
+        return check.query
+    if check.targets not in values:
+        values[check.targets] = focus_values(store, check.targets)
+    block = values[check.targets]
+    return check.query if block is None else check.query.replace(check.targets, block, 1)
+
+
 def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
     """Run every check on the union of the store's graphs and collect the violations, sorted. A query that
-    several checks share runs once."""
-    found: set[Violation] = set()
+    several checks share runs once, and each of its rows goes to every check it flags."""
     values: dict[str, str | None] = {}
-    answers: dict[str, tuple[set[str], list[ox.QuerySolution]]] = {}
+    sharing: dict[str, list[Check]] = {}
     for check in checks:
-        query = check.query
-        if check.targets is not None:
-            if check.targets not in values:
-                values[check.targets] = focus_values(store, check.targets)
-            if values[check.targets] is not None:
-                query = query.replace(check.targets, values[check.targets], 1)
-        if query not in answers:
-            solutions = store.query(query, use_default_graph_as_union=True)
-            answers[query] = ({v.value for v in solutions.variables}, list(solutions))
-        names, rows = answers[query]
-        for row in rows:
-            if check.flag is not None and not is_true(row[check.flag]):
-                continue
+        sharing.setdefault(focused_query(store, check, values), []).append(check)
+    found: set[Violation] = set()
+    for query, its_checks in sharing.items():
+        solutions = store.query(query, use_default_graph_as_union=True)
+        names = {v.value for v in solutions.variables}
+        for row in solutions:
             value = row["value"] if "value" in names else None
-            found.add(
-                Violation(
-                    focus=str(row["this"]),
-                    path=check.path,
-                    value=str(value) if value is not None else None,
-                    component=check.component,
-                    shape=check.shape,
-                    message=fill_message(check.message, row, names),
-                    severity=check.severity,
-                    constraint=check.constraint,
+            for check in its_checks:
+                if check.flag is not None and not is_true(row[check.flag]):
+                    continue
+                found.add(
+                    Violation(
+                        focus=str(row["this"]),
+                        path=check.path,
+                        value=str(value) if value is not None else None,
+                        component=check.component,
+                        shape=check.shape,
+                        message=fill_message(check.message, row, names),
+                        severity=check.severity,
+                        constraint=check.constraint,
+                    )
                 )
-            )
     return sorted(found, key=lambda v: (v.focus, v.component, v.path or "", v.value or ""))
 
 
