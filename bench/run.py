@@ -236,7 +236,7 @@ def pyoxigraph_engine(store_dir: Path, seconds: float) -> EngineRun:
 def klynge_engine(store_dir: Path, seconds: float) -> EngineRun:
     """klynge's query engine without HTTP and with its cache off: pyoxigraph plus the round trip to the worker
     process that makes a query killable at its time limit."""
-    from klynge.store import EmbeddedEngine
+    from klynge.engines.store import EmbeddedEngine
 
     engine = EmbeddedEngine(ox.Store.read_only(str(store_dir)), path=store_dir, timeout=600, cache_bytes=0)
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from klynge.catalogue import CatalogueError, ParameterError, catalogue, parse_query
+from klynge.answers.catalogue import CatalogueError, ParameterError, catalogue, parse_query
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

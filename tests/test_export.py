@@ -10,9 +10,9 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from klynge.cli import main
-from klynge.export import FORMATS, PREFIXES, export_bytes
-from klynge.graph import build_store, published_triples
-from klynge.validate import rdflib_term, to_rdflib
+from klynge.graph.build import build_store, published_triples
+from klynge.graph.export import FORMATS, PREFIXES, export_bytes
+from klynge.validation.validate import rdflib_term, to_rdflib
 
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml", "trig": "trig"}
 

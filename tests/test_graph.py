@@ -5,7 +5,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from klynge.graph import (
+from klynge.graph.build import (
     INFERRED_GRAPH,
     SourceError,
     build_store,

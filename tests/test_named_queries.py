@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 
-from klynge.catalogue import NamedQuery, catalogue
-from klynge.graph import build_store
-from klynge.store import EmbeddedEngine
+from klynge.answers.catalogue import NamedQuery, catalogue
+from klynge.engines.store import EmbeddedEngine
+from klynge.graph.build import build_store
 
 KID = "https://w3id.org/klynge/id/"
 KLYNGE = "https://w3id.org/klynge/ontology#"

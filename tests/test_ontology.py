@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from klynge.graph import build_store
+from klynge.graph.build import build_store
 from klynge.resources import asset_dir, asset_files
 
 KLYNGE = "https://w3id.org/klynge/ontology#"

@@ -7,9 +7,9 @@ from pathlib import Path
 import owlready2
 import pytest
 
-from klynge.graph import build_store
-from klynge.reasoning import ReasonerUnavailable, check_consistency, disjointness_clashes
+from klynge.graph.build import build_store
 from klynge.resources import asset_files
+from klynge.validation.reasoning import ReasonerUnavailable, check_consistency, disjointness_clashes
 
 PREFIXES = """
 @prefix klynge: <https://w3id.org/klynge/ontology#> .

@@ -18,10 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyoxigraph as ox
 import pytest
 
-from klynge import answers, describe
-from klynge.catalogue import catalogue
-from klynge.graph import build_store, published_quads, published_triples
-from klynge.remote import (
+from klynge.answers import describe
+from klynge.answers import lineage as answers
+from klynge.answers.catalogue import catalogue
+from klynge.engines.remote import (
     EndpointError,
     RemoteEngine,
     batches,
@@ -29,7 +29,8 @@ from klynge.remote import (
     insert,
     publish,
 )
-from klynge.store import QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
+from klynge.engines.store import QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
+from klynge.graph.build import build_store, published_quads, published_triples
 from virtuoso import answer_set
 
 EX = "http://example.org/"
@@ -274,7 +275,7 @@ def test_counts_and_version_come_from_the_store(fake, monkeypatch):
     version = engine.graph_version()
     script.store.add(ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.Literal("x"), ox.NamedNode(GRAPH)))
     assert engine.graph_version() == version  # asked again only after a minute
-    monkeypatch.setattr("klynge.remote.VERSION_TTL", 0.0)
+    monkeypatch.setattr("klynge.engines.remote.VERSION_TTL", 0.0)
     assert engine.graph_version() != version
 
 

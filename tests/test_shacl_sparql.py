@@ -10,12 +10,12 @@ import pytest
 from rdflib import RDF, Graph, Namespace
 from rdflib.term import BNode, Node
 
-from klynge.graph import build_store, published_triples
-from klynge.load import load_store
+from klynge.engines.load import load_store
+from klynge.graph.build import build_store, published_triples
+from klynge.graph.synth import synth_lines
 from klynge.resources import asset_files
-from klynge.shacl_sparql import UnsupportedShape, compile_shapes, run_checks
-from klynge.synth import synth_lines
-from klynge.validate import load_shapes
+from klynge.validation.shacl_sparql import UnsupportedShape, compile_shapes, run_checks
+from klynge.validation.validate import load_shapes
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 BROKEN = sorted((Path(__file__).parent / "fixtures" / "broken").glob("*.ttl"))

@@ -16,10 +16,10 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import SH
 
-from klynge.graph import build_store
-from klynge.report import compact
+from klynge.graph.build import build_store
 from klynge.resources import asset_files
-from klynge.validate import ValidationResult, load_shapes, read_store, sources_for, validate_store
+from klynge.validation.report import compact
+from klynge.validation.validate import ValidationResult, load_shapes, read_store, sources_for, validate_store
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.synth import ACTIVITIES, COMPANIES, PARTICIPATIONS, country_lines, synth_lines
+from klynge.graph.synth import ACTIVITIES, COMPANIES, PARTICIPATIONS, country_lines, synth_lines
 
 KLYNGE = "https://w3id.org/klynge/ontology#"
 
@@ -77,7 +77,7 @@ def test_participation_by_area_counts_what_the_synthetic_records_say(tmp_path: P
     """The named aggregate over participations agrees with the same counts taken in Python from the triples."""
     from collections import defaultdict
 
-    from klynge.graph import build_store, default_sources
+    from klynge.graph.build import build_store, default_sources
 
     out = tmp_path / "two.nt"
     out.write_text("".join(synth_lines(2, seed=5, scale=0.02)))

@@ -10,12 +10,12 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, SH
 
-from klynge import reasoning
 from klynge.cli import main
-from klynge.graph import SourceError, build_store
-from klynge.reasoning import ConsistencyResult
+from klynge.graph.build import SourceError, build_store
 from klynge.resources import asset_files
-from klynge.validate import ShapesError, validate_store
+from klynge.validation import reasoning
+from klynge.validation.reasoning import ConsistencyResult
+from klynge.validation.validate import ShapesError, validate_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = FIXTURES / "broken" / "start-after-end.ttl"
@@ -105,9 +105,9 @@ def test_reason_adds_the_reasoner_verdict_to_a_shape_valid_graph(
 def test_reason_without_the_reasoning_module_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(sys.modules, "klynge.reasoning", None)
+    monkeypatch.setitem(sys.modules, "klynge.validation.reasoning", None)
     assert main(["validate", str(BROKEN), "--reason"]) == 2
-    assert "--reason needs klynge.reasoning" in capsys.readouterr().err
+    assert "--reason needs klynge.validation.reasoning" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

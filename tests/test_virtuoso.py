@@ -19,12 +19,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 import virtuoso
-from klynge import answers, describe
-from klynge.catalogue import NamedQuery, catalogue
-from klynge.graph import build_store, published_triples
-from klynge.remote import RemoteEngine
+from klynge.answers import describe
+from klynge.answers import lineage as answers
+from klynge.answers.catalogue import NamedQuery, catalogue
+from klynge.engines.remote import RemoteEngine
+from klynge.engines.store import SPARQL_JSON, EmbeddedEngine, QueryRefused, QuerySyntaxError
+from klynge.graph.build import build_store, published_triples
 from klynge.settings import Settings
-from klynge.store import SPARQL_JSON, EmbeddedEngine, QueryRefused, QuerySyntaxError
 from klynge.web.app import create_app
 from virtuoso import Virtuoso, answer_set, triple_set
 

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("klynge.validate", "check the graph with the SHACL shapes (and HermiT with --reason)"),
-    "export": ("klynge.export", "write the published graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG"),
+    "validate": ("klynge.validation.validate", "check the graph with the SHACL shapes (and HermiT with --reason)"),
+    "export": ("klynge.graph.export", "write the published graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG"),
     "serve": ("klynge.web.serve", "serve the graph: SPARQL endpoint, REST API, linked data and pages"),
-    "load": ("klynge.load", "bulk-load RDF files into an on-disk store or a remote SPARQL store"),
-    "synth": ("klynge.synth", "stream a synthetic EU-scale graph for benchmarks"),
+    "load": ("klynge.engines.load", "bulk-load RDF files into an on-disk store or a remote SPARQL store"),
+    "synth": ("klynge.graph.synth", "stream a synthetic EU-scale graph for benchmarks"),
 }
 
 

@@ -7,9 +7,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from klynge.answers import fold, sparql_fold
+from klynge.answers.lineage import fold, sparql_fold
+from klynge.engines.store import QueryTimeout, QueryTooLarge
 from klynge.settings import Settings
-from klynge.store import QueryTimeout, QueryTooLarge
 from klynge.web import api_answers
 
 KID = "https://w3id.org/klynge/id/"

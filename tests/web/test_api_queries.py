@@ -8,9 +8,9 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from klynge.catalogue import catalogue
+from klynge.answers.catalogue import catalogue
+from klynge.engines.store import QueryTimeout, QueryTooLarge
 from klynge.settings import Settings
-from klynge.store import QueryTimeout, QueryTooLarge
 from klynge.web.api_queries import Answer
 from klynge.web.app import create_app
 

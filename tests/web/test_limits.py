@@ -17,8 +17,8 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
+from klynge.engines.store import AnswerCache, EmbeddedEngine, QueryTimeout, QueryTooLarge
 from klynge.settings import Settings
-from klynge.store import AnswerCache, EmbeddedEngine, QueryTimeout, QueryTooLarge
 from klynge.web.app import create_app
 
 LIMIT_S = 1.0

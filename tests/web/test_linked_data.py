@@ -9,9 +9,9 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from klynge.graph import build_store
+from klynge.engines.store import EmbeddedEngine
+from klynge.graph.build import build_store
 from klynge.settings import Settings
-from klynge.store import EmbeddedEngine
 from klynge.web.app import create_app
 
 KID = "https://w3id.org/klynge/id/"

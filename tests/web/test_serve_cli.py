@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 
 from klynge import cli
-from klynge.graph import build_store
+from klynge.graph.build import build_store
 from klynge.resources import asset_files
 from klynge.web import serve
 

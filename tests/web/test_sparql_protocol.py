@@ -13,10 +13,10 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from klynge.graph import build_store
+from klynge.engines.store import EmbeddedEngine, QueryError, QuerySyntaxError, QueryTimeout
+from klynge.graph.build import build_store
 from klynge.resources import asset_files
 from klynge.settings import Settings
-from klynge.store import EmbeddedEngine, QueryError, QuerySyntaxError, QueryTimeout
 from klynge.web.app import create_app
 from klynge.web.negotiation import best_match
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from klynge import answers
+from klynge.answers import lineage as answers
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.rdf_response import JSON, RDF_FORMATS, choose, rdf_response
 from klynge.web.templating import base_iri

@@ -26,7 +26,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from klynge.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
+from klynge.answers.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.rdf_response import JSON, RDF_FORMATS, Format, choose, rdf_response
 

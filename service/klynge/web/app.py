@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from klynge.engines.store import QueryEngine, QueryError
 from klynge.settings import Settings
-from klynge.store import QueryEngine, QueryError
 from klynge.web import api_answers, api_docs, api_queries, dataset, linked_data, pages, sparql
 
 # The linked-data router comes last: its paths are the widest.

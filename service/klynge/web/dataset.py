@@ -13,7 +13,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
-from klynge import dataset, export
+from klynge.answers import dataset
+from klynge.graph import export
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.rdf_response import HTML, RDF_FORMATS, choose, rdf_response
 from klynge.web.templating import base_iri, public_url, templates

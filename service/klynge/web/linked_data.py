@@ -15,7 +15,9 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from klynge import answers, describe, shapes_doc
+from klynge.answers import describe
+from klynge.answers import lineage as answers
+from klynge.validation import shapes_doc
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.rdf_response import HTML, RDF_FORMATS, Format, choose, rdf_response
 from klynge.web.templating import base_iri, local_path, templates

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from klynge import answers
+from klynge.answers import lineage as answers
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.templating import STATIC_DIR, base_iri, public_url, templates
 

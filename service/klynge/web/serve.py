@@ -1,7 +1,7 @@
 """``klynge serve``: build (or open) the graph, validate it, and serve it with uvicorn.
 
 The store is built or opened and validated before the query workers are forked from it, and the workers
-before uvicorn starts its threads (see ``klynge.workers``).
+before uvicorn starts its threads (see ``klynge.engines.workers``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.graph import SourceError, build_store
+from klynge.engines.store import EmbeddedEngine, QueryEngine
+from klynge.graph.build import SourceError, build_store
 from klynge.settings import DEFAULT_BASE_IRI, Settings
-from klynge.store import EmbeddedEngine, QueryEngine
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -101,7 +101,7 @@ def on_disk_store(directory: Path) -> ox.Store:
     if directory.exists() and not directory.is_dir():
         raise StartError(f"--store {directory} exists and is not a folder")
     if not directory.exists() or not any(directory.iterdir()):
-        from klynge.load import load_store
+        from klynge.engines.load import load_store
 
         print(f"klynge serve: loading the repository's graph into {directory}", file=sys.stderr)
         writable, _ = load_store(directory, [])
@@ -116,7 +116,7 @@ def on_disk_store(directory: Path) -> ox.Store:
 
 def validation_failure(store: ox.Store) -> str | None:
     """The validation report when the graph breaks the shapes, else None."""
-    from klynge.validate import ShapesError, validate_store
+    from klynge.validation.validate import ShapesError, validate_store
 
     try:
         result = validate_store(store)
@@ -130,7 +130,7 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> QueryEngine:
     if args.graph and not args.sparql_endpoint:
         raise StartError("--graph names the graphs of a remote store: use it with --sparql-endpoint")
     if args.sparql_endpoint:
-        from klynge.remote import EndpointError, RemoteEngine
+        from klynge.engines.remote import EndpointError, RemoteEngine
 
         try:
             return RemoteEngine(

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from klynge.store import (
+from klynge.engines.store import (
     QueryEngine,
     QueryError,
     QueryRefused,

@@ -8,7 +8,7 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from klynge.graph import parse_file
+from klynge.graph.build import parse_file
 from klynge.resources import asset_files
 
 SHAPES_QUERY = """

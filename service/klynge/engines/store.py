@@ -1,8 +1,8 @@
 """The one interface every route queries the graph through, and its embedded implementation on pyoxigraph.
 
 ``QueryEngine`` speaks pyoxigraph terms in and out but nothing else of pyoxigraph, so a remote SPARQL store
-(``klynge.remote.RemoteEngine``) implements it too. ``EmbeddedEngine`` evaluates every query in a worker
-process (``klynge.workers``) so that a query past its time limit can be stopped, not merely abandoned.
+(``klynge.engines.remote.RemoteEngine``) implements it too. ``EmbeddedEngine`` evaluates every query in a worker
+process (``klynge.engines.workers``) so that a query past its time limit can be stopped, not merely abandoned.
 Queries see the union of the named graphs as their default graph unless the caller names a dataset.
 """
 
@@ -19,8 +19,8 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from klynge import sparql_guard
-from klynge.workers import Done, Job, WorkerLost, WorkerPool
+from klynge.engines import sparql_guard
+from klynge.engines.workers import Done, Job, WorkerLost, WorkerPool
 
 SPARQL_JSON = "application/sparql-results+json"
 SPARQL_TSV = "text/tab-separated-values"

@@ -5,7 +5,7 @@ Here each constraint of each shape becomes one SPARQL query that returns all of 
 the engine does the scanning. The compiler covers the SHACL Core constraints klynge's shapes use, plus
 SHACL-SPARQL constraints; a shape that uses anything else is refused at compile time (``UnsupportedShape``)
 rather than silently skipped. Class targets and sh:class read rdf:type alone, without walking
-rdfs:subClassOf: the stores klynge builds hold every entailed type (see klynge.graph), which is what pySHACL's
+rdfs:subClassOf: the stores klynge builds hold every entailed type (see klynge.graph.build), which is what pySHACL's
 RDFS inference gives it too. A test proves the same results as pySHACL on the repository graph and on every
 broken fixture.
 """

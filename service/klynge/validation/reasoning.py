@@ -18,7 +18,7 @@ from pathlib import Path
 import owlready2
 import pyoxigraph as ox
 
-from klynge.graph import build_store, published_triples
+from klynge.graph.build import build_store, published_triples
 
 
 class ReasonerUnavailable(RuntimeError):

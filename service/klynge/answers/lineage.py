@@ -13,7 +13,7 @@ import unicodedata
 
 import pyoxigraph as ox
 
-from klynge.describe import INFERRED_GRAPH, PREFIXES, Engine, label_of, node_json, predicate_json, text
+from klynge.answers.describe import INFERRED_GRAPH, PREFIXES, Engine, label_of, node_json, predicate_json, text
 
 LINEAGE_STEP = "(prov:wasInfluencedBy|^org:resultingOrganization/org:originalOrganization)"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.graph import SourceError, bulk_load, default_sources, materialise
+from klynge.graph.build import SourceError, bulk_load, default_sources, materialise
 
 
 def load_store(directory: Path, files: list[Path]) -> tuple[ox.Store, int]:
@@ -53,7 +53,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Load, then report the time taken, the triple count and the store's size on disk."""
     if args.sparql_endpoint:
-        from klynge.remote import publish
+        from klynge.engines.remote import publish
 
         return publish(args.sparql_endpoint, args.files, args.graph, update_endpoint=args.update_endpoint)
     if args.store.exists() and not args.store.is_dir():

@@ -26,7 +26,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 
-from klynge.graph import (
+from klynge.graph.build import (
     INFERRED_GRAPH,
     SourceError,
     default_sources,
@@ -35,8 +35,8 @@ from klynge.graph import (
     materialise,
     parse_file,
 )
-from klynge.report import Violation, render, violations
 from klynge.resources import asset_files
+from klynge.validation.report import Violation, render, violations
 
 
 class ShapesError(Exception):
@@ -149,9 +149,9 @@ def pyshacl_report(store: ox.Store, shapes: Graph) -> tuple[bool, Graph]:
 def sparql_report(store: ox.Store, shapes: Graph) -> tuple[bool, Graph]:
     """The shapes compiled to SPARQL and run in the store itself: the same results, fast on large graphs.
 
-    The store already holds the entailments that pySHACL's RDFS inference would add (see klynge.graph).
+    The store already holds the entailments that pySHACL's RDFS inference would add (see klynge.graph.build).
     """
-    from klynge.shacl_sparql import UnsupportedShape, compile_shapes, report_graph, run_checks
+    from klynge.validation.shacl_sparql import UnsupportedShape, compile_shapes, report_graph, run_checks
 
     try:
         found = run_checks(store, compile_shapes(shapes))
@@ -238,9 +238,9 @@ def _error(message: str) -> int:
 def reason(store: ox.Store) -> int | None:
     """HermiT's verdict printed; 1 if inconsistent, 2 if it cannot run, None if consistent."""
     try:
-        from klynge.reasoning import ReasonerUnavailable, check_consistency
+        from klynge.validation.reasoning import ReasonerUnavailable, check_consistency
     except ImportError as error:
-        return _error(f"--reason needs klynge.reasoning (HermiT via owlready2), which is missing: {error}")
+        return _error(f"--reason needs klynge.validation.reasoning (HermiT via owlready2), which is missing: {error}")
     try:
         result = check_consistency(store)
     except ReasonerUnavailable as error:

@@ -30,7 +30,7 @@ DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
 
 
 class Engine(Protocol):
-    """The part of ``klynge.store.QueryEngine`` these answers use."""
+    """The part of ``klynge.engines.store.QueryEngine`` these answers use."""
 
     def select(self, query: str, bindings: dict[str, ox.Term]) -> list[dict[str, ox.Term]]: ...
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.graph import SourceError, build_store
+from klynge.graph.build import SourceError, build_store
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,8 @@ import pyoxigraph as ox
 from SPARQLWrapper import INSERT, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from klynge.graph import GRAPH_BASE, SourceError, build_store, default_sources, published_quads, published_triples
-from klynge.sparql_guard import TOKEN, Token, tokens
-from klynge.store import (
+from klynge.engines.sparql_guard import TOKEN, Token, tokens
+from klynge.engines.store import (
     N_TRIPLES,
     SPARQL_JSON,
     QueryError,
@@ -48,7 +47,8 @@ from klynge.store import (
     QueryTooLarge,
     inspected,
 )
-from klynge.workers import TooLarge, solutions_bytes
+from klynge.engines.workers import TooLarge, solutions_bytes
+from klynge.graph.build import GRAPH_BASE, SourceError, build_store, default_sources, published_quads, published_triples
 
 # ---------------------------------------------------------------------------------------------------------
 # Bound terms in the query text
@@ -428,7 +428,7 @@ VIRTUOSO_ESTIMATE = "estimated execution time"
 
 
 class RemoteEngine:
-    """The service's engine (``klynge.store.QueryEngine``) on a remote SPARQL 1.1 store.
+    """The service's engine (``klynge.engines.store.QueryEngine``) on a remote SPARQL 1.1 store.
 
     The dataset is the klynge named graphs found on the store at start-up (or the ``graphs`` given): every
     request names them as both ``default-graph-uri`` and ``named-graph-uri``, which makes the remote default

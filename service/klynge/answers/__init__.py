@@ -1,0 +1,1 @@
+"""What the service answers: lineage, paths, search, descriptions, named queries, dataset."""

@@ -1,0 +1,1 @@
+"""From the Turtle sources to the published graph: build, materialise, export, synthesise."""

@@ -1,0 +1,1 @@
+"""Checking the graph: SHACL (pySHACL and compiled to SPARQL), HermiT, reports."""
