@@ -4,8 +4,9 @@ The store does no inference, so what the interop contract promises (``prov:wasIn
 lineage step, ``org:Organization`` on every organisation, inverse links both ways, the types that domains and
 ranges entail) is materialised here, once, into its own named graph: from klynge's own axioms and from those
 of the standard vocabularies it uses (ORG, PROV-O, SKOS, FOAF, Data Cube), which are read offline from
-``standard-axioms.ttl`` (see ``klynge.graph.vocabularies``) and taken out of the store again afterwards. Each source file keeps a named graph of
-its own so a query can ask which file stated a triple; the default graph of a query is their union.
+``standard-axioms.ttl`` (see ``klynge.graph.vocabularies``) and taken out of the store again afterwards.
+Each source file keeps a named graph of its own so a query can ask which file stated a triple; the default
+graph of a query is their union.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ _PREFIXES = """
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX klynge: <https://w3id.org/klynge/ontology#>
 """
 
 # Each rule selects entailed triples that no graph holds yet; materialise() repeats them to a fixpoint.
@@ -71,6 +74,13 @@ ENTAILMENT_RULES = {
           FILTER(isIRI(?c))
           ?s ?q ?x .
           FILTER NOT EXISTS { ?s rdf:type ?c }
+        }""",
+    # Not an axiom of a vocabulary: klynge:statedInfluence picks out the qualified lineage steps a source states,
+    # so that a property path can walk them alone (the named queries' evidence=stated).
+    "stated lineage steps": """
+        SELECT DISTINCT ?s (klynge:statedInfluence AS ?p) ?o WHERE {
+          ?s prov:qualifiedInfluence ?o . ?o klynge:evidence klynge:Stated .
+          FILTER NOT EXISTS { ?s klynge:statedInfluence ?o }
         }""",
     "property ranges": """
         SELECT DISTINCT ?s (rdf:type AS ?p) (?c AS ?o) WHERE {

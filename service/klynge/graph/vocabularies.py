@@ -97,7 +97,9 @@ def render(axioms: list[ox.Triple], paths: list[Path]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Write standard-axioms.ttl from the published vocabulary files given on the command line."""
     parser = argparse.ArgumentParser(prog="python -m klynge.graph.vocabularies", description=__doc__.split("\n")[0])
-    parser.add_argument("files", nargs="+", type=Path, help="the published vocabulary files (Turtle, N-Triples, RDF/XML)")
+    parser.add_argument(
+        "files", nargs="+", type=Path, help="the published vocabulary files (Turtle, N-Triples, RDF/XML)"
+    )
     parser.add_argument("--out", type=Path, default=AXIOMS_FILE, help=f"where to write (default {AXIOMS_FILE})")
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.files if not p.is_file()]

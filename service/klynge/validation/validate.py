@@ -36,6 +36,7 @@ from klynge.graph.build import (
     parse_file,
 )
 from klynge.resources import asset_files
+from klynge.validation.repeats import repeated_statements
 from klynge.validation.report import Violation, render, violations
 
 
@@ -259,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
         if not (args.store / "CURRENT").is_file():
             return _error(f"{args.store} holds no Oxigraph store; build one with 'klynge load --store {args.store}'")
         paths, store = default_sources(), ox.Store.read_only(str(args.store))
+        repeats = []
     else:
         paths = sources_for(args.files)
         store, errors = read_store(paths)
@@ -266,6 +268,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
         if errors:
             return 2
+        repeats = repeated_statements(paths)
     engine = args.engine or ("sparql" if args.store is not None else "pyshacl")
     try:
         result = validate_store(store, sources=paths, engine=engine)
@@ -273,13 +276,15 @@ def run(args: argparse.Namespace) -> int:
         return _error(f"the shapes cannot be read: {error}")
     except ShapesError as error:
         return _error(f"the shapes cannot be used: {error}")
+    for repeat in repeats:
+        print(f"repeated statement: {repeat}")
     print(result.text, end="")
     if args.report is not None:
         try:
             result.graph.serialize(destination=args.report, format="turtle")
         except OSError as error:
             return _error(f"cannot write the report to {args.report}: {error.strerror}")
-    status = 0 if result.conforms else 1
+    status = 0 if result.conforms and not repeats else 1
     if args.reason:
         status = reason(store) or status
     return status
