@@ -37,21 +37,21 @@ function localHref(iri, base) {
   return iri.startsWith(base) ? "/" + iri.slice(base.length) : iri;
 }
 
-// kid:… and klynge:… for the project's own IRIs, as the pages and the modelling notes write them.
-function compact(iri, base) {
-  for (const [prefix, namespace] of [["kid:", base + "id/"], ["klynge:", base + "ontology#"]]) {
-    if (iri.startsWith(namespace)) return prefix + iri.slice(namespace.length);
+// kid:…, klynge:…, org:… with the service's prefix table (klynge.namespaces), as the pages write them.
+function compact(iri, prefixes) {
+  for (const [prefix, namespace] of Object.entries(prefixes)) {
+    if (iri.startsWith(namespace) && iri.length > namespace.length) return prefix + ":" + iri.slice(namespace.length);
   }
   return iri;
 }
 
-function cell(term, base) {
+function cell(term, app) {
   const td = document.createElement("td");
   if (!term) return td;
   if (term.type === "uri") {
     const a = document.createElement("a");
-    a.href = localHref(term.value, base);
-    a.textContent = compact(term.value, base);
+    a.href = localHref(term.value, app.base);
+    a.textContent = compact(term.value, app.prefixes);
     a.title = term.value;
     td.appendChild(a);
   } else {
@@ -67,7 +67,7 @@ function cell(term, base) {
   return td;
 }
 
-function renderTable(data, base) {
+function renderTable(data, app) {
   const table = document.createElement("table");
   table.className = "results";
   const head = table.createTHead().insertRow();
@@ -79,7 +79,7 @@ function renderTable(data, base) {
   const body = table.createTBody();
   for (const binding of data.results.bindings) {
     const row = body.insertRow();
-    for (const name of data.head.vars) row.appendChild(cell(binding[name], base));
+    for (const name of data.head.vars) row.appendChild(cell(binding[name], app));
   }
   return table;
 }
@@ -109,7 +109,7 @@ async function showResults(app) {
         app.results.textContent = data.boolean ? "true" : "false";
         app.status.textContent = `Answer in ${seconds} s`;
       } else {
-        app.results.appendChild(renderTable(data, app.base));
+        app.results.appendChild(renderTable(data, app));
         app.status.textContent = `${data.results.bindings.length} rows in ${seconds} s`;
       }
     } else {
@@ -225,6 +225,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const root = document.getElementById("editor-app");
   const app = {
     base: root.dataset.baseIri,
+    prefixes: JSON.parse(root.dataset.prefixes || "{}"),
     textarea: document.getElementById("query"),
     pre: document.getElementById("highlight"),
     status: document.getElementById("status"),
