@@ -21,6 +21,7 @@ import pytest
 from klynge.answers import describe
 from klynge.answers import lineage as answers
 from klynge.answers.catalogue import catalogue
+from klynge.engines.base import Dataset, QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
 from klynge.engines.remote import (
     EndpointError,
     RemoteEngine,
@@ -29,7 +30,6 @@ from klynge.engines.remote import (
     insert,
     publish,
 )
-from klynge.engines.store import QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
 from klynge.graph.build import build_store, published_quads, published_triples
 from virtuoso import answer_set
 
@@ -326,7 +326,7 @@ def test_run_passes_the_dataset_through_and_writes_the_format_asked(fake):
     engine = RemoteEngine(url, graphs=[GRAPH])
     body, media_type = engine.run(
         "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "text/tab-separated-values",
-        default_graph_uris=[EX + "d"], named_graph_uris=[EX + "n"],
+        dataset=Dataset((EX + "d",), (EX + "n",)),
     )
     assert body == f"?g\n<{GRAPH}>\n".encode() and media_type.startswith("text/tab-separated-values")
     _, headers, form = script.requests[-1]

@@ -22,8 +22,9 @@ import virtuoso
 from klynge.answers import describe
 from klynge.answers import lineage as answers
 from klynge.answers.catalogue import NamedQuery, catalogue
+from klynge.engines.base import SPARQL_JSON, QueryRefused, QuerySyntaxError
 from klynge.engines.remote import RemoteEngine
-from klynge.engines.store import SPARQL_JSON, EmbeddedEngine, QueryRefused, QuerySyntaxError
+from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, published_triples
 from klynge.settings import Settings
 from klynge.web.app import create_app

@@ -37,16 +37,20 @@ import pyoxigraph as ox
 from SPARQLWrapper import INSERT, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from klynge.engines.sparql_guard import TOKEN, Token, tokens
-from klynge.engines.store import (
+from klynge.answers.catalogue import internal
+from klynge.engines.base import (
     N_TRIPLES,
+    SERVICE_DATASET,
     SPARQL_JSON,
+    Dataset,
+    Engine,
     QueryError,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
     inspected,
 )
+from klynge.engines.sparql_guard import TOKEN, Token, tokens
 from klynge.engines.workers import TooLarge, solutions_bytes
 from klynge.graph.build import GRAPH_BASE, SourceError, build_store, default_sources, published_quads, published_triples
 from klynge.namespaces import XSD_BOOLEAN
@@ -287,7 +291,7 @@ def send(
 
 BATCH_SIZE = 1000
 UPDATE_TIMEOUT = 300.0
-COUNTS_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+COUNTS_QUERY = internal("graph-counts").sparql
 
 
 def graph_counts(answer: Answer) -> dict[str, int]:
@@ -428,7 +432,7 @@ VIRTUOSO_INCOMPLETE = "S1TAT"
 VIRTUOSO_ESTIMATE = "estimated execution time"
 
 
-class RemoteEngine:
+class RemoteEngine(Engine):
     """The service's engine (``klynge.engines.store.QueryEngine``) on a remote SPARQL 1.1 store.
 
     The dataset is the klynge named graphs found on the store at start-up (or the ``graphs`` given): every
@@ -554,8 +558,7 @@ class RemoteEngine:
         query: str,
         result_format: str,
         *,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
+        dataset: Dataset = SERVICE_DATASET,
         bindings: Mapping[str, ox.Term] | None = None,
     ) -> tuple[bytes, str]:
         """A protocol request: its dataset passed through, its answer in ``result_format``.
@@ -564,19 +567,19 @@ class RemoteEngine:
         than passing the store's own bytes on: Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is
         not SPARQL's, and this way the result-size limit holds here too, as on the embedded engine.
         """
-        own = [("default-graph-uri", graph) for graph in default_graph_uris]
-        own += [("named-graph-uri", graph) for graph in named_graph_uris]
-        dataset = own or None
+        own = [("default-graph-uri", graph) for graph in dataset.default]
+        own += [("named-graph-uri", graph) for graph in dataset.named]
+        parameters = own or None
         if inspected(query).form in ("CONSTRUCT", "DESCRIBE"):
             rdf_format = ox.RdfFormat.from_media_type(result_format)
             if rdf_format is None:
                 raise QueryError(f"a graph cannot be given as {result_format}")
-            graph = self.limited(triples(self.request(query, GRAPHS_ACCEPT, dataset=dataset, bindings=bindings)))
+            graph = self.limited(triples(self.request(query, GRAPHS_ACCEPT, dataset=parameters, bindings=bindings)))
             return ox.serialize(graph, format=rdf_format), rdf_format.media_type
         results_format = ox.QueryResultsFormat.from_media_type(result_format)
         if results_format is None:
             raise QueryError(f"query results cannot be given as {result_format}")
-        results = solutions(self.request(query, SPARQL_JSON, dataset=dataset, bindings=bindings))
+        results = solutions(self.request(query, SPARQL_JSON, dataset=parameters, bindings=bindings))
         if isinstance(results, ox.QueryBoolean):
             return results.serialize(format=results_format), results_format.media_type
         try:
@@ -584,24 +587,9 @@ class RemoteEngine:
         except TooLarge:
             raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results) from None
 
-    def cached(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-    ) -> tuple[bytes, str] | None:
-        """Never: a remote store may change under the service, so its answers are not kept here."""
-        return None
-
     def graph_counts(self) -> dict[str, int]:
         """Triples per graph of the dataset."""
         return graph_counts(self.request(COUNTS_QUERY, SPARQL_JSON))
-
-    def triple_count(self) -> int:
-        """Triples in the dataset's graphs, counted per graph."""
-        return sum(self.graph_counts().values())
 
     def graph_version(self) -> str:
         """A key that changes when the graphs do: a hash of the per-graph counts, asked at most once a minute.

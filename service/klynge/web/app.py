@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from klynge.engines.store import QueryEngine, QueryError
+from klynge.engines.base import Engine, QueryError
 from klynge.settings import Settings
 from klynge.web import api_answers, api_docs, api_queries, dataset, linked_data, pages, sparql
 
@@ -13,7 +13,7 @@ from klynge.web import api_answers, api_docs, api_queries, dataset, linked_data,
 ROUTERS = (sparql, api_queries, api_answers, dataset, pages, linked_data)
 
 
-def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
+def create_app(engine: Engine, settings: Settings) -> FastAPI:
     """An app answering from ``engine``; every router reads both from ``request.app.state``."""
     app = FastAPI(
         title="klynge",

@@ -35,7 +35,7 @@ def cached_description(engine, version: str, base: str, public: str) -> tuple[ox
 @lru_cache(maxsize=10)
 def cached_dump(engine, version: str, fmt: str) -> bytes:
     """One dump for one graph version (the version is only the cache key)."""
-    return export.export_bytes(engine.store, fmt)
+    return export.export_bytes(engine.local_store(), fmt)
 
 
 def description(request: Request) -> list[ox.Triple]:
@@ -87,7 +87,7 @@ def dump(request: Request, extension: Annotated[str, Path(description="ttl, nt, 
     if extension not in DUMP_FORMATS:
         raise HTTPException(404, f"no dump klynge.{extension}; available: {', '.join(DUMP_FORMATS)}")
     engine = request.app.state.engine
-    if getattr(engine, "store", None) is None:
+    if engine.local_store() is None:
         raise HTTPException(503, "dumps are written from the embedded store; this service queries a remote one")
     body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[extension])
     return Response(
