@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.graph.build import FORMATS, SourceError, parse_file, rdf_format, source_error
-from klynge.graph.export import PREFIXES
+from klynge.namespaces import PREFIXES
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 LABELS = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel", PREFIXES["dcterms"] + "title")

@@ -18,7 +18,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from klynge.graph.export import PREFIXES
+from klynge.namespaces import PREFIXES
 from klynge.validation.vocabulary import Problem
 
 

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from rdflib import namespace as rdflib_namespace
 
 from klynge.graph.build import SourceError
-from klynge.graph.export import PREFIXES
+from klynge.namespaces import PREFIXES
 from klynge.validation.lines import parse_located
 
 KLYNGE = PREFIXES["klynge"]
