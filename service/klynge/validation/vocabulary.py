@@ -187,7 +187,8 @@ PREFIX_DECLARATION = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.
 FULL_IRI = re.compile(r"<([^<>\s\"{}|^`\\]*)>")
 # A prefixed name outside IRIs, strings and variables: the local part may not end in a dot.
 PREFIXED_NAME = re.compile(r"(?<![\w:?$-])([A-Za-z][\w-]*)?:((?:[\w-]|\.(?=[\w-]))+)")
-STRING_OR_COMMENT = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#.*$")
+# Scanned together so a '#' inside an IRI or a string does not start a comment.
+IRI_STRING_OR_COMMENT = re.compile(r"<[^<>\s\"{}|^`\\]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#.*$")
 TYPE_PATTERN = re.compile(r"(?:\ba|rdf:type)\s+$")
 
 
@@ -197,7 +198,7 @@ def uses_in_query(path: Path) -> Iterator[Use]:
     prefixes = {(name or ""): iri for name, iri in PREFIX_DECLARATION.findall(text)}
     file = _display(path)
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = STRING_OR_COMMENT.sub(lambda m: " " * len(m.group()), raw)
+        line = IRI_STRING_OR_COMMENT.sub(lambda m: m.group() if m.group()[0] == "<" else " " * len(m.group()), raw)
         if PREFIX_DECLARATION.search(line):
             continue
         for match in FULL_IRI.finditer(line):
