@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from klynge.answers import describe
 from klynge.answers import lineage as answers
+from klynge.graph import ontology_doc
 from klynge.validation import shapes_doc
 from klynge.web import api_docs
 from klynge.web.engine_errors import EngineErrorRoute
@@ -87,12 +88,7 @@ def ontology(request: Request) -> Response:
     engine = request.app.state.engine
     if fmt is not HTML:
         return rdf_response(describe.ontology_triples(engine), fmt)
-    context = {
-        "header": describe.ontology_header(engine),
-        "groups": describe.ontology_terms(engine),
-        "formats": RDF_FORMATS,
-        "iri": describe.ONTOLOGY_IRI,
-    }
+    context = {"doc": ontology_doc.document(engine), "formats": RDF_FORMATS, "iri": describe.ONTOLOGY_IRI}
     return templates.TemplateResponse(request, "ontology.html", context, headers={"Vary": "Accept"})
 
 
