@@ -15,8 +15,6 @@ from fastapi.testclient import TestClient
 
 from klynge.answers.catalogue import catalogue
 
-from . import test_browser
-from .test_browser import By, WebDriverWait, browser  # noqa: F401  (the shared headless Chromium fixture)
 
 # The policy the security helper's CSP sets on every page; here set by the test so the check holds either way.
 CSP = b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
@@ -61,8 +59,10 @@ def docs_server(web_app, serve) -> Iterator[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not test_browser.CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
-def test_docs_render_the_named_queries_and_try_it_out_runs_one(docs_server, browser):  # noqa: F811
+def test_docs_render_the_named_queries_and_try_it_out_runs_one(docs_server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get(docs_server + "/docs")
     wait = WebDriverWait(browser, 30)
     wait.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))

@@ -19,18 +19,19 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from klynge.answers.describe import Engine
+from klynge.namespaces import PREFIXES
 from klynge.sparql import query
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-DCAT = "http://www.w3.org/ns/dcat#"
+RDF = PREFIXES["rdf"]
+DCAT = PREFIXES["dcat"]
+DCT = PREFIXES["dcterms"]
+VOID = PREFIXES["void"]
+FOAF = PREFIXES["foaf"]
+VCARD = PREFIXES["vcard"]
+SKOS = PREFIXES["skos"]
+XSD = PREFIXES["xsd"]
 DCATAP = "http://data.europa.eu/r5r/"
-DCT = "http://purl.org/dc/terms/"
-VOID = "http://rdfs.org/ns/void#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 SPDX = "http://spdx.org/rdf/terms#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 GSP = "http://www.opengis.net/ont/geosparql#"
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"

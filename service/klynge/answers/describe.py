@@ -12,21 +12,14 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-PREFIXES = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX schema: <http://schema.org/>
-PREFIX klynge: <https://w3id.org/klynge/ontology#>
-"""
+from klynge import namespaces
+from klynge.namespaces import DCTERMS, sparql_prologue
 
-INFERRED_GRAPH = "https://w3id.org/klynge/graph/inferred"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
+PREFIXES = sparql_prologue(("rdf", "rdfs", "owl", "skos", "dcterms", "prov", "org", "schema", "klynge"))
+
+INFERRED_GRAPH = namespaces.INFERRED_GRAPH.value
+RDF_TYPE = namespaces.RDF_TYPE.value
+DCTERMS_SOURCE = DCTERMS.source.value
 
 
 class Engine(Protocol):
@@ -225,8 +218,8 @@ def collect(page: Description, link: Link) -> None:
         page.sources.append((link.other, link.other_label))
 
 
-ONTOLOGY_IRI = "https://w3id.org/klynge/ontology"
-ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
+ONTOLOGY_IRI = namespaces.ONTOLOGY_IRI
+ONTOLOGY_GRAPH = namespaces.ONTOLOGY_GRAPH.value
 ONTOLOGY_QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
 
 
