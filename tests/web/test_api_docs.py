@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from klynge.answers.catalogue import catalogue
 
-
 # The policy the security helper's CSP sets on every page; here set by the test so the check holds either way.
 CSP = b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 

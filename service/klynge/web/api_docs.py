@@ -4,7 +4,8 @@ FastAPI writes OpenAPI 3.1, which Swagger UI reads from version 5 on (4.x shows 
 definition"); the swagger-ui-bundle-v2 package ships Swagger UI 5. Only the three files the page loads are served,
 not the package's folder (its stock index.html, petstore initializer, OAuth redirect page and source maps), and
 the page is started by ``static/api-docs.js`` reading the document's URL from a data attribute, so the page runs
-under a ``script-src 'self'`` content security policy.
+under a ``script-src 'self'`` content security policy. ``static/api-docs.css`` darkens Swagger UI's badge colours
+to WCAG 2.1 AA contrast, and deep links are off (Swagger UI nests them inside the operation's button).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ PAGE = """<!doctype html>
   <title>{title}</title>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <link rel="stylesheet" href="{assets}/swagger-ui.css">
+  <link rel="stylesheet" href="/static/api-docs.css">
   <link rel="icon" type="image/png" href="{assets}/favicon-32x32.png">
 </head>
 <body>

@@ -4,7 +4,7 @@ window.addEventListener("DOMContentLoaded", () => {
   window.ui = SwaggerUIBundle({
     url: root.dataset.openapi,
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    deepLinking: false,
     tryItOutEnabled: false,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
