@@ -7,6 +7,7 @@ and the elements (as CSS selectors) that break it.
 from __future__ import annotations
 
 import pytest
+
 from web.chromium import axe_violations, described
 
 pytestmark = pytest.mark.slow

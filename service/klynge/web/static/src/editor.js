@@ -41,7 +41,7 @@ const theme = EditorView.theme({
   ".cm-tooltip-autocomplete ul li[aria-selected]": { backgroundColor: "#1d2a33", color: "#ffffff" },
   ".cm-tooltip-autocomplete ul li[aria-selected] .cm-completionDetail": { color: "#ffffff" },
   ".cm-completionDetail": { color: "#4f5d67", fontStyle: "normal", marginLeft: "0.8em" },
-  ".cm-completionSection": { color: "#1d2a33", borderBottom: "1px solid #8a98a3", paddingLeft: "0.3em" },
+  ".cm-completionSection": { color: "#1d2a33", opacity: "1", borderBottom: "1px solid #8a98a3", paddingLeft: "0.3em" },
   ".cm-completionInfo": { color: "#1d2a33", backgroundColor: "#ffffff" },
   ".cm-diagnostic-error": { borderLeft: "4px solid #a4161a", color: "#1d2a33" },
   ".cm-lintRange-error": { backgroundColor: "#fbe3e4" },
@@ -75,7 +75,8 @@ class EditorPage {
     this.namedText = null;
     this.catalogue = new Map();
     this.vocabulary = null;
-    this.table = new ResultTable(document.getElementById("results"), { base: this.base, vocabulary: null });
+    const prefixes = new Map(Object.entries(JSON.parse(root.dataset.prefixes || "{}")));
+    this.table = new ResultTable(document.getElementById("results"), { base: this.base, prefixes, vocabulary: null });
     this.view = this.mountEditor(document.getElementById("query"));
     this.syncDownloads();
   }

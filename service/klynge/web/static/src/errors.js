@@ -92,8 +92,9 @@ export function explain(body, text, namespaces) {
   const column = Number(match[2]);
   const raw = match[3].trim();
   let from = offsetOf(text, line, column);
-  while (from > 0 && (from >= text.length || /\s/.test(text[from])) && /\s/.test(text[from - 1] || "")) from -= 1;
-  const to = Math.min(text.length, from + 1);
+  // The parser may point past the end or at spaces after the culprit: mark the last character before them.
+  while (from > 0 && (from >= text.length || /\s/.test(text[from]))) from -= 1;
+  let to = Math.min(text.length, from + 1);
   const where = `Line ${line}, column ${column}`;
   const missing = raw.match(/Prefix not found|prefix not found/);
   if (missing) {
@@ -113,8 +114,21 @@ export function explain(body, text, namespaces) {
   if (words.length) {
     message = `${where}: expected ${listing(words)}.`;
   } else {
-    const state = walk(tokens(text), from);
-    message = `${where}: expected ${POSITION_NEEDS[state.position] || "something else here"}.`;
+    // What the triple pattern still needed where the parser stopped; when that is just after a closing
+    // "}" or ".", the triple before it is the incomplete one.
+    const all = tokens(text);
+    const last = all.filter((t) => t.from <= from).at(-1);
+    let state = walk(all, from + 1);
+    let place = "";
+    if (last && /^[}.;,]$/.test(last.text)) {
+      const earlier = walk(all, last.from);
+      if (earlier.position === "predicate" || earlier.position === "object") {
+        state = earlier;
+        place = ` before “${last.text}”`;
+        [from, to] = [last.from, last.to];
+      }
+    }
+    message = `${where}: expected ${POSITION_NEEDS[state.position] || "something else here"}${place}.`;
   }
   return { line, column, from, to, message };
 }

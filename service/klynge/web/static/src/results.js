@@ -68,9 +68,9 @@ export function safeHref(iri, base) {
   return iri.startsWith(base) ? "/" + iri.slice(base.length) : url.href;
 }
 
-export function compact(iri, base, namespaces) {
-  const pairs = [["kid", base + "id/"], ...namespaces];
-  for (const [prefix, namespace] of pairs) {
+// kid:…, klynge:…, org:… by the service's prefix table (klynge.namespaces, kid: following its base).
+export function compact(iri, prefixes) {
+  for (const [prefix, namespace] of prefixes) {
     const local = iri.slice(namespace.length);
     if (iri.startsWith(namespace) && local && !/[\s<>"]/.test(local)) return `${prefix}:${local}`;
   }
@@ -108,9 +108,10 @@ async function fetchLabels(iris) {
 }
 
 export class ResultTable {
-  constructor(container, { base, vocabulary }) {
+  constructor(container, { base, prefixes, vocabulary }) {
     this.container = container;
     this.base = base;
+    this.prefixes = prefixes;
     this.vocabulary = vocabulary;
     this.pageSize = 100;
     this.page = 0;
@@ -160,7 +161,7 @@ export class ResultTable {
     if (!term) return td;
     if (term.type === "uri") {
       const href = safeHref(term.value, this.base);
-      const shown = compact(term.value, this.base, this.vocabulary ? this.vocabulary.namespaces : new Map());
+      const shown = compact(term.value, this.prefixes);
       const node = document.createElement(href ? "a" : "span");
       if (href) node.href = href;
       else node.className = "iri";
