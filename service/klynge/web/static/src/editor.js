@@ -164,6 +164,7 @@ class EditorPage {
     }
     if (catalogue.status === "rejected") {
       this.say(catalogue.reason.message);
+      this.root.dataset.ready = "true";
       return;
     }
     for (const entry of catalogue.value) {
@@ -179,6 +180,7 @@ class EditorPage {
     const named = this.catalogue.get(params.get("named") || "");
     if (named) this.choose(named, true, params);
     else if (params.get("named")) this.say(`There is no named query “${params.get("named")}”.`);
+    this.root.dataset.ready = "true";
   }
 
   choose(entry, load = false, values = new URLSearchParams()) {
