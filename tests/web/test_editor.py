@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest

@@ -42,6 +42,7 @@ const theme = EditorView.theme({
   ".cm-tooltip-autocomplete ul li[aria-selected] .cm-completionDetail": { color: "#ffffff" },
   ".cm-completionDetail": { color: "#4f5d67", fontStyle: "normal", marginLeft: "0.8em" },
   ".cm-completionSection": { color: "#1d2a33", opacity: "1", borderBottom: "1px solid #8a98a3", paddingLeft: "0.3em" },
+  ".cm-tooltip.cm-tooltip-autocomplete > ul": { maxHeight: "none" },
   ".cm-completionInfo": { color: "#1d2a33", backgroundColor: "#ffffff" },
   ".cm-diagnostic-error": { borderLeft: "4px solid #a4161a", color: "#1d2a33" },
   ".cm-lintRange-error": { backgroundColor: "#fbe3e4" },
@@ -100,7 +101,9 @@ class EditorPage {
           highlightSelectionMatches(),
           StreamLanguage.define(sparql),
           syntaxHighlighting(highlightStyle),
-          autocompletion({ override: [completionSource], icons: false }),
+          // A window of options that fits without scrolling: the list keeps the focus in the editor
+          // (aria-activedescendant), so a scrolling list would be a region no keyboard can scroll.
+          autocompletion({ override: [completionSource], icons: false, maxRenderedOptions: 12 }),
           lintGutter(),
           EditorView.lineWrapping,
           keymap.of([{ key: "Mod-Enter", run }, ...closeBracketsKeymap, ...completionKeymap, ...searchKeymap,
