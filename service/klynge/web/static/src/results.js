@@ -3,7 +3,7 @@
 // `data:` IRI in an answer is shown as text, never as a link. Each IRI gets its label beside it: ontology terms
 // from the completion vocabulary, the rest from one small label query per page.
 
-const PAGE_SIZES = [25, 100, 500];
+const PAGE_SIZES = [25, 50, 100, 500];
 const LABEL_QUERY_LIMIT = 500;
 
 // A term as SPARQL JSON has it: {type: "uri"|"bnode"|"literal", value, "xml:lang"?, datatype?}.
@@ -113,7 +113,7 @@ export class ResultTable {
     this.base = base;
     this.prefixes = prefixes;
     this.vocabulary = vocabulary;
-    this.pageSize = 100;
+    this.pageSize = 50;
     this.page = 0;
   }
 
