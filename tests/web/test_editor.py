@@ -95,6 +95,8 @@ def complete_at_end(browser) -> list[str]:
 def test_after_a_class_the_properties_its_shapes_allow_come_first(live_server, browser):
     query = f"PREFIX klynge: <{KLYNGE}>\nSELECT * WHERE {{\n  ?x a klynge:ClusterOrganisation ;\n    "
     open_editor(browser, live_server, query=query)
+    # CodeMirror's own styles apply (under the pages' style-src 'self' policy too: they are adopted, not inline).
+    assert browser.find_element(By.CSS_SELECTOR, ".cm-editor").value_of_css_property("display") == "flex"
     offered = complete_at_end(browser)
     with urllib.request.urlopen(live_server + "/api/editor/vocabulary") as answer:
         vocabulary = json.load(answer)
@@ -230,10 +232,12 @@ def test_an_edited_query_is_restored_from_its_url(live_server, browser):
     ("query", "expected"),
     [
         ("SELECT * WHERE { ?s ?p }", "Line 1, column 25: expected a value for the property"),
+        ("SELECT * WHERE { ?s a ?class ; ?p }", "Line 1, column 36: expected a value for the property"),
+        ('SELECT * WHERE { ?s ?p "open }', "expected the closing quote of the string"),
         ("SELECT * WHERE { ?s a skos:Concept }", "Add the line PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"),
         ("SELEC * {}", "expected a query form: SELECT, CONSTRUCT, ASK or DESCRIBE"),
     ],
-    ids=["missing object", "undeclared prefix", "misspelt form"],
+    ids=["missing object", "missing object after ;", "open string", "undeclared prefix", "misspelt form"],
 )
 def test_a_parse_error_is_marked_and_said_in_plain_words(live_server, browser, query, expected):
     open_editor(browser, live_server, query=query)
