@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 
-from klynge.engines.store import QueryEngine, QueryError
+from klynge.engines.base import Engine, QueryError
 from klynge.settings import Settings
 from klynge.web import api_answers, api_docs, api_queries, completion, dataset, linked_data, pages, sparql
 
@@ -14,7 +14,7 @@ from klynge.web import api_answers, api_docs, api_queries, completion, dataset, 
 ROUTERS = (sparql, api_queries, api_answers, completion, dataset, pages, linked_data)
 
 
-def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
+def create_app(engine: Engine, settings: Settings) -> FastAPI:
     """An app answering from ``engine``; every router reads both from ``request.app.state``."""
     app = FastAPI(
         title="klynge",

@@ -15,7 +15,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from klynge.answers import lineage as answers
-from klynge.namespaces import PREFIXES
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.templating import STATIC_DIR, base_iri, public_url, templates
 
@@ -47,10 +46,7 @@ def search_page(request: Request, q: Annotated[str, Query(max_length=200)] = "")
 @router.get("/query", response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it."""
-    base = base_iri(request)
-    # The editor shortens result IRIs with the project's one prefix table (kid: follows this service's base).
-    prefixes = {**PREFIXES, "kid": base + "id/"}
-    context = {"query": request.query_params.get("query", ""), "base_iri": base, "prefixes": prefixes}
+    context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request)}
     return templates.TemplateResponse(request, "editor.html", context)
 
 

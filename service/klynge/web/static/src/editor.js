@@ -87,8 +87,7 @@ class EditorPage {
     this.namedText = null;
     this.catalogue = new Map();
     this.vocabulary = null;
-    const prefixes = new Map(Object.entries(JSON.parse(root.dataset.prefixes || "{}")));
-    this.table = new ResultTable(document.getElementById("results"), { base: this.base, prefixes, vocabulary: null });
+    this.table = new ResultTable(document.getElementById("results"), { base: this.base, vocabulary: null });
     this.view = this.mountEditor(document.getElementById("query"));
     this.syncDownloads();
   }

@@ -69,7 +69,7 @@ export function safeHref(iri, base) {
 }
 
 // kid:…, klynge:…, org:… by the service's prefix table (klynge.namespaces, kid: following its base).
-export function compact(iri, prefixes) {
+export function compact(iri, prefixes = new Map()) {
   for (const [prefix, namespace] of prefixes) {
     const local = iri.slice(namespace.length);
     if (iri.startsWith(namespace) && local && !/[\s<>"]/.test(local)) return `${prefix}:${local}`;
@@ -108,10 +108,9 @@ async function fetchLabels(iris) {
 }
 
 export class ResultTable {
-  constructor(container, { base, prefixes, vocabulary }) {
+  constructor(container, { base, vocabulary }) {
     this.container = container;
     this.base = base;
-    this.prefixes = prefixes;
     this.vocabulary = vocabulary;
     this.pageSize = 50;
     this.page = 0;
@@ -161,7 +160,7 @@ export class ResultTable {
     if (!term) return td;
     if (term.type === "uri") {
       const href = safeHref(term.value, this.base);
-      const shown = compact(term.value, this.prefixes);
+      const shown = compact(term.value, this.vocabulary?.namespaces);
       const node = document.createElement(href ? "a" : "span");
       if (href) node.href = href;
       else node.className = "iri";
