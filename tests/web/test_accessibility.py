@@ -9,11 +9,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from klynge.engines.store import EmbeddedEngine
+from klynge.graph.build import build_store
+from klynge.settings import Settings
+from klynge.web.app import create_app
 from web.chromium import axe_violations, described
 
 pytestmark = pytest.mark.slow
@@ -148,3 +153,20 @@ def test_keyboard_run_a_named_query_and_download_csv(browser, live_server, tmp_p
     target = tmp_path / "klynge-results.csv"
     WebDriverWait(browser, 20).until(lambda _: target.exists() and target.stat().st_size > 0)
     assert "ancestorLabel" in target.read_text(encoding="utf-8").splitlines()[0].split(",")
+
+
+def test_a_javascript_iri_in_the_store_is_text_on_a_resource_page(tmp_path):
+    graph = tmp_path / "hostile.ttl"
+    graph.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<https://w3id.org/klynge/id/thing/a> rdfs:label "Thing A"@en ;\n'
+        "    rdfs:seeAlso <javascript:alert(document.domain)> , <https://example.org/b> .\n"
+    )
+    engine = EmbeddedEngine(build_store([graph]), workers=1)
+    try:
+        page = TestClient(create_app(engine, Settings())).get("/id/thing/a", headers={"Accept": "text/html"}).text
+    finally:
+        engine.close()
+    assert 'href="https://example.org/b"' in page
+    assert "javascript:alert(document.domain)" in page
+    assert not re.search(r"href\s*=\s*[\"']\s*javascript:", page, flags=re.I)
