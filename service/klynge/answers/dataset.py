@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal
 from klynge.engines.base import Engine
 from klynge.namespaces import PREFIXES
+from klynge.sparql import query
 
 RDF = PREFIXES["rdf"]
 DCAT = PREFIXES["dcat"]
@@ -118,7 +118,7 @@ class Release:
 
 def release(engine: Engine) -> Release:
     """The release of the graph the engine serves."""
-    (row,) = engine.select(internal("dataset-release").sparql, {})
+    (row,) = engine.select(query("dataset-release"), {})
     return Release(row["version"].value, row["versionIRI"].value, row["created"], row["modified"])
 
 
@@ -297,7 +297,7 @@ def add_distribution(
 
 def add_temporal(engine: Engine, dataset: ox.NamedNode, out: Triples) -> None:
     """dct:temporal: the years from the earliest policy start to the latest start or end in the data."""
-    (row,) = engine.select(internal("dataset-period").sparql, {})
+    (row,) = engine.select(query("dataset-period"), {})
     if "start" not in row:
         return
     period = ox.BlankNode()
@@ -309,17 +309,16 @@ def add_temporal(engine: Engine, dataset: ox.NamedNode, out: Triples) -> None:
 def add_statistics(engine: Engine, site: Site, dataset: ox.NamedNode, out: Triples) -> None:
     """VoID counts, class and property partitions and the vocabularies used, all counted by SPARQL."""
     add = out.add
-    counts = engine.select(internal("dataset-counts").sparql, {})[0]
-    in_space = internal("dataset-entities")
-    entities = engine.select(in_space.sparql, in_space.bind(space=ox.Literal(site.base_iri + "id/")))
-    (triples,) = engine.select(internal("dataset-triples").sparql, {})
+    counts = engine.select(query("dataset-counts"), {})[0]
+    entities = engine.select(query("dataset-entities"), {"space": ox.Literal(site.base_iri + "id/")})
+    (triples,) = engine.select(query("dataset-triples"), {})
     add(dataset, VOID + "triples", integer(int(triples["triples"].value)))
     add(dataset, VOID + "distinctSubjects", integer(int(counts["subjects"].value)))
     add(dataset, VOID + "distinctObjects", integer(int(counts["objects"].value)))
     add(dataset, VOID + "properties", integer(int(counts["properties"].value)))
     add(dataset, VOID + "entities", integer(int(entities[0]["entities"].value) if entities else 0))
     vocabularies: set[str] = set()
-    classes = engine.select(internal("dataset-class-partition").sparql, {})
+    classes = engine.select(query("dataset-class-partition"), {})
     add(dataset, VOID + "classes", integer(len(classes)))
     for row in classes:
         partition = ox.BlankNode()
@@ -327,7 +326,7 @@ def add_statistics(engine: Engine, site: Site, dataset: ox.NamedNode, out: Tripl
         add(partition, VOID + "class", row["class"])
         add(partition, VOID + "entities", integer(int(row["entities"].value)))
         vocabularies.add(namespace(row["class"].value))
-    for row in engine.select(internal("dataset-property-partition").sparql, {}):
+    for row in engine.select(query("dataset-property-partition"), {}):
         partition = ox.BlankNode()
         add(dataset, VOID + "propertyPartition", partition)
         add(partition, VOID + "property", row["property"])

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal
 from klynge.answers.describe import ONTOLOGY_IRI, Engine, ontology_triples
+from klynge.sparql import query
 
 KLYNGE = ONTOLOGY_IRI + "#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -241,12 +241,12 @@ def add_relations(graph: OntologyGraph, term: TermDoc) -> None:
 
 def add_usage(engine: Engine, terms: dict[str, TermDoc]) -> None:
     """How often the data uses each term, and one example statement or instance of it."""
-    for row in engine.select(internal("ontology-property-usage").sparql, {}):
+    for row in engine.select(query("ontology-property-usage"), {}):
         term = terms.get(row["term"].value)
         if term is not None and term.example is None:
             term.uses = int(row["uses"].value)
             term.example = (row["subject"].value, row["term"].value, row["object"])
-    for row in engine.select(internal("ontology-class-usage").sparql, {}):
+    for row in engine.select(query("ontology-class-usage"), {}):
         term = terms.get(row["term"].value)
         if term is not None:
             term.uses = int(row["uses"].value)
