@@ -35,6 +35,7 @@ from klynge.engines.base import (
 )
 from klynge.engines.cache import CachingEngine
 from klynge.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
+from klynge.web import api_docs
 from klynge.web.negotiation import best_match
 from klynge.web.templating import public_url
 
@@ -260,11 +261,14 @@ GET_DOC = {
 }
 
 
+ANSWER_TYPES = dict.fromkeys(f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS))
+
+
 @router.get(
     "/sparql",
     summary="SPARQL 1.1 query by GET (HEAD gives the headers alone), or the service description",
     responses={
-        200: {"description": "results, or the service description when no query is given"},
+        200: api_docs.content(ANSWER_TYPES, "results, or the service description when no query is given"),
         304: {"description": "the answer the client holds (If-None-Match) is still valid"},
         400: {"description": "malformed query, with the parser's message and position"},
         403: {"description": "an update, SERVICE or LOAD: refused"},
@@ -307,7 +311,11 @@ router.add_api_route("/sparql", sparql_get, methods=["HEAD"], include_in_schema=
             },
         }
     },
-    responses={400: {}, 403: {}, 406: {}, 413: {}, 415: {"description": "another request body type"}, 503: {}},
+    responses={
+        200: api_docs.content(ANSWER_TYPES, "results"),
+        **{status: {} for status in (400, 403, 406, 413, 503)},
+        415: {"description": "another request body type"},
+    },
 )
 async def sparql_post(request: Request) -> Response:
     """Query by POST (SPARQL 1.1 Protocol §2.1.2 and §2.1.3). An update (§2.2) is refused: read-only."""
