@@ -17,7 +17,6 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.graph.build import build_store, published_triples
-
 from shared import shared_path
 
 QB = "http://purl.org/linked-data/cube#"
@@ -30,7 +29,11 @@ def run_constraints(triples: list[ox.Triple], folder: Path) -> dict[str, str]:
     graph = folder / "published.nt"
     ox.serialize(triples, output=str(graph), format=ox.RdfFormat.N_TRIPLES)
     done = subprocess.run(
-        [sys.executable, script.name, str(graph)], cwd=script.parent, capture_output=True, text=True, timeout=600,
+        [sys.executable, script.name, str(graph)],
+        cwd=script.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
         check=False,
     )
     assert "RESULT:" in done.stdout, done.stderr[-2000:]

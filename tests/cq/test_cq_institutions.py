@@ -53,7 +53,10 @@ def test_names_of_the_ministry(graph: ox.Store) -> None:
              ?r rdf:subject kid:org\\/ministry-of-higher-education-and-science ; rdf:predicate skos:altLabel ;
                 rdf:object ?name ; klynge:evidence klynge:Inferred ; skos:editorialNote ?note }""",
     )
-    assert inferred == {"Ministry of Science, Innovation, and Higher Education", "Ministry of Science and Higher Education"}
+    assert inferred == {
+        "Ministry of Science, Innovation, and Higher Education",
+        "Ministry of Science and Higher Education",
+    }
 
 
 def test_each_name_denotes_one_body(graph: ox.Store) -> None:
@@ -147,7 +150,8 @@ def test_people_of_dfir(graph: ox.Store) -> None:
     rows = select(
         graph,
         r"""SELECT ?name ?role ?head ?member WHERE {
-              ?p a foaf:Person ; foaf:name ?name ; schema:jobTitle ?role ; org:memberOf|schema:affiliation kid:org\/dfir .
+              ?p a foaf:Person ; foaf:name ?name ; schema:jobTitle ?role ;
+                 org:memberOf|schema:affiliation kid:org\/dfir .
               BIND(EXISTS { ?p org:headOf kid:org\/dfir } AS ?head)
               BIND(EXISTS { ?p org:memberOf kid:org\/dfir } AS ?member)
             }""",

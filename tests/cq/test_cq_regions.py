@@ -35,7 +35,8 @@ def test_node_counts_per_region(graph: ox.Store) -> None:
     rows = select(
         graph,
         """SELECT ?notation ?dataset ?n WHERE {
-              ?c a klynge:RegionalNodeCount ; qb:dataSet/dcterms:relation ?dataset ; sdmx-dimension:refArea ?r ; klynge:nodeCount ?n .
+              ?c a klynge:RegionalNodeCount ; qb:dataSet/dcterms:relation ?dataset ; sdmx-dimension:refArea ?r ;
+                 klynge:nodeCount ?n .
               ?r skos:notation ?notation .
             }""",
     )
