@@ -54,3 +54,24 @@ def test_installed_package_validates_from_another_directory(unpacked_wheel: Path
     done = in_wheel(unpacked_wheel, "-m", "klynge.cli", "validate", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no violations" in done.stdout
+
+
+def test_the_lock_file_satisfies_every_range_in_pyproject() -> None:
+    """`make` installs requirements.lock; a dependency added to pyproject.toml without `make lock` fails here."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pinned = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"requirements.lock: {line!r} is not pinned with =="
+            pinned[canonicalize_name(name)] = version
+    for text in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
+        requirement = Requirement(text)
+        version = pinned.get(canonicalize_name(requirement.name))
+        assert version is not None, f"{requirement.name} is not in requirements.lock: run 'make lock'"
+        assert requirement.specifier.contains(version), f"{requirement.name}=={version} is outside {requirement}"

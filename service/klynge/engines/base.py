@@ -85,6 +85,8 @@ class Dataset:
 
 
 SERVICE_DATASET = Dataset()
+Bindings = Mapping[str, ox.Term] | None  # RDF terms by variable name, bound by the engine, never pasted
+Results = tuple[bytes, str]  # serialised results and their media type
 
 
 @lru_cache(maxsize=1024)
@@ -109,13 +111,8 @@ class Engine:
     """
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+    ) -> Results:
         """Any query's results serialised in ``result_format`` (a media type that suits the query form), with
         the media type of the bytes. A dataset that names graphs replaces the engine's own."""
         raise NotImplementedError
