@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeAlias
 
 import pyoxigraph as ox
 
@@ -85,8 +86,9 @@ class Dataset:
 
 
 SERVICE_DATASET = Dataset()
-Bindings = Mapping[str, ox.Term] | None  # RDF terms by variable name, bound by the engine, never pasted
-Results = tuple[bytes, str]  # serialised results and their media type
+# RDF terms by variable name, bound by the engine, never pasted (a string: pyoxigraph's Term is a stub-only name)
+Bindings: TypeAlias = "Mapping[str, ox.Term] | None"
+Results: TypeAlias = tuple[bytes, str]  # serialised results and their media type
 
 
 @lru_cache(maxsize=1024)
