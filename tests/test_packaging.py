@@ -56,6 +56,14 @@ def test_installed_package_validates_from_another_directory(unpacked_wheel: Path
     assert "no violations" in done.stdout
 
 
+@pytest.mark.slow
+def test_wheel_ships_the_built_editor(unpacked_wheel: Path) -> None:
+    """The editor's bundle (built by npm, not in git) is in the wheel, so an installed service has its editor."""
+    shipped = unpacked_wheel / "klynge" / "web" / "static" / "build" / "editor.js"
+    built = ROOT / "service" / "klynge" / "web" / "static" / "build" / "editor.js"
+    assert shipped.read_bytes() == built.read_bytes()
+
+
 def test_the_lock_file_satisfies_every_range_in_pyproject() -> None:
     """`make` installs requirements.lock; a dependency added to pyproject.toml without `make lock` fails here."""
     import tomllib
