@@ -168,7 +168,7 @@ def render(found: Iterable[Violation], problems: Iterable[Problem] = ()) -> str:
         lines.append(focus)
         for violation in group:
             value = f"= {violation.value}" if violation.value else ""
-            parts = (f"{violation.where}:", violation.shape, violation.path, value)
+            parts = (f"{violation.where}:" if violation.where else "", violation.shape, violation.path, value)
             lines.append("  " + "  ".join(part for part in parts if part))
             lines.append(f"    {violation.message}")
         lines.append("")
@@ -256,8 +256,8 @@ def _escape_property(text: str) -> str:
 
 
 def _annotation(file: str, line: int, title: str, message: str) -> str:
-    properties = [f"file={_escape_property(file)}"]
-    if line:
+    properties = [f"file={_escape_property(file)}"] if file else []
+    if file and line:
         properties.append(f"line={line}")
     properties.append(f"title={_escape_property(title)}")
     return f"::error {','.join(properties)}::{_escape_data(message)}"
