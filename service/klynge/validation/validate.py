@@ -330,6 +330,17 @@ def read_store(paths: Iterable[Path]) -> tuple[ox.Store, list[SourceError]]:
     return read.store, read.errors
 
 
+def locate_files(paths: Iterable[Path]) -> Locations:
+    """Where the statements of the files were written, for a store built from them (its blank nodes have other
+    labels, so only statements between IRIs and literals are found; the rest is located by file)."""
+    locations = Locations()
+    for path in paths:
+        if path.is_file() and path.stat().st_size <= BIG_FILE:
+            quads, lines = parse_located(path)
+            locations.add(_display(path), quads, lines)
+    return locations
+
+
 def vocabulary_problems(read: ReadGraph, sources: Sources) -> list[Problem]:
     """The closed-world vocabulary check of every file of the run (bulk files aside), against its ontology."""
     checker = Checker(read.store.quads_for_pattern(None, None, None, ONTOLOGY_GRAPH))
@@ -481,7 +492,7 @@ def run(args: argparse.Namespace) -> int:
         return gathered
     sources, read = gathered
     if read is None:
-        store, locations, problems = ox.Store.read_only(str(args.store)), None, []
+        store, locations, problems = ox.Store.read_only(str(args.store)), locate_files(sources.graph), []
     else:
         store, locations = read.store, read.locations
     engine = args.engine or ("sparql" if args.store is not None else "pyshacl")
