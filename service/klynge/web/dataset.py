@@ -52,7 +52,7 @@ def dump_files(engine, site: dataset.Site) -> list[dataset.DumpFile]:
 @lru_cache(maxsize=4)
 def cached_description(engine, version: str, base: str, public: str) -> tuple[ox.Triple, ...]:
     """The description for one graph version (the version is only the cache key)."""
-    site = dataset.Site(base, public)
+    site = dataset.Site(base, public, public + "/sparql")
     return tuple(dataset.description(engine, site, engine.graph_counts(), dump_files(engine, site)))
 
 
@@ -69,7 +69,7 @@ def describe_dataset(request: Request, html: bool) -> Response:
     if fmt is not HTML:
         return rdf_response(triples, fmt)
     engine = request.app.state.engine
-    site = dataset.Site(base_iri(request), public_url(request))
+    site = dataset.Site(base_iri(request), public_url(request), public_url(request) + "/sparql")
     files = dump_files(engine, site)
     void = "http://rdfs.org/ns/void#"
     context = {
