@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from klynge.answers.describe import Engine
+from klynge.engines.base import Engine
 from klynge.namespaces import PREFIXES
 from klynge.sparql import query
 

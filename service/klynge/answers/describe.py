@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import pyoxigraph as ox
 
 from klynge import namespaces
+from klynge.engines.base import Engine
 from klynge.namespaces import DCTERMS, sparql_prologue
 
 PREFIXES = sparql_prologue(("rdf", "rdfs", "owl", "skos", "dcterms", "prov", "org", "schema", "klynge"))
@@ -20,16 +20,6 @@ PREFIXES = sparql_prologue(("rdf", "rdfs", "owl", "skos", "dcterms", "prov", "or
 INFERRED_GRAPH = namespaces.INFERRED_GRAPH.value
 RDF_TYPE = namespaces.RDF_TYPE.value
 DCTERMS_SOURCE = DCTERMS.source.value
-
-
-class Engine(Protocol):
-    """The part of ``klynge.engines.store.QueryEngine`` these answers use."""
-
-    def select(self, query: str, bindings: dict[str, ox.Term]) -> list[dict[str, ox.Term]]: ...
-
-    def ask(self, query: str, bindings: dict[str, ox.Term]) -> bool: ...
-
-    def construct(self, query: str, bindings: dict[str, ox.Term]) -> list[ox.Triple]: ...
 
 
 def label_of(var: str, out: str) -> str:

@@ -13,7 +13,8 @@ import unicodedata
 
 import pyoxigraph as ox
 
-from klynge.answers.describe import INFERRED_GRAPH, PREFIXES, Engine, label_of, node_json, predicate_json, text
+from klynge.answers.describe import INFERRED_GRAPH, PREFIXES, label_of, node_json, predicate_json, text
+from klynge.engines.base import Engine
 from klynge.namespaces import ORG, RDF_TYPE
 
 LINEAGE_STEP = "(prov:wasInfluencedBy|^org:resultingOrganization/org:originalOrganization)"

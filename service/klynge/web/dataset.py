@@ -32,12 +32,12 @@ RDF_MEDIA_TYPES = {fmt.media_type: {"description": f"the description as {fmt.nam
 @lru_cache(maxsize=10)
 def cached_dump(engine, version: str, fmt: str) -> bytes:
     """One dump for one graph version (the version is only the cache key)."""
-    return export.export_bytes(engine.store, fmt)
+    return export.export_bytes(engine.local_store(), fmt)
 
 
 def dump_files(engine, site: dataset.Site) -> list[dataset.DumpFile]:
     """The dumps this service serves, with size and checksum (only an embedded store has dumps to measure)."""
-    has_store = getattr(engine, "store", None) is not None
+    has_store = engine.local_store() is not None
     files = []
     for dump in dataset.DUMPS:
         url = site.url(f"/dumps/klynge.{dump.extension}").value
@@ -130,7 +130,7 @@ def dump(request: Request, extension: Annotated[str, Path(description="ttl, nt, 
     if extension not in DUMP_FORMATS:
         raise HTTPException(404, f"no dump klynge.{extension}; available: {', '.join(DUMP_FORMATS)}")
     engine = request.app.state.engine
-    if getattr(engine, "store", None) is None:
+    if engine.local_store() is None:
         raise HTTPException(503, "dumps are written from the embedded store; this service queries a remote one")
     body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[extension])
     return Response(

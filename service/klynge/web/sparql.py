@@ -23,8 +23,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from klynge.engines.store import (
-    QueryEngine,
+from klynge.engines.base import (
+    Dataset,
+    Engine,
     QueryError,
     QueryRefused,
     QuerySyntaxError,
@@ -32,6 +33,7 @@ from klynge.engines.store import (
     QueryTooLarge,
     checked_form,
 )
+from klynge.engines.cache import CachingEngine
 from klynge.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
 from klynge.web import api_docs
 from klynge.web.negotiation import best_match
@@ -86,8 +88,7 @@ class SparqlRequest:
     """What a protocol request asks for, whichever way it was sent."""
 
     query: str | None
-    default_graph_uris: tuple[str, ...]
-    named_graph_uris: tuple[str, ...]
+    dataset: Dataset
     formats: tuple[str, ...]
 
 
@@ -116,8 +117,7 @@ def read_request(params: list[tuple[str, str]], query: str | None = None) -> Spa
         raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
     return SparqlRequest(
         query if query is not None else single(params, "query"),
-        graph_uris(params, "default-graph-uri"),
-        graph_uris(params, "named-graph-uri"),
+        Dataset(graph_uris(params, "default-graph-uri"), graph_uris(params, "named-graph-uri")),
         tuple(value.strip() for key, values in params if key == "format" for value in values.split(",")),
     )
 
@@ -186,7 +186,7 @@ def choose(request: Request, wanted: tuple[str, ...], formats: tuple[Format, ...
 def etag(version: str, sparql: SparqlRequest, fmt: Format) -> str:
     """A strong validator for one answer: the graph's version and everything the request asked."""
     key = "\n".join(
-        (version, fmt.media_type, sparql.query or "", *sparql.default_graph_uris, "|", *sparql.named_graph_uris)
+        (version, fmt.media_type, sparql.query or "", *sparql.dataset.default, "|", *sparql.dataset.named)
     )
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
@@ -221,16 +221,17 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = choose(request, sparql.formats, GRAPH_FORMATS if graph else RESULT_FORMATS, f"{form} results")
     held = request.headers.get("if-none-match") if cacheable else None
-    engine: QueryEngine = request.app.state.engine
-    graphs = {"default_graph_uris": sparql.default_graph_uris, "named_graph_uris": sparql.named_graph_uris}
-    hit = engine.cached(sparql.query, fmt.media_type, **graphs)
+    engine: Engine = request.app.state.engine
+    hit = None
+    if isinstance(engine, CachingEngine):
+        hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
         return respond(engine, sparql, fmt, cacheable, held, hit)
     return await run_in_threadpool(respond, engine, sparql, fmt, cacheable, held)
 
 
 def respond(
-    engine: QueryEngine,
+    engine: Engine,
     sparql: SparqlRequest,
     fmt: Format,
     cacheable: bool,
@@ -246,12 +247,7 @@ def respond(
         if held is not None and headers["ETag"] in (tag.strip() for tag in held.split(",")):
             return Response(status_code=304, headers=headers)
     try:
-        body, media_type = hit or engine.run(
-            sparql.query or "",
-            fmt.media_type,
-            default_graph_uris=sparql.default_graph_uris,
-            named_graph_uris=sparql.named_graph_uris,
-        )
+        body, media_type = hit or engine.run(sparql.query or "", fmt.media_type, dataset=sparql.dataset)
     except QueryError as error:
         return error_response(error)
     return Response(body, media_type=media_type, headers=headers)
@@ -384,7 +380,7 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
 async def service_description(request: Request, sparql: SparqlRequest) -> Response:
     """The service description in the RDF format asked for (Turtle unless Accept or ``format`` say otherwise)."""
     fmt = choose(request, sparql.formats, GRAPH_FORMATS, "the service description")
-    engine: QueryEngine = request.app.state.engine
+    engine: Engine = request.app.state.engine
     triples = description_triples(public_url(request) + "/sparql", await run_in_threadpool(engine.graph_counts))
     rdf_format = ox.RdfFormat.from_media_type(fmt.media_type)
     if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
