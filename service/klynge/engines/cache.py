@@ -13,7 +13,7 @@ from collections.abc import Hashable, Mapping
 
 import pyoxigraph as ox
 
-from klynge.engines.base import SERVICE_DATASET, Dataset, Engine, inspected
+from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, Results, inspected
 
 
 class AnswerCache:
@@ -78,13 +78,8 @@ class CachingEngine(Engine):
         self.answers = AnswerCache(max_bytes)
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+    ) -> Results:
         key = cache_key(query, result_format, dataset, bindings)
         hit = None if key is None else self.answers.get(key)
         if hit is not None:

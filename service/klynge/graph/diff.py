@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.graph.build import FORMATS, SourceError, parse_file, rdf_format, source_error
-from klynge.namespaces import PREFIXES
+from klynge.namespaces import PREFIXES, shorten
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 LABELS = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel", PREFIXES["dcterms"] + "title")
@@ -282,10 +282,7 @@ def show(term: Value | str) -> str:
     if isinstance(term, Blank):
         return "[ " + " ; ".join(f"{show(p)} {show(o)}" for p, o in term.statements) + " ]"
     if isinstance(term, ox.NamedNode):
-        for prefix, namespace in PREFIXES.items():
-            if term.value.startswith(namespace) and len(term.value) > len(namespace):
-                return f"{prefix}:{term.value[len(namespace):]}"
-        return f"<{term.value}>"
+        return shorten(term.value) or f"<{term.value}>"
     text = term.value if len(term.value) <= LONG else term.value[:LONG] + "…"
     quoted = json.dumps(text, ensure_ascii=False)
     if term.language:
