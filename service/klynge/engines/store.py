@@ -20,7 +20,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from klynge.engines import sparql_guard
-from klynge.engines.workers import Done, Job, WorkerLost, WorkerPool
+from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
 
 SPARQL_JSON = "application/sparql-results+json"
 SPARQL_TSV = "text/tab-separated-values"
@@ -59,6 +59,23 @@ class QueryTimeout(QueryError):
     def __init__(self, message: str, seconds: float | None = None) -> None:
         super().__init__(message)
         self.seconds = seconds
+
+
+class QueryTooDeep(QuerySyntaxError):
+    """The query nests brackets deeper than the engine can safely parse; refused before it runs."""
+
+
+class QueryBusy(QueryError):
+    """The service cannot take the query now (too many long or waiting queries); ``retry_after`` seconds
+    is when trying again makes sense."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QueryOutOfMemory(QueryError):
+    """The query needed more memory than one query may use, and was stopped."""
 
 
 class QueryTooLarge(QueryError):
@@ -123,13 +140,24 @@ class QueryEngine(Protocol):
         ...
 
 
+INSPECTIONS_KEPT_UP_TO = 16 * 1024  # characters: named queries repeat; a long text is read anew each time
+
+
 @lru_cache(maxsize=1024)
+def _kept_inspection(query: str) -> sparql_guard.Inspection:
+    return sparql_guard.inspect(query)
+
+
 def inspected(query: str) -> sparql_guard.Inspection:
-    """What a query the service may run is (cached: named queries repeat); QueryRefused otherwise."""
+    """What a query the service may run is (kept for short texts); QueryRefused or QueryTooDeep otherwise."""
     try:
+        if len(query) <= INSPECTIONS_KEPT_UP_TO:
+            return _kept_inspection(query)
         return sparql_guard.inspect(query)
     except sparql_guard.Refused as error:
         raise QueryRefused(str(error)) from None
+    except sparql_guard.TooDeep as error:
+        raise QueryTooDeep(str(error), error.line, error.column) from None
 
 
 def checked_form(query: str) -> str:
@@ -138,8 +166,21 @@ def checked_form(query: str) -> str:
     return inspected(query).form
 
 
+ENTRY_OVERHEAD = 256  # bytes an entry costs beyond its key's and answer's own (objects, the index)
+
+
+def footprint(value: object) -> int:
+    """Roughly the bytes a cache key or answer holds: its strings and bytes, however nested."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, tuple | frozenset | list):
+        return sum(footprint(item) for item in value)
+    return len(str(value))
+
+
 class AnswerCache:
-    """Serialised answers by request within a byte budget, the least recently used dropped first.
+    """Serialised answers by request within a byte budget, the least recently used dropped first. The budget
+    counts everything an entry holds: the answer, its key (the query text may be a megabyte) and overhead.
 
     The graph is read-only while served, so the same request always has the same answer, except for a
     query calling NOW(), RAND(), UUID() or STRUUID(), which is never cached.
@@ -149,35 +190,40 @@ class AnswerCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[tuple[bytes, str], int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """Bytes held now, by the same count as the budget."""
+        return self._size
 
     def get(self, key: Hashable, *, count_miss: bool = True) -> tuple[bytes, str] | None:
         """The answer under ``key``; a look that is followed by a run (which looks again) passes
         ``count_miss=False``, so one request counts one miss."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
+            held = self._entries.get(key)
+            if held is None:
                 self.misses += count_miss
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return entry
+            return held[0]
 
     def put(self, key: Hashable, entry: tuple[bytes, str]) -> None:
         """Keep an answer unless it would take more than an eighth of the budget (or the cache is off)."""
-        size = len(entry[0])
+        size = footprint(key) + footprint(entry) + ENTRY_OVERHEAD
         if self.max_bytes == 0 or size > self.max_bytes // 8:
             return
         with self._lock:
             if key in self._entries:
                 return
-            self._entries[key] = entry
+            self._entries[key] = (entry, size)
             self._size += size
             while self._size > self.max_bytes:
-                _, (body, _) = self._entries.popitem(last=False)
-                self._size -= len(body)
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
 
 
 class EmbeddedEngine:
@@ -186,7 +232,9 @@ class EmbeddedEngine:
     In memory, the workers share ``store`` copy-on-write; on disk (``path``, with ``store`` opened read-only
     on it), each worker opens the folder read-only itself. ``store`` stays usable in this process for
     whole-graph jobs (exports); queries never run on it here. Answers are cached in ``answers`` (up to
-    ``cache_bytes``; 0 turns the cache off).
+    ``cache_bytes``; 0 turns the cache off). ``workers`` queries may run long (past ``long_after`` seconds) at
+    once, and one worker more is kept for short ones; each may use ``memory_mb`` beyond the store (0: no
+    bound).
     """
 
     def __init__(
@@ -198,15 +246,23 @@ class EmbeddedEngine:
         max_results: int = 100_000,
         workers: int = 2,
         cache_bytes: int = 64 * 2**20,
+        long_after: float = 0.5,
+        memory_mb: float = 2048,
     ) -> None:
         self.store = store
         self.path = path
         self.timeout = timeout
         self.max_results = max_results
         self.answers = AnswerCache(cache_bytes)
-        self._pool = WorkerPool(self._worker_store, workers)
+        self._lock = threading.Lock()  # this process's own queries on the store; held too while a zygote forks
+        self._pool = WorkerPool(
+            self._worker_store,
+            workers,
+            long_after=long_after,
+            memory_bytes=int(memory_mb * 2**20) or None,
+            fork_lock=self._lock,
+        )
         self._closer = weakref.finalize(self, self._pool.close)
-        self._lock = threading.Lock()
         self._counts: dict[str, int] | None = None
         self._version: str | None = None
 
@@ -221,6 +277,11 @@ class EmbeddedEngine:
     def worker_pids(self) -> list[int]:
         """The process ids of the query workers (to watch them from tests and monitoring)."""
         return self._pool.worker_pids()
+
+    def health(self) -> dict[str, object]:
+        """Whether queries can be answered now, and the query pool's state (a dead worker factory is
+        replaced first); ``ok`` is the verdict."""
+        return self._pool.health()
 
     def run(
         self,
@@ -239,6 +300,10 @@ class EmbeddedEngine:
             answer = self._pool.run(job, self.timeout)
         except TimeoutError as error:
             raise QueryTimeout(str(error), seconds=self.timeout) from None
+        except PoolBusy as error:
+            raise QueryBusy(str(error), error.retry_after) from None
+        except WorkerOutOfMemory as error:
+            raise QueryOutOfMemory(str(error)) from None
         except WorkerLost as error:
             raise QueryError(str(error)) from None
         if isinstance(answer, Done):
@@ -249,6 +314,8 @@ class EmbeddedEngine:
             raise QuerySyntaxError(answer.message, answer.line, answer.column)
         if answer.kind == "too-large":
             raise QueryTooLarge(answer.message, limit=self.max_results)
+        if answer.kind == "memory":
+            raise QueryOutOfMemory(answer.message)
         raise QueryError(answer.message)
 
     def cached(

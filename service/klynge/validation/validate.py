@@ -176,6 +176,12 @@ def validate_store(
     cannot be used.
     """
     shapes = load_shapes(shapes_paths)
+    if next(iter(store.quads_for_pattern(None, None, None)), None) is None:
+        text = (
+            "The graph is empty, so it does not conform: a klynge graph has at least the ontology "
+            "(a store left by an interrupted 'klynge load'?).\n"
+        )
+        return ValidationResult(conforms=False, graph=Graph(), violations=(), text=text)
     conforms, report = (sparql_report if engine == "sparql" else pyshacl_report)(store, shapes)
     locate = SourceLocator(store, default_sources() if sources is None else sources)
     found = tuple(violations(report, locate))
@@ -256,8 +262,12 @@ def run(args: argparse.Namespace) -> int:
     if args.store is not None:
         if args.files:
             return _error("give either FILES or --store DIR, not both")
-        if not (args.store / "CURRENT").is_file():
-            return _error(f"{args.store} holds no Oxigraph store; build one with 'klynge load --store {args.store}'")
+        from klynge.engines.load import StoreError, require_complete
+
+        try:
+            require_complete(args.store, "validate")
+        except StoreError as error:
+            return _error(str(error))
         paths, store = default_sources(), ox.Store.read_only(str(args.store))
     else:
         paths = sources_for(args.files)

@@ -7,10 +7,11 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from klynge.engines.store import QueryEngine, QueryError
 from klynge.settings import Settings
-from klynge.web import api_answers, api_docs, api_queries, dataset, linked_data, pages, sparql
+from klynge.web import api_answers, api_docs, api_queries, dataset, health, linked_data, pages, sparql
+from klynge.web.hardening import Hardening
 
 # The linked-data router comes last: its paths are the widest.
-ROUTERS = (sparql, api_queries, api_answers, dataset, pages, linked_data)
+ROUTERS = (sparql, health, api_queries, api_answers, dataset, pages, linked_data)
 
 
 def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
@@ -35,6 +36,7 @@ def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
         expose_headers=["ETag", "Content-Type", "Content-Disposition"],
         max_age=86400,
     )
+    app.add_middleware(Hardening, read_timeout=settings.read_timeout)  # outermost: every response, CORS's too
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
