@@ -21,7 +21,6 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -74,15 +73,26 @@ def lock_for_serving(directory: Path) -> IO[str]:
     return marker
 
 
-@contextlib.contextmanager
-def exclusive(path: Path, busy: str) -> Iterator[None]:
-    """An exclusive lock on ``path`` (created if need be) for the block; StoreError(``busy``) if it is held."""
-    with path.open("a") as handle:
+class Exclusive:
+    """An exclusive lock on ``path`` (created if need be) for a ``with`` block; StoreError(``busy``) if another
+    process holds it. (A class, not a generator: SourceError, a frozen dataclass, must pass through intact.)"""
+
+    def __init__(self, path: Path, busy: str) -> None:
+        self.path = path
+        self.busy = busy
+        self._handle: IO[str] | None = None
+
+    def __enter__(self) -> None:
+        self._handle = self.path.open("a")
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreError(busy) from None
-        yield
+            self._handle.close()
+            raise StoreError(self.busy) from None
+
+    def __exit__(self, *_: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
 
 
 def alive(pid: int) -> bool:
@@ -153,14 +163,14 @@ def load_store(directory: Path, files: list[Path]) -> tuple[ox.Store, int]:
     staging = directory.with_name(f".{directory.name}.loading-{os.getpid()}")
     with contextlib.ExitStack() as locks:
         locks.enter_context(
-            exclusive(
+            Exclusive(
                 directory.with_name(f".{directory.name}.lock"),
                 f"another 'klynge load' is writing {directory}; wait for it to finish",
             )
         )
         if extend:
             locks.enter_context(
-                exclusive(
+                Exclusive(
                     directory / MARKER,
                     f"{directory} is being served by 'klynge serve'; stop the server first, or load into another "
                     "folder and serve that",
