@@ -43,7 +43,8 @@ class InlineFinder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = {name for name, _ in attrs}
-        if tag == "script" and "src" not in names:
+        data_block = dict(attrs).get("type", "") == "application/ld+json"  # data, never run: CSP allows it
+        if tag == "script" and "src" not in names and not data_block:
             self._in_script = True
         if tag == "style":
             self.blocked.append("<style>")

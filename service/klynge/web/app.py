@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from klynge.engines.store import QueryEngine, QueryError
+from klynge.engines.base import Engine, QueryError
 from klynge.settings import Settings
-from klynge.web import api_answers, api_docs, api_queries, dataset, health, linked_data, pages, sparql
+from klynge.web import api_answers, api_docs, api_queries, completion, dataset, health, linked_data, pages, sparql
 from klynge.web.hardening import Hardening
 
 # The linked-data router comes last: its paths are the widest.
-ROUTERS = (sparql, health, api_queries, api_answers, dataset, pages, linked_data)
+ROUTERS = (sparql, health, api_queries, api_answers, completion, dataset, pages, linked_data)
 
 
-def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
+def create_app(engine: Engine, settings: Settings) -> FastAPI:
     """An app answering from ``engine``; every router reads both from ``request.app.state``."""
     app = FastAPI(
         title="klynge",

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from klynge.engines.store import (
+from klynge.engines.base import (
     QueryBusy,
     QueryError,
     QueryOutOfMemory,
