@@ -54,3 +54,11 @@ def test_installed_package_validates_from_another_directory(unpacked_wheel: Path
     done = in_wheel(unpacked_wheel, "-m", "klynge.cli", "validate", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no violations" in done.stdout
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_built_editor(unpacked_wheel: Path) -> None:
+    """The editor's bundle (built by npm, not in git) is in the wheel, so an installed service has its editor."""
+    shipped = unpacked_wheel / "klynge" / "web" / "static" / "build" / "editor.js"
+    built = ROOT / "service" / "klynge" / "web" / "static" / "build" / "editor.js"
+    assert shipped.read_bytes() == built.read_bytes()

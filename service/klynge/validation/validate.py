@@ -273,6 +273,8 @@ def sources_for(files: list[Path]) -> list[Path]:
 def changed_files(revision: str) -> tuple[list[Path], list[Path]]:
     """The RDF and query files that differ from a git revision (untracked ones included), and those deleted.
 
+    ``.xml`` files are left out: in a checkout they are far more often reports than RDF/XML sources.
+
     Raises ValueError with git's complaint when the revision or the repository cannot be used.
     """
     def git(*args: str) -> list[str]:
@@ -289,7 +291,7 @@ def changed_files(revision: str) -> tuple[list[Path], list[Path]]:
     changed = git("diff", "--name-only", "--diff-filter=d", revision, "--")
     changed += git("ls-files", "--others", "--exclude-standard", "--full-name", ":/")
     deleted = git("diff", "--name-only", "--diff-filter=D", revision, "--")
-    wanted = {*RDF_SUFFIXES, ".rq"}
+    wanted = {*RDF_SUFFIXES, ".rq"} - {".xml"}  # reports such as JUnit's are .xml; RDF/XML is .rdf or .owl
     keep = sorted({top / name for name in changed if Path(name).suffix.lower() in wanted})
     return keep, sorted({top / name for name in deleted if Path(name).suffix.lower() in wanted})
 

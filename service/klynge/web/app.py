@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException
 
 from klynge.engines.base import Engine, QueryError
 from klynge.settings import Settings
@@ -42,4 +43,5 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         app.include_router(module.router)
     # A query error no route handled (a time limit hit by a page, say) still gets its status and a message.
     app.add_exception_handler(QueryError, lambda request, error: sparql.error_response(error))
+    app.add_exception_handler(HTTPException, pages.html_not_found)  # a browser's 404 is a page, not JSON
     return app

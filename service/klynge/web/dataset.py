@@ -37,7 +37,7 @@ def cached_dump(engine, version: str, fmt: str) -> bytes:
 
 def dump_files(engine, site: dataset.Site) -> list[dataset.DumpFile]:
     """The dumps this service serves, with size and checksum (only an embedded store has dumps to measure)."""
-    has_store = getattr(engine, "store", None) is not None
+    has_store = engine.local_store() is not None
     files = []
     for dump in dataset.DUMPS:
         url = site.url(f"/dumps/klynge.{dump.extension}").value

@@ -1,7 +1,7 @@
-"""Pages for people: the home page, search results and the SPARQL editor, plus their own CSS and JS.
+"""Pages for people: the home page, search results, the SPARQL editor and the 404 page, plus their CSS and JS.
 
-The editor is plain JavaScript of our own (highlighting, named queries from ``/api/queries``, results as a
-table, CSV download): no CDN and no third-party library, so it works offline.
+The editor is CodeMirror 6 from npm, bundled into ``static/build/`` by the setup (``make``), with our own
+completion, results table and named-query form (``static/src/``): no CDN, so it works offline.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from klynge.answers import lineage as answers
 from klynge.web.engine_errors import EngineErrorRoute
@@ -46,3 +48,11 @@ def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it."""
     context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request)}
     return templates.TemplateResponse(request, "editor.html", context)
+
+
+async def html_not_found(request: Request, error: HTTPException) -> Response:
+    """A 404 as the site's own page for a browser (which asks for HTML); other clients get the JSON answer."""
+    if error.status_code != 404 or "text/html" not in request.headers.get("accept", ""):
+        return await http_exception_handler(request, error)
+    message = error.detail if error.detail != "Not Found" else f"There is no page at {request.url.path}."
+    return templates.TemplateResponse(request, "not_found.html", {"message": message}, status_code=404)
