@@ -19,7 +19,7 @@ from klynge.settings import Settings
 from klynge.web.app import create_app
 from klynge.web.serve import server_options
 
-PAGES = ["/", "/query", "/search?q=cluster", "/dataset", "/ontology", "/shapes", "/id/org/dfir", "/no-such-page"]
+PAGES = ["/", "/query", "/docs", "/search?q=cluster", "/dataset", "/ontology", "/shapes", "/id/org/dfir", "/no-such-page"]
 OTHERS = ["/sparql?query=ASK%7B%7D", "/sparql?query=nonsense", "/static/editor.js", "/openapi.json", "/healthz"]
 
 

@@ -358,6 +358,7 @@ def fork_zygote(
 # ---------------------------------------------------------------------------------------------------------
 
 LONG_NICENESS = 10  # a long query yields the CPU to short ones
+MAX_WAITING = 32  # queries waiting for a worker at once, beyond which a query is refused at once (503)
 
 
 def exists(pid: int) -> bool:
@@ -442,7 +443,7 @@ class WorkerPool:
         self.size = size
         self.long_after = long_after
         self.memory_bytes = memory_bytes
-        self.max_waiting = 8 * (size + 1) if max_waiting is None else max_waiting
+        self.max_waiting = MAX_WAITING if max_waiting is None else max_waiting
         self.zygote_restarts = 0
         self._open_store = open_store
         self._fork_lock = fork_lock or threading.Lock()
