@@ -129,8 +129,11 @@ class CountingBuffer:
 
     def write(self, chunk: bytes) -> int:
         data = bytes(chunk)
-        self.count += (self._tail + data).count(self.marker)
-        self._tail = (self._tail + data)[-(len(self.marker) - 1) :] if len(self.marker) > 1 else b""
+        reach = len(self.marker) - 1
+        if self._tail:  # a marker begun in the last chunk and ended in this one
+            self.count += (self._tail + data[:reach]).count(self.marker)
+        self.count += data.count(self.marker)
+        self._tail = data[-reach:] if reach else b""
         if self.count > self.limit:
             self.overflowed = True
             raise TooLarge
@@ -149,26 +152,43 @@ def limited(triples: Iterable[ox.Triple], limit: int) -> Iterator[ox.Triple]:
         yield triple
 
 
-def solutions_bytes(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, limit: int) -> bytes:
-    """SELECT results in ``fmt``, at most ``limit`` rows.
+LONG_LINE = 64 * 1024  # bytes: pyoxigraph's TSV parser takes quadratic time in a line's length
 
-    The rows are counted as they are written, stopping the evaluation at the limit: in TSV one line is one
-    row (its terms escape line breaks), and in XML every row is a ``<result>`` element (text escapes ``<``).
-    TSV is written directly; any other format is made from the XML by pyoxigraph's parser and serialiser,
-    both native code and linear in the answer's size (its TSV parser is not, on long lines).
-    """
-    direct = fmt == ox.QueryResultsFormat.TSV
-    sink = CountingBuffer(b"\n", limit + 1) if direct else CountingBuffer(b"<result>", limit)
+
+def counted(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, limit: int) -> bytes:
+    """The results in TSV or XML, stopping the evaluation with TooLarge past ``limit`` rows: in TSV one line
+    is one row (its terms escape line breaks), in XML every row is a ``<result>`` element (text escapes <)."""
+    tsv = fmt == ox.QueryResultsFormat.TSV
+    sink = CountingBuffer(b"\n", limit + 1) if tsv else CountingBuffer(b"<result>", limit)  # TSV: a header line
     try:
-        solutions.serialize(sink, format=ox.QueryResultsFormat.TSV if direct else ox.QueryResultsFormat.XML)
+        solutions.serialize(sink, format=fmt)
     except (TooLarge, OSError):
         if sink.overflowed:
             raise TooLarge from None
         raise
-    written = b"".join(sink.chunks)
-    if direct or fmt == ox.QueryResultsFormat.XML:
-        return written
-    return ox.parse_query_results(written, format=ox.QueryResultsFormat.XML).serialize(format=fmt)
+    return b"".join(sink.chunks)
+
+
+def solutions_bytes(
+    solutions: ox.QuerySolutions,
+    fmt: ox.QueryResultsFormat,
+    limit: int,
+    again: Callable[[], ox.QuerySolutions],
+) -> bytes:
+    """SELECT results in ``fmt``, at most ``limit`` rows, counted as they are written.
+
+    TSV and XML are written directly. Another format is made from the TSV by pyoxigraph's parser and
+    serialiser, both native code; but its TSV parser is quadratic in a line's length, so when a row is long
+    (a literal of megabytes) the query is run ``again`` to XML, whose parser is linear, and converted from
+    that (twice the evaluation, for the rare answer that needs it).
+    """
+    if fmt in (ox.QueryResultsFormat.TSV, ox.QueryResultsFormat.XML):
+        return counted(solutions, fmt, limit)
+    tsv = counted(solutions, ox.QueryResultsFormat.TSV, limit)
+    if len(tsv) > LONG_LINE and max(map(len, tsv.split(b"\n"))) > LONG_LINE:
+        xml = counted(again(), ox.QueryResultsFormat.XML, limit)
+        return ox.parse_query_results(xml, format=ox.QueryResultsFormat.XML).serialize(format=fmt)
+    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
 
 
 def graphs(iris: tuple[str, ...]) -> list[ox.NamedNode]:
@@ -181,8 +201,11 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
     if job.default_graphs or job.named_graphs:  # the protocol's dataset overrides the query's FROM
         dataset = {"default_graph": graphs(job.default_graphs), "named_graphs": graphs(job.named_graphs)}
     substitutions = {ox.Variable(name): term for name, term in job.bindings.items()}
+    def query() -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        return store.query(job.query, substitutions=substitutions, **dataset)
+
     try:
-        results = store.query(job.query, substitutions=substitutions, **dataset)
+        results = query()
         if isinstance(results, ox.QueryTriples):
             fmt = ox.RdfFormat.from_media_type(job.media_type)
             if fmt is None:
@@ -195,7 +218,7 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
             if isinstance(results, ox.QueryBoolean):
                 body = results.serialize(format=fmt)
             else:
-                body = solutions_bytes(results, fmt, job.max_results)
+                body = solutions_bytes(results, fmt, job.max_results, again=query)
     except SyntaxError as error:
         return Failed("syntax", *syntax_details(error))
     except TooLarge:
