@@ -19,8 +19,25 @@ from klynge.settings import Settings
 from klynge.web.app import create_app
 from klynge.web.serve import server_options
 
-PAGES = ["/", "/query", "/docs", "/search?q=cluster", "/dataset", "/ontology", "/shapes", "/id/org/dfir", "/no-such-page"]
-OTHERS = ["/sparql?query=ASK%7B%7D", "/sparql?query=nonsense", "/static/editor.js", "/openapi.json", "/healthz"]
+PAGES = [
+    "/",
+    "/query",
+    "/docs",
+    "/search?q=cluster",
+    "/dataset",
+    "/ontology",
+    "/shapes",
+    "/id/org/dfir",
+    "/no-such-page",
+]
+OTHERS = [
+    "/sparql?query=ASK%7B%7D",
+    "/sparql?query=nonsense",
+    "/static/klynge.css",
+    "/static/api-docs.js",
+    "/openapi.json",
+    "/healthz",
+]
 
 
 @pytest.mark.parametrize("path", PAGES + OTHERS)
