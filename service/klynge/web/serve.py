@@ -283,4 +283,6 @@ def run(args: argparse.Namespace) -> int:
         pass  # Ctrl-C is how a server is stopped: uvicorn has shut down, and so a clean exit
     finally:
         engine.close()
+        while SERVED_STORE_LOCKS:  # the store may be loaded into again
+            SERVED_STORE_LOCKS.pop().close()
     return 0
