@@ -271,18 +271,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"klynge serve: {error}", file=sys.stderr)
         return 2
     try:
-        engine = open_engine(args, settings)
-    except StartError as error:
-        print(f"klynge serve: {error}", file=sys.stderr)
-        return 1
-    url = f"http://{args.host}:{args.port}"
-    print(f"klynge serve: {engine.triple_count()} triples at {url}/ (SPARQL endpoint {url}/sparql)", flush=True)
-    try:
-        uvicorn.run(create_app(engine, settings), host=args.host, port=args.port, **server_options(settings))
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is how a server is stopped: uvicorn has shut down, and so a clean exit
+        try:
+            engine = open_engine(args, settings)
+        except StartError as error:
+            print(f"klynge serve: {error}", file=sys.stderr)
+            return 1
+        url = f"http://{args.host}:{args.port}"
+        print(f"klynge serve: {engine.triple_count()} triples at {url}/ (SPARQL endpoint {url}/sparql)", flush=True)
+        try:
+            uvicorn.run(create_app(engine, settings), host=args.host, port=args.port, **server_options(settings))
+        except KeyboardInterrupt:
+            pass  # Ctrl-C is how a server is stopped: uvicorn has shut down, and so a clean exit
+        finally:
+            engine.close()
     finally:
-        engine.close()
         while SERVED_STORE_LOCKS:  # the store may be loaded into again
             SERVED_STORE_LOCKS.pop().close()
     return 0
