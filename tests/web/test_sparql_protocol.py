@@ -14,11 +14,11 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from klynge.engines.store import EmbeddedEngine, QueryError, QuerySyntaxError, QueryTimeout
+from klynge.formats import best_match
 from klynge.graph.build import build_store
 from klynge.resources import asset_files
 from klynge.settings import Settings
 from klynge.web.app import create_app
-from klynge.web.negotiation import best_match
 
 ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
 OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
@@ -251,9 +251,27 @@ def test_unavailable_format_is_406_listing_what_it_can_give(client):
         "text/tab-separated-values",
     ):
         assert media_type in response.text
-    response = client.get("/sparql", params={"query": CONSTRUCT, "format": "csv"})
+    assert response.headers["vary"].lower().split(", ").count("accept") == 1
+    response = client.get("/sparql", params={"query": CONSTRUCT, "format": "csv"}, headers={"Accept": "text/csv"})
     assert response.status_code == 406
     assert "text/turtle" in response.text and "application/ld+json" in response.text
+    assert "accept" in response.headers["vary"].lower()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_format_the_endpoint_does_not_know_falls_back_to_accept(client, method):
+    """SPARQLWrapper's N3: ``format=n3&output=n3`` beside an Accept header that lists Turtle."""
+    accept = "application/turtle,text/turtle,text/rdf+n3,application/n-triples,application/n3,text/n3"
+    params = {"query": CONSTRUCT, "format": "n3-unknown", "output": "n3", "results": "n3"}
+    if method == "GET":
+        response = client.get("/sparql", params=params, headers={"Accept": accept})
+    else:
+        response = client.post("/sparql", data=params, headers={"Accept": accept})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/turtle")
+    response = client.get("/sparql", params={**params, "format": "n3"}, headers={"Accept": "text/n3"})
+    assert response.headers["content-type"].startswith("text/turtle")  # Turtle is N3
+    assert ox.parse(response.content, format=ox.RdfFormat.N3)
 
 
 # --- errors and refusals ----------------------------------------------------------------------------------------
@@ -448,7 +466,8 @@ def test_a_cached_answer_is_served_without_asking_a_worker(client, engine, monke
     misses = engine.answers.misses
     first = client.post("/sparql", data={"query": query})
     assert engine.answers.misses == misses + 1  # one request, one miss, though the route looked first
-    assert engine.cached(query, "application/sparql-results+json") == (first.content, first.headers["content-type"])
+    cached = engine.cached(query, "application/sparql-results+json", base_iri="http://testserver/sparql")
+    assert cached == (first.content, first.headers["content-type"])
 
     def no_worker(*args, **kwargs):
         raise AssertionError("a cached answer went to a worker")
@@ -546,7 +565,8 @@ def test_a_query_error_no_route_handles_gets_its_status_and_message(engine):
 
     app.include_router(extra)
     response = TestClient(app).get("/test-timeout")
-    assert response.status_code == 503
+    assert response.status_code == 422  # the same query would run past the limit again: no 503, no Retry-After
+    assert "retry-after" not in response.headers
     assert "time limit of 1 s" in response.text
 
 

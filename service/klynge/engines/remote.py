@@ -556,8 +556,10 @@ class RemoteEngine:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         bindings: Mapping[str, ox.Term] | None = None,
+        base_iri: str | None = None,
     ) -> tuple[bytes, str]:
-        """A protocol request: its dataset passed through, its answer in ``result_format``.
+        """A protocol request: its dataset passed through, its answer in ``result_format``; relative IRIs
+        resolve against the remote store's own base, not ``base_iri``.
 
         The store is asked for SPARQL JSON or N-Triples and pyoxigraph writes the format asked for, rather
         than passing the store's own bytes on: Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is
@@ -590,6 +592,7 @@ class RemoteEngine:
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
     ) -> tuple[bytes, str] | None:
         """Never: a remote store may change under the service, so its answers are not kept here."""
         return None

@@ -20,7 +20,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from klynge.engines import sparql_guard
-from klynge.engines.workers import Done, Job, WorkerLost, WorkerPool
+from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerPool
 
 SPARQL_JSON = "application/sparql-results+json"
 SPARQL_TSV = "text/tab-separated-values"
@@ -53,12 +53,24 @@ class QueryRefused(QueryError):
     """A request this read-only service will not run: an update, SERVICE or LOAD."""
 
 
+class QueryUnsupported(QueryError):
+    """The query calls a function this engine does not have (an extension function)."""
+
+
 class QueryTimeout(QueryError):
     """The query ran past its time limit and was stopped."""
 
     def __init__(self, message: str, seconds: float | None = None) -> None:
         super().__init__(message)
         self.seconds = seconds
+
+
+class QueryBusy(QueryError):
+    """Every query worker stayed busy: the query did not start, and may well run if sent again later."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class QueryTooLarge(QueryError):
@@ -92,10 +104,11 @@ class QueryEngine(Protocol):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         bindings: Mapping[str, ox.Term] | None = None,
+        base_iri: str | None = None,
     ) -> tuple[bytes, str]:
         """Any query's results serialised in ``result_format`` (a media type that suits the query form), with
         the media type of the bytes. Naming graphs replaces the default dataset, as the SPARQL Protocol's
-        ``default-graph-uri``/``named-graph-uri`` do."""
+        ``default-graph-uri``/``named-graph-uri`` do; relative IRIs resolve against ``base_iri``."""
         ...
 
     def cached(
@@ -105,6 +118,7 @@ class QueryEngine(Protocol):
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
     ) -> tuple[bytes, str] | None:
         """What ``run`` would return, if it is at hand in memory without running anything; else None. Lets a
         route answer a repeated request without handing it to a thread."""
@@ -230,13 +244,16 @@ class EmbeddedEngine:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         bindings: Mapping[str, ox.Term] | None = None,
+        base_iri: str | None = None,
     ) -> tuple[bytes, str]:
-        job, key = self._job(query, result_format, default_graph_uris, named_graph_uris, bindings)
+        job, key = self._job(query, result_format, default_graph_uris, named_graph_uris, bindings, base_iri)
         cached = None if key is None else self.answers.get(key)
         if cached is not None:
             return cached
         try:
             answer = self._pool.run(job, self.timeout)
+        except PoolBusy as error:
+            raise QueryBusy(str(error), retry_after=max(1, round(self.timeout / 2))) from None
         except TimeoutError as error:
             raise QueryTimeout(str(error), seconds=self.timeout) from None
         except WorkerLost as error:
@@ -247,6 +264,8 @@ class EmbeddedEngine:
             return answer.body, answer.media_type
         if answer.kind == "syntax":
             raise QuerySyntaxError(answer.message, answer.line, answer.column)
+        if answer.kind == "unsupported":
+            raise QueryUnsupported(answer.message)
         if answer.kind == "too-large":
             raise QueryTooLarge(answer.message, limit=self.max_results)
         raise QueryError(answer.message)
@@ -258,8 +277,9 @@ class EmbeddedEngine:
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
     ) -> tuple[bytes, str] | None:
-        _, key = self._job(query, result_format, default_graph_uris, named_graph_uris, None)
+        _, key = self._job(query, result_format, default_graph_uris, named_graph_uris, None, base_iri)
         return None if key is None else self.answers.get(key, count_miss=False)
 
     def _job(
@@ -269,6 +289,7 @@ class EmbeddedEngine:
         default_graph_uris: Sequence[str],
         named_graph_uris: Sequence[str],
         bindings: Mapping[str, ox.Term] | None,
+        base_iri: str | None = None,
     ) -> tuple[Job, Hashable | None]:
         """The worker job for a request, and its cache key (None for a query whose answer may change)."""
         inspection = inspected(query)
@@ -280,10 +301,12 @@ class EmbeddedEngine:
             tuple(named_graph_uris),
             dict(bindings or {}),
             union_default_graph=not inspection.names_dataset,
+            base_iri=base_iri,
         )
         if inspection.volatile:
             return job, None
-        return job, (query, result_format, job.default_graphs, job.named_graphs, frozenset(job.bindings.items()))
+        bound = frozenset(job.bindings.items())
+        return job, (query, result_format, job.default_graphs, job.named_graphs, bound, base_iri)
 
     def _expect(self, query: str, forms: tuple[str, ...]) -> None:
         """A programming error, said plainly, when a method gets a query of another form."""

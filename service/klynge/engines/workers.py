@@ -14,7 +14,8 @@ It forks every worker, at start and after each kill, and hands the service its e
   handle or background thread crosses a fork.
 
 Requests and answers cross the socket as small pickles; answers are the serialised results (bytes) made
-inside the worker by pyoxigraph's serialisers, never Python objects per row.
+inside the worker by pyoxigraph's serialisers (graphs through ``klynge.graph.rdf_text``: Turtle with the
+prefixes, compacted JSON-LD), never Python objects per row.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import contextlib
 import os
 import pickle
 import queue
+import re
 import signal
 import socket
 import threading
@@ -34,13 +36,17 @@ from typing import NoReturn
 
 import pyoxigraph as ox
 
+from klynge.graph.export import PREFIXES
+from klynge.graph.rdf_text import serialize
+
 
 @dataclass(frozen=True)
 class Job:
     """One query for a worker: the text, the result format's media type, the dataset and the bindings.
 
     Without graphs named, the default graph is the union of all graphs, unless ``union_default_graph`` is off
-    (the query names its own with FROM).
+    (the query names its own with FROM). Relative IRIs in the query resolve against ``base_iri`` (the
+    endpoint's URL, as the SPARQL Protocol suggests); without one they are a syntax error.
     """
 
     query: str
@@ -50,6 +56,7 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     bindings: Mapping[str, ox.Term] = field(default_factory=dict)
     union_default_graph: bool = True
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,8 @@ class Done:
 
 @dataclass(frozen=True)
 class Failed:
-    """A worker's refusal: ``kind`` is ``syntax``, ``too-large`` or ``error``; line and column where known."""
+    """A worker's refusal: ``kind`` is ``syntax``, ``unsupported`` (a function the engine does not have),
+    ``too-large`` or ``error``; line and column where known."""
 
     kind: str
     message: str
@@ -72,6 +80,10 @@ class Failed:
 
 class WorkerLost(RuntimeError):
     """A worker died before it answered."""
+
+
+class PoolBusy(TimeoutError):
+    """No worker became free within the time limit: the query never started, and may run later."""
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -132,6 +144,9 @@ def solutions_bytes(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, li
     return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
 
 
+UNKNOWN_FUNCTION = re.compile(r"The custom function <[^>]*> is not supported")
+
+
 def graphs(iris: tuple[str, ...]) -> list[ox.NamedNode]:
     return [ox.NamedNode(iri) for iri in iris]
 
@@ -143,12 +158,12 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
         dataset = {"default_graph": graphs(job.default_graphs), "named_graphs": graphs(job.named_graphs)}
     substitutions = {ox.Variable(name): term for name, term in job.bindings.items()}
     try:
-        results = store.query(job.query, substitutions=substitutions, **dataset)
+        results = store.query(job.query, base_iri=job.base_iri, substitutions=substitutions, **dataset)
         if isinstance(results, ox.QueryTriples):
             fmt = ox.RdfFormat.from_media_type(job.media_type)
             if fmt is None:
                 return Failed("error", f"a graph cannot be given as {job.media_type}")
-            body = ox.serialize(limited(results, job.max_results), format=fmt)
+            body = serialize(limited(results, job.max_results), fmt, PREFIXES)
         else:
             fmt = ox.QueryResultsFormat.from_media_type(job.media_type)
             if fmt is None:
@@ -161,6 +176,10 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
         return Failed("syntax", *syntax_details(error))
     except TooLarge:
         return Failed("too-large", f"the answer has more than {job.max_results} results")
+    except RuntimeError as error:  # pyoxigraph's only sign of a function it does not know is this message
+        if UNKNOWN_FUNCTION.match(str(error)):
+            return Failed("unsupported", str(error))
+        return Failed("error", str(error) or type(error).__name__)
     except Exception as error:  # whatever goes wrong, the worker answers and lives on
         return Failed("error", str(error) or type(error).__name__)
     return Done(body, fmt.media_type)
@@ -316,14 +335,14 @@ class WorkerPool:
     def run(self, job: Job, timeout: float) -> Done | Failed:
         """Run a job on an idle worker within ``timeout`` seconds, the wait for an idle worker included.
 
-        TimeoutError when the time runs out (a worker still computing is killed and replaced), WorkerLost
-        when the worker dies.
+        PoolBusy when no worker became free in time, TimeoutError when the time runs out (a worker still
+        computing is killed and replaced), WorkerLost when the worker dies.
         """
         deadline = time.monotonic() + timeout
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
-            raise TimeoutError(f"all {self.size} query workers stayed busy for {timeout:g} s") from None
+            raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s") from None
         if not exists(worker.pid):  # ended while idle (out of memory, killed by hand): not this query's fault
             worker = self._renew(worker)
         try:

@@ -6,8 +6,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from klynge.engines.store import QueryEngine, QueryError
+from klynge.formats import NotAcceptable
 from klynge.settings import Settings
 from klynge.web import api_answers, api_docs, api_queries, dataset, linked_data, pages, sparql
+from klynge.web.http_semantics import HttpSemantics
+from klynge.web.negotiation import not_acceptable
 
 # The linked-data router comes last: its paths are the widest.
 ROUTERS = (sparql, api_queries, api_answers, dataset, pages, linked_data)
@@ -35,9 +38,11 @@ def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
         expose_headers=["ETag", "Content-Type", "Content-Disposition"],
         max_age=86400,
     )
+    app.add_middleware(HttpSemantics)  # HEAD on every GET route, Vary: Accept, signposting Link headers
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
     # A query error no route handled (a time limit hit by a page, say) still gets its status and a message.
     app.add_exception_handler(QueryError, lambda request, error: sparql.error_response(error))
+    app.add_exception_handler(NotAcceptable, not_acceptable)
     return app

@@ -13,17 +13,18 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
+from klynge import formats
 from klynge.answers import dataset
 from klynge.graph import export
 from klynge.web.engine_errors import EngineErrorRoute
-from klynge.web.rdf_response import HTML, RDF_FORMATS, choose, rdf_response
+from klynge.web.linked_data import signposting
+from klynge.web.negotiation import negotiate
+from klynge.web.rdf_response import rdf_response
 from klynge.web.templating import base_iri, public_url, templates
 
 router = APIRouter(tags=["dataset"], route_class=EngineErrorRoute)
 
-# The dump file's extension -> the export format; ``rdf`` is the customary extension of RDF/XML.
-DUMP_FORMATS = {d.extension: ("xml" if d.extension == "rdf" else d.extension) for d in dataset.DUMPS}
-MEDIA_TYPES = {dump.extension: dump.media_type for dump in dataset.DUMPS}
+SCHEMA_DATASET = "https://schema.org/Dataset"
 
 
 @lru_cache(maxsize=4)
@@ -46,22 +47,23 @@ def description(request: Request) -> list[ox.Triple]:
 
 def describe_dataset(request: Request, html: bool) -> Response:
     """The description as RDF by `Accept`/`format`, or (when ``html``) as a page for people."""
-    fmt = choose(request, (HTML, *RDF_FORMATS) if html else RDF_FORMATS)
+    fmt = negotiate(request, formats.PAGE if html else formats.GRAPH, "the dataset description")
+    signposting(request, base_iri(request) + "dataset", (SCHEMA_DATASET,))
     triples = description(request)
-    if fmt is not HTML:
+    if fmt is not formats.HTML:
         return rdf_response(triples, fmt)
     void = "http://rdfs.org/ns/void#"
     context = {
         "title": dataset.TITLE,
         "description": dataset.DESCRIPTION,
         "iri": base_iri(request) + "dataset",
-        "formats": RDF_FORMATS,
+        "formats": formats.GRAPH,
         "dumps": dataset.DUMPS,
         "public_url": public_url(request),
         "triples": next(t.object.value for t in triples if t.predicate.value == void + "triples"),
         "vocabularies": sorted(t.object.value for t in triples if t.predicate.value == void + "vocabulary"),
     }
-    return templates.TemplateResponse(request, "dataset.html", context, headers={"Vary": "Accept"})
+    return templates.TemplateResponse(request, "dataset.html", context)
 
 
 @router.get("/dataset", summary="DCAT-AP and VoID description of the dataset", responses={406: {}})
@@ -84,14 +86,14 @@ def well_known_void(request: Request) -> Response:
 )
 def dump(request: Request, extension: Annotated[str, Path(description="ttl, nt, jsonld, rdf or trig")]) -> Response:
     """Turtle, N-Triples, JSON-LD, RDF/XML or TriG (the last keeps each source file's named graph)."""
-    if extension not in DUMP_FORMATS:
-        raise HTTPException(404, f"no dump klynge.{extension}; available: {', '.join(DUMP_FORMATS)}")
+    if extension not in export.FORMATS:
+        raise HTTPException(404, f"no dump klynge.{extension}; available: {', '.join(export.FORMATS)}")
     engine = request.app.state.engine
     if getattr(engine, "store", None) is None:
         raise HTTPException(503, "dumps are written from the embedded store; this service queries a remote one")
-    body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[extension])
+    body = cached_dump(engine, engine.graph_version(), extension)
     return Response(
         body,
-        media_type=MEDIA_TYPES[extension],
+        media_type=export.FORMATS[extension].media_type,
         headers={"Content-Disposition": f'attachment; filename="klynge.{extension}"'},
     )
