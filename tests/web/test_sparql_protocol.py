@@ -21,6 +21,7 @@ from klynge.settings import Settings
 from klynge.web.app import create_app
 
 ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -368,6 +369,34 @@ def test_service_and_load_are_refused_before_anything_runs(client, listener, tem
     assert connections == []
 
 
+@pytest.mark.parametrize("send", ["get", "post"])
+def test_relative_iris_resolve_against_the_endpoint_url(client, send):
+    query = "SELECT ?x WHERE { BIND(<s> AS ?x) } "
+    if send == "get":
+        response = client.get("/sparql", params={"query": query})
+    else:
+        response = client.post("/sparql", content=query, headers=SPARQL_QUERY)
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["bindings"][0]["x"]["value"] == "http://testserver/s"
+    construct = client.post("/sparql", content="CONSTRUCT { <s> <p> 1 } WHERE {}", headers=SPARQL_QUERY)
+    assert construct.status_code == 200, construct.text  # the W3C protocol test query_content_type_construct
+    triples = [quad.triple for quad in ox.parse(construct.content, format=ox.RdfFormat.TURTLE)]
+    assert [(t.subject.value, t.predicate.value) for t in triples] == [("http://testserver/s", "http://testserver/p")]
+    based = client.get("/sparql", params={"query": "BASE <http://example.org/a/> SELECT ?x WHERE { BIND(<s> AS ?x) }"})
+    assert based.json()["results"]["bindings"][0]["x"]["value"] == "http://example.org/a/s"
+
+
+def test_a_function_the_engine_does_not_have_is_an_evaluation_error_not_a_failure(client, listener):
+    """SPARQL 1.1 §17.6: the call is an error, so the BIND stays unbound and the FILTER drops the row."""
+    url, connections = listener
+    bound = client.get("/sparql", params={"query": f"SELECT ?x ?y WHERE {{ BIND(<{url}fn>(1) AS ?x) BIND(2 AS ?y) }}"})
+    assert bound.status_code == 200, bound.text
+    assert bound.json()["results"]["bindings"] == [{"y": {"type": "literal", "value": "2", "datatype": XSD_INTEGER}}]
+    filtered = client.get("/sparql", params={"query": "SELECT * WHERE { BIND(1 AS ?y) FILTER(<urn:x:f>(?y)) }"})
+    assert filtered.status_code == 200 and filtered.json()["results"]["bindings"] == []
+    assert connections == []
+
+
 def test_from_never_fetches_the_graph_it_names(client, listener):
     url, connections = listener
     response = client.get("/sparql", params={"query": f"SELECT * FROM <{url}> FROM NAMED <{url}> WHERE {{ ?s ?p ?o }}"})
@@ -384,6 +413,9 @@ def test_from_never_fetches_the_graph_it_names(client, listener):
         "SELECT ?service WHERE { BIND(1 AS ?service) }",
         "PREFIX service: <urn:service:> SELECT ?x WHERE { BIND(service:load AS ?x) }",
         "SELECT ?x WHERE { BIND(<http://example.org/service/load> AS ?x) } # SERVICE <http://127.0.0.1:9/>",
+        'SELECT ?x WHERE { BIND("x"@en-load AS ?x) }',
+        'SELECT ?x WHERE { BIND("x"@service AS ?x) }',
+        'SELECT ?x WHERE { BIND("x"@en-service AS ?x) }',
     ],
 )
 def test_the_words_in_strings_iris_names_variables_and_comments_still_run(client, query):

@@ -53,10 +53,6 @@ class QueryRefused(QueryError):
     """A request this read-only service will not run: an update, SERVICE or LOAD."""
 
 
-class QueryUnsupported(QueryError):
-    """The query calls a function this engine does not have (an extension function)."""
-
-
 class QueryTimeout(QueryError):
     """The query ran past its time limit and was stopped."""
 
@@ -264,8 +260,6 @@ class EmbeddedEngine:
             return answer.body, answer.media_type
         if answer.kind == "syntax":
             raise QuerySyntaxError(answer.message, answer.line, answer.column)
-        if answer.kind == "unsupported":
-            raise QueryUnsupported(answer.message)
         if answer.kind == "too-large":
             raise QueryTooLarge(answer.message, limit=self.max_results)
         raise QueryError(answer.message)

@@ -3,7 +3,9 @@
 The status tells a client what happened and whether sending the same request again can help, because
 clients act on the status alone (Jena and SPARQLWrapper show little else):
 
-- 400 the query is malformed, or calls a function the engine does not have: fix the query.
+- 400 the query is malformed: fix the query. (A function the engine does not have is not a failure: each
+  call of it is an evaluation error, as SPARQL 1.1 §17.6 says, so a FILTER on it drops the row and a BIND of
+  it stays unbound.)
 - 403 an update, SERVICE or LOAD: this endpoint never runs them.
 - 413 the *request* is too large (a body past 1 MiB): send a shorter query.
 - 422 the query is well-formed but its answer is past a limit (more results than allowed, or longer than the
@@ -32,7 +34,6 @@ from klynge.engines.store import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
-    QueryUnsupported,
 )
 
 
@@ -49,8 +50,6 @@ def answer_for(error: QueryError) -> ErrorAnswer:
     """The HTTP answer to an engine failure: see the module's table."""
     if isinstance(error, QuerySyntaxError):
         return ErrorAnswer(400, f"Malformed query: {error}", {})
-    if isinstance(error, QueryUnsupported):
-        return ErrorAnswer(400, f"Unsupported query: {error}; use the functions of SPARQL 1.1", {})
     if isinstance(error, QueryRefused):
         return ErrorAnswer(403, f"Refused: {error}", {})
     if isinstance(error, QueryTooLarge):

@@ -196,7 +196,7 @@ def respond(
 
 
 ERRORS: dict[int | str, dict[str, str]] = {
-    400: {"description": "malformed query (the parser's message and position), or an unknown function"},
+    400: {"description": "malformed query, with the parser's message and position"},
     403: {"description": "an update, SERVICE or LOAD: refused"},
     406: {"description": "a format this endpoint cannot give; the message lists what it can"},
     413: {"description": "the request body is larger than 1 MiB"},
