@@ -43,6 +43,8 @@ PREFIXES: dict[str, str] = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "qb": "http://purl.org/linked-data/cube#",
     "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
     "vann": "http://purl.org/vocab/vann/",
     "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
     "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
