@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from klynge.settings import Settings
@@ -28,15 +29,16 @@ def published_store() -> ox.Store:
 
 
 @pytest.fixture(scope="session")
-def engine(published_store: ox.Store) -> Iterator[EmbeddedEngine]:
-    """The embedded engine on the repository's published graph (query workers stopped at the end)."""
-    engine = EmbeddedEngine(published_store)
+def engine(published_store: ox.Store) -> Iterator[CachingEngine]:
+    """The embedded engine on the repository's published graph, with its answer cache as served (query workers
+    stopped at the end)."""
+    engine = CachingEngine(EmbeddedEngine(published_store))
     yield engine
     engine.close()
 
 
 @pytest.fixture(scope="session")
-def web_app(engine: EmbeddedEngine) -> FastAPI:
+def web_app(engine: CachingEngine) -> FastAPI:
     """The service as `klynge serve` builds it, with default settings."""
     return create_app(engine, Settings())
 
@@ -74,3 +76,20 @@ def running(app: FastAPI) -> Iterator[str]:
 def serve() -> Callable[[FastAPI], AbstractContextManager[str]]:
     """``with serve(app) as url``: the app on a real HTTP server on 127.0.0.1, for clients out of process."""
     return running
+
+
+@pytest.fixture(scope="session")
+def live_server(web_app: FastAPI) -> Iterator[str]:
+    """The service on a loopback port for the whole session, for the browser tests."""
+    with running(web_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Debian's headless Chromium through Selenium, one for the session (skips where either is missing)."""
+    from web.chromium import start_chromium
+
+    driver = start_chromium(tmp_path_factory.mktemp("chromium"))
+    yield driver
+    driver.quit()

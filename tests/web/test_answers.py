@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from klynge.answers.lineage import fold, sparql_fold
-from klynge.engines.store import QueryTimeout, QueryTooLarge
+from klynge.engines.base import QueryTimeout, QueryTooLarge
 from klynge.settings import Settings
 from klynge.web import api_answers
 

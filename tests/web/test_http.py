@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from klynge import formats
-from klynge.engines.store import QueryBusy, QueryTimeout, QueryTooLarge
+from klynge.engines.base import QueryBusy, QueryTimeout, QueryTooLarge
 from klynge.settings import Settings
 from klynge.web.app import ROUTERS, create_app
 

@@ -8,35 +8,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import pyoxigraph as ox
 
-PREFIXES = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX schema: <http://schema.org/>
-PREFIX klynge: <https://w3id.org/klynge/ontology#>
-"""
+from klynge import namespaces
+from klynge.engines.base import Engine
+from klynge.namespaces import DCTERMS, sparql_prologue
 
-INFERRED_GRAPH = "https://w3id.org/klynge/graph/inferred"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
+PREFIXES = sparql_prologue(("rdf", "rdfs", "owl", "skos", "dcterms", "prov", "org", "schema", "klynge"))
 
-
-class Engine(Protocol):
-    """The part of ``klynge.engines.store.QueryEngine`` these answers use."""
-
-    def select(self, query: str, bindings: dict[str, ox.Term]) -> list[dict[str, ox.Term]]: ...
-
-    def ask(self, query: str, bindings: dict[str, ox.Term]) -> bool: ...
-
-    def construct(self, query: str, bindings: dict[str, ox.Term]) -> list[ox.Triple]: ...
+INFERRED_GRAPH = namespaces.INFERRED_GRAPH.value
+RDF_TYPE = namespaces.RDF_TYPE.value
+DCTERMS_SOURCE = DCTERMS.source.value
 
 
 def label_of(var: str, out: str) -> str:
@@ -225,90 +208,9 @@ def collect(page: Description, link: Link) -> None:
         page.sources.append((link.other, link.other_label))
 
 
-ONTOLOGY_IRI = "https://w3id.org/klynge/ontology"
-ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
-TERM_KINDS = {
-    "http://www.w3.org/2002/07/owl#Class": "Classes",
-    "http://www.w3.org/2002/07/owl#ObjectProperty": "Object properties",
-    "http://www.w3.org/2002/07/owl#DatatypeProperty": "Datatype properties",
-    "http://www.w3.org/2002/07/owl#AnnotationProperty": "Annotation properties",
-    "http://www.w3.org/2002/07/owl#NamedIndividual": "Individuals",
-}
-
-ONTOLOGY_TERMS_QUERY = (
-    PREFIXES
-    + f"""
-SELECT ?term ?kind ?label ?definition ?relation ?other ?otherLabel WHERE {{
-  GRAPH <{ONTOLOGY_GRAPH}> {{ ?term rdfs:isDefinedBy <{ONTOLOGY_IRI}> ; a ?kind . }}
-  VALUES ?kind {{
-    owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty owl:NamedIndividual
-  }}
-  OPTIONAL {{ ?term rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }}
-  OPTIONAL {{ ?term skos:definition|rdfs:comment ?definition }}
-  OPTIONAL {{
-    GRAPH <{ONTOLOGY_GRAPH}> {{
-      VALUES ?relation {{ rdfs:subClassOf rdfs:subPropertyOf rdfs:domain rdfs:range owl:inverseOf
-                         owl:equivalentClass owl:equivalentProperty owl:disjointWith skos:exactMatch
-                         skos:closeMatch }}
-      ?term ?relation ?other . FILTER(isIRI(?other))
-    }}
-    {label_of("other", "otherLabel")}
-  }}
-}} ORDER BY ?kind LCASE(STR(?label)) ?term ?relation ?other"""
-)
-
-ONTOLOGY_HEADER_QUERY = f"SELECT ?p ?o WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_IRI}> ?p ?o }} }} ORDER BY ?p ?o"
+ONTOLOGY_IRI = namespaces.ONTOLOGY_IRI
+ONTOLOGY_GRAPH = namespaces.ONTOLOGY_GRAPH.value
 ONTOLOGY_QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
-
-
-@dataclass
-class Term:
-    """One class or property of the ontology as its documentation lists it."""
-
-    iri: ox.NamedNode
-    kind: str
-    label: str | None = None
-    definition: str | None = None
-    relations: dict[str, list[tuple[ox.NamedNode, str | None]]] = field(default_factory=dict)
-
-    @property
-    def anchor(self) -> str:
-        """The fragment of the term's IRI, so ``/ontology#succeeds`` scrolls to it."""
-        return self.iri.value.rsplit("#", 1)[-1]
-
-
-def ontology_terms(engine: Engine) -> dict[str, list[Term]]:
-    """Every term the ontology defines, grouped by kind, with label, definition and related terms."""
-    terms: dict[ox.NamedNode, Term] = {}
-    for row in engine.select(ONTOLOGY_TERMS_QUERY, {}):
-        term = terms.setdefault(row["term"], Term(row["term"], TERM_KINDS[row["kind"].value]))
-        term.label = term.label or text(row.get("label"))
-        term.definition = term.definition or text(row.get("definition"))
-        if "relation" in row:
-            related = term.relations.setdefault(short_relation(row["relation"].value), [])
-            if all(other != row["other"] for other, _ in related):
-                related.append((row["other"], text(row.get("otherLabel"))))
-    grouped: dict[str, list[Term]] = {kind: [] for kind in TERM_KINDS.values()}
-    for term in terms.values():
-        grouped[term.kind].append(term)
-    return {kind: members for kind, members in grouped.items() if members}
-
-
-def short_relation(iri: str) -> str:
-    """``rdfs:subClassOf`` for the full IRI, as the documentation prints it."""
-    for prefix, namespace in (
-        ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
-        ("owl", "http://www.w3.org/2002/07/owl#"),
-        ("skos", "http://www.w3.org/2004/02/skos/core#"),
-    ):
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
-
-
-def ontology_header(engine: Engine) -> list[tuple[ox.NamedNode, ox.Term]]:
-    """The ontology's own metadata: title, description, version, licence, creator."""
-    return [(row["p"], row["o"]) for row in engine.select(ONTOLOGY_HEADER_QUERY, {})]
 
 
 def ontology_triples(engine: Engine) -> list[ox.Triple]:

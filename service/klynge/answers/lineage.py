@@ -13,7 +13,9 @@ import unicodedata
 
 import pyoxigraph as ox
 
-from klynge.answers.describe import INFERRED_GRAPH, PREFIXES, Engine, label_of, node_json, predicate_json, text
+from klynge.answers.describe import INFERRED_GRAPH, PREFIXES, label_of, node_json, predicate_json, text
+from klynge.engines.base import Engine
+from klynge.namespaces import ORG, RDF_TYPE
 
 LINEAGE_STEP = "(prov:wasInfluencedBy|^org:resultingOrganization/org:originalOrganization)"
 
@@ -23,11 +25,9 @@ def closure(var: str) -> str:
     return f"{{ ?start {LINEAGE_STEP}* ?{var} }} UNION {{ ?{var} {LINEAGE_STEP}* ?start }}"
 
 
-ORG = "http://www.w3.org/ns/org#"
-CHANGE_EVENT = ox.NamedNode(ORG + "ChangeEvent")
-RESULTING_ORGANIZATION = ox.NamedNode(ORG + "resultingOrganization")
-ORIGINAL_ORGANIZATION = ox.NamedNode(ORG + "originalOrganization")
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+CHANGE_EVENT = ORG.ChangeEvent
+RESULTING_ORGANIZATION = ORG.resultingOrganization
+ORIGINAL_ORGANIZATION = ORG.originalOrganization
 
 # Virtuoso 7 walks a property path wrongly once its planner has bound both of the path's ends before the walk:
 # joined to a step pattern, `?start …* ?from` lost its zero-length match (?from = ?start), and

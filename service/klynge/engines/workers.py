@@ -36,8 +36,8 @@ from typing import NoReturn
 
 import pyoxigraph as ox
 
-from klynge.graph.export import PREFIXES
 from klynge.graph.rdf_text import serialize
+from klynge.namespaces import PREFIXES
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from klynge.answers.catalogue import internal_catalogue
+from klynge.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 from klynge.resources import asset_files
 
-GRAPH_BASE = "https://w3id.org/klynge/graph/"
-ONTOLOGY_GRAPH = ox.NamedNode(GRAPH_BASE + "ontology")
-INFERRED_GRAPH = ox.NamedNode(GRAPH_BASE + "inferred")
+GRAPH_BASE = PREFIXES["kg"]
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -31,55 +31,9 @@ FORMATS = {
     ".xml": ox.RdfFormat.RDF_XML,
 }
 
-_PREFIXES = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-"""
-
-# Each rule selects entailed triples that no graph holds yet; materialise() repeats them to a fixpoint.
-ENTAILMENT_RULES = {
-    "inverse properties": """
-        SELECT ?s ?p ?o WHERE {
-          { ?q owl:inverseOf ?p } UNION { ?p owl:inverseOf ?q }
-          FILTER(isIRI(?p) && isIRI(?q))
-          ?o ?q ?s .
-          FILTER(!isLiteral(?s))
-          FILTER NOT EXISTS { ?s ?p ?o }
-        }""",
-    "super-properties": """
-        SELECT DISTINCT ?s ?p ?o WHERE {
-          ?q (rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty)+ ?p .
-          FILTER(isIRI(?p) && isIRI(?q) && ?p != ?q)
-          ?s ?q ?o .
-          FILTER NOT EXISTS { ?s ?p ?o }
-        }""",
-    "super-classes": """
-        SELECT DISTINCT ?s (rdf:type AS ?p) (?d AS ?o) WHERE {
-          ?c (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)+ ?d .
-          FILTER(isIRI(?c) && isIRI(?d) && ?c != ?d)
-          ?s rdf:type ?c .
-          FILTER NOT EXISTS { ?s rdf:type ?d }
-        }""",
-    "property domains": """
-        SELECT DISTINCT ?s (rdf:type AS ?p) (?c AS ?o) WHERE {
-          ?q rdfs:domain ?c .
-          FILTER(isIRI(?c))
-          ?s ?q ?x .
-          FILTER NOT EXISTS { ?s rdf:type ?c }
-        }""",
-    "property ranges": """
-        SELECT DISTINCT ?s (rdf:type AS ?p) (?c AS ?o) WHERE {
-          ?q rdfs:range ?c .
-          FILTER(isIRI(?c))
-          FILTER NOT EXISTS { ?c rdfs:subClassOf* rdfs:Literal }
-          FILTER NOT EXISTS { ?c a rdfs:Datatype }
-          FILTER(!STRSTARTS(STR(?c), "http://www.w3.org/2001/XMLSchema#"))
-          ?x ?q ?s .
-          FILTER(!isLiteral(?s))
-          FILTER NOT EXISTS { ?s rdf:type ?c }
-        }""",
-}
+# Each rule (``klynge/sparql/*.rq`` tagged ``entailment``) selects entailed triples that no graph holds yet;
+# materialise() repeats them to a fixpoint.
+ENTAILMENT_RULES = [query for query in internal_catalogue().values() if "entailment" in query.tags]
 
 
 @dataclass(frozen=True)
@@ -166,8 +120,8 @@ def load(store: ox.Store, paths: Iterable[Path]) -> None:
 
 def entailed_quads(store: ox.Store) -> Iterator[ox.Quad]:
     """One round of the entailment rules over the union of all graphs."""
-    for query in ENTAILMENT_RULES.values():
-        for row in store.query(_PREFIXES + query, use_default_graph_as_union=True):
+    for rule in ENTAILMENT_RULES:
+        for row in store.query(rule.sparql, use_default_graph_as_union=True):
             yield ox.Quad(row["s"], row["p"], row["o"], INFERRED_GRAPH)
 
 

@@ -18,38 +18,12 @@ import pyoxigraph as ox
 from klynge import formats
 from klynge.graph.build import SourceError, build_store
 from klynge.graph.rdf_text import serialize
+from klynge.namespaces import PREFIXES
 
 # The dumps, by their keys (``rdf`` is RDF/XML's extension; ``xml`` names it too); TriG keeps the named graphs.
 QUAD_DUMPS = (formats.TRIG,)
 DUMPS = (formats.TURTLE, formats.N_TRIPLES, formats.JSON_LD, formats.RDF_XML, *QUAD_DUMPS)
 FORMATS: dict[str, formats.Format] = {dump.key: dump for dump in DUMPS}
-
-PREFIXES: dict[str, str] = {
-    "klynge": "https://w3id.org/klynge/ontology#",
-    "kid": "https://w3id.org/klynge/id/",
-    "ksh": "https://w3id.org/klynge/shapes#",
-    "kg": "https://w3id.org/klynge/graph/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "org": "http://www.w3.org/ns/org#",
-    "rov": "http://www.w3.org/ns/regorg#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "http://schema.org/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "qb": "http://purl.org/linked-data/cube#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
-    "vcard": "http://www.w3.org/2006/vcard/ns#",
-    "vann": "http://purl.org/vocab/vann/",
-    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-}
 
 
 def canonical_quads(store: ox.Store) -> list[ox.Quad]:

@@ -129,6 +129,7 @@ def lineage_answer(request: Request, iri: ox.NamedNode) -> Response:
     response_model=Lineage,
     responses={
         200: {"content": RDF_CONTENT},
+        400: {"description": "not a resource id or IRI"},
         404: {"description": "unknown resource"},
         406: {"description": "unsupported Accept"},
     },
@@ -144,7 +145,12 @@ def lineage_by_id(request: Request, id: str) -> Response:
     "/api/lineage",
     summary="Lineage of a resource given by full IRI",
     response_model=Lineage,
-    responses={200: {"content": RDF_CONTENT}, 404: {"description": "unknown resource"}, 406: {}},
+    responses={
+        200: {"content": RDF_CONTENT},
+        400: {"description": "not a resource id or IRI"},
+        404: {"description": "unknown resource"},
+        406: {"description": "unsupported Accept"},
+    },
 )
 def lineage_by_iri(request: Request, iri: Annotated[str, Query(description=ID_HELP)]) -> Response:
     """As `/api/lineage/{id}`, for a resource named by its full IRI."""
@@ -155,7 +161,10 @@ def lineage_by_iri(request: Request, iri: Annotated[str, Query(description=ID_HE
     "/api/path",
     summary="Shortest chain of relations between two resources",
     response_model=Path,
-    responses={404: {"description": "unknown resource, or no chain within max_length"}},
+    responses={
+        400: {"description": "`from` or `to` is not a resource id or IRI"},
+        404: {"description": "unknown resource, or no chain within max_length"},
+    },
 )
 def path(
     request: Request,

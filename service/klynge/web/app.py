@@ -5,18 +5,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from klynge.engines.store import QueryEngine, QueryError
+from klynge.engines.base import Engine, QueryError
 from klynge.formats import NotAcceptable
 from klynge.settings import Settings
-from klynge.web import api_answers, api_docs, api_queries, dataset, linked_data, pages, sparql
+from klynge.web import api_answers, api_docs, api_queries, completion, dataset, linked_data, pages, sparql
 from klynge.web.http_semantics import HttpSemantics
 from klynge.web.negotiation import not_acceptable
 
 # The linked-data router comes last: its paths are the widest.
-ROUTERS = (sparql, api_queries, api_answers, dataset, pages, linked_data)
+ROUTERS = (sparql, api_queries, api_answers, completion, dataset, pages, linked_data)
 
 
-def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
+def create_app(engine: Engine, settings: Settings) -> FastAPI:
     """An app answering from ``engine``; every router reads both from ``request.app.state``."""
     app = FastAPI(
         title="klynge",

@@ -27,7 +27,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
-from klynge.engines.store import (
+from klynge.engines.base import (
     QueryBusy,
     QueryError,
     QueryRefused,

@@ -5,9 +5,9 @@ redirect; docs/http.md says why): the IRIs name real-world things, and every ans
 (FAIR signposting: ``Link: <IRI>; rel="cite-as"``, ``describedby`` for the RDF descriptions, ``license``,
 ``type``), while one URL per resource with ``Vary: Accept`` keeps links short and caches correct.
 ``?format=ttl`` (or ``jsonld``, ``nt``, ``rdf``, ``html``) picks a representation without headers; the
-formats are ``klynge.formats.PAGE``. RDF is the resource's concise bounded description plus the labels of
-what it links to; HTML shows labels, types, every relation as a link, incoming links, sources and, for a policy
-or organisation with a lineage, the lineage as a timeline. ``/ontology`` serves the ontology the same way
+formats are ``klynge.formats.PAGE``. RDF is the resource's concise bounded description plus the labels of what
+it links to; HTML shows labels, types, every relation as a link, incoming links, sources and, for a policy or
+organisation with a lineage, the lineage as a timeline. ``/ontology`` serves the ontology the same way
 (HTML documentation generated from it), and so does its version IRI (``/ontology/0.1.0``). An IRI the graph
 does not mention is a 404.
 """
@@ -21,9 +21,11 @@ from fastapi.responses import PlainTextResponse, Response
 from klynge import formats
 from klynge.answers import describe
 from klynge.answers import lineage as answers
-from klynge.answers.dataset import LICENCE
+from klynge.answers.dataset import LICENCE, release
 from klynge.formats import HTML, Format
+from klynge.graph import ontology_doc
 from klynge.validation import shapes_doc
+from klynge.web import api_docs
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.http_semantics import signpost
 from klynge.web.negotiation import negotiate
@@ -33,7 +35,7 @@ from klynge.web.timeline import timeline_svg
 
 router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
 
-OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
+PAGE_RESPONSES = {200: api_docs.content(f.media_type for f in formats.PAGE), **api_docs.FORMAT_ERRORS}
 ABOUT_PAGE = "https://schema.org/AboutPage"
 DESCRIBED_BY = (formats.TURTLE, formats.JSON_LD)
 HEADLINE_PREDICATES = {describe.RDF_TYPE, *describe.LABEL_PREDICATES}
@@ -60,11 +62,11 @@ def signposting(request: Request, iri: str, types: tuple[str, ...] = ()) -> None
 @router.get(
     "/id/{path:path}",
     summary="A resource of the graph, as a page or as RDF",
-    responses={404: {"description": "the graph does not mention this IRI"}, 406: {}},
+    responses={**PAGE_RESPONSES, 404: {"description": "the graph does not mention this IRI"}},
 )
 def resource(request: Request, path: str) -> Response:
     """HTML for browsers; Turtle, JSON-LD, N-Triples or RDF/XML by `Accept` or `format`."""
-    fmt = negotiate(request, formats.PAGE, "a resource")
+    fmt = negotiate(request, formats.PAGE, "this resource")
     engine = request.app.state.engine
     try:
         iri = ox.NamedNode(base_iri(request) + "id/" + path)
@@ -97,7 +99,7 @@ def resource(request: Request, path: str) -> Response:
     return templates.TemplateResponse(request, "resource.html", context)
 
 
-@router.get("/ontology", summary="The klynge ontology, as documentation or as RDF", responses={406: {}})
+@router.get("/ontology", summary="The klynge ontology, as documentation or as RDF", responses=PAGE_RESPONSES)
 def ontology(request: Request) -> Response:
     """Every class and property with label, definition and related terms (HTML), or the ontology's triples."""
     fmt = negotiate(request, formats.PAGE, "the ontology")
@@ -108,17 +110,15 @@ def ontology(request: Request) -> Response:
 @router.get(
     "/ontology/{version}",
     summary="A version of the ontology, under its version IRI (owl:versionIRI)",
-    responses={404: {"description": "no such version"}, 406: {}},
+    responses={**PAGE_RESPONSES, 404: {"description": "no such version"}},
 )
 def ontology_version(request: Request, version: str) -> Response:
-    """The ontology as of a version the ontology names as its ``owl:versionIRI``; this service serves the
-    version it was built with."""
+    """The ontology as of the version it names as its ``owl:versionIRI``: the one this service was built with."""
     fmt = negotiate(request, formats.PAGE, "the ontology")
-    engine = request.app.state.engine
     iri = base_iri(request) + "ontology/" + version
-    versions = [o.value for p, o in describe.ontology_header(engine) if p.value == OWL_VERSION_IRI]
-    if iri not in versions:
-        return not_found(request, fmt, f"There is no ontology version {iri}; the versions are: {', '.join(versions)}")
+    served = release(request.app.state.engine).version_iri
+    if iri != served:
+        return not_found(request, fmt, f"There is no ontology version {iri}; this service serves {served}")
     signposting(request, iri)
     return ontology_answer(request, fmt)
 
@@ -128,16 +128,11 @@ def ontology_answer(request: Request, fmt: Format) -> Response:
     engine = request.app.state.engine
     if fmt is not HTML:
         return rdf_response(describe.ontology_triples(engine), fmt)
-    context = {
-        "header": describe.ontology_header(engine),
-        "groups": describe.ontology_terms(engine),
-        "formats": formats.GRAPH,
-        "iri": describe.ONTOLOGY_IRI,
-    }
+    context = {"doc": ontology_doc.document(engine), "formats": formats.GRAPH, "iri": describe.ONTOLOGY_IRI}
     return templates.TemplateResponse(request, "ontology.html", context)
 
 
-@router.get("/shapes", summary="The SHACL shapes, as documentation or as RDF", responses={406: {}})
+@router.get("/shapes", summary="The SHACL shapes, as documentation or as RDF", responses=PAGE_RESPONSES)
 def shapes(request: Request) -> Response:
     """Every node shape with its targets, property rules and messages (HTML), or the shapes' triples."""
     fmt = negotiate(request, formats.PAGE, "the shapes")
@@ -148,7 +143,11 @@ def shapes(request: Request) -> Response:
     return templates.TemplateResponse(request, "shapes.html", context)
 
 
-@router.get("/graph/{name}", summary="One named graph: the triples of one source file", responses={404: {}, 406: {}})
+@router.get(
+    "/graph/{name}",
+    summary="One named graph: the triples of one source file",
+    responses={**PAGE_RESPONSES, 404: {"description": "no such graph"}},
+)
 def named_graph(request: Request, name: str) -> Response:
     """Each source file is a named graph (``…/graph/inferred`` holds the materialised entailments): the
     resources it states something about (HTML), or its triples."""

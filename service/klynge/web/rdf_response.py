@@ -9,8 +9,8 @@ import pyoxigraph as ox
 from fastapi.responses import Response
 
 from klynge.formats import Format
-from klynge.graph.export import PREFIXES
 from klynge.graph.rdf_text import serialize
+from klynge.namespaces import PREFIXES
 
 
 def rdf_response(

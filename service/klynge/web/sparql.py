@@ -26,7 +26,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from klynge import formats
-from klynge.engines.store import QueryEngine, QueryError, QueryRefused, checked_form
+from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, checked_form
+from klynge.engines.cache import CachingEngine
+from klynge.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
+from klynge.web import api_docs
 from klynge.web.engine_errors import plain_text
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -54,8 +57,7 @@ class SparqlRequest:
     """What a protocol request asks for, whichever way it was sent."""
 
     query: str | None
-    default_graph_uris: tuple[str, ...]
-    named_graph_uris: tuple[str, ...]
+    dataset: Dataset
     formats: tuple[str, ...]
 
 
@@ -84,8 +86,7 @@ def read_request(params: list[tuple[str, str]], query: str | None = None) -> Spa
         raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
     return SparqlRequest(
         query if query is not None else single(params, "query"),
-        graph_uris(params, "default-graph-uri"),
-        graph_uris(params, "named-graph-uri"),
+        Dataset(graph_uris(params, "default-graph-uri"), graph_uris(params, "named-graph-uri")),
         tuple(value.strip() for key, values in params if key == "format" for value in values.split(",")),
     )
 
@@ -130,7 +131,7 @@ async def post_request(request: Request) -> SparqlRequest:
 def etag(version: str, sparql: SparqlRequest, fmt: formats.Format) -> str:
     """A strong validator for one answer: the graph's version and everything the request asked."""
     key = "\n".join(
-        (version, fmt.media_type, sparql.query or "", *sparql.default_graph_uris, "|", *sparql.named_graph_uris)
+        (version, fmt.media_type, sparql.query or "", *sparql.dataset.default, "|", *sparql.dataset.named)
     )
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
@@ -151,10 +152,11 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = negotiate(request, formats.GRAPH if graph else formats.RESULTS, f"{form} results", sparql.formats)
     held = request.headers.get("if-none-match") if cacheable else None
-    engine: QueryEngine = request.app.state.engine
+    engine: Engine = request.app.state.engine
     base = endpoint_url(request)
-    graphs = {"default_graph_uris": sparql.default_graph_uris, "named_graph_uris": sparql.named_graph_uris}
-    hit = engine.cached(sparql.query, fmt.media_type, base_iri=base, **graphs)
+    hit = None
+    if isinstance(engine, CachingEngine):
+        hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset, base_iri=base)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
         return respond(engine, sparql, fmt, base, cacheable, held, hit)
     return await run_in_threadpool(respond, engine, sparql, fmt, base, cacheable, held)
@@ -166,7 +168,7 @@ def endpoint_url(request: Request) -> str:
 
 
 def respond(
-    engine: QueryEngine,
+    engine: Engine,
     sparql: SparqlRequest,
     fmt: formats.Format,
     base: str,
@@ -184,25 +186,12 @@ def respond(
             return Response(status_code=304, headers=headers)
     try:
         body, media_type = hit or engine.run(
-            sparql.query or "",
-            fmt.media_type,
-            default_graph_uris=sparql.default_graph_uris,
-            named_graph_uris=sparql.named_graph_uris,
-            base_iri=base,
+            sparql.query or "", fmt.media_type, dataset=sparql.dataset, base_iri=base
         )
     except QueryError as error:
         return error_response(error)
     return Response(body, media_type=media_type, headers=headers)
 
-
-ERRORS: dict[int | str, dict[str, str]] = {
-    400: {"description": "malformed query, with the parser's message and position"},
-    403: {"description": "an update, SERVICE or LOAD: refused"},
-    406: {"description": "a format this endpoint cannot give; the message lists what it can"},
-    413: {"description": "the request body is larger than 1 MiB"},
-    422: {"description": "the answer is past the result-size or time limit; the same query fails again"},
-    503: {"description": "every query worker is busy; retry after the Retry-After seconds"},
-}
 
 GET_DOC = {
     "query": "the SPARQL query (without one, GET /sparql returns the service description)",
@@ -212,11 +201,22 @@ GET_DOC = {
 }
 
 
+ANSWER_TYPES = dict.fromkeys(f.media_type for f in (*formats.RESULTS, *formats.GRAPH))
+ERRORS: dict[int | str, dict[str, str]] = {
+    400: {"description": "malformed query, with the parser's message and position"},
+    403: {"description": "an update, SERVICE or LOAD: refused"},
+    406: {"description": "a format this endpoint cannot give; the message lists what it can"},
+    413: {"description": "the request body is larger than 1 MiB"},
+    422: {"description": "the answer is past the result-size or time limit; the same query fails again"},
+    503: {"description": "every query worker is busy; retry after the Retry-After seconds"},
+}
+
+
 @router.get(
     "/sparql",
     summary="SPARQL 1.1 query by GET (HEAD gives the headers alone), or the service description",
     responses={
-        200: {"description": "results, or the service description when no query is given"},
+        200: api_docs.content(ANSWER_TYPES, "results, or the service description when no query is given"),
         304: {"description": "the answer the client holds (If-None-Match) is still valid"},
         **ERRORS,
     },
@@ -252,7 +252,11 @@ async def sparql_get(
             },
         }
     },
-    responses={**ERRORS, 415: {"description": "another request body type"}},
+    responses={
+        200: api_docs.content(ANSWER_TYPES, "results"),
+        **ERRORS,
+        415: {"description": "another request body type"},
+    },
 )
 async def sparql_post(request: Request) -> Response:
     """Query by POST (SPARQL 1.1 Protocol §2.1.2 and §2.1.3). An update (§2.2) is refused: read-only."""
@@ -269,13 +273,9 @@ async def sparql_post(request: Request) -> Response:
 # Service description (SPARQL 1.1 Service Description)
 # ---------------------------------------------------------------------------------------------------------
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-DESCRIPTION_PREFIXES = {
-    "sd": SD, "formats": formats.W3C_FORMATS, "void": VOID, "dcterms": "http://purl.org/dc/terms/"
-}
+SD = PREFIXES["sd"]
+VOID = PREFIXES["void"]
+DESCRIPTION_PREFIXES = prefixes(("sd", "formats", "void", "dcterms"))
 
 
 def sd(name: str) -> ox.NamedNode:
@@ -320,6 +320,6 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
 async def service_description(request: Request, sparql: SparqlRequest) -> Response:
     """The service description in the RDF format asked for (Turtle unless Accept or ``format`` say otherwise)."""
     fmt = negotiate(request, formats.GRAPH, "the service description", sparql.formats)
-    engine: QueryEngine = request.app.state.engine
+    engine: Engine = request.app.state.engine
     triples = description_triples(endpoint_url(request), await run_in_threadpool(engine.graph_counts))
     return rdf_response(triples, fmt, prefixes=DESCRIPTION_PREFIXES)

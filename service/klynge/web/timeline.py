@@ -72,7 +72,7 @@ def timeline_svg(answer: dict, href) -> Markup | None:
     height = rows[-1][1] + BOX_HEIGHT + 20
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage-svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="Lineage timeline">',
+        f'viewBox="0 0 {width} {height}" role="group" aria-label="Lineage timeline">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>',
     ]
