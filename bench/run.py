@@ -43,6 +43,7 @@ ENGINE = "klynge engine in process, cache off"
 sys.path.insert(0, str(HERE))
 
 from bench_queries import QUERIES, BenchQuery, answer_key  # noqa: E402
+from serialize import BEGIN as SERIALIZE_BEGIN  # noqa: E402
 from validation import BEGIN as VALIDATION_BEGIN  # noqa: E402
 
 
@@ -504,8 +505,10 @@ def main() -> int:
     results = {scale: run_scale(scale, args.seconds) for scale in scales}
     text = report(results, args.seconds)
     previous = args.out.read_text() if args.out.exists() else ""
-    if VALIDATION_BEGIN in previous:  # bench/validation.py's section is kept until it is measured again
-        text += "\n" + previous[previous.index(VALIDATION_BEGIN) :]
+    for begin in (VALIDATION_BEGIN, SERIALIZE_BEGIN):  # the sections other scripts write stay until remeasured
+        if begin in previous:
+            end = begin.replace(": begin -->", ": end -->")
+            text += "\n" + previous[previous.index(begin) : previous.index(end) + len(end)] + "\n"
     args.out.write_text(text)
     print(f"wrote {args.out}")
     return 0

@@ -45,7 +45,7 @@ def test_two_builds_give_the_same_bytes(fmt: str, store: ox.Store) -> None:
 @pytest.mark.parametrize("fmt", ["ttl", "trig"])
 def test_turtle_uses_readable_prefixes(fmt: str, store: ox.Store) -> None:
     text = export_bytes(store, fmt).decode()
-    for prefix in ("kid", "klynge", "prov", "schema", "org", "skos", "dcterms"):
+    for prefix in ("klynge", "prov", "schema", "org", "skos", "dcterms"):
         assert f"@prefix {prefix}: <{PREFIXES[prefix]}> ." in text
     assert "\\/" not in text, "no escaped local names (kid:policy\\/x)"
     assert "<https://w3id.org/klynge/id/policy/innovationskraft-2021-2024>" in text

@@ -2,9 +2,9 @@
 
 pyoxigraph writes ``kid:policy\\/innovationskraft-2021-2024`` for an IRI whose local part has a slash: valid
 Turtle, but nobody writes or reads it that way, and a name copied from it into SPARQL must keep the escape.
-Such a name is written here as the full IRI instead. Its JSON-LD is expanded (full IRIs, a list of nodes);
-``compact_jsonld`` writes the same graph with an ``@context`` of the prefixes it uses, ``"kid:policy/…"``
-compact IRIs and ``@type``, as people and JSON-LD tools expect.
+Such IRIs are written whole here instead (the prefix that would need the escape is not used). Its JSON-LD is
+expanded (full IRIs, a list of nodes); ``compact_jsonld`` writes the same graph with an ``@context`` of the
+prefixes it uses, ``"kid:policy/…"`` compact IRIs and ``@type``, as people and JSON-LD tools expect.
 """
 
 from __future__ import annotations
@@ -18,41 +18,39 @@ import pyoxigraph as ox
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+PRETTY_NODES = 2000  # up to this many subjects, JSON-LD is indented for reading
 
-# A Turtle document as pyoxigraph writes it, token by token as far as it matters here: strings and IRIs whole
-# (a backslash or colon inside them is theirs), then prefixed names, whose local part may hold escapes.
-_TURTLE_TOKEN = re.compile(
-    rb'"(?:[^"\\]|\\.)*"'
-    rb"|<[^>]*>"
-    rb"|(?P<prefix>[A-Za-z][A-Za-z0-9_.\-\x80-\xff]*)?:"
-    rb"(?P<local>(?:[A-Za-z0-9_\-:%\x80-\xff]|\\[_~.\-!$&'()*+,;=/?#@%]|\.(?=[A-Za-z0-9_\-:%\x80-\xff\\]))*)"
+_PREFIX_LINE = re.compile(rb"@prefix (?:[A-Za-z][A-Za-z0-9_.\-]*)?: <[^>]*> \.\n")
+# A prefixed name as pyoxigraph writes it, and whether its local part starts an escape (``kid:policy\/x``);
+# possessive, so the scan is linear. Text in a string can look like one too, which at worst keeps or drops a
+# prefix that did not need it.
+_PREFIXED_NAME = re.compile(
+    rb"(?<![A-Za-z0-9_.\-\x80-\xff])([A-Za-z][A-Za-z0-9_.\-\x80-\xff]*+)?:[A-Za-z0-9_\-:%.\x80-\xff]*+(\\)?"
 )
-_ESCAPE = re.compile(rb"\\(.)")
-
-
-def readable_turtle(turtle: bytes, prefixes: Mapping[str, str]) -> bytes:
-    """Turtle (or TriG) with every prefixed name that needs an escape written as its full IRI."""
-    namespaces = {prefix.encode(): iri.encode() for prefix, iri in prefixes.items()}
-
-    def rewrite(match: re.Match[bytes]) -> bytes:
-        local = match.group("local")
-        if local is None or b"\\" not in local:
-            return match.group()
-        namespace = namespaces.get(match.group("prefix") or b"")
-        if namespace is None:  # a prefix we did not declare: leave the text as the serialiser wrote it
-            return match.group()
-        return b"<" + namespace + _ESCAPE.sub(rb"\1", local) + b">"
-
-    return _TURTLE_TOKEN.sub(rewrite, turtle)
-
 
 Statements = Iterable[ox.Triple] | Iterable[ox.Quad]
 
 
 def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = False) -> bytes:
-    """Turtle (TriG for quads) with the prefixes, and no escaped local names."""
+    """Turtle (TriG for quads) declaring only the prefixes it uses, none whose names would need an escape.
+
+    pyoxigraph declares every prefix it is given and escapes what a local name cannot hold, so the text is
+    written once to see which prefixes are used and which escape, then again with only the used ones that do
+    not: an IRI under a dropped prefix is written whole, ``<https://w3id.org/klynge/id/policy/x>``.
+    """
+    statements = list(statements)
     fmt = ox.RdfFormat.TRIG if trig else ox.RdfFormat.TURTLE
-    return readable_turtle(ox.serialize(statements, format=fmt, prefixes=dict(prefixes)), prefixes)
+    text = ox.serialize(statements, format=fmt, prefixes=dict(prefixes))
+    body = 0
+    while (line := _PREFIX_LINE.match(text, body)) is not None:
+        body = line.end()
+    names = _PREFIXED_NAME.findall(text, body)
+    used = {prefix.decode() for prefix, _ in names}
+    escaping = {prefix.decode() for prefix, escape in names if escape}
+    kept = {prefix: iri for prefix, iri in prefixes.items() if prefix in used and prefix not in escaping}
+    if kept.keys() == prefixes.keys():
+        return text
+    return ox.serialize(statements, format=fmt, prefixes=kept)
 
 
 class Compactor:
@@ -62,14 +60,22 @@ class Compactor:
         # The longest namespace first, so ``kid:`` is not chosen where a narrower prefix fits.
         self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
         self.used: dict[str, str] = {}
+        self._by_namespace: dict[str, tuple[str, str] | None] = {}  # an IRI's own namespace -> its prefix
 
     def iri(self, iri: str) -> str:
-        for prefix, namespace in self.prefixes:
-            rest = iri[len(namespace) :]
-            if iri.startswith(namespace) and rest and not rest.startswith("//"):
-                self.used[prefix] = namespace
-                return f"{prefix}:{rest}"
-        return iri
+        own = iri[: max(iri.rfind("/"), iri.rfind("#")) + 1]
+        if own not in self._by_namespace:
+            found = (pair for pair in self.prefixes if own.startswith(pair[1]))
+            self._by_namespace[own] = next(found, None)
+        match = self._by_namespace[own]
+        if match is None:
+            return iri
+        prefix, namespace = match
+        rest = iri[len(namespace) :]
+        if not rest or rest.startswith("//"):
+            return iri
+        self.used[prefix] = namespace
+        return f"{prefix}:{rest}"
 
     def node(self, term: ox.Term) -> str:
         return "_:" + term.value if isinstance(term, ox.BlankNode) else self.iri(term.value)
@@ -102,30 +108,15 @@ def compact_jsonld(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) ->
         for subject, node in nodes.items()
     ]
     context = dict(sorted(compactor.used.items()))
-    document = {"@context": context, "@graph": graph}
-    return json.dumps(document, ensure_ascii=False, indent=2).encode()
-
-
-def used(statements: list[ox.Triple] | list[ox.Quad], prefixes: Mapping[str, str]) -> dict[str, str]:
-    """The prefixes some IRI of the statements starts with (the serialisers declare every prefix given)."""
-    namespaces: set[str] = set()
-    for statement in statements:
-        for term in (statement.subject, statement.predicate, statement.object, getattr(statement, "graph_name", None)):
-            iri = term.datatype.value if isinstance(term, ox.Literal) else getattr(term, "value", "")
-            if isinstance(term, ox.NamedNode | ox.Literal):
-                namespaces.add(iri[: max(iri.rfind("/"), iri.rfind("#")) + 1])
-    return {
-        prefix: namespace
-        for prefix, namespace in prefixes.items()
-        if any(candidate.startswith(namespace) for candidate in namespaces)
-    }
+    if len(graph) <= PRETTY_NODES:
+        return json.dumps({"@context": context, "@graph": graph}, ensure_ascii=False, indent=2).encode()
+    # A large graph (a dump): one node per line, written by the C encoder (indenting takes the slow one).
+    nodes = ",\n".join(json.dumps(node, ensure_ascii=False) for node in graph)
+    return f'{{"@context": {json.dumps(context)},\n"@graph": [\n{nodes}\n]}}\n'.encode()
 
 
 def serialize(statements: Statements, fmt: ox.RdfFormat, prefixes: Mapping[str, str]) -> bytes:
     """Triples (quads for TriG and N-Quads) in an RDF syntax, written for people where the syntax allows."""
-    statements = list(statements)
-    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
-        prefixes = used(statements, prefixes)
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         return turtle(statements, prefixes, trig=fmt == ox.RdfFormat.TRIG)
     if fmt == ox.RdfFormat.JSON_LD:
