@@ -16,6 +16,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -39,12 +40,11 @@ CLIENTS = 8
 MAX_RUNS = 500  # enough samples for a steady median of a 1 ms lookup
 JSON = "application/sparql-results+json"
 UNCACHED = "klynge HTTP, cache off"
+SECTION = re.compile(r"<!-- (?P<name>[\w-]+): begin -->.*?<!-- (?P=name): end -->", re.DOTALL)
 ENGINE = "klynge engine in process, cache off"
 sys.path.insert(0, str(HERE))
 
 from bench_queries import QUERIES, BenchQuery, answer_key  # noqa: E402
-from serialize import BEGIN as SERIALIZE_BEGIN  # noqa: E402
-from validation import BEGIN as VALIDATION_BEGIN  # noqa: E402
 
 
 @dataclass
@@ -505,10 +505,9 @@ def main() -> int:
     results = {scale: run_scale(scale, args.seconds) for scale in scales}
     text = report(results, args.seconds)
     previous = args.out.read_text() if args.out.exists() else ""
-    for begin in (VALIDATION_BEGIN, SERIALIZE_BEGIN):  # the sections other scripts write stay until remeasured
-        if begin in previous:
-            end = begin.replace(": begin -->", ": end -->")
-            text += "\n" + previous[previous.index(begin) : previous.index(end) + len(end)] + "\n"
+    # the sections other scripts write (bench/validation.py, bench/serialize.py, …) stay until remeasured
+    for section in SECTION.finditer(previous):
+        text += "\n" + section.group() + "\n"
     args.out.write_text(text)
     print(f"wrote {args.out}")
     return 0

@@ -3,14 +3,16 @@
 The status tells a client what happened and whether sending the same request again can help, because
 clients act on the status alone (Jena and SPARQLWrapper show little else):
 
-- 400 the query is malformed: fix the query. (A function the engine does not have is not a failure: each
-  call of it is an evaluation error, as SPARQL 1.1 §17.6 says, so a FILTER on it drops the row and a BIND of
-  it stays unbound.)
+- 400 the query is malformed, or nests deeper than the parser safely takes: fix the query. (A function the
+  engine does not have is not a failure: each call of it is an evaluation error, as SPARQL 1.1 §17.6 says, so
+  a FILTER on it drops the row and a BIND of it stays unbound.)
 - 403 an update, SERVICE or LOAD: this endpoint never runs them.
 - 413 the *request* is too large (a body past 1 MiB): send a shorter query.
 - 422 the query is well-formed but its answer is past a limit (more results than allowed, or longer than the
   time limit): the same query will fail the same way, so narrow it (LIMIT/OFFSET) or use the dumps.
-- 503 with Retry-After: every worker was busy and the query did not start; it may run if sent again later.
+- 503 with Retry-After: the service could not take the query now (every worker busy, too many long queries);
+  it did not start, and may run if sent again after Retry-After seconds.
+- 507 the query needed more memory than one query may use and was stopped: narrow it.
 - 500 anything else, with the engine's message.
 
 ``/sparql`` answers in plain text (SPARQL Protocol clients show it as is); the REST routes as
@@ -30,6 +32,7 @@ from fastapi.routing import APIRoute
 from klynge.engines.base import (
     QueryBusy,
     QueryError,
+    QueryOutOfMemory,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
@@ -69,6 +72,8 @@ def answer_for(error: QueryError) -> ErrorAnswer:
     if isinstance(error, QueryBusy):
         message = f"Busy: {error}. The query did not start; send it again shortly."
         return ErrorAnswer(503, message, {"Retry-After": str(error.retry_after)})
+    if isinstance(error, QueryOutOfMemory):
+        return ErrorAnswer(507, f"Query stopped: {error}. Narrow it; the same query needs the same memory.", {})
     return ErrorAnswer(500, f"The query could not be answered: {error}", {})
 
 

@@ -1,16 +1,16 @@
-"""Pages for people: the home page, search results and the SPARQL editor, plus their own CSS and JS.
+"""Pages for people: the home page, search results, the SPARQL editor and the 404 page, plus their CSS and JS.
 
-The editor is plain JavaScript of our own (highlighting, named queries from ``/api/queries``, results as a
-table, CSV download): no CDN and no third-party library, so it works offline.
+The editor is CodeMirror 6 from npm, bundled into ``static/build/`` by the setup (``make``), with our own
+completion, results table and named-query form (``static/src/``): no CDN, so it works offline.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from klynge.answers import lineage as answers
 from klynge.web.engine_errors import EngineErrorRoute
@@ -28,8 +28,8 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
-    """Search results as links to the resources' pages; an empty query shows just the box."""
+def search_page(request: Request, q: str = "") -> HTMLResponse:
+    """Search results as links to the resources' pages; an empty query shows just the box, a bad one says why."""
     hits: list[dict] = []
     error = None
     if q.strip():
@@ -46,3 +46,11 @@ def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it."""
     context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request)}
     return templates.TemplateResponse(request, "editor.html", context)
+
+
+async def html_not_found(request: Request, error: HTTPException) -> Response:
+    """A 404 as the site's own page for a browser (which asks for HTML); other clients get the JSON answer."""
+    if error.status_code != 404 or "text/html" not in request.headers.get("accept", ""):
+        return await http_exception_handler(request, error)
+    message = error.detail if error.detail != "Not Found" else f"There is no page at {request.url.path}."
+    return templates.TemplateResponse(request, "not_found.html", {"message": message}, status_code=404)

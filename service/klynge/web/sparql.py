@@ -7,7 +7,8 @@ resolve against the endpoint's own URL (the base the protocol suggests). The res
 and so are ``SERVICE`` and ``LOAD``, before anything runs. Errors are plain text that says what went wrong,
 with the statuses of ``klynge.web.engine_errors``: 400 malformed, 403 refused, 406 a format this endpoint
 cannot give (with the list of what it can), 413 a request body too large, 422 an answer past the size or time
-limit (the same query will fail again), 503 + Retry-After when every worker is busy (it may run later).
+limit (the same query will fail again), 503 + Retry-After when the service cannot take it now (it may run
+later), 507 past the memory a query may use.
 
 A GET answer carries an ETag made from the graph's version and the request, so a client revalidating a
 query it asked before gets 304 without the query running again: the graph is read-only while served.
@@ -26,7 +27,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from klynge import formats
-from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, checked_form
+from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, QuerySyntaxError, checked_form
 from klynge.engines.cache import CachingEngine
 from klynge.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
 from klynge.web import api_docs
@@ -41,6 +42,7 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 MAX_BODY_BYTES = 1024 * 1024  # far above any hand-written query, far below what would strain the service
+INLINE_QUERY_CHARS = 4096  # a longer query is read in a thread: tokenising a megabyte takes a noticeable time
 
 
 class ProtocolError(Exception):
@@ -121,7 +123,11 @@ async def post_request(request: Request) -> SparqlRequest:
     if content_type == SPARQL_QUERY:
         return read_request(url_params, decoded(await read_body(request)))
     if content_type == FORM:
-        form = parse_qsl(decoded(await read_body(request)), keep_blank_values=True)
+        text = decoded(await read_body(request))
+        if len(text) > INLINE_QUERY_CHARS:  # parsing a megabyte of form takes a third of a second
+            form = await run_in_threadpool(parse_qsl, text, keep_blank_values=True)
+        else:
+            form = parse_qsl(text, keep_blank_values=True)
         return read_request(form + url_params)
     raise ProtocolError(
         415, f"send the query as {FORM} (a query parameter) or as {SPARQL_QUERY}, not {content_type or 'no type'}"
@@ -145,17 +151,19 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     """Run a query (or describe the service when there is none) in the format asked for."""
     if sparql.query is None:
         return await service_description(request, sparql)
+    inline = len(sparql.query) <= INLINE_QUERY_CHARS  # else nothing CPU-bound on the event loop
     try:
-        form = checked_form(sparql.query) or "SELECT"  # an unknown form: the parser will say what is wrong
-    except QueryRefused as error:
+        form = checked_form(sparql.query) if inline else await run_in_threadpool(checked_form, sparql.query)
+    except (QueryRefused, QuerySyntaxError) as error:
         return error_response(error)
+    form = form or "SELECT"  # an unknown form: the parser will say what is wrong
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = negotiate(request, formats.GRAPH if graph else formats.RESULTS, f"{form} results", sparql.formats)
     held = request.headers.get("if-none-match") if cacheable else None
     engine: Engine = request.app.state.engine
     base = endpoint_url(request)
     hit = None
-    if isinstance(engine, CachingEngine):
+    if inline and isinstance(engine, CachingEngine):  # a long text is looked up in the thread
         hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset, base_iri=base)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
         return respond(engine, sparql, fmt, base, cacheable, held, hit)
@@ -208,7 +216,8 @@ ERRORS: dict[int | str, dict[str, str]] = {
     406: {"description": "a format this endpoint cannot give; the message lists what it can"},
     413: {"description": "the request body is larger than 1 MiB"},
     422: {"description": "the answer is past the result-size or time limit; the same query fails again"},
-    503: {"description": "every query worker is busy; retry after the Retry-After seconds"},
+    503: {"description": "the service cannot take the query now; retry after the Retry-After seconds"},
+    507: {"description": "the query needed more memory than one query may use"},
 }
 
 
