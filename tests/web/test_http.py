@@ -31,6 +31,7 @@ QUERY_SAMPLES = {
     "/api/search": {"q": "innovation"},
 }
 CC_BY = "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"
+SERVICE = Settings().listen_url.rstrip("/")  # the service's own URL in links (never the request's Host)
 
 
 def get_routes() -> list[str]:
@@ -91,8 +92,8 @@ def test_resource_pages_carry_fair_signposting(client, accept):
     response = client.get(f"/id/{POLICY}", headers={"Accept": accept})
     found = links(response)
     assert (KID + POLICY, "cite-as") in found
-    assert (f"http://testserver/id/{POLICY}?format=ttl", "describedby") in found
-    assert (f"http://testserver/id/{POLICY}?format=jsonld", "describedby") in found
+    assert (f"{SERVICE}/id/{POLICY}?format=ttl", "describedby") in found
+    assert (f"{SERVICE}/id/{POLICY}?format=jsonld", "describedby") in found
     assert (CC_BY, "license") in found
     assert ("https://schema.org/AboutPage", "type") in found
     assert 'type="text/turtle"' in response.headers["link"]

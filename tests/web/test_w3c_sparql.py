@@ -36,7 +36,7 @@ from shared import SHARED, shared_path
 
 SUITE = ("conformance", "w3c-sparql11")
 ROOT = SHARED.joinpath(*SUITE)
-ENDPOINT = "http://testserver/sparql"  # the TestClient's URL: the base IRI the endpoint gives queries
+ENDPOINT = Settings().listen_url.rstrip("/") + "/sparql"  # the base IRI the endpoint gives queries
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
 QT = "http://www.w3.org/2001/sw/DataAccess/tests/test-query#"
 UT = "http://www.w3.org/2009/sparql/tests/test-update#"
