@@ -13,12 +13,14 @@ from klynge.engines.base import (
     N_TRIPLES,
     SERVICE_DATASET,
     SPARQL_JSON,
+    Bindings,
     Dataset,
     Engine,
     QueryError,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    Results,
     inspected,
 )
 from klynge.engines.remote.binding import bind_terms
@@ -148,10 +150,12 @@ class RemoteEngine(Engine):
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        bindings: Bindings = None,
+        base_iri: str | None = None,
+    ) -> Results:
         """Any query's answer in ``result_format``, written by pyoxigraph from the store's JSON or N-Triples
-        (Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is not SPARQL's), within the result limit."""
+        (Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is not SPARQL's), within the result limit.
+        Relative IRIs resolve against the store's own base, not ``base_iri``."""
         parameters = self.parameters(query, dataset)
         if inspected(query).form in ("CONSTRUCT", "DESCRIBE"):
             rdf_format = ox.RdfFormat.from_media_type(result_format)
