@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-W3C_FORMATS = "http://www.w3.org/ns/formats/"
+from klynge.namespaces import PREFIXES
+
+W3C_FORMATS = PREFIXES["formats"]
 
 
 # ---------------------------------------------------------------------------------------------------------
