@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The browser side (CodeMirror for the editor, axe-core for the accessibility tests) from npm, by the lock file.
 WEB_BUILD := service/klynge/web/static/build/editor.js
-WEB_SOURCES := $(wildcard service/klynge/web/static/src/*.js)
+WEB_SOURCES := $(wildcard service/klynge/web/static/src/*.js service/klynge/web/static/src/*.mjs)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

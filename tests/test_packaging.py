@@ -62,6 +62,8 @@ def test_wheel_ships_the_built_editor(unpacked_wheel: Path) -> None:
     shipped = unpacked_wheel / "klynge" / "web" / "static" / "build" / "editor.js"
     built = ROOT / "service" / "klynge" / "web" / "static" / "build" / "editor.js"
     assert shipped.read_bytes() == built.read_bytes()
+    notices = (shipped.parent / "THIRD-PARTY.txt").read_text(encoding="utf-8")
+    assert "@codemirror/view" in notices and "MIT License" in notices
 
 
 def test_the_lock_file_satisfies_every_range_in_pyproject() -> None:

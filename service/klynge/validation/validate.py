@@ -197,6 +197,12 @@ def validate_store(
     SourceError if a shapes file cannot be parsed and ShapesError if the shapes cannot be used.
     """
     shapes = load_shapes(shapes_paths)
+    if next(iter(store.quads_for_pattern(None, None, None)), None) is None:
+        text = (
+            "The graph is empty, so it does not conform: a klynge graph has at least the ontology "
+            "(a store left by an interrupted 'klynge load'?).\n"
+        )
+        return ValidationResult(conforms=False, graph=Graph(), violations=(), text=text, shapes=shapes)
     conforms, report = (sparql_report if engine == "sparql" else pyshacl_report)(store, shapes)
     locate = SourceLocator(store, default_sources() if sources is None else sources, locations)
     found = tuple(violations(report, locate))
@@ -438,8 +444,13 @@ def _usage_error(args: argparse.Namespace) -> str | None:
         return f"cannot write the report to {args.report}: folder {args.report.parent} does not exist"
     if args.store is not None and (args.files or args.changed):
         return f"give either {'FILES' if args.files else '--changed'} or --store DIR, not both"
-    if args.store is not None and not (args.store / "CURRENT").is_file():
-        return f"{args.store} holds no Oxigraph store; build one with 'klynge load --store {args.store}'"
+    if args.store is not None:
+        from klynge.engines.load import StoreError, require_complete
+
+        try:
+            require_complete(args.store, "validate")
+        except StoreError as error:
+            return str(error)
     if args.only and (args.changed or not args.files):
         return "--only needs FILES (it checks them with the ontology alone)"
     return None

@@ -14,7 +14,7 @@ import { tags } from "@lezer/highlight";
 
 import { loadVocabulary, sparqlCompletion } from "./completion.js";
 import { explain } from "./errors.js";
-import { displayText, formValues, loadCatalogue, markInvalid, renderForm } from "./named.js";
+import { clearInvalid, displayText, formValues, loadCatalogue, markInvalid, renderForm } from "./named.js";
 import { fromCompact, fromNTriples, fromSparqlJson, ResultTable } from "./results.js";
 import { tokens } from "./sparql-context.js";
 
@@ -56,17 +56,6 @@ const DOWNLOADS = {
     ["jsonld", "JSON-LD", "application/ld+json"]],
 };
 const NAMED_TABLE_FORMATS = new Set(["csv", "json"]);
-
-// The pages' content security policy (style-src 'self') refuses the <style> element CodeMirror writes its
-// themes into; the same rules in a constructed stylesheet (CSSOM, which the policy does not govern) apply.
-function adoptEditorStyles() {
-  const sheet = new CSSStyleSheet();
-  const copy = () => sheet.replaceSync([...document.head.querySelectorAll("style")].map((s) => s.textContent)
-    .join("\n"));
-  copy();
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-  new MutationObserver(copy).observe(document.head, { childList: true, subtree: true, characterData: true });
-}
 
 function queryForm(text) {
   const first = tokens(text).find((t) => t.kind === "word" && /^(SELECT|CONSTRUCT|DESCRIBE|ASK)$/i.test(t.text));
@@ -128,7 +117,6 @@ class EditorPage {
     });
     textarea.replaceWith(view.dom);
     view.dom.id = "code-editor";
-    adoptEditorStyles();
     return view;
   }
 
@@ -261,6 +249,7 @@ class EditorPage {
 
   async run() {
     this.remember();
+    clearInvalid(this.form);
     this.problem.replaceChildren();
     this.say("Running…");
     const started = performance.now();
