@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeAlias
 
 import pyoxigraph as ox
 
@@ -102,6 +103,9 @@ class Dataset:
 
 
 SERVICE_DATASET = Dataset()
+# RDF terms by variable name, bound by the engine, never pasted (a string: pyoxigraph's Term is a stub-only name)
+Bindings: TypeAlias = "Mapping[str, ox.Term] | None"
+Results: TypeAlias = tuple[bytes, str]  # serialised results and their media type
 
 
 INSPECTIONS_KEPT_UP_TO = 16 * 1024  # characters: named queries repeat; a long text is read anew each time
@@ -138,13 +142,8 @@ class Engine:
     """
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+    ) -> Results:
         """Any query's results serialised in ``result_format`` (a media type that suits the query form), with
         the media type of the bytes. A dataset that names graphs replaces the engine's own."""
         raise NotImplementedError

@@ -13,7 +13,7 @@ from collections.abc import Hashable, Mapping
 
 import pyoxigraph as ox
 
-from klynge.engines.base import SERVICE_DATASET, Dataset, Engine, inspected
+from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, Results, inspected
 
 ENTRY_OVERHEAD = 256  # bytes an entry costs beyond its key's and answer's own (objects, the index)
 
@@ -97,13 +97,8 @@ class CachingEngine(Engine):
         self.answers = AnswerCache(max_bytes)
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+    ) -> Results:
         key = cache_key(query, result_format, dataset, bindings)
         hit = None if key is None else self.answers.get(key)
         if hit is not None:

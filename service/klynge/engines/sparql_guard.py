@@ -98,12 +98,6 @@ def operation(items: list[Token]) -> str:
     return ""
 
 
-def query_form(query: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE; '' when the text is none of those (the parser then says why)."""
-    form = operation(tokens(query))
-    return form if form in QUERY_FORMS else ""
-
-
 def inspect(query: str) -> Inspection:
     """The query's form and dataset; Refused for an update, SERVICE or LOAD, TooDeep past MAX_DEPTH.
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections.abc import Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,6 +18,7 @@ import pyoxigraph as ox
 from klynge.answers.catalogue import internal
 from klynge.engines.base import (
     SERVICE_DATASET,
+    Bindings,
     Dataset,
     Engine,
     QueryBusy,
@@ -27,6 +27,7 @@ from klynge.engines.base import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    Results,
     inspected,
 )
 from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
@@ -91,13 +92,8 @@ class EmbeddedEngine(Engine):
         return self.store
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+    ) -> Results:
         job = Job(
             query,
             result_format,

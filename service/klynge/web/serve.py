@@ -119,7 +119,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--base-iri",
         default=DEFAULT_BASE_IRI,
         metavar="IRI",
-        help="the IRI prefix served under this service's paths (default: %(default)s)",
+        help="the prefix of the resource IRIs served under /id/ (and of /dataset and /shapes); the named graphs "
+        "keep klynge's own IRIs, served under /graph/ (default: %(default)s)",
     )
     parser.add_argument(
         "--public-url",

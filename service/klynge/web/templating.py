@@ -17,7 +17,6 @@ from klynge.answers.describe import spelled_out
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-DEFAULT_BASE_IRI = "https://w3id.org/klynge/"
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 
