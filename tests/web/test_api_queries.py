@@ -157,7 +157,9 @@ def test_unknown_query_is_a_404_with_the_names(client):
 
 def test_unacceptable_format(client):
     assert client.get("/api/queries/funding", headers={"Accept": "image/png"}).status_code == 406
-    assert client.get("/api/queries/funding", params={"format": "xls"}).status_code == 400
+    unknown = {"format": "xls"}
+    assert client.get("/api/queries/funding", params=unknown, headers={"Accept": "image/png"}).status_code == 406
+    assert client.get("/api/queries/funding", params=unknown, headers={"Accept": "text/csv"}).status_code == 200
 
 
 def test_describe_answers_rdf(client):
@@ -183,7 +185,7 @@ class FailingEngine:
         raise self.error
 
 
-@pytest.mark.parametrize(("error", "status"), [(QueryTimeout("10 s"), 503), (QueryTooLarge("10000 rows"), 413)])
+@pytest.mark.parametrize(("error", "status"), [(QueryTimeout("10 s"), 422), (QueryTooLarge("10000 rows"), 422)])
 def test_engine_limits_become_statuses(error, status):
     response = TestClient(create_app(FailingEngine(error), Settings())).get("/api/queries/funding")
     assert response.status_code == status

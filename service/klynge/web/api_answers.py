@@ -9,14 +9,16 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from klynge import formats
 from klynge.answers import lineage as answers
 from klynge.web.engine_errors import EngineErrorRoute
-from klynge.web.rdf_response import JSON, RDF_FORMATS, choose, rdf_response
+from klynge.web.negotiation import negotiate
+from klynge.web.rdf_response import rdf_response
 from klynge.web.templating import base_iri
 
 router = APIRouter(tags=["answers"], route_class=EngineErrorRoute)
 
-RDF_CONTENT = {fmt.media_type: {} for fmt in RDF_FORMATS}
+RDF_CONTENT = {fmt.media_type: {} for fmt in formats.GRAPH}
 
 
 class Resource(BaseModel):
@@ -112,10 +114,10 @@ def not_found(error: answers.NotFound) -> HTTPException:
 def lineage_answer(request: Request, iri: ox.NamedNode) -> Response:
     """The lineage as JSON, or as RDF when Accept asks for Turtle, JSON-LD, N-Triples or RDF/XML."""
     engine = request.app.state.engine
-    fmt = choose(request, (JSON, *RDF_FORMATS))
+    fmt = negotiate(request, (formats.API_JSON, *formats.GRAPH), "a lineage")
     try:
-        if fmt is JSON:
-            return JSONResponse(answers.lineage(engine, iri), headers={"Vary": "Accept"})
+        if fmt is formats.API_JSON:
+            return JSONResponse(answers.lineage(engine, iri))
         return rdf_response(answers.lineage_triples(engine, iri), fmt)
     except answers.NotFound as error:
         raise not_found(error) from None

@@ -145,10 +145,17 @@ class RemoteEngine(Engine):
         return self.dialect or detect(server or "")
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Bindings = None,
+        base_iri: str | None = None,
     ) -> Results:
         """Any query's answer in ``result_format``, written by pyoxigraph from the store's JSON or N-Triples
-        (Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is not SPARQL's), within the result limit."""
+        (Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is not SPARQL's), within the result limit.
+        Relative IRIs resolve against the store's own base, not ``base_iri``."""
         parameters = self.parameters(query, dataset)
         if inspected(query).form in ("CONSTRUCT", "DESCRIBE"):
             rdf_format = ox.RdfFormat.from_media_type(result_format)
