@@ -209,6 +209,16 @@ class NamedQuery:
             terms[parameter.variable] = parameter.term(value)
         return terms
 
+    def bind(self, terms: Mapping[str, ox.Term]) -> dict[str, ox.Term]:
+        """Terms the service already holds (by parameter name) bound to their variables; every required
+        parameter must be given and no other."""
+        variables = {p.name: p.variable for p in self.parameters}
+        unknown = sorted(set(terms) - set(variables))
+        missing = sorted(p.name for p in self.parameters if p.required and p.name not in terms)
+        if unknown or missing:
+            raise ParameterError((unknown or missing)[0], f"{self.name} takes {', '.join(variables) or 'none'}")
+        return {variables[name]: term for name, term in terms.items()}
+
     def describe(self) -> dict[str, object]:
         """The query as the API lists it, with its SPARQL text."""
         return {
@@ -439,3 +449,13 @@ def load_catalogue(paths: Iterable[Path]) -> dict[str, NamedQuery]:
 def catalogue() -> dict[str, NamedQuery]:
     """The repository's named queries (read once per process)."""
     return load_catalogue(asset_files("queries", "*.rq"))
+
+
+SERVICE_QUERIES = Path(__file__).resolve().parents[1] / "sparql"
+
+
+@cache
+def service_query(name: str) -> NamedQuery:
+    """One of the service's own queries (``klynge/sparql/{name}.rq``: pages, lineage, path, search, build
+    steps), read and checked like a named query but never published as an API route."""
+    return parse_query(SERVICE_QUERIES / f"{name}.rq")

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from klynge.answers.catalogue import service_query
 from klynge.resources import asset_files
 
 GRAPH_BASE = "https://w3id.org/klynge/graph/"
 ONTOLOGY_GRAPH = ox.NamedNode(GRAPH_BASE + "ontology")
 INFERRED_GRAPH = ox.NamedNode(GRAPH_BASE + "inferred")
+DISPLAY_LABEL = ox.NamedNode("https://w3id.org/klynge/ontology#displayLabel")
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -172,15 +174,32 @@ def entailed_quads(store: ox.Store) -> Iterator[ox.Quad]:
 
 
 def materialise(store: ox.Store, max_rounds: int = 10) -> int:
-    """Add the entailed standard terms to the inferred graph until nothing new follows; return the count."""
+    """Add the entailed standard terms to the inferred graph until nothing new follows, then each resource's
+    display label; return the count added."""
     added = 0
     for _ in range(max_rounds):
         new = set(entailed_quads(store))
         if not new:
-            return added
+            return added + materialise_display_labels(store)
         store.extend(new)
         added += len(new)
     raise RuntimeError(f"materialisation did not reach a fixpoint in {max_rounds} rounds")
+
+
+def materialise_display_labels(store: ox.Store) -> int:
+    """Give every labelled IRI one ``klynge:displayLabel`` (English, else Danish, else any label, else its
+    title) in the inferred graph, so that pages and answers read a name instead of choosing one per row.
+
+    A store built before (or a re-run) keeps the labels it has: only resources without one get one."""
+    query = service_query("display-labels").sparql
+    have = {q.subject for q in store.quads_for_pattern(None, DISPLAY_LABEL, None)}
+    new = [
+        ox.Quad(row["resource"], DISPLAY_LABEL, row["label"], INFERRED_GRAPH)
+        for row in store.query(query, use_default_graph_as_union=True)
+        if row["label"] is not None and row["resource"] not in have
+    ]
+    store.extend(new)
+    return len(new)
 
 
 def build_store(paths: Iterable[Path] | None = None, store: ox.Store | None = None) -> ox.Store:

@@ -26,7 +26,7 @@ from klynge.web.timeline import timeline_svg
 router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
 
 PAGE_FORMATS = (HTML, *RDF_FORMATS)
-HEADLINE_PREDICATES = {describe.RDF_TYPE, *describe.LABEL_PREDICATES}
+HEADLINE_PREDICATES = {describe.RDF_TYPE, describe.DISPLAY_LABEL, *describe.LABEL_PREDICATES}
 LINEAGE_CLASSES = ("http://www.w3.org/ns/prov#Plan", "http://www.w3.org/ns/org#Organization")
 
 
@@ -57,10 +57,11 @@ def resource(request: Request, path: str) -> Response:
     if fmt is not HTML:
         return rdf_response(describe.description_triples(engine, iri), fmt)
     page = describe.describe(engine, iri)
-    timeline = None
+    timeline = lineage = None
     if any(page.is_a(kind) for kind in LINEAGE_CLASSES):
         base = base_iri(request)
-        timeline = timeline_svg(answers.lineage(engine, iri), lambda target: local_path(target, base))
+        lineage = answers.lineage(engine, iri)
+        timeline = timeline_svg(lineage, lambda target: local_path(target, base))
     context = {
         "page": page,
         "formats": RDF_FORMATS,
@@ -72,8 +73,11 @@ def resource(request: Request, path: str) -> Response:
         "stated": [
             link for link in page.outgoing if not link.entailed and link.predicate.value not in HEADLINE_PREDICATES
         ],
-        "entailed": [link for link in page.outgoing if link.entailed],
+        "entailed": [
+            link for link in page.outgoing if link.entailed and link.predicate.value != describe.DISPLAY_LABEL
+        ],
         "timeline": timeline,
+        "lineage": lineage,
     }
     return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
 

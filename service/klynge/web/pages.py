@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from klynge.answers import lineage as answers
+from klynge.answers.search import search
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.templating import STATIC_DIR, base_iri, public_url, templates
 
@@ -30,11 +30,11 @@ def home(request: Request) -> HTMLResponse:
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     """Search results as links to the resources' pages; an empty query shows just the box."""
-    hits: list[dict] = []
+    hits: list = []
     error = None
     if q.strip():
         try:
-            hits = answers.search(request.app.state.engine, q, limit=50)
+            hits = search(request.app.state.engine, q, limit=50)
         except ValueError as problem:
             error = str(problem)
     context = {"q": q, "hits": hits, "error": error}
