@@ -13,19 +13,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from klynge import namespaces
 from klynge.graph.build import build_store
 from klynge.resources import asset_dir, asset_files
 
-KLYNGE = "https://w3id.org/klynge/ontology#"
-ONTOLOGY_IRI = "https://w3id.org/klynge/ontology"
-PREFIXES = f"""
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX klynge: <{KLYNGE}>
-"""
+KLYNGE = str(namespaces.KLYNGE)
+ONTOLOGY_IRI = namespaces.ONTOLOGY_IRI
+PREFIXES = namespaces.sparql_prologue(("rdf", "rdfs", "owl", "skos", "prov", "klynge"))
 # The ontology's own terms: everything in the klynge namespace it types as a class, property or individual.
 TERMS = """
   VALUES ?kind {
@@ -48,7 +42,7 @@ OWL_TYPES = {
     "http://www.w3.org/2002/07/owl#" + kind
     for kind in ("Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty", "NamedIndividual")
 }
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDF_TYPE = namespaces.RDF_TYPE
 BUILT_IN = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2002/07/owl#")
 
 

@@ -8,14 +8,11 @@ import owlready2
 import pytest
 
 from klynge.graph.build import build_store
+from klynge.namespaces import turtle_prologue
 from klynge.resources import asset_files
 from klynge.validation.reasoning import ReasonerUnavailable, check_consistency, disjointness_clashes
 
-PREFIXES = """
-@prefix klynge: <https://w3id.org/klynge/ontology#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix schema: <http://schema.org/> .
-"""
+PREFIXES = turtle_prologue(("klynge", "xsd", "schema"))
 POLICY_AND_MINISTRY = """
 <https://w3id.org/klynge/id/policy/both> a klynge:Programme, klynge:Ministry ;
     schema:startDate "2021"^^xsd:gYear .

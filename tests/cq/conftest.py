@@ -12,31 +12,13 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.graph.build import build_store
+from klynge.namespaces import PREFIXES as PREFIXES_TABLE
+from klynge.namespaces import sparql_prologue
 
-PREFIXES = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX klynge: <https://w3id.org/klynge/ontology#>
-PREFIX kid: <https://w3id.org/klynge/id/>
-PREFIX ksh: <https://w3id.org/klynge/shapes#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX schema: <http://schema.org/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX qb: <http://purl.org/linked-data/cube#>
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX rov: <http://www.w3.org/ns/regorg#>
-PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
-PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
-PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
-"""
+PREFIXES = sparql_prologue()
 
-KID = "https://w3id.org/klynge/id/"
-KLYNGE = "https://w3id.org/klynge/ontology#"
+KID = PREFIXES_TABLE["kid"]
+KLYNGE = PREFIXES_TABLE["klynge"]
 
 
 @pytest.fixture(scope="session")

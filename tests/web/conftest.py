@@ -74,3 +74,20 @@ def running(app: FastAPI) -> Iterator[str]:
 def serve() -> Callable[[FastAPI], AbstractContextManager[str]]:
     """``with serve(app) as url``: the app on a real HTTP server on 127.0.0.1, for clients out of process."""
     return running
+
+
+@pytest.fixture(scope="session")
+def live_server(web_app: FastAPI) -> Iterator[str]:
+    """The service on a loopback port for the whole session, for the browser tests."""
+    with running(web_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Debian's headless Chromium through Selenium, one for the session (skips where either is missing)."""
+    from web.chromium import start_chromium
+
+    driver = start_chromium(tmp_path_factory.mktemp("chromium"))
+    yield driver
+    driver.quit()

@@ -24,9 +24,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
+from klynge.namespaces import XSD
 from klynge.resources import asset_files
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 HEADER_KEYS = {"summary", "description", "method", "tags", "defaults", "parameters"}
 REQUIRED_KEYS = ("summary", "description", "method")
 METHODS = {"GET"}
@@ -93,14 +93,14 @@ def to_integer(value: str) -> ox.Literal | str:
     """An ``xsd:integer`` from decimal digits (an optional sign), or the problem."""
     if not INTEGER.match(value):
         return "not a whole number written in digits"
-    return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+    return ox.Literal(str(int(value)), datatype=XSD.integer)
 
 
 def to_year(value: str) -> ox.Literal | str:
     """An ``xsd:gYear`` from four digits, or the problem."""
     if not YEAR.match(value):
         return "not a year of four digits"
-    return ox.Literal(value, datatype=ox.NamedNode(XSD + "gYear"))
+    return ox.Literal(value, datatype=XSD.gYear)
 
 
 def to_string(value: str) -> ox.Literal | str:

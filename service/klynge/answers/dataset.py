@@ -12,14 +12,15 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from klynge.answers.describe import Engine
+from klynge.namespaces import PREFIXES
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-VOID = "http://rdfs.org/ns/void#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF = PREFIXES["rdf"]
+DCAT = PREFIXES["dcat"]
+DCT = PREFIXES["dcterms"]
+VOID = PREFIXES["void"]
+FOAF = PREFIXES["foaf"]
+VCARD = PREFIXES["vcard"]
+XSD = PREFIXES["xsd"]
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
 

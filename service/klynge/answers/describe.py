@@ -13,11 +13,13 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from klynge import namespaces
 from klynge.answers.catalogue import service_query
+from klynge.namespaces import DCTERMS
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
-DISPLAY_LABEL = "https://w3id.org/klynge/ontology#displayLabel"
+RDF_TYPE = namespaces.RDF_TYPE.value
+DCTERMS_SOURCE = DCTERMS.source.value
+DISPLAY_LABEL = namespaces.KLYNGE.displayLabel.value
 INCOMING_SHOWN = 500  # resource-links.rq fetches one more, to tell that there are more
 
 
@@ -147,7 +149,7 @@ def collect(page: Description, link: Link) -> None:
         page.label = link.other.value
 
 
-ONTOLOGY_IRI = "https://w3id.org/klynge/ontology"
+ONTOLOGY_IRI = namespaces.ONTOLOGY_IRI
 TERM_KINDS = {
     "http://www.w3.org/2002/07/owl#Class": "Classes",
     "http://www.w3.org/2002/07/owl#ObjectProperty": "Object properties",

@@ -49,6 +49,7 @@ from klynge.engines.store import (
 )
 from klynge.engines.workers import TooLarge, solutions_bytes
 from klynge.graph.build import GRAPH_BASE, SourceError, build_store, default_sources, published_quads, published_triples
+from klynge.namespaces import XSD_BOOLEAN
 
 # ---------------------------------------------------------------------------------------------------------
 # Bound terms in the query text
@@ -627,9 +628,6 @@ def triples(answer: Answer) -> list[ox.Triple]:
         raise EndpointError(f"the SPARQL endpoint answered {answer.media_type}, not an RDF syntax")
     parsed = ox.parse(answer.body, format=rdf_format)
     return [ox.Triple(q.subject, q.predicate, canonical(q.object)) for q in parsed]
-
-
-XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
 
 
 def canonical(term: ox.Term) -> ox.Term:

@@ -15,12 +15,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.answers.catalogue import service_query
+from klynge.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES, sparql_prologue
 from klynge.resources import asset_files
 
-GRAPH_BASE = "https://w3id.org/klynge/graph/"
-ONTOLOGY_GRAPH = ox.NamedNode(GRAPH_BASE + "ontology")
-INFERRED_GRAPH = ox.NamedNode(GRAPH_BASE + "inferred")
-DISPLAY_LABEL = ox.NamedNode("https://w3id.org/klynge/ontology#displayLabel")
+GRAPH_BASE = PREFIXES["kg"]
+DISPLAY_LABEL = KLYNGE.displayLabel
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -33,11 +32,7 @@ FORMATS = {
     ".xml": ox.RdfFormat.RDF_XML,
 }
 
-_PREFIXES = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-"""
+_PREFIXES = sparql_prologue(("rdf", "rdfs", "owl"))
 
 # Each rule selects entailed triples that no graph holds yet; materialise() repeats them to a fixpoint.
 ENTAILMENT_RULES = {

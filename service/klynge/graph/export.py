@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.graph.build import SourceError, build_store
+from klynge.namespaces import PREFIXES
 
 
 @dataclass(frozen=True)
@@ -34,30 +35,6 @@ FORMATS: dict[str, DumpFormat] = {
     "trig": DumpFormat(ox.RdfFormat.TRIG, "application/trig", quads=True),
 }
 
-PREFIXES: dict[str, str] = {
-    "klynge": "https://w3id.org/klynge/ontology#",
-    "kid": "https://w3id.org/klynge/id/",
-    "ksh": "https://w3id.org/klynge/shapes#",
-    "kg": "https://w3id.org/klynge/graph/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "org": "http://www.w3.org/ns/org#",
-    "rov": "http://www.w3.org/ns/regorg#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "http://schema.org/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "qb": "http://purl.org/linked-data/cube#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "vann": "http://purl.org/vocab/vann/",
-    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-}
 
 
 def canonical_quads(store: ox.Store) -> list[ox.Quad]:

@@ -18,20 +18,23 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
 
-KLYNGE = "https://w3id.org/klynge/ontology#"
-ID = "https://w3id.org/klynge/id/"
+from klynge.namespaces import PREFIXES
+from klynge.namespaces import RDF_TYPE as RDF_TYPE_NODE
+
+KLYNGE = PREFIXES["klynge"]
+ID = PREFIXES["kid"]
 SYNTH = ID + "synth/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "http://schema.org/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SOURCE_PROP = "http://purl.org/dc/terms/source"
-TITLE_PROP = "http://purl.org/dc/terms/title"
-QB_DATASET = "http://purl.org/linked-data/cube#dataSet"
-SPATIAL = "http://purl.org/dc/terms/spatial"
-QB_DATASET_CLASS = "http://purl.org/linked-data/cube#DataSet"
-REF_AREA = "http://purl.org/linked-data/sdmx/2009/dimension#refArea"
+RDF_TYPE = RDF_TYPE_NODE.value
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+SKOS = PREFIXES["skos"]
+SCHEMA = PREFIXES["schema"]
+XSD = PREFIXES["xsd"]
+SOURCE_PROP = PREFIXES["dcterms"] + "source"
+TITLE_PROP = PREFIXES["dcterms"] + "title"
+QB_DATASET = PREFIXES["qb"] + "dataSet"
+SPATIAL = PREFIXES["dcterms"] + "spatial"
+QB_DATASET_CLASS = PREFIXES["qb"] + "DataSet"
+REF_AREA = PREFIXES["sdmx-dimension"] + "refArea"
 SYNTH_SOURCE = SYNTH + "source"
 
 # EU member states by their NUTS country code (Greece is EL in NUTS).

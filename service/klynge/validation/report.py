@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from klynge.graph.export import PREFIXES
+from klynge.namespaces import PREFIXES
 
 
 @dataclass(frozen=True, order=True)

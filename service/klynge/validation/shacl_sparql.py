@@ -22,10 +22,11 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 from rdflib.util import from_n3
 
+from klynge.namespaces import XSD_BOOLEAN
+
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SIMPLE_PATH = re.compile(r"<[^<>]+>")
 OWL_CLASS = URIRef("http://www.w3.org/2002/07/owl#Class")
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 
 # Constraint parameters that test one value node at a time and so compile to a FILTER expression.
 VALUE_PARAMETERS = {
@@ -437,7 +438,7 @@ def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
 
 def is_true(term: ox.Term | None) -> bool:
     """Whether a flag a check query bound is the boolean true (unbound: its test was an error)."""
-    return isinstance(term, ox.Literal) and term.datatype.value == XSD_BOOLEAN and term.value in ("true", "1")
+    return isinstance(term, ox.Literal) and term.datatype == XSD_BOOLEAN and term.value in ("true", "1")
 
 
 def report_graph(violations: list[Violation]) -> Graph:

@@ -7,10 +7,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from klynge.engines.store import QueryEngine, QueryError
 from klynge.settings import Settings
-from klynge.web import api_answers, api_docs, api_queries, dataset, linked_data, pages, sparql
+from klynge.web import api_answers, api_docs, api_queries, completion, dataset, linked_data, pages, sparql
 
 # The linked-data router comes last: its paths are the widest.
-ROUTERS = (sparql, api_queries, api_answers, dataset, pages, linked_data)
+ROUTERS = (sparql, api_queries, api_answers, completion, dataset, pages, linked_data)
 
 
 def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from klynge.answers.search import search
+from klynge.namespaces import PREFIXES
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.templating import STATIC_DIR, base_iri, public_url, templates
 
@@ -44,5 +45,8 @@ def search_page(request: Request, q: Annotated[str, Query(max_length=200)] = "")
 @router.get("/query", response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it."""
-    context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request)}
+    base = base_iri(request)
+    # The editor shortens result IRIs with the project's one prefix table (kid: follows this service's base).
+    prefixes = {**PREFIXES, "kid": base + "id/"}
+    context = {"query": request.query_params.get("query", ""), "base_iri": base, "prefixes": prefixes}
     return templates.TemplateResponse(request, "editor.html", context)

@@ -12,27 +12,8 @@ import pyoxigraph as ox
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
+from klynge.namespaces import PREFIXES
 from klynge.web.negotiation import best_match
-
-PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "schema": "http://schema.org/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
-    "vcard": "http://www.w3.org/2006/vcard/ns#",
-    "qb": "http://purl.org/linked-data/cube#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "klynge": "https://w3id.org/klynge/ontology#",
-    "kid": "https://w3id.org/klynge/id/",
-}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from klynge.engines.store import (
     QueryTooLarge,
     checked_form,
 )
+from klynge.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
 from klynge.web.negotiation import best_match
 from klynge.web.templating import public_url
 
@@ -327,12 +328,10 @@ async def sparql_post(request: Request) -> Response:
 # Service description (SPARQL 1.1 Service Description)
 # ---------------------------------------------------------------------------------------------------------
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-DESCRIPTION_PREFIXES = {"sd": SD, "formats": FORMATS_NS, "void": VOID, "dcterms": "http://purl.org/dc/terms/"}
+SD = PREFIXES["sd"]
+FORMATS_NS = PREFIXES["formats"]
+VOID = PREFIXES["void"]
+DESCRIPTION_PREFIXES = prefixes(("sd", "formats", "void", "dcterms"))
 
 
 def sd(name: str) -> ox.NamedNode:

@@ -1,0 +1,114 @@
+"""The vocabularies klynge speaks: one table of prefix -> namespace IRI, and the terms the code names.
+
+Every prefix table reads ``PREFIXES`` (dumps, RDF responses, validation reports, the editor, the tests), so a
+prefix is added once and means the same everywhere. ``KLYNGE.Programme`` or ``SCHEMA["startDate"]`` gives a
+pyoxigraph ``NamedNode``; ``str(KLYNGE)`` the namespace IRI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+KLYNGE_BASE = "https://w3id.org/klynge/"
+
+PREFIXES: dict[str, str] = {
+    "klynge": KLYNGE_BASE + "ontology#",
+    "kid": KLYNGE_BASE + "id/",
+    "ksh": KLYNGE_BASE + "shapes#",
+    "kg": KLYNGE_BASE + "graph/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "org": "http://www.w3.org/ns/org#",
+    "rov": "http://www.w3.org/ns/regorg#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "http://schema.org/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "qb": "http://purl.org/linked-data/cube#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "vann": "http://purl.org/vocab/vann/",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "formats": "http://www.w3.org/ns/formats/",
+    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
+    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
+    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
+}
+
+
+class Namespace:
+    """A namespace whose attributes and items are the ``NamedNode`` of a term in it.
+
+    Not a ``str`` subclass, so a term called ``title`` or ``count`` is a term, never a string method.
+    """
+
+    __slots__ = ("iri",)
+
+    def __init__(self, iri: str) -> None:
+        self.iri = iri
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return ox.NamedNode(self.iri + name)
+
+    def __getitem__(self, name: str) -> ox.NamedNode:
+        return ox.NamedNode(self.iri + name)
+
+    def __str__(self) -> str:
+        return self.iri
+
+    def __repr__(self) -> str:
+        return f"Namespace({self.iri!r})"
+
+
+KLYNGE = Namespace(PREFIXES["klynge"])
+KID = Namespace(PREFIXES["kid"])
+KSH = Namespace(PREFIXES["ksh"])
+KG = Namespace(PREFIXES["kg"])
+RDF = Namespace(PREFIXES["rdf"])
+RDFS = Namespace(PREFIXES["rdfs"])
+OWL = Namespace(PREFIXES["owl"])
+XSD = Namespace(PREFIXES["xsd"])
+SH = Namespace(PREFIXES["sh"])
+ORG = Namespace(PREFIXES["org"])
+PROV = Namespace(PREFIXES["prov"])
+SCHEMA = Namespace(PREFIXES["schema"])
+DCTERMS = Namespace(PREFIXES["dcterms"])
+SKOS = Namespace(PREFIXES["skos"])
+FOAF = Namespace(PREFIXES["foaf"])
+QB = Namespace(PREFIXES["qb"])
+DCAT = Namespace(PREFIXES["dcat"])
+VOID = Namespace(PREFIXES["void"])
+SD = Namespace(PREFIXES["sd"])
+FORMATS = Namespace(PREFIXES["formats"])
+
+ONTOLOGY_IRI = KLYNGE_BASE + "ontology"
+ONTOLOGY_GRAPH = KG.ontology
+INFERRED_GRAPH = KG.inferred
+
+RDF_TYPE = RDF.type
+XSD_BOOLEAN = XSD.boolean
+XSD_INTEGER = XSD.integer
+
+
+def prefixes(names: Iterable[str] | None = None) -> dict[str, str]:
+    """The table restricted to ``names`` (all of it for None); an unknown name is a KeyError, not a gap."""
+    return dict(PREFIXES) if names is None else {name: PREFIXES[name] for name in names}
+
+
+def sparql_prologue(names: Iterable[str] | None = None) -> str:
+    """``PREFIX`` declarations for a SPARQL query (every prefix, or those named)."""
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes(names).items())
+
+
+def turtle_prologue(names: Iterable[str] | None = None) -> str:
+    """``@prefix`` declarations for a Turtle document (every prefix, or those named)."""
+    return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes(names).items())

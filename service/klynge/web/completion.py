@@ -1,0 +1,130 @@
+"""What the SPARQL editor completes, read from the ontology and the shapes (never from the served store).
+
+``GET /api/editor/vocabulary`` answers one small JSON document, built once per process:
+
+* ``prefixes``: the project's namespaces, so a prefixed name can be completed and its PREFIX line added;
+* ``classes`` and ``properties``: every term the ontology declares, with its English label and definition;
+* ``shapes``: for each class, the properties the SHACL shapes allow for its instances (shapes targeting the class
+  or one of its superclasses), so after ``?x a klynge:ClusterOrganisation ;`` those come first.
+
+The store may be remote or large; the ontology and shapes files are small and say what a query can ask.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi import APIRouter
+
+from klynge.namespaces import PREFIXES
+from klynge.resources import asset_files
+
+router = APIRouter(tags=["editor"])
+
+# The ontology and shapes, read through SPARQL over a throwaway in-memory store.
+LOOKUP_PREFIXES = "".join(
+    f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in ("rdf", "rdfs", "owl", "skos", "sh")
+)
+
+TERMS_QUERY = (
+    LOOKUP_PREFIXES
+    + """
+SELECT ?term ?kind (SAMPLE(?label) AS ?name) (SAMPLE(?definition) AS ?meaning) WHERE {
+  VALUES (?type ?kind) {
+    (owl:Class "class") (rdfs:Class "class")
+    (owl:ObjectProperty "property") (owl:DatatypeProperty "property") (owl:AnnotationProperty "property")
+    (rdf:Property "property")
+  }
+  ?term a ?type .
+  FILTER(isIRI(?term))
+  OPTIONAL { ?term rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "") }
+  OPTIONAL { ?term skos:definition ?definition FILTER(LANGMATCHES(LANG(?definition), "en")) }
+}
+GROUP BY ?term ?kind
+"""
+)
+
+# Each class with the paths of the property shapes that apply to its instances: the node shape targets the
+# class or one of its superclasses. A path may be an alternative of several properties; a property a shape
+# forbids (sh:maxCount 0) is not offered.
+SHAPE_PATHS_QUERY = (
+    LOOKUP_PREFIXES
+    + """
+SELECT DISTINCT ?class ?property WHERE {
+  ?class rdfs:subClassOf* ?target .
+  ?shape sh:targetClass ?target ; sh:property ?property_shape .
+  { ?property_shape sh:path ?property }
+  UNION
+  { ?property_shape sh:path/sh:alternativePath/rdf:rest*/rdf:first ?property }
+  FILTER NOT EXISTS { ?property_shape sh:maxCount 0 }
+  FILTER(isIRI(?class) && isIRI(?property))
+}
+"""
+)
+
+
+def curie(iri: str) -> str:
+    """The IRI as a prefixed name where one of the project's namespaces covers it, else in angle brackets."""
+    for name, namespace in PREFIXES.items():
+        local = iri[len(namespace) :]
+        if iri.startswith(namespace) and local and all(c.isalnum() or c in "_-" for c in local):
+            return f"{name}:{local}"
+    return f"<{iri}>"
+
+
+def local_name(iri: str) -> str:
+    """The end of an IRI, standing in for a label the ontology does not give."""
+    return iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1]
+
+
+def read_store(paths: list[Path]) -> ox.Store:
+    """The files' triples in one in-memory store."""
+    store = ox.Store()
+    for path in paths:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def terms(store: ox.Store) -> dict[str, list[dict[str, str]]]:
+    """The declared classes and properties, each with its prefixed name, label and definition."""
+    found: dict[str, list[dict[str, str]]] = {"class": [], "property": []}
+    for row in store.query(TERMS_QUERY):
+        iri = row["term"].value
+        label = row["name"].value if row["name"] else local_name(iri)
+        entry = {"iri": iri, "curie": curie(iri), "label": label}
+        if row["meaning"]:
+            entry["definition"] = row["meaning"].value
+        found[row["kind"].value].append(entry)
+    for entries in found.values():
+        entries.sort(key=lambda entry: entry["curie"])
+    return found
+
+
+def shape_properties(store: ox.Store) -> dict[str, list[str]]:
+    """For each class (by IRI), the properties its instances may have by the shapes, sorted."""
+    allowed: dict[str, set[str]] = {}
+    for row in store.query(SHAPE_PATHS_QUERY):
+        allowed.setdefault(row["class"].value, set()).add(row["property"].value)
+    return {cls: sorted(properties) for cls, properties in sorted(allowed.items())}
+
+
+@cache
+def vocabulary() -> dict[str, object]:
+    """The editor's completion data, from the ontology and the shapes files (read once)."""
+    store = read_store(asset_files("ontology") + asset_files("shapes"))
+    declared = terms(store)
+    return {
+        "prefixes": [{"prefix": name, "namespace": namespace} for name, namespace in PREFIXES.items()],
+        "classes": declared["class"],
+        "properties": declared["property"],
+        "shapes": shape_properties(store),
+    }
+
+
+@router.get("/api/editor/vocabulary", summary="What the SPARQL editor completes")
+def editor_vocabulary() -> dict[str, object]:
+    """The project's prefixes, the ontology's classes and properties with labels, and per class the
+    properties its SHACL shapes allow; read from the ontology and shapes, not from the store."""
+    return vocabulary()
