@@ -208,3 +208,32 @@ def test_each_hit_shows_the_name_that_matched_best(client, text):
         assert {"exact": matched == fold(text), "prefix": matched.startswith(fold(text))}.get(
             kind, fold(text) in matched
         )
+
+
+def test_every_lineage_step_says_its_evidence_kind_and_stated_keeps_only_stated_steps(client):
+    every = client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json()
+    stated = client.get(f"/api/lineage/{INNOVATIONSKRAFT}", params={"evidence": "stated"}).json()
+    assert every["evidence"] == "all" and stated["evidence"] == "stated"
+    for step in stated["ancestors"] + stated["descendants"]:
+        assert step["evidence"] == "stated" or step["event"] is not None
+    inferred = [s for s in every["ancestors"] + every["descendants"] if s["evidence"] == "inferred"]
+    for step in inferred:
+        assert step["note"], "an inferred step carries its reading"
+    assert len(stated["ancestors"]) <= len(every["ancestors"])
+    assert client.get(f"/api/lineage/{INNOVATIONSKRAFT}", params={"evidence": "maybe"}).status_code == 422
+
+
+def test_the_walk_from_the_1990s_to_innovationskraft_and_on_to_2025(client):
+    answer = client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json()
+    reached = {s["to"]["iri"] for s in answer["ancestors"]} | {s["from"]["iri"] for s in answer["descendants"]}
+    assert KID + "policy/research-business-cofinancing-1990s" in reached
+    assert KID + "policy/cluster-programme-2025" in reached
+
+
+def test_the_policy_page_draws_the_lineage_and_lists_each_step_with_evidence_and_source(client):
+    page = client.get(f"/id/{INNOVATIONSKRAFT}").text
+    assert 'class="lineage-svg"' in page  # laid out by Graphviz
+    assert "1990s" in page  # the period as the source words it
+    steps = page.split('<ol class="steps">', 1)[1].split("</ol>", 1)[0]
+    assert steps.count("<li") >= 12
+    assert "Source:" in steps

@@ -123,3 +123,48 @@ class SearchHit(Answer):
     matched: str | None
     match: str
     types: list[str]
+
+
+class PolicyInForce(Resource):
+    """A plan in force in the year, with its period; ``replaced_in`` is when a later plan of its line began."""
+
+    start: str | None = None
+    end: str | None = None
+    replaced_in: int | None = None
+
+
+class ResponsibleBody(Resource):
+    """A body responsible for, or running, plans in force in the year (named by its display label)."""
+
+    roles: list[str]
+    policies: list[Resource]
+
+
+class AppointedCluster(Resource):
+    """A cluster organisation appointed under a programme running in the year, or appointed in it."""
+
+    programme: Resource
+    appointed_on: str | None = None
+    areas: list[Resource]
+
+
+class BudgetLine(Resource):
+    """A budget whose period covers the year."""
+
+    value: str | None = None
+    currency: str | None = None
+    policy: Resource | None = None
+    start: str | None = None
+    end: str | None = None
+
+
+class AsOf(Answer):
+    """What the sources say held in one year: plans in force, bodies, clusters and budgets."""
+
+    year: int
+    previous: int
+    next: int
+    policies: list[PolicyInForce]
+    bodies: list[ResponsibleBody]
+    clusters: list[AppointedCluster]
+    budgets: list[BudgetLine]

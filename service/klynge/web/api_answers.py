@@ -6,10 +6,12 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
 
+from klynge.answers import as_of as as_of_answers
 from klynge.answers import lineage as answers
-from klynge.answers.models import Lineage, Path, SearchHit
+from klynge.answers.models import AsOf, Lineage, Path, SearchHit
 from klynge.answers.path import MAX_PATH_LENGTH, shortest_path
 from klynge.answers.search import search as search_names
 from klynge.web.engine_errors import EngineErrorRoute
@@ -132,3 +134,16 @@ def search(
         return search_names(request.app.state.engine, q, limit)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
+
+
+Year = Annotated[
+    int, PathParameter(ge=as_of_answers.FIRST_YEAR, le=as_of_answers.LAST_YEAR, description="a year, e.g. 2022")
+]
+
+
+@router.get("/api/as-of/{year}", summary="What was in force in a year", response_model=AsOf)
+def as_of(request: Request, year: Year) -> AsOf:
+    """The plans in force that year with their periods (a study or a call is not a plan in force), the bodies
+    responsible for them or running them, the clusters appointed and their areas, and the budget lines whose
+    period covers the year; `previous` and `next` name the neighbouring years."""
+    return as_of_answers.as_of(request.app.state.engine, year)

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR, as_of
 from klynge.answers.search import search
 from klynge.namespaces import PREFIXES
 from klynge.web.engine_errors import EngineErrorRoute
@@ -50,3 +52,11 @@ def editor(request: Request) -> HTMLResponse:
     prefixes = {**PREFIXES, "kid": base + "id/"}
     context = {"query": request.query_params.get("query", ""), "base_iri": base, "prefixes": prefixes}
     return templates.TemplateResponse(request, "editor.html", context)
+
+
+@router.get("/as-of/{year}", response_class=HTMLResponse)
+def as_of_page(request: Request, year: Annotated[int, PathParameter(ge=FIRST_YEAR, le=LAST_YEAR)]) -> HTMLResponse:
+    """What was in force in a year, by the sources, with links to the year before and after."""
+    answer = as_of(request.app.state.engine, year)
+    context = {"answer": answer, "first": FIRST_YEAR, "last": LAST_YEAR}
+    return templates.TemplateResponse(request, "as_of.html", context)
