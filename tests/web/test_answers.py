@@ -237,3 +237,15 @@ def test_the_policy_page_draws_the_lineage_and_lists_each_step_with_evidence_and
     steps = page.split('<ol class="steps">', 1)[1].split("</ol>", 1)[0]
     assert steps.count("<li") >= 12
     assert "Source:" in steps
+
+
+@pytest.mark.parametrize("text", ["klynge", "innovation", "Vækst", "cluster", "dk", "e", "Innovationskraft"])
+def test_the_name_index_ranks_as_the_search_query_does(engine, published_store, text):
+    from klynge.answers.describe import select
+    from klynge.answers.search_index import NameIndex, store_labels, store_names
+
+    index = NameIndex(store_names(published_store), store_labels(published_store), fold)
+    by_index = [(m.iri, m.rank, m.matched) for m in index.matches(fold(text))][:100]
+    rows = select(engine, "search", q=ox.Literal(fold(text)))
+    by_query = [(r["resource"].value, int(r["best"].value[0]), r["best"].value.split("|", 1)[1]) for r in rows]
+    assert by_index == by_query

@@ -1,7 +1,8 @@
 """Label search: resources whose English or Danish names contain a text, best matches first.
 
 The text is folded in Python exactly as ``sparql/search.rq`` folds every name (a test holds the two alike),
-so "vaekstforum" finds "Vækstforum".
+so "vaekstforum" finds "Vækstforum". On an embedded store the in-memory name index answers once it is built
+(``search_index``); the query does until then, and on a remote store.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pyoxigraph as ox
 
 from klynge.answers.describe import Engine, select, text
 from klynge.answers.models import SearchHit
+from klynge.answers.search_index import INDEXES
 
 # Letters that fold to two (Danish æ, ø, å as Danes write them without; German ß), before accents are stripped.
 SPELLED_OUT = {"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"}
@@ -44,6 +46,19 @@ def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
         raise ValueError("the search text is empty")
     if len(folded) > MAX_QUERY_LENGTH:
         raise ValueError(f"the search text is longer than {MAX_QUERY_LENGTH} characters")
+    store = getattr(engine, "store", None)  # an embedded engine's store: its names may be indexed
+    index = INDEXES.ready(store) if isinstance(store, ox.Store) else None
+    if index is not None:
+        return [
+            SearchHit(
+                iri=match.iri,
+                label=match.label,
+                matched=match.matched,
+                match=MATCH_KINDS[match.rank],
+                types=most_specific_types(engine, match.iri),
+            )
+            for match in index.matches(folded)[: min(limit, MAX_HITS)]
+        ]
     hits = []
     for row in select(engine, "search", q=ox.Literal(folded))[: min(limit, MAX_HITS)]:
         rank, matched = row["best"].value.split("|", 1)
@@ -57,3 +72,15 @@ def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
             )
         )
     return hits
+
+
+def most_specific_types(engine: Engine, iri: str) -> list[str]:
+    """The types of a hit that none of its other types specialises, sorted."""
+    return sorted(row["type"].value for row in select(engine, "search-types", resource=ox.NamedNode(iri)))
+
+
+def start_index(engine: Engine) -> None:
+    """Build the in-memory name index of an embedded engine's store in the background (see search_index)."""
+    store = getattr(engine, "store", None)
+    if isinstance(store, ox.Store):
+        INDEXES.start(store, fold)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from klynge.answers.search import start_index
 from klynge.engines.store import QueryEngine, QueryError
 from klynge.settings import Settings
 from klynge.web import api_answers, api_docs, api_queries, completion, dataset, linked_data, pages, sparql
@@ -26,6 +27,7 @@ def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
     )
     app.state.engine = engine
     app.state.settings = settings
+    start_index(engine)  # the name index for /api/search, built in the background
     # Browser tools (YASGUI, Comunica) query from other origins; every route only reads, POST /sparql included.
     app.add_middleware(
         CORSMiddleware,

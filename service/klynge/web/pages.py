@@ -14,10 +14,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR, as_of
+from klynge.answers.field import whole_field
 from klynge.answers.search import search
 from klynge.namespaces import PREFIXES
 from klynge.web.engine_errors import EngineErrorRoute
-from klynge.web.templating import STATIC_DIR, base_iri, public_url, templates
+from klynge.web.templating import STATIC_DIR, base_iri, local_path, public_url, templates
+from klynge.web.timeline import field_svg
 
 router = APIRouter(include_in_schema=False, route_class=EngineErrorRoute)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -60,3 +62,14 @@ def as_of_page(request: Request, year: Annotated[int, PathParameter(ge=FIRST_YEA
     answer = as_of(request.app.state.engine, year)
     context = {"answer": answer, "first": FIRST_YEAR, "last": LAST_YEAR}
     return templates.TemplateResponse(request, "as_of.html", context)
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline_page(request: Request) -> HTMLResponse:
+    """The whole field on one time axis, lanes by kind, drawn by Graphviz, with the same items as a list."""
+    field = whole_field(request.app.state.engine)
+    base = base_iri(request)
+    labels = {item.iri: item.label for items in field.lanes.values() for item in items}
+    picture = field_svg(field, lambda target: local_path(target, base))
+    context = {"field": field, "picture": picture, "labels": labels}
+    return templates.TemplateResponse(request, "timeline.html", context)

@@ -16,11 +16,13 @@ import subprocess
 import textwrap
 from collections.abc import Callable, Iterable
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from klynge.answers.field import Field, FieldLink
 from klynge.answers.models import Lineage, LineageStep, Member
 
 WRAP = 30  # characters per line of a box's name
+ORG_CHANGE_EVENT = "http://www.w3.org/ns/org#ChangeEvent"
 DOT_SECONDS = 10
 GRAPH_STYLE = (
     'graph [rankdir=TB, newrank=true, nodesep=0.35, ranksep=0.45, fontname="sans-serif", bgcolor="transparent"];\n'
@@ -46,9 +48,11 @@ def time_key(node: Member) -> tuple[int, str] | None:
 
 def box_label(node: Member) -> str:
     """A member's full name wrapped into lines, and its period below."""
-    lines = textwrap.wrap(node.label or node.iri.rsplit("/", 1)[-1], WRAP, break_long_words=False)
+    name = node.label or node.iri.rsplit("/", 1)[-1]
+    lines = textwrap.wrap(name, WRAP, break_long_words=False)
     period = node.period
-    return "\n".join([*lines, *([f"({period})"] if period else [])])
+    said = period in name or (period.startswith("from ") and period[5:] in name)  # the name gives it already
+    return "\n".join([*lines, *([f"({period})"] if period and not said else [])])
 
 
 def edge_attributes(step: LineageStep) -> str:
@@ -99,7 +103,10 @@ def axis_lines(axis: list[tuple[int, str]]) -> Iterable[str]:
     yield 'node [shape=box, style="rounded,filled", fontsize=11, fontcolor="#111111"];'
 
 
-def render_svg(dot: str) -> Markup | None:
+LINEAGE_DESCRIPTION = "Lineage drawn as a graph; the same steps are listed below"
+
+
+def render_svg(dot: str, description: str = LINEAGE_DESCRIPTION, fit: bool = True) -> Markup | None:
     """SVG from Graphviz, to put inline in a page; None when Graphviz is not installed or fails (the page
     then shows the steps as text only)."""
     try:
@@ -110,9 +117,11 @@ def render_svg(dot: str) -> Markup | None:
         return None
     svg = done.stdout.decode()
     svg = svg[svg.index("<svg") :]
-    # Scale with the page: keep the viewBox, let CSS set the size.
-    svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg class="lineage-svg" role="img" '
-                 'aria-label="Lineage drawn as a graph; the same steps are listed below"', svg, count=1)
+    opening = f'<svg class="lineage-svg" role="img" aria-label="{escape(description)}"'
+    if fit:  # scale with the page: keep the viewBox, let CSS set the size
+        svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', opening, svg, count=1)
+    else:  # its own size, the page scrolls sideways
+        svg = svg.replace("<svg ", opening.replace("lineage-svg", "field-svg") + " ", 1)
     return Markup(svg)
 
 
@@ -121,3 +130,48 @@ def timeline_svg(answer: Lineage, href: Callable[[str], str]) -> Markup | None:
     if not answer.steps:
         return None
     return render_svg(lineage_dot(answer, href))
+
+
+FIELD_STYLE = GRAPH_STYLE.replace("rankdir=TB", "rankdir=LR").replace("ranksep=0.45", "ranksep=0.3")
+
+
+def link_attributes(link: FieldLink) -> str:
+    """A field link as drawn: dashed with its note when inferred, solid when a source states it."""
+    if link.evidence == "inferred":
+        note = f"Inferred: {link.note}" if link.note else "Inferred: our reading of the sources"
+        return f"label={quoted(link.label + ' (inferred)')}, style=dashed, tooltip={quoted(note)}"
+    return f"label={quoted(link.label)}, tooltip={quoted(link.label)}"
+
+
+def field_dot(field: Field, href: Callable[[str], str]) -> str:
+    """The whole field as a Graphviz graph: time runs left to right, one band (cluster) per lane."""
+    items = [item for lane in field.lanes.values() for item in lane]
+    ids = {item.iri: f"i{n}" for n, item in enumerate(items)}
+    keys = {item.iri: time_key(item) for item in items}
+    axis = sorted({key for key in keys.values() if key is not None})
+    lines = ["digraph field {", FIELD_STYLE]
+    lines += axis_lines(axis)
+    for number, (lane, members) in enumerate(field.lanes.items()):
+        if not members:
+            continue
+        lines.append(f"subgraph cluster_{number} {{ label={quoted(lane)}; labeljust=l; color=\"#b0b8c0\"; fontsize=12;")
+        for item in members:
+            change = ", shape=ellipse" if item.kind == ORG_CHANGE_EVENT else ""
+            lines.append(
+                f"{ids[item.iri]} [label={quoted(box_label(item))}, URL={quoted(href(item.iri))}, "
+                f'tooltip={quoted(item.label or item.iri)}, target="_top"{change}];'
+            )
+        lines.append("}")
+    for item in items:
+        if keys[item.iri] is not None:
+            lines.append(f"{{rank=same; t{axis.index(keys[item.iri])}; {ids[item.iri]}}}")
+    for link in field.links:
+        lines.append(f"{ids[link.earlier]} -> {ids[link.later]} [dir=back, {link_attributes(link)}];")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def field_svg(field: Field, href: Callable[[str], str]) -> Markup | None:
+    """The whole field's picture, or None without Graphviz."""
+    description = "The whole field on one time axis; the same items are listed below"
+    return render_svg(field_dot(field, href), description, fit=False)
