@@ -83,4 +83,5 @@ def start_index(engine: Engine) -> None:
     """Build the in-memory name index of an embedded engine's store in the background (see search_index)."""
     store = getattr(engine, "store", None)
     if isinstance(store, ox.Store):
-        INDEXES.start(store, fold)
+        directory = getattr(engine, "path", None)
+        INDEXES.start(store, str(directory) if directory is not None else None, fold)

@@ -12,9 +12,11 @@ remote store, the search runs ``search.rq``.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -105,16 +107,26 @@ def store_labels(store: ox.Store) -> dict[str, str]:
     }
 
 
+def build_from_directory(directory: str, fold) -> NameIndex:
+    """The index of an on-disk store, read in a process of its own (the ``spawn`` child of ``Indexes.start``)."""
+    store = ox.Store.read_only(directory)
+    return NameIndex(store_names(store), store_labels(store), fold)
+
+
 class Indexes:
-    """One index per store, built once in the background; ``ready`` answers None until it is built."""
+    """One index per store, built once in the background; ``ready`` answers None until it is built.
+
+    An on-disk store is read by a child process (spawned, not forked), so the hundreds of thousands of names
+    are folded without holding the web server's interpreter lock; an in-memory store (the repository's graph,
+    small) is read in a thread."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.built: dict[int, NameIndex] = {}
         self.building: set[int] = set()
 
-    def start(self, store: ox.Store, fold) -> None:
-        """Build the store's index in a daemon thread, unless it is built or being built."""
+    def start(self, store: ox.Store, directory: str | None, fold) -> None:
+        """Build the store's index in the background, unless it is built or being built."""
         key = id(store)
         with self.lock:
             if key in self.built or key in self.building:
@@ -122,7 +134,11 @@ class Indexes:
             self.building.add(key)
 
         def build() -> None:
-            index = NameIndex(store_names(store), store_labels(store), fold)
+            if directory is None:
+                index = NameIndex(store_names(store), store_labels(store), fold)
+            else:
+                with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                    index = pool.submit(build_from_directory, directory, fold).result()
             with self.lock:
                 self.built[key] = index
                 self.building.discard(key)
