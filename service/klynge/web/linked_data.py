@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from klynge.answers import describe
+from klynge.answers import describe, organisation
 from klynge.answers import lineage as answers
 from klynge.validation import shapes_doc
 from klynge.web.engine_errors import EngineErrorRoute
@@ -27,6 +27,7 @@ router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
 
 PAGE_FORMATS = (HTML, *RDF_FORMATS)
 HEADLINE_PREDICATES = {describe.RDF_TYPE, describe.DISPLAY_LABEL, *describe.LABEL_PREDICATES}
+ORGANIZATION = "http://www.w3.org/ns/org#Organization"
 LINEAGE_CLASSES = ("http://www.w3.org/ns/prov#Plan", "http://www.w3.org/ns/org#Organization")
 
 
@@ -78,6 +79,7 @@ def resource(request: Request, path: str) -> Response:
         ],
         "timeline": timeline,
         "lineage": lineage,
+        "history": organisation.history(engine, iri) if page.is_a(ORGANIZATION) else None,
     }
     return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
 
