@@ -85,3 +85,12 @@ def start_index(engine: Engine) -> None:
     if isinstance(store, ox.Store):
         directory = getattr(engine, "path", None)
         INDEXES.start(store, str(directory) if directory is not None else None, fold)
+
+
+def index_state(engine: Engine) -> str:
+    """"ready" when searches answer from the name index, "building" while it is built, "none" for a store the
+    index does not serve (a remote one)."""
+    store = getattr(engine, "store", None)
+    if not isinstance(store, ox.Store):
+        return "none"
+    return "ready" if INDEXES.ready(store) is not None else "building"
