@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.engines.remote import bind_terms
+from klynge.engines.remote.binding import bind_terms
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 SYNTH = "https://w3id.org/klynge/id/synth/dk/"

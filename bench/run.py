@@ -238,7 +238,7 @@ def klynge_engine(store_dir: Path, seconds: float) -> EngineRun:
     process that makes a query killable at its time limit."""
     from klynge.engines.store import EmbeddedEngine
 
-    engine = EmbeddedEngine(ox.Store.read_only(str(store_dir)), path=store_dir, timeout=600, cache_bytes=0)
+    engine = EmbeddedEngine(ox.Store.read_only(str(store_dir)), path=store_dir, timeout=600)
     try:
         return in_process(ENGINE, lambda query: engine.run(query.text, query.accept)[0], seconds)
     finally:

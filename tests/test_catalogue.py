@@ -7,7 +7,17 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from klynge.answers.catalogue import CatalogueError, ParameterError, catalogue, parse_query
+from klynge.answers.catalogue import (
+    INTERNAL_DIR,
+    CatalogueError,
+    ParameterError,
+    catalogue,
+    internal,
+    internal_catalogue,
+    parse_query,
+)
+from klynge.graph.build import build_store
+from klynge.resources import asset_dir
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -302,11 +312,81 @@ def test_no_query_form(tmp_path):
 # --- the repository's catalogue -------------------------------------------------------------------------------
 
 
-def test_repository_catalogue_has_at_least_twenty_documented_questions():
+def test_repository_catalogue_is_every_documented_file_in_queries():
     queries = catalogue()
-    assert len(queries) >= 20
+    assert sorted(queries) == sorted(path.stem for path in asset_dir("queries").glob("*.rq"))
     for query in queries.values():
         assert query.title and query.description and query.method == "GET" and query.tags, query.name
         for parameter in query.parameters:
             assert parameter.description and parameter.example, (query.name, parameter.name)
             parameter.term(parameter.example)
+
+
+# --- how the projection is read (the guard's tokens, not patterns over the text) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("select", "columns"),
+    [
+        ("SELECT ?a ?b WHERE { ?a ?p ?b }", ["a", "b"]),
+        ("select distinct ?a (COUNT(?b) AS ?n) ?c { ?a ?b ?c }", ["a", "n", "c"]),
+        ('SELECT (CONCAT("?x (", STR(?y)) AS ?z) WHERE { ?y ?p ?o }', ["z"]),
+        ("SELECT ?a # ?commented\n ?b FROM <http://example.org/?c> WHERE { ?a ?p ?b }", ["a", "b"]),
+        ("SELECT ?a WHERE { { SELECT ?a ?hidden WHERE { ?a ?p ?hidden } } }", ["a"]),
+        ("SELECT (COALESCE(?a, (?b + 1)) AS ?v) WHERE { ?a ?p ?b }", ["v"]),
+    ],
+)
+def test_projection_is_read_from_tokens(tmp_path, select, columns):
+    assert list(parse_query(write(tmp_path, HEAD + select + "\n")).columns) == columns
+
+
+# --- the service's own queries (klynge/sparql/*.rq) ------------------------------------------------------------
+
+
+def test_service_queries_stay_out_of_the_public_catalogue():
+    own = internal_catalogue()
+    assert sorted(own) == sorted(path.stem for path in INTERNAL_DIR.glob("*.rq")) and own
+    assert not set(own) & set(catalogue())
+    assert not any(query.public for query in own.values()) and all(query.public for query in catalogue().values())
+
+
+def test_every_service_query_runs_with_its_examples():
+    """Each file parses and runs on the published graph (its rows are checked where the code uses it)."""
+    store = build_store()
+    for query in internal_catalogue().values():
+        terms = {p.variable: p.term(p.example) for p in query.parameters}
+        subs = {ox.Variable(name): term for name, term in terms.items()}
+        store.query(query.sparql, substitutions=subs, use_default_graph_as_union=True)
+
+
+def test_a_service_query_may_ask_and_needs_no_method(tmp_path):
+    text = """#+ summary: Is it there
+#+ description: Whether the resource is stated anywhere.
+#+ parameters:
+#+   resource:
+#+     description: The resource.
+#+     example: https://w3id.org/klynge/id/x
+ASK { ?_resource_iri ?p ?o }
+"""
+    query = parse_query(write(tmp_path, text, "is-stated"), public=False)
+    assert query.form == "ASK" and not query.public
+    with pytest.raises(CatalogueError, match="method"):
+        parse_query(write(tmp_path, text, "is-stated"))
+
+
+def test_binding_terms_checks_their_type(tmp_path):
+    query = parse_query(write(tmp_path, GOOD))
+    kind = ox.NamedNode("https://w3id.org/klynge/ontology#Policy")
+    year = ox.Literal("2020", datatype=ox.NamedNode(XSD + "integer"))
+    assert query.bind(kind=kind, year=year, since=None) == {"_kind_iri": kind, "_year_integer": year}
+    with pytest.raises(ParameterError, match="not of its type"):
+        query.bind(kind=ox.Literal("Policy"), year=year)
+    with pytest.raises(ParameterError, match="no such parameter"):
+        query.bind(kind=kind, year=year, colour=kind)
+    with pytest.raises(ParameterError, match="requires it"):
+        query.bind(year=year)
+
+
+def test_a_missing_service_query_names_the_file():
+    with pytest.raises(LookupError, match="no-such-query.rq"):
+        internal("no-such-query")

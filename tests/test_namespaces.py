@@ -30,7 +30,7 @@ def test_each_namespace_has_one_prefix() -> None:
 def test_terms_are_named_nodes_even_where_str_has_a_method() -> None:
     assert DCTERMS.title == ox.NamedNode("http://purl.org/dc/terms/title")
     assert namespaces.SCHEMA["count"] == ox.NamedNode("http://schema.org/count")
-    assert namespaces.INFERRED_GRAPH == ox.NamedNode("https://w3id.org/klynge/graph/inferred")
+    assert ox.NamedNode("https://w3id.org/klynge/graph/inferred") == namespaces.INFERRED_GRAPH
 
 
 def test_prologues_parse() -> None:

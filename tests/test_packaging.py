@@ -42,9 +42,23 @@ def test_wheel_ships_every_asset(unpacked_wheel: Path) -> None:
 
 
 @pytest.mark.slow
+def test_wheel_ships_the_service_queries(unpacked_wheel: Path) -> None:
+    shipped = sorted(p.name for p in (unpacked_wheel / "klynge" / "sparql").glob("*.rq"))
+    assert shipped == sorted(p.name for p in (ROOT / "service" / "klynge" / "sparql").glob("*.rq")) and shipped
+
+
+@pytest.mark.slow
 def test_installed_package_validates_from_another_directory(unpacked_wheel: Path, tmp_path: Path) -> None:
     where = in_wheel(unpacked_wheel, "-c", "import klynge.resources as r; print(r.asset_root())", cwd=tmp_path)
     assert where.stdout.strip() == str(unpacked_wheel / "klynge" / "assets"), where.stderr
     done = in_wheel(unpacked_wheel, "-m", "klynge.cli", "validate", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no violations" in done.stdout
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_built_editor(unpacked_wheel: Path) -> None:
+    """The editor's bundle (built by npm, not in git) is in the wheel, so an installed service has its editor."""
+    shipped = unpacked_wheel / "klynge" / "web" / "static" / "build" / "editor.js"
+    built = ROOT / "service" / "klynge" / "web" / "static" / "build" / "editor.js"
+    assert shipped.read_bytes() == built.read_bytes()

@@ -18,16 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyoxigraph as ox
 import pytest
 
-from klynge.answers.catalogue import SERVICE_QUERIES, catalogue, service_query
-from klynge.engines.remote import (
-    EndpointError,
-    RemoteEngine,
-    batches,
-    bind_terms,
-    insert,
-    publish,
-)
-from klynge.engines.store import QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
+from klynge.answers.catalogue import INTERNAL_DIR, catalogue, internal
+from klynge.engines.base import Dataset, QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
+from klynge.engines.load import batches, insert, publish
+from klynge.engines.remote import EndpointError, RemoteEngine
+from klynge.engines.remote.binding import bind_terms
+from klynge.engines.remote.dialect import SPARQL11, VIRTUOSO, detect
 from klynge.graph.build import build_store, published_quads, published_triples
 from virtuoso import answer_set
 
@@ -70,8 +66,8 @@ def named_query_cases() -> Iterator[tuple[str, str, dict[str, ox.Term]]]:
 
 def service_query_cases() -> Iterator[tuple[str, str, dict[str, ox.Term]]]:
     """The service's own queries (pages, lineage, path, search: ``klynge/sparql/*.rq``) with their examples."""
-    for path in sorted(SERVICE_QUERIES.glob("*.rq")):
-        query = service_query(path.stem)
+    for path in sorted(INTERNAL_DIR.glob("*.rq")):
+        query = internal(path.stem)
         yield f"sparql/{query.name}", query.sparql, query.bindings({p.name: p.example for p in query.parameters})
 
 
@@ -267,7 +263,7 @@ def test_counts_and_version_come_from_the_store(fake, monkeypatch):
     version = engine.graph_version()
     script.store.add(ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.Literal("x"), ox.NamedNode(GRAPH)))
     assert engine.graph_version() == version  # asked again only after a minute
-    monkeypatch.setattr("klynge.engines.remote.VERSION_TTL", 0.0)
+    monkeypatch.setattr("klynge.engines.remote.engine.VERSION_TTL", 0.0)
     assert engine.graph_version() != version
 
 
@@ -300,7 +296,38 @@ def test_rows_come_back_as_pyoxigraph_terms(fake):
     ]
 
 
-XSD_GYEAR = "http://www.w3.org/2001/XMLSchema#gYear"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_GYEAR = XSD + "gYear"
+BOOLEAN_ROWS = (
+    b'{"head":{"vars":["b"]},"results":{"bindings":[{"b":{"type":"typed-literal",'
+    b'"datatype":"http://www.w3.org/2001/XMLSchema#boolean","value":"1"}}]}}'
+)
+
+
+def test_the_dialect_is_read_from_the_server_header():
+    assert detect("Virtuoso/07.20.3238 (Linux) x86_64-pc-linux-gnu  VDB") is VIRTUOSO
+    assert detect("Apache Jena Fuseki (5.1.0)") is SPARQL11 and detect("") is SPARQL11
+
+
+def test_virtuoso_booleans_are_canonical_on_every_path(fake):
+    """Stored booleans come back from Virtuoso as "1"/"0": equal values, unequal terms, fixed for rows and
+    for protocol answers alike."""
+    url, script = fake
+    script.headers = {"Server": "Virtuoso/07.20.3238 (Linux)"}
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    assert engine.dialect is VIRTUOSO
+    script.body = BOOLEAN_ROWS
+    assert engine.select("SELECT ?b { }", {}) == [{"b": ox.Literal(True)}]
+    body, _ = engine.run("SELECT ?b { }", "text/tab-separated-values")
+    assert body == b"?b\ntrue\n"
+
+
+def test_another_stores_headers_are_not_read_as_virtuosos(fake):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])  # the fake server says it is BaseHTTP, not Virtuoso
+    assert engine.dialect is SPARQL11
+    script.headers, script.body = {"X-SQL-State": "S1TAT"}, BOOLEAN_ROWS
+    assert engine.select("SELECT ?b { }", {}) == [{"b": ox.Literal("1", datatype=ox.NamedNode(XSD + "boolean"))}]
 
 
 def test_construct_reads_the_triples_in_the_syntax_the_store_chose(fake):
@@ -318,7 +345,7 @@ def test_run_passes_the_dataset_through_and_writes_the_format_asked(fake):
     engine = RemoteEngine(url, graphs=[GRAPH])
     body, media_type = engine.run(
         "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "text/tab-separated-values",
-        default_graph_uris=[EX + "d"], named_graph_uris=[EX + "n"],
+        dataset=Dataset((EX + "d",), (EX + "n",)),
     )
     assert body == f"?g\n<{GRAPH}>\n".encode() and media_type.startswith("text/tab-separated-values")
     _, headers, form = script.requests[-1]
@@ -364,7 +391,7 @@ def test_a_slow_store_is_a_timeout(fake):
 )
 def test_a_store_at_its_limits_says_so(fake, status, headers, body, error):
     url, script = fake
-    engine = RemoteEngine(url, graphs=[GRAPH])
+    engine = RemoteEngine(url, graphs=[GRAPH], dialect=VIRTUOSO)
     script.status, script.headers, script.body = status, headers, body
     with pytest.raises(error):
         engine.select("SELECT * { }", {})

@@ -24,8 +24,10 @@ from klynge.answers import lineage as answers
 from klynge.answers.catalogue import NamedQuery, catalogue
 from klynge.answers.path import shortest_path
 from klynge.answers.search import search
+from klynge.engines.base import SPARQL_JSON, QueryRefused, QuerySyntaxError
 from klynge.engines.remote import RemoteEngine
-from klynge.engines.store import SPARQL_JSON, EmbeddedEngine, QueryRefused, QuerySyntaxError
+from klynge.engines.remote.dialect import VIRTUOSO
+from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, published_triples
 from klynge.settings import Settings
 from klynge.web.app import create_app
@@ -114,6 +116,10 @@ def test_every_named_query_answers_as_on_the_embedded_store(remote, embedded, na
         got = triple_set(remote.construct(query.sparql, bindings))
         assert expected <= got
         assert all(obj in described for _, _, obj in got - expected)
+
+
+def test_the_store_is_recognised_as_virtuoso(remote):
+    assert remote.dialect is VIRTUOSO  # from its Server header: its quirks are read, another store's are not
 
 
 def test_the_remote_dataset_is_the_published_graph(remote, embedded):

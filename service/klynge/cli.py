@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("klynge.validation.validate", "check the graph with the SHACL shapes (and HermiT with --reason)"),
+    "diff": ("klynge.graph.diff", "show what a change does to the graph: statements added, removed, changed"),
     "export": ("klynge.graph.export", "write the published graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG"),
     "serve": ("klynge.web.serve", "serve the graph: SPARQL endpoint, REST API, linked data and pages"),
     "load": ("klynge.engines.load", "bulk-load RDF files into an on-disk store or a remote SPARQL store"),

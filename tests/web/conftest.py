@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from klynge.settings import Settings
@@ -28,15 +29,16 @@ def published_store() -> ox.Store:
 
 
 @pytest.fixture(scope="session")
-def engine(published_store: ox.Store) -> Iterator[EmbeddedEngine]:
-    """The embedded engine on the repository's published graph (query workers stopped at the end)."""
-    engine = EmbeddedEngine(published_store)
+def engine(published_store: ox.Store) -> Iterator[CachingEngine]:
+    """The embedded engine on the repository's published graph, with its answer cache as served (query workers
+    stopped at the end)."""
+    engine = CachingEngine(EmbeddedEngine(published_store))
     yield engine
     engine.close()
 
 
 @pytest.fixture(scope="session")
-def web_app(engine: EmbeddedEngine) -> FastAPI:
+def web_app(engine: CachingEngine) -> FastAPI:
     """The service as `klynge serve` builds it, with default settings."""
     return create_app(engine, Settings())
 

@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from klynge.answers.search import fold, search
-from klynge.engines.store import EmbeddedEngine, QueryTimeout, QueryTooLarge
+from klynge.engines.base import QueryTimeout, QueryTooLarge
+from klynge.engines.store import EmbeddedEngine
 from klynge.settings import Settings
 from klynge.web import api_answers
 

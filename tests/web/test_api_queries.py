@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from klynge.answers.catalogue import catalogue
-from klynge.engines.store import QueryTimeout, QueryTooLarge
+from klynge.engines.base import QueryTimeout, QueryTooLarge
 from klynge.settings import Settings
 from klynge.web.api_queries import Answer
 from klynge.web.app import create_app

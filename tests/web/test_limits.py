@@ -17,7 +17,9 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from klynge.engines.store import AnswerCache, EmbeddedEngine, QueryTimeout, QueryTooLarge
+from klynge.engines.base import QueryTimeout, QueryTooLarge
+from klynge.engines.cache import AnswerCache
+from klynge.engines.store import EmbeddedEngine
 from klynge.settings import Settings
 from klynge.web.app import create_app
 
@@ -138,7 +140,7 @@ def test_engine_raises_query_too_large_and_the_worker_stays(limited):
 
 
 def test_a_worker_that_died_while_idle_is_replaced_before_it_gets_a_query(published_store):
-    engine = EmbeddedEngine(published_store, workers=1, cache_bytes=0)
+    engine = EmbeddedEngine(published_store, workers=1)
     try:
         [pid] = engine.worker_pids()
         os.kill(pid, signal.SIGKILL)

@@ -35,9 +35,9 @@ def test_search_page_links_results_to_their_pages(client):
 def test_editor_page_has_the_editor_and_its_script(client):
     page = client.get("/query", params={"query": "ASK {}"}).text
     assert '<textarea id="query"' in page and "ASK {}" in page
-    assert 'src="/static/editor.js"' in page
-    script = client.get("/static/editor.js")
-    assert script.status_code == 200 and "/api/queries" in script.text and "/sparql" in script.text
+    assert 'src="/static/build/editor.js"' in page
+    script = client.get("/static/build/editor.js")  # the bundle `npm run build` made (make does it)
+    assert script.status_code == 200 and "/api/queries" in script.text and "/api/editor/vocabulary" in script.text
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -83,7 +83,7 @@ def test_valid_graph_starts_with_the_options_given(monkeypatch, capsys):
     started = {}
 
     def fake_run(app, host, port, **_):
-        started.update(app=app, host=host, port=port, pids=app.state.engine.worker_pids())
+        started.update(app=app, host=host, port=port, pids=app.state.engine.inner.worker_pids())
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     options = ["--port", "8123", "--timeout", "3", "--workers", "3", "--base-iri", "http://example.org/k/"]
@@ -93,7 +93,7 @@ def test_valid_graph_starts_with_the_options_given(monkeypatch, capsys):
     app = started["app"]
     assert (started["host"], started["port"]) == ("127.0.0.1", 8123)
     assert app.state.settings.query_timeout == 3 and app.state.settings.base_iri == "http://example.org/k/"
-    assert app.state.engine.timeout == 3 and len(started["pids"]) == 3
+    assert app.state.engine.inner.timeout == 3 and len(started["pids"]) == 3
     assert app.state.engine.answers.max_bytes == 2**19
     assert all(gone(pid) for pid in started["pids"])  # workers stopped when the server returned
 

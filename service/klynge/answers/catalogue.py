@@ -1,4 +1,4 @@
-"""Named queries: read the grlc-style headers of ``queries/*.rq`` and bind typed parameters safely.
+"""Query files: read the grlc-style headers of ``queries/*.rq`` (and ``klynge/sparql/*.rq``), bind parameters safely.
 
 A named query is a SPARQL file whose leading ``#+`` lines are a YAML header (grlc's decorators: ``summary``,
 ``description``, ``method``, ``tags``, ``defaults``) plus ``parameters``, which documents each parameter with a
@@ -11,6 +11,14 @@ variable (pyoxigraph substitutions; on a remote store, terms substituted token b
 into query text. pyoxigraph binds only projected variables, so a SELECT names its columns and projects every
 parameter variable (the API reports parameters apart and leaves those columns out). BOUND() does not see a
 substitution: test whether an optional IRI parameter was given with ``isLiteral(COALESCE(?__x_iri, "unset"))``.
+
+The service's own queries (resource pages, lineage, search, the dataset description, the shapes page) live in
+``service/klynge/sparql/*.rq`` in the same format and are read by the same code; they are not public (no route,
+no editor entry; ``NamedQuery.public`` is False), may be ASK queries, and need no ``method``. Code runs them as
+``engine.select(q.sparql, q.bind(policy=term))``, so no query text is ever assembled in Python.
+
+A query's form, projection and variables come from the guard's tokens (``klynge.engines.sparql_guard``), the
+same reading of the SPARQL grammar the endpoint uses: a ``?_x`` inside an IRI, a string or a comment is text.
 """
 
 from __future__ import annotations
@@ -24,27 +32,21 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
+from klynge.engines.sparql_guard import Token, operation, tokens
 from klynge.namespaces import XSD
 from klynge.resources import asset_files
 
+INTERNAL_DIR = Path(__file__).resolve().parents[1] / "sparql"
+
 HEADER_KEYS = {"summary", "description", "method", "tags", "defaults", "parameters"}
 REQUIRED_KEYS = ("summary", "description", "method")
+INTERNAL_REQUIRED_KEYS = ("summary", "description")
 METHODS = {"GET"}
 RESERVED = {"format"}  # query-string names the API keeps for itself
 NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # ?_name_type (required) and ?__name_type (optional), also written with $; the type suffix is optional.
-PARAMETER_VARIABLE = re.compile(r"[?$](__?[A-Za-z][A-Za-z0-9_]*)")
-# Text in which a "?_x" is not a variable: IRIs, string literals and comments.
-NOT_CODE = re.compile(
-    r'<[^<>"{}|^`\\\s]*>'  # IRI
-    r'|"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\''  # long strings
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''  # strings
-    r"|#[^\n]*"  # comment
-)
-FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-PROJECTION_END = re.compile(r"\{|\bWHERE\b|\bFROM\b", re.IGNORECASE)
-VARIABLE = re.compile(r"[?$]([A-Za-z0-9_]+)")
-ALIAS = re.compile(r"\bAS\s+[?$]([A-Za-z0-9_]+)\s*\)$", re.IGNORECASE)
+PARAMETER_PREFIX = "_"
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 class CatalogueError(ValueError):
@@ -118,24 +120,41 @@ def to_tagged(value: str) -> ox.Literal | str:
     return ox.Literal(text, language=tag.lower())
 
 
+def is_iri(term: ox.Term) -> bool:
+    return isinstance(term, ox.NamedNode)
+
+
+def typed(datatype: ox.NamedNode) -> Callable[[ox.Term], bool]:
+    """Whether a term is a literal of ``datatype``."""
+    return lambda term: isinstance(term, ox.Literal) and term.datatype == datatype and term.language is None
+
+
+def is_tagged(term: ox.Term) -> bool:
+    return isinstance(term, ox.Literal) and term.language is not None
+
+
 @dataclass(frozen=True)
 class ParameterType:
-    """A parameter type: its grlc suffix, how the API documents it and how a value becomes a term."""
+    """A parameter type: its grlc suffix, how the API documents it, how a value becomes a term, and which
+    terms code may bind to it directly."""
 
     suffix: str
     label: str
     schema: Mapping[str, str]
     convert: Callable[[str], ox.Term | str]
+    accepts: Callable[[ox.Term], bool]
 
 
 TYPES = {
     t.suffix: t
     for t in (
-        ParameterType("iri", "IRI", {"type": "string", "format": "uri"}, to_iri),
-        ParameterType("integer", "integer", {"type": "integer"}, to_integer),
-        ParameterType("year", "year (xsd:gYear)", {"type": "string", "pattern": "^[0-9]{4}$"}, to_year),
-        ParameterType("string", "string", {"type": "string"}, to_string),
-        ParameterType("lang", "language-tagged string (text@tag)", {"type": "string"}, to_tagged),
+        ParameterType("iri", "IRI", {"type": "string", "format": "uri"}, to_iri, is_iri),
+        ParameterType("integer", "integer", {"type": "integer"}, to_integer, typed(XSD.integer)),
+        ParameterType(
+            "year", "year (xsd:gYear)", {"type": "string", "pattern": "^[0-9]{4}$"}, to_year, typed(XSD.gYear)
+        ),
+        ParameterType("string", "string", {"type": "string"}, to_string, typed(XSD.string)),
+        ParameterType("lang", "language-tagged string (text@tag)", {"type": "string"}, to_tagged, is_tagged),
     )
 }
 
@@ -186,6 +205,7 @@ class NamedQuery:
     form: str
     columns: tuple[str, ...]
     path: Path
+    public: bool = True  # False for the service's own queries (klynge/sparql/): no route, no editor entry
 
     @property
     def returns_graph(self) -> bool:
@@ -209,15 +229,26 @@ class NamedQuery:
             terms[parameter.variable] = parameter.term(value)
         return terms
 
-    def bind(self, terms: Mapping[str, ox.Term]) -> dict[str, ox.Term]:
-        """Terms the service already holds (by parameter name) bound to their variables; every required
-        parameter must be given and no other."""
-        variables = {p.name: p.variable for p in self.parameters}
-        unknown = sorted(set(terms) - set(variables))
-        missing = sorted(p.name for p in self.parameters if p.required and p.name not in terms)
-        if unknown or missing:
-            raise ParameterError((unknown or missing)[0], f"{self.name} takes {', '.join(variables) or 'none'}")
-        return {variables[name]: term for name, term in terms.items()}
+    def bind(self, **terms: ox.Term | None) -> dict[str, ox.Term]:
+        """Engine bindings from RDF terms code already holds, by parameter name (None leaves one unbound).
+
+        The terms are checked against the parameter types as strictly as a request's values are: an unknown
+        or missing parameter, or a literal where an IRI belongs, is a ParameterError, never a wrong answer."""
+        by_name = {p.name: p for p in self.parameters}
+        unknown = sorted(set(terms) - set(by_name))
+        if unknown:
+            raise ParameterError(unknown[0], f"{self.name} takes no such parameter (it takes: {', '.join(by_name)})")
+        bound: dict[str, ox.Term] = {}
+        for name, parameter in by_name.items():
+            term = terms.get(name)
+            if term is None:
+                if parameter.required:
+                    raise ParameterError(name, f"{self.name} requires it", parameter.example)
+                continue
+            if not parameter.type.accepts(term):
+                raise ParameterError(name, f"{term} is not of its type ({parameter.type.label})", parameter.example)
+            bound[parameter.variable] = term
+        return bound
 
     def describe(self) -> dict[str, object]:
         """The query as the API lists it, with its SPARQL text."""
@@ -268,17 +299,17 @@ def read_header(path: Path, text: str) -> tuple[dict[str, object], dict[str, int
     return data, where
 
 
-def code_only(text: str) -> str:
-    """The query with IRIs, strings and comments blanked out (newlines kept, so line numbers still hold)."""
-    return NOT_CODE.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
+def line_of(text: str, token: Token) -> int:
+    """The file line a token starts on."""
+    return text.count("\n", 0, token.start) + 1
 
 
-def query_variables(text: str) -> dict[str, int]:
+def query_variables(text: str, items: list[Token]) -> dict[str, int]:
     """The parameter variables of a query (``_policy_iri``…) with the line each first appears on."""
     found: dict[str, int] = {}
-    for line_number, line in enumerate(code_only(text).splitlines(), start=1):
-        for match in PARAMETER_VARIABLE.finditer(line):
-            found.setdefault(match.group(1), line_number)
+    for token in items:
+        if token.kind == "var" and token.text[1:].startswith(PARAMETER_PREFIX):
+            found.setdefault(token.text[1:], line_of(text, token))
     return found
 
 
@@ -307,7 +338,9 @@ def _defaults(path: Path, where: Mapping[str, int], value: object) -> dict[str, 
     return {str(k): str(v) for item in items for k, v in item.items()}
 
 
-def parse_parameters(path: Path, text: str, header: dict[str, object], where: dict[str, int]) -> tuple[Parameter, ...]:
+def parse_parameters(
+    path: Path, text: str, items: list[Token], header: dict[str, object], where: dict[str, int]
+) -> tuple[Parameter, ...]:
     """The typed parameters of a query: every underscore variable, documented in the header, and only those."""
     documented = header.get("parameters") or {}
     if not isinstance(documented, dict):
@@ -315,7 +348,7 @@ def parse_parameters(path: Path, text: str, header: dict[str, object], where: di
     defaults = _defaults(path, where, header["defaults"]) if header.get("defaults") is not None else {}
     body_start = split_header(text)[1]
     parameters: dict[str, Parameter] = {}
-    for variable, line in query_variables(text).items():
+    for variable, line in query_variables(text, items).items():
         name, suffix, required = parse_variable(variable)
         doc = documented.get(name)
         if not isinstance(doc, dict) or not doc.get("description") or doc.get("example") is None:
@@ -352,34 +385,35 @@ def parse_parameters(path: Path, text: str, header: dict[str, object], where: di
     return tuple(parameters.values())
 
 
-def projection(code: str, start: int) -> list[str]:
-    """The variables a SELECT clause (starting at ``start`` in code-only text) projects, in order."""
-    end = PROJECTION_END.search(code, start)
-    clause = code[start : end.start() if end else len(code)]
+def projection(items: list[Token], select: int) -> list[str]:
+    """The variables a SELECT clause projects, in order: plain ``?x`` and the ``?x`` of ``(… AS ?x)``.
+
+    ``select`` is the index of the SELECT token; the clause ends at its ``WHERE``, ``FROM`` or opening brace."""
     columns: list[str] = []
-    depth, piece = 0, ""
-    for char in clause + " ":
-        if depth == 0 and char == "(":
-            columns += VARIABLE.findall(piece)
-            piece = ""
-        depth += (char == "(") - (char == ")")
-        piece += char
-        if depth == 0 and char == ")":
-            alias = ALIAS.search(piece)
-            columns += [alias.group(1)] if alias else []
-            piece = ""
-    columns += VARIABLE.findall(piece)
+    depth = 0
+    for index in range(select + 1, len(items)):
+        token = items[index]
+        if depth == 0 and (token.text == "{" or token.keyword in ("WHERE", "FROM")):
+            break
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif token.kind == "var" and (depth == 0 or (items[index - 1].keyword == "AS" and depth == 1)):
+            columns.append(token.text[1:])
     return list(dict.fromkeys(columns))
 
 
-def select_columns(path: Path, code: str, start: int, parameters: Iterable[Parameter]) -> list[str]:
+def select_columns(
+    path: Path, text: str, items: list[Token], select: int, parameters: Iterable[Parameter]
+) -> list[str]:
     """The result columns of a SELECT: named explicitly, parameter variables among them but not shown.
 
     pyoxigraph binds only projected variables, so each parameter variable must be projected; the API reports
     parameters on their own, so their columns are left out of the answer.
     """
-    projected = projection(code, start)
-    line = code[:start].count("\n") + 1
+    projected = projection(items, select)
+    line = line_of(text, items[select])
     if not projected:
         raise CatalogueError(path, line, "SELECT must name its columns (no SELECT *): they are the API's answer")
     for parameter in parameters:
@@ -394,8 +428,16 @@ def select_columns(path: Path, code: str, start: int, parameters: Iterable[Param
     return [column for column in projected if column not in variables]
 
 
-def parse_query(path: Path, text: str | None = None) -> NamedQuery:
-    """One ``.rq`` file as a NamedQuery; a malformed header is a CatalogueError naming the file and line."""
+def form_index(items: list[Token]) -> int | None:
+    """The index of the query-form keyword (SELECT, ASK, CONSTRUCT, DESCRIBE) after the prologue."""
+    form = operation(items)
+    return next((i for i, token in enumerate(items) if token.keyword == form), None) if form in FORMS else None
+
+
+def parse_query(path: Path, text: str | None = None, *, public: bool = True) -> NamedQuery:
+    """One ``.rq`` file as a NamedQuery; a malformed header is a CatalogueError naming the file and line.
+
+    ``public`` is False for the service's own queries: they may be ASK queries and need no ``method``."""
     text = path.read_text(encoding="utf-8") if text is None else text
     name = path.stem
     if not NAME.match(name):
@@ -406,26 +448,27 @@ def parse_query(path: Path, text: str | None = None) -> NamedQuery:
         raise CatalogueError(
             path, where[unknown[0]], f"unknown header key {unknown[0]!r}; known keys: {', '.join(sorted(HEADER_KEYS))}"
         )
-    for key in REQUIRED_KEYS:
+    for key in REQUIRED_KEYS if public else INTERNAL_REQUIRED_KEYS:
         if key not in header:
             raise CatalogueError(path, 1, f"header lacks '#+ {key}: ...'")
     title = _text(path, where, "summary", header["summary"])
     description = _text(path, where, "description", header["description"])
-    method = _text(path, where, "method", header["method"]).upper()
+    method = _text(path, where, "method", header.get("method", "GET")).upper()
     if method not in METHODS:
         raise CatalogueError(path, where["method"], f"method {method!r} is not supported; use GET")
     tags = header.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
         raise CatalogueError(path, where.get("tags"), "'tags' must be a list of words ('#+   - lineage')")
-    code = code_only(text)
-    form = FORM.search(code)
-    if form is None:
+    items = tokens(text)
+    select = form_index(items)
+    if select is None:
         raise CatalogueError(path, None, "no SELECT, ASK, CONSTRUCT or DESCRIBE in the query")
-    if form.group(1).upper() == "ASK":
-        line = code[: form.start()].count("\n") + 1
+    form = items[select].keyword
+    if form == "ASK" and public:
+        line = line_of(text, items[select])
         raise CatalogueError(path, line, "an ASK answers no table or graph: write the question as a SELECT")
-    parameters = parse_parameters(path, text, header, where)
-    columns = select_columns(path, code, form.end(), parameters) if form.group(1).upper() == "SELECT" else []
+    parameters = parse_parameters(path, text, items, header, where)
+    columns = select_columns(path, text, items, select, parameters) if form == "SELECT" else []
     return NamedQuery(
         name=name,
         title=title,
@@ -434,28 +477,33 @@ def parse_query(path: Path, text: str | None = None) -> NamedQuery:
         tags=tuple(tags),
         parameters=parameters,
         sparql=text,
-        form=form.group(1).upper(),
+        form=form,
         columns=tuple(columns),
         path=path,
+        public=public,
     )
 
 
-def load_catalogue(paths: Iterable[Path]) -> dict[str, NamedQuery]:
-    """Named queries by name, in file order."""
-    return {query.name: query for query in map(parse_query, paths)}
+def load_catalogue(paths: Iterable[Path], *, public: bool = True) -> dict[str, NamedQuery]:
+    """Queries by name, in file order."""
+    return {query.name: query for query in (parse_query(path, public=public) for path in paths)}
 
 
 @cache
 def catalogue() -> dict[str, NamedQuery]:
-    """The repository's named queries (read once per process)."""
+    """The repository's named queries, the public API (read once per process)."""
     return load_catalogue(asset_files("queries", "*.rq"))
 
 
-SERVICE_QUERIES = Path(__file__).resolve().parents[1] / "sparql"
-
-
 @cache
-def service_query(name: str) -> NamedQuery:
-    """One of the service's own queries (``klynge/sparql/{name}.rq``: pages, lineage, path, search, build
-    steps), read and checked like a named query but never published as an API route."""
-    return parse_query(SERVICE_QUERIES / f"{name}.rq")
+def internal_catalogue() -> dict[str, NamedQuery]:
+    """The service's own queries from ``klynge/sparql/*.rq`` (read once per process); never routed."""
+    return load_catalogue(sorted(INTERNAL_DIR.glob("*.rq")), public=False)
+
+
+def internal(name: str) -> NamedQuery:
+    """One of the service's own queries by file name; a missing file fails loudly at import time."""
+    try:
+        return internal_catalogue()[name]
+    except KeyError:
+        raise LookupError(f"no query {INTERNAL_DIR / (name + '.rq')}: the service's own queries live there") from None

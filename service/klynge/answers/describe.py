@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import pyoxigraph as ox
 
 from klynge import namespaces
-from klynge.answers.catalogue import service_query
+from klynge.answers.catalogue import internal
+from klynge.engines.base import Engine
 from klynge.namespaces import DCTERMS
 
 RDF_TYPE = namespaces.RDF_TYPE.value
@@ -23,26 +23,16 @@ DISPLAY_LABEL = namespaces.KLYNGE.displayLabel.value
 INCOMING_SHOWN = 500  # resource-links.rq fetches one more, to tell that there are more
 
 
-class Engine(Protocol):
-    """The part of ``klynge.engines.store.QueryEngine`` these answers use."""
-
-    def select(self, query: str, bindings: dict[str, ox.Term]) -> list[dict[str, ox.Term]]: ...
-
-    def ask(self, query: str, bindings: dict[str, ox.Term]) -> bool: ...
-
-    def construct(self, query: str, bindings: dict[str, ox.Term]) -> list[ox.Triple]: ...
-
-
 def select(engine: Engine, name: str, **terms: ox.Term) -> list[dict[str, ox.Term]]:
     """The rows of the service query ``sparql/{name}.rq`` with the given terms bound to its parameters."""
-    query = service_query(name)
-    return engine.select(query.sparql, query.bind(terms))
+    query = internal(name)
+    return engine.select(query.sparql, query.bind(**terms))
 
 
 def construct(engine: Engine, name: str, **terms: ox.Term) -> list[ox.Triple]:
     """The triples of the service query ``sparql/{name}.rq`` with the given terms bound to its parameters."""
-    query = service_query(name)
-    return engine.construct(query.sparql, query.bind(terms))
+    query = internal(name)
+    return engine.construct(query.sparql, query.bind(**terms))
 
 
 def text(term: ox.Term | None) -> str | None:
@@ -150,62 +140,6 @@ def collect(page: Description, link: Link) -> None:
 
 
 ONTOLOGY_IRI = namespaces.ONTOLOGY_IRI
-TERM_KINDS = {
-    "http://www.w3.org/2002/07/owl#Class": "Classes",
-    "http://www.w3.org/2002/07/owl#ObjectProperty": "Object properties",
-    "http://www.w3.org/2002/07/owl#DatatypeProperty": "Datatype properties",
-    "http://www.w3.org/2002/07/owl#AnnotationProperty": "Annotation properties",
-    "http://www.w3.org/2002/07/owl#NamedIndividual": "Individuals",
-}
-
-@dataclass
-class Term:
-    """One class or property of the ontology as its documentation lists it."""
-
-    iri: ox.NamedNode
-    kind: str
-    label: str | None = None
-    definition: str | None = None
-    relations: dict[str, list[tuple[ox.NamedNode, str | None]]] = field(default_factory=dict)
-
-    @property
-    def anchor(self) -> str:
-        """The fragment of the term's IRI, so ``/ontology#succeeds`` scrolls to it."""
-        return self.iri.value.rsplit("#", 1)[-1]
-
-
-def ontology_terms(engine: Engine) -> dict[str, list[Term]]:
-    """Every term the ontology defines, grouped by kind, with label, definition and related terms."""
-    terms: dict[ox.NamedNode, Term] = {}
-    for row in select(engine, "ontology-terms"):
-        term = terms.setdefault(row["term"], Term(row["term"], TERM_KINDS[row["kind"].value]))
-        term.label = term.label or text(row.get("label"))
-        term.definition = term.definition or text(row.get("definition"))
-        if "relation" in row:
-            related = term.relations.setdefault(short_relation(row["relation"].value), [])
-            if all(other != row["other"] for other, _ in related):
-                related.append((row["other"], text(row.get("otherLabel"))))
-    grouped: dict[str, list[Term]] = {kind: [] for kind in TERM_KINDS.values()}
-    for term in terms.values():
-        grouped[term.kind].append(term)
-    return {kind: members for kind, members in grouped.items() if members}
-
-
-def short_relation(iri: str) -> str:
-    """``rdfs:subClassOf`` for the full IRI, as the documentation prints it."""
-    for prefix, namespace in (
-        ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
-        ("owl", "http://www.w3.org/2002/07/owl#"),
-        ("skos", "http://www.w3.org/2004/02/skos/core#"),
-    ):
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
-
-
-def ontology_header(engine: Engine) -> list[tuple[ox.NamedNode, ox.Term]]:
-    """The ontology's own metadata: title, description, version, licence, creator."""
-    return [(row["p"], row["o"]) for row in select(engine, "ontology-header")]
 
 
 def ontology_triples(engine: Engine) -> list[ox.Triple]:

@@ -15,8 +15,9 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from klynge.answers.describe import Engine, select, spelled_out, text
+from klynge.answers.describe import select, spelled_out, text
 from klynge.answers.models import Event, Lineage, LineageStep, Member, Resource
+from klynge.engines.base import Engine
 
 KLYNGE = "https://w3id.org/klynge/ontology#"
 ORG = "http://www.w3.org/ns/org#"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import service_query
-from klynge.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES, sparql_prologue
+from klynge.answers.catalogue import internal, internal_catalogue
+from klynge.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
 from klynge.resources import asset_files
 
 GRAPH_BASE = PREFIXES["kg"]
@@ -32,51 +32,9 @@ FORMATS = {
     ".xml": ox.RdfFormat.RDF_XML,
 }
 
-_PREFIXES = sparql_prologue(("rdf", "rdfs", "owl"))
-
-# Each rule selects entailed triples that no graph holds yet; materialise() repeats them to a fixpoint.
-ENTAILMENT_RULES = {
-    "inverse properties": """
-        SELECT ?s ?p ?o WHERE {
-          { ?q owl:inverseOf ?p } UNION { ?p owl:inverseOf ?q }
-          FILTER(isIRI(?p) && isIRI(?q))
-          ?o ?q ?s .
-          FILTER(!isLiteral(?s))
-          FILTER NOT EXISTS { ?s ?p ?o }
-        }""",
-    "super-properties": """
-        SELECT DISTINCT ?s ?p ?o WHERE {
-          ?q (rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty)+ ?p .
-          FILTER(isIRI(?p) && isIRI(?q) && ?p != ?q)
-          ?s ?q ?o .
-          FILTER NOT EXISTS { ?s ?p ?o }
-        }""",
-    "super-classes": """
-        SELECT DISTINCT ?s (rdf:type AS ?p) (?d AS ?o) WHERE {
-          ?c (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)+ ?d .
-          FILTER(isIRI(?c) && isIRI(?d) && ?c != ?d)
-          ?s rdf:type ?c .
-          FILTER NOT EXISTS { ?s rdf:type ?d }
-        }""",
-    "property domains": """
-        SELECT DISTINCT ?s (rdf:type AS ?p) (?c AS ?o) WHERE {
-          ?q rdfs:domain ?c .
-          FILTER(isIRI(?c))
-          ?s ?q ?x .
-          FILTER NOT EXISTS { ?s rdf:type ?c }
-        }""",
-    "property ranges": """
-        SELECT DISTINCT ?s (rdf:type AS ?p) (?c AS ?o) WHERE {
-          ?q rdfs:range ?c .
-          FILTER(isIRI(?c))
-          FILTER NOT EXISTS { ?c rdfs:subClassOf* rdfs:Literal }
-          FILTER NOT EXISTS { ?c a rdfs:Datatype }
-          FILTER(!STRSTARTS(STR(?c), "http://www.w3.org/2001/XMLSchema#"))
-          ?x ?q ?s .
-          FILTER(!isLiteral(?s))
-          FILTER NOT EXISTS { ?s rdf:type ?c }
-        }""",
-}
+# Each rule (``klynge/sparql/*.rq`` tagged ``entailment``) selects entailed triples that no graph holds yet;
+# materialise() repeats them to a fixpoint.
+ENTAILMENT_RULES = [query for query in internal_catalogue().values() if "entailment" in query.tags]
 
 
 @dataclass(frozen=True)
@@ -163,8 +121,8 @@ def load(store: ox.Store, paths: Iterable[Path]) -> None:
 
 def entailed_quads(store: ox.Store) -> Iterator[ox.Quad]:
     """One round of the entailment rules over the union of all graphs."""
-    for query in ENTAILMENT_RULES.values():
-        for row in store.query(_PREFIXES + query, use_default_graph_as_union=True):
+    for rule in ENTAILMENT_RULES:
+        for row in store.query(rule.sparql, use_default_graph_as_union=True):
             yield ox.Quad(row["s"], row["p"], row["o"], INFERRED_GRAPH)
 
 
@@ -186,7 +144,7 @@ def materialise_display_labels(store: ox.Store) -> int:
     title) in the inferred graph, so that pages and answers read a name instead of choosing one per row.
 
     A store built before (or a re-run) keeps the labels it has: only resources without one get one."""
-    query = service_query("display-labels").sparql
+    query = internal("display-labels").sparql
     have = {q.subject for q in store.quads_for_pattern(None, DISPLAY_LABEL, None)}
     new = [
         ox.Quad(row["resource"], DISPLAY_LABEL, row["label"], INFERRED_GRAPH)

@@ -22,6 +22,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 from rdflib.util import from_n3
 
+from klynge.engines.sparql_guard import tokens
 from klynge.namespaces import XSD_BOOLEAN
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -328,13 +329,7 @@ class Compiler:
             for declarer in self.shapes.objects(constraint, SH.prefixes)
             for d in self.shapes.objects(declarer, SH.declare)
         )
-        body = select.replace("$this", "?this")
-        if path:
-            body = body.replace("$PATH", path)
-        where = re.search(r"\bWHERE\s*\{", body, re.IGNORECASE)
-        if where is None:
-            raise UnsupportedShape(f"SPARQL constraint {constraint} has no WHERE clause")
-        body = body[: where.end()] + f" {targets} " + body[where.end() :]
+        body = joined_to_targets(select, targets, path, constraint)
         message = self.shapes.value(constraint, SH.message) or self.shapes.value(shape, SH.message)
         severity = self.shapes.value(constraint, SH.severity) or self.shapes.value(shape, SH.severity) or SH.Violation
         return Check(
@@ -357,6 +352,37 @@ class Compiler:
         return Check(
             query, _name(shape), component, path, str(message or ""), str(severity), targets=targets, flag=flag
         )
+
+
+# SHACL-SPARQL's pre-bound variables and result variables this compiler does not give their meaning.
+UNSUPPORTED_VARIABLES = {"shapesGraph", "currentShape", "failure"}
+
+
+def joined_to_targets(select: str, targets: str, path: str | None, constraint: Node) -> str:
+    """A SHACL-SPARQL SELECT with its focus nodes joined in as the first pattern of its WHERE group, which
+    binds ``$this`` as pySHACL's pre-binding does (``$this`` and ``?this`` are one variable in SPARQL).
+
+    The query is read with the service's tokeniser, so a ``WHERE`` or ``$PATH`` inside a string, an IRI or a
+    comment is text; a variable this compiler cannot give its SHACL meaning is refused, not misread."""
+    items = tokens(select)
+    unsupported = sorted({t.text[1:] for t in items if t.kind == "var"} & UNSUPPORTED_VARIABLES)
+    if unsupported:
+        raise UnsupportedShape(f"SPARQL constraint {constraint} uses ${unsupported[0]}, which is not supported")
+    where = next((i for i, t in enumerate(items) if t.keyword == "WHERE"), None)
+    opening = next((t for t in items[where or 0 :] if t.text == "{"), None)
+    if where is None or opening is None:
+        raise UnsupportedShape(f"SPARQL constraint {constraint} has no WHERE clause")
+    edits = [(opening.start + 1, opening.start + 1, f" {targets} ")]
+    for token in items:
+        if token.kind == "var" and token.text[1:] == "PATH":
+            if path is None:
+                raise UnsupportedShape(f"SPARQL constraint {constraint} uses $PATH on a node shape")
+            edits.append((token.start, token.start + len(token.text), path))
+    pieces, last = [], 0
+    for start, end, text in sorted(edits):
+        pieces += [select[last:start], text]
+        last = end
+    return "".join(pieces) + select[last:]
 
 
 def _name(shape: Node) -> str:

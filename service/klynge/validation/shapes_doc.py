@@ -1,5 +1,6 @@
 """The SHACL shapes as a document: the shapes are not part of the published graph, so they are read from
-their Turtle files, once, into a small store of their own and listed by a SPARQL query over it."""
+their Turtle files, once, into a small store of their own and listed by a SPARQL query over it
+(``klynge/sparql/shapes.rq``)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,11 @@ from functools import cache
 
 import pyoxigraph as ox
 
+from klynge.answers.catalogue import internal
 from klynge.graph.build import parse_file
 from klynge.resources import asset_files
 
-SHAPES_QUERY = """
-PREFIX sh: <http://www.w3.org/ns/shacl#>
-SELECT ?shape ?target ?message ?property ?path ?constraint ?value ?propertyMessage WHERE {
-  ?shape a sh:NodeShape .
-  OPTIONAL { ?shape sh:targetClass|sh:targetNode|sh:targetSubjectsOf|sh:targetObjectsOf ?target }
-  OPTIONAL { ?shape sh:message ?message }
-  OPTIONAL {
-    ?shape sh:property ?property .
-    OPTIONAL { ?property sh:path ?path }
-    OPTIONAL { ?property sh:message ?propertyMessage }
-    OPTIONAL {
-      VALUES ?constraint { sh:minCount sh:maxCount sh:datatype sh:class sh:nodeKind sh:in sh:pattern
-                           sh:minInclusive sh:maxInclusive sh:hasValue sh:languageIn sh:uniqueLang }
-      ?property ?constraint ?value
-    }
-  }
-} ORDER BY ?shape ?property ?constraint"""
+SHAPES_QUERY = internal("shapes")
 
 
 @dataclass
@@ -70,7 +56,7 @@ def shapes_triples() -> list[ox.Triple]:
 def shapes() -> list[Shape]:
     """Every node shape with its targets and property rules."""
     found: dict[ox.Term, Shape] = {}
-    for row in shapes_store().query(SHAPES_QUERY, use_default_graph_as_union=True):
+    for row in shapes_store().query(SHAPES_QUERY.sparql, use_default_graph_as_union=True):
         shape = found.setdefault(row["shape"], Shape(row["shape"]))
         if row["target"] is not None and row["target"] not in shape.targets:
             shape.targets.append(row["target"])

@@ -8,6 +8,7 @@ file: 0 valid, 1 violations or an inconsistent graph, 2 unreadable input or unus
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,14 +21,18 @@ import pyshacl
 from pyparsing import ParseBaseException
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 
 from klynge.graph.build import (
+    FORMATS as RDF_SUFFIXES,
+)
+from klynge.graph.build import (
     INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
     SourceError,
     default_sources,
     graph_name,
@@ -36,7 +41,9 @@ from klynge.graph.build import (
     parse_file,
 )
 from klynge.resources import asset_files
-from klynge.validation.report import Violation, render, violations
+from klynge.validation.lines import Locations, Term, parse_located
+from klynge.validation.report import FORMATS, Findings, Violation, compact, render, violations
+from klynge.validation.vocabulary import Checker, Problem, uses_in_file, uses_in_quads
 
 
 class ShapesError(Exception):
@@ -51,6 +58,7 @@ class ValidationResult:
     graph: Graph
     violations: tuple[Violation, ...]
     text: str
+    shapes: Graph
 
 
 def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
@@ -110,20 +118,40 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-class SourceLocator:
-    """Names the file that stated a resource, from the named graph its triples came from."""
+def to_oxigraph(term: Node) -> Term:
+    """An rdflib term of a report as the store's term, to look it up among the parsed statements."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
 
-    def __init__(self, store: ox.Store, sources: Iterable[Path]) -> None:
+
+class SourceLocator:
+    """Names the file and line a result is about: the statement's own line where the parsed files hold it,
+    else the line of the resource's first statement, else (for a store's graphs) the file it came from."""
+
+    def __init__(self, store: ox.Store, sources: Iterable[Path], locations: Locations | None = None) -> None:
         self.store = store
         self.files: Mapping[ox.NamedNode, str] = {graph_name(path): _display(path) for path in sources}
+        self.locations = locations or Locations()
 
-    def __call__(self, focus: Node) -> str:
+    def __call__(self, focus: Node, path: Node | None = None, value: Node | None = None) -> tuple[str, int]:
         term = oxigraph_term(focus)
+        predicate = to_oxigraph(path) if isinstance(path, URIRef) else None
+        where = self.locations.statement(term, predicate, to_oxigraph(value) if value is not None else None)
+        if where is not None:
+            return where.file, where.line
         stated = self._files(self.store.quads_for_pattern(term, None, None))
         if stated:
-            return stated
-        mentioned = self._files(self.store.quads_for_pattern(None, None, term))
-        return f"not described; mentioned in {mentioned}" if mentioned else "not described in any file"
+            return stated, 0
+        mention = self.locations.mention(term)  # a resource no file describes: where it is pointed at
+        if mention is not None:
+            return mention.file, mention.line
+        return self._files(self.store.quads_for_pattern(None, None, term)), 0
 
     def _files(self, quads: Iterable[ox.Quad]) -> str:
         graphs = sorted({quad.graph_name for quad in quads} - {INFERRED_GRAPH}, key=str)
@@ -167,42 +195,182 @@ def validate_store(
     shapes_paths: Iterable[Path] | None = None,
     sources: Iterable[Path] | None = None,
     engine: str = "pyshacl",
+    locations: Locations | None = None,
 ) -> ValidationResult:
     """Run the SHACL shapes (default: ``shapes/*.ttl``) over a store's published graph.
 
     ``sources`` are the files the store was built from, so the report can name them (default: the
-    repository's files). ``engine`` is ``pyshacl`` (with RDFS inference) or ``sparql`` (compiled to SPARQL,
-    for large graphs). Raises SourceError if a shapes file cannot be parsed and ShapesError if the shapes
-    cannot be used.
+    repository's files), and ``locations`` where in them each statement was written. ``engine`` is
+    ``pyshacl`` (with RDFS inference) or ``sparql`` (compiled to SPARQL, for large graphs). Raises
+    SourceError if a shapes file cannot be parsed and ShapesError if the shapes cannot be used.
     """
     shapes = load_shapes(shapes_paths)
     conforms, report = (sparql_report if engine == "sparql" else pyshacl_report)(store, shapes)
-    locate = SourceLocator(store, default_sources() if sources is None else sources)
+    locate = SourceLocator(store, default_sources() if sources is None else sources, locations)
     found = tuple(violations(report, locate))
-    return ValidationResult(conforms=bool(conforms), graph=report, violations=found, text=render(found))
+    return ValidationResult(conforms=bool(conforms), graph=report, violations=found, text=render(found), shapes=shapes)
+
+
+# -- What to validate --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sources:
+    """The files of one run: the graph's sources (ontology first), the shapes, and the queries (vocabulary only)."""
+
+    graph: list[Path]
+    shapes: list[Path]
+    queries: list[Path]
+
+    @classmethod
+    def repository(cls) -> Sources:
+        return cls(default_sources(), asset_files("shapes"), asset_files("queries", "*.rq"))
+
+    def add(self, files: Iterable[Path]) -> None:
+        """Put files in, each replacing the repository file of the same folder and name (its changed version).
+
+        A file in a folder named ``shapes`` is a shapes file and a ``.rq`` file a query; any other is a source
+        of the graph.
+        """
+        for path in files:
+            kind = self.queries if path.suffix == ".rq" else self.shapes if path.parent.name == "shapes" else self.graph
+            self.remove([path])
+            kind.append(path)
+
+    def remove(self, files: Iterable[Path]) -> None:
+        """Take out the repository files with these folders and names (files a change deletes)."""
+        gone = {_key(path) for path in files} | {path.resolve() for path in files}
+        for kind in (self.graph, self.shapes, self.queries):
+            kind[:] = [p for p in kind if _key(p) not in gone and p.resolve() not in gone]
+
+    @property
+    def ontology(self) -> list[Path]:
+        return [path for path in self.graph if path.parent.name == "ontology"]
+
+
+def _key(path: Path) -> tuple[str, str]:
+    return path.parent.name, path.name
+
+
+def context_sources(files: list[Path], only: bool = False) -> Sources:
+    """What to validate: the repository with the given files put in, or (``only``) the files with the ontology."""
+    sources = Sources(asset_files("ontology"), asset_files("shapes"), []) if only else Sources.repository()
+    sources.add(files)
+    return sources
 
 
 def sources_for(files: list[Path]) -> list[Path]:
-    """What to validate: the repository by default, else the given files together with the ontology."""
-    if not files:
-        return default_sources()
-    ontology = asset_files("ontology")
-    given = {path.resolve() for path in files}
-    return [path for path in ontology if path.resolve() not in given] + files
+    """The graph's sources of ``--only``: the repository by default, else the files with the ontology."""
+    return context_sources(files, only=bool(files)).graph
+
+
+def changed_files(revision: str) -> tuple[list[Path], list[Path]]:
+    """The RDF and query files that differ from a git revision (untracked ones included), and those deleted.
+
+    ``.xml`` files are left out: in a checkout they are far more often reports than RDF/XML sources.
+
+    Raises ValueError with git's complaint when the revision or the repository cannot be used.
+    """
+    def git(*args: str) -> list[str]:
+        try:
+            done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        except FileNotFoundError:
+            raise ValueError("--changed needs git, which is not installed") from None
+        if done.returncode != 0:
+            raise ValueError(done.stderr.strip() or f"git {' '.join(args)} failed")
+        return [line for line in done.stdout.splitlines() if line]
+
+    top = Path(git("rev-parse", "--show-toplevel")[0])
+    git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    changed = git("diff", "--name-only", "--diff-filter=d", revision, "--")
+    changed += git("ls-files", "--others", "--exclude-standard", "--full-name", ":/")
+    deleted = git("diff", "--name-only", "--diff-filter=D", revision, "--")
+    wanted = {*RDF_SUFFIXES, ".rq"} - {".xml"}  # reports such as JUnit's are .xml; RDF/XML is .rdf or .owl
+    keep = sorted({top / name for name in changed if Path(name).suffix.lower() in wanted})
+    return keep, sorted({top / name for name in deleted if Path(name).suffix.lower() in wanted})
+
+
+BIG_FILE = 8 * 2**20  # larger files (bulk data) are located by file only: a line index would cost gigabytes
+
+
+@dataclass
+class ReadGraph:
+    """The published graph of a run's files, where each statement was written, and the files that failed."""
+
+    store: ox.Store
+    errors: list[SourceError]
+    locations: Locations
+    located: dict[Path, tuple[list[ox.Quad], list[int]]]
+
+
+def read_located(paths: Iterable[Path]) -> ReadGraph:
+    """Parse every file keeping its lines (bulk files above BIG_FILE without), then materialise the
+    entailments unless a file could not be read (then the store is partial and must not be judged)."""
+    read = ReadGraph(ox.Store(), [], Locations(), {})
+    for path in paths:
+        try:
+            if path.is_file() and path.stat().st_size > BIG_FILE:
+                load(read.store, [path])
+                continue
+            quads, lines = parse_located(path)
+        except SourceError as error:
+            read.errors.append(error)
+            continue
+        read.store.extend(quads)
+        read.locations.add(_display(path), quads, lines)
+        read.located[path] = (quads, lines)
+    if not read.errors:
+        materialise(read.store)
+    return read
 
 
 def read_store(paths: Iterable[Path]) -> tuple[ox.Store, list[SourceError]]:
     """The published graph of the files, and every file that could not be read (then the store is partial)."""
-    store = ox.Store()
-    errors = []
-    for path in paths:
-        try:
-            load(store, [path])
-        except SourceError as error:
-            errors.append(error)
-    if not errors:
-        materialise(store)
-    return store, errors
+    read = read_located(paths)
+    return read.store, read.errors
+
+
+def vocabulary_problems(read: ReadGraph, sources: Sources) -> list[Problem]:
+    """The closed-world vocabulary check of every file of the run (bulk files aside), against its ontology."""
+    checker = Checker(read.store.quads_for_pattern(None, None, None, ONTOLOGY_GRAPH))
+    uses = [
+        use
+        for path, (quads, lines) in read.located.items()
+        for use in uses_in_quads(_display(path), quads, lines)
+    ]
+    for path in sources.shapes + sources.queries:
+        uses += uses_in_file(path)
+    return checker.check(uses)
+
+
+def shape_cases(store: ox.Store, shapes: Graph) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """Each node shape's focus nodes in the store, and the node shape of each property shape and SPARQL
+    constraint: what JUnit needs for one test case per shape and focus node."""
+    def nodes(subject: ox.Term | None, predicate: ox.NamedNode, obj: ox.Term | None, pick: str) -> set[str]:
+        quads = store.quads_for_pattern(subject, predicate, obj)
+        return {compact(rdflib_term(getattr(quad, pick))) for quad in quads}
+
+    rdf_type = ox.NamedNode(str(RDF.type))
+    targets: dict[str, set[str]] = {}
+    for shape, link, target in shapes.triples((None, None, None)):
+        if link not in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
+            continue
+        term = to_oxigraph(target)
+        if link == SH.targetClass:
+            found = nodes(None, rdf_type, term, "subject")
+        elif link == SH.targetNode:
+            found = {compact(target)}
+        elif link == SH.targetSubjectsOf:
+            found = nodes(None, term, None, "subject")
+        else:
+            found = nodes(None, term, None, "object")
+        targets.setdefault(compact(shape), set()).update(found)
+    parents = {
+        compact(child): compact(shape)
+        for link in (SH.property, SH.sparql)
+        for shape, child in shapes.subject_objects(link)
+    }
+    return {shape: frozenset(focuses) for shape, focuses in targets.items()}, parents
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -212,7 +380,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         type=Path,
         metavar="FILE",
-        help="RDF files to check together with the ontology (default: the repository's ontology and data)",
+        help="RDF (or .rq) files to check in context: the repository's graph with these files put in, each "
+        "replacing the repository file of the same folder and name (default: the repository as it is)",
+    )
+    parser.add_argument(
+        "--only", action="store_true", help="check the FILEs together with the ontology only, without the data"
+    )
+    parser.add_argument(
+        "--changed",
+        nargs="?",
+        const="HEAD",
+        metavar="REV",
+        help="check the files that differ from git revision REV (default HEAD; untracked files count), in context",
+    )
+    parser.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        default="text",
+        help="text (default), json, junit (JUnit XML for CI dashboards) or github (annotations on the lines)",
     )
     parser.add_argument("--report", type=Path, metavar="FILE", help="also write the SHACL validation report as Turtle")
     parser.add_argument("--reason", action="store_true", help="also run the HermiT consistency check (needs Java)")
@@ -249,37 +434,74 @@ def reason(store: ox.Store) -> int | None:
     return None if result.ok else 1
 
 
+def _usage_error(args: argparse.Namespace) -> str | None:
+    if args.report is not None and not args.report.parent.is_dir():
+        return f"cannot write the report to {args.report}: folder {args.report.parent} does not exist"
+    if args.store is not None and (args.files or args.changed):
+        return f"give either {'FILES' if args.files else '--changed'} or --store DIR, not both"
+    if args.store is not None and not (args.store / "CURRENT").is_file():
+        return f"{args.store} holds no Oxigraph store; build one with 'klynge load --store {args.store}'"
+    if args.only and (args.changed or not args.files):
+        return "--only needs FILES (it checks them with the ontology alone)"
+    return None
+
+
+def _gather(args: argparse.Namespace) -> tuple[Sources, ReadGraph | None] | int:
+    """The run's files and their graph (None with --store), or an exit code when they cannot be had."""
+    if args.store is not None:
+        return Sources.repository(), None
+    files = list(args.files)
+    deleted: list[Path] = []
+    if args.changed:
+        try:
+            changed, deleted = changed_files(args.changed)
+        except ValueError as error:
+            return _error(f"--changed {args.changed}: {error}")
+        if not changed and not deleted:
+            print(f"No RDF or query file differs from {args.changed}: nothing to check.", file=sys.stderr)
+            return 0
+        names = ", ".join(_display(path) for path in changed + deleted)
+        print(f"Checking the files that differ from {args.changed}, in context: {names}", file=sys.stderr)
+        files += changed
+    sources = context_sources(files, args.only)
+    sources.remove(deleted)
+    read = read_located(sources.graph)
+    for error in read.errors:
+        print(f"error: {error}", file=sys.stderr)
+    return (sources, read) if not read.errors else 2
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate and print the report; the exit code says valid (0), violations (1) or unusable input (2)."""
-    if args.report is not None and not args.report.parent.is_dir():
-        return _error(f"cannot write the report to {args.report}: folder {args.report.parent} does not exist")
-    if args.store is not None:
-        if args.files:
-            return _error("give either FILES or --store DIR, not both")
-        if not (args.store / "CURRENT").is_file():
-            return _error(f"{args.store} holds no Oxigraph store; build one with 'klynge load --store {args.store}'")
-        paths, store = default_sources(), ox.Store.read_only(str(args.store))
+    problem = _usage_error(args)
+    if problem:
+        return _error(problem)
+    gathered = _gather(args)
+    if isinstance(gathered, int):
+        return gathered
+    sources, read = gathered
+    if read is None:
+        store, locations, problems = ox.Store.read_only(str(args.store)), None, []
     else:
-        paths = sources_for(args.files)
-        store, errors = read_store(paths)
-        for error in errors:
-            print(f"error: {error}", file=sys.stderr)
-        if errors:
-            return 2
+        store, locations = read.store, read.locations
     engine = args.engine or ("sparql" if args.store is not None else "pyshacl")
     try:
-        result = validate_store(store, sources=paths, engine=engine)
+        if read is not None:
+            problems = vocabulary_problems(read, sources)
+        result = validate_store(store, sources.shapes, sources.graph, engine, locations)
     except SourceError as error:
         return _error(f"the shapes cannot be read: {error}")
     except ShapesError as error:
         return _error(f"the shapes cannot be used: {error}")
-    print(result.text, end="")
+    targets, parents = shape_cases(store, result.shapes) if args.format == "junit" else ({}, {})
+    findings = Findings(tuple(problems), result.violations, targets, parents)
+    print(FORMATS[args.format](findings), end="")
     if args.report is not None:
         try:
             result.graph.serialize(destination=args.report, format="turtle")
         except OSError as error:
             return _error(f"cannot write the report to {args.report}: {error.strerror}")
-    status = 0 if result.conforms else 1
+    status = 0 if result.conforms and not problems else 1
     if args.reason:
         status = reason(store) or status
     return status

@@ -71,6 +71,7 @@ def lineage_answer(request: Request, iri: ox.NamedNode, evidence: answers.Eviden
     response_model=Lineage,
     responses={
         200: {"content": RDF_CONTENT},
+        400: {"description": "not a resource id or IRI"},
         404: {"description": "unknown resource"},
         406: {"description": "unsupported Accept"},
     },
@@ -88,7 +89,12 @@ def lineage_by_id(request: Request, id: str, evidence: EvidenceQuery = "all") ->
     "/api/lineage",
     summary="Lineage of a resource given by full IRI",
     response_model=Lineage,
-    responses={200: {"content": RDF_CONTENT}, 404: {"description": "unknown resource"}, 406: {}},
+    responses={
+        200: {"content": RDF_CONTENT},
+        400: {"description": "not a resource id or IRI"},
+        404: {"description": "unknown resource"},
+        406: {"description": "unsupported Accept"},
+    },
 )
 def lineage_by_iri(
     request: Request, iri: Annotated[str, Query(description=ID_HELP)], evidence: EvidenceQuery = "all"
@@ -101,7 +107,10 @@ def lineage_by_iri(
     "/api/path",
     summary="Shortest chain of relations between two resources",
     response_model=Path,
-    responses={404: {"description": "unknown resource, or no chain within max_length"}},
+    responses={
+        400: {"description": "`from` or `to` is not a resource id or IRI"},
+        404: {"description": "unknown resource, or no chain within max_length"},
+    },
 )
 def path(
     request: Request,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException
 
 from klynge.answers.search import start_index
-from klynge.engines.store import QueryEngine, QueryError
+from klynge.engines.base import Engine, QueryError
 from klynge.settings import Settings
 from klynge.web import api_answers, api_docs, api_queries, completion, dataset, linked_data, pages, sparql
 
@@ -14,7 +15,7 @@ from klynge.web import api_answers, api_docs, api_queries, completion, dataset, 
 ROUTERS = (sparql, api_queries, api_answers, completion, dataset, pages, linked_data)
 
 
-def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
+def create_app(engine: Engine, settings: Settings) -> FastAPI:
     """An app answering from ``engine``; every router reads both from ``request.app.state``."""
     app = FastAPI(
         title="klynge",
@@ -42,4 +43,5 @@ def create_app(engine: QueryEngine, settings: Settings) -> FastAPI:
         app.include_router(module.router)
     # A query error no route handled (a time limit hit by a page, say) still gets its status and a message.
     app.add_exception_handler(QueryError, lambda request, error: sparql.error_response(error))
+    app.add_exception_handler(HTTPException, pages.html_not_found)  # a browser's 404 is a page, not JSON
     return app

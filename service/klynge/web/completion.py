@@ -16,10 +16,11 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from klynge.namespaces import PREFIXES
 from klynge.resources import asset_files
+from klynge.web.templating import base_iri
 
 router = APIRouter(tags=["editor"])
 
@@ -124,7 +125,11 @@ def vocabulary() -> dict[str, object]:
 
 
 @router.get("/api/editor/vocabulary", summary="What the SPARQL editor completes")
-def editor_vocabulary() -> dict[str, object]:
+def editor_vocabulary(request: Request) -> dict[str, object]:
     """The project's prefixes, the ontology's classes and properties with labels, and per class the
-    properties its SHACL shapes allow; read from the ontology and shapes, not from the store."""
-    return vocabulary()
+    properties its SHACL shapes allow; read from the ontology and shapes, not from the store. ``kid:`` is
+    this service's resource namespace (its configured base IRI)."""
+    answer = vocabulary()
+    resources = base_iri(request) + "id/"
+    prefixes = [p if p["prefix"] != "kid" else {"prefix": "kid", "namespace": resources} for p in answer["prefixes"]]
+    return {**answer, "prefixes": prefixes}

@@ -1,11 +1,13 @@
 """The dataset's own description (DCAT-AP + VoID) at /dataset and /.well-known/void, and the dumps.
 
 Both the description and each dump are built once per graph version and cached: the counts need a few
-aggregate queries and a dump serialises the whole graph, neither of which should run per request.
+aggregate queries, and a dump serialises the whole graph (the description gives each dump's size and SHA-256,
+so it writes them all once), neither of which should run per request.
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import Annotated
 
@@ -24,18 +26,34 @@ router = APIRouter(tags=["dataset"], route_class=EngineErrorRoute)
 # The dump file's extension -> the export format; ``rdf`` is the customary extension of RDF/XML.
 DUMP_FORMATS = {d.extension: ("xml" if d.extension == "rdf" else d.extension) for d in dataset.DUMPS}
 MEDIA_TYPES = {dump.extension: dump.media_type for dump in dataset.DUMPS}
-
-
-@lru_cache(maxsize=4)
-def cached_description(engine, version: str, base: str, public: str) -> tuple[ox.Triple, ...]:
-    """The description for one graph version (the version is only the cache key)."""
-    return tuple(dataset.description(engine, dataset.Site(base, public), engine.graph_counts()))
+RDF_MEDIA_TYPES = {fmt.media_type: {"description": f"the description as {fmt.name}"} for fmt in RDF_FORMATS}
 
 
 @lru_cache(maxsize=10)
 def cached_dump(engine, version: str, fmt: str) -> bytes:
     """One dump for one graph version (the version is only the cache key)."""
-    return export.export_bytes(engine.store, fmt)
+    return export.export_bytes(engine.local_store(), fmt)
+
+
+def dump_files(engine, site: dataset.Site) -> list[dataset.DumpFile]:
+    """The dumps this service serves, with size and checksum (only an embedded store has dumps to measure)."""
+    has_store = engine.local_store() is not None
+    files = []
+    for dump in dataset.DUMPS:
+        url = site.url(f"/dumps/klynge.{dump.extension}").value
+        if not has_store:
+            files.append(dataset.DumpFile(dump, url))
+            continue
+        body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[dump.extension])
+        files.append(dataset.DumpFile(dump, url, len(body), hashlib.sha256(body).hexdigest()))
+    return files
+
+
+@lru_cache(maxsize=4)
+def cached_description(engine, version: str, base: str, public: str) -> tuple[ox.Triple, ...]:
+    """The description for one graph version (the version is only the cache key)."""
+    site = dataset.Site(base, public)
+    return tuple(dataset.description(engine, site, engine.graph_counts(), dump_files(engine, site)))
 
 
 def description(request: Request) -> list[ox.Triple]:
@@ -50,28 +68,49 @@ def describe_dataset(request: Request, html: bool) -> Response:
     triples = description(request)
     if fmt is not HTML:
         return rdf_response(triples, fmt)
+    engine = request.app.state.engine
+    site = dataset.Site(base_iri(request), public_url(request))
+    files = dump_files(engine, site)
     void = "http://rdfs.org/ns/void#"
     context = {
         "title": dataset.TITLE,
         "description": dataset.DESCRIPTION,
-        "iri": base_iri(request) + "dataset",
+        "iri": site.iri("dataset").value,
         "formats": RDF_FORMATS,
-        "dumps": dataset.DUMPS,
+        "dumps": files,
+        "release": dataset.release(engine),
         "public_url": public_url(request),
-        "triples": next(t.object.value for t in triples if t.predicate.value == void + "triples"),
+        "triples": dataset.dataset_triple_count(triples, site.iri("dataset").value),
         "vocabularies": sorted(t.object.value for t in triples if t.predicate.value == void + "vocabulary"),
+        "schema_org": dataset.schema_org(site, dataset.release(engine), files),
     }
     return templates.TemplateResponse(request, "dataset.html", context, headers={"Vary": "Accept"})
 
 
-@router.get("/dataset", summary="DCAT-AP and VoID description of the dataset", responses={406: {}})
+@router.get(
+    "/dataset",
+    summary="DCAT-AP and VoID description of the dataset",
+    responses={
+        200: {"content": {"text/html": {"description": "a page for people"}, **RDF_MEDIA_TYPES}},
+        400: {"description": "unknown format parameter"},
+        406: {"description": "no representation matches Accept"},
+    },
+)
 def dataset_page(request: Request) -> Response:
     """Title, licence, publisher, distributions, SPARQL service, triple count and vocabularies used: a page
     for browsers, Turtle, JSON-LD, N-Triples or RDF/XML for harvesters."""
     return describe_dataset(request, html=True)
 
 
-@router.get("/.well-known/void", summary="VoID description (RDF, Turtle by default)", responses={406: {}})
+@router.get(
+    "/.well-known/void",
+    summary="VoID description (RDF, Turtle by default)",
+    responses={
+        200: {"content": RDF_MEDIA_TYPES},
+        400: {"description": "unknown format parameter"},
+        406: {"description": "no representation matches Accept"},
+    },
+)
 def well_known_void(request: Request) -> Response:
     """The same description as /dataset, where VoID-aware clients look for it."""
     return describe_dataset(request, html=False)
@@ -80,14 +119,18 @@ def well_known_void(request: Request) -> Response:
 @router.get(
     "/dumps/klynge.{extension}",
     summary="The whole graph as one file",
-    responses={404: {"description": "no dump in that format"}, 503: {"description": "no embedded store"}},
+    responses={
+        200: {"content": {dump.media_type: {} for dump in dataset.DUMPS}},
+        404: {"description": "no dump in that format"},
+        503: {"description": "no embedded store"},
+    },
 )
 def dump(request: Request, extension: Annotated[str, Path(description="ttl, nt, jsonld, rdf or trig")]) -> Response:
     """Turtle, N-Triples, JSON-LD, RDF/XML or TriG (the last keeps each source file's named graph)."""
     if extension not in DUMP_FORMATS:
         raise HTTPException(404, f"no dump klynge.{extension}; available: {', '.join(DUMP_FORMATS)}")
     engine = request.app.state.engine
-    if getattr(engine, "store", None) is None:
+    if engine.local_store() is None:
         raise HTTPException(503, "dumps are written from the embedded store; this service queries a remote one")
     body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[extension])
     return Response(

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from klynge.engines.store import QueryError, QueryTimeout, QueryTooLarge
+from klynge.engines.base import QueryError, QueryTimeout, QueryTooLarge
 
 STATUS = ((QueryTimeout, 503), (QueryTooLarge, 413), (QueryError, 500))
 

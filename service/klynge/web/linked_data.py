@@ -17,7 +17,9 @@ from fastapi.responses import PlainTextResponse, Response
 
 from klynge.answers import describe, organisation
 from klynge.answers import lineage as answers
+from klynge.graph import ontology_doc
 from klynge.validation import shapes_doc
+from klynge.web import api_docs
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.rdf_response import HTML, RDF_FORMATS, Format, choose, rdf_response
 from klynge.web.templating import base_iri, local_path, templates
@@ -26,6 +28,7 @@ from klynge.web.timeline import timeline_svg
 router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
 
 PAGE_FORMATS = (HTML, *RDF_FORMATS)
+PAGE_RESPONSES = {200: api_docs.content(f.media_type for f in PAGE_FORMATS), **api_docs.FORMAT_ERRORS}
 HEADLINE_PREDICATES = {describe.RDF_TYPE, describe.DISPLAY_LABEL, *describe.LABEL_PREDICATES}
 ORGANIZATION = "http://www.w3.org/ns/org#Organization"
 LINEAGE_CLASSES = ("http://www.w3.org/ns/prov#Plan", "http://www.w3.org/ns/org#Organization")
@@ -43,7 +46,7 @@ def not_found(request: Request, fmt: Format, message: str) -> Response:
 @router.get(
     "/id/{path:path}",
     summary="A resource of the graph, as a page or as RDF",
-    responses={404: {"description": "the graph does not mention this IRI"}, 406: {}},
+    responses={**PAGE_RESPONSES, 404: {"description": "the graph does not mention this IRI"}},
 )
 def resource(request: Request, path: str) -> Response:
     """HTML for browsers; Turtle, JSON-LD, N-Triples or RDF/XML by `Accept` or `format`."""
@@ -84,23 +87,18 @@ def resource(request: Request, path: str) -> Response:
     return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
 
 
-@router.get("/ontology", summary="The klynge ontology, as documentation or as RDF", responses={406: {}})
+@router.get("/ontology", summary="The klynge ontology, as documentation or as RDF", responses=PAGE_RESPONSES)
 def ontology(request: Request) -> Response:
     """Every class and property with label, definition and related terms (HTML), or the ontology's triples."""
     fmt = choose(request, PAGE_FORMATS)
     engine = request.app.state.engine
     if fmt is not HTML:
         return rdf_response(describe.ontology_triples(engine), fmt)
-    context = {
-        "header": describe.ontology_header(engine),
-        "groups": describe.ontology_terms(engine),
-        "formats": RDF_FORMATS,
-        "iri": describe.ONTOLOGY_IRI,
-    }
+    context = {"doc": ontology_doc.document(engine), "formats": RDF_FORMATS, "iri": describe.ONTOLOGY_IRI}
     return templates.TemplateResponse(request, "ontology.html", context, headers={"Vary": "Accept"})
 
 
-@router.get("/shapes", summary="The SHACL shapes, as documentation or as RDF", responses={406: {}})
+@router.get("/shapes", summary="The SHACL shapes, as documentation or as RDF", responses=PAGE_RESPONSES)
 def shapes(request: Request) -> Response:
     """Every node shape with its targets, property rules and messages (HTML), or the shapes' triples."""
     fmt = choose(request, PAGE_FORMATS)
@@ -110,7 +108,11 @@ def shapes(request: Request) -> Response:
     return templates.TemplateResponse(request, "shapes.html", context, headers={"Vary": "Accept"})
 
 
-@router.get("/graph/{name}", summary="One named graph: the triples of one source file", responses={404: {}, 406: {}})
+@router.get(
+    "/graph/{name}",
+    summary="One named graph: the triples of one source file",
+    responses={**PAGE_RESPONSES, 404: {"description": "no such graph"}},
+)
 def named_graph(request: Request, name: str) -> Response:
     """Each source file is a named graph (``…/graph/inferred`` holds the materialised entailments): the
     resources it states something about (HTML), or its triples."""

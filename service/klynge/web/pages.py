@@ -1,7 +1,7 @@
-"""Pages for people: the home page, search results and the SPARQL editor, plus their own CSS and JS.
+"""Pages for people: the home page, search results, the SPARQL editor and the 404 page, plus their CSS and JS.
 
-The editor is plain JavaScript of our own (highlighting, named queries from ``/api/queries``, results as a
-table, CSV download): no CDN and no third-party library, so it works offline.
+The editor is CodeMirror 6 from npm, bundled into ``static/build/`` by the setup (``make``), with our own
+completion, results table and named-query form (``static/src/``): no CDN, so it works offline.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParameter
-from fastapi.responses import HTMLResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR, as_of
 from klynge.answers.field import whole_field
 from klynge.answers.search import search
-from klynge.namespaces import PREFIXES
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.templating import STATIC_DIR, base_iri, local_path, public_url, templates
 from klynge.web.timeline import field_svg
@@ -49,10 +50,7 @@ def search_page(request: Request, q: Annotated[str, Query(max_length=200)] = "")
 @router.get("/query", response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it."""
-    base = base_iri(request)
-    # The editor shortens result IRIs with the project's one prefix table (kid: follows this service's base).
-    prefixes = {**PREFIXES, "kid": base + "id/"}
-    context = {"query": request.query_params.get("query", ""), "base_iri": base, "prefixes": prefixes}
+    context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request)}
     return templates.TemplateResponse(request, "editor.html", context)
 
 
@@ -73,3 +71,11 @@ def timeline_page(request: Request) -> HTMLResponse:
     picture = field_svg(field, lambda target: local_path(target, base))
     context = {"field": field, "picture": picture, "labels": labels}
     return templates.TemplateResponse(request, "timeline.html", context)
+
+
+async def html_not_found(request: Request, error: HTTPException) -> Response:
+    """A 404 as the site's own page for a browser (which asks for HTML); other clients get the JSON answer."""
+    if error.status_code != 404 or "text/html" not in request.headers.get("accept", ""):
+        return await http_exception_handler(request, error)
+    message = error.detail if error.detail != "Not Found" else f"There is no page at {request.url.path}."
+    return templates.TemplateResponse(request, "not_found.html", {"message": message}, status_code=404)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.engines.store import EmbeddedEngine, QueryEngine
+from klynge.engines.cache import CachingEngine
+from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import SourceError, build_store
 from klynge.settings import DEFAULT_BASE_IRI, Settings
 
@@ -125,20 +126,21 @@ def validation_failure(store: ox.Store) -> str | None:
     return None if result.conforms else result.text
 
 
-def open_engine(args: argparse.Namespace, settings: Settings) -> QueryEngine:
+def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
     """The engine the options ask for, its graph validated unless --no-validate."""
     if args.graph and not args.sparql_endpoint:
         raise StartError("--graph names the graphs of a remote store: use it with --sparql-endpoint")
     if args.sparql_endpoint:
         from klynge.engines.remote import EndpointError, RemoteEngine
 
-        try:
-            return RemoteEngine(
+        try:  # no answer is kept: a remote store may change under the service
+            remote = RemoteEngine(
                 args.sparql_endpoint,
                 graphs=args.graph,
                 timeout=settings.query_timeout,
                 max_results=settings.max_results,
             )
+            return CachingEngine(remote, max_bytes=0)
         except EndpointError as error:
             raise StartError(str(error)) from None
     try:
@@ -154,11 +156,9 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> QueryEngine:
         "timeout": settings.query_timeout,
         "max_results": settings.max_results,
         "workers": settings.workers,
-        "cache_bytes": int(settings.cache_mb * 2**20),
     }
-    if args.store is None:
-        return EmbeddedEngine(store, **limits)
-    return EmbeddedEngine(store, path=args.store, **limits)
+    embedded = EmbeddedEngine(store, path=args.store, **limits)
+    return CachingEngine(embedded, max_bytes=int(settings.cache_mb * 2**20))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -192,6 +192,5 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a server is stopped: uvicorn has shut down, and so a clean exit
     finally:
-        if isinstance(engine, EmbeddedEngine):
-            engine.close()
+        engine.close()
     return 0

@@ -23,8 +23,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from klynge.engines.store import (
-    QueryEngine,
+from klynge.engines.base import (
+    Dataset,
+    Engine,
     QueryError,
     QueryRefused,
     QuerySyntaxError,
@@ -32,7 +33,9 @@ from klynge.engines.store import (
     QueryTooLarge,
     checked_form,
 )
+from klynge.engines.cache import CachingEngine
 from klynge.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
+from klynge.web import api_docs
 from klynge.web.negotiation import best_match
 from klynge.web.templating import public_url
 
@@ -85,8 +88,7 @@ class SparqlRequest:
     """What a protocol request asks for, whichever way it was sent."""
 
     query: str | None
-    default_graph_uris: tuple[str, ...]
-    named_graph_uris: tuple[str, ...]
+    dataset: Dataset
     formats: tuple[str, ...]
 
 
@@ -115,8 +117,7 @@ def read_request(params: list[tuple[str, str]], query: str | None = None) -> Spa
         raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
     return SparqlRequest(
         query if query is not None else single(params, "query"),
-        graph_uris(params, "default-graph-uri"),
-        graph_uris(params, "named-graph-uri"),
+        Dataset(graph_uris(params, "default-graph-uri"), graph_uris(params, "named-graph-uri")),
         tuple(value.strip() for key, values in params if key == "format" for value in values.split(",")),
     )
 
@@ -185,7 +186,7 @@ def choose(request: Request, wanted: tuple[str, ...], formats: tuple[Format, ...
 def etag(version: str, sparql: SparqlRequest, fmt: Format) -> str:
     """A strong validator for one answer: the graph's version and everything the request asked."""
     key = "\n".join(
-        (version, fmt.media_type, sparql.query or "", *sparql.default_graph_uris, "|", *sparql.named_graph_uris)
+        (version, fmt.media_type, sparql.query or "", *sparql.dataset.default, "|", *sparql.dataset.named)
     )
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
@@ -220,16 +221,17 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = choose(request, sparql.formats, GRAPH_FORMATS if graph else RESULT_FORMATS, f"{form} results")
     held = request.headers.get("if-none-match") if cacheable else None
-    engine: QueryEngine = request.app.state.engine
-    graphs = {"default_graph_uris": sparql.default_graph_uris, "named_graph_uris": sparql.named_graph_uris}
-    hit = engine.cached(sparql.query, fmt.media_type, **graphs)
+    engine: Engine = request.app.state.engine
+    hit = None
+    if isinstance(engine, CachingEngine):
+        hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
         return respond(engine, sparql, fmt, cacheable, held, hit)
     return await run_in_threadpool(respond, engine, sparql, fmt, cacheable, held)
 
 
 def respond(
-    engine: QueryEngine,
+    engine: Engine,
     sparql: SparqlRequest,
     fmt: Format,
     cacheable: bool,
@@ -245,12 +247,7 @@ def respond(
         if held is not None and headers["ETag"] in (tag.strip() for tag in held.split(",")):
             return Response(status_code=304, headers=headers)
     try:
-        body, media_type = hit or engine.run(
-            sparql.query or "",
-            fmt.media_type,
-            default_graph_uris=sparql.default_graph_uris,
-            named_graph_uris=sparql.named_graph_uris,
-        )
+        body, media_type = hit or engine.run(sparql.query or "", fmt.media_type, dataset=sparql.dataset)
     except QueryError as error:
         return error_response(error)
     return Response(body, media_type=media_type, headers=headers)
@@ -264,11 +261,14 @@ GET_DOC = {
 }
 
 
+ANSWER_TYPES = dict.fromkeys(f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS))
+
+
 @router.get(
     "/sparql",
     summary="SPARQL 1.1 query by GET (HEAD gives the headers alone), or the service description",
     responses={
-        200: {"description": "results, or the service description when no query is given"},
+        200: api_docs.content(ANSWER_TYPES, "results, or the service description when no query is given"),
         304: {"description": "the answer the client holds (If-None-Match) is still valid"},
         400: {"description": "malformed query, with the parser's message and position"},
         403: {"description": "an update, SERVICE or LOAD: refused"},
@@ -311,7 +311,11 @@ router.add_api_route("/sparql", sparql_get, methods=["HEAD"], include_in_schema=
             },
         }
     },
-    responses={400: {}, 403: {}, 406: {}, 413: {}, 415: {"description": "another request body type"}, 503: {}},
+    responses={
+        200: api_docs.content(ANSWER_TYPES, "results"),
+        **{status: {} for status in (400, 403, 406, 413, 503)},
+        415: {"description": "another request body type"},
+    },
 )
 async def sparql_post(request: Request) -> Response:
     """Query by POST (SPARQL 1.1 Protocol §2.1.2 and §2.1.3). An update (§2.2) is refused: read-only."""
@@ -376,7 +380,7 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
 async def service_description(request: Request, sparql: SparqlRequest) -> Response:
     """The service description in the RDF format asked for (Turtle unless Accept or ``format`` say otherwise)."""
     fmt = choose(request, sparql.formats, GRAPH_FORMATS, "the service description")
-    engine: QueryEngine = request.app.state.engine
+    engine: Engine = request.app.state.engine
     triples = description_triples(public_url(request) + "/sparql", await run_in_threadpool(engine.graph_counts))
     rdf_format = ox.RdfFormat.from_media_type(fmt.media_type)
     if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):

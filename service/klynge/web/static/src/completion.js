@@ -10,6 +10,9 @@ const KEYWORDS = ("SELECT CONSTRUCT DESCRIBE ASK WHERE FILTER OPTIONAL UNION MIN
   "SAMPLE GROUP_CONCAT SEPARATOR STR LANG LANGMATCHES DATATYPE BOUND IRI BNODE REGEX REPLACE CONTAINS STRSTARTS " +
   "STRENDS LCASE UCASE YEAR IF COALESCE ISIRI ISLITERAL ISBLANK CONCAT STRLEN").split(" ");
 
+const CLASSES = { name: "Classes", rank: 1 };
+const PROPERTIES = { name: "Properties", rank: 1 };
+
 export async function loadVocabulary() {
   const response = await fetch("/api/editor/vocabulary", { headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`the completion list could not be loaded (${response.status})`);
@@ -101,23 +104,23 @@ export function sparqlCompletion(vocabulary) {
     const options = [];
     if (state.position === "object" && (state.predicate === "a" || expand(state.predicate || "", prefixes) ===
         "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")) {
-      for (const term of vocabulary.classes) options.push(termOption(term, vocabulary, 10, "Classes"));
-      for (const term of vocabulary.properties) options.push(termOption(term, vocabulary, -10, "Properties"));
+      for (const term of vocabulary.classes) options.push(termOption(term, vocabulary, 10, CLASSES));
+      for (const term of vocabulary.properties) options.push(termOption(term, vocabulary, -10, PROPERTIES));
     } else if (state.position === "predicate") {
       const { allowed, names } = shapeProperties(state.subject, allTokens, prefixes, vocabulary);
       const shaped = names.length ? `Allowed for ${names.join(", ")} by the shapes` : null;
       for (const term of vocabulary.properties) {
         const first = allowed.has(term.iri);
-        options.push(termOption(term, vocabulary, first ? 20 : 0, first ? { name: shaped, rank: 0 }
-          : { name: "Properties", rank: 1 }));
+        options.push(termOption(term, vocabulary, first ? 20 : 0, first ? { name: shaped, rank: 0 } : PROPERTIES));
       }
       for (const term of vocabulary.classes) options.push(termOption(term, vocabulary, -10, { name: "Classes", rank: 2 }));
     } else {
-      for (const term of vocabulary.classes) options.push(termOption(term, vocabulary, 0, "Classes"));
-      for (const term of vocabulary.properties) options.push(termOption(term, vocabulary, 0, "Properties"));
+      for (const term of vocabulary.classes) options.push(termOption(term, vocabulary, 0, CLASSES));
+      for (const term of vocabulary.properties) options.push(termOption(term, vocabulary, 0, PROPERTIES));
     }
-    if (!word || !word.text.includes(":")) {
-      for (const keyword of KEYWORDS) options.push({ label: keyword, type: "keyword", boost: -5 });
+    if (state.position !== "predicate" && (!word || !word.text.includes(":"))) {
+      const section = { name: "Keywords", rank: 9 };
+      for (const keyword of KEYWORDS) options.push({ label: keyword, type: "keyword", boost: -5, section });
     }
     return { from, options, validFor: /^[\p{L}\p{N}_.:-]*$/u };
   };

@@ -41,7 +41,8 @@ const theme = EditorView.theme({
   ".cm-tooltip-autocomplete ul li[aria-selected]": { backgroundColor: "#1d2a33", color: "#ffffff" },
   ".cm-tooltip-autocomplete ul li[aria-selected] .cm-completionDetail": { color: "#ffffff" },
   ".cm-completionDetail": { color: "#4f5d67", fontStyle: "normal", marginLeft: "0.8em" },
-  ".cm-completionSection": { color: "#1d2a33", borderBottom: "1px solid #8a98a3", paddingLeft: "0.3em" },
+  ".cm-completionSection": { color: "#1d2a33", opacity: "1", borderBottom: "1px solid #8a98a3", paddingLeft: "0.3em" },
+  ".cm-tooltip.cm-tooltip-autocomplete > ul": { maxHeight: "none" },
   ".cm-completionInfo": { color: "#1d2a33", backgroundColor: "#ffffff" },
   ".cm-diagnostic-error": { borderLeft: "4px solid #a4161a", color: "#1d2a33" },
   ".cm-lintRange-error": { backgroundColor: "#fbe3e4" },
@@ -55,6 +56,17 @@ const DOWNLOADS = {
     ["jsonld", "JSON-LD", "application/ld+json"]],
 };
 const NAMED_TABLE_FORMATS = new Set(["csv", "json"]);
+
+// The pages' content security policy (style-src 'self') refuses the <style> element CodeMirror writes its
+// themes into; the same rules in a constructed stylesheet (CSSOM, which the policy does not govern) apply.
+function adoptEditorStyles() {
+  const sheet = new CSSStyleSheet();
+  const copy = () => sheet.replaceSync([...document.head.querySelectorAll("style")].map((s) => s.textContent)
+    .join("\n"));
+  copy();
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  new MutationObserver(copy).observe(document.head, { childList: true, subtree: true, characterData: true });
+}
 
 function queryForm(text) {
   const first = tokens(text).find((t) => t.kind === "word" && /^(SELECT|CONSTRUCT|DESCRIBE|ASK)$/i.test(t.text));
@@ -99,7 +111,9 @@ class EditorPage {
           highlightSelectionMatches(),
           StreamLanguage.define(sparql),
           syntaxHighlighting(highlightStyle),
-          autocompletion({ override: [completionSource], icons: false }),
+          // A window of options that fits without scrolling: the list keeps the focus in the editor
+          // (aria-activedescendant), so a scrolling list would be a region no keyboard can scroll.
+          autocompletion({ override: [completionSource], icons: false, maxRenderedOptions: 12 }),
           lintGutter(),
           EditorView.lineWrapping,
           keymap.of([{ key: "Mod-Enter", run }, ...closeBracketsKeymap, ...completionKeymap, ...searchKeymap,
@@ -114,6 +128,7 @@ class EditorPage {
     });
     textarea.replaceWith(view.dom);
     view.dom.id = "code-editor";
+    adoptEditorStyles();
     return view;
   }
 
@@ -163,6 +178,7 @@ class EditorPage {
     }
     if (catalogue.status === "rejected") {
       this.say(catalogue.reason.message);
+      this.root.dataset.ready = "true";
       return;
     }
     for (const entry of catalogue.value) {
@@ -178,6 +194,7 @@ class EditorPage {
     const named = this.catalogue.get(params.get("named") || "");
     if (named) this.choose(named, true, params);
     else if (params.get("named")) this.say(`There is no named query “${params.get("named")}”.`);
+    this.root.dataset.ready = "true";
   }
 
   choose(entry, load = false, values = new URLSearchParams()) {

@@ -23,6 +23,8 @@ const WORDS = {
   "|}": null,
 };
 const REFUSED = new Set(["SERVICE", "LATERAL", "LOAD"]);
+const MAX_LISTED = 4;
+const INCOMPLETE = new Set(["predicate", "object"]);
 const QUERY_FORMS = new Set(["SELECT", "CONSTRUCT", "DESCRIBE", "ASK"]);
 const POSITION_NEEDS = {
   subject: "a subject (a variable, an IRI or a prefixed name) to start a triple, or a closing brace “}”",
@@ -92,8 +94,9 @@ export function explain(body, text, namespaces) {
   const column = Number(match[2]);
   const raw = match[3].trim();
   let from = offsetOf(text, line, column);
-  while (from > 0 && (from >= text.length || /\s/.test(text[from])) && /\s/.test(text[from - 1] || "")) from -= 1;
-  const to = Math.min(text.length, from + 1);
+  // The parser may point past the end or at spaces after the culprit: mark the last character before them.
+  while (from > 0 && (from >= text.length || /\s/.test(text[from]))) from -= 1;
+  let to = Math.min(text.length, from + 1);
   const where = `Line ${line}, column ${column}`;
   const missing = raw.match(/Prefix not found|prefix not found/);
   if (missing) {
@@ -109,12 +112,27 @@ export function explain(body, text, namespaces) {
   }
   const expected = raw.replace(/^expected (one of )?/, "");
   const words = [...new Set(splitExpected(expected).map(describe).filter(Boolean))];
+  // What the triple pattern still needs where the parser stopped; when that is just after a closing "}" or
+  // ".", the triple before it is the incomplete one.
+  const all = tokens(text);
+  const last = all.filter((t) => t.from <= from).at(-1);
+  let state = walk(all, from + 1);
+  let place = "";
+  if (last && /^[}.;,]$/.test(last.text)) {
+    const earlier = walk(all, last.from);
+    if (INCOMPLETE.has(earlier.position)) {
+      state = earlier;
+      place = ` before “${last.text}”`;
+      [from, to] = [last.from, last.to];
+    }
+  }
+  // An incomplete triple is said by what it lacks (the parser's list there is its grammar's every option);
+  // otherwise a short list of what the parser expected reads well.
   let message;
-  if (words.length) {
+  if (!INCOMPLETE.has(state.position) && words.length && words.length <= MAX_LISTED) {
     message = `${where}: expected ${listing(words)}.`;
   } else {
-    const state = walk(tokens(text), from);
-    message = `${where}: expected ${POSITION_NEEDS[state.position] || "something else here"}.`;
+    message = `${where}: expected ${POSITION_NEEDS[state.position] || "something else here"}${place}.`;
   }
   return { line, column, from, to, message };
 }

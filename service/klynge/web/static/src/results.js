@@ -3,7 +3,7 @@
 // `data:` IRI in an answer is shown as text, never as a link. Each IRI gets its label beside it: ontology terms
 // from the completion vocabulary, the rest from one small label query per page.
 
-const PAGE_SIZES = [25, 100, 500];
+const PAGE_SIZES = [25, 50, 100, 500];
 const LABEL_QUERY_LIMIT = 500;
 
 // A term as SPARQL JSON has it: {type: "uri"|"bnode"|"literal", value, "xml:lang"?, datatype?}.
@@ -68,9 +68,9 @@ export function safeHref(iri, base) {
   return iri.startsWith(base) ? "/" + iri.slice(base.length) : url.href;
 }
 
-export function compact(iri, base, namespaces) {
-  const pairs = [["kid", base + "id/"], ...namespaces];
-  for (const [prefix, namespace] of pairs) {
+// kid:…, klynge:…, org:… by the service's prefix table (klynge.namespaces, kid: following its base).
+export function compact(iri, prefixes = new Map()) {
+  for (const [prefix, namespace] of prefixes) {
     const local = iri.slice(namespace.length);
     if (iri.startsWith(namespace) && local && !/[\s<>"]/.test(local)) return `${prefix}:${local}`;
   }
@@ -112,7 +112,7 @@ export class ResultTable {
     this.container = container;
     this.base = base;
     this.vocabulary = vocabulary;
-    this.pageSize = 100;
+    this.pageSize = 50;
     this.page = 0;
   }
 
@@ -160,7 +160,7 @@ export class ResultTable {
     if (!term) return td;
     if (term.type === "uri") {
       const href = safeHref(term.value, this.base);
-      const shown = compact(term.value, this.base, this.vocabulary ? this.vocabulary.namespaces : new Map());
+      const shown = compact(term.value, this.vocabulary?.namespaces);
       const node = document.createElement(href ? "a" : "span");
       if (href) node.href = href;
       else node.className = "iri";

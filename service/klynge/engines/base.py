@@ -1,0 +1,166 @@
+"""The seam between the answers and a store: what every backend does, and what is built on it once.
+
+A backend runs a query on a dataset and returns serialised results, and says which version of the graph it
+holds (``run``, ``graph_version``, ``graph_counts``). Everything else the routes use (rows of a SELECT, an
+ASK's answer, the triples of a CONSTRUCT, the triple count) is derived from ``run`` here, in ``Engine``, so a
+new backend (``EmbeddedEngine``, ``RemoteEngine``) implements three methods. Caching is a wrapper around any
+engine (``klynge.engines.cache.CachingEngine``). Engines speak pyoxigraph terms in and out, nothing else of
+pyoxigraph; a backend that holds the whole graph in this process says so with ``local_store`` (for dumps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyoxigraph as ox
+
+from klynge.engines import sparql_guard
+
+SPARQL_JSON = "application/sparql-results+json"
+SPARQL_TSV = "text/tab-separated-values"
+N_TRIPLES = "application/n-triples"
+
+
+class QueryError(Exception):
+    """A query that could not be answered; ``message`` says why in words for the person who sent it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class QuerySyntaxError(QueryError):
+    """The parser's complaint, with the line and column it points at where known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+class QueryRefused(QueryError):
+    """A request this read-only service will not run: an update, SERVICE or LOAD."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran past its time limit and was stopped."""
+
+    def __init__(self, message: str, seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
+class QueryTooLarge(QueryError):
+    """The answer has more results (rows or triples) than the limit."""
+
+    def __init__(self, message: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The RDF dataset a request names (the SPARQL Protocol's ``default-graph-uri``/``named-graph-uri``).
+
+    Naming no graph (``Dataset()``, falsy) leaves the engine's own: the union of the klynge graphs as the
+    default graph, or the query's FROM and FROM NAMED when it has them.
+    """
+
+    default: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, default: Iterable[str] = (), named: Iterable[str] = ()) -> Dataset:
+        return cls(tuple(default), tuple(named))
+
+    def __bool__(self) -> bool:
+        return bool(self.default or self.named)
+
+
+SERVICE_DATASET = Dataset()
+
+
+@lru_cache(maxsize=1024)
+def inspected(query: str) -> sparql_guard.Inspection:
+    """What a query the service may run is (cached: named queries repeat); QueryRefused otherwise."""
+    try:
+        return sparql_guard.inspect(query)
+    except sparql_guard.Refused as error:
+        raise QueryRefused(str(error)) from None
+
+
+def checked_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE ('' if none: the parser will say why); QueryRefused for an update,
+    SERVICE or LOAD."""
+    return inspected(query).form
+
+
+class Engine:
+    """How the routes query the graph. Bindings are RDF terms bound to variables, never pasted into text.
+
+    A backend subclasses it and implements ``run``, ``graph_counts`` and ``graph_version``.
+    """
+
+    def run(
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Mapping[str, ox.Term] | None = None,
+    ) -> tuple[bytes, str]:
+        """Any query's results serialised in ``result_format`` (a media type that suits the query form), with
+        the media type of the bytes. A dataset that names graphs replaces the engine's own."""
+        raise NotImplementedError
+
+    def graph_counts(self) -> dict[str, int]:
+        """Triples per named graph."""
+        raise NotImplementedError
+
+    def graph_version(self) -> str:
+        """A short key that changes when the data does (for ETags and caches)."""
+        raise NotImplementedError
+
+    def local_store(self) -> ox.Store | None:
+        """The store holding the whole graph in this process, for whole-graph jobs (dumps); None if remote."""
+        return None
+
+    def close(self) -> None:
+        """Release what the engine holds (worker processes, connections); nothing by default."""
+
+    def _expect(self, query: str, forms: tuple[str, ...]) -> None:
+        """A programming error, said plainly, when a method gets a query of another form."""
+        form = checked_form(query)
+        if form and form not in forms:
+            raise QueryError(f"expected a {' or '.join(forms)} query, got {form}")
+
+    def select(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[dict[str, ox.Term]]:
+        """The rows of a SELECT; a variable left unbound in a row is absent from its dict."""
+        self._expect(query, ("SELECT",))
+        body, _ = self.run(query, SPARQL_TSV, bindings=bindings)
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        names = [variable.value for variable in results.variables]
+        return [{name: term for name, term in zip(names, row, strict=True) if term is not None} for row in results]
+
+    def ask(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> bool:
+        """The answer of an ASK."""
+        self._expect(query, ("ASK",))
+        body, _ = self.run(query, SPARQL_JSON, bindings=bindings)
+        return bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+
+    def construct(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[ox.Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE."""
+        self._expect(query, ("CONSTRUCT", "DESCRIBE"))
+        body, _ = self.run(query, N_TRIPLES, bindings=bindings)
+        return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+
+    def triple_count(self) -> int:
+        """Triples in all graphs (counted per graph, as VoID does)."""
+        return sum(self.graph_counts().values())

@@ -1,0 +1,114 @@
+"""Answers to repeated requests kept in memory, around any engine.
+
+The graph is read-only while served, so the same request always has the same answer, except for a query
+calling NOW(), RAND(), UUID() or STRUUID(), which is never cached. Caching is a wrapper, not a duty of each
+backend: ``CachingEngine(EmbeddedEngine(...), max_bytes)``; a budget of 0 keeps nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+
+import pyoxigraph as ox
+
+from klynge.engines.base import SERVICE_DATASET, Dataset, Engine, inspected
+
+
+class AnswerCache:
+    """Serialised answers by request within a byte budget, the least recently used dropped first.
+
+    ``hits`` and ``misses`` are counted for the tests and for anyone sizing the budget; nothing serves them.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, *, count_miss: bool = True) -> tuple[bytes, str] | None:
+        """The answer under ``key``; a look that is followed by a run (which looks again) passes
+        ``count_miss=False``, so one request counts one miss."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += count_miss
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: Hashable, entry: tuple[bytes, str]) -> None:
+        """Keep an answer unless it would take more than an eighth of the budget (or the cache is off)."""
+        size = len(entry[0])
+        if self.max_bytes == 0 or size > self.max_bytes // 8:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = entry
+            self._size += size
+            while self._size > self.max_bytes:
+                _, (body, _) = self._entries.popitem(last=False)
+                self._size -= len(body)
+
+
+def cache_key(
+    query: str, result_format: str, dataset: Dataset, bindings: Mapping[str, ox.Term] | None
+) -> Hashable | None:
+    """What identifies a request's answer; None for a query whose answer may change from run to run."""
+    if inspected(query).volatile:
+        return None
+    return (query, result_format, dataset, frozenset((bindings or {}).items()))
+
+
+class CachingEngine(Engine):
+    """Any engine, with its serialised answers kept in an ``AnswerCache`` of ``max_bytes``.
+
+    Everything but ``run`` is the wrapped engine's own; ``cached`` lets a route answer a repeated request
+    without handing it to a thread.
+    """
+
+    def __init__(self, inner: Engine, max_bytes: int = 64 * 2**20) -> None:
+        self.inner = inner
+        self.answers = AnswerCache(max_bytes)
+
+    def run(
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Mapping[str, ox.Term] | None = None,
+    ) -> tuple[bytes, str]:
+        key = cache_key(query, result_format, dataset, bindings)
+        hit = None if key is None else self.answers.get(key)
+        if hit is not None:
+            return hit
+        answer = self.inner.run(query, result_format, dataset=dataset, bindings=bindings)
+        if key is not None:
+            self.answers.put(key, answer)
+        return answer
+
+    def cached(
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET
+    ) -> tuple[bytes, str] | None:
+        """What ``run`` would return, if it is at hand in memory without running anything; else None."""
+        key = cache_key(query, result_format, dataset, None)
+        return None if key is None else self.answers.get(key, count_miss=False)
+
+    def graph_counts(self) -> dict[str, int]:
+        return self.inner.graph_counts()
+
+    def graph_version(self) -> str:
+        return self.inner.graph_version()
+
+    def local_store(self) -> ox.Store | None:
+        return self.inner.local_store()
+
+    def close(self) -> None:
+        self.inner.close()

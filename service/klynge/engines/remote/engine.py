@@ -1,0 +1,205 @@
+"""``RemoteEngine``: the service's engine on a remote SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB…)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping, Sequence
+
+import pyoxigraph as ox
+
+from klynge.answers.catalogue import internal
+from klynge.engines.base import (
+    N_TRIPLES,
+    SERVICE_DATASET,
+    SPARQL_JSON,
+    Dataset,
+    Engine,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooLarge,
+    inspected,
+)
+from klynge.engines.remote.binding import bind_terms
+from klynge.engines.remote.dialect import Dialect, detect
+from klynge.engines.remote.http import Answer, Endpoint, EndpointError, EndpointRefused, EndpointTimeout
+from klynge.engines.workers import TooLarge, solutions_bytes
+from klynge.namespaces import PREFIXES
+
+GRAPHS_ACCEPT = f"{N_TRIPLES}, text/turtle;q=0.9"
+VERSION_TTL = 60.0
+GRAPH_COUNTS = internal("graph-counts")
+KLYNGE_GRAPHS = internal("klynge-graphs")
+GRAPH_HOLDS_TRIPLES = internal("graph-holds-triples")
+
+
+class RemoteEngine(Engine):
+    """The service's engine on a remote SPARQL 1.1 store.
+
+    The dataset is the klynge named graphs found on the store at start-up (or the ``graphs`` given): every
+    request names them as both ``default-graph-uri`` and ``named-graph-uri``, which makes the remote default
+    graph their union, as the embedded store's is, and keeps a store's own graphs (Virtuoso's system graphs,
+    other datasets) out of the answers. A protocol request that names its own graphs keeps them.
+
+    Every query passes the service's guard (no update, SERVICE or LOAD) before anything is sent. The time
+    limit is the HTTP client's; a store that stops a query at its own limit or cuts an answer at its row limit
+    (as its ``dialect`` reads the answer) is reported as a timeout or as too large, never passed on as if
+    complete. The store is asked for SPARQL JSON or N-Triples and pyoxigraph writes the format asked for.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        graphs: Sequence[str] | None = None,
+        timeout: float = 10.0,
+        max_results: int = 100_000,
+        dialect: Dialect | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.max_results = max_results
+        self.dialect = dialect
+        self.http = Endpoint(endpoint, timeout)
+        self._version: tuple[float, str] | None = None
+        try:
+            self.graphs = self.check_graphs(graphs) if graphs else self.find_graphs()
+        except BaseException:
+            self.http.close()
+            raise
+
+    def close(self) -> None:
+        self.http.close()
+
+    def check_graphs(self, graphs: Sequence[str]) -> list[str]:
+        """The graphs given, each asked whether it holds anything, so a misspelt IRI stops the start."""
+        for graph in graphs:
+            try:
+                name = ox.NamedNode(graph)
+            except ValueError as error:
+                raise EndpointError(f"the graph {graph!r} is not an IRI: {error}") from None
+            query = GRAPH_HOLDS_TRIPLES
+            if not solutions(self.request(query.sparql, SPARQL_JSON, query.bind(graph=name), parameters=())):
+                raise EndpointError(f"the graph <{graph}> on the SPARQL endpoint {self.endpoint} is empty")
+        return list(graphs)
+
+    def find_graphs(self) -> list[str]:
+        """The named graphs under the klynge graph base (one per source file, as ``klynge load`` writes them)."""
+        answer = self.request(KLYNGE_GRAPHS.sparql, SPARQL_JSON, parameters=())
+        found = [row["g"].value for row in solutions(answer)]
+        if not found:
+            raise EndpointError(
+                f"the SPARQL endpoint {self.endpoint} holds no graph under {PREFIXES['kg']}: publish the graph "
+                f"with 'klynge load --sparql-endpoint {self.endpoint}', or name the graphs to serve with --graph"
+            )
+        return found
+
+    def parameters(self, query: str, dataset: Dataset) -> list[tuple[str, str]]:
+        """The protocol's dataset fields: the request's own graphs, else the klynge graphs (unless the query
+        chooses its graphs with FROM, which the fields would override)."""
+        if dataset:
+            return [("default-graph-uri", g) for g in dataset.default] + [("named-graph-uri", g) for g in dataset.named]
+        if inspected(query).names_dataset:
+            return []
+        return [(name, graph) for name in ("default-graph-uri", "named-graph-uri") for graph in self.graphs]
+
+    def request(
+        self,
+        query: str,
+        accept: str,
+        bindings: Mapping[str, ox.Term] | None = None,
+        *,
+        parameters: Sequence[tuple[str, str]],
+    ) -> Answer:
+        """Guard, bind and send a query; the remote failures become the service's query errors."""
+        form = inspected(query).form
+        try:
+            text = bind_terms(query, bindings or {})
+        except ValueError as error:
+            raise QueryError(str(error)) from None
+        try:
+            answer = self.http.send(text, form=form, accept=accept, parameters=parameters)
+        except EndpointRefused as error:
+            raise QuerySyntaxError(str(error)) from None
+        except EndpointTimeout as error:
+            raise QueryTimeout(str(error), seconds=self.timeout) from None
+        except EndpointError as error:
+            if self.dialect_for(error.server).declined(error):
+                raise QueryTimeout(f"the store refused to start it: {error}", seconds=self.timeout) from None
+            raise
+        dialect = self.dialect_for(answer.server)
+        if dialect.stopped(answer):
+            raise QueryTimeout(f"the SPARQL endpoint {self.endpoint} stopped the query at its own time limit")
+        truncated = dialect.truncated(answer)
+        if truncated:
+            raise QueryTooLarge(f"the SPARQL endpoint {self.endpoint} cut the answer at {truncated} rows")
+        return answer
+
+    def dialect_for(self, server: str | None) -> Dialect:
+        """The dialect given, else the one the store's Server header names (read once, on its first answer)."""
+        if self.dialect is None and server is not None:
+            self.dialect = detect(server)
+        return self.dialect or detect(server or "")
+
+    def run(
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Mapping[str, ox.Term] | None = None,
+    ) -> tuple[bytes, str]:
+        """Any query's answer in ``result_format``, written by pyoxigraph from the store's JSON or N-Triples
+        (Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is not SPARQL's), within the result limit."""
+        parameters = self.parameters(query, dataset)
+        if inspected(query).form in ("CONSTRUCT", "DESCRIBE"):
+            rdf_format = ox.RdfFormat.from_media_type(result_format)
+            if rdf_format is None:
+                raise QueryError(f"a graph cannot be given as {result_format}")
+            graph = self.triples(self.request(query, GRAPHS_ACCEPT, bindings, parameters=parameters))
+            if len(graph) > self.max_results:
+                raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results)
+            return ox.serialize(graph, format=rdf_format), rdf_format.media_type
+        results_format = ox.QueryResultsFormat.from_media_type(result_format)
+        if results_format is None:
+            raise QueryError(f"query results cannot be given as {result_format}")
+        answer = self.request(query, SPARQL_JSON, bindings, parameters=parameters)
+        results = solutions(answer, self.dialect_for(answer.server))
+        if isinstance(results, ox.QueryBoolean):
+            return results.serialize(format=results_format), results_format.media_type
+        try:
+            return solutions_bytes(results, results_format, self.max_results), results_format.media_type
+        except TooLarge:
+            raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results) from None
+
+    def triples(self, answer: Answer) -> list[ox.Triple]:
+        """The triples of an RDF answer in whichever syntax its media type names."""
+        rdf_format = ox.RdfFormat.from_media_type(answer.media_type)
+        if rdf_format is None:
+            raise EndpointError(f"the SPARQL endpoint answered {answer.media_type}, not an RDF syntax")
+        dialect = self.dialect_for(answer.server)
+        parsed = ox.parse(answer.body, format=rdf_format)
+        return [ox.Triple(q.subject, q.predicate, dialect.term(q.object)) for q in parsed]
+
+    def graph_counts(self) -> dict[str, int]:
+        """Triples per graph of the dataset."""
+        return {row["g"].value: int(row["n"].value) for row in self.select(GRAPH_COUNTS.sparql)}
+
+    def graph_version(self) -> str:
+        """A key that changes when the graphs do: a hash of the per-graph counts, asked at most once a minute.
+
+        A remote store can change under the service, and asking on every request would add a query to each;
+        a change that keeps every count equal is seen only after a restart.
+        """
+        now = time.monotonic()
+        if self._version is None or now - self._version[0] > VERSION_TTL:
+            counts = ",".join(f"{graph}={count}" for graph, count in sorted(self.graph_counts().items()))
+            self._version = (now, hashlib.sha256(counts.encode()).hexdigest()[:16])
+        return self._version[1]
+
+
+def solutions(answer: Answer, dialect: Dialect | None = None) -> ox.QuerySolutions | ox.QueryBoolean:
+    """A SPARQL JSON answer as pyoxigraph solutions (or a boolean for ASK), its terms read by the dialect."""
+    body = dialect.results(answer.body) if dialect is not None else answer.body
+    return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)

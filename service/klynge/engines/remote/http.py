@@ -1,0 +1,87 @@
+"""The SPARQL 1.1 Protocol over HTTP: one POST per query or update, the store's own words when it fails.
+
+Queries and updates go form-encoded (``query=`` or ``update=``, chosen by the caller from the guard's reading
+of the text, never guessed), with the dataset as ``default-graph-uri``/``named-graph-uri`` fields. httpx gives
+the status, headers and body of a failure as they are, so the store's message reaches the user unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from klynge.engines.base import QueryError
+
+
+class EndpointError(QueryError):
+    """The remote store could not be reached or failed: which endpoint, and what went wrong.
+
+    ``status`` is the HTTP status where there was an answer; ``server`` its Server header."""
+
+    def __init__(self, message: str, status: int | None = None, server: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.server = status, server
+
+
+class EndpointRefused(EndpointError):
+    """The remote store refused the request as malformed (HTTP 400): its own message, without the echo."""
+
+
+class EndpointTimeout(EndpointError):
+    """No answer within the time limit, or the store stopped the query at its own limit."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A remote store's reply: the body, its media type and the headers a dialect may read."""
+
+    body: bytes
+    media_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def server(self) -> str:
+        return self.headers.get("server", "")
+
+
+def store_message(text: str) -> str:
+    """The store's message from an error body. Virtuoso echoes the whole query after it: the first paragraph."""
+    return text.split("\n\nSPARQL query:", 1)[0].strip() or "(no message)"
+
+
+class Endpoint:
+    """One SPARQL endpoint, with a connection pool of its own (close it, or let the engine close it)."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.client = httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def send(self, text: str, *, form: str, accept: str, parameters: Sequence[tuple[str, str]] = ()) -> Answer:
+        """POST one query (``form`` SELECT/ASK/CONSTRUCT/DESCRIBE) or update (``form`` UPDATE)."""
+        fields: dict[str, list[str]] = {"update" if form == "UPDATE" else "query": [text]}
+        for name, value in parameters:
+            fields.setdefault(name, []).append(value)
+        try:
+            response = self.client.post(self.url, data=fields, headers={"Accept": accept})
+        except httpx.TimeoutException:
+            raise EndpointTimeout(f"the SPARQL endpoint {self.url} gave no answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as error:
+            raise EndpointError(f"cannot reach the SPARQL endpoint {self.url}: {error}") from None
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        if response.status_code == 400:
+            raise EndpointRefused(store_message(response.text), 400, headers.get("server"))
+        if response.status_code >= 300:
+            message = store_message(response.text)
+            raise EndpointError(
+                f"the SPARQL endpoint {self.url} answered {response.status_code}: {message}",
+                response.status_code,
+                headers.get("server"),
+            )
+        media_type = headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+        return Answer(response.content, media_type, headers)

@@ -1,0 +1,269 @@
+"""The ontology's documentation, as pyLODE or Widoco lay it out, for /ontology and the static publication.
+
+Each of klynge's own terms (those ``rdfs:isDefinedBy`` the ontology) gets its label, definition, super- and
+sub-terms, domain and range, inverse, where it is used (the properties whose domain or range a class is, and how
+often the data states it) and one example statement from the data. The standard terms ``klynge.ttl`` declares
+(so that the ontology is OWL 2 DL and tools know each term's kind) are listed apart as *reused*, with the
+vocabulary they come from and the klynge terms that build on them, never as klynge's own.
+
+The structure is read from the ontology's triples and the usage from the data, both through the engine, so the
+same document is built from an embedded or a remote store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from klynge.answers.describe import ONTOLOGY_IRI, Engine, ontology_triples
+from klynge.sparql import query
+
+KLYNGE = ONTOLOGY_IRI + "#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+KINDS = {
+    OWL + "Class": "Classes",
+    OWL + "ObjectProperty": "Object properties",
+    OWL + "DatatypeProperty": "Datatype properties",
+    OWL + "AnnotationProperty": "Annotation properties",
+    OWL + "NamedIndividual": "Individuals",
+}
+SINGULAR = {
+    "Classes": "class",
+    "Object properties": "object property",
+    "Datatype properties": "datatype property",
+    "Annotation properties": "annotation property",
+    "Individuals": "individual",
+}
+# The vocabularies klynge reuses, by namespace: their usual prefix and where they are specified.
+VOCABULARIES = {
+    "http://www.w3.org/ns/org#": ("org", "W3C Organization Ontology"),
+    "http://www.w3.org/ns/regorg#": ("rov", "Registered Organization Vocabulary"),
+    "http://www.w3.org/ns/prov#": ("prov", "PROV-O"),
+    "http://schema.org/": ("schema", "schema.org"),
+    "http://www.w3.org/2004/02/skos/core#": ("skos", "SKOS"),
+    "http://purl.org/dc/terms/": ("dcterms", "DCMI Metadata Terms"),
+    "http://xmlns.com/foaf/0.1/": ("foaf", "FOAF"),
+    "http://purl.org/linked-data/cube#": ("qb", "RDF Data Cube"),
+    "http://purl.org/linked-data/sdmx/2009/dimension#": ("sdmx-dimension", "SDMX dimensions"),
+    "http://purl.org/linked-data/sdmx/2009/measure#": ("sdmx-measure", "SDMX measures"),
+    "http://purl.org/linked-data/sdmx/2009/attribute#": ("sdmx-attribute", "SDMX attributes"),
+    "http://www.w3.org/ns/dcat#": ("dcat", "DCAT"),
+    "http://purl.org/vocab/vann/": ("vann", "VANN"),
+    "http://www.w3.org/2000/01/rdf-schema#": ("rdfs", "RDF Schema"),
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": ("rdf", "RDF"),
+    "http://www.w3.org/2002/07/owl#": ("owl", "OWL 2"),
+    "http://www.w3.org/2001/XMLSchema#": ("xsd", "XML Schema datatypes"),
+    KLYNGE: ("klynge", "klynge"),
+}
+# (predicate, heading from the term, heading from the other end); a None heading is not shown from that end.
+RELATIONS = (
+    (RDFS + "subClassOf", "Subclass of", "Superclass of"),
+    (RDFS + "subPropertyOf", "Subproperty of", "Has subproperties"),
+    (OWL + "equivalentClass", "Equivalent to", "Equivalent to"),
+    (OWL + "equivalentProperty", "Equivalent to", "Equivalent to"),
+    (OWL + "inverseOf", "Inverse of", "Inverse of"),
+    (OWL + "disjointWith", "Disjoint with", "Disjoint with"),
+    (RDFS + "domain", "Domain", "In domain of"),
+    (RDFS + "range", "Range", "In range of"),
+    (RDF + "type", "Instance of", "Individuals"),
+    (SKOS + "exactMatch", "Exact match", None),
+    (SKOS + "closeMatch", "Close match", None),
+)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A term as one line of the documentation links it: inside this page when it is klynge's, else out."""
+
+    iri: str
+    label: str
+    ours: bool
+
+    @property
+    def anchor(self) -> str:
+        return self.iri.rsplit("#", 1)[-1]
+
+
+@dataclass
+class TermDoc:
+    """One of klynge's own terms, documented."""
+
+    ref: Ref
+    kind: str
+    definition: str | None = None
+    notes: list[str] = field(default_factory=list)
+    relations: dict[str, list[Ref]] = field(default_factory=dict)
+    uses: int = 0
+    example: tuple[str, str, ox.Term] | None = None  # (subject IRI, property IRI, object) from the data
+
+    @property
+    def kind_name(self) -> str:
+        return SINGULAR[self.kind]
+
+    @property
+    def is_class(self) -> bool:
+        return self.kind == "Classes"
+
+
+@dataclass
+class Reused:
+    """A standard term the ontology declares and builds on; it is the standard's, not klynge's."""
+
+    ref: Ref
+    kind: str
+    vocabulary: str
+    used_by: list[Ref] = field(default_factory=list)
+
+    @property
+    def kind_name(self) -> str:
+        return SINGULAR[self.kind]
+
+
+@dataclass
+class OntologyDoc:
+    """The whole document: the ontology's metadata, its own terms by kind, and the reused standard terms."""
+
+    header: list[tuple[ox.NamedNode, ox.Term]]
+    groups: dict[str, list[TermDoc]]
+    reused: dict[str, list[Reused]]
+
+    @property
+    def term_count(self) -> int:
+        return sum(len(terms) for terms in self.groups.values())
+
+    @property
+    def reused_count(self) -> int:
+        return sum(len(terms) for terms in self.reused.values())
+
+
+def prefixed(iri: str) -> str:
+    """``org:Organization`` for a term of a known vocabulary; the full IRI otherwise."""
+    for namespace, (prefix, _) in VOCABULARIES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def vocabulary_of(iri: str) -> str:
+    """The name of the vocabulary a term comes from."""
+    for namespace, (_, name) in VOCABULARIES.items():
+        if iri.startswith(namespace):
+            return name
+    return "other vocabularies"
+
+
+class OntologyGraph:
+    """The ontology's triples, indexed for the few look-ups the documentation needs."""
+
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        self.store = ox.Store()
+        self.store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+
+    def objects(self, subject: str, predicate: str) -> list[ox.Term]:
+        return [q.object for q in self.store.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate), None)]
+
+    def subjects(self, predicate: str, obj: str) -> list[ox.NamedNode]:
+        pattern = self.store.quads_for_pattern(None, ox.NamedNode(predicate), ox.NamedNode(obj))
+        return [q.subject for q in pattern if isinstance(q.subject, ox.NamedNode)]
+
+    def english(self, subject: str, predicate: str) -> str | None:
+        """The English (else any) literal value, for labels and definitions."""
+        values = [o for o in self.objects(subject, predicate) if isinstance(o, ox.Literal)]
+        chosen = next((v for v in values if (v.language or "").startswith("en")), values[0] if values else None)
+        return chosen.value if chosen is not None else None
+
+    def declared(self) -> list[tuple[str, str]]:
+        """Every IRI the ontology types as a class, property or individual, with its kind."""
+        found: dict[str, str] = {}
+        for kind_iri, kind in KINDS.items():
+            for subject in self.subjects(RDF + "type", kind_iri):
+                found.setdefault(subject.value, kind)
+        return sorted(found.items())
+
+    def ref(self, iri: str) -> Ref:
+        ours = bool(self.objects(iri, RDFS + "isDefinedBy")) and iri.startswith(KLYNGE)
+        label = self.english(iri, RDFS + "label") if ours else None
+        return Ref(iri, label or prefixed(iri), ours)
+
+
+def document(engine: Engine) -> OntologyDoc:
+    """The documentation of the ontology the engine serves."""
+    triples = ontology_triples(engine)
+    graph = OntologyGraph(triples)
+    own: dict[str, TermDoc] = {}
+    reused: dict[str, Reused] = {}
+    for iri, kind in graph.declared():
+        ref = graph.ref(iri)
+        if ref.ours:
+            definition = graph.english(iri, SKOS + "definition") or graph.english(iri, RDFS + "comment")
+            own[iri] = TermDoc(ref, kind, definition)
+            own[iri].notes = [n for p in ("scopeNote", "note", "example") if (n := graph.english(iri, SKOS + p))]
+        elif not iri.startswith(KLYNGE):
+            reused[iri] = Reused(ref, kind, vocabulary_of(iri))
+    for term in own.values():
+        add_relations(graph, term)
+        for others in term.relations.values():
+            for other in others:
+                if other.iri in reused and term.ref not in reused[other.iri].used_by:
+                    reused[other.iri].used_by.append(term.ref)
+    add_usage(engine, own)
+    header = sorted(
+        ((t.predicate, t.object) for t in triples if t.subject.value == ONTOLOGY_IRI),
+        key=lambda pair: (pair[0].value, str(pair[1])),
+    )
+    return OntologyDoc(header, group(own.values()), by_vocabulary(reused.values()))
+
+
+def add_relations(graph: OntologyGraph, term: TermDoc) -> None:
+    """Super- and sub-terms, equivalents, inverses, disjoints, domain and range, from both ends."""
+    iri = term.ref.iri
+    for predicate, outward, inward in RELATIONS:
+        others = [
+            graph.ref(o.value)
+            for o in graph.objects(iri, predicate)
+            if isinstance(o, ox.NamedNode) and o.value not in KINDS  # owl:Class etc. is the kind, shown apart
+        ]
+        if others:
+            term.relations.setdefault(outward, []).extend(others)
+        if inward is not None:
+            back = [graph.ref(s.value) for s in graph.subjects(predicate, iri) if s.value != iri]
+            if back:
+                listed = term.relations.setdefault(inward, [])
+                listed.extend(ref for ref in back if ref not in listed)
+    for refs in term.relations.values():
+        refs.sort(key=lambda ref: (not ref.ours, ref.label.lower()))
+
+
+def add_usage(engine: Engine, terms: dict[str, TermDoc]) -> None:
+    """How often the data uses each term, and one example statement or instance of it."""
+    for row in engine.select(query("ontology-property-usage"), {}):
+        term = terms.get(row["term"].value)
+        if term is not None and term.example is None:
+            term.uses = int(row["uses"].value)
+            term.example = (row["subject"].value, row["term"].value, row["object"])
+    for row in engine.select(query("ontology-class-usage"), {}):
+        term = terms.get(row["term"].value)
+        if term is not None:
+            term.uses = int(row["uses"].value)
+            term.example = (row["example"].value, RDF + "type", ox.NamedNode(term.ref.iri))
+
+
+def group(terms: Iterable[TermDoc]) -> dict[str, list[TermDoc]]:
+    """The terms by kind, in the order of KINDS, each kind sorted by label."""
+    grouped: dict[str, list[TermDoc]] = {kind: [] for kind in KINDS.values()}
+    for term in terms:
+        grouped[term.kind].append(term)
+    return {kind: sorted(ts, key=lambda t: t.ref.label.lower()) for kind, ts in grouped.items() if ts}
+
+
+def by_vocabulary(terms: Iterable[Reused]) -> dict[str, list[Reused]]:
+    """The reused terms by vocabulary, vocabularies and terms in alphabetical order."""
+    grouped: dict[str, list[Reused]] = {}
+    for term in sorted(terms, key=lambda t: t.ref.label.lower()):
+        grouped.setdefault(term.vocabulary, []).append(term)
+    return dict(sorted(grouped.items()))
