@@ -179,6 +179,9 @@ class LimitedEngine:
 
     ask = construct = select
 
+    def local_store(self):
+        return None
+
 
 @pytest.mark.parametrize(
     ("error", "status"),

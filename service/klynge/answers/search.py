@@ -46,8 +46,8 @@ def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
         raise ValueError("the search text is empty")
     if len(folded) > MAX_QUERY_LENGTH:
         raise ValueError(f"the search text is longer than {MAX_QUERY_LENGTH} characters")
-    store = getattr(engine, "store", None)  # an embedded engine's store: its names may be indexed
-    index = INDEXES.ready(store) if isinstance(store, ox.Store) else None
+    store = engine.local_store()  # an embedded engine's store: its names may be indexed
+    index = INDEXES.ready(store) if store is not None else None
     if index is not None:
         return [
             SearchHit(
@@ -81,16 +81,15 @@ def most_specific_types(engine: Engine, iri: str) -> list[str]:
 
 def start_index(engine: Engine) -> None:
     """Build the in-memory name index of an embedded engine's store in the background (see search_index)."""
-    store = getattr(engine, "store", None)
-    if isinstance(store, ox.Store):
-        directory = getattr(engine, "path", None)
-        INDEXES.start(store, str(directory) if directory is not None else None, fold)
+    store = engine.local_store()
+    if store is not None:
+        INDEXES.start(store, fold)
 
 
 def index_state(engine: Engine) -> str:
     """"ready" when searches answer from the name index, "building" while it is built, "none" for a store the
     index does not serve (a remote one)."""
-    store = getattr(engine, "store", None)
-    if not isinstance(store, ox.Store):
+    store = engine.local_store()
+    if store is None:
         return "none"
     return "ready" if INDEXES.ready(store) is not None else "building"

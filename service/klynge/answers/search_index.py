@@ -12,11 +12,10 @@ remote store, the search runs ``search.rq``.
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
+import time
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -93,6 +92,8 @@ def store_names(store: ox.Store) -> Iterator[tuple[str, str, bool]]:
             if (name.language or "").split("-")[0].lower() not in LANGUAGES:
                 continue
             key = (quad.subject.value, name.value)
+            if len(seen) % 4096 == 0:
+                time.sleep(0)  # let the request threads have the interpreter now and then
             if key not in seen:
                 seen.add(key)
                 yield quad.subject.value, name.value, alternative
@@ -107,25 +108,15 @@ def store_labels(store: ox.Store) -> dict[str, str]:
     }
 
 
-def build_from_directory(directory: str, fold) -> NameIndex:
-    """The index of an on-disk store, read in a process of its own (the ``spawn`` child of ``Indexes.start``)."""
-    store = ox.Store.read_only(directory)
-    return NameIndex(store_names(store), store_labels(store), fold)
-
-
 class Indexes:
-    """One index per store, built once in the background; ``ready`` answers None until it is built.
-
-    An on-disk store is read by a child process (spawned, not forked), so the hundreds of thousands of names
-    are folded without holding the web server's interpreter lock; an in-memory store (the repository's graph,
-    small) is read in a thread."""
+    """One index per store, built once in a background thread; ``ready`` answers None until it is built."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.built: dict[int, NameIndex] = {}
         self.building: set[int] = set()
 
-    def start(self, store: ox.Store, directory: str | None, fold) -> None:
+    def start(self, store: ox.Store, fold) -> None:
         """Build the store's index in the background, unless it is built or being built."""
         key = id(store)
         with self.lock:
@@ -134,11 +125,7 @@ class Indexes:
             self.building.add(key)
 
         def build() -> None:
-            if directory is None:
-                index = NameIndex(store_names(store), store_labels(store), fold)
-            else:
-                with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-                    index = pool.submit(build_from_directory, directory, fold).result()
+            index = NameIndex(store_names(store), store_labels(store), fold)
             with self.lock:
                 self.built[key] = index
                 self.building.discard(key)
