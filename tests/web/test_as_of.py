@@ -52,12 +52,13 @@ def test_2022_innovationskraft_its_bodies_clusters_areas_and_budget(client):
     assert "640000000" in {budget["value"] for budget in answer["budgets"]}
 
 
-def test_2025_the_new_programme_under_the_danish_business_authority(client):
+def test_2025_the_administration_under_the_danish_business_authority(client):
     # D: "from January 1, 2025, the administration ... consolidated under the Danish Business Authority".
     answer = client.get("/api/as-of/2025").json()
     found = {p["iri"].removeprefix(KID) for p in answer["policies"]}
-    assert "policy/cluster-programme-2025" in found
     assert "org/danish-business-authority" in {b["iri"].removeprefix(KID) for b in answer["bodies"]}
+    (change,) = [c for c in answer["changes"] if c["date"].startswith("2025-01-01")]
+    assert [body["iri"].removeprefix(KID) for body in change["resulting"]] == ["org/danish-business-authority"]
     assert "policy/innovationskraft-2021-2024" not in found  # it ran 2021-2024
 
 
@@ -66,7 +67,7 @@ def test_policies_in_force_2025_lists_no_old_policy_study_or_call(client):
     found = {row["policy"]["value"].removeprefix(KID) for row in rows}
     wrong = {"policy/policy-1998", "policy/ministry-of-science-study-2006", "policy/call-innovationskraft-2020"}
     assert not found & wrong
-    assert "policy/cluster-programme-2025" in found
+    assert "policy/innovationskraft-2021-2024" not in found
 
 
 def test_year_pages_link_the_years_before_and_after(client):

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from klynge.answers.catalogue import catalogue
 from klynge.answers.describe import Engine, select, text
 from klynge.answers.lineage import resource
-from klynge.answers.models import AppointedCluster, AsOf, BudgetLine, PolicyInForce, ResponsibleBody
+from klynge.answers.models import AppointedCluster, AsOf, BudgetLine, ChangeOfYear, PolicyInForce, ResponsibleBody
 
 FIRST_YEAR, LAST_YEAR = 1990, 2030  # the span the sources cover, with room either side
 
@@ -44,24 +44,40 @@ def covers(start: str | None, end: str | None, year: int) -> bool:
 
 
 def bodies(engine: Engine, year: int, policies: list[PolicyInForce]) -> list[ResponsibleBody]:
-    """The bodies responsible for or running the plans in force, each once with its roles and plans."""
-    in_force = {policy.iri: policy for policy in policies}
+    """The bodies responsible for or running the plans in force, and those whose dated administration of a
+    plan covers the year (a call's, say), each once with its roles and plans."""
+    in_force = {policy.iri for policy in policies}
     found: dict[str, dict] = {}
     for row in select(engine, "as-of-bodies"):
-        policy = row["policy"].value
-        if policy not in in_force or not covers(text(row.get("start")), text(row.get("end")), year):
+        start, end = text(row.get("start")), text(row.get("end"))
+        dated = start is not None or end is not None
+        if not covers(start, end, year) or (row["policy"].value not in in_force and not dated):
             continue
         body = found.setdefault(row["body"].value, {"label": text(row.get("bodyLabel")), "roles": {}, "plans": {}})
         body["roles"][text(row["role"])] = None
-        body["plans"][policy] = None
+        body["plans"][row["policy"].value] = resource(row["policy"], row.get("policyLabel"))
     return [
-        ResponsibleBody(
-            iri=iri,
-            label=body["label"],
-            roles=list(body["roles"]),
-            policies=[resource(ox.NamedNode(p), ox.Literal(in_force[p].label or p)) for p in body["plans"]],
-        )
+        ResponsibleBody(iri=iri, label=body["label"], roles=list(body["roles"]), policies=list(body["plans"].values()))
         for iri, body in found.items()
+    ]
+
+
+def changes(engine: Engine, year: int) -> list[ChangeOfYear]:
+    """The organisational changes dated in the year, with the bodies on each side."""
+    found: dict[str, dict] = {}
+    for row in select(engine, "as-of-changes", year=year_term(year)):
+        change = found.setdefault(row["event"].value, {"row": row, "from": {}, "into": {}})
+        if "body" in row:
+            change[text(row["side"])][row["body"].value] = resource(row["body"], row.get("bodyLabel"))
+    return [
+        ChangeOfYear(
+            iri=iri,
+            label=text(c["row"].get("eventLabel")),
+            date=text(c["row"].get("date")),
+            changed=list(c["from"].values()),
+            resulting=list(c["into"].values()),
+        )
+        for iri, c in found.items()
     ]
 
 
@@ -111,4 +127,5 @@ def as_of(engine: Engine, year: int) -> AsOf:
         bodies=bodies(engine, year, policies),
         clusters=clusters(engine, year),
         budgets=budgets(engine, year),
+        changes=changes(engine, year),
     )

@@ -158,6 +158,14 @@ class BudgetLine(Resource):
     end: str | None = None
 
 
+class ChangeOfYear(Resource):
+    """An organisational change dated in the year: from which bodies, into which."""
+
+    date: str | None = None
+    changed: list[Resource]
+    resulting: list[Resource]
+
+
 class AsOf(Answer):
     """What the sources say held in one year: plans in force, bodies, clusters and budgets."""
 
@@ -168,3 +176,4 @@ class AsOf(Answer):
     bodies: list[ResponsibleBody]
     clusters: list[AppointedCluster]
     budgets: list[BudgetLine]
+    changes: list[ChangeOfYear]
