@@ -127,7 +127,7 @@ def section(
         "work (2 cores, about eight busy processes), so the figures are upper bounds. Target: median under 300 ms.",
         f"Load average (1 min) on the machine during the run: {os.getloadavg()[0]:.1f} at the end.",
         f"The in-memory name index for /api/search was ready {index_s:.0f} s after the service first answered (it is",
-        "built in a background process at start; until then a search runs as a SPARQL scan, about 6 s at EU27).",
+        "built in a background thread at start; until then a search runs as a SPARQL scan, about 6 s at EU27).",
         "",
         "| what | URL | status | bytes | cold | median | p90 | verdict |",
         "|---|---|---|---|---|---|---|---|",

@@ -20,7 +20,7 @@ from klynge.namespaces import DCTERMS
 RDF_TYPE = namespaces.RDF_TYPE.value
 DCTERMS_SOURCE = DCTERMS.source.value
 DISPLAY_LABEL = namespaces.KLYNGE.displayLabel.value
-INCOMING_SHOWN = 500  # resource-links.rq fetches one more, to tell that there are more
+INCOMING_SHOWN = 200  # resource-links.rq fetches one more, to tell that there are more
 
 
 def select(engine: Engine, name: str, **terms: ox.Term) -> list[dict[str, ox.Term]]:

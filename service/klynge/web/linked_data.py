@@ -32,6 +32,21 @@ PAGE_RESPONSES = {200: api_docs.content(f.media_type for f in PAGE_FORMATS), **a
 HEADLINE_PREDICATES = {describe.RDF_TYPE, describe.DISPLAY_LABEL, *describe.LABEL_PREDICATES}
 ORGANIZATION = "http://www.w3.org/ns/org#Organization"
 LINEAGE_CLASSES = ("http://www.w3.org/ns/prov#Plan", "http://www.w3.org/ns/org#Organization")
+# A resource has a lineage only if one of these links it (the page's own links tell, so no query asks).
+LINEAGE_LINKS = {
+    "http://www.w3.org/ns/prov#wasInfluencedBy",
+    "http://www.w3.org/ns/org#resultingOrganization",
+    "http://www.w3.org/ns/org#originalOrganization",
+}
+
+
+def has_lineage(page: describe.Description) -> bool:
+    """Whether a plan's or organisation's page needs its lineage: a lineage link in or out (or more incoming
+    links than the page holds, among which one may be)."""
+    if not any(page.is_a(kind) for kind in LINEAGE_CLASSES):
+        return False
+    links = page.outgoing + page.incoming
+    return page.more_incoming or any(link.predicate.value in LINEAGE_LINKS for link in links)
 
 
 def not_found(request: Request, fmt: Format, message: str) -> Response:
@@ -62,7 +77,7 @@ def resource(request: Request, path: str) -> Response:
         return rdf_response(describe.description_triples(engine, iri), fmt)
     page = describe.describe(engine, iri)
     timeline = lineage = None
-    if any(page.is_a(kind) for kind in LINEAGE_CLASSES):
+    if has_lineage(page):
         base = base_iri(request)
         lineage = answers.lineage(engine, iri)
         timeline = timeline_svg(lineage, lambda target: local_path(target, base))
