@@ -48,17 +48,24 @@ def resource(term: ox.Term, label: ox.Term | None = None) -> Resource:
     return Resource(iri=term.value, label=text(label))
 
 
-def member(row: dict[str, ox.Term]) -> Member:
-    """A lineage member from a lineage-members.rq row."""
-    return Member(
-        iri=row["node"].value,
-        label=text(row.get("name")),
-        type=text(row.get("kindLabel")),
-        kind=text(row.get("kind")),
-        start=text(row.get("startDate")),
-        end=text(row.get("endDate")),
-        temporal=text(row.get("temporal")),
-    )
+def members_of(rows: Iterable[dict[str, ox.Term]]) -> dict[str, Member]:
+    """The lineage members from lineage-members.rq, one per node: the earliest start, the latest end, the type
+    first in IRI order (a node with two dates or two equally specific types comes in several rows)."""
+    found: dict[str, Member] = {}
+    for row in sorted(rows, key=lambda r: (text(r.get("kind")) or "~", text(r.get("startDate")) or "")):
+        iri = row["node"].value
+        old = found.get(iri)
+        ends = [text(row.get("endDate")), old.end if old else None]
+        found[iri] = Member(
+            iri=iri,
+            label=old.label if old else text(row.get("name")),
+            type=old.type if old else text(row.get("kindLabel")),
+            kind=old.kind if old else text(row.get("kind")),
+            start=min(filter(None, [text(row.get("startDate")), old.start if old else None]), default=None),
+            end=max(filter(None, ends), default=None),
+            temporal=(old.temporal if old else None) or text(row.get("temporal")),
+        )
+    return found
 
 
 def lineage(engine: Engine, iri: ox.NamedNode, evidence: EvidenceChoice = "all") -> Lineage:
@@ -66,7 +73,7 @@ def lineage(engine: Engine, iri: ox.NamedNode, evidence: EvidenceChoice = "all")
     sources. ``evidence="stated"`` keeps only the steps a source states (and change events, which the sources
     state as events); the members reached through inferred steps alone drop out with them."""
     require(engine, iri)
-    members = {row["node"].value: member(row) for row in select(engine, "lineage-members", start=iri)}
+    members = members_of(select(engine, "lineage-members", start=iri))
     steps = steps_of(select(engine, "lineage-steps", start=iri), members)
     if evidence == "stated":
         steps = [step for step in steps if step.evidence == "stated" or step.event is not None]
