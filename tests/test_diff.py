@@ -195,3 +195,21 @@ def test_unreadable_input_exits_2(
     captured = capsys.readouterr()
     assert message in captured.err and "Traceback" not in captured.err
     assert captured.out == ""
+
+
+def test_a_long_rdf_list_and_a_blank_node_cycle_neither_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = " ".join(f'"item {n}"' for n in range(5000))
+    old = tmp_path / "old.ttl"
+    old.write_text(f"<https://example.org/s> <https://example.org/items> ( {items} ) .\n"
+                   "_:a <https://example.org/next> _:b . _:b <https://example.org/next> _:a .\n")
+    same = tmp_path / "same.nt"
+    same.write_bytes(ox.serialize(ox.parse(path=str(old)), format=ox.RdfFormat.N_TRIPLES))
+    assert main(["diff", str(old), str(same)]) == 0
+    new = tmp_path / "new.ttl"
+    new.write_text(old.read_text().replace('"item 4999"', '"item five thousand"'))
+    assert main(["diff", str(old), str(new)]) == 1
+    out = capsys.readouterr().out
+    assert "~ <https://example.org/items>  [ rdf:first \"item 0\" ; rdf:rest [ rdf:first \"item 1\" ;" in out
+    assert "[ … ]" in out, "deep nesting is cut in the output"

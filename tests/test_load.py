@@ -56,3 +56,75 @@ def test_cli_errors_name_the_problem(tmp_path: Path) -> None:
     not_a_folder.write_text("")
     done = klynge("load", "--store", str(not_a_folder))
     assert done.returncode == 2 and "is not a folder" in done.stderr
+
+
+# --- a store is never half-loaded (issue 9) ------------------------------------------------------------------
+
+SIGKILL = 9
+
+
+def test_a_killed_load_leaves_the_old_store_or_none_never_a_part(tmp_path: Path, synth_file: Path) -> None:
+    """kill -9 of `klynge load` once left an empty store that validated and was served; now the store is built
+    beside its folder and swapped in when complete."""
+    import os
+    import time
+
+    target = tmp_path / "store"
+    loading = subprocess.Popen(
+        [sys.executable, "-m", "klynge.cli", "load", "--store", str(target), str(synth_file)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not any(tmp_path.glob(".store.loading-*")) and loading.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(loading.pid, SIGKILL)  # while it writes (or, on a fast machine, just after it finished)
+    loading.wait()
+    if target.exists():  # it had finished: then the store is whole
+        assert (target / "klynge-store.json").is_file()
+        assert len(ox.Store.read_only(str(target))) > 0
+    validated = klynge("validate", "--store", str(target))
+    if not target.exists():
+        assert validated.returncode == 2 and "klynge load --store" in validated.stderr
+    else:
+        assert validated.returncode == 0, validated.stdout + validated.stderr
+    again = klynge("load", "--store", str(target), str(synth_file))  # what the kill left does not get in the way
+    assert again.returncode == 0, again.stderr
+    assert not list(tmp_path.glob(".store.loading-*")) and not list(tmp_path.glob(".store.old-*"))
+
+
+def test_validate_and_serve_refuse_a_store_without_its_completion_marker(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    store = ox.Store(str(folder))  # what an interrupted load of the past left: a store, 0 quads, no marker
+    store.flush()
+    del store
+    for command in ("validate", "serve"):
+        done = klynge(command, "--store", str(folder))  # serve stops before it listens
+        assert done.returncode in (1, 2), done.stdout
+        assert "no complete klynge store" in done.stderr and f"klynge load --store {folder}" in done.stderr
+        assert "Traceback" not in done.stderr
+    refused = klynge("load", "--store", str(folder))
+    assert refused.returncode == 2 and "would discard what it holds" in refused.stderr
+
+
+def test_an_empty_graph_never_conforms() -> None:
+    from klynge.validation.validate import validate_store
+
+    for engine in ("sparql", "pyshacl"):
+        result = validate_store(ox.Store(), engine=engine)
+        assert not result.conforms and "empty" in result.text
+
+
+def test_load_is_refused_while_the_store_is_served_and_extends_when_not(tmp_path: Path, synth_file: Path) -> None:
+    from klynge.engines.load import StoreError, lock_for_serving
+
+    folder = tmp_path / "store"
+    store, _ = load_store(folder, [])
+    base = len(store)
+    del store
+    lock = lock_for_serving(folder)  # what `klynge serve --store` holds while it runs
+    with pytest.raises(StoreError, match="is being served"):
+        load_store(folder, [synth_file])
+    lock.close()
+    extended, _ = load_store(folder, [synth_file])
+    assert len(extended) > base

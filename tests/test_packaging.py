@@ -62,3 +62,26 @@ def test_wheel_ships_the_built_editor(unpacked_wheel: Path) -> None:
     shipped = unpacked_wheel / "klynge" / "web" / "static" / "build" / "editor.js"
     built = ROOT / "service" / "klynge" / "web" / "static" / "build" / "editor.js"
     assert shipped.read_bytes() == built.read_bytes()
+    notices = (shipped.parent / "THIRD-PARTY.txt").read_text(encoding="utf-8")
+    assert "@codemirror/view" in notices and "MIT License" in notices
+
+
+def test_the_lock_file_satisfies_every_range_in_pyproject() -> None:
+    """`make` installs requirements.lock; a dependency added to pyproject.toml without `make lock` fails here."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pinned = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"requirements.lock: {line!r} is not pinned with =="
+            pinned[canonicalize_name(name)] = version
+    for text in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
+        requirement = Requirement(text)
+        version = pinned.get(canonicalize_name(requirement.name))
+        assert version is not None, f"{requirement.name} is not in requirements.lock: run 'make lock'"
+        assert requirement.specifier.contains(version), f"{requirement.name}=={version} is outside {requirement}"

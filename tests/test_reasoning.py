@@ -10,7 +10,7 @@ import pytest
 from klynge.graph.build import build_store
 from klynge.namespaces import turtle_prologue
 from klynge.resources import asset_files
-from klynge.validation.reasoning import ReasonerUnavailable, check_consistency, disjointness_clashes
+from klynge.validation.reasoning import ReasonerUnavailable, check_consistency, disjointness_clashes, java_executable
 
 PREFIXES = turtle_prologue(("klynge", "xsd", "schema"))
 POLICY_AND_MINISTRY = """
@@ -29,6 +29,18 @@ klynge:PolicyOrganisation a <http://www.w3.org/2002/07/owl#Class> ;
 """
 
 
+@pytest.fixture()
+def java() -> None:
+    """Skip a HermiT test, saying why and what to install, where no Java runtime is on PATH."""
+    try:
+        java_executable()
+    except ReasonerUnavailable as missing:
+        pytest.skip(f"HermiT runs on Java: {missing}")
+
+
+needs_java = pytest.mark.usefixtures("java")
+
+
 def with_ontology(tmp_path: Path, turtle: str) -> list[Path]:
     fixture = tmp_path / "fixture.ttl"
     fixture.write_text(PREFIXES + turtle)
@@ -36,6 +48,7 @@ def with_ontology(tmp_path: Path, turtle: str) -> list[Path]:
 
 
 @pytest.mark.slow
+@needs_java
 def test_repository_graph_is_consistent() -> None:
     result = check_consistency()
     assert result.ok, str(result)
@@ -43,6 +56,7 @@ def test_repository_graph_is_consistent() -> None:
 
 
 @pytest.mark.slow
+@needs_java
 def test_individual_in_disjoint_classes_is_inconsistent_and_explained(tmp_path: Path) -> None:
     result = check_consistency(with_ontology(tmp_path, POLICY_AND_MINISTRY))
     assert not result.consistent
@@ -51,6 +65,7 @@ def test_individual_in_disjoint_classes_is_inconsistent_and_explained(tmp_path: 
 
 
 @pytest.mark.slow
+@needs_java
 def test_literal_outside_range_is_inconsistent_with_a_hint(tmp_path: Path) -> None:
     result = check_consistency(build_store(with_ontology(tmp_path, RANK_ZERO)))
     assert not result.consistent
@@ -75,6 +90,7 @@ def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.slow
+@needs_java
 def test_class_under_disjoint_classes_is_reported_unsatisfiable(tmp_path: Path) -> None:
     result = check_consistency(with_ontology(tmp_path, CLASS_UNDER_DISJOINT_CLASSES))
     assert result.consistent and not result.ok

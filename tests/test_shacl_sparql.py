@@ -174,4 +174,4 @@ def test_cli_store_errors(tmp_path: Path) -> None:
     both = klynge_validate("--store", str(tmp_path), "data/lineage.ttl")
     assert both.returncode == 2 and "not both" in both.stderr
     empty = klynge_validate("--store", str(tmp_path))
-    assert empty.returncode == 2 and "holds no Oxigraph store" in empty.stderr
+    assert empty.returncode == 2 and "holds no store" in empty.stderr

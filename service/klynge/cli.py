@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("klynge.web.serve", "serve the graph: SPARQL endpoint, REST API, linked data and pages"),
     "load": ("klynge.engines.load", "bulk-load RDF files into an on-disk store or a remote SPARQL store"),
     "synth": ("klynge.graph.synth", "stream a synthetic EU-scale graph for benchmarks"),
+    "publish": ("klynge.graph.publish", "write the static site: pages, Turtle, JSON-LD, dumps, catalogue, rewrites"),
 }
 
 

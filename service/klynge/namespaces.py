@@ -112,3 +112,12 @@ def sparql_prologue(names: Iterable[str] | None = None) -> str:
 def turtle_prologue(names: Iterable[str] | None = None) -> str:
     """``@prefix`` declarations for a Turtle document (every prefix, or those named)."""
     return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes(names).items())
+
+
+def shorten(iri: str) -> str | None:
+    """``prefix:local`` for an IRI in one of the table's namespaces (the longest that fits), else None."""
+    fits = [(prefix, ns) for prefix, ns in PREFIXES.items() if iri.startswith(ns) and len(iri) > len(ns)]
+    if not fits:
+        return None
+    prefix, namespace = max(fits, key=lambda pair: len(pair[1]))
+    return f"{prefix}:{iri[len(namespace):]}"

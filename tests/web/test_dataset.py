@@ -126,3 +126,15 @@ def test_dataset_page_embeds_schema_org_dataset(client, void):
     assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
     sizes = {d["contentUrl"].rsplit(".", 1)[1]: d["contentSize"] for d in data["distribution"]}
     assert sizes["ttl"] == f"{len(client.get('/dumps/klynge.ttl').content)} B"
+
+
+def test_a_large_graph_gets_no_dump_measurements(engine, monkeypatch):
+    """Measuring means writing every dump: above the limit the description says where, not how big."""
+    from klynge.answers.dataset import Site
+    from klynge.web import dataset as web_dataset
+
+    site = Site("https://w3id.org/klynge/", "http://127.0.0.1", "http://127.0.0.1/sparql")
+    assert all(f.size and f.sha256 for f in web_dataset.dump_files(engine, site))
+    monkeypatch.setattr(web_dataset, "MEASURED_DUMPS_MAX_TRIPLES", engine.triple_count() - 1)
+    files = web_dataset.dump_files(engine, site)
+    assert len(files) == 5 and all(f.size is None and f.sha256 is None for f in files)

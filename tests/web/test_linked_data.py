@@ -140,6 +140,12 @@ def test_the_base_iri_is_configurable(tmp_path):
         turtle = client.get("/id/thing/a", headers={"Accept": "application/n-triples"}).text
         assert "<https://example.org/k/id/thing/a>" in turtle
         assert client.get("/id/policy/innovationskraft-2021-2024").status_code == 404
+        # The named graph of the one source file, and the ontology page, answer under the other base too.
+        graph_page = client.get("/graph/tiny", headers={"Accept": "text/html"})
+        assert graph_page.status_code == 200 and "https://w3id.org/klynge/graph/tiny" in graph_page.text
+        triples = client.get("/graph/tiny", headers={"Accept": "application/n-triples"}).text
+        assert "<https://example.org/k/id/thing/a>" in triples
+        assert client.get("/ontology", headers={"Accept": "text/html"}).status_code == 200
     finally:
         engine.close()
 

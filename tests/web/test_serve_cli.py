@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 import uvicorn
 
@@ -42,6 +43,9 @@ def test_help_lists_every_option(capsys):
         "--public-url",
         "--sparql-endpoint",
         "--cache-mb",
+        "--long-after",
+        "--worker-memory-mb",
+        "--read-timeout",
     ):
         assert option in out
 
@@ -54,6 +58,8 @@ def test_help_lists_every_option(capsys):
         (["--max-results", "0"], "result-size limit"),
         (["--cache-mb", "-1"], "answer cache cannot be smaller than 0"),
         (["--base-iri", "https://example.org/klynge"], "must end with / or #"),
+        (["--worker-memory-mb", "-1"], "memory limit cannot be below 0"),
+        (["--read-timeout", "0"], "read timeout must be positive"),
     ],
 )
 def test_unusable_options_exit_2_with_a_message(capsys, options, message):
@@ -87,13 +93,15 @@ def test_valid_graph_starts_with_the_options_given(monkeypatch, capsys):
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     options = ["--port", "8123", "--timeout", "3", "--workers", "3", "--base-iri", "http://example.org/k/"]
-    options += ["--cache-mb", "0.5"]
+    options += ["--cache-mb", "0.5", "--long-after", "2", "--read-timeout", "4"]
     assert cli.main(["serve", *options]) == 0
     assert "http://127.0.0.1:8123/" in capsys.readouterr().out
     app = started["app"]
     assert (started["host"], started["port"]) == ("127.0.0.1", 8123)
     assert app.state.settings.query_timeout == 3 and app.state.settings.base_iri == "http://example.org/k/"
-    assert app.state.engine.inner.timeout == 3 and len(started["pids"]) == 3
+    assert app.state.engine.inner.timeout == 3 and len(started["pids"]) == 4  # 3 long slots, 1 kept for short
+    assert app.state.settings.long_query_s == 2 and app.state.settings.read_timeout == 4
+    assert app.state.settings.listen_url == "http://127.0.0.1:8123"
     assert app.state.engine.answers.max_bytes == 2**19
     assert all(gone(pid) for pid in started["pids"])  # workers stopped when the server returned
 
@@ -177,7 +185,7 @@ def test_serve_prints_its_url_answers_and_stops_its_workers(published_store, sto
     with klynge_serve("--no-validate", stop=stop) as (url, process):
         assert count(url) == len(published_store)
         workers = descendants(process.pid)
-        assert len(workers) == 2  # the zygote and one worker
+        assert len(workers) == 3  # the zygote, one worker for long queries and one kept for short ones
     assert process.returncode == exit_code
     assert f"at {url}/" in process.stdout.read()
     assert all(gone(pid) for pid in workers)
@@ -193,3 +201,73 @@ def test_store_folder_is_loaded_once_then_opened(tmp_path, published_store):
     with klynge_serve("--no-validate", "--store", str(folder)) as (url, process):
         assert count(url) == loaded
     assert "loading" not in process.stderr.read()
+
+
+# --- stores and processes (issue 9) ------------------------------------------------------------------------
+
+
+def test_an_incomplete_store_is_refused_with_how_to_rebuild(tmp_path, capsys, monkeypatch):
+    """A folder a killed `klynge load` (or anything else) left without the completion marker is not served."""
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("served an incomplete store"))
+    folder = tmp_path / "store"
+    store = ox.Store(str(folder))  # a real Oxigraph store, but no load finished in it
+    store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c")))
+    store.flush()
+    del store
+    assert cli.main(["serve", "--store", str(folder), "--no-validate"]) == 1
+    err = capsys.readouterr().err
+    assert "no complete klynge store" in err and f"klynge load --store {folder.absolute()}" in err
+
+
+def test_a_store_is_validated_with_the_sparql_engine_saying_no_validate_exists(tmp_path, capsys, monkeypatch):
+    """pySHACL took 339 s on a Danish-scale store before the server answered; the SPARQL engine takes seconds."""
+    from klynge.engines.load import load_store
+    from klynge.validation import validate
+
+    folder = tmp_path / "store"
+    load_store(folder, [])
+    engines = []
+    real = validate.validate_store
+
+    def spy(store, *args, engine="pyshacl", **kwargs):
+        engines.append(engine)
+        return real(store, *args, engine=engine, **kwargs)
+
+    monkeypatch.setattr(validate, "validate_store", spy)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    assert cli.main(["serve", "--store", str(folder), "--port", "8124"]) == 0
+    err = capsys.readouterr().err
+    assert engines == ["sparql"]
+    assert "--no-validate skips this" in err and "validated in" in err
+
+
+@pytest.mark.slow
+def test_serve_refuses_load_into_its_store_and_leaves_no_worker_when_killed(tmp_path, published_store):
+    """While served, a store cannot be loaded into (workers, cache and ETags would disagree); and SIGKILL of the
+    server ends every worker, even one busy with a runaway query."""
+    from klynge.engines.load import load_store
+
+    folder = tmp_path / "store"
+    load_store(folder, [])
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with klynge_serve("--no-validate", "--store", str(folder), "--timeout", "120", stop=signal.SIGKILL) as (
+        url,
+        process,
+    ):
+        loaded = subprocess.run(
+            [sys.executable, "-m", "klynge.cli", "load", "--store", str(folder)], capture_output=True, text=True
+        )
+        assert loaded.returncode == 2 and "is being served" in loaded.stderr, loaded.stderr
+        assert count(url) == len(published_store)  # untouched
+        workers = descendants(process.pid)
+        busy = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"import httpx; httpx.get({url + '/sparql'!r}, params={{'query': {runaway!r}}}, timeout=60)",
+            ]
+        )
+        time.sleep(1.0)  # the runaway reaches a worker (the assertion below holds either way)
+    busy.kill()
+    busy.wait()
+    assert all(gone(pid) for pid in workers), [pid for pid in workers if not gone(pid, 0)]

@@ -392,7 +392,7 @@ def objects(triples: list[ox.Triple], predicate: str) -> set[str]:
 def test_service_description_in_turtle_by_default(client, engine):
     triples, media_type = description(client)
     assert media_type == "text/turtle"
-    assert objects(triples, "endpoint") == {"http://testserver/sparql"}
+    assert objects(triples, "endpoint") == {Settings().listen_url + "/sparql"}  # never the Host header
     assert objects(triples, "supportedLanguage") == {SD + "SPARQL11Query"}
     assert SD + "UnionDefaultGraph" in objects(triples, "feature")
     formats = objects(triples, "resultFormat")
@@ -406,7 +406,7 @@ def test_service_description_in_turtle_by_default(client, engine):
 def test_service_description_in_other_rdf_formats(client, accept):
     triples, media_type = description(client, accept)
     assert media_type == accept
-    assert objects(triples, "endpoint") == {"http://testserver/sparql"}
+    assert objects(triples, "endpoint") == {Settings().listen_url + "/sparql"}  # never the Host header
 
 
 # --- CORS and caching --------------------------------------------------------------------------------------------

@@ -92,10 +92,12 @@ class DumpFile:
 
 @dataclass(frozen=True)
 class Site:
-    """Where the data lives: the IRI base of its resources and the public URL it is served at."""
+    """Where the data lives: the IRI base of its resources, the public URL it is served at, and the SPARQL
+    endpoint answering for it (the service's own ``/sparql``; none for a static publication without one)."""
 
     base_iri: str
     public_url: str
+    sparql_url: str | None = None
 
     def url(self, path: str) -> ox.NamedNode:
         """A public URL of this service."""
@@ -182,7 +184,6 @@ def description(
     add(catalogue, DCT + "title", "klynge catalogue")
     add(catalogue, DCT + "description", "The datasets and services of the klynge knowledge graph.")
     add(catalogue, DCAT + "dataset", dataset)
-    add(catalogue, DCAT + "service", service)
     taxonomy = out.a(ox.NamedNode(EU + "data-theme"), SKOS + "ConceptScheme")
     add(catalogue, DCAT + "themeTaxonomy", taxonomy)
     add(taxonomy, DCT + "title", "Data theme")
@@ -212,7 +213,6 @@ def description(
     out.a(site.url("/dataset"), FOAF + "Document")
     add(dataset, DCT + "conformsTo", out.a(site.iri("ontology"), DCT + "Standard"))
     add(dataset, VOID + "uriSpace", ox.Literal(site.base_iri + "id/"))
-    add(dataset, VOID + "sparqlEndpoint", site.url("/sparql"))
     add(dataset, VOID + "rootResource", site.iri("id/policy/innovationskraft-2021-2024"))
     add(dataset, VOID + "exampleResource", site.iri("id/policy/innovationskraft-2021-2024"))
     add(dataset, VOID + "exampleResource", site.iri("id/org/danish-business-authority"))
@@ -223,13 +223,13 @@ def description(
     add(denmark, DCAT + "centroid", typed(DENMARK_CENTROID, GSP + "wktLiteral"))
     licence = out.a(ox.NamedNode(LICENCE), DCT + "LicenseDocument")
     add(licence, DCT + "type", out.concept(ADMS_LICENCE_TYPE + "Attribution", ADMS_LICENCE_TYPE + "1.0", "Attribution"))
-    protocol = out.a(ox.NamedNode("https://www.w3.org/TR/sparql11-protocol/"), DCT + "Standard")
     themes = [out.concept(EU + f"data-theme/{code}", EU + "data-theme", label) for code, label in THEMES.items()]
     languages = [out.concept(EU + f"language/{code}", EU + "language", label, DCT + "LinguisticSystem")
                  for code, label in LANGUAGES.items()]
 
     # What the catalogue, the dataset and the service share: who, when, under which licence, about what.
-    for resource in (catalogue, dataset, service):
+    served = (catalogue, dataset, service) if site.sparql_url else (catalogue, dataset)
+    for resource in served:
         add(resource, DCT + "publisher", publisher)
         add(resource, DCT + "license", licence)
         add(resource, DCT + "issued", the_release.issued)
@@ -238,19 +238,23 @@ def description(
         add(resource, DCT + "spatial", denmark)
         add(resource, DCT + "language", languages[0])
     add(dataset, DCT + "language", languages[1])
-    for resource in (dataset, service):
+    for resource in served[1:]:
         add(resource, DCAT + "contactPoint", contact)
         for theme in themes:
             add(resource, DCAT + "theme", theme)
         for keyword in KEYWORDS:
             add(resource, DCAT + "keyword", keyword)
 
-    out.a(service, DCAT + "DataService")
-    add(service, DCT + "title", "klynge SPARQL 1.1 endpoint")
-    add(service, DCAT + "endpointURL", site.url("/sparql"))
-    add(service, DCAT + "endpointDescription", site.url("/sparql?format=ttl"))
-    add(service, DCAT + "servesDataset", dataset)
-    add(service, DCT + "conformsTo", protocol)
+    if site.sparql_url:
+        add(catalogue, DCAT + "service", service)
+        add(dataset, VOID + "sparqlEndpoint", ox.NamedNode(site.sparql_url))
+        out.a(service, DCAT + "DataService")
+        add(service, DCT + "title", "klynge SPARQL 1.1 endpoint")
+        add(service, DCAT + "endpointURL", ox.NamedNode(site.sparql_url))
+        add(service, DCAT + "endpointDescription", ox.NamedNode(site.sparql_url + "?format=ttl"))
+        add(service, DCAT + "servesDataset", dataset)
+        add(service, DCT + "conformsTo", out.a(
+            ox.NamedNode("https://www.w3.org/TR/sparql11-protocol/"), DCT + "Standard"))
 
     for file in dumps:
         add_distribution(out, site, dataset, file, licence, rights)

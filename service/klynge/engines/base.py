@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeAlias
 
 import pyoxigraph as ox
 
@@ -57,6 +58,23 @@ class QueryTimeout(QueryError):
         self.seconds = seconds
 
 
+class QueryTooDeep(QuerySyntaxError):
+    """The query nests brackets deeper than the engine can safely parse; refused before it runs."""
+
+
+class QueryBusy(QueryError):
+    """The service cannot take the query now (too many long or waiting queries); ``retry_after`` seconds
+    is when trying again makes sense."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QueryOutOfMemory(QueryError):
+    """The query needed more memory than one query may use, and was stopped."""
+
+
 class QueryTooLarge(QueryError):
     """The answer has more results (rows or triples) than the limit."""
 
@@ -85,15 +103,30 @@ class Dataset:
 
 
 SERVICE_DATASET = Dataset()
+# RDF terms by variable name, bound by the engine, never pasted (a string: pyoxigraph's Term is a stub-only name)
+Bindings: TypeAlias = "Mapping[str, ox.Term] | None"
+Results: TypeAlias = tuple[bytes, str]  # serialised results and their media type
+
+
+INSPECTIONS_KEPT_UP_TO = 16 * 1024  # characters: named queries repeat; a long text is read anew each time
 
 
 @lru_cache(maxsize=1024)
+def _kept_inspection(query: str) -> sparql_guard.Inspection:
+    return sparql_guard.inspect(query)
+
+
 def inspected(query: str) -> sparql_guard.Inspection:
-    """What a query the service may run is (cached: named queries repeat); QueryRefused otherwise."""
+    """What a query the service may run is (kept for short texts, so a megabyte query cannot fill memory);
+    QueryRefused or QueryTooDeep otherwise."""
     try:
+        if len(query) <= INSPECTIONS_KEPT_UP_TO:
+            return _kept_inspection(query)
         return sparql_guard.inspect(query)
     except sparql_guard.Refused as error:
         raise QueryRefused(str(error)) from None
+    except sparql_guard.TooDeep as error:
+        raise QueryTooDeep(str(error), error.line, error.column) from None
 
 
 def checked_form(query: str) -> str:
@@ -109,13 +142,8 @@ class Engine:
     """
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+    ) -> Results:
         """Any query's results serialised in ``result_format`` (a media type that suits the query form), with
         the media type of the bytes. A dataset that names graphs replaces the engine's own."""
         raise NotImplementedError
@@ -134,6 +162,14 @@ class Engine:
 
     def close(self) -> None:
         """Release what the engine holds (worker processes, connections); nothing by default."""
+
+    def health(self) -> dict[str, object]:
+        """Whether queries can be answered now (``ok``) and what the backend can tell of its state; by
+        default, whether a trivial query is answered."""
+        try:
+            return {"ok": self.ask("ASK {}") is True}
+        except QueryError as error:
+            return {"ok": False, "error": str(error)}
 
     def _expect(self, query: str, forms: tuple[str, ...]) -> None:
         """A programming error, said plainly, when a method gets a query of another form."""

@@ -13,11 +13,25 @@ from collections.abc import Hashable, Mapping
 
 import pyoxigraph as ox
 
-from klynge.engines.base import SERVICE_DATASET, Dataset, Engine, inspected
+from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, Results, inspected
+
+ENTRY_OVERHEAD = 256  # bytes an entry costs beyond its key's and answer's own (objects, the index)
+
+
+def footprint(value: object) -> int:
+    """Roughly the bytes a cache key or answer holds: its strings and bytes, however nested."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, tuple | frozenset | list):
+        return sum(footprint(item) for item in value)
+    if isinstance(value, Dataset):
+        return footprint(value.default) + footprint(value.named)
+    return len(str(value))
 
 
 class AnswerCache:
-    """Serialised answers by request within a byte budget, the least recently used dropped first.
+    """Serialised answers by request within a byte budget, the least recently used dropped first. The budget
+    counts everything an entry holds: the answer, its key (the query text may be a megabyte) and overhead.
 
     ``hits`` and ``misses`` are counted for the tests and for anyone sizing the budget; nothing serves them.
     """
@@ -26,35 +40,40 @@ class AnswerCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[tuple[bytes, str], int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """Bytes held now, by the same count as the budget."""
+        return self._size
 
     def get(self, key: Hashable, *, count_miss: bool = True) -> tuple[bytes, str] | None:
         """The answer under ``key``; a look that is followed by a run (which looks again) passes
         ``count_miss=False``, so one request counts one miss."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
+            held = self._entries.get(key)
+            if held is None:
                 self.misses += count_miss
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return entry
+            return held[0]
 
     def put(self, key: Hashable, entry: tuple[bytes, str]) -> None:
         """Keep an answer unless it would take more than an eighth of the budget (or the cache is off)."""
-        size = len(entry[0])
+        size = footprint(key) + footprint(entry) + ENTRY_OVERHEAD
         if self.max_bytes == 0 or size > self.max_bytes // 8:
             return
         with self._lock:
             if key in self._entries:
                 return
-            self._entries[key] = entry
+            self._entries[key] = (entry, size)
             self._size += size
             while self._size > self.max_bytes:
-                _, (body, _) = self._entries.popitem(last=False)
-                self._size -= len(body)
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
 
 
 def cache_key(
@@ -78,13 +97,8 @@ class CachingEngine(Engine):
         self.answers = AnswerCache(max_bytes)
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+    ) -> Results:
         key = cache_key(query, result_format, dataset, bindings)
         hit = None if key is None else self.answers.get(key)
         if hit is not None:
@@ -94,9 +108,7 @@ class CachingEngine(Engine):
             self.answers.put(key, answer)
         return answer
 
-    def cached(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET
-    ) -> tuple[bytes, str] | None:
+    def cached(self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET) -> tuple[bytes, str] | None:
         """What ``run`` would return, if it is at hand in memory without running anything; else None."""
         key = cache_key(query, result_format, dataset, None)
         return None if key is None else self.answers.get(key, count_miss=False)
@@ -112,3 +124,6 @@ class CachingEngine(Engine):
 
     def close(self) -> None:
         self.inner.close()
+
+    def health(self) -> dict[str, object]:
+        return self.inner.health()

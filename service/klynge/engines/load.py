@@ -4,15 +4,28 @@ publish it to a remote SPARQL store.
 The store then holds the published graph (sources plus materialised entailments), so
 ``klynge serve --store DIR`` opens it without reloading. ``--sparql-endpoint`` sends the same graph to a
 remote store by SPARQL Update, in batches (``publish``).
+
+A store is never half-loaded where it is served: it is built in a folder beside DIR, a completion marker
+(``klynge-store.json``) is written into it last, and only then does it take DIR's place by renames. An
+interrupted load leaves DIR as it was (or absent), and ``serve``/``validate`` refuse a folder without the
+marker. A served store is locked: ``klynge serve`` holds a shared lock on its marker, and a load, which
+needs it exclusively, is refused while any server runs on the store.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
+import gc
+import json
+import os
+import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -37,8 +50,103 @@ def fail(message: str, code: int) -> int:
     return code
 
 
-def load_store(directory: Path, files: list[Path]) -> tuple[ox.Store, int]:
-    """Load the repository graph and ``files`` into the store in ``directory``, with their entailments.
+MARKER = "klynge-store.json"
+
+
+class StoreError(Exception):
+    """A store folder that cannot be used as asked; the message says why and what to do."""
+
+
+def is_complete(directory: Path) -> bool:
+    """Whether ``directory`` holds a store whose load finished (its marker is written last)."""
+    return (directory / MARKER).is_file()
+
+
+def is_absent(directory: Path) -> bool:
+    """Whether there is nothing at ``directory`` yet (no folder, or an empty one)."""
+    return not directory.exists() or (directory.is_dir() and not any(directory.iterdir()))
+
+
+def require_complete(directory: Path, command: str) -> None:
+    """StoreError unless ``directory`` holds a complete store, saying how to rebuild it."""
+    if directory.exists() and not directory.is_dir():
+        raise StoreError(f"--store {directory} exists and is not a folder")
+    if is_absent(directory):
+        raise StoreError(f"{directory} holds no store; build one with 'klynge load --store {directory} [FILES]'")
+    if not is_complete(directory):
+        raise StoreError(
+            f"{directory} holds no complete klynge store: its completion marker {MARKER} is missing, so a "
+            f"'klynge load' was interrupted or the folder was made otherwise; 'klynge {command}' will not use it. "
+            f"Rebuild it: remove the folder, then run 'klynge load --store {directory} [FILES]'"
+        )
+
+
+def lock_for_serving(directory: Path) -> IO[str]:
+    """A shared lock on a complete store, held while the returned file stays open (for the process's life):
+    a ``klynge load`` into the store is refused meanwhile."""
+    marker = (directory / MARKER).open()
+    try:
+        fcntl.flock(marker, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        marker.close()
+        raise StoreError(
+            f"{directory} is being replaced by a 'klynge load'; start again when it has finished"
+        ) from None
+    return marker
+
+
+class Exclusive:
+    """An exclusive lock on ``path`` (created if need be) for a ``with`` block; StoreError(``busy``) if another
+    process holds it. (A class, not a generator: SourceError, a frozen dataclass, must pass through intact.)"""
+
+    def __init__(self, path: Path, busy: str) -> None:
+        self.path = path
+        self.busy = busy
+        self._handle: IO[str] | None = None
+
+    def __enter__(self) -> None:
+        self._handle = self.path.open("a")
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.close()
+            raise StoreError(self.busy) from None
+
+    def __exit__(self, *_: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(directory: Path) -> None:
+    """Remove what interrupted loads into ``directory`` left beside it (their process has gone)."""
+    for leftover in directory.parent.glob(f".{directory.name}.*-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if leftover.is_dir() and pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_marker(staging: Path, quads: int, files: list[Path]) -> None:
+    """The completion marker, written last and flushed to disk before the store takes its place."""
+    record = {"quads": quads, "files": [str(path) for path in files], "loaded": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    with (staging / MARKER).open("w") as handle:
+        json.dump(record, handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def build(staging: Path, files: list[Path], previous: Path | None) -> tuple[int, int]:
+    """Fill a new store in ``staging``: the quads of ``previous`` (a store being extended), the repository
+    graph and ``files`` with their entailments. Quads and materialised triples added.
 
     The entailment rules scan the whole graph several times, which is an order of magnitude faster in memory
     than on disk, so the graph is built in memory and then copied to disk in one bulk write.
@@ -46,10 +154,68 @@ def load_store(directory: Path, files: list[Path]) -> tuple[ox.Store, int]:
     memory = ox.Store()
     bulk_load(memory, default_sources() + files)
     added = materialise(memory)
-    store = ox.Store(str(directory))
+    store = ox.Store(str(staging))
+    if previous is not None:
+        store.bulk_extend(ox.Store.read_only(str(previous)))
     store.bulk_extend(memory)
     store.optimize()
-    return store, added
+    quads = len(store)
+    store.flush()
+    del store, memory
+    gc.collect()  # closes the read-write handle: RocksDB writes its last files
+    return quads, added
+
+
+def load_store(directory: Path, files: list[Path]) -> tuple[ox.Store, int]:
+    """Load the repository graph and ``files`` into the store in ``directory`` (created, or extended when it
+    holds a complete store), atomically; the store opened read-only, and the materialised triples added.
+
+    StoreError when ``directory`` is served, being loaded by another process, or holds something else.
+    """
+    directory = directory.absolute()
+    if directory.exists() and not directory.is_dir():
+        raise StoreError(f"--store {directory} exists and is not a folder")
+    extend = is_complete(directory)
+    if not extend and not is_absent(directory):
+        raise StoreError(
+            f"{directory} is not empty but holds no complete klynge store (no {MARKER}); loading would "
+            "discard what it holds: remove it, or choose another folder"
+        )
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.with_name(f".{directory.name}.loading-{os.getpid()}")
+    with contextlib.ExitStack() as locks:
+        locks.enter_context(
+            Exclusive(
+                directory.with_name(f".{directory.name}.lock"),
+                f"another 'klynge load' is writing {directory}; wait for it to finish",
+            )
+        )
+        if extend:
+            locks.enter_context(
+                Exclusive(
+                    directory / MARKER,
+                    f"{directory} is being served by 'klynge serve'; stop the server first, or load into another "
+                    "folder and serve that",
+                )
+            )
+        remove_stale(directory)
+        try:
+            quads, added = build(staging, files, directory if extend else None)
+            write_marker(staging, quads, files)
+            replace(directory, staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return ox.Store.read_only(str(directory)), added
+
+
+def replace(directory: Path, staging: Path) -> None:
+    """Put the finished store in ``staging`` in ``directory``'s place: a rename each, so at every moment
+    ``directory`` is the old store, absent, or the new store, never a part of one."""
+    retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+    if directory.exists():
+        os.rename(directory, retired)
+    os.rename(staging, directory)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -180,8 +346,10 @@ def publish(
     print(f"published {len(quads):,} triples in {len(counts)} graphs to {target} in {seconds:.1f} s")
     missing = {graph: count for graph, count in counts.items() if held.get(graph, 0) != count}
     for graph, count in missing.items():
-        print(f"klynge load: {endpoint} holds {held.get(graph, 0):,} triples in <{graph}>, not the {count:,} sent",
-              file=sys.stderr)
+        print(
+            f"klynge load: {endpoint} holds {held.get(graph, 0):,} triples in <{graph}>, not the {count:,} sent",
+            file=sys.stderr,
+        )
     return 1 if missing else 0
 
 
@@ -192,11 +360,15 @@ def directory_size(directory: Path) -> int:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``klynge load``."""
-    parser.add_argument(
-        "files", nargs="*", type=Path, metavar="FILE", help="extra RDF files (klynge synth output)"
-    )
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="extra RDF files (klynge synth output)")
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--store", type=Path, metavar="DIR", help="on-disk store to create or extend")
+    target.add_argument(
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="on-disk store to create or extend (built beside DIR and swapped in when complete; refused while "
+        "'klynge serve' runs on it)",
+    )
     target.add_argument("--sparql-endpoint", metavar="URL", help="remote SPARQL 1.1 store to publish to")
     parser.add_argument("--graph", metavar="IRI", help="with --sparql-endpoint: the named graph to load into")
     parser.add_argument(
@@ -208,21 +380,18 @@ def run(args: argparse.Namespace) -> int:
     """Load, then report the time taken, the triple count and the store's size on disk."""
     if args.sparql_endpoint:
         return publish(args.sparql_endpoint, args.files, args.graph, update_endpoint=args.update_endpoint)
-    if args.store.exists() and not args.store.is_dir():
-        return fail(f"--store {args.store} exists and is not a folder", 2)
     started = time.perf_counter()
     try:
         store, added = load_store(args.store, args.files)
-    except SourceError as error:
+    except (SourceError, StoreError) as error:
         return fail(str(error), 2)
     except OSError as error:
-        return fail(f"cannot open the store in {args.store}: {error}", 2)
+        return fail(f"cannot write the store in {args.store}: {error}", 2)
     seconds = time.perf_counter() - started
     quads = len(store)
     del store
     size = directory_size(args.store) / 2**20
     print(
-        f"loaded {quads:,} quads ({added:,} materialised) into {args.store} "
-        f"in {seconds:.1f} s; {size:,.0f} MiB on disk"
+        f"loaded {quads:,} quads ({added:,} materialised) into {args.store} in {seconds:.1f} s; {size:,.0f} MiB on disk"
     )
     return 0

@@ -40,10 +40,24 @@ QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 UPDATE_OPERATIONS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 OUTBOUND = frozenset({"SERVICE", "LOAD"})
 VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
+PROLOGUE = frozenset({"BASE", "PREFIX"})
+# pyoxigraph's parser and evaluator recurse once per level of { ( [ and crash (SIGSEGV) a few thousand deep;
+# no hand-written query comes near this.
+MAX_DEPTH = 100
+OPENING, CLOSING = frozenset("{(["), frozenset("})]")
 
 
 class Refused(ValueError):
     """A request the service will not run: an update, or a query that would reach out to another host."""
+
+
+class TooDeep(ValueError):
+    """A query nesting brackets deeper than MAX_DEPTH; ``line`` and ``column`` point at the bracket too many."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
 
 
 @dataclass(frozen=True)
@@ -84,19 +98,43 @@ def operation(items: list[Token]) -> str:
     return ""
 
 
-def query_form(query: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE; '' when the text is none of those (the parser then says why)."""
-    form = operation(tokens(query))
-    return form if form in QUERY_FORMS else ""
-
-
 def inspect(query: str) -> Inspection:
-    """The query's form and dataset; Refused for an update, SERVICE or LOAD."""
-    items = tokens(query)
-    form = operation(items)
+    """The query's form and dataset; Refused for an update, SERVICE or LOAD, TooDeep past MAX_DEPTH.
+
+    One pass over the matches, without a Token per match: a query may be a megabyte long.
+    """
+    form: str | None = None  # the first keyword after the prologue, once seen
+    keywords: set[str] = set()
+    depth = 0
+    for match in TOKEN.finditer(query):
+        kind = match.lastgroup
+        if kind in ("space", "comment"):
+            continue
+        text = match.group()
+        if kind == "word":
+            keyword = text.upper()
+            keywords.add(keyword)
+            if form is None and keyword not in PROLOGUE:
+                form = keyword
+        elif kind == "other":
+            if form is None:
+                form = ""
+            if text in OPENING:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    start = match.start()
+                    raise TooDeep(
+                        f"brackets are nested more than {MAX_DEPTH} deep here; no query needs that many levels",
+                        query.count("\n", 0, start) + 1,
+                        start - query.rfind("\n", 0, start),
+                    )
+            elif text in CLOSING:
+                depth -= 1
+        elif form is None and kind not in ("iri", "name"):
+            form = ""
+    form = form or ""
     if form in UPDATE_OPERATIONS:
         raise Refused(f"this endpoint is read-only: {form} is a SPARQL update, and updates are not accepted")
-    keywords = {token.keyword for token in items} - {""}
     outbound = sorted(keywords & OUTBOUND)
     if outbound:
         raise Refused(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections.abc import Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,15 +18,19 @@ import pyoxigraph as ox
 from klynge.answers.catalogue import internal
 from klynge.engines.base import (
     SERVICE_DATASET,
+    Bindings,
     Dataset,
     Engine,
+    QueryBusy,
     QueryError,
+    QueryOutOfMemory,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    Results,
     inspected,
 )
-from klynge.engines.workers import Done, Job, WorkerLost, WorkerPool
+from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
 
 GRAPH_COUNTS = internal("graph-counts")
 
@@ -37,7 +40,9 @@ class EmbeddedEngine(Engine):
 
     In memory, the workers share ``store`` copy-on-write; on disk (``path``, with ``store`` opened read-only
     on it), each worker opens the folder read-only itself. ``store`` stays usable in this process for
-    whole-graph jobs (exports, through ``local_store``); queries never run on it here.
+    whole-graph jobs (exports, through ``local_store``); queries never run on it here. ``workers`` queries
+    may run long (past ``long_after`` seconds) at once, and one worker more is kept for short ones; each may
+    use ``memory_mb`` beyond the store (0: no bound).
     """
 
     def __init__(
@@ -48,14 +53,22 @@ class EmbeddedEngine(Engine):
         timeout: float = 10.0,
         max_results: int = 100_000,
         workers: int = 2,
+        long_after: float = 0.5,
+        memory_mb: float = 2048,
     ) -> None:
         self.store = store
         self.path = path
         self.timeout = timeout
         self.max_results = max_results
-        self._pool = WorkerPool(self._worker_store, workers)
+        self._lock = threading.Lock()  # this process's own queries on the store; held too while a zygote forks
+        self._pool = WorkerPool(
+            self._worker_store,
+            workers,
+            long_after=long_after,
+            memory_bytes=int(memory_mb * 2**20) or None,
+            fork_lock=self._lock,
+        )
         self._closer = weakref.finalize(self, self._pool.close)
-        self._lock = threading.Lock()
         self._counts: dict[str, int] | None = None
         self._version: str | None = None
 
@@ -71,17 +84,16 @@ class EmbeddedEngine(Engine):
         """The process ids of the query workers (to watch them from tests and monitoring)."""
         return self._pool.worker_pids()
 
+    def health(self) -> dict[str, object]:
+        """The query pool's state (a dead worker factory is replaced first); ``ok`` is the verdict."""
+        return self._pool.health()
+
     def local_store(self) -> ox.Store:
         return self.store
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+    ) -> Results:
         job = Job(
             query,
             result_format,
@@ -95,6 +107,10 @@ class EmbeddedEngine(Engine):
             answer = self._pool.run(job, self.timeout)
         except TimeoutError as error:
             raise QueryTimeout(str(error), seconds=self.timeout) from None
+        except PoolBusy as error:
+            raise QueryBusy(str(error), error.retry_after) from None
+        except WorkerOutOfMemory as error:
+            raise QueryOutOfMemory(str(error)) from None
         except WorkerLost as error:
             raise QueryError(str(error)) from None
         if isinstance(answer, Done):
@@ -103,6 +119,8 @@ class EmbeddedEngine(Engine):
             raise QuerySyntaxError(answer.message, answer.line, answer.column)
         if answer.kind == "too-large":
             raise QueryTooLarge(answer.message, limit=self.max_results)
+        if answer.kind == "memory":
+            raise QueryOutOfMemory(answer.message)
         raise QueryError(answer.message)
 
     def graph_counts(self) -> dict[str, int]:

@@ -15,18 +15,35 @@ It forks every worker, at start and after each kill, and hands the service its e
 
 Requests and answers cross the socket as small pickles; answers are the serialised results (bytes) made
 inside the worker by pyoxigraph's serialisers, never Python objects per row.
+
+Hostile queries must not take the service down, so:
+
+- the pool keeps one worker more than may run *long* queries (past ``long_after`` seconds): a long query takes
+  a long slot and is niced, and when every long slot is taken it is stopped with ``PoolBusy``; short queries
+  therefore always find a worker, whatever runs away;
+- a query waiting for a worker waits a bounded time, and only so many may wait (``PoolBusy`` past that);
+- each worker has an address-space limit (RLIMIT_AS), so a query that grows without bound ends its own worker,
+  not the machine; its deep recursion gets a large thread stack;
+- workers die with the zygote (PR_SET_PDEATHSIG) and the zygote with the service (it watches its parent), so a
+  killed service leaves no query running; the zygote reaps every worker and reports how each ended, so a lost
+  query's message says what happened; a dead zygote is replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
 import queue
+import re
+import resource
+import select
 import signal
 import socket
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -62,7 +79,8 @@ class Done:
 
 @dataclass(frozen=True)
 class Failed:
-    """A worker's refusal: ``kind`` is ``syntax``, ``too-large`` or ``error``; line and column where known."""
+    """A worker's refusal: ``kind`` is ``syntax``, ``too-large``, ``memory`` or ``error``; line and column
+    where known."""
 
     kind: str
     message: str
@@ -71,33 +89,55 @@ class Failed:
 
 
 class WorkerLost(RuntimeError):
-    """A worker died before it answered."""
+    """A worker died before it answered; the message says how it ended."""
+
+
+class WorkerOutOfMemory(WorkerLost):
+    """A worker ended because its query needed more memory than a worker may use."""
+
+
+class PoolBusy(RuntimeError):
+    """No worker could take the query now (every long slot taken, or too many waiting): try again later."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Inside a worker
 # ---------------------------------------------------------------------------------------------------------
 
+QUERY_STACK_BYTES = 256 * 2**20  # virtual until used: deep (but admitted) nesting recurses in pyoxigraph
+
 
 class TooLarge(Exception):
     """More results than the job allows."""
 
 
-class LineLimitedBuffer:
-    """A binary sink for a TSV serialiser that stops it (by raising) once it writes more lines than allowed."""
+class CountingBuffer:
+    """A binary sink for a serialiser that stops it (by raising) once ``marker`` has been written more than
+    ``limit`` times; a marker split across two writes is still counted."""
 
-    def __init__(self, max_lines: int) -> None:
-        self.max_lines = max_lines
-        self.lines = 0
+    def __init__(self, marker: bytes, limit: int) -> None:
+        self.marker = marker
+        self.limit = limit
+        self.count = 0
         self.chunks: list[bytes] = []
         self.overflowed = False
+        self._tail = b""
 
     def write(self, chunk: bytes) -> int:
-        self.lines += chunk.count(b"\n")
-        if self.lines > self.max_lines:
+        data = bytes(chunk)
+        reach = len(self.marker) - 1
+        if self._tail:  # a marker begun in the last chunk and ended in this one
+            self.count += (self._tail + data[:reach]).count(self.marker)
+        self.count += data.count(self.marker)
+        self._tail = data[-reach:] if reach else b""
+        if self.count > self.limit:
             self.overflowed = True
             raise TooLarge
-        self.chunks.append(bytes(chunk))
+        self.chunks.append(data)
         return len(chunk)
 
     def flush(self) -> None:
@@ -112,23 +152,42 @@ def limited(triples: Iterable[ox.Triple], limit: int) -> Iterator[ox.Triple]:
         yield triple
 
 
-def solutions_bytes(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, limit: int) -> bytes:
-    """SELECT results in ``fmt``, at most ``limit`` rows.
+LONG_LINE = 64 * 1024  # bytes: pyoxigraph's TSV parser takes quadratic time in a line's length
 
-    The rows are counted as they are written: TSV has exactly one line per row (its terms escape line
-    breaks), so the results go to TSV first, stopping the evaluation at the limit; another format is made
-    from the TSV by pyoxigraph's parser and serialiser, both native code.
-    """
-    sink = LineLimitedBuffer(limit + 1)  # the header line, then one per row
+
+def counted(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, limit: int) -> bytes:
+    """The results in TSV or XML, stopping the evaluation with TooLarge past ``limit`` rows: in TSV one line
+    is one row (its terms escape line breaks), in XML every row is a ``<result>`` element (text escapes <)."""
+    tsv = fmt == ox.QueryResultsFormat.TSV
+    sink = CountingBuffer(b"\n", limit + 1) if tsv else CountingBuffer(b"<result>", limit)  # TSV: a header line
     try:
-        solutions.serialize(sink, format=ox.QueryResultsFormat.TSV)
+        solutions.serialize(sink, format=fmt)
     except (TooLarge, OSError):
         if sink.overflowed:
             raise TooLarge from None
         raise
-    tsv = b"".join(sink.chunks)
-    if fmt == ox.QueryResultsFormat.TSV:
-        return tsv
+    return b"".join(sink.chunks)
+
+
+def solutions_bytes(
+    solutions: ox.QuerySolutions,
+    fmt: ox.QueryResultsFormat,
+    limit: int,
+    again: Callable[[], ox.QuerySolutions],
+) -> bytes:
+    """SELECT results in ``fmt``, at most ``limit`` rows, counted as they are written.
+
+    TSV and XML are written directly. Another format is made from the TSV by pyoxigraph's parser and
+    serialiser, both native code; but its TSV parser is quadratic in a line's length, so when a row is long
+    (a literal of megabytes) the query is run ``again`` to XML, whose parser is linear, and converted from
+    that (twice the evaluation, for the rare answer that needs it).
+    """
+    if fmt in (ox.QueryResultsFormat.TSV, ox.QueryResultsFormat.XML):
+        return counted(solutions, fmt, limit)
+    tsv = counted(solutions, ox.QueryResultsFormat.TSV, limit)
+    if len(tsv) > LONG_LINE and max(map(len, tsv.split(b"\n"))) > LONG_LINE:
+        xml = counted(again(), ox.QueryResultsFormat.XML, limit)
+        return ox.parse_query_results(xml, format=ox.QueryResultsFormat.XML).serialize(format=fmt)
     return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
 
 
@@ -142,8 +201,11 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
     if job.default_graphs or job.named_graphs:  # the protocol's dataset overrides the query's FROM
         dataset = {"default_graph": graphs(job.default_graphs), "named_graphs": graphs(job.named_graphs)}
     substitutions = {ox.Variable(name): term for name, term in job.bindings.items()}
+    def query() -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        return store.query(job.query, substitutions=substitutions, **dataset)
+
     try:
-        results = store.query(job.query, substitutions=substitutions, **dataset)
+        results = query()
         if isinstance(results, ox.QueryTriples):
             fmt = ox.RdfFormat.from_media_type(job.media_type)
             if fmt is None:
@@ -156,11 +218,13 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
             if isinstance(results, ox.QueryBoolean):
                 body = results.serialize(format=fmt)
             else:
-                body = solutions_bytes(results, fmt, job.max_results)
+                body = solutions_bytes(results, fmt, job.max_results, again=query)
     except SyntaxError as error:
         return Failed("syntax", *syntax_details(error))
     except TooLarge:
         return Failed("too-large", f"the answer has more than {job.max_results} results")
+    except MemoryError:
+        return Failed("memory", "the query needed more memory than a query may use")
     except Exception as error:  # whatever goes wrong, the worker answers and lives on
         return Failed("error", str(error) or type(error).__name__)
     return Done(body, fmt.media_type)
@@ -186,11 +250,31 @@ def answer_jobs(connection: Connection, store: ox.Store) -> None:
         connection.send(evaluate(store, job))
 
 
-def serve_jobs(connection: Connection, open_store: Callable[[], ox.Store]) -> NoReturn:
+def address_space() -> int:
+    """This process's virtual memory size in bytes (Linux /proc)."""
+    with open("/proc/self/status") as status:
+        found = re.search(r"^VmSize:\s+(\d+) kB", status.read(), re.MULTILINE)
+    return int(found.group(1)) * 1024 if found else 0
+
+
+def limit_memory(extra_bytes: int | None) -> None:
+    """Let this process grow by ``extra_bytes`` of address space beyond what it maps now (the store included),
+    so a runaway allocation fails in this worker instead of the machine running out."""
+    if extra_bytes:
+        limit = address_space() + QUERY_STACK_BYTES + extra_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
+
+
+def serve_jobs(connection: Connection, open_store: Callable[[], ox.Store], memory_bytes: int | None) -> NoReturn:
     """A worker's life. The jobs run in a thread of their own: pyoxigraph's random numbers (RAND(), UUID(),
     fresh blank nodes) come from a per-thread generator, seeded on first use, and the forking thread's was
-    seeded before the fork, so every worker would repeat the same "random" sequence."""
-    thread = threading.Thread(target=answer_jobs, args=(connection, open_store()), name="klynge-query-worker")
+    seeded before the fork, so every worker would repeat the same "random" sequence. The thread's stack is
+    large, as pyoxigraph's parser and evaluator recurse once per level of nesting."""
+    os.environ["RUST_BACKTRACE"] = "0"  # a failed allocation is one line in the log, not a backtrace
+    store = open_store()
+    limit_memory(memory_bytes)
+    threading.stack_size(QUERY_STACK_BYTES)
+    thread = threading.Thread(target=answer_jobs, args=(connection, store), name="klynge-query-worker")
     thread.start()
     thread.join()
     os._exit(0)
@@ -200,42 +284,104 @@ def serve_jobs(connection: Connection, open_store: Callable[[], ox.Store]) -> No
 # The zygote
 # ---------------------------------------------------------------------------------------------------------
 
+PR_SET_PDEATHSIG = 1
+NOTICE = 12  # bytes of a death notice: the pid (8) and the wait status (4)
 
-def zygote(control: socket.socket, open_store: Callable[[], ox.Store]) -> NoReturn:
-    """Fork a worker for every byte the service sends; exit when the service goes away."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps killed workers: no zombies
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when the thread that forked it ends (Linux prctl)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def report_deaths(notices: socket.socket) -> None:
+    """Reap every worker that has ended and tell the service how (dropped if the service does not read)."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        with contextlib.suppress(OSError):
+            notices.send(pid.to_bytes(8, "big") + (status & 0xFFFFFFFF).to_bytes(4, "big"), socket.MSG_DONTWAIT)
+
+
+def zygote(
+    control: socket.socket,
+    notices: socket.socket,
+    open_store: Callable[[], ox.Store],
+    parent: int,
+    memory_bytes: int | None,
+) -> NoReturn:
+    """Fork a worker for every byte the service sends; exit when the service goes away (its socket closes or
+    this process is handed to another parent), which ends every worker too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle; it closes us
-    while control.recv(1):
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_write)
+    me = os.getpid()
+    while os.getppid() == parent:
+        ready, _, _ = select.select([control, wake_read], [], [], 1.0)
+        if wake_read in ready:
+            with contextlib.suppress(BlockingIOError):
+                os.read(wake_read, 4096)
+        report_deaths(notices)
+        if control not in ready:
+            continue
+        if not control.recv(1):
+            break
         service_end, worker_end = socket.socketpair()
         pid = os.fork()
         if pid == 0:
-            control.close()
-            service_end.close()
+            signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            serve_jobs(Connection(worker_end.detach()), open_store)
+            die_with_parent()
+            if os.getppid() != me:  # the zygote ended before the death signal was asked for
+                os._exit(1)
+            for fd in (wake_read, wake_write):
+                os.close(fd)
+            control.close()
+            notices.close()
+            service_end.close()
+            serve_jobs(Connection(worker_end.detach()), open_store, memory_bytes)
         worker_end.close()
         socket.send_fds(control, [pid.to_bytes(8, "big")], [service_end.fileno()])
         service_end.close()
     os._exit(0)
 
 
-def fork_zygote(open_store: Callable[[], ox.Store]) -> tuple[int, socket.socket]:
-    """Start the zygote; return its pid and the service's end of its control socket."""
+def fork_zygote(
+    open_store: Callable[[], ox.Store], memory_bytes: int | None
+) -> tuple[int, socket.socket, socket.socket]:
+    """Start the zygote; return its pid and the service's ends of its control and notice sockets."""
     service_end, zygote_end = socket.socketpair()
+    notices_in, notices_out = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    parent = os.getpid()
+    forked_by_main_thread = threading.current_thread() is threading.main_thread()
     pid = os.fork()
     if pid == 0:
         try:
+            if forked_by_main_thread:  # a death signal follows the forking *thread*: only the main one lasts
+                die_with_parent()
             service_end.close()
-            zygote(zygote_end, open_store)
+            notices_in.close()
+            zygote(zygote_end, notices_out, open_store, parent, memory_bytes)
         finally:
             os._exit(1)
     zygote_end.close()
-    return pid, service_end
+    notices_out.close()
+    return pid, service_end, notices_in
 
 
 # ---------------------------------------------------------------------------------------------------------
 # In the service
 # ---------------------------------------------------------------------------------------------------------
+
+LONG_NICENESS = 10  # a long query yields the CPU to short ones
+MAX_WAITING = 32  # queries waiting for a worker at once, beyond which a query is refused at once (503)
 
 
 def exists(pid: int) -> bool:
@@ -255,6 +401,28 @@ def reaped(pids: list[int], within: float) -> None:
             time.sleep(0.005)
 
 
+def ending(status: int | None, memory_bytes: int | None) -> WorkerLost:
+    """How a worker ended (its wait status, from the zygote), in words for the person whose query it ran."""
+    if status is None:
+        return WorkerLost("the query worker stopped without answering (how it ended is not known); it was replaced")
+    if os.WIFEXITED(status):
+        return WorkerLost(f"the query worker exited with status {os.WEXITSTATUS(status)} before answering")
+    number = os.WTERMSIG(status)
+    if number == signal.SIGABRT and memory_bytes:
+        return WorkerOutOfMemory(
+            f"the query needed more than the {memory_bytes // 2**20} MiB of memory a query may use, so its "
+            "worker stopped; narrow the query"
+        )
+    if number == signal.SIGSEGV:
+        return WorkerLost(
+            "the query worker crashed (SIGSEGV), as pyoxigraph can on a query that is extremely deeply nested "
+            "or long; simplify the query"
+        )
+    if number == signal.SIGKILL:
+        return WorkerLost("the query worker was killed (SIGKILL) from outside, perhaps by the system for memory")
+    return WorkerLost(f"the query worker was ended by {signal.Signals(number).name} before answering")
+
+
 @dataclass
 class Worker:
     """The service's handle on one worker process."""
@@ -268,76 +436,257 @@ class Worker:
             os.kill(self.pid, signal.SIGKILL)
         self.connection.close()
 
+    def yield_cpu(self) -> None:
+        """Lower the process's priority (for good: it is replaced after its long query)."""
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + LONG_NICENESS))
+
 
 class WorkerPool:
-    """A fixed number of workers; a job waits for an idle one, and a worker past the deadline is replaced."""
+    """``size`` long slots and one worker more; a job waits (boundedly) for an idle worker, a worker past the
+    deadline is replaced, and a job still running after ``long_after`` seconds needs a long slot.
 
-    def __init__(self, open_store: Callable[[], ox.Store], size: int) -> None:
+    ``memory_bytes`` bounds what each worker may allocate beyond the store (None: no bound). ``fork_lock`` is
+    held while a zygote is forked again from the running service, so the caller can keep its own use of the
+    store out of that moment.
+    """
+
+    def __init__(
+        self,
+        open_store: Callable[[], ox.Store],
+        size: int,
+        *,
+        long_after: float = 0.5,
+        memory_bytes: int | None = None,
+        max_waiting: int | None = None,
+        fork_lock: threading.Lock | None = None,
+    ) -> None:
         if size < 1:
             raise ValueError(f"the pool needs at least one worker, not {size}")
         self.size = size
+        self.long_after = long_after
+        self.memory_bytes = memory_bytes
+        self.max_waiting = MAX_WAITING if max_waiting is None else max_waiting
+        self.zygote_restarts = 0
+        self._open_store = open_store
+        self._fork_lock = fork_lock or threading.Lock()
         self._spawn_lock = threading.Lock()
-        self._zygote_pid, self._control = fork_zygote(open_store)
+        self._state_lock = threading.Lock()
+        self._notice_lock = threading.Lock()
+        self._long_ends: dict[int, float] = {}  # worker pid -> deadline of the long query it runs
+        self._waiting = 0
+        self._missing = 0
+        self._deaths: OrderedDict[int, int] = OrderedDict()
+        self._zygote_pid, self._control, self._notices = fork_zygote(open_store, memory_bytes)
         self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
         self._workers: dict[int, Worker] = {}
-        for _ in range(size):
+        for _ in range(size + 1):
             self._idle.put(self._spawn())
 
+    # --- workers and the zygote -----------------------------------------------------------------------------
+
     def _spawn(self) -> Worker:
-        """A new worker from the zygote."""
+        """A new worker from the zygote, which is forked again if it has gone."""
         with self._spawn_lock:
             try:
-                self._control.sendall(b"w")
-                message, fds, _, _ = socket.recv_fds(self._control, 8, 1)
-            except OSError as error:
-                raise WorkerLost(f"the worker factory has stopped: {error}") from None
-            if len(message) != 8 or len(fds) != 1:
-                raise WorkerLost("the worker factory has stopped")
-            worker = Worker(int.from_bytes(message, "big"), Connection(fds[0]))
+                worker = self._ask_zygote()
+            except WorkerLost:
+                self._restart_zygote()
+                worker = self._ask_zygote()
             self._workers[worker.pid] = worker
             return worker
+
+    def _ask_zygote(self) -> Worker:
+        try:
+            self._control.sendall(b"w")
+            message, fds, _, _ = socket.recv_fds(self._control, 8, 1)
+        except OSError as error:
+            raise WorkerLost(f"the worker factory has stopped: {error}") from None
+        if len(message) != 8 or len(fds) != 1:
+            raise WorkerLost("the worker factory has stopped")
+        return Worker(int.from_bytes(message, "big"), Connection(fds[0]))
+
+    def _zygote_alive(self) -> bool:
+        try:
+            pid, _ = os.waitpid(self._zygote_pid, os.WNOHANG)  # reaps it when it has ended: no zombie
+        except ChildProcessError:
+            return False
+        return pid == 0
+
+    def _restart_zygote(self) -> None:
+        """Replace the zygote (the spawn lock held); its workers die with it."""
+        self._control.close()
+        self._notices.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._zygote_pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._zygote_pid, 0)
+        with self._fork_lock:
+            self._zygote_pid, self._control, self._notices = fork_zygote(self._open_store, self.memory_bytes)
+        self._deaths.clear()
+        self.zygote_restarts += 1
 
     def _renew(self, worker: Worker) -> Worker:
         """Kill a worker; a fresh one from the zygote."""
         worker.kill()
         with self._spawn_lock:
             self._workers.pop(worker.pid, None)
+        self._drain_notices()
         return self._spawn()
 
     def _replace(self, worker: Worker) -> None:
-        """Kill a worker and put a fresh one in its place among the idle."""
-        self._idle.put(self._renew(worker))
+        """Kill a worker and put a fresh one in its place among the idle (later, if none can be made now)."""
+        try:
+            self._idle.put(self._renew(worker))
+        except WorkerLost:
+            with self._state_lock:
+                self._missing += 1
+
+    def _refill(self) -> None:
+        """Make the workers that could not be made when their predecessors went."""
+        while True:
+            with self._state_lock:
+                if not self._missing:
+                    return
+                self._missing -= 1
+            try:
+                self._idle.put(self._spawn())
+            except WorkerLost:
+                with self._state_lock:
+                    self._missing += 1
+                return
+
+    def _drain_notices(self) -> None:
+        """Read the death notices waiting, so the socket never fills with those of workers we killed."""
+        with self._notice_lock:
+            self._read_notices(0.0)
+
+    def _read_notices(self, within: float) -> None:
+        """Read one death notice, waiting up to ``within`` seconds, or (``within`` 0) every one waiting; the
+        notice lock held."""
+        while True:
+            try:
+                if within > 0:
+                    self._notices.settimeout(within)
+                    data = self._notices.recv(NOTICE)
+                else:
+                    data = self._notices.recv(NOTICE, socket.MSG_DONTWAIT)
+            except OSError:  # nothing (more) to read, a timeout included
+                return
+            if len(data) == NOTICE:
+                self._deaths[int.from_bytes(data[:8], "big")] = int.from_bytes(data[8:], "big")
+                while len(self._deaths) > 256:
+                    self._deaths.popitem(last=False)
+            if within > 0:
+                return
+
+    def _death(self, pid: int, within: float = 1.0) -> int | None:
+        """The wait status of a worker that has ended, as the zygote reports it (None if it does not)."""
+        deadline = time.monotonic() + within
+        with self._notice_lock:
+            while pid not in self._deaths and time.monotonic() < deadline:
+                self._read_notices(deadline - time.monotonic())
+            return self._deaths.pop(pid, None)
 
     def worker_pids(self) -> list[int]:
         """The process ids of the live workers (idle or busy)."""
         with self._spawn_lock:
             return list(self._workers)
 
+    def health(self) -> dict[str, object]:
+        """What the pool can do now; a dead zygote is replaced first (``ok`` is False if it cannot be)."""
+        with self._spawn_lock:
+            if not self._zygote_alive():
+                with contextlib.suppress(OSError):
+                    self._restart_zygote()
+            zygote = self._zygote_alive()
+            live = sum(exists(pid) for pid in self._workers)
+        self._refill()
+        with self._state_lock:
+            state = {"long_running": len(self._long_ends), "waiting": self._waiting, "missing": self._missing}
+        return {
+            "ok": zygote and live > 0,
+            "zygote": "running" if zygote else "stopped",
+            "workers": live,
+            "long_slots": self.size,
+            "zygote_restarts": self.zygote_restarts,
+            **state,
+        }
+
+    # --- running a job --------------------------------------------------------------------------------------
+
     def run(self, job: Job, timeout: float) -> Done | Failed:
         """Run a job on an idle worker within ``timeout`` seconds, the wait for an idle worker included.
 
-        TimeoutError when the time runs out (a worker still computing is killed and replaced), WorkerLost
-        when the worker dies.
+        TimeoutError when the time runs out (a worker still computing is killed and replaced), PoolBusy when
+        too many wait or every long slot is taken, WorkerLost (saying how) when the worker dies.
         """
         deadline = time.monotonic() + timeout
+        self._refill()
+        worker = self._idle_worker(timeout)
         try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"all {self.size} query workers stayed busy for {timeout:g} s") from None
-        if not exists(worker.pid):  # ended while idle (out of memory, killed by hand): not this query's fault
-            worker = self._renew(worker)
+            if not exists(worker.pid):  # ended while idle (out of memory, killed by hand): not this query's fault
+                worker = self._renew(worker)
+        except WorkerLost:
+            with self._state_lock:
+                self._missing += 1
+            raise
         try:
             worker.connection.send(job)
-            answered = worker.connection.poll(max(0.0, deadline - time.monotonic()))
-            answer = worker.connection.recv() if answered else None
-        except (EOFError, OSError, pickle.PickleError) as error:
+            answer, was_long = self._answer(worker, deadline)
+        except (EOFError, OSError, pickle.PickleError):
+            status = self._death(worker.pid)
             self._replace(worker)
-            raise WorkerLost(f"the query worker failed: {error or type(error).__name__}") from None
+            raise ending(status, self.memory_bytes) from None
         if answer is None:
             self._replace(worker)
             raise TimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped")
-        self._idle.put(worker)
+        if was_long:
+            self._replace(worker)  # niced for good: a fresh one answers short queries at full priority
+        else:
+            self._idle.put(worker)
         return answer
+
+    def _idle_worker(self, timeout: float) -> Worker:
+        """An idle worker, waited for at most ``timeout`` seconds; PoolBusy when too many wait already."""
+        with self._state_lock:
+            if self._waiting >= self.max_waiting:
+                raise PoolBusy(f"{self._waiting} queries are already waiting for a query worker", retry_after=1)
+            self._waiting += 1
+        try:
+            return self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no query worker became free within the time limit of {timeout:g} s") from None
+        finally:
+            with self._state_lock:
+                self._waiting -= 1
+
+    def _answer(self, worker: Worker, deadline: float) -> tuple[Done | Failed | None, bool]:
+        """The worker's answer (None past the deadline) and whether the query ran long."""
+        short = min(self.long_after, max(0.0, deadline - time.monotonic()))
+        if worker.connection.poll(short):
+            return worker.connection.recv(), False
+        if time.monotonic() >= deadline:
+            return None, False
+        with self._state_lock:
+            full = len(self._long_ends) >= self.size
+            if not full:
+                self._long_ends[worker.pid] = deadline
+            first_end = min(self._long_ends.values(), default=deadline)
+        if full:
+            self._replace(worker)
+            raise PoolBusy(
+                f"the query was still running after {self.long_after:g} s while {self.size} long queries were "
+                "running already, so it was stopped; try again later",
+                retry_after=max(1, int(first_end - time.monotonic() + 1)),
+            )
+        try:
+            worker.yield_cpu()
+            answered = worker.connection.poll(max(0.0, deadline - time.monotonic()))
+            return (worker.connection.recv() if answered else None), True
+        finally:
+            with self._state_lock:
+                self._long_ends.pop(worker.pid, None)
 
     def close(self) -> None:
         """Kill every worker and the zygote.
@@ -351,6 +700,7 @@ class WorkerPool:
                 worker.kill()
             reaped([worker.pid for worker in workers], within=2.0)  # by the zygote, while it lives
             self._control.close()
+            self._notices.close()
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._zygote_pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):

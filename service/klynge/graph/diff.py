@@ -13,6 +13,7 @@ and their inverses) come first. Exit codes follow ``diff``: 0 equal, 1 different
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.graph.build import FORMATS, SourceError, parse_file, rdf_format, source_error
-from klynge.namespaces import PREFIXES
+from klynge.namespaces import PREFIXES, shorten
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 LABELS = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel", PREFIXES["dcterms"] + "title")
@@ -38,11 +39,19 @@ class DiffInputError(Exception):
     """A side that cannot be read: not a file, directory or git revision, or a file that does not parse."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Blank:
-    """A blank node as a value: the sorted statements it makes (nested blank nodes as values too)."""
+    """A blank node as a value: the sorted statements it makes (nested blank nodes as values too).
 
-    statements: tuple[tuple[str, Value], ...]
+    Two are equal when ``key``, a digest of their statements with nested blank nodes by their keys, is; so
+    comparing, hashing and sorting stay flat however deep the nesting (an RDF list of thousands of items).
+    """
+
+    key: str
+    statements: tuple[tuple[str, Value], ...] = field(compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return self.key
 
 
 Value = ox.NamedNode | ox.Literal | Blank
@@ -126,17 +135,10 @@ def side_of(label: str, quads: Iterable[ox.Quad]) -> Side:
             about[subject].append((predicate, obj))
         if isinstance(obj, ox.BlankNode):
             pointed_at.add(obj)
-    values: dict[ox.BlankNode, Blank] = {}
+    values = blank_values(about)
 
-    def value(term: ox.Term, seen: frozenset[ox.BlankNode] = frozenset()) -> Value:
-        if not isinstance(term, ox.BlankNode):
-            return term
-        if term in seen:  # a cycle of blank nodes: cut it rather than recurse forever
-            return Blank((("cycle", ox.Literal("…")),))
-        if term not in values:
-            inner = seen | {term}
-            values[term] = Blank(tuple(sorted(((p.value, value(o, inner)) for p, o in about[term]), key=str)))
-        return values[term]
+    def value(term: ox.Term) -> Value:
+        return values[term] if isinstance(term, ox.BlankNode) else term
 
     statements: set[Statement] = set()
     for subject, predicate, obj in triples:
@@ -144,6 +146,33 @@ def side_of(label: str, quads: Iterable[ox.Quad]) -> Side:
             continue  # said as part of the value of the statement that points at it
         statements.add((value(subject), predicate, value(obj)))
     return Side(label, statements, lineage_properties(triples), labels_of(triples))
+
+
+CYCLE = Blank("cycle", (("cycle", ox.Literal("…")),))  # stands for a blank node met again on its own path
+
+
+def blank_values(about: dict[ox.BlankNode, list[tuple[ox.NamedNode, ox.Term]]]) -> dict[ox.BlankNode, Blank]:
+    """Every blank node's value, inner ones first, without recursion (nesting can be thousands deep)."""
+    values: dict[ox.BlankNode, Blank] = {}
+    for root in about:
+        stack, on_path = [(root, False)], set()
+        while stack:
+            node, finished = stack.pop()
+            if node in values:
+                continue
+            if not finished:
+                on_path.add(node)
+                stack.append((node, True))
+                stack += [(o, False) for _, o in about[node] if isinstance(o, ox.BlankNode) and o not in on_path]
+                continue
+            on_path.discard(node)
+            inner = sorted(
+                ((p.value, values.get(o, CYCLE) if isinstance(o, ox.BlankNode) else o) for p, o in about[node]),
+                key=lambda pair: (pair[0], str(pair[1])),
+            )
+            digest = hashlib.sha256("\n".join(f"{p} {o}" for p, o in inner).encode()).hexdigest()
+            values[node] = Blank(digest, tuple(inner))
+    return values
 
 
 def lineage_properties(triples: Iterable[tuple[ox.Term, ox.Term, ox.Term]]) -> set[str]:
@@ -275,17 +304,20 @@ def compare(old: Side, new: Side) -> Difference:
 LONG = 300  # characters of a literal shown before it is cut
 
 
-def show(term: Value | str) -> str:
-    """A term as Turtle writes it, IRIs shortened with the project's prefixes, long literals cut."""
+DEEP = 4  # levels of nested blank nodes written out before "[ … ]"
+
+
+def show(term: Value | str, depth: int = 0) -> str:
+    """A term as Turtle writes it, IRIs shortened with the project's prefixes, long literals and deep blank
+    nodes cut."""
     if isinstance(term, str):
         return show(ox.NamedNode(term))
     if isinstance(term, Blank):
-        return "[ " + " ; ".join(f"{show(p)} {show(o)}" for p, o in term.statements) + " ]"
+        if depth >= DEEP:
+            return "[ … ]"
+        return "[ " + " ; ".join(f"{show(p)} {show(o, depth + 1)}" for p, o in term.statements) + " ]"
     if isinstance(term, ox.NamedNode):
-        for prefix, namespace in PREFIXES.items():
-            if term.value.startswith(namespace) and len(term.value) > len(namespace):
-                return f"{prefix}:{term.value[len(namespace):]}"
-        return f"<{term.value}>"
+        return shorten(term.value) or f"<{term.value}>"
     text = term.value if len(term.value) <= LONG else term.value[:LONG] + "…"
     quoted = json.dumps(text, ensure_ascii=False)
     if term.language:

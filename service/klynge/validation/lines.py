@@ -19,6 +19,14 @@ import pyoxigraph as ox
 from klynge.graph.build import SourceError, graph_name, rdf_format, source_error
 
 
+def display_path(path: Path) -> str:
+    """A file name relative to the working directory when it lies below it, as people type it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 class _LineReader(io.RawIOBase):
     """A binary stream that hands out one line per read and counts the lines handed out."""
 

@@ -1,7 +1,8 @@
 """Turn a SHACL validation report into what a person fixing the data needs: what, where, and in which file.
 
 pySHACL's own text lists results one by one with full IRIs; here they are grouped by the resource that failed,
-IRIs are shortened with the project's prefixes, and each resource names the source file that stated it.
+IRIs are shortened with the project's prefixes, and each result names the file and line it is about. The
+findings (these and the vocabulary check's) are rendered as text, JSON, JUnit XML or GitHub annotations.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from klynge.namespaces import PREFIXES
+from klynge.namespaces import shorten
 from klynge.validation.vocabulary import Problem
 
 
@@ -47,20 +48,12 @@ Locate = Callable[[Node, Node | None, Node | None], tuple[str, int]]
 IRI_IN_TEXT = re.compile(r"https?://[^\s,;()<>\"]*[^\s,;()<>\".]")
 
 
-def _prefixed(iri: str) -> str | None:
-    """``kid:policy/x`` for an IRI in one of the project's namespaces, else None."""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return None
-
-
 def compact(term: Node | None) -> str:
     """An RDF term as a person reads it: ``kid:policy/x``, not the full IRI; literals in Turtle form."""
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        return _prefixed(str(term)) or f"<{term}>"
+        return shorten(str(term)) or f"<{term}>"
     if isinstance(term, Literal):
         if term.language:
             return f'"{term}"@{term.language}'
@@ -75,7 +68,7 @@ def _message(report: Graph, result: Node) -> str:
     if not messages:
         return f"violates {compact(report.value(result, SH.sourceConstraintComponent))}"
     text = str((english or messages)[0])
-    return IRI_IN_TEXT.sub(lambda match: _prefixed(match.group()) or match.group(), text)
+    return IRI_IN_TEXT.sub(lambda match: shorten(match.group()) or match.group(), text)
 
 
 def path_text(graph: Graph, path: Node | None) -> str:
@@ -168,7 +161,7 @@ def render(found: Iterable[Violation], problems: Iterable[Problem] = ()) -> str:
         lines.append(focus)
         for violation in group:
             value = f"= {violation.value}" if violation.value else ""
-            parts = (f"{violation.where}:", violation.shape, violation.path, value)
+            parts = (f"{violation.where}:" if violation.where else "", violation.shape, violation.path, value)
             lines.append("  " + "  ".join(part for part in parts if part))
             lines.append(f"    {violation.message}")
         lines.append("")
@@ -256,8 +249,8 @@ def _escape_property(text: str) -> str:
 
 
 def _annotation(file: str, line: int, title: str, message: str) -> str:
-    properties = [f"file={_escape_property(file)}"]
-    if line:
+    properties = [f"file={_escape_property(file)}"] if file else []
+    if file and line:
         properties.append(f"line={line}")
     properties.append(f"title={_escape_property(title)}")
     return f"::error {','.join(properties)}::{_escape_data(message)}"

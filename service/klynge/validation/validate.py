@@ -41,7 +41,7 @@ from klynge.graph.build import (
     parse_file,
 )
 from klynge.resources import asset_files
-from klynge.validation.lines import Locations, Term, parse_located
+from klynge.validation.lines import Locations, Term, display_path, parse_located
 from klynge.validation.report import FORMATS, Findings, Violation, compact, render, violations
 from klynge.validation.vocabulary import Checker, Problem, uses_in_file, uses_in_quads
 
@@ -110,14 +110,6 @@ def load_shapes(paths: Iterable[Path] | None = None) -> Graph:
     return to_rdflib(quad for path in files for quad in parse_file(path))
 
 
-def _display(path: Path) -> str:
-    """A file name relative to the working directory when it lies below it, as people type it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def to_oxigraph(term: Node) -> Term:
     """An rdflib term of a report as the store's term, to look it up among the parsed statements."""
     if isinstance(term, URIRef):
@@ -136,7 +128,7 @@ class SourceLocator:
 
     def __init__(self, store: ox.Store, sources: Iterable[Path], locations: Locations | None = None) -> None:
         self.store = store
-        self.files: Mapping[ox.NamedNode, str] = {graph_name(path): _display(path) for path in sources}
+        self.files: Mapping[ox.NamedNode, str] = {graph_name(path): display_path(path) for path in sources}
         self.locations = locations or Locations()
 
     def __call__(self, focus: Node, path: Node | None = None, value: Node | None = None) -> tuple[str, int]:
@@ -205,6 +197,12 @@ def validate_store(
     SourceError if a shapes file cannot be parsed and ShapesError if the shapes cannot be used.
     """
     shapes = load_shapes(shapes_paths)
+    if next(iter(store.quads_for_pattern(None, None, None)), None) is None:
+        text = (
+            "The graph is empty, so it does not conform: a klynge graph has at least the ontology "
+            "(a store left by an interrupted 'klynge load'?).\n"
+        )
+        return ValidationResult(conforms=False, graph=Graph(), violations=(), text=text, shapes=shapes)
     conforms, report = (sparql_report if engine == "sparql" else pyshacl_report)(store, shapes)
     locate = SourceLocator(store, default_sources() if sources is None else sources, locations)
     found = tuple(violations(report, locate))
@@ -242,10 +240,6 @@ class Sources:
         gone = {_key(path) for path in files} | {path.resolve() for path in files}
         for kind in (self.graph, self.shapes, self.queries):
             kind[:] = [p for p in kind if _key(p) not in gone and p.resolve() not in gone]
-
-    @property
-    def ontology(self) -> list[Path]:
-        return [path for path in self.graph if path.parent.name == "ontology"]
 
 
 def _key(path: Path) -> tuple[str, str]:
@@ -317,7 +311,7 @@ def read_located(paths: Iterable[Path]) -> ReadGraph:
             read.errors.append(error)
             continue
         read.store.extend(quads)
-        read.locations.add(_display(path), quads, lines)
+        read.locations.add(display_path(path), quads, lines)
         read.located[path] = (quads, lines)
     if not read.errors:
         materialise(read.store)
@@ -330,13 +324,24 @@ def read_store(paths: Iterable[Path]) -> tuple[ox.Store, list[SourceError]]:
     return read.store, read.errors
 
 
+def locate_files(paths: Iterable[Path]) -> Locations:
+    """Where the statements of the files were written, for a store built from them (its blank nodes have other
+    labels, so only statements between IRIs and literals are found; the rest is located by file)."""
+    locations = Locations()
+    for path in paths:
+        if path.is_file() and path.stat().st_size <= BIG_FILE:
+            quads, lines = parse_located(path)
+            locations.add(display_path(path), quads, lines)
+    return locations
+
+
 def vocabulary_problems(read: ReadGraph, sources: Sources) -> list[Problem]:
     """The closed-world vocabulary check of every file of the run (bulk files aside), against its ontology."""
     checker = Checker(read.store.quads_for_pattern(None, None, None, ONTOLOGY_GRAPH))
     uses = [
         use
         for path, (quads, lines) in read.located.items()
-        for use in uses_in_quads(_display(path), quads, lines)
+        for use in uses_in_quads(display_path(path), quads, lines)
     ]
     for path in sources.shapes + sources.queries:
         uses += uses_in_file(path)
@@ -439,8 +444,13 @@ def _usage_error(args: argparse.Namespace) -> str | None:
         return f"cannot write the report to {args.report}: folder {args.report.parent} does not exist"
     if args.store is not None and (args.files or args.changed):
         return f"give either {'FILES' if args.files else '--changed'} or --store DIR, not both"
-    if args.store is not None and not (args.store / "CURRENT").is_file():
-        return f"{args.store} holds no Oxigraph store; build one with 'klynge load --store {args.store}'"
+    if args.store is not None:
+        from klynge.engines.load import StoreError, require_complete
+
+        try:
+            require_complete(args.store, "validate")
+        except StoreError as error:
+            return str(error)
     if args.only and (args.changed or not args.files):
         return "--only needs FILES (it checks them with the ontology alone)"
     return None
@@ -460,7 +470,7 @@ def _gather(args: argparse.Namespace) -> tuple[Sources, ReadGraph | None] | int:
         if not changed and not deleted:
             print(f"No RDF or query file differs from {args.changed}: nothing to check.", file=sys.stderr)
             return 0
-        names = ", ".join(_display(path) for path in changed + deleted)
+        names = ", ".join(display_path(path) for path in changed + deleted)
         print(f"Checking the files that differ from {args.changed}, in context: {names}", file=sys.stderr)
         files += changed
     sources = context_sources(files, args.only)
@@ -481,7 +491,7 @@ def run(args: argparse.Namespace) -> int:
         return gathered
     sources, read = gathered
     if read is None:
-        store, locations, problems = ox.Store.read_only(str(args.store)), None, []
+        store, locations, problems = ox.Store.read_only(str(args.store)), locate_files(sources.graph), []
     else:
         store, locations = read.store, read.locations
     engine = args.engine or ("sparql" if args.store is not None else "pyshacl")

@@ -30,8 +30,8 @@ import pyoxigraph as ox
 from rdflib import namespace as rdflib_namespace
 
 from klynge.graph.build import SourceError
-from klynge.namespaces import PREFIXES
-from klynge.validation.lines import parse_located
+from klynge.namespaces import PREFIXES, shorten
+from klynge.validation.lines import display_path, parse_located
 
 KLYNGE = PREFIXES["klynge"]
 TERMS_DIR = Path(__file__).with_name("terms")
@@ -163,13 +163,6 @@ def declared_kinds(ontology: Iterable[ox.Quad]) -> dict[str, str]:
 # -- Uses ------------------------------------------------------------------------------------------------------
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def uses_in_quads(file: str, quads: Iterable[ox.Quad], lines: Iterable[int]) -> Iterator[Use]:
     """Every IRI of a parsed file, with the role its position gives it."""
     for quad, line in zip(quads, lines, strict=True):
@@ -196,7 +189,7 @@ def uses_in_query(path: Path) -> Iterator[Use]:
     """The IRIs a SPARQL file names, by line; a term right after ``a`` is used as a class."""
     text = path.read_text(encoding="utf-8")
     prefixes = {(name or ""): iri for name, iri in PREFIX_DECLARATION.findall(text)}
-    file = _display(path)
+    file = display_path(path)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = IRI_STRING_OR_COMMENT.sub(lambda m: m.group() if m.group()[0] == "<" else " " * len(m.group()), raw)
         if PREFIX_DECLARATION.search(line):
@@ -221,17 +214,14 @@ def uses_in_file(path: Path) -> list[Use]:
             raise SourceError(path, None, None, "no such file")
         return list(uses_in_query(path))
     quads, lines = parse_located(path)
-    return list(uses_in_quads(_display(path), quads, lines))
+    return list(uses_in_quads(display_path(path), quads, lines))
 
 
 # -- The check -------------------------------------------------------------------------------------------------
 
 
 def compact(iri: str) -> str:
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return f"<{iri}>"
+    return shorten(iri) or f"<{iri}>"
 
 
 class Checker:

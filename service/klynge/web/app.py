@@ -9,10 +9,11 @@ from starlette.exceptions import HTTPException
 from klynge.answers.search import start_index
 from klynge.engines.base import Engine, QueryError
 from klynge.settings import Settings
-from klynge.web import api_answers, api_docs, api_queries, completion, dataset, linked_data, pages, sparql
+from klynge.web import api_answers, api_docs, api_queries, completion, dataset, health, linked_data, pages, sparql
+from klynge.web.hardening import Hardening
 
 # The linked-data router comes last: its paths are the widest.
-ROUTERS = (sparql, api_queries, api_answers, completion, dataset, pages, linked_data)
+ROUTERS = (sparql, health, api_queries, api_answers, completion, dataset, pages, linked_data)
 
 
 def create_app(engine: Engine, settings: Settings) -> FastAPI:
@@ -38,6 +39,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         expose_headers=["ETag", "Content-Type", "Content-Disposition"],
         max_age=86400,
     )
+    app.add_middleware(Hardening, read_timeout=settings.read_timeout)  # outermost: every response, CORS's too
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

@@ -35,13 +35,19 @@ def cached_dump(engine, version: str, fmt: str) -> bytes:
     return export.export_bytes(engine.local_store(), fmt)
 
 
+# Above this many triples the description gives no dump sizes or checksums: measuring means writing every dump,
+# which for the 285k-triple DK benchmark store alone takes minutes on the first /dataset request (EU scale:
+# gigabytes too). The published graph is far below it; `klynge publish` always measures.
+MEASURED_DUMPS_MAX_TRIPLES = 100_000
+
+
 def dump_files(engine, site: dataset.Site) -> list[dataset.DumpFile]:
-    """The dumps this service serves, with size and checksum (only an embedded store has dumps to measure)."""
-    has_store = engine.local_store() is not None
+    """The dumps this service serves, with size and checksum when an embedded store small enough has them."""
+    measured = engine.local_store() is not None and engine.triple_count() <= MEASURED_DUMPS_MAX_TRIPLES
     files = []
     for dump in dataset.DUMPS:
         url = site.url(f"/dumps/klynge.{dump.extension}").value
-        if not has_store:
+        if not measured:
             files.append(dataset.DumpFile(dump, url))
             continue
         body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[dump.extension])
@@ -52,7 +58,7 @@ def dump_files(engine, site: dataset.Site) -> list[dataset.DumpFile]:
 @lru_cache(maxsize=4)
 def cached_description(engine, version: str, base: str, public: str) -> tuple[ox.Triple, ...]:
     """The description for one graph version (the version is only the cache key)."""
-    site = dataset.Site(base, public)
+    site = dataset.Site(base, public, public + "/sparql")
     return tuple(dataset.description(engine, site, engine.graph_counts(), dump_files(engine, site)))
 
 
@@ -69,7 +75,7 @@ def describe_dataset(request: Request, html: bool) -> Response:
     if fmt is not HTML:
         return rdf_response(triples, fmt)
     engine = request.app.state.engine
-    site = dataset.Site(base_iri(request), public_url(request))
+    site = dataset.Site(base_iri(request), public_url(request), public_url(request) + "/sparql")
     files = dump_files(engine, site)
     void = "http://rdfs.org/ns/void#"
     context = {

@@ -13,9 +13,23 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from klynge.engines.base import QueryError, QueryTimeout, QueryTooLarge
+from klynge.engines.base import (
+    QueryBusy,
+    QueryError,
+    QueryOutOfMemory,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooLarge,
+)
 
-STATUS = ((QueryTimeout, 503), (QueryTooLarge, 413), (QueryError, 500))
+STATUS = (
+    (QueryTimeout, 503),
+    (QueryBusy, 503),
+    (QueryOutOfMemory, 507),
+    (QueryTooLarge, 413),
+    (QuerySyntaxError, 400),
+    (QueryError, 500),
+)
 
 
 def status_of(error: QueryError) -> int:
@@ -33,6 +47,7 @@ class EngineErrorRoute(APIRoute):
             try:
                 return await handler(request)
             except QueryError as error:
-                return JSONResponse({"detail": str(error)}, status_code=status_of(error))
+                retry = {"Retry-After": str(error.retry_after)} if isinstance(error, QueryBusy) else None
+                return JSONResponse({"detail": str(error)}, status_code=status_of(error), headers=retry)
 
         return answer

@@ -18,6 +18,7 @@ from fastapi.responses import PlainTextResponse, Response
 from klynge.answers import describe, organisation
 from klynge.answers import lineage as answers
 from klynge.graph import ontology_doc
+from klynge.namespaces import KG
 from klynge.validation import shapes_doc
 from klynge.web import api_docs
 from klynge.web.engine_errors import EngineErrorRoute
@@ -130,10 +131,11 @@ def shapes(request: Request) -> Response:
 )
 def named_graph(request: Request, name: str) -> Response:
     """Each source file is a named graph (``…/graph/inferred`` holds the materialised entailments): the
-    resources it states something about (HTML), or its triples."""
+    resources it states something about (HTML), or its triples. The graphs keep the IRIs the build gives them
+    (``kg:{name}``) under any ``--base-iri``: they name klynge's source files, not the resources it serves."""
     fmt = choose(request, PAGE_FORMATS)
     engine = request.app.state.engine
-    iri = base_iri(request) + "graph/" + name
+    iri = str(KG) + name
     counts = engine.graph_counts()
     if iri not in counts:
         return not_found(request, fmt, f"There is no named graph {iri}; the graphs are: {', '.join(sorted(counts))}")

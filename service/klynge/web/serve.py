@@ -1,22 +1,32 @@
 """``klynge serve``: build (or open) the graph, validate it, and serve it with uvicorn.
 
 The store is built or opened and validated before the query workers are forked from it, and the workers
-before uvicorn starts its threads (see ``klynge.engines.workers``).
+before uvicorn starts its threads (see ``klynge.engines.workers``). An on-disk store must be complete (see
+``klynge.engines.load``) and stays locked against ``klynge load`` while it is served.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import socket
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
+import uvicorn
 
 from klynge.engines.cache import CachingEngine
+from klynge.engines.load import StoreError, is_absent, load_store, lock_for_serving, require_complete
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import SourceError, build_store
 from klynge.settings import DEFAULT_BASE_IRI, Settings
+from klynge.web.hardening import timed_protocol
+
+MAX_CONNECTIONS = 1000  # uvicorn answers 503 past this many open connections or requests in progress
+SERVED_STORE_LOCKS: list[IO[str]] = []  # shared locks on served stores, held until the process exits
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +80,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=defaults.workers,
         metavar="N",
-        help="query worker processes, the number of queries evaluated at once (default: %(default)s)",
+        help="queries that may run long at once (past --long-after); one worker more is kept for short "
+        "queries, so they are answered whatever runs away (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--long-after",
+        type=float,
+        default=defaults.long_query_s,
+        metavar="S",
+        help="seconds after which a running query is long: it yields the CPU, and when every long slot is "
+        "taken it is stopped with 503 and Retry-After (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--worker-memory-mb",
+        type=float,
+        default=defaults.worker_memory_mb,
+        metavar="MB",
+        help="memory one query may use beyond the store; past it the query ends with 507 (default: "
+        "%(default)s; 0: no limit)",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=defaults.read_timeout,
+        metavar="S",
+        help="seconds a client may take to send its request headers, and between parts of its body "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--cache-mb",
@@ -84,12 +119,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--base-iri",
         default=DEFAULT_BASE_IRI,
         metavar="IRI",
-        help="the IRI prefix served under this service's paths (default: %(default)s)",
+        help="the prefix of the resource IRIs served under /id/ (and of /dataset and /shapes); the named graphs "
+        "keep klynge's own IRIs, served under /graph/ (default: %(default)s)",
     )
     parser.add_argument(
         "--public-url",
         metavar="URL",
-        help="the URL clients reach the service at, when behind a proxy (default: each request's own URL)",
+        help="the URL clients reach the service at, when behind a proxy (default: the address it listens on; "
+        "never the Host header a client sends)",
     )
 
 
@@ -98,31 +135,63 @@ class StartError(Exception):
 
 
 def on_disk_store(directory: Path) -> ox.Store:
-    """The store in ``directory``, opened read-only; an empty or missing folder is loaded first."""
-    if directory.exists() and not directory.is_dir():
-        raise StartError(f"--store {directory} exists and is not a folder")
-    if not directory.exists() or not any(directory.iterdir()):
-        from klynge.engines.load import load_store
-
-        print(f"klynge serve: loading the repository's graph into {directory}", file=sys.stderr)
-        writable, _ = load_store(directory, [])
-        writable.flush()
-        del writable
-        gc.collect()  # closes the read-write handle before the read-only ones open
+    """The store in ``directory``, opened read-only and locked against loads; an empty or missing folder is
+    loaded first, and an incomplete store is refused."""
+    try:
+        if is_absent(directory):
+            print(f"klynge serve: loading the repository's graph into {directory}", file=sys.stderr)
+            load_store(directory, [])
+        require_complete(directory, "serve")
+        SERVED_STORE_LOCKS.append(lock_for_serving(directory))
+    except StoreError as error:
+        raise StartError(str(error)) from None
     try:
         return ox.Store.read_only(str(directory))
     except OSError as error:
         raise StartError(f"cannot open the store in {directory}: {error}") from None
 
 
-def validation_failure(store: ox.Store) -> str | None:
-    """The validation report when the graph breaks the shapes, else None."""
+class Ticker:
+    """Prints how long a step has been running every ``every`` seconds, in a thread stopped (and joined)
+    at the end of the block, before anything forks."""
+
+    def __init__(self, what: str, every: float = 10.0) -> None:
+        self.what = what
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, daemon=True)
+
+    def _tick(self) -> None:
+        started = time.monotonic()
+        while not self._stop.wait(self.every):
+            print(f"klynge serve: still {self.what} ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
+
+    def __enter__(self) -> Ticker:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def validation_failure(store: ox.Store, engine: str) -> str | None:
+    """The validation report when the graph breaks the shapes, else None; progress on stderr meanwhile."""
     from klynge.validation.validate import ShapesError, validate_store
 
+    how = "the shapes compiled to SPARQL" if engine == "sparql" else "pySHACL"
+    print(
+        f"klynge serve: validating the graph with the SHACL shapes ({how}); --no-validate skips this",
+        file=sys.stderr,
+        flush=True,
+    )
+    started = time.monotonic()
     try:
-        result = validate_store(store)
+        with Ticker("validating"):
+            result = validate_store(store, engine=engine)
     except (SourceError, ShapesError) as error:
         raise StartError(f"the shapes cannot be used: {error}") from None
+    print(f"klynge serve: validated in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     return None if result.conforms else result.text
 
 
@@ -148,7 +217,8 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
     except SourceError as error:
         raise StartError(f"the graph cannot be read: {error}") from None
     if settings.validate_on_start:
-        report = validation_failure(store)
+        # an on-disk store may hold millions of triples: pySHACL would take minutes, the SPARQL engine seconds
+        report = validation_failure(store, "pyshacl" if args.store is None else "sparql")
         if report is not None:
             print(report, end="", file=sys.stderr)
             raise StartError("the graph does not conform to the shapes (report above); not starting")
@@ -156,24 +226,45 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
         "timeout": settings.query_timeout,
         "max_results": settings.max_results,
         "workers": settings.workers,
+        "long_after": settings.long_query_s,
+        "memory_mb": settings.worker_memory_mb,
     }
     embedded = EmbeddedEngine(store, path=args.store, **limits)
     return CachingEngine(embedded, max_bytes=int(settings.cache_mb * 2**20))
 
 
+def listen_url(host: str, port: int) -> str:
+    """The URL of the address the service listens on (this machine's name when it listens on every one)."""
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.getfqdn()
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def server_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's options beyond the address: slow clients cut off after the read timeout, connections
+    bounded."""
+    return {
+        "log_level": "warning",
+        "http": timed_protocol(settings.read_timeout),
+        "limit_concurrency": MAX_CONNECTIONS,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the service; 1 when the graph is invalid or unreadable, 2 for unusable options."""
-    import uvicorn
-
     from klynge.web.app import create_app
 
     try:
         settings = Settings(
             base_iri=args.base_iri,
             public_base_url=args.public_url,
+            listen_url=listen_url(args.host, args.port),
             query_timeout=args.timeout,
             max_results=args.max_results,
             workers=args.workers,
+            long_query_s=args.long_after,
+            worker_memory_mb=args.worker_memory_mb,
+            read_timeout=args.read_timeout,
             validate_on_start=not args.no_validate,
             cache_mb=args.cache_mb,
         )
@@ -181,16 +272,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"klynge serve: {error}", file=sys.stderr)
         return 2
     try:
-        engine = open_engine(args, settings)
-    except StartError as error:
-        print(f"klynge serve: {error}", file=sys.stderr)
-        return 1
-    url = f"http://{args.host}:{args.port}"
-    print(f"klynge serve: {engine.triple_count()} triples at {url}/ (SPARQL endpoint {url}/sparql)", flush=True)
-    try:
-        uvicorn.run(create_app(engine, settings), host=args.host, port=args.port, log_level="warning")
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is how a server is stopped: uvicorn has shut down, and so a clean exit
+        try:
+            engine = open_engine(args, settings)
+        except StartError as error:
+            print(f"klynge serve: {error}", file=sys.stderr)
+            return 1
+        url = f"http://{args.host}:{args.port}"
+        print(f"klynge serve: {engine.triple_count()} triples at {url}/ (SPARQL endpoint {url}/sparql)", flush=True)
+        try:
+            uvicorn.run(create_app(engine, settings), host=args.host, port=args.port, **server_options(settings))
+        except KeyboardInterrupt:
+            pass  # Ctrl-C is how a server is stopped: uvicorn has shut down, and so a clean exit
+        finally:
+            engine.close()
     finally:
-        engine.close()
+        while SERVED_STORE_LOCKS:  # the store may be loaded into again
+            SERVED_STORE_LOCKS.pop().close()
     return 0

@@ -26,7 +26,9 @@ from fastapi.responses import PlainTextResponse, Response
 from klynge.engines.base import (
     Dataset,
     Engine,
+    QueryBusy,
     QueryError,
+    QueryOutOfMemory,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
@@ -45,6 +47,7 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 MAX_BODY_BYTES = 1024 * 1024  # far above any hand-written query, far below what would strain the service
+INLINE_QUERY_CHARS = 4096  # a longer query is read in a thread: tokenising a megabyte takes a noticeable time
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,11 @@ async def post_request(request: Request) -> SparqlRequest:
     if content_type == SPARQL_QUERY:
         return read_request(url_params, decoded(await read_body(request)))
     if content_type == FORM:
-        form = parse_qsl(decoded(await read_body(request)), keep_blank_values=True)
+        text = decoded(await read_body(request))
+        if len(text) > INLINE_QUERY_CHARS:  # parsing a megabyte of form takes a third of a second
+            form = await run_in_threadpool(parse_qsl, text, keep_blank_values=True)
+        else:
+            form = parse_qsl(text, keep_blank_values=True)
         return read_request(form + url_params)
     raise ProtocolError(
         415, f"send the query as {FORM} (a query parameter) or as {SPARQL_QUERY}, not {content_type or 'no type'}"
@@ -207,6 +214,10 @@ def error_response(error: QueryError) -> PlainTextResponse:
             status_code=503,
             headers={"Retry-After": "1"},
         )
+    if isinstance(error, QueryBusy):
+        return PlainTextResponse(f"Busy: {error}.", status_code=503, headers={"Retry-After": str(error.retry_after)})
+    if isinstance(error, QueryOutOfMemory):
+        return PlainTextResponse(f"Query stopped: {error}.", status_code=507)
     return PlainTextResponse(f"The query could not be answered: {error}", status_code=500)
 
 
@@ -214,16 +225,18 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     """Run a query (or describe the service when there is none) in the format asked for."""
     if sparql.query is None:
         return await service_description(request, sparql)
+    inline = len(sparql.query) <= INLINE_QUERY_CHARS  # else nothing CPU-bound on the event loop
     try:
-        form = checked_form(sparql.query) or "SELECT"  # an unknown form: the parser will say what is wrong
-    except QueryRefused as error:
+        form = checked_form(sparql.query) if inline else await run_in_threadpool(checked_form, sparql.query)
+    except (QueryRefused, QuerySyntaxError) as error:
         return error_response(error)
+    form = form or "SELECT"  # an unknown form: the parser will say what is wrong
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = choose(request, sparql.formats, GRAPH_FORMATS if graph else RESULT_FORMATS, f"{form} results")
     held = request.headers.get("if-none-match") if cacheable else None
     engine: Engine = request.app.state.engine
     hit = None
-    if isinstance(engine, CachingEngine):
+    if inline and isinstance(engine, CachingEngine):  # a long text is looked up in the thread
         hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
         return respond(engine, sparql, fmt, cacheable, held, hit)

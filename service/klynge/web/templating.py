@@ -17,7 +17,6 @@ from klynge.answers.describe import spelled_out
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-DEFAULT_BASE_IRI = "https://w3id.org/klynge/"
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 
@@ -71,6 +70,8 @@ templates.env.tests["literal"] = lambda term: isinstance(term, ox.Literal)
 
 
 def public_url(request: Request) -> str:
-    """The URL this service is reached at (the configured public base, else the request's own base)."""
-    configured = request.app.state.settings.public_base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    """The URL this service is reached at: the configured public base, else the address it listens on.
+    Never the request's Host header, which a client chooses: copied into links, it would let anyone make
+    the service's pages and descriptions point elsewhere (and poison a shared cache)."""
+    settings = request.app.state.settings
+    return (settings.public_base_url or settings.listen_url).rstrip("/")

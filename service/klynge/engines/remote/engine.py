@@ -13,12 +13,14 @@ from klynge.engines.base import (
     N_TRIPLES,
     SERVICE_DATASET,
     SPARQL_JSON,
+    Bindings,
     Dataset,
     Engine,
     QueryError,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    Results,
     inspected,
 )
 from klynge.engines.remote.binding import bind_terms
@@ -143,13 +145,8 @@ class RemoteEngine(Engine):
         return self.dialect or detect(server or "")
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
-    ) -> tuple[bytes, str]:
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+    ) -> Results:
         """Any query's answer in ``result_format``, written by pyoxigraph from the store's JSON or N-Triples
         (Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is not SPARQL's), within the result limit."""
         parameters = self.parameters(query, dataset)

@@ -14,7 +14,7 @@ import { tags } from "@lezer/highlight";
 
 import { loadVocabulary, sparqlCompletion } from "./completion.js";
 import { explain } from "./errors.js";
-import { displayText, formValues, loadCatalogue, markInvalid, renderForm } from "./named.js";
+import { clearInvalid, displayText, formValues, loadCatalogue, markInvalid, renderForm } from "./named.js";
 import { fromCompact, fromNTriples, fromSparqlJson, ResultTable } from "./results.js";
 import { tokens } from "./sparql-context.js";
 
@@ -261,6 +261,7 @@ class EditorPage {
 
   async run() {
     this.remember();
+    clearInvalid(this.form);
     this.problem.replaceChildren();
     this.say("Running…");
     const started = performance.now();

@@ -63,10 +63,13 @@ export function renderForm(form, entry, values) {
 export function formValues(form) {
   const values = new URLSearchParams();
   for (const input of form.querySelectorAll("input")) {
-    input.removeAttribute("aria-invalid");
     if (input.value.trim()) values.set(input.name, input.value.trim());
   }
   return values;
+}
+
+export function clearInvalid(form) {
+  for (const input of form.querySelectorAll("input")) input.removeAttribute("aria-invalid");
 }
 
 // Marks the field a 400 message names ("parameter 'policy' …").

@@ -131,8 +131,12 @@ export class ResultTable {
     const { vars, rows } = this.result;
     const start = this.page * this.pageSize;
     const shown = rows.slice(start, start + this.pageSize);
+    // A wide table scrolls sideways inside its region, which the keyboard can focus and scroll.
     const wrapper = document.createElement("div");
     wrapper.className = "table-scroll";
+    wrapper.tabIndex = 0;
+    wrapper.setAttribute("role", "region");
+    wrapper.setAttribute("aria-label", `${this.caption} (scrolls sideways when wide)`);
     const table = document.createElement("table");
     table.className = "results";
     const caption = table.createCaption();

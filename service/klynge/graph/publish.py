@@ -1,0 +1,336 @@
+"""``klynge publish --out DIR``: the graph as static files that a plain web host serves under its w3id.org IRIs.
+
+For every document IRI (each resource under ``id/``, the named graphs, the ontology and its version IRI, the
+shapes, the dataset) it writes ``PATH.html``, ``PATH.ttl`` and ``PATH.jsonld``, fetched from the service
+itself (in process), so the static pages are exactly what ``klynge serve`` answers. Beside them: the dumps named
+by release (``dumps/klynge-0.1.0.ttl``...) with ``SHA256SUMS``, the DCAT-AP catalogue and VoID naming the same
+version, sizes and checksums, the stylesheets the pages use, and two sets of rewrite rules written from one table:
+
+* ``.htaccess`` for an Apache host serving DIR at its root: content negotiation by ``Accept`` from each IRI's
+  path to its files (Turtle or JSON-LD when asked for and HTML not, else HTML);
+* ``w3id.htaccess`` for the ``klynge/`` folder of the w3id.org redirect service: the same negotiation, as
+  303 redirects to the static host (``--site-url``).
+
+The site must sit at the root of its host: pages link resources by absolute path (``/id/...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+
+from klynge.answers import dataset
+from klynge.namespaces import KLYNGE_BASE
+
+# Each document IRI gets these representations; the key is the file extension.
+REPRESENTATIONS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json"}
+# Media types by extension, for the host (AddType) and the tests.
+MEDIA_TYPES = {**REPRESENTATIONS, **{d.extension: d.media_type for d in dataset.DUMPS}}
+# The paths under the base that are documents with representations (not files): the rules' one pattern.
+DOCUMENT_PATHS = r"(?:id|graph)/.+|ontology(?:/[^/]+)?|shapes|dataset"
+# Accept patterns for the RDF representations, tried in this order, each only when HTML is not asked for.
+NEGOTIATION = (("ttl", r"text/turtle"), ("jsonld", r"application/ld\+json"))
+ASSET = re.compile(r'(?:href|src)="(/static/[^"?#]+)"')
+
+
+class PublishError(RuntimeError):
+    """What stops a publication, in words saying what to fix."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What ``publish`` wrote: the document paths (under the base), the release, and every file."""
+
+    out: Path
+    documents: list[str]
+    version: str
+    files: list[Path]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True, help="folder to write (absent or empty)")
+    parser.add_argument(
+        "--site-url",
+        required=True,
+        help="where the static host serves the folder, at the root of its host (e.g. https://klynge.example.org); "
+        "w3id.htaccess redirects the IRIs there",
+    )
+    parser.add_argument(
+        "--service-url",
+        help="where `klynge serve` runs publicly, if it does: the catalogue then lists its SPARQL endpoint",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        publication = publish(args.out, args.site_url, args.service_url)
+    except PublishError as error:
+        print(f"klynge publish: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"klynge publish: release {publication.version}, {len(publication.documents)} documents, "
+        f"{len(publication.files)} files in {publication.out}"
+    )
+    return 0
+
+
+def checked_site_url(url: str) -> str:
+    """The site URL without a trailing slash, or a PublishError saying what is wrong with it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise PublishError(f"--site-url must be an http(s) URL such as https://klynge.example.org, not {url!r}")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise PublishError(
+            f"--site-url must be the root of a host (pages link /id/... by absolute path), not {url!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def checked_out(out: Path) -> Path:
+    """The output folder, created; a PublishError if it holds anything (nothing is overwritten)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise PublishError(f"{out} exists and is not an empty folder; give a new or empty one")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def document_paths(store: ox.Store, graphs: Iterable[str], base: str = KLYNGE_BASE) -> list[str]:
+    """Every document path under the base: IRIs the graph mentions (a hash IRI is its document's), the named
+    graphs, and the shapes and dataset documents."""
+    found = {"shapes", "dataset"}
+    for quad in store:
+        for term in (quad.subject, quad.object):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(base):
+                found.add(term.value[len(base) :].split("#", 1)[0])
+    found.update(graph[len(base) :] for graph in graphs if graph.startswith(base))
+    found.discard("")
+    unknown = sorted(path for path in found if not re.fullmatch(DOCUMENT_PATHS, path))
+    if unknown:
+        raise PublishError(f"IRIs outside the published paths ({DOCUMENT_PATHS}): {', '.join(unknown[:5])}")
+    return sorted(found)
+
+
+def publish(out: Path, site_url: str, service_url: str | None = None) -> Publication:
+    """Write the static publication into ``out`` (see the module's docstring)."""
+    from klynge.engines.store import EmbeddedEngine
+    from klynge.graph.build import build_store
+    from klynge.settings import Settings
+    from klynge.web.app import create_app
+
+    site = checked_site_url(site_url)
+    out = checked_out(out)
+    store = build_store()
+    engine = EmbeddedEngine(store, workers=1)
+    try:
+        app = create_app(engine, Settings(public_base_url=site, validate_on_start=False))
+        with InProcess(app, urlsplit(site).netloc) as client:
+            writer = Writer(out, client)
+            release = dataset.release(engine)
+            documents = document_paths(store, engine.graph_counts())
+            versioned = f"ontology/{release.version}"  # the current release: the ontology's own files, copied
+            for path in documents:
+                if path != versioned:
+                    writer.document(path)
+            writer.copy_document("ontology", versioned)
+            files = writer.dumps(release.version)
+            sparql = service_url.rstrip("/") + "/sparql" if service_url else None
+            catalogue = dataset.description(
+                engine, dataset.Site(KLYNGE_BASE, site, sparql), engine.graph_counts(), files
+            )
+            writer.catalogue(catalogue)
+            writer.assets()
+            writer.write("index.html", writer.fetch("", "text/html"))
+            writer.text(".htaccess", htaccess(release.version, site=None))
+            writer.text("w3id.htaccess", htaccess(release.version, site=site))
+    finally:
+        engine.close()
+    return Publication(out, documents, release.version, sorted(writer.written))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One response of the app: status, Content-Type and body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+class InProcess:
+    """GET requests to an ASGI app in this process (no socket, no HTTP client library): one event loop for all.
+
+    Each request names ``host`` (the public site) in its Host header, as a request reaching the site would.
+    """
+
+    def __init__(self, app, host: str) -> None:
+        self.app, self.host = app, host.encode("ascii")
+        self.runner = asyncio.Runner()
+
+    def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.runner.close()
+
+    def get(self, path: str, accept: str = "*/*") -> Answer:
+        return self.runner.run(self._get(path, accept))
+
+    async def _get(self, path: str, accept: str) -> Answer:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "https",
+            "path": path, "raw_path": path.encode("utf-8"), "query_string": b"", "root_path": "",
+            "headers": [(b"host", self.host), (b"accept", accept.encode("ascii"))],
+            "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 443),
+        }
+        sent: list[dict] = []
+        requested, done = False, asyncio.Event()
+
+        async def receive() -> dict:
+            """The (empty) request body once; then, as a client would, a disconnect once the answer is sent."""
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                done.set()
+
+        await self.app(scope, receive, send)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
+        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        return Answer(start["status"], headers.get("content-type", ""), body)
+
+
+class Writer:
+    """Writes the publication's files, fetching each from the service, and remembers what it wrote."""
+
+    def __init__(self, out: Path, client: InProcess) -> None:
+        self.out = out
+        self.client = client
+        self.written: set[Path] = set()
+        self.pages: list[str] = []
+
+    def write(self, relative: str, body: bytes) -> Path:
+        path = self.out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        self.written.add(path)
+        return path
+
+    def text(self, relative: str, body: str) -> Path:
+        return self.write(relative, body.encode("utf-8"))
+
+    def fetch(self, path: str, media_type: str) -> bytes:
+        answer = self.client.get("/" + path, media_type)
+        if answer.status != 200 or not answer.content_type.startswith(media_type):
+            raise PublishError(
+                f"the service answered /{path} for {media_type} with {answer.status} {answer.content_type}: "
+                f"{answer.body[:200].decode('utf-8', 'replace')}"
+            )
+        return answer.body
+
+    def document(self, path: str) -> None:
+        """The HTML, Turtle and JSON-LD of one document IRI's path."""
+        for extension, media_type in REPRESENTATIONS.items():
+            body = self.fetch(path, media_type)
+            self.write(f"{path}.{extension}", body)
+            if extension == "html":
+                self.pages.append(body.decode("utf-8"))
+
+    def copy_document(self, source: str, target: str) -> None:
+        """The representations of ``source`` also under ``target`` (the current release at its version IRI)."""
+        for extension in REPRESENTATIONS:
+            self.write(f"{target}.{extension}", (self.out / f"{source}.{extension}").read_bytes())
+
+    def dumps(self, version: str) -> list[dataset.DumpFile]:
+        """The dumps named by release, their SHA256SUMS, and their catalogue entries."""
+        files, sums = [], []
+        for dump in dataset.DUMPS:
+            body = self.fetch(f"dumps/klynge.{dump.extension}", dump.media_type)
+            name = f"klynge-{version}.{dump.extension}"
+            self.write(f"dumps/{name}", body)
+            digest = hashlib.sha256(body).hexdigest()
+            sums.append(f"{digest}  {name}\n")
+            url = f"{KLYNGE_BASE}dumps/{name}"
+            files.append(dataset.DumpFile(dump, url, len(body), digest))
+        self.text("dumps/SHA256SUMS", "".join(sums))
+        return files
+
+    def catalogue(self, triples: list[ox.Triple]) -> None:
+        """The DCAT-AP catalogue and VoID (one description) as the dataset document's RDF files, replacing the
+        service's (whose distributions are its own unversioned /dumps URLs)."""
+        from klynge.web.rdf_response import RDF_FORMATS, rdf_response
+
+        for fmt in RDF_FORMATS:
+            if fmt.key in REPRESENTATIONS:
+                self.write(f"dataset.{fmt.key}", bytes(rdf_response(triples, fmt).body))
+
+    def assets(self) -> None:
+        """The stylesheets and scripts the written pages load from /static/."""
+        for asset in sorted({m for page in self.pages for m in ASSET.findall(page)}):
+            answer = self.client.get(asset)
+            if answer.status != 200:
+                raise PublishError(f"a page loads {asset}, which the service does not serve ({answer.status})")
+            self.write(asset.lstrip("/"), answer.body)
+
+
+def htaccess(version: str, site: str | None) -> str:
+    """Rewrite rules from one table: internal rewrites for the static host (``site`` None), or 303 redirects to
+    ``site`` for w3id.org. Only the directives the tests' emulator reads (Options, AddType, RewriteEngine,
+    RewriteBase, RewriteCond on HTTP_ACCEPT and REQUEST_FILENAME, RewriteRule with L and R) are used, so what
+    the tests check is what Apache runs."""
+    lines = list(header(version, site))
+    if site is None:
+        lines.append("RewriteBase /")
+    target, flags = ("", "[L]") if site is None else (site + "/", "[R=303,L]")
+    files_as_they_are = site is None  # a static host serves a file that exists (``id/x.ttl``) unchanged
+    lines += [
+        "# The latest release's dumps under their unversioned names.",
+        rf"RewriteRule ^dumps/klynge\.({'|'.join(d.extension for d in dataset.DUMPS)})$ "
+        f"{target}dumps/klynge-{version}.$1 [R=302,L]",
+        "# VoID where VoID clients look for it: the dataset's description.",
+        *negotiated(r"\.well-known/void", "dataset", target, flags, files_as_they_are, default="ttl"),
+        "# Each document IRI: Turtle or JSON-LD when asked for (and HTML is not), else the HTML page.",
+        *negotiated(f"({DOCUMENT_PATHS})", "$1", target, flags, files_as_they_are, default="html"),
+    ]
+    if site is not None:
+        lines += ["# Everything else (dumps, checksums, stylesheets, the home page) as it is.",
+                  f"RewriteRule ^(.*)$ {target}$1 [R=302,L]"]
+    return "\n".join(lines) + "\n"
+
+
+def header(version: str, site: str | None) -> Iterator[str]:
+    where = "the static host's root (beside the files)" if site is None else "w3id.org's klynge/ folder"
+    yield f"# klynge {version}: written by `klynge publish`, for {where}. Do not edit; publish again."
+    yield "Options -MultiViews"
+    for extension, media_type in MEDIA_TYPES.items():
+        yield f"AddType {media_type} .{extension}"
+    yield "RewriteEngine on"
+
+
+def negotiated(
+    pattern: str, name: str, target: str, flags: str, files_as_they_are: bool, default: str
+) -> Iterator[str]:
+    """The rules sending ``pattern`` to ``name``.ttl/.jsonld by Accept, else to ``name``.``default``."""
+    file_check = ["RewriteCond %{REQUEST_FILENAME} !-f"] if files_as_they_are else []
+    for extension, accept in NEGOTIATION:
+        yield from file_check
+        yield f"RewriteCond %{{HTTP_ACCEPT}} {accept}"
+        yield r"RewriteCond %{HTTP_ACCEPT} !text/html"
+        yield f"RewriteRule ^{pattern}$ {target}{name}.{extension} {flags}"
+    yield from file_check
+    yield f"RewriteRule ^{pattern}$ {target}{name}.{default} {flags}"

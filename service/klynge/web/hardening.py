@@ -1,0 +1,178 @@
+"""What every response and connection gets, whatever the route: browser protections, honest refusals of
+undecodable query strings, and bounds on how long a client may take to send its request.
+
+- Every response carries a Content-Security-Policy (the pages load scripts only from this service, and no
+  inline script), ``X-Content-Type-Options: nosniff``, frame protection and a referrer policy.
+- A query string that is not UTF-8 once percent-decoded is a 400, as a POST body is, instead of turning
+  silently into U+FFFD.
+- A request's headers must arrive within ``read_timeout`` seconds of the connection opening (or of the
+  previous response), and each part of its body within ``read_timeout`` seconds of the last: a slow client
+  (slowloris) is cut off with a 408 instead of holding a connection for ever. A client that goes away in
+  the middle of its body is one line in the log, not a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from starlette.requests import ClientDisconnect
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("klynge.web")
+
+# Scripts only from this service, none inline. Styles may be inline: the editor (CodeMirror 6) injects its theme
+# as <style> elements at run time; a style cannot run code, and a nonce handed to the editor would remove the need.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+)
+
+
+class BodyTimeout(Exception):
+    """The client stopped sending its request body."""
+
+
+def undecodable(query_string: bytes) -> str | None:
+    """Why a raw query string is not UTF-8 once percent-decoded (None when it is)."""
+    for part in query_string.split(b"&"):
+        for piece in part.split(b"=", 1):
+            try:
+                unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError as error:
+                name = part.split(b"=", 1)[0].decode("ascii", "replace")
+                return f"the {name} parameter is not UTF-8 text once percent-decoded ({error.reason})"
+    return None
+
+
+async def plain(send: Send, status: int, message: str, *, close: bool = False) -> None:
+    """A plain-text response from the middleware itself."""
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), *SECURITY_HEADERS]
+    headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": message.encode()})
+
+
+class Hardening:
+    """ASGI middleware: the security headers, the query-string check, the body timeout and quiet
+    disconnects (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, read_timeout: float) -> None:
+        self.app = app
+        self.read_timeout = read_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        reason = undecodable(scope.get("query_string", b""))
+        if reason is not None:
+            await plain(send, 400, f"{reason}; percent-encode the UTF-8 bytes of the text")
+            return
+        started = False
+        body_done = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_done
+            if body_done:  # after the body, the app waits for a disconnect: no limit on that
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout)
+            except TimeoutError:
+                raise BodyTimeout from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                if b"content-security-policy" not in present:
+                    extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, guarded_send)
+        except BodyTimeout:
+            if not started:
+                message = f"the request body did not arrive: nothing came for {self.read_timeout:g} s"
+                await plain(send, 408, message, close=True)
+        except ClientDisconnect:
+            client = scope.get("client") or ("?", 0)
+            log.warning(
+                "client %s:%s disconnected before sending the whole body of %s %s",
+                client[0],
+                client[1],
+                scope["method"],
+                scope["path"],
+            )
+
+
+def timed_protocol(read_timeout: float) -> type:
+    """uvicorn's HTTP protocol, closing (with a 408) a connection whose request headers do not all arrive
+    within ``read_timeout`` seconds; uvicorn itself only times out idle connections, and every byte of a
+    slowly sent header resets that."""
+
+    class HeaderDeadline(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+        _deadline: asyncio.TimerHandle | None = None
+        _answered: object = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.cycle is not None and self.cycle is not self._answered:  # a request's headers are in
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            self._answered = self.cycle
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(read_timeout, self._headers_late)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _headers_late(self) -> None:
+            self._deadline = None
+            if self.transport.is_closing():
+                return
+            message = f"the request headers did not arrive within {read_timeout:g} s".encode()
+            self.transport.write(
+                b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(message), message)
+            )
+            self.transport.close()
+
+    return HeaderDeadline
