@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -24,6 +23,10 @@ import httpx
 import pyoxigraph as ox
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import server  # noqa: E402 - the benchmarks' one way to run a server until it answers
+
 BIN = Path(sys.executable).parent
 BEGIN, END = "<!-- pages: begin -->", "<!-- pages: end -->"
 TARGET_MS = 300
@@ -67,26 +70,9 @@ URLS = [
 def serving(store: Path, port: int) -> Iterator[str]:
     """``klynge serve`` on the store with the answer cache off; yields its base URL, stops it afterwards."""
     command = [str(BIN / "klynge"), "serve", "--store", str(store), "--no-validate", "--cache-mb", "0"]
-    process = subprocess.Popen([*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"klynge serve exited: {process.stderr.read().decode()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/", timeout=5).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("klynge serve did not answer within 300 s")
-            time.sleep(0.5)
+    with server([*command, "--port", str(port)], base + "/sparql", wait_s=300):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def timed(client: httpx.Client, url: str, runs: int) -> tuple[int, int, float, list[float]]:
