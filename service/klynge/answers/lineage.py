@@ -3,9 +3,9 @@
 A lineage step is a ``prov:wasInfluencedBy`` link (later -> earlier, materialised from the specific klynge
 lineage properties), reported with its qualified influence where the graph has one (the specific relation,
 whether a source states it or we inferred it, the source and where in it), or an ``org:ChangeEvent`` from a
-resulting to an original organisation. Two queries answer it (``sparql/lineage-members.rq`` and
-``sparql/lineage-steps.rq``); which steps belong to the ancestors or the descendants, over the evidence asked
-for, is a walk over those few rows.
+resulting to an original organisation. Three queries answer it (``sparql/lineage-members.rq``,
+``lineage-steps.rq`` and ``lineage-changes.rq``); which steps belong to the ancestors or the descendants,
+over the evidence asked for, is a walk over those few rows.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ def lineage(engine: Engine, iri: ox.NamedNode, evidence: EvidenceChoice = "all")
     state as events); the members reached through inferred steps alone drop out with them."""
     require(engine, iri)
     members = members_of(select(engine, "lineage-members", start=iri))
-    steps = steps_of(select(engine, "lineage-steps", start=iri), members)
+    rows = [*select(engine, "lineage-steps", start=iri), *select(engine, "lineage-changes", start=iri)]
+    steps = steps_of(rows, members)
     if evidence == "stated":
         steps = [step for step in steps if step.evidence == "stated" or step.event is not None]
     ancestors, descendants = sides(iri.value, steps)
@@ -91,7 +92,7 @@ def steps_of(rows: Iterable[dict[str, ox.Term]], members: dict[str, Member]) -> 
     found: dict[tuple, dict] = {}
     for row in rows:
         event = row.get("event")
-        key = (row["from"].value, row["to"].value, row["relation"].value, event.value if event else None)
+        key = (row["from"].value, row["to"].value, relation_of(row).value, event.value if event else None)
         step = found.setdefault(key, {"row": row, "step": [], "other": []})
         if "stepSource" in row:
             step["step"].append(resource(row["stepSource"], row.get("stepSourceLabel")))
@@ -100,13 +101,18 @@ def steps_of(rows: Iterable[dict[str, ox.Term]], members: dict[str, Member]) -> 
     return [make_step(found[key], members) for key in found]
 
 
+def relation_of(row: dict[str, ox.Term]) -> ox.NamedNode:
+    """A step's relation: the plan step's property, or org:ChangeEvent for a row of lineage-changes.rq."""
+    return row.get("relation") or CHANGE_EVENT
+
+
 def make_step(found: dict, members: dict[str, Member]) -> LineageStep:
     """A step from its first row and the sources of all its rows: its own, else the event's or the later
     member's."""
     row = found["row"]
     event = row.get("event")
     sources = found["step"] or found["other"]
-    relation = row["relation"].value
+    relation = relation_of(row).value
     return LineageStep(
         from_=members.get(row["from"].value) or Member(iri=row["from"].value),
         to=members.get(row["to"].value) or Member(iri=row["to"].value),
