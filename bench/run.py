@@ -16,6 +16,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -39,11 +40,11 @@ CLIENTS = 8
 MAX_RUNS = 500  # enough samples for a steady median of a 1 ms lookup
 JSON = "application/sparql-results+json"
 UNCACHED = "klynge HTTP, cache off"
+SECTION = re.compile(r"<!-- (?P<name>[\w-]+): begin -->.*?<!-- (?P=name): end -->", re.DOTALL)
 ENGINE = "klynge engine in process, cache off"
 sys.path.insert(0, str(HERE))
 
 from bench_queries import QUERIES, BenchQuery, answer_key  # noqa: E402
-from validation import BEGIN as VALIDATION_BEGIN  # noqa: E402
 
 
 @dataclass
@@ -504,8 +505,9 @@ def main() -> int:
     results = {scale: run_scale(scale, args.seconds) for scale in scales}
     text = report(results, args.seconds)
     previous = args.out.read_text() if args.out.exists() else ""
-    if VALIDATION_BEGIN in previous:  # bench/validation.py's section is kept until it is measured again
-        text += "\n" + previous[previous.index(VALIDATION_BEGIN) :]
+    # the sections other scripts write (bench/validation.py, bench/serialize.py, …) stay until remeasured
+    for section in SECTION.finditer(previous):
+        text += "\n" + section.group() + "\n"
     args.out.write_text(text)
     print(f"wrote {args.out}")
     return 0

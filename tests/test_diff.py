@@ -13,6 +13,8 @@ import pytest
 from klynge.cli import main
 from klynge.resources import asset_dir
 
+KID = "https://w3id.org/klynge/id/"
+
 INNOVATIONSKRAFT = "kid:policy/innovationskraft-2021-2024"
 INNOVATIONSKRAFT_LABEL = "Power of innovation - Danish clusters for knowledge and business 2021-2024"
 
@@ -81,11 +83,11 @@ def test_head_1_to_head_gives_the_expected_markdown(repo: Path, capsys: pytest.C
 def test_an_added_cluster_is_a_new_resource_with_its_label(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = repo / "data" / "clusters.ttl"
     path.write_text(path.read_text() + """
-kid:cluster\\/test-robotics-north
+<https://w3id.org/klynge/id/cluster/test-robotics-north>
     a klynge:ClusterOrganisation ;
     rdfs:label "Test Robotics North"@en ;
-    klynge:hasArea kid:area\\/defence-space-and-security ;
-    dcterms:source kid:source\\/eccp-factsheet-denmark .
+    klynge:hasArea <https://w3id.org/klynge/id/area/defence-space-and-security> ;
+    dcterms:source <https://w3id.org/klynge/id/source/eccp-factsheet-denmark> .
 """)
     git(repo, "commit", "-q", "-am", "add a cluster")
     found = diff_json(capsys, "HEAD~1", "HEAD")
@@ -105,7 +107,7 @@ kid:cluster\\/test-robotics-north
 
 
 def test_a_removed_lineage_link_is_listed_first_as_lineage(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    change(repo, "lineage.ttl", "    klynge:consolidates kid:policy\\/innovation-network-denmark ;\n", "")
+    change(repo, "lineage.ttl", f"    klynge:consolidates <{KID}policy/innovation-network-denmark> ;\n", "")
     found = diff_json(capsys, "HEAD~1", "HEAD")
     assert found["lineage"] == [{
         "change": "removed", "subject": INNOVATIONSKRAFT, "property": "klynge:consolidates",
@@ -122,7 +124,8 @@ def test_a_removed_lineage_link_is_listed_first_as_lineage(repo: Path, capsys: p
 def test_a_renamed_iri_is_one_rename_with_its_references(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for file in ("clusters.ttl", "institutions.ttl"):
         path = repo / "data" / file
-        path.write_text(path.read_text().replace("kid:cluster\\/censec", "kid:cluster\\/censec-denmark"))
+        text = path.read_text().replace(f"<{KID}cluster/censec>", f"<{KID}cluster/censec-denmark>")
+        path.write_text(text)
     git(repo, "commit", "-q", "-am", "rename CenSec")
     found = diff_json(capsys, "HEAD~1", "HEAD")
     assert found["renamed"] == [
@@ -132,11 +135,11 @@ def test_a_renamed_iri_is_one_rename_with_its_references(repo: Path, capsys: pyt
 
 
 def test_a_renamed_policy_carries_its_references(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    old = "kid:policy\\/innovation-network-denmark"
+    old = "<https://w3id.org/klynge/id/policy/innovation-network-denmark>"
     uses = sum((repo / "data" / f).read_text().count(old) for f in ("lineage.ttl",))
     assert uses > 1
     path = repo / "data" / "lineage.ttl"
-    path.write_text(path.read_text().replace(old + "\n", old + "-2008\n").replace(old + " ", old + "-2008 "))
+    path.write_text(path.read_text().replace(old, old[:-1] + "-2008>"))
     git(repo, "commit", "-q", "-am", "rename")
     found = diff_json(capsys, "HEAD~1", "HEAD")
     (rename,) = found["renamed"]

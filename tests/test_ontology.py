@@ -285,3 +285,39 @@ def test_domains_and_ranges_add_no_types_the_data_does_not_state() -> None:
     rows = build_store().query(query, use_default_graph_as_union=True)
     bad = sorted(f"{row['x']} via {row['p']} would become a {row['c']}" for row in rows)
     assert not bad, "domains or ranges that type resources not stated to be of that class:\n" + "\n".join(bad)
+
+
+# -- OWL 2 DL: the README's claim, checked with the OWL API's own profile checker ------------------------------
+
+PROFILE_CHECK = Path(__file__).parent / "owl" / "ProfileCheck.java"
+OWLAPI_JARS = Path("/usr/share/java")
+
+
+def owl2dl_violations(path: Path) -> list[str]:
+    """The OWL 2 DL profile violations the OWL API (Debian libowlapi-java) reports for a file."""
+    import shutil
+    import subprocess
+
+    if shutil.which("javac") is None or not (OWLAPI_JARS / "owlapi-distribution.jar").is_file():
+        pytest.skip("the OWL 2 DL check needs a JDK and the OWL API (apt-get install default-jdk-headless "
+                    "libowlapi-java; .ci/run installs them)")
+    done = subprocess.run(
+        ["java", "-cp", f"{OWLAPI_JARS}/*", str(PROFILE_CHECK), str(path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and lines and lines[-1].startswith("violations: "), done.stderr[-2000:]
+    return lines[:-1]
+
+
+def test_ontology_is_in_the_owl2_dl_profile(tmp_path: Path) -> None:
+    """The ontology file has no OWL 2 DL violation, and the checker does find one when there is one."""
+    ontology = asset_dir("ontology") / "klynge.ttl"
+    assert owl2dl_violations(ontology) == []
+    broken = tmp_path / "broken.ttl"
+    broken.write_text(
+        ontology.read_text(encoding="utf-8")
+        + "\nklynge:appointedOn rdfs:range <http://www.w3.org/2001/XMLSchema#date> .\n",
+        encoding="utf-8",
+    )
+    assert [v for v in owl2dl_violations(broken) if v.startswith("UseOfUndeclaredDatatype")]

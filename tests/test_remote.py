@@ -24,6 +24,7 @@ from klynge.engines.load import batches, insert, publish
 from klynge.engines.remote import EndpointError, RemoteEngine
 from klynge.engines.remote.binding import bind_terms
 from klynge.engines.remote.dialect import SPARQL11, VIRTUOSO, detect
+from klynge.engines.workers import LONG_LINE
 from klynge.graph.build import build_store, published_quads, published_triples
 from virtuoso import answer_set
 
@@ -491,3 +492,16 @@ def test_publish_failures_exit_with_a_message(capsys, tmp_path):
     broken.write_text("<a> <b> .")
     assert publish("http://127.0.0.1:9/sparql", [broken]) == 2
     assert "broken.ttl:1" in capsys.readouterr().err
+
+
+def test_a_row_too_long_for_the_tsv_parser_is_converted_by_reading_the_answer_again(fake):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    long_text = "x" * (LONG_LINE + 10)
+    script.body = (
+        b'{"head":{"vars":["t"]},"results":{"bindings":[{"t":{"type":"literal","value":"%s"}}]}}' % long_text.encode()
+    )
+    sent = len(script.requests)
+    body, media_type = engine.run("SELECT ?t { }", "text/csv")
+    assert body == f"t\r\n{long_text}\r\n".encode() and media_type.startswith("text/csv")
+    assert len(script.requests) == sent + 1  # read again from the answer, not asked of the store again

@@ -146,6 +146,7 @@ NEW_POLICY = """@prefix klynge: <https://w3id.org/klynge/ontology#> .
 @prefix schema: <http://schema.org/> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
 
 kid:policy\\/test-programme-2030
     a klynge:Programme ;
@@ -153,7 +154,16 @@ kid:policy\\/test-programme-2030
     skos:definition "A programme made up for this test."@en ;
     schema:startDate "2030"^^xsd:gYear ;
     klynge:succeeds kid:policy\\/cluster-programme-2025 ;
+    prov:qualifiedInfluence kid:influence\\/test-programme-2030--succeeds--cluster-programme-2025 ;
     dcterms:source kid:source\\/dfir-brief-2024 .
+
+kid:influence\\/test-programme-2030--succeeds--cluster-programme-2025
+    a prov:Influence ;
+    prov:influencer kid:policy\\/cluster-programme-2025 ;
+    klynge:relation klynge:succeeds ;
+    klynge:evidence klynge:Stated ;
+    dcterms:source kid:source\\/dfir-brief-2024 ;
+    klynge:locator "introduction"@en .
 """
 
 
@@ -181,7 +191,8 @@ def test_misspelt_property_fails_with_file_line_and_suggestion(
     out = capsys.readouterr().out
     assert (f"  {path}:{line}: klynge:succeds is not declared in the klynge ontology; "
             "did you mean klynge:succeeds?") in out.splitlines()
-    assert out.splitlines()[-1] == "1 unknown or misused term."
+    # The qualified form of the step (data/evidence.ttl) is left without its link, which the shapes report too.
+    assert out.splitlines()[-1] == "1 unknown or misused term; 1 violation on 1 resource."
 
 
 def test_correct_new_file_validates_in_context(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -220,9 +231,10 @@ def test_dangling_lineage_target_points_at_the_line_with_the_typo(
     path, line = data_copy(tmp_path, "lineage.ttl", "guidelines-innovation-networks-2019-2020 ;",
                            "guidelines-innovation-networks-2019-202 ;")
     assert main(["validate", "--format", "json", str(path)]) == 1
-    (violation,) = json.loads(capsys.readouterr().out)["violations"]
+    found = json.loads(capsys.readouterr().out)["violations"]
+    # The typo also leaves the step's qualified form (data/evidence.ttl) without its link: reported apart.
+    (violation,) = [v for v in found if v["value"] == "kid:policy/guidelines-innovation-networks-2019-202"]
     assert (violation["source"], violation["line"]) == (str(path), line)
-    assert violation["value"] == "kid:policy/guidelines-innovation-networks-2019-202"
     assert violation["path"].startswith("(klynge:"), "an alternative path is written out, not a blank node"
 
 
@@ -327,7 +339,7 @@ def test_junit_is_valid_and_has_one_case_per_shape_and_focus_node(
     assert passing is not None and len(passing) == 0, "a focus node that conforms to a shape passes its case"
     (vocabulary_case,) = suites["vocabulary"].findall("testcase")
     assert vocabulary_case.find("failure").text.startswith(f"{typo}:{typo_line}: klynge:succeds")
-    assert root.get("failures") == "2"
+    assert root.get("failures") == "3"  # the typo also leaves the step's qualified form without its link
     assert int(root.get("tests")) == sum(len(suite) for suite in root) > 500
 
 

@@ -61,13 +61,8 @@ def test_recommendation_with_ten_year_horizon(graph: ox.Store) -> None:
     assert rows[0]["rec"] == ox.NamedNode(REC + "dfir-2024-3")
     assert rows[0]["horizon"] == ox.Literal("10", datatype=ox.NamedNode(XSD + "integer"))
     assert rows[0]["midterm"] == ox.Literal("5", datatype=ox.NamedNode(XSD + "integer"))
-    # It addresses the present four-year funding of Innovationskraft.
-    assert ask(
-        graph,
-        r"""ASK { kid:recommendation\/dfir-2024-3 klynge:targets ?f .
-                  ?f a klynge:Funding ; schema:fundedItem kid:policy\/innovationskraft-2021-2024 ;
-                     schema:startDate "2021"^^xsd:gYear ; schema:endDate "2024"^^xsd:gYear }""",
-    )
+    # It concerns future cluster funding, not the past grant of Innovationskraft 2021-2024 (audit W04).
+    assert not ask(graph, r"ASK { kid:recommendation\/dfir-2024-3 klynge:targets ?f . ?f a klynge:Funding }")
 
 
 def test_recommendations_that_target_smes(graph: ox.Store) -> None:
@@ -94,7 +89,7 @@ def test_what_the_recommendations_are_about(graph: ox.Store) -> None:
     assert targets == {
         "1": {"klynge:SME", "klynge:KnowledgeEnvironment", future},
         "2": {future},
-        "3": {"kid:funding/innovationskraft-2021-2024", future},
+        "3": {future},
         "4": {"klynge:SME", future},
     }
 
@@ -224,15 +219,16 @@ def test_policy_approach_of_denmark(graph: ox.Store) -> None:
 
 
 def test_evaluation_availability_of_innovationskraft(graph: ox.Store) -> None:
-    """Which kind of evaluation does the ECCP factsheet record for Innovationskraft?"""
-    rows = select(
-        graph,
-        r"""SELECT ?e ?availability WHERE {
-              ?e a klynge:Evaluation ; klynge:evaluates kid:policy\/innovationskraft-2021-2024 ;
-                 klynge:evaluationAvailability ?availability ; dcterms:source kid:source\/eccp-factsheet-denmark .
-            }""",
+    """Which kind of evaluation does the ECCP factsheet foresee for Innovationskraft, and does one exist?
+
+    The table cell says only when an evaluation is foreseen (ex-post); no evaluation resource is made from it
+    (audit U14).
+    """
+    availability = values(
+        graph, r"SELECT ?a WHERE { kid:policy\/innovationskraft-2021-2024 klynge:evaluationAvailability ?a }"
     )
-    assert [(r["e"], r["availability"]) for r in rows] == [(KID + "evaluation/innovationskraft-ex-post", "ex-post")]
+    assert availability == {"ex-post"}
+    assert not ask(graph, r"ASK { ?e a klynge:Evaluation ; klynge:evaluationAvailability ?a }")
 
 
 # -- Sources and the cited bibliography ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ def test_region_with_most_sectoral_nodes(graph: ox.Store) -> None:
     rows = select(
         graph,
         r"""SELECT ?region ?label ?n WHERE {
-              ?c a klynge:RegionalNodeCount ; qb:dataSet kid:dataset\/sectoral-nodes ;
+              ?c a klynge:RegionalNodeCount ; qb:dataSet kid:dataset\/sectoral-node-counts ;
                  sdmx-dimension:refArea ?region ; klynge:nodeCount ?n .
               ?region rdfs:label ?label .
             } ORDER BY DESC(?n) LIMIT 2""",
@@ -35,7 +35,8 @@ def test_node_counts_per_region(graph: ox.Store) -> None:
     rows = select(
         graph,
         """SELECT ?notation ?dataset ?n WHERE {
-              ?c a klynge:RegionalNodeCount ; qb:dataSet ?dataset ; sdmx-dimension:refArea ?r ; klynge:nodeCount ?n .
+              ?c a klynge:RegionalNodeCount ; qb:dataSet/dcterms:relation ?dataset ; sdmx-dimension:refArea ?r ;
+                 klynge:nodeCount ?n .
               ?r skos:notation ?notation .
             }""",
     )
@@ -60,7 +61,7 @@ def test_national_totals_match_regional_counts(graph: ox.Store) -> None:
         graph,
         """SELECT ?dataset ?total (SUM(?n) AS ?sum) WHERE {
               ?dataset a qb:DataSet ; klynge:count ?total .
-              ?c a klynge:RegionalNodeCount ; qb:dataSet ?dataset ; klynge:nodeCount ?n .
+              ?c a klynge:RegionalNodeCount ; qb:dataSet/dcterms:relation ?dataset ; klynge:nodeCount ?n .
             } GROUP BY ?dataset ?total""",
     )
     got = {(r["dataset"].rsplit("/", 1)[1], int(r["total"]), int(r["sum"])) for r in rows}
@@ -155,7 +156,7 @@ def test_ranked_nodes_never_exceed_the_count(graph: ox.Store) -> None:
     rows = select(
         graph,
         """SELECT ?dataset ?region ?n (COUNT(DISTINCT ?node) AS ?listed) WHERE {
-              ?c a klynge:RegionalNodeCount ; qb:dataSet ?dataset ; sdmx-dimension:refArea ?region ;
+              ?c a klynge:RegionalNodeCount ; qb:dataSet/dcterms:relation ?dataset ; sdmx-dimension:refArea ?region ;
                  klynge:nodeCount ?n .
               ?node a klynge:SpecialisationNode ; qb:dataSet ?dataset ; sdmx-dimension:refArea ?region .
             } GROUP BY ?dataset ?region ?n""",

@@ -95,7 +95,7 @@ def complete_at_end(browser) -> list[str]:
 def test_after_a_class_the_properties_its_shapes_allow_come_first(live_server, browser):
     query = f"PREFIX klynge: <{KLYNGE}>\nSELECT * WHERE {{\n  ?x a klynge:ClusterOrganisation ;\n    "
     open_editor(browser, live_server, query=query)
-    # CodeMirror's own styles apply (under the pages' style-src 'self' policy too: they are adopted, not inline).
+    # CodeMirror's own styles apply under the pages' content security policy (it writes them into <style>).
     assert browser.find_element(By.CSS_SELECTOR, ".cm-editor").value_of_css_property("display") == "flex"
     offered = complete_at_end(browser)
     with urllib.request.urlopen(live_server + "/api/editor/vocabulary") as answer:

@@ -243,7 +243,9 @@ def test_a_dead_zygote_is_replaced_and_healthz_tells_the_truth(published_store, 
         assert client.get("/sparql", params={"query": cheap()}).status_code == 200
         assert time.monotonic() - started < 8.0  # it once waited 10 s and got 503, for ever
         assert engine.health()["zygote_restarts"] == 1
+        workers = engine.worker_pids()
         os.kill(engine._pool._zygote_pid, signal.SIGKILL)
+        assert all(gone(pid) for pid in workers)  # so the zygote has ended too
         from klynge.engines import workers as workers_module
 
         def cannot_fork(*_: object) -> None:

@@ -76,9 +76,30 @@ def test_unknown_iri_is_a_404_page_or_text(client):
     assert "no-such-thing" in text.text
 
 
-def test_unserviceable_accept_is_406_and_unknown_format_400(client):
-    assert client.get(f"/id/{POLICY}", headers={"Accept": "image/png"}).status_code == 406
-    assert client.get(f"/id/{POLICY}", params={"format": "pdf"}).status_code == 400
+def test_unserviceable_accept_is_406_in_plain_text_and_an_unknown_format_falls_back_to_accept(client):
+    refused = client.get(f"/id/{POLICY}", headers={"Accept": "image/png"})
+    assert refused.status_code == 406
+    assert refused.headers["content-type"].startswith("text/plain")
+    assert "accept" in refused.headers["vary"].lower()
+    assert "text/turtle" in refused.text and "application/ld+json" in refused.text
+    fallback = client.get(f"/id/{POLICY}", params={"format": "pdf"}, headers={"Accept": "text/turtle"})
+    assert fallback.status_code == 200
+    assert fallback.headers["content-type"].startswith("text/turtle")
+    assert client.get(f"/id/{POLICY}", params={"format": "pdf"}, headers={"Accept": "image/png"}).status_code == 406
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type", "fmt"),
+    [
+        ("application/json", "application/ld+json", ox.RdfFormat.JSON_LD),
+        ("text/plain", "application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ],
+)
+def test_json_and_plain_text_are_served_as_on_sparql(client, accept, media_type, fmt):
+    response = client.get(f"/id/{POLICY}", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media_type)
+    assert any(True for _ in ox.parse(response.content, format=fmt))
 
 
 def test_organisation_page_shows_its_lineage(client):

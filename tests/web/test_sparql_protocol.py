@@ -15,13 +15,15 @@ from fastapi.testclient import TestClient
 
 from klynge.engines.base import QueryError, QuerySyntaxError, QueryTimeout
 from klynge.engines.store import EmbeddedEngine
+from klynge.formats import best_match
 from klynge.graph.build import build_store
 from klynge.resources import asset_files
 from klynge.settings import Settings
 from klynge.web.app import create_app
-from klynge.web.negotiation import best_match
 
 ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+ENDPOINT = Settings().listen_url.rstrip("/") + "/sparql"  # the base IRI the endpoint gives queries
 OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -252,9 +254,27 @@ def test_unavailable_format_is_406_listing_what_it_can_give(client):
         "text/tab-separated-values",
     ):
         assert media_type in response.text
-    response = client.get("/sparql", params={"query": CONSTRUCT, "format": "csv"})
+    assert response.headers["vary"].lower().split(", ").count("accept") == 1
+    response = client.get("/sparql", params={"query": CONSTRUCT, "format": "csv"}, headers={"Accept": "text/csv"})
     assert response.status_code == 406
     assert "text/turtle" in response.text and "application/ld+json" in response.text
+    assert "accept" in response.headers["vary"].lower()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_format_the_endpoint_does_not_know_falls_back_to_accept(client, method):
+    """SPARQLWrapper's N3: ``format=n3&output=n3`` beside an Accept header that lists Turtle."""
+    accept = "application/turtle,text/turtle,text/rdf+n3,application/n-triples,application/n3,text/n3"
+    params = {"query": CONSTRUCT, "format": "n3-unknown", "output": "n3", "results": "n3"}
+    if method == "GET":
+        response = client.get("/sparql", params=params, headers={"Accept": accept})
+    else:
+        response = client.post("/sparql", data=params, headers={"Accept": accept})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/turtle")
+    response = client.get("/sparql", params={**params, "format": "n3"}, headers={"Accept": "text/n3"})
+    assert response.headers["content-type"].startswith("text/turtle")  # Turtle is N3
+    assert ox.parse(response.content, format=ox.RdfFormat.N3)
 
 
 # --- errors and refusals ----------------------------------------------------------------------------------------
@@ -351,6 +371,35 @@ def test_service_and_load_are_refused_before_anything_runs(client, listener, tem
     assert connections == []
 
 
+@pytest.mark.parametrize("send", ["get", "post"])
+def test_relative_iris_resolve_against_the_endpoint_url(client, send):
+    query = "SELECT ?x WHERE { BIND(<s> AS ?x) } "
+    if send == "get":
+        response = client.get("/sparql", params={"query": query})
+    else:
+        response = client.post("/sparql", content=query, headers=SPARQL_QUERY)
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["bindings"][0]["x"]["value"] == ENDPOINT.removesuffix("sparql") + "s"
+    construct = client.post("/sparql", content="CONSTRUCT { <s> <p> 1 } WHERE {}", headers=SPARQL_QUERY)
+    assert construct.status_code == 200, construct.text  # the W3C protocol test query_content_type_construct
+    triples = [quad.triple for quad in ox.parse(construct.content, format=ox.RdfFormat.TURTLE)]
+    base = ENDPOINT.removesuffix("sparql")
+    assert [(t.subject.value, t.predicate.value) for t in triples] == [(base + "s", base + "p")]
+    based = client.get("/sparql", params={"query": "BASE <http://example.org/a/> SELECT ?x WHERE { BIND(<s> AS ?x) }"})
+    assert based.json()["results"]["bindings"][0]["x"]["value"] == "http://example.org/a/s"
+
+
+def test_a_function_the_engine_does_not_have_is_an_evaluation_error_not_a_failure(client, listener):
+    """SPARQL 1.1 §17.6: the call is an error, so the BIND stays unbound and the FILTER drops the row."""
+    url, connections = listener
+    bound = client.get("/sparql", params={"query": f"SELECT ?x ?y WHERE {{ BIND(<{url}fn>(1) AS ?x) BIND(2 AS ?y) }}"})
+    assert bound.status_code == 200, bound.text
+    assert bound.json()["results"]["bindings"] == [{"y": {"type": "literal", "value": "2", "datatype": XSD_INTEGER}}]
+    filtered = client.get("/sparql", params={"query": "SELECT * WHERE { BIND(1 AS ?y) FILTER(<urn:x:f>(?y)) }"})
+    assert filtered.status_code == 200 and filtered.json()["results"]["bindings"] == []
+    assert connections == []
+
+
 def test_from_never_fetches_the_graph_it_names(client, listener):
     url, connections = listener
     response = client.get("/sparql", params={"query": f"SELECT * FROM <{url}> FROM NAMED <{url}> WHERE {{ ?s ?p ?o }}"})
@@ -367,6 +416,9 @@ def test_from_never_fetches_the_graph_it_names(client, listener):
         "SELECT ?service WHERE { BIND(1 AS ?service) }",
         "PREFIX service: <urn:service:> SELECT ?x WHERE { BIND(service:load AS ?x) }",
         "SELECT ?x WHERE { BIND(<http://example.org/service/load> AS ?x) } # SERVICE <http://127.0.0.1:9/>",
+        'SELECT ?x WHERE { BIND("x"@en-load AS ?x) }',
+        'SELECT ?x WHERE { BIND("x"@service AS ?x) }',
+        'SELECT ?x WHERE { BIND("x"@en-service AS ?x) }',
     ],
 )
 def test_the_words_in_strings_iris_names_variables_and_comments_still_run(client, query):
@@ -449,7 +501,8 @@ def test_a_cached_answer_is_served_without_asking_a_worker(client, engine, monke
     misses = engine.answers.misses
     first = client.post("/sparql", data={"query": query})
     assert engine.answers.misses == misses + 1  # one request, one miss, though the route looked first
-    assert engine.cached(query, "application/sparql-results+json") == (first.content, first.headers["content-type"])
+    cached = engine.cached(query, "application/sparql-results+json", base_iri=ENDPOINT)
+    assert cached == (first.content, first.headers["content-type"])
 
     def no_worker(*args, **kwargs):
         raise AssertionError("a cached answer went to a worker")
@@ -547,7 +600,8 @@ def test_a_query_error_no_route_handles_gets_its_status_and_message(engine):
 
     app.include_router(extra)
     response = TestClient(app).get("/test-timeout")
-    assert response.status_code == 503
+    assert response.status_code == 422  # the same query would run past the limit again: no 503, no Retry-After
+    assert "retry-after" not in response.headers
     assert "time limit of 1 s" in response.text
 
 

@@ -1,4 +1,5 @@
-"""SPARQLWrapper, the client researchers use from Python, against the service on a real loopback server."""
+"""SPARQLWrapper and rdflib's SPARQLStore, the clients researchers use from Python, against the service on a
+real loopback server: every return format, by every request method."""
 
 from __future__ import annotations
 
@@ -6,9 +7,28 @@ import urllib.error
 from collections.abc import Iterator
 
 import pytest
-from rdflib import Graph
-from SPARQLWrapper import CSV, GET, JSON, JSONLD, POST, POSTDIRECTLY, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
+from rdflib import RDF, Graph, URIRef
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import (
+    CSV,
+    GET,
+    JSON,
+    JSONLD,
+    N3,
+    POST,
+    POSTDIRECTLY,
+    RDFXML,
+    TSV,
+    TURTLE,
+    URLENCODED,
+    XML,
+    SPARQLWrapper,
+)
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+from klynge.engines.store import EmbeddedEngine
+from klynge.settings import Settings
+from klynge.web.app import create_app
 
 OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
 CLASSES = f"SELECT ?c WHERE {{ ?c a <{OWL_CLASS}> }} ORDER BY ?c"
@@ -60,13 +80,25 @@ def test_ask(endpoint):
     )
 
 
-@pytest.mark.parametrize("fmt", [TURTLE, XML, JSONLD])
-def test_construct_parses_as_a_graph(endpoint, classes, fmt):
-    query = f"CONSTRUCT {{ ?c a <{OWL_CLASS}> }} WHERE {{ ?c a <{OWL_CLASS}> }}"
-    result = wrapper(endpoint, query, fmt).queryAndConvert()
-    if isinstance(result, bytes):  # SPARQLWrapper hands Turtle over as bytes
+METHODS = [(GET, URLENCODED), (POST, URLENCODED), (POST, POSTDIRECTLY)]
+
+
+@pytest.mark.parametrize(("method", "request_method"), METHODS)
+@pytest.mark.parametrize("fmt", [TURTLE, N3, XML, RDFXML, JSONLD])
+@pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
+def test_graphs_parse_in_every_return_format_by_every_method(endpoint, classes, fmt, method, request_method, form):
+    """N3 included: SPARQLWrapper sends ``format=n3`` with Turtle in Accept, and Turtle is N3."""
+    if form == "CONSTRUCT":
+        query = f"CONSTRUCT {{ ?c a <{OWL_CLASS}> }} WHERE {{ ?c a <{OWL_CLASS}> }}"
+        expected = classes
+    else:
+        query = f"DESCRIBE <{classes[0]}>"
+        expected = [classes[0]]
+    result = wrapper(endpoint, query, fmt, method, request_method).queryAndConvert()
+    if isinstance(result, bytes):  # SPARQLWrapper hands Turtle and N3 over as bytes
         result = Graph().parse(data=result, format="turtle")
-    assert sorted(str(s) for s in result.subjects()) == classes
+    subjects = {str(s) for s in result.subjects()}
+    assert subjects >= set(expected) if form == "DESCRIBE" else sorted(subjects) == expected
 
 
 def test_default_graph_through_the_client(endpoint, engine):
@@ -90,3 +122,37 @@ def test_update_is_refused(endpoint, engine):
     assert raised.value.code == 403
     count = wrapper(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", JSON).queryAndConvert()
     assert int(count["results"]["bindings"][0]["n"]["value"]) == before
+
+
+def test_a_limit_is_an_http_error_with_the_message_and_no_retry(engine, serve):
+    """SPARQLWrapper raises HTTPError 422 (not "413 Request Entity Too Large") and the body says why."""
+    limited = EmbeddedEngine(engine.local_store(), max_results=5, workers=1)
+    try:
+        with serve(create_app(limited, Settings())) as url:
+            client = wrapper(url + "/sparql", "SELECT * WHERE { ?s ?p ?o }", JSON)
+            with pytest.raises(urllib.error.HTTPError) as raised:
+                client.query()
+    finally:
+        limited.close()
+    assert raised.value.code == 422
+    assert "more than 5 results" in raised.value.read().decode()
+
+
+@pytest.fixture(scope="module")
+def store_graph(endpoint) -> Graph:
+    return Graph(SPARQLStore(endpoint, returnFormat="xml"))
+
+
+def test_rdflib_sparqlstore_queries_triples_and_graphs(store_graph, classes, engine):
+    rows = list(store_graph.query(CLASSES))
+    assert [str(row.c) for row in rows] == classes
+    assert store_graph.query("ASK { ?s ?p ?o }").askAnswer is True
+    assert sorted(str(s) for s in store_graph.subjects(RDF.type, URIRef(OWL_CLASS))) == classes
+    contexts = {str(getattr(context, "identifier", context)) for context in store_graph.store.contexts()}
+    assert contexts == set(engine.graph_counts())
+
+
+def test_rdflib_sparqlstore_binds_initial_bindings(store_graph, classes):
+    query = "SELECT ?type WHERE { ?c a ?type }"
+    rows = list(store_graph.query(query, initBindings={"c": URIRef(classes[0])}))
+    assert OWL_CLASS in {str(row.type) for row in rows}

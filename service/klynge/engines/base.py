@@ -142,10 +142,12 @@ class Engine:
     """
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
+        base_iri: str | None = None,
     ) -> Results:
         """Any query's results serialised in ``result_format`` (a media type that suits the query form), with
-        the media type of the bytes. A dataset that names graphs replaces the engine's own."""
+        the media type of the bytes. A dataset that names graphs replaces the engine's own; relative IRIs in
+        the query resolve against ``base_iri`` (without one, they are a syntax error)."""
         raise NotImplementedError
 
     def graph_counts(self) -> dict[str, int]:

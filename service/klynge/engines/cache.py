@@ -77,12 +77,16 @@ class AnswerCache:
 
 
 def cache_key(
-    query: str, result_format: str, dataset: Dataset, bindings: Mapping[str, ox.Term] | None
+    query: str,
+    result_format: str,
+    dataset: Dataset,
+    bindings: Mapping[str, ox.Term] | None,
+    base_iri: str | None = None,
 ) -> Hashable | None:
     """What identifies a request's answer; None for a query whose answer may change from run to run."""
     if inspected(query).volatile:
         return None
-    return (query, result_format, dataset, frozenset((bindings or {}).items()))
+    return (query, result_format, dataset, frozenset((bindings or {}).items()), base_iri)
 
 
 class CachingEngine(Engine):
@@ -97,20 +101,23 @@ class CachingEngine(Engine):
         self.answers = AnswerCache(max_bytes)
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
+        base_iri: str | None = None,
     ) -> Results:
-        key = cache_key(query, result_format, dataset, bindings)
+        key = cache_key(query, result_format, dataset, bindings, base_iri)
         hit = None if key is None else self.answers.get(key)
         if hit is not None:
             return hit
-        answer = self.inner.run(query, result_format, dataset=dataset, bindings=bindings)
+        answer = self.inner.run(query, result_format, dataset=dataset, bindings=bindings, base_iri=base_iri)
         if key is not None:
             self.answers.put(key, answer)
         return answer
 
-    def cached(self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET) -> tuple[bytes, str] | None:
+    def cached(
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, base_iri: str | None = None
+    ) -> tuple[bytes, str] | None:
         """What ``run`` would return, if it is at hand in memory without running anything; else None."""
-        key = cache_key(query, result_format, dataset, None)
+        key = cache_key(query, result_format, dataset, None, base_iri)
         return None if key is None else self.answers.get(key, count_miss=False)
 
     def graph_counts(self) -> dict[str, int]:

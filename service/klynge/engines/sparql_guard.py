@@ -4,8 +4,9 @@ The service is read-only and never makes an outbound request on a query's behalf
 ``SERVICE`` to any host, and an update sent to ``Store.query`` only fails as a syntax error, so the text is
 tokenised here (strings, IRIs and comments kept whole, as the SPARQL grammar reads them) and refused when
 it is an update or uses ``SERVICE`` or ``LOAD``. A word inside a string literal, an IRI, a prefixed name, a
-variable or a comment is not a keyword: ``"service"`` or ``?service`` still run. Anything the tokeniser
-reads differently from the grammar is not a valid query, and the engine's parser rejects it afterwards.
+variable, a language tag or a comment is not a keyword: ``"service"``, ``?service`` or ``"x"@en-load`` still
+run. Anything the tokeniser reads differently from the grammar is not a valid query, and the engine's parser
+rejects it afterwards.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ TOKEN = re.compile(
         |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
     |(?P<var>[?$](?:{_PN_CHARS_U}|[0-9])(?:{_PN_CHARS_U}|[0-9\u00B7\u0300-\u036F\u203F-\u2040])*)
     |(?P<name>{_BLANK_NODE_LABEL}|(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)
+    |(?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
     |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
     |(?P<other>.)""",
     re.VERBOSE | re.DOTALL,

@@ -92,7 +92,8 @@ class EmbeddedEngine(Engine):
         return self.store
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
+        base_iri: str | None = None,
     ) -> Results:
         job = Job(
             query,
@@ -102,6 +103,7 @@ class EmbeddedEngine(Engine):
             dataset.named,
             dict(bindings or {}),
             union_default_graph=not inspected(query).names_dataset,
+            base_iri=base_iri,
         )
         try:
             answer = self._pool.run(job, self.timeout)

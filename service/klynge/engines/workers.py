@@ -14,7 +14,8 @@ It forks every worker, at start and after each kill, and hands the service its e
   handle or background thread crosses a fork.
 
 Requests and answers cross the socket as small pickles; answers are the serialised results (bytes) made
-inside the worker by pyoxigraph's serialisers, never Python objects per row.
+inside the worker by pyoxigraph's serialisers (graphs through ``klynge.graph.rdf_text``: Turtle with the
+prefixes, compacted JSON-LD), never Python objects per row.
 
 Hostile queries must not take the service down, so:
 
@@ -51,13 +52,17 @@ from typing import NoReturn
 
 import pyoxigraph as ox
 
+from klynge.graph.rdf_text import serialize
+from klynge.namespaces import PREFIXES
+
 
 @dataclass(frozen=True)
 class Job:
     """One query for a worker: the text, the result format's media type, the dataset and the bindings.
 
     Without graphs named, the default graph is the union of all graphs, unless ``union_default_graph`` is off
-    (the query names its own with FROM).
+    (the query names its own with FROM). Relative IRIs in the query resolve against ``base_iri`` (the
+    endpoint's URL, as the SPARQL Protocol suggests); without one they are a syntax error.
     """
 
     query: str
@@ -67,6 +72,7 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     bindings: Mapping[str, ox.Term] = field(default_factory=dict)
     union_default_graph: bool = True
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,22 +179,51 @@ def solutions_bytes(
     solutions: ox.QuerySolutions,
     fmt: ox.QueryResultsFormat,
     limit: int,
-    again: Callable[[], ox.QuerySolutions],
+    again: Callable[[], ox.QuerySolutions] | None = None,
 ) -> bytes:
     """SELECT results in ``fmt``, at most ``limit`` rows, counted as they are written.
 
     TSV and XML are written directly. Another format is made from the TSV by pyoxigraph's parser and
     serialiser, both native code; but its TSV parser is quadratic in a line's length, so when a row is long
     (a literal of megabytes) the query is run ``again`` to XML, whose parser is linear, and converted from
-    that (twice the evaluation, for the rare answer that needs it).
+    that (twice the evaluation, for the rare answer that needs it). Solutions that cannot be had again go
+    through XML at once (linear, if twice as slow as TSV on many short rows).
     """
     if fmt in (ox.QueryResultsFormat.TSV, ox.QueryResultsFormat.XML):
         return counted(solutions, fmt, limit)
+    if again is None:
+        return from_xml(counted(solutions, ox.QueryResultsFormat.XML, limit), fmt)
     tsv = counted(solutions, ox.QueryResultsFormat.TSV, limit)
     if len(tsv) > LONG_LINE and max(map(len, tsv.split(b"\n"))) > LONG_LINE:
-        xml = counted(again(), ox.QueryResultsFormat.XML, limit)
-        return ox.parse_query_results(xml, format=ox.QueryResultsFormat.XML).serialize(format=fmt)
+        return from_xml(counted(again(), ox.QueryResultsFormat.XML, limit), fmt)
     return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+
+
+def from_xml(xml: bytes, fmt: ox.QueryResultsFormat) -> bytes:
+    return ox.parse_query_results(xml, format=ox.QueryResultsFormat.XML).serialize(format=fmt)
+
+
+UNKNOWN_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported")
+MAX_UNKNOWN_FUNCTIONS = 32
+
+
+def unknown_function(*arguments: ox.Term) -> None:
+    """A function the engine does not have: its every call is an error (SPARQL 1.1 §17.6)."""
+
+
+def run_query(store: ox.Store, job: Job, **options: object) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """The query's results. A call of a function pyoxigraph does not know is an evaluation error, as SPARQL
+    says (the BIND or projection stays unbound, the FILTER fails), not a failed request: pyoxigraph refuses
+    such a query (its only sign is the message), so it runs again with that function defined as failing."""
+    functions: dict[ox.NamedNode, object] = {}
+    while True:
+        try:
+            return store.query(job.query, base_iri=job.base_iri, custom_functions=functions or None, **options)
+        except RuntimeError as error:
+            unknown = UNKNOWN_FUNCTION.fullmatch(str(error))
+            if unknown is None or len(functions) >= MAX_UNKNOWN_FUNCTIONS:
+                raise
+            functions[ox.NamedNode(unknown.group(1))] = unknown_function
 
 
 def graphs(iris: tuple[str, ...]) -> list[ox.NamedNode]:
@@ -201,8 +236,9 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
     if job.default_graphs or job.named_graphs:  # the protocol's dataset overrides the query's FROM
         dataset = {"default_graph": graphs(job.default_graphs), "named_graphs": graphs(job.named_graphs)}
     substitutions = {ox.Variable(name): term for name, term in job.bindings.items()}
+
     def query() -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        return store.query(job.query, substitutions=substitutions, **dataset)
+        return run_query(store, job, substitutions=substitutions, **dataset)
 
     try:
         results = query()
@@ -210,7 +246,7 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
             fmt = ox.RdfFormat.from_media_type(job.media_type)
             if fmt is None:
                 return Failed("error", f"a graph cannot be given as {job.media_type}")
-            body = ox.serialize(limited(results, job.max_results), format=fmt)
+            body = serialize(limited(results, job.max_results), fmt, PREFIXES)
         else:
             fmt = ox.QueryResultsFormat.from_media_type(job.media_type)
             if fmt is None:

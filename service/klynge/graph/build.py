@@ -2,8 +2,11 @@
 
 The store does no inference, so what the interop contract promises (``prov:wasInfluencedBy`` along every
 lineage step, ``org:Organization`` on every organisation, inverse links both ways, the types that domains and
-ranges entail) is materialised here, once, into its own named graph. Each source file keeps a named graph of
-its own so a query can ask which file stated a triple; the default graph of a query is their union.
+ranges entail) is materialised here, once, into its own named graph: from klynge's own axioms and from those
+of the standard vocabularies it uses (ORG, PROV-O, SKOS, FOAF, Data Cube), which are read offline from
+``standard-axioms.ttl`` (see ``klynge.graph.vocabularies``) and taken out of the store again afterwards.
+Each source file keeps a named graph of its own so a query can ask which file stated a triple; the default
+graph of a query is their union.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.answers.catalogue import internal, internal_catalogue
+from klynge.graph.vocabularies import AXIOMS_FILE
 from klynge.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
 from klynge.resources import asset_files
 
 GRAPH_BASE = PREFIXES["kg"]
+VOCABULARY_GRAPH = ox.NamedNode(GRAPH_BASE + "vocabularies")
 DISPLAY_LABEL = KLYNGE.displayLabel
 
 FORMATS = {
@@ -126,17 +131,33 @@ def entailed_quads(store: ox.Store) -> Iterator[ox.Quad]:
             yield ox.Quad(row["s"], row["p"], row["o"], INFERRED_GRAPH)
 
 
+def standard_axioms() -> list[ox.Quad]:
+    """The standard vocabularies' axioms (ORG, PROV-O, SKOS, FOAF, Data Cube), in a graph that is never published."""
+    triples = ox.parse(path=str(AXIOMS_FILE), format=ox.RdfFormat.N_TRIPLES)
+    return [ox.Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in triples]
+
+
 def materialise(store: ox.Store, max_rounds: int = 10) -> int:
     """Add the entailed standard terms to the inferred graph until nothing new follows, then each resource's
-    display label; return the count added."""
-    added = 0
-    for _ in range(max_rounds):
-        new = set(entailed_quads(store))
-        if not new:
-            return added + materialise_display_labels(store)
-        store.extend(new)
-        added += len(new)
-    raise RuntimeError(f"materialisation did not reach a fixpoint in {max_rounds} rounds")
+    display label; return the count added.
+
+    The standard vocabularies' axioms take part while the rules run and are removed again at the end, so the
+    published graph holds what they entail for klynge's resources, not the vocabularies themselves.
+    """
+    store.extend(standard_axioms())
+    try:
+        added = 0
+        for _ in range(max_rounds):
+            new = set(entailed_quads(store))
+            if not new:
+                break
+            store.extend(new)
+            added += len(new)
+        else:
+            raise RuntimeError(f"materialisation did not reach a fixpoint in {max_rounds} rounds")
+    finally:
+        store.remove_graph(VOCABULARY_GRAPH)
+    return added + materialise_display_labels(store)
 
 
 def materialise_display_labels(store: ox.Store) -> int:

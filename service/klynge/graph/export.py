@@ -2,39 +2,28 @@
 
 Diffs between releases and cache validators on ``/dumps/klynge.{ext}`` only work if an unchanged graph
 gives an unchanged file, so blank nodes get canonical labels (RDFC-1.0) and every triple or quad is written
-in sorted order. ``export_bytes`` is what the web server reuses; ``run`` is ``klynge export``.
+in sorted order. Turtle and TriG are written for people (no escaped local names), JSON-LD compacted with the
+prefixes (``klynge.graph.rdf_text``). ``export_bytes`` is what the web server reuses; ``run`` is
+``klynge export``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from klynge import formats
 from klynge.graph.build import SourceError, build_store
+from klynge.graph.rdf_text import serialize
 from klynge.namespaces import PREFIXES
 
-
-@dataclass(frozen=True)
-class DumpFormat:
-    """How one dump is written and served."""
-
-    rdf_format: ox.RdfFormat
-    media_type: str
-    quads: bool = False
-
-
-FORMATS: dict[str, DumpFormat] = {
-    "ttl": DumpFormat(ox.RdfFormat.TURTLE, "text/turtle"),
-    "nt": DumpFormat(ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-    "jsonld": DumpFormat(ox.RdfFormat.JSON_LD, "application/ld+json"),
-    "xml": DumpFormat(ox.RdfFormat.RDF_XML, "application/rdf+xml"),
-    "trig": DumpFormat(ox.RdfFormat.TRIG, "application/trig", quads=True),
-}
-
+# The dumps, by their keys (``rdf`` is RDF/XML's extension; ``xml`` names it too); TriG keeps the named graphs.
+QUAD_DUMPS = (formats.TRIG,)
+DUMPS = (formats.TURTLE, formats.N_TRIPLES, formats.JSON_LD, formats.RDF_XML, *QUAD_DUMPS)
+FORMATS: dict[str, formats.Format] = {dump.key: dump for dump in DUMPS}
 
 
 def canonical_quads(store: ox.Store) -> list[ox.Quad]:
@@ -45,22 +34,26 @@ def canonical_quads(store: ox.Store) -> list[ox.Quad]:
 
 
 def export_bytes(store: ox.Store, fmt: str) -> bytes:
-    """The published graph of a store as one dump (``fmt``: a key of FORMATS); triples, or quads for TriG."""
+    """The published graph of a store as one dump (``fmt``: a key of a dump format, ``xml`` for RDF/XML too);
+    triples, or quads for TriG."""
     try:
-        dump = FORMATS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}") from None
+        dump = formats.by_key(fmt, DUMPS)
+    except KeyError as error:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}") from error
+    assert dump.rdf is not None
     quads = canonical_quads(store)
-    if dump.quads:
+    if dump in QUAD_DUMPS:
         statements: list[ox.Quad] | list[ox.Triple] = quads
     else:
         statements = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-    return ox.serialize(statements, format=dump.rdf_format, prefixes=PREFIXES)
+    return serialize(statements, dump.rdf, PREFIXES)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``klynge export``."""
-    parser.add_argument("--format", choices=list(FORMATS), default="ttl", help="RDF syntax (default: ttl)")
+    parser.add_argument(
+        "--format", choices=[*FORMATS, "xml"], default="ttl", help="RDF syntax (default: ttl; rdf and xml: RDF/XML)"
+    )
     parser.add_argument("--out", metavar="FILE", type=Path, help="write to FILE instead of standard output")
 
 

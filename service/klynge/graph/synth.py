@@ -36,6 +36,9 @@ SPATIAL = PREFIXES["dcterms"] + "spatial"
 QB_DATASET_CLASS = PREFIXES["qb"] + "DataSet"
 REF_AREA = PREFIXES["sdmx-dimension"] + "refArea"
 SYNTH_SOURCE = SYNTH + "source"
+PROV = PREFIXES["prov"]
+QB = PREFIXES["qb"]
+SYNTH_DSD = SYNTH + "dsd/sectoral-nodes"
 
 # EU member states by their NUTS country code (Greece is EL in NUTS).
 COUNTRIES = [
@@ -168,9 +171,9 @@ def country_lines(code: str, seed: int, scale: float = 1.0) -> Iterator[str]:
         yield triple(plan, SCHEMA + "funder", iri(rng.choice(bodies)))
         yield triple(bodies[0], KLYNGE + "responsibleFor", iri(plan))
         if n:
-            yield triple(plan, KLYNGE + "succeeds", iri(plans[n - 1]))
+            yield from lineage_step(plan, "succeeds", plans[n - 1])
         if n >= 3 and n % 4 == 3:
-            yield triple(plan, KLYNGE + "consolidates", iri(plans[n - 3]))
+            yield from lineage_step(plan, "consolidates", plans[n - 3])
         budget = f"{plan}/budget"
         yield from money(budget, rng.randint(10, 900) * 1_000_000, f"Budget of {code} plan {n:02d}")
         yield triple(plan, KLYNGE + "hasBudget", iri(budget))
@@ -188,6 +191,7 @@ def country_lines(code: str, seed: int, scale: float = 1.0) -> Iterator[str]:
 
     dataset = f"{base}dataset/sectoral-nodes"
     yield triple(dataset, RDF_TYPE, iri(QB_DATASET_CLASS))
+    yield triple(dataset, QB + "structure", iri(SYNTH_DSD))
     yield triple(dataset, RDFS_LABEL, literal(f"{code} sectoral nodes", lang="en"))
     yield triple(dataset, SOURCE_PROP, iri(SYNTH_SOURCE))
     for region in regions:
@@ -201,6 +205,30 @@ def country_lines(code: str, seed: int, scale: float = 1.0) -> Iterator[str]:
             yield triple(node, KLYNGE + "rank", literal(str(rank), XSD + "positiveInteger"))
 
     yield from participation_lines(code, base, clusters, regions, rng, scale)
+
+
+def lineage_step(later: str, relation: str, earlier: str) -> Iterator[str]:
+    """A lineage link and its qualified form, as the evidence contract has every link (docs/modelling.md)."""
+    step = f"{SYNTH}influence/{later.rsplit('/', 1)[1]}--{relation}--{earlier.rsplit('/', 1)[1]}"
+    yield triple(later, KLYNGE + relation, iri(earlier))
+    yield triple(later, PROV + "qualifiedInfluence", iri(step))
+    yield triple(step, RDF_TYPE, iri(PROV + "Influence"))
+    yield triple(step, PROV + "influencer", iri(earlier))
+    yield triple(step, KLYNGE + "relation", iri(KLYNGE + relation))
+    yield triple(step, KLYNGE + "evidence", iri(KLYNGE + "Stated"))
+    yield triple(step, SOURCE_PROP, iri(SYNTH_SOURCE))
+    yield triple(step, KLYNGE + "locator", literal("synthetic", lang="en"))
+
+
+def structure_lines() -> Iterator[str]:
+    """The one data structure of the synthetic node data sets: region and rank give the NACE division."""
+    yield triple(SYNTH_DSD, RDF_TYPE, iri(QB + "DataStructureDefinition"))
+    yield triple(SYNTH_DSD, RDFS_LABEL, literal("Structure of the synthetic sectoral nodes", lang="en"))
+    for kind, component in (("dimension", REF_AREA), ("dimension", KLYNGE + "rank"), ("measure", KLYNGE + "sector")):
+        spec = f"{SYNTH}component/sectoral-nodes--{component.rsplit('#', 1)[-1]}"
+        yield triple(SYNTH_DSD, QB + "component", iri(spec))
+        yield triple(spec, RDF_TYPE, iri(QB + "ComponentSpecification"))
+        yield triple(spec, QB + kind, iri(component))
 
 
 def participation_lines(
@@ -230,6 +258,7 @@ def participation_lines(
 def synth_lines(countries: int, seed: int, scale: float = 1.0) -> Iterator[str]:
     """The whole synthetic graph, country by country, as N-Triples lines (scale shrinks participation)."""
     yield from source_document(seed)
+    yield from structure_lines()
     for code in COUNTRIES[:countries]:
         yield from country_lines(code, seed, scale)
 

@@ -44,8 +44,9 @@ class Violation:
 Locate = Callable[[Node, Node | None, Node | None], tuple[str, int]]
 
 
-# An IRI in running text: up to white space or punctuation, never ending in a full stop.
-IRI_IN_TEXT = re.compile(r"https?://[^\s,;()<>\"]*[^\s,;()<>\".]")
+# An IRI in running text: up to white space or punctuation, never ending in a full stop. One written in angle
+# brackets is Turtle a person may copy into a file, so it is left whole (a shortened kid:org/x would not parse).
+IRI_IN_TEXT = re.compile(r"(?<!<)https?://[^\s,;()<>\"]*[^\s,;()<>\".]")
 
 
 def compact(term: Node | None) -> str:

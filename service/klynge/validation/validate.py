@@ -42,6 +42,7 @@ from klynge.graph.build import (
 )
 from klynge.resources import asset_files
 from klynge.validation.lines import Locations, Term, display_path, parse_located
+from klynge.validation.repeats import repeat_problems
 from klynge.validation.report import FORMATS, Findings, Violation, compact, render, violations
 from klynge.validation.vocabulary import Checker, Problem, uses_in_file, uses_in_quads
 
@@ -497,7 +498,7 @@ def run(args: argparse.Namespace) -> int:
     engine = args.engine or ("sparql" if args.store is not None else "pyshacl")
     try:
         if read is not None:
-            problems = vocabulary_problems(read, sources)
+            problems = vocabulary_problems(read, sources) + repeat_problems(read.located, display_path)
         result = validate_store(store, sources.shapes, sources.graph, engine, locations)
     except SourceError as error:
         return _error(f"the shapes cannot be read: {error}")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
 
+from klynge import formats
 from klynge.answers import as_of as as_of_answers
 from klynge.answers import lineage as answers
 from klynge.answers.models import AsOf, Lineage, Path, SearchHit
@@ -16,12 +17,13 @@ from klynge.answers.path import MAX_PATH_LENGTH, shortest_path
 from klynge.answers.search import index_state
 from klynge.answers.search import search as search_names
 from klynge.web.engine_errors import EngineErrorRoute
-from klynge.web.rdf_response import JSON, RDF_FORMATS, choose, rdf_response
+from klynge.web.negotiation import negotiate
+from klynge.web.rdf_response import rdf_response
 from klynge.web.templating import base_iri
 
 router = APIRouter(tags=["answers"], route_class=EngineErrorRoute)
 
-RDF_CONTENT = {fmt.media_type: {} for fmt in RDF_FORMATS}
+RDF_CONTENT = {fmt.media_type: {} for fmt in formats.GRAPH}
 
 
 ID_HELP = "a resource: its id after /id/ (e.g. policy/innovationskraft-2021-2024) or its full IRI"
@@ -55,9 +57,9 @@ def lineage_answer(request: Request, iri: ox.NamedNode, evidence: answers.Eviden
     """The lineage as JSON (checked against the Lineage model), or as RDF when Accept asks for Turtle,
     JSON-LD, N-Triples or RDF/XML."""
     engine = request.app.state.engine
-    fmt = choose(request, (JSON, *RDF_FORMATS))
+    fmt = negotiate(request, (formats.API_JSON, *formats.GRAPH), "a lineage")
     try:
-        if fmt is JSON:
+        if fmt is formats.API_JSON:
             answer = Lineage.model_validate(answers.lineage(engine, iri, evidence))
             return JSONResponse(answer.model_dump(mode="json", by_alias=True), headers={"Vary": "Accept"})
         return rdf_response(answers.lineage_triples(engine, iri, evidence), fmt)

@@ -20,8 +20,10 @@ from swagger_ui_bundle import swagger_ui_path
 ASSETS = "/docs/assets"
 # The errors a negotiated route answers before it looks at the data, for its OpenAPI ``responses``.
 FORMAT_ERRORS = {
-    400: {"description": "a `format` value this route does not know; the message lists those it does"},
-    406: {"description": "nothing this route gives matches Accept; the message lists what it gives"},
+    406: {
+        "description": "nothing this route gives matches `format` or Accept (an unknown `format` falls back to "
+        "Accept); the message lists what it gives"
+    },
 }
 # The bundle's files the page uses, and their media types; nothing else of the package is reachable.
 FILES = {

@@ -2,7 +2,7 @@
 
 One route per ``queries/*.rq`` is made when this module is imported, so each shows in the OpenAPI schema with
 its title, description and typed parameters. A SELECT answers as JSON in a compact form (below) or as CSV
-(``Accept: text/csv`` or ``?format=csv``); a CONSTRUCT or DESCRIBE answers as RDF (Turtle unless asked
+(``Accept: text/csv`` or ``?format=csv``; TSV likewise); a CONSTRUCT or DESCRIBE answers as RDF (Turtle unless asked
 otherwise). The JSON form::
 
     {"query": "policy-ancestors", "title": "...",
@@ -17,8 +17,6 @@ A column a row leaves unbound is absent from that row; ``datatype`` is left out 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -26,15 +24,15 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from klynge import formats
 from klynge.answers.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
 from klynge.web.engine_errors import EngineErrorRoute
-from klynge.web.rdf_response import JSON, RDF_FORMATS, Format, choose, rdf_response
+from klynge.web.negotiation import negotiate
+from klynge.web.rdf_response import rdf_response
 
-# Engine failures (time limit 503, result limit 413) answer with the engine's message.
+# Engine failures (past the time or result limit: 422; workers busy: 503) answer with the engine's message.
 router = APIRouter(tags=["named queries"], route_class=EngineErrorRoute)
 
-CSV = Format("csv", "CSV", "text/csv")
-TABLE_FORMATS = (JSON, CSV)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -101,16 +99,6 @@ def term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
     return out
 
 
-def csv_text(columns: list[str], rows: list[dict[str, ox.Term]]) -> str:
-    """A table as CSV: IRIs and literals by their text, unbound cells empty (as SPARQL's CSV results)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([row[column].value if column in row else "" for column in columns])
-    return out.getvalue()
-
-
 def given_values(request: Request, query: NamedQuery) -> dict[str, str]:
     """The query-string parameters meant for the query (each at most once); ``format`` is the API's own."""
     values: dict[str, str] = {}
@@ -125,7 +113,7 @@ def given_values(request: Request, query: NamedQuery) -> dict[str, str]:
 
 def run(request: Request, query: NamedQuery) -> Response:
     """Validate the parameters, run the query through the engine and answer in the chosen format."""
-    fmt = choose(request, RDF_FORMATS if query.returns_graph else TABLE_FORMATS)
+    fmt = negotiate(request, offers(query), f"the answer of {query.name}")
     values = given_values(request, query)
     try:
         bindings = query.bindings(values)
@@ -136,8 +124,8 @@ def run(request: Request, query: NamedQuery) -> Response:
         return rdf_response(engine.construct(query.sparql, bindings), fmt)
     rows = engine.select(query.sparql, bindings)
     columns = list(query.columns)
-    if fmt is CSV:
-        return Response(csv_text(columns, rows), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})
+    if fmt is not formats.API_JSON:  # CSV, written as /sparql writes it
+        return Response(formats.table_bytes(columns, rows, fmt), media_type=fmt.content_type)
     used = {p.name: values.get(p.name, p.default) for p in query.parameters if p.name in values or p.default}
     answer = {
         "query": query.name,
@@ -146,7 +134,12 @@ def run(request: Request, query: NamedQuery) -> Response:
         "columns": columns,
         "rows": [{c: term_json(row[c]) for c in columns if c in row} for row in rows],
     }
-    return JSONResponse(answer, headers={"Vary": "Accept"})
+    return JSONResponse(answer)
+
+
+def offers(query: NamedQuery) -> tuple[formats.Format, ...]:
+    """What a named query answers in: RDF for a graph, the compact JSON table or CSV for a SELECT."""
+    return formats.GRAPH if query.returns_graph else formats.TABLE
 
 
 def openapi_parameter(parameter: Parameter) -> dict[str, object]:
@@ -167,15 +160,14 @@ def openapi_parameter(parameter: Parameter) -> dict[str, object]:
 
 def openapi_extra(query: NamedQuery) -> dict[str, object]:
     """The typed parameters and the answer's media types, for the OpenAPI schema."""
-    formats = RDF_FORMATS if query.returns_graph else TABLE_FORMATS
     format_parameter = {
         "name": "format",
         "in": "query",
         "required": False,
         "description": "The answer's format; overrides Accept.",
-        "schema": {"type": "string", "enum": [fmt.key for fmt in formats]},
+        "schema": {"type": "string", "enum": [fmt.key for fmt in offers(query)]},
     }
-    content = {fmt.media_type: {} for fmt in formats if fmt is not JSON}
+    content = {fmt.media_type: {} for fmt in offers(query) if fmt is not formats.API_JSON}
     return {
         "parameters": [openapi_parameter(p) for p in query.parameters] + [format_parameter],
         "responses": {"200": {"description": "The answer", "content": content}},
@@ -185,8 +177,8 @@ def openapi_extra(query: NamedQuery) -> dict[str, object]:
 ERRORS = {
     400: {"description": "A parameter is missing, unknown or not of its type (the message says which and why)"},
     406: {"description": "None of the offered formats is acceptable"},
-    413: {"description": "The answer is larger than the result limit"},
-    503: {"description": "The query ran past its time limit"},
+    422: {"description": "The answer is past the result-size or time limit (the same request fails again)"},
+    503: {"description": "Every query worker is busy; retry after the Retry-After seconds"},
 }
 
 

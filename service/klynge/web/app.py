@@ -8,9 +8,12 @@ from starlette.exceptions import HTTPException
 
 from klynge.answers.search import start_index
 from klynge.engines.base import Engine, QueryError
+from klynge.formats import NotAcceptable
 from klynge.settings import Settings
 from klynge.web import api_answers, api_docs, api_queries, completion, dataset, health, linked_data, pages, sparql
 from klynge.web.hardening import Hardening
+from klynge.web.http_semantics import HttpSemantics
+from klynge.web.negotiation import not_acceptable
 
 # The linked-data router comes last: its paths are the widest.
 ROUTERS = (sparql, health, api_queries, api_answers, completion, dataset, pages, linked_data)
@@ -39,11 +42,13 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         expose_headers=["ETag", "Content-Type", "Content-Disposition"],
         max_age=86400,
     )
+    app.add_middleware(HttpSemantics)  # HEAD on every GET route, Vary: Accept, signposting Link headers
     app.add_middleware(Hardening, read_timeout=settings.read_timeout)  # outermost: every response, CORS's too
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
     # A query error no route handled (a time limit hit by a page, say) still gets its status and a message.
     app.add_exception_handler(QueryError, lambda request, error: sparql.error_response(error))
+    app.add_exception_handler(NotAcceptable, not_acceptable)
     app.add_exception_handler(HTTPException, pages.html_not_found)  # a browser's 404 is a page, not JSON
     return app

@@ -15,10 +15,13 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
+from klynge import formats
 from klynge.answers import dataset
 from klynge.graph import export
 from klynge.web.engine_errors import EngineErrorRoute
-from klynge.web.rdf_response import HTML, RDF_FORMATS, choose, rdf_response
+from klynge.web.linked_data import signposting
+from klynge.web.negotiation import negotiate
+from klynge.web.rdf_response import rdf_response
 from klynge.web.templating import base_iri, public_url, templates
 
 router = APIRouter(tags=["dataset"], route_class=EngineErrorRoute)
@@ -26,7 +29,8 @@ router = APIRouter(tags=["dataset"], route_class=EngineErrorRoute)
 # The dump file's extension -> the export format; ``rdf`` is the customary extension of RDF/XML.
 DUMP_FORMATS = {d.extension: ("xml" if d.extension == "rdf" else d.extension) for d in dataset.DUMPS}
 MEDIA_TYPES = {dump.extension: dump.media_type for dump in dataset.DUMPS}
-RDF_MEDIA_TYPES = {fmt.media_type: {"description": f"the description as {fmt.name}"} for fmt in RDF_FORMATS}
+RDF_MEDIA_TYPES = {fmt.media_type: {"description": f"the description as {fmt.name}"} for fmt in formats.GRAPH}
+SCHEMA_DATASET = "https://schema.org/Dataset"
 
 
 @lru_cache(maxsize=10)
@@ -70,9 +74,10 @@ def description(request: Request) -> list[ox.Triple]:
 
 def describe_dataset(request: Request, html: bool) -> Response:
     """The description as RDF by `Accept`/`format`, or (when ``html``) as a page for people."""
-    fmt = choose(request, (HTML, *RDF_FORMATS) if html else RDF_FORMATS)
+    fmt = negotiate(request, formats.PAGE if html else formats.GRAPH, "the dataset description")
+    signposting(request, base_iri(request) + "dataset", (SCHEMA_DATASET,))
     triples = description(request)
-    if fmt is not HTML:
+    if fmt is not formats.HTML:
         return rdf_response(triples, fmt)
     engine = request.app.state.engine
     site = dataset.Site(base_iri(request), public_url(request), public_url(request) + "/sparql")
@@ -82,7 +87,7 @@ def describe_dataset(request: Request, html: bool) -> Response:
         "title": dataset.TITLE,
         "description": dataset.DESCRIPTION,
         "iri": site.iri("dataset").value,
-        "formats": RDF_FORMATS,
+        "formats": formats.GRAPH,
         "dumps": files,
         "release": dataset.release(engine),
         "public_url": public_url(request),
@@ -90,7 +95,7 @@ def describe_dataset(request: Request, html: bool) -> Response:
         "vocabularies": sorted(t.object.value for t in triples if t.predicate.value == void + "vocabulary"),
         "schema_org": dataset.schema_org(site, dataset.release(engine), files),
     }
-    return templates.TemplateResponse(request, "dataset.html", context, headers={"Vary": "Accept"})
+    return templates.TemplateResponse(request, "dataset.html", context)
 
 
 @router.get(
@@ -98,7 +103,6 @@ def describe_dataset(request: Request, html: bool) -> Response:
     summary="DCAT-AP and VoID description of the dataset",
     responses={
         200: {"content": {"text/html": {"description": "a page for people"}, **RDF_MEDIA_TYPES}},
-        400: {"description": "unknown format parameter"},
         406: {"description": "no representation matches Accept"},
     },
 )
@@ -113,7 +117,6 @@ def dataset_page(request: Request) -> Response:
     summary="VoID description (RDF, Turtle by default)",
     responses={
         200: {"content": RDF_MEDIA_TYPES},
-        400: {"description": "unknown format parameter"},
         406: {"description": "no representation matches Accept"},
     },
 )

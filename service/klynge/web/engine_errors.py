@@ -1,40 +1,86 @@
-"""Engine failures as HTTP answers for the routes that query on a client's behalf without taking SPARQL.
+"""Engine failures as HTTP answers: one table of statuses, for ``/sparql`` and for every other route.
 
-A lineage, path, search or page query past the time or size limit says so (503/413) in words, like the
-SPARQL endpoint does, instead of surfacing as a 500 with a stack trace.
+The status tells a client what happened and whether sending the same request again can help, because
+clients act on the status alone (Jena and SPARQLWrapper show little else):
+
+- 400 the query is malformed, or nests deeper than the parser safely takes: fix the query. (A function the
+  engine does not have is not a failure: each call of it is an evaluation error, as SPARQL 1.1 §17.6 says, so
+  a FILTER on it drops the row and a BIND of it stays unbound.)
+- 403 an update, SERVICE or LOAD: this endpoint never runs them.
+- 413 the *request* is too large (a body past 1 MiB): send a shorter query.
+- 422 the query is well-formed but its answer is past a limit (more results than allowed, or longer than the
+  time limit): the same query will fail the same way, so narrow it (LIMIT/OFFSET) or use the dumps.
+- 503 with Retry-After: the service could not take the query now (every worker busy, too many long queries);
+  it did not start, and may run if sent again after Retry-After seconds.
+- 507 the query needed more memory than one query may use and was stopped: narrow it.
+- 500 anything else, with the engine's message.
+
+``/sparql`` answers in plain text (SPARQL Protocol clients show it as is); the REST routes as
+``{"detail": message}``, as FastAPI answers their other errors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
 from klynge.engines.base import (
     QueryBusy,
     QueryError,
     QueryOutOfMemory,
+    QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
 )
 
-STATUS = (
-    (QueryTimeout, 503),
-    (QueryBusy, 503),
-    (QueryOutOfMemory, 507),
-    (QueryTooLarge, 413),
-    (QuerySyntaxError, 400),
-    (QueryError, 500),
-)
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """The status, message and headers of an engine failure."""
+
+    status: int
+    message: str
+    headers: dict[str, str]
 
 
-def status_of(error: QueryError) -> int:
-    """The HTTP status for an engine failure."""
-    return next(code for kind, code in STATUS if isinstance(error, kind))
+def answer_for(error: QueryError) -> ErrorAnswer:
+    """The HTTP answer to an engine failure: see the module's table."""
+    if isinstance(error, QuerySyntaxError):
+        return ErrorAnswer(400, f"Malformed query: {error}", {})
+    if isinstance(error, QueryRefused):
+        return ErrorAnswer(403, f"Refused: {error}", {})
+    if isinstance(error, QueryTooLarge):
+        return ErrorAnswer(
+            422,
+            f"Result too large: {error}. The same query will hit the limit again: narrow it or add a LIMIT "
+            "(and page with OFFSET), or download the data (see /dataset for dumps).",
+            {},
+        )
+    if isinstance(error, QueryTimeout):
+        return ErrorAnswer(
+            422,
+            f"Query stopped: {error}. The same query will run past the limit again: narrow it, or run it on a "
+            "copy of the data (see /dataset for dumps).",
+            {},
+        )
+    if isinstance(error, QueryBusy):
+        message = f"Busy: {error}. The query did not start; send it again shortly."
+        return ErrorAnswer(503, message, {"Retry-After": str(error.retry_after)})
+    if isinstance(error, QueryOutOfMemory):
+        return ErrorAnswer(507, f"Query stopped: {error}. Narrow it; the same query needs the same memory.", {})
+    return ErrorAnswer(500, f"The query could not be answered: {error}", {})
+
+
+def plain_text(error: QueryError) -> PlainTextResponse:
+    """An engine failure as ``/sparql`` answers it."""
+    answer = answer_for(error)
+    return PlainTextResponse(answer.message, status_code=answer.status, headers=answer.headers)
 
 
 class EngineErrorRoute(APIRoute):
@@ -47,7 +93,7 @@ class EngineErrorRoute(APIRoute):
             try:
                 return await handler(request)
             except QueryError as error:
-                retry = {"Retry-After": str(error.retry_after)} if isinstance(error, QueryBusy) else None
-                return JSONResponse({"detail": str(error)}, status_code=status_of(error), headers=retry)
+                found = answer_for(error)
+                return JSONResponse({"detail": found.message}, status_code=found.status, headers=found.headers)
 
         return answer

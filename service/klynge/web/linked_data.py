@@ -1,12 +1,15 @@
 """Linked data: every IRI under the base is answered under the same path, as a page or as RDF.
 
 ``https://w3id.org/klynge/id/org/dfir`` is served at ``/id/org/dfir``. The answer is direct (200, no 303
-redirect): the IRIs name real-world things, but one URL per resource with ``Vary: Accept`` keeps links
-short and caches correct, and ``?format=ttl`` (or ``jsonld``, ``nt``, ``rdf``, ``html``) picks a
-representation without headers. RDF is the resource's concise bounded description plus the labels of what
+redirect; docs/http.md says why): the IRIs name real-world things, and every answer says so in its headers
+(FAIR signposting: ``Link: <IRI>; rel="cite-as"``, ``describedby`` for the RDF descriptions, ``license``,
+``type``), while one URL per resource with ``Vary: Accept`` keeps links short and caches correct.
+``?format=ttl`` (or ``jsonld``, ``nt``, ``rdf``, ``html``) picks a representation without headers; the
+formats are ``klynge.formats.PAGE``. RDF is the resource's concise bounded description plus the labels of what
 it links to; HTML shows labels, types, every relation as a link, incoming links, sources and, for a policy or
 organisation with a lineage, the lineage as a timeline. ``/ontology`` serves the ontology the same way
-(HTML documentation generated from it). An IRI the graph does not mention is a 404.
+(HTML documentation generated from it), and so does its version IRI (``/ontology/0.1.0``). An IRI the graph
+does not mention is a 404.
 """
 
 from __future__ import annotations
@@ -15,21 +18,27 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from klynge import formats
 from klynge.answers import describe, organisation
 from klynge.answers import lineage as answers
+from klynge.answers.dataset import LICENCE, release
+from klynge.formats import HTML, Format
 from klynge.graph import ontology_doc
 from klynge.namespaces import KG
 from klynge.validation import shapes_doc
 from klynge.web import api_docs
 from klynge.web.engine_errors import EngineErrorRoute
-from klynge.web.rdf_response import HTML, RDF_FORMATS, Format, choose, rdf_response
-from klynge.web.templating import base_iri, local_path, templates
+from klynge.web.http_semantics import signpost
+from klynge.web.negotiation import negotiate
+from klynge.web.rdf_response import rdf_response
+from klynge.web.templating import base_iri, local_path, public_url, templates
 from klynge.web.timeline import timeline_svg
 
 router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
 
-PAGE_FORMATS = (HTML, *RDF_FORMATS)
-PAGE_RESPONSES = {200: api_docs.content(f.media_type for f in PAGE_FORMATS), **api_docs.FORMAT_ERRORS}
+PAGE_RESPONSES = {200: api_docs.content(f.media_type for f in formats.PAGE), **api_docs.FORMAT_ERRORS}
+ABOUT_PAGE = "https://schema.org/AboutPage"
+DESCRIBED_BY = (formats.TURTLE, formats.JSON_LD)
 HEADLINE_PREDICATES = {describe.RDF_TYPE, describe.DISPLAY_LABEL, *describe.LABEL_PREDICATES}
 ORGANIZATION = "http://www.w3.org/ns/org#Organization"
 LINEAGE_CLASSES = ("http://www.w3.org/ns/prov#Plan", "http://www.w3.org/ns/org#Organization")
@@ -53,10 +62,18 @@ def has_lineage(page: describe.Description) -> bool:
 def not_found(request: Request, fmt: Format, message: str) -> Response:
     """A 404 as a page for browsers and as plain text for everything else."""
     if fmt is HTML:
-        return templates.TemplateResponse(
-            request, "not_found.html", {"message": message}, status_code=404, headers={"Vary": "Accept"}
-        )
-    return PlainTextResponse(message, status_code=404, headers={"Vary": "Accept"})
+        return templates.TemplateResponse(request, "not_found.html", {"message": message}, status_code=404)
+    return PlainTextResponse(message, status_code=404)
+
+
+def signposting(request: Request, iri: str, types: tuple[str, ...] = ()) -> None:
+    """FAIR signposting for a page about ``iri``: the IRI to cite, its RDF descriptions (this URL by
+    ``format``), the licence, and what kind of page this is."""
+    here = public_url(request) + request.url.path
+    links = [(iri, "cite-as", None)]
+    links += [(f"{here}?format={fmt.key}", "describedby", fmt.media_type) for fmt in DESCRIBED_BY]
+    links += [(LICENCE, "license", None), *((kind, "type", None) for kind in (ABOUT_PAGE, *types))]
+    signpost(request, links)
 
 
 @router.get(
@@ -66,7 +83,7 @@ def not_found(request: Request, fmt: Format, message: str) -> Response:
 )
 def resource(request: Request, path: str) -> Response:
     """HTML for browsers; Turtle, JSON-LD, N-Triples or RDF/XML by `Accept` or `format`."""
-    fmt = choose(request, PAGE_FORMATS)
+    fmt = negotiate(request, formats.PAGE, "this resource")
     engine = request.app.state.engine
     try:
         iri = ox.NamedNode(base_iri(request) + "id/" + path)
@@ -74,6 +91,7 @@ def resource(request: Request, path: str) -> Response:
         return not_found(request, fmt, f"/id/{path} is not a resource IRI")
     if not describe.exists(engine, iri):
         return not_found(request, fmt, f"The graph says nothing about {iri.value}.")
+    signposting(request, iri.value)
     if fmt is not HTML:
         return rdf_response(describe.description_triples(engine, iri), fmt)
     page = describe.describe(engine, iri)
@@ -84,7 +102,7 @@ def resource(request: Request, path: str) -> Response:
         timeline = timeline_svg(lineage, lambda target: local_path(target, base))
     context = {
         "page": page,
-        "formats": RDF_FORMATS,
+        "formats": formats.GRAPH,
         "asserted_types": {
             link.other.value
             for link in page.outgoing
@@ -100,28 +118,51 @@ def resource(request: Request, path: str) -> Response:
         "lineage": lineage,
         "history": organisation.history(engine, iri) if page.is_a(ORGANIZATION) else None,
     }
-    return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
+    return templates.TemplateResponse(request, "resource.html", context)
 
 
 @router.get("/ontology", summary="The klynge ontology, as documentation or as RDF", responses=PAGE_RESPONSES)
 def ontology(request: Request) -> Response:
     """Every class and property with label, definition and related terms (HTML), or the ontology's triples."""
-    fmt = choose(request, PAGE_FORMATS)
+    fmt = negotiate(request, formats.PAGE, "the ontology")
+    signposting(request, describe.ONTOLOGY_IRI)
+    return ontology_answer(request, fmt)
+
+
+@router.get(
+    "/ontology/{version}",
+    summary="A version of the ontology, under its version IRI (owl:versionIRI)",
+    responses={**PAGE_RESPONSES, 404: {"description": "no such version"}},
+)
+def ontology_version(request: Request, version: str) -> Response:
+    """The ontology as of the version it names as its ``owl:versionIRI``: the one this service was built with."""
+    fmt = negotiate(request, formats.PAGE, "the ontology")
+    iri = base_iri(request) + "ontology/" + version
+    served = release(request.app.state.engine).version_iri
+    if iri != served:
+        return not_found(request, fmt, f"There is no ontology version {iri}; this service serves {served}")
+    signposting(request, iri)
+    return ontology_answer(request, fmt)
+
+
+def ontology_answer(request: Request, fmt: Format) -> Response:
+    """The ontology in ``fmt``: its documentation, or its triples."""
     engine = request.app.state.engine
     if fmt is not HTML:
         return rdf_response(describe.ontology_triples(engine), fmt)
-    context = {"doc": ontology_doc.document(engine), "formats": RDF_FORMATS, "iri": describe.ONTOLOGY_IRI}
-    return templates.TemplateResponse(request, "ontology.html", context, headers={"Vary": "Accept"})
+    context = {"doc": ontology_doc.document(engine), "formats": formats.GRAPH, "iri": describe.ONTOLOGY_IRI}
+    return templates.TemplateResponse(request, "ontology.html", context)
 
 
 @router.get("/shapes", summary="The SHACL shapes, as documentation or as RDF", responses=PAGE_RESPONSES)
 def shapes(request: Request) -> Response:
     """Every node shape with its targets, property rules and messages (HTML), or the shapes' triples."""
-    fmt = choose(request, PAGE_FORMATS)
+    fmt = negotiate(request, formats.PAGE, "the shapes")
+    signposting(request, base_iri(request) + "shapes")
     if fmt is not HTML:
         return rdf_response(shapes_doc.shapes_triples(), fmt)
-    context = {"shapes": shapes_doc.shapes(), "formats": RDF_FORMATS, "iri": base_iri(request) + "shapes"}
-    return templates.TemplateResponse(request, "shapes.html", context, headers={"Vary": "Accept"})
+    context = {"shapes": shapes_doc.shapes(), "formats": formats.GRAPH, "iri": base_iri(request) + "shapes"}
+    return templates.TemplateResponse(request, "shapes.html", context)
 
 
 @router.get(
@@ -133,12 +174,13 @@ def named_graph(request: Request, name: str) -> Response:
     """Each source file is a named graph (``…/graph/inferred`` holds the materialised entailments): the
     resources it states something about (HTML), or its triples. The graphs keep the IRIs the build gives them
     (``kg:{name}``) under any ``--base-iri``: they name klynge's source files, not the resources it serves."""
-    fmt = choose(request, PAGE_FORMATS)
+    fmt = negotiate(request, formats.PAGE, "a named graph")
     engine = request.app.state.engine
     iri = str(KG) + name
     counts = engine.graph_counts()
     if iri not in counts:
         return not_found(request, fmt, f"There is no named graph {iri}; the graphs are: {', '.join(sorted(counts))}")
+    signposting(request, iri)
     graph = ox.NamedNode(iri)
     if fmt is not HTML:
         return rdf_response(describe.graph_triples(engine, graph), fmt)
@@ -147,6 +189,6 @@ def named_graph(request: Request, name: str) -> Response:
         "name": name,
         "triples": counts[iri],
         "subjects": describe.graph_subjects(engine, graph),
-        "formats": RDF_FORMATS,
+        "formats": formats.GRAPH,
     }
-    return templates.TemplateResponse(request, "graph.html", context, headers={"Vary": "Accept"})
+    return templates.TemplateResponse(request, "graph.html", context)

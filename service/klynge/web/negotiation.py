@@ -1,75 +1,43 @@
-"""Choose a representation from an ``Accept`` header (RFC 9110 §12.5.1), q-values respected.
+"""Content negotiation for a request: the one ``choose`` of ``klynge.formats``, fed by the request.
 
-Every router offers its media types in order of preference and takes the one the client weights highest;
-on a tie, the router's order decides, so ``*/*`` gets the router's first offer.
+The ``format`` query parameter (comma-separated values allowed, as SPARQLWrapper sends them) comes before
+``Accept``. Every route that negotiates is marked, so ``klynge.web.http_semantics`` adds ``Vary: Accept`` to
+whatever it answers, a 406 or a 404 included: a shared cache must not give one client's answer to another
+asking for a different format.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+
+from fastapi import Request
+from fastapi.responses import PlainTextResponse
+
+from klynge import formats
 
 
-@dataclass(frozen=True)
-class MediaRange:
-    """One element of an Accept header: ``type/subtype`` (either may be ``*``) and its weight."""
-
-    type: str
-    subtype: str
-    q: float
-
-    def specificity(self, media_type: str) -> int:
-        """How closely this range names a media type: 2 exactly, 1 by ``type/*``, 0 by ``*/*``, -1 not at all."""
-        kind, _, sub = media_type.partition("/")
-        if self.type == "*":
-            return 0 if self.subtype == "*" else -1
-        if self.type != kind:
-            return -1
-        if self.subtype == "*":
-            return 1
-        return 2 if self.subtype == sub else -1
+def mark_negotiated(request: Request) -> None:
+    """This request's answer depends on Accept."""
+    request.scope.setdefault("state", {})["negotiated"] = True
 
 
-def essence(media_type: str) -> str:
-    """``text/csv; charset=utf-8`` → ``text/csv``."""
-    return media_type.split(";", 1)[0].strip().lower()
+def format_values(request: Request) -> tuple[str, ...]:
+    """The ``format`` parameter's values, split at commas."""
+    values = request.query_params.getlist("format")
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def parse_accept(header: str) -> list[MediaRange]:
-    """The media ranges of an Accept header; malformed elements are skipped, a malformed q counts as 0."""
-    ranges = []
-    for element in header.split(","):
-        media_type, *parameters = element.split(";")
-        kind, slash, sub = essence(media_type).partition("/")
-        if not slash or not kind or not sub:
-            continue
-        q = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value.strip()), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        ranges.append(MediaRange(kind, sub, q))
-    return ranges
+def negotiate(
+    request: Request, offers: Sequence[formats.Format], what: str = "this", wanted: Sequence[str] | None = None
+) -> formats.Format:
+    """The offer the request asks for (``wanted`` replaces the URL's ``format`` values, for a POSTed form);
+    NotAcceptable (406) when there is none."""
+    mark_negotiated(request)
+    values = format_values(request) if wanted is None else tuple(wanted)
+    return formats.choose(values, request.headers.get("accept"), offers, what)
 
 
-def quality(ranges: list[MediaRange], media_type: str) -> float:
-    """The weight the client gives a media type: that of the most specific range naming it, else 0."""
-    best = max(((r.specificity(media_type), r.q) for r in ranges), default=(-1, 0.0))
-    return best[1] if best[0] >= 0 else 0.0
-
-
-def best_match(accept: str | None, offers: list[str]) -> str | None:
-    """The offer the client weights highest (the earlier offer on a tie); None when it accepts none of them.
-
-    A missing or empty Accept header accepts anything.
-    """
-    if not offers:
-        return None
-    if accept is None or not accept.strip():
-        return offers[0]
-    ranges = parse_accept(accept)
-    weighted = [(quality(ranges, essence(offer)), -index, offer) for index, offer in enumerate(offers)]
-    q, _, offer = max(weighted)
-    return offer if q > 0 else None
+def not_acceptable(request: Request, error: Exception) -> PlainTextResponse:
+    """A 406 in plain text, as ``/sparql`` answers every error, naming what there is."""
+    mark_negotiated(request)
+    return PlainTextResponse(str(error), status_code=406)

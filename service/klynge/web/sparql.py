@@ -1,11 +1,14 @@
 """The SPARQL 1.1 Protocol at ``/sparql``: query by GET or POST, a service description, read-only.
 
 Query by GET, by POST form-encoded or by POST ``application/sparql-query``; ``default-graph-uri`` and
-``named-graph-uri`` replace the default dataset (the union of the named graphs). The results format comes from
-the ``format`` parameter, else ``Accept`` (q-values respected). Updates are refused with 403, and so are
-``SERVICE`` and ``LOAD``, before anything runs. Errors are plain text that says what went wrong: 400 for a
-malformed query (the parser's message and position), 406 for a format this endpoint cannot give (with the
-list of what it can), 413 past the result-size limit, 503 past the time limit.
+``named-graph-uri`` replace the default dataset (the union of the named graphs). Relative IRIs in a query
+resolve against the endpoint's own URL (the base the protocol suggests). The results format comes from the
+``format`` parameter, else ``Accept`` (q-values respected; ``klynge.formats``). Updates are refused with 403,
+and so are ``SERVICE`` and ``LOAD``, before anything runs. Errors are plain text that says what went wrong,
+with the statuses of ``klynge.web.engine_errors``: 400 malformed, 403 refused, 406 a format this endpoint
+cannot give (with the list of what it can), 413 a request body too large, 422 an answer past the size or time
+limit (the same query will fail again), 503 + Retry-After when the service cannot take it now (it may run
+later), 507 past the memory a query may use.
 
 A GET answer carries an ETag made from the graph's version and the request, so a client revalidating a
 query it asked before gets 304 without the query running again: the graph is read-only while served.
@@ -23,22 +26,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from klynge.engines.base import (
-    Dataset,
-    Engine,
-    QueryBusy,
-    QueryError,
-    QueryOutOfMemory,
-    QueryRefused,
-    QuerySyntaxError,
-    QueryTimeout,
-    QueryTooLarge,
-    checked_form,
-)
+from klynge import formats
+from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, QuerySyntaxError, checked_form
 from klynge.engines.cache import CachingEngine
 from klynge.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
 from klynge.web import api_docs
-from klynge.web.negotiation import best_match
+from klynge.web.engine_errors import plain_text
+from klynge.web.negotiation import negotiate
+from klynge.web.rdf_response import rdf_response
 from klynge.web.templating import public_url
 
 router = APIRouter(tags=["SPARQL"])
@@ -48,33 +43,6 @@ SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 MAX_BODY_BYTES = 1024 * 1024  # far above any hand-written query, far below what would strain the service
 INLINE_QUERY_CHARS = 4096  # a longer query is read in a thread: tokenising a megabyte takes a noticeable time
-
-
-@dataclass(frozen=True)
-class Format:
-    """One serialisation the endpoint gives: its ``format`` keys, its media type and what else Accept may
-    call it (the aliases clients send, such as ``application/json``)."""
-
-    keys: tuple[str, ...]
-    media_type: str
-    aliases: tuple[str, ...] = ()
-    w3c: str = ""  # the format's IRI under http://www.w3.org/ns/formats/, for the service description
-
-
-RESULT_FORMATS = (
-    Format(("json", "srj"), "application/sparql-results+json", ("application/json",), "SPARQL_Results_JSON"),
-    Format(("xml", "srx"), "application/sparql-results+xml", ("application/xml", "text/xml"), "SPARQL_Results_XML"),
-    Format(("csv",), "text/csv", (), "SPARQL_Results_CSV"),
-    Format(("tsv",), "text/tab-separated-values", (), "SPARQL_Results_TSV"),
-)
-GRAPH_FORMATS = (
-    Format(("ttl", "turtle"), "text/turtle", ("application/x-turtle", "application/turtle"), "Turtle"),
-    Format(("nt", "ntriples", "n-triples"), "application/n-triples", ("text/plain",), "N-Triples"),
-    Format(
-        ("jsonld", "json-ld", "json"), "application/ld+json", ("application/json", "application/x-json+ld"), "JSON-LD"
-    ),
-    Format(("rdf", "rdfxml", "xml"), "application/rdf+xml", ("application/xml", "text/xml"), "RDF_XML"),
-)
 
 
 class ProtocolError(Exception):
@@ -166,31 +134,7 @@ async def post_request(request: Request) -> SparqlRequest:
     )
 
 
-def offered(formats: tuple[Format, ...]) -> str:
-    """The formats of a list, for messages: ``json (application/sparql-results+json), …``."""
-    return ", ".join(f"{f.keys[0]} ({f.media_type})" for f in formats)
-
-
-def choose(request: Request, wanted: tuple[str, ...], formats: tuple[Format, ...], what: str) -> Format:
-    """The first format the ``format`` parameter names (keys or media types; SPARQLWrapper sends several),
-    else the best for ``Accept``."""
-    if wanted:
-        for key in (value.lower() for value in wanted):
-            for fmt in formats:
-                if key in fmt.keys or key == fmt.media_type or key in fmt.aliases:
-                    return fmt
-        raise ProtocolError(406, f"cannot give {what} as {', '.join(wanted)}; available: {offered(formats)}")
-    # The proper media types first, so that an alias (text/xml) wins only where the client names it.
-    by_type = {fmt.media_type: fmt for fmt in formats}
-    by_type.update((alias, fmt) for fmt in formats for alias in fmt.aliases if alias not in by_type)
-    chosen = best_match(request.headers.get("accept"), list(by_type))
-    if chosen is None:
-        accept = request.headers.get("accept")
-        raise ProtocolError(406, f"cannot give {what} as Accept asks ({accept}); available: {offered(formats)}")
-    return by_type[chosen]
-
-
-def etag(version: str, sparql: SparqlRequest, fmt: Format) -> str:
+def etag(version: str, sparql: SparqlRequest, fmt: formats.Format) -> str:
     """A strong validator for one answer: the graph's version and everything the request asked."""
     key = "\n".join(
         (version, fmt.media_type, sparql.query or "", *sparql.dataset.default, "|", *sparql.dataset.named)
@@ -200,25 +144,7 @@ def etag(version: str, sparql: SparqlRequest, fmt: Format) -> str:
 
 def error_response(error: QueryError) -> PlainTextResponse:
     """A query error as its status and a message for the person who sent the query."""
-    if isinstance(error, QuerySyntaxError):
-        return PlainTextResponse(f"Malformed query: {error}", status_code=400)
-    if isinstance(error, QueryRefused):
-        return PlainTextResponse(f"Refused: {error}", status_code=403)
-    if isinstance(error, QueryTooLarge):
-        return PlainTextResponse(
-            f"Result too large: {error}. Narrow the query or add a LIMIT (and page with OFFSET).", status_code=413
-        )
-    if isinstance(error, QueryTimeout):
-        return PlainTextResponse(
-            f"Query stopped: {error}. Narrow the query, or run it on a copy of the data (see /dataset for dumps).",
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-    if isinstance(error, QueryBusy):
-        return PlainTextResponse(f"Busy: {error}.", status_code=503, headers={"Retry-After": str(error.retry_after)})
-    if isinstance(error, QueryOutOfMemory):
-        return PlainTextResponse(f"Query stopped: {error}.", status_code=507)
-    return PlainTextResponse(f"The query could not be answered: {error}", status_code=500)
+    return plain_text(error)
 
 
 async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Response:
@@ -232,35 +158,44 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
         return error_response(error)
     form = form or "SELECT"  # an unknown form: the parser will say what is wrong
     graph = form in ("CONSTRUCT", "DESCRIBE")
-    fmt = choose(request, sparql.formats, GRAPH_FORMATS if graph else RESULT_FORMATS, f"{form} results")
+    fmt = negotiate(request, formats.GRAPH if graph else formats.RESULTS, f"{form} results", sparql.formats)
     held = request.headers.get("if-none-match") if cacheable else None
     engine: Engine = request.app.state.engine
+    base = endpoint_url(request)
     hit = None
     if inline and isinstance(engine, CachingEngine):  # a long text is looked up in the thread
-        hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset)
+        hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset, base_iri=base)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
-        return respond(engine, sparql, fmt, cacheable, held, hit)
-    return await run_in_threadpool(respond, engine, sparql, fmt, cacheable, held)
+        return respond(engine, sparql, fmt, base, cacheable, held, hit)
+    return await run_in_threadpool(respond, engine, sparql, fmt, base, cacheable, held)
+
+
+def endpoint_url(request: Request) -> str:
+    """This endpoint's public URL: the base IRI of the queries sent to it."""
+    return public_url(request) + "/sparql"
 
 
 def respond(
     engine: Engine,
     sparql: SparqlRequest,
-    fmt: Format,
+    fmt: formats.Format,
+    base: str,
     cacheable: bool,
     held: str | None,
     hit: tuple[bytes, str] | None = None,
 ) -> Response:
     """The answer (``hit`` when it was at hand), or 304 when the client holds it already (one trip to a thread
     for both engine calls)."""
-    headers = {"Vary": "Accept"}
+    headers = {}
     if cacheable:
         headers["ETag"] = etag(engine.graph_version(), sparql, fmt)
         headers["Cache-Control"] = "no-cache"  # stored, but revalidated: a restart may serve another graph
         if held is not None and headers["ETag"] in (tag.strip() for tag in held.split(",")):
             return Response(status_code=304, headers=headers)
     try:
-        body, media_type = hit or engine.run(sparql.query or "", fmt.media_type, dataset=sparql.dataset)
+        body, media_type = hit or engine.run(
+            sparql.query or "", fmt.media_type, dataset=sparql.dataset, base_iri=base
+        )
     except QueryError as error:
         return error_response(error)
     return Response(body, media_type=media_type, headers=headers)
@@ -274,7 +209,16 @@ GET_DOC = {
 }
 
 
-ANSWER_TYPES = dict.fromkeys(f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS))
+ANSWER_TYPES = dict.fromkeys(f.media_type for f in (*formats.RESULTS, *formats.GRAPH))
+ERRORS: dict[int | str, dict[str, str]] = {
+    400: {"description": "malformed query, with the parser's message and position"},
+    403: {"description": "an update, SERVICE or LOAD: refused"},
+    406: {"description": "a format this endpoint cannot give; the message lists what it can"},
+    413: {"description": "the request body is larger than 1 MiB"},
+    422: {"description": "the answer is past the result-size or time limit; the same query fails again"},
+    503: {"description": "the service cannot take the query now; retry after the Retry-After seconds"},
+    507: {"description": "the query needed more memory than one query may use"},
+}
 
 
 @router.get(
@@ -283,11 +227,7 @@ ANSWER_TYPES = dict.fromkeys(f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORM
     responses={
         200: api_docs.content(ANSWER_TYPES, "results, or the service description when no query is given"),
         304: {"description": "the answer the client holds (If-None-Match) is still valid"},
-        400: {"description": "malformed query, with the parser's message and position"},
-        403: {"description": "an update, SERVICE or LOAD: refused"},
-        406: {"description": "a format this endpoint cannot give; the message lists what it can"},
-        413: {"description": "more results than the limit"},
-        503: {"description": "the query ran past the time limit and was stopped"},
+        **ERRORS,
     },
 )
 async def sparql_get(
@@ -309,9 +249,6 @@ async def sparql_get(
         return PlainTextResponse(error.message, status_code=error.status)
 
 
-router.add_api_route("/sparql", sparql_get, methods=["HEAD"], include_in_schema=False)
-
-
 @router.post(
     "/sparql",
     summary="SPARQL 1.1 query by POST (form-encoded, or the query as application/sparql-query)",
@@ -326,7 +263,7 @@ router.add_api_route("/sparql", sparql_get, methods=["HEAD"], include_in_schema=
     },
     responses={
         200: api_docs.content(ANSWER_TYPES, "results"),
-        **{status: {} for status in (400, 403, 406, 413, 503)},
+        **ERRORS,
         415: {"description": "another request body type"},
     },
 )
@@ -346,7 +283,6 @@ async def sparql_post(request: Request) -> Response:
 # ---------------------------------------------------------------------------------------------------------
 
 SD = PREFIXES["sd"]
-FORMATS_NS = PREFIXES["formats"]
 VOID = PREFIXES["void"]
 DESCRIPTION_PREFIXES = prefixes(("sd", "formats", "void", "dcterms"))
 
@@ -375,8 +311,8 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
         ox.Triple(default_graph, RDF_TYPE, sd("Graph")),
         ox.Triple(default_graph, ox.NamedNode(VOID + "triples"), integer(sum(graph_counts.values()))),
     ]
-    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
-        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + fmt.w3c)))
+    for fmt in (*formats.RESULTS, *formats.GRAPH):
+        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(fmt.w3c)))
     for index, (name, count) in enumerate(sorted(graph_counts.items())):
         named, graph = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
         triples += [
@@ -392,12 +328,7 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
 
 async def service_description(request: Request, sparql: SparqlRequest) -> Response:
     """The service description in the RDF format asked for (Turtle unless Accept or ``format`` say otherwise)."""
-    fmt = choose(request, sparql.formats, GRAPH_FORMATS, "the service description")
+    fmt = negotiate(request, formats.GRAPH, "the service description", sparql.formats)
     engine: Engine = request.app.state.engine
-    triples = description_triples(public_url(request) + "/sparql", await run_in_threadpool(engine.graph_counts))
-    rdf_format = ox.RdfFormat.from_media_type(fmt.media_type)
-    if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
-        body = ox.serialize(triples, format=rdf_format, prefixes=DESCRIPTION_PREFIXES)
-    else:
-        body = ox.serialize(triples, format=rdf_format)
-    return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
+    triples = description_triples(endpoint_url(request), await run_in_threadpool(engine.graph_counts))
+    return rdf_response(triples, fmt, prefixes=DESCRIPTION_PREFIXES)

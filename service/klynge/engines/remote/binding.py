@@ -11,7 +11,7 @@ keeps its own, a FILTER in a nested group or an EXISTS sees the value. The tests
 named query and every query of the service's answers. One deliberate difference: ``BOUND(?var)`` of a bound
 variable is true here, where pyoxigraph's BOUND does not see its own substitutions.
 
-Why not a ``VALUES`` block: see "Bound terms" in docs/remote-stores.md.
+Why not a ``VALUES`` block: docs/remote-stores.md, "How the service talks to a store".
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import pyoxigraph as ox
 
@@ -145,10 +146,12 @@ class RemoteEngine(Engine):
         return self.dialect or detect(server or "")
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
+        base_iri: str | None = None,
     ) -> Results:
         """Any query's answer in ``result_format``, written by pyoxigraph from the store's JSON or N-Triples
-        (Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is not SPARQL's), within the result limit."""
+        (Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is not SPARQL's), within the result limit.
+        Relative IRIs resolve against the store's own base, not ``base_iri``."""
         parameters = self.parameters(query, dataset)
         if inspected(query).form in ("CONSTRUCT", "DESCRIBE"):
             rdf_format = ox.RdfFormat.from_media_type(result_format)
@@ -162,11 +165,13 @@ class RemoteEngine(Engine):
         if results_format is None:
             raise QueryError(f"query results cannot be given as {result_format}")
         answer = self.request(query, SPARQL_JSON, bindings, parameters=parameters)
-        results = solutions(answer, self.dialect_for(answer.server))
+        dialect = self.dialect_for(answer.server)
+        results = solutions(answer, dialect)
         if isinstance(results, ox.QueryBoolean):
             return results.serialize(format=results_format), results_format.media_type
+        again = partial(solutions, answer, dialect)  # the same answer read anew (for long rows), not asked again
         try:
-            return solutions_bytes(results, results_format, self.max_results), results_format.media_type
+            return solutions_bytes(results, results_format, self.max_results, again), results_format.media_type
         except TooLarge:
             raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results) from None
 

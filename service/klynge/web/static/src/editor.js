@@ -57,17 +57,6 @@ const DOWNLOADS = {
 };
 const NAMED_TABLE_FORMATS = new Set(["csv", "json"]);
 
-// The pages' content security policy (style-src 'self') refuses the <style> element CodeMirror writes its
-// themes into; the same rules in a constructed stylesheet (CSSOM, which the policy does not govern) apply.
-function adoptEditorStyles() {
-  const sheet = new CSSStyleSheet();
-  const copy = () => sheet.replaceSync([...document.head.querySelectorAll("style")].map((s) => s.textContent)
-    .join("\n"));
-  copy();
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-  new MutationObserver(copy).observe(document.head, { childList: true, subtree: true, characterData: true });
-}
-
 function queryForm(text) {
   const first = tokens(text).find((t) => t.kind === "word" && /^(SELECT|CONSTRUCT|DESCRIBE|ASK)$/i.test(t.text));
   return first ? first.text.toUpperCase() : "SELECT";
@@ -128,7 +117,6 @@ class EditorPage {
     });
     textarea.replaceWith(view.dom);
     view.dom.id = "code-editor";
-    adoptEditorStyles();
     return view;
   }
 

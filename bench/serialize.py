@@ -1,0 +1,85 @@
+"""How much the readable serialisers cost: pyoxigraph's own Turtle and JSON-LD against klynge.graph.rdf_text's
+(Turtle with escaped names written whole, JSON-LD compacted with an @context), on a dump of a synthetic store.
+
+    python bench/serialize.py [--store /work/bench-data/dk-store] [--out bench/RESULTS.md]
+
+Writes its section of bench/RESULTS.md between its markers (bench/run.py keeps it). Each figure is the best of
+three runs, so a noisy, shared machine inflates it less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from klynge.graph.export import PREFIXES, canonical_quads
+from klynge.graph.rdf_text import serialize
+
+HERE = Path(__file__).resolve().parent
+BEGIN, END = "<!-- serialize: begin -->", "<!-- serialize: end -->"
+
+
+def best_of(runs: int, job) -> tuple[float, int]:
+    """The fastest of ``runs`` runs in seconds, and the size of what it wrote."""
+    times, size = [], 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        size = len(job())
+        times.append(time.perf_counter() - started)
+    return min(times), size
+
+
+def measure(store_path: Path) -> list[str]:
+    store = ox.Store.read_only(str(store_path))
+    triples = sorted({quad.triple for quad in canonical_quads(store)}, key=str)
+    rows = []
+    for name, fmt in (("Turtle", ox.RdfFormat.TURTLE), ("JSON-LD", ox.RdfFormat.JSON_LD)):
+        plain, plain_size = best_of(3, lambda fmt=fmt: ox.serialize(triples, format=fmt, prefixes=PREFIXES))
+        ours, our_size = best_of(3, lambda fmt=fmt: serialize(triples, fmt, PREFIXES))
+        rows.append(
+            f"| {name} | {plain:.2f} s, {plain_size / 2**20:.1f} MiB | {ours:.2f} s, {our_size / 2**20:.1f} MiB "
+            f"| {ours / plain:.2f}x |"
+        )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+    return [
+        BEGIN,
+        "## Readable serialisation (dumps, pages, /sparql graphs)",
+        "",
+        f"Store: `{store_path.name}`, {len(triples):,} distinct triples; best of 3; machine shared with other work.",
+        "",
+        "| syntax | pyoxigraph | klynge.graph.rdf_text | ratio |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        f"Peak memory of the whole run: {peak:.0f} MiB.",
+        "",
+        END,
+    ]
+
+
+def merge(out: Path, block: str) -> None:
+    text = out.read_text() if out.exists() else ""
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    out.write_text(text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=Path("/work/bench-data/dk-store"))
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    block = "\n".join(measure(args.store)) + "\n"
+    merge(args.out, block)
+    print(block)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
