@@ -23,11 +23,13 @@ class StoreBackend(Engine):
 
     def run(
         self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None,
+        bindings: Mapping[str, ox.Term] | None = None, base_iri: str | None = None,
     ) -> tuple[bytes, str]:
         self.runs.append(dataset)
         substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
-        results = self.store.query(query, substitutions=substitutions, use_default_graph_as_union=True)
+        results = self.store.query(
+            query, substitutions=substitutions, use_default_graph_as_union=True, base_iri=base_iri
+        )
         if isinstance(results, ox.QueryTriples):
             return results.serialize(format=ox.RdfFormat.from_media_type(result_format)), result_format
         return results.serialize(format=ox.QueryResultsFormat.from_media_type(result_format)), result_format

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-W3C_FORMATS = "http://www.w3.org/ns/formats/"
+from klynge.namespaces import PREFIXES
+
+W3C_FORMATS = PREFIXES["formats"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -161,7 +163,7 @@ GRAPH = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
 DATASET = (TRIG, N_QUADS)
 RESULTS = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
 PAGE = (HTML, *GRAPH)
-TABLE = (API_JSON, SPARQL_CSV)
+TABLE = (API_JSON, SPARQL_CSV, SPARQL_TSV)
 
 
 class NotAcceptable(Exception):

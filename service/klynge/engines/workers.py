@@ -179,22 +179,28 @@ def solutions_bytes(
     solutions: ox.QuerySolutions,
     fmt: ox.QueryResultsFormat,
     limit: int,
-    again: Callable[[], ox.QuerySolutions],
+    again: Callable[[], ox.QuerySolutions] | None = None,
 ) -> bytes:
     """SELECT results in ``fmt``, at most ``limit`` rows, counted as they are written.
 
     TSV and XML are written directly. Another format is made from the TSV by pyoxigraph's parser and
     serialiser, both native code; but its TSV parser is quadratic in a line's length, so when a row is long
     (a literal of megabytes) the query is run ``again`` to XML, whose parser is linear, and converted from
-    that (twice the evaluation, for the rare answer that needs it).
+    that (twice the evaluation, for the rare answer that needs it). Solutions that cannot be had again go
+    through XML at once (linear, if twice as slow as TSV on many short rows).
     """
     if fmt in (ox.QueryResultsFormat.TSV, ox.QueryResultsFormat.XML):
         return counted(solutions, fmt, limit)
+    if again is None:
+        return from_xml(counted(solutions, ox.QueryResultsFormat.XML, limit), fmt)
     tsv = counted(solutions, ox.QueryResultsFormat.TSV, limit)
     if len(tsv) > LONG_LINE and max(map(len, tsv.split(b"\n"))) > LONG_LINE:
-        xml = counted(again(), ox.QueryResultsFormat.XML, limit)
-        return ox.parse_query_results(xml, format=ox.QueryResultsFormat.XML).serialize(format=fmt)
+        return from_xml(counted(again(), ox.QueryResultsFormat.XML, limit), fmt)
     return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+
+
+def from_xml(xml: bytes, fmt: ox.QueryResultsFormat) -> bytes:
+    return ox.parse_query_results(xml, format=ox.QueryResultsFormat.XML).serialize(format=fmt)
 
 
 UNKNOWN_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported")
@@ -230,6 +236,7 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
     if job.default_graphs or job.named_graphs:  # the protocol's dataset overrides the query's FROM
         dataset = {"default_graph": graphs(job.default_graphs), "named_graphs": graphs(job.named_graphs)}
     substitutions = {ox.Variable(name): term for name, term in job.bindings.items()}
+
     def query() -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         return run_query(store, job, substitutions=substitutions, **dataset)
 

@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from klynge.answers import dataset
-from klynge.namespaces import KLYNGE_BASE
+from klynge.graph.rdf_text import serialize
+from klynge.namespaces import KLYNGE_BASE, PREFIXES
 
 # Each document IRI gets these representations; the key is the file extension.
 REPRESENTATIONS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json"}
@@ -273,11 +274,8 @@ class Writer:
     def catalogue(self, triples: list[ox.Triple]) -> None:
         """The DCAT-AP catalogue and VoID (one description) as the dataset document's RDF files, replacing the
         service's (whose distributions are its own unversioned /dumps URLs)."""
-        from klynge.web.rdf_response import RDF_FORMATS, rdf_response
-
-        for fmt in RDF_FORMATS:
-            if fmt.key in REPRESENTATIONS:
-                self.write(f"dataset.{fmt.key}", bytes(rdf_response(triples, fmt).body))
+        for extension, syntax in (("ttl", ox.RdfFormat.TURTLE), ("jsonld", ox.RdfFormat.JSON_LD)):
+            self.write(f"dataset.{extension}", serialize(triples, syntax, PREFIXES))
 
     def assets(self) -> None:
         """The stylesheets and scripts the written pages load from /static/."""

@@ -2,7 +2,7 @@
 
 One route per ``queries/*.rq`` is made when this module is imported, so each shows in the OpenAPI schema with
 its title, description and typed parameters. A SELECT answers as JSON in a compact form (below) or as CSV
-(``Accept: text/csv`` or ``?format=csv``); a CONSTRUCT or DESCRIBE answers as RDF (Turtle unless asked
+(``Accept: text/csv`` or ``?format=csv``; TSV likewise); a CONSTRUCT or DESCRIBE answers as RDF (Turtle unless asked
 otherwise). The JSON form::
 
     {"query": "policy-ancestors", "title": "...",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import pyoxigraph as ox
 
@@ -145,12 +146,7 @@ class RemoteEngine(Engine):
         return self.dialect or detect(server or "")
 
     def run(
-        self,
-        query: str,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Bindings = None,
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
         """Any query's answer in ``result_format``, written by pyoxigraph from the store's JSON or N-Triples
@@ -169,11 +165,13 @@ class RemoteEngine(Engine):
         if results_format is None:
             raise QueryError(f"query results cannot be given as {result_format}")
         answer = self.request(query, SPARQL_JSON, bindings, parameters=parameters)
-        results = solutions(answer, self.dialect_for(answer.server))
+        dialect = self.dialect_for(answer.server)
+        results = solutions(answer, dialect)
         if isinstance(results, ox.QueryBoolean):
             return results.serialize(format=results_format), results_format.media_type
+        again = partial(solutions, answer, dialect)  # the same answer read anew (for long rows), not asked again
         try:
-            return solutions_bytes(results, results_format, self.max_results), results_format.media_type
+            return solutions_bytes(results, results_format, self.max_results, again), results_format.media_type
         except TooLarge:
             raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results) from None
 
