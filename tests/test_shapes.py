@@ -187,7 +187,7 @@ CASES = [
     ("two-end-dates", "kid:policy/two-ends", "ksh:OneEndDate", "schema:endDate", "MaxCount"),
     ("two-start-dates", "kid:policy/two-starts", "ksh:OneStartDate", "schema:startDate", "MaxCount"),
     # The evidence behind the graph and the structure of its data cubes (shapes/evidence.ttl).
-    ("component-of-two-kinds", "kid:component/test-dimension", "ksh:ComponentKind", "", "Xone"),
+    ("component-of-two-kinds", "kid:component/test-dimension", "ksh:ComponentKind", "qb:componentProperty", "SPARQL"),
     ("dataset-without-structure", "kid:dataset/test", "ksh:DataSetStructure", "qb:structure", "MinCount"),
     ("funding-without-funder", "kid:funding/anonymous", "ksh:FundingFunder", "schema:funder", "SPARQL"),
     ("inferred-step-without-note", "kid:influence/later--succeeds--earlier",
