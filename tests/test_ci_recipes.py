@@ -105,7 +105,7 @@ def test_github_job_passes_a_correct_change_and_writes_the_diff(pull_request: Pa
 
 
 def test_github_job_marks_a_misspelt_term_on_its_line(pull_request: Path) -> None:
-    line = commit_change(pull_request, "    klynge:succeeds kid:", "    klynge:succeds kid:")
+    line = commit_change(pull_request, "    klynge:succeeds <", "    klynge:succeds <")
     validate = github_steps(pull_request)["Validate the changed files in context"]
     assert validate.returncode == 1
     assert (f"::error file=data/lineage.ttl,line={line},title=klynge vocabulary::klynge%3Asucceds"

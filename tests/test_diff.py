@@ -107,18 +107,20 @@ def test_an_added_cluster_is_a_new_resource_with_its_label(repo: Path, capsys: p
 
 
 def test_a_removed_lineage_link_is_listed_first_as_lineage(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    change(repo, "lineage.ttl", f"    klynge:consolidates <{KID}policy/innovation-network-denmark> ;\n", "")
+    change(repo, "lineage.ttl", f"    klynge:implements <{KID}policy/innovation-denmark-2007-2010> ;\n", "")
     found = diff_json(capsys, "HEAD~1", "HEAD")
-    assert found["lineage"] == [{
-        "change": "removed", "subject": INNOVATIONSKRAFT, "property": "klynge:consolidates",
-        "object": "kid:policy/innovation-network-denmark", "subject_label": INNOVATIONSKRAFT_LABEL,
-        "object_label": "Innovation Network Denmark",
-    }]
+    (link,) = found["lineage"]
+    assert {key: link[key] for key in ("change", "subject", "property", "object", "subject_label")} == {
+        "change": "removed", "subject": "kid:policy/innovation-network-denmark", "property": "klynge:implements",
+        "object": "kid:policy/innovation-denmark-2007-2010", "subject_label": "Innovation Network Denmark",
+    }
+    assert link["object_label"].startswith("Innovation Denmark 2007")
     assert found["resources"] == [], "a lineage change is not listed twice"
     assert main(["diff", "HEAD~1", "HEAD"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[2] == "Lineage"
-    assert lines[3].startswith(f"  - {INNOVATIONSKRAFT} ({INNOVATIONSKRAFT_LABEL})  klynge:consolidates  ")
+    network = "kid:policy/innovation-network-denmark (Innovation Network Denmark)"
+    assert lines[3].startswith(f"  - {network}  klynge:implements  ")
 
 
 def test_a_renamed_iri_is_one_rename_with_its_references(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

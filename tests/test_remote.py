@@ -18,9 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyoxigraph as ox
 import pytest
 
-from klynge.answers import describe
-from klynge.answers import lineage as answers
-from klynge.answers.catalogue import catalogue
+from klynge.answers.catalogue import INTERNAL_DIR, catalogue, internal
 from klynge.engines.base import Dataset, QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
 from klynge.engines.load import batches, insert, publish
 from klynge.engines.remote import EndpointError, RemoteEngine
@@ -68,16 +66,10 @@ def named_query_cases() -> Iterator[tuple[str, str, dict[str, ox.Term]]]:
 
 
 def service_query_cases() -> Iterator[tuple[str, str, dict[str, ox.Term]]]:
-    """The lineage, path, search and description queries with the bindings the service gives them."""
-    for name in ("STEPS_QUERY", "NODES_QUERY", "EVENTS_QUERY", "SOURCES_QUERY", "LINEAGE_RDF_QUERY"):
-        yield name, getattr(answers, name), {"start": POLICY}
-    search = answers.SEARCH_QUERY.replace("LIMIT ?limit", "LIMIT 50")
-    yield "SEARCH_QUERY", search, {"q": ox.Literal(answers.fold("Vækstforum"))}
-    for length in (1, 2, 3):
-        yield f"chain_query({length})", answers.chain_query(length)[0], {"from": POLICY, "to": ORGANISATION}
-    yield "STEP_QUERY", answers.STEP_QUERY, {"a": POLICY, "b": ORGANISATION}
-    for name in ("LINKS_QUERY", "STATED_QUERY", "DESCRIPTION_QUERY", "EXISTS_QUERY"):
-        yield name, getattr(describe, name), {"resource": POLICY}
+    """The service's own queries (pages, lineage, path, search: ``klynge/sparql/*.rq``) with their examples."""
+    for path in sorted(INTERNAL_DIR.glob("*.rq")):
+        query = internal(path.stem)
+        yield f"sparql/{query.name}", query.sparql, query.bindings({p.name: p.example for p in query.parameters})
 
 
 @pytest.mark.parametrize(

@@ -186,7 +186,7 @@ def data_copy(tmp_path: Path, name: str, old: str = "", new: str = "") -> tuple[
 def test_misspelt_property_fails_with_file_line_and_suggestion(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, line = data_copy(tmp_path, "lineage.ttl", "    klynge:succeeds kid:", "    klynge:succeds kid:")
+    path, line = data_copy(tmp_path, "lineage.ttl", "    klynge:succeeds <", "    klynge:succeds <")
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out
     assert (f"  {path}:{line}: klynge:succeds is not declared in the klynge ontology; "
@@ -220,7 +220,7 @@ def test_violations_name_the_line_of_the_statement(tmp_path: Path, capsys: pytes
     later = found["ksh:NoInfluenceFromLaterPolicy"]
     stated = path.read_text().splitlines()[later["line"] - 1]
     assert later["source"] == str(path)
-    assert stated.strip() == "klynge:succeeds kid:policy\\/innovationskraft-2021-2024 ;", (
+    assert stated.strip() == "klynge:succeeds <https://w3id.org/klynge/id/policy/innovationskraft-2021-2024> ;", (
         "an entailed prov:wasInfluencedBy is located at the stated link it comes from"
     )
 
@@ -228,8 +228,8 @@ def test_violations_name_the_line_of_the_statement(tmp_path: Path, capsys: pytes
 def test_dangling_lineage_target_points_at_the_line_with_the_typo(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, line = data_copy(tmp_path, "lineage.ttl", "guidelines-innovation-networks-2019-2020 ;",
-                           "guidelines-innovation-networks-2019-202 ;")
+    path, line = data_copy(tmp_path, "lineage.ttl", "guidelines-innovation-networks-2019-2020> ;",
+                           "guidelines-innovation-networks-2019-202> ;")
     assert main(["validate", "--format", "json", str(path)]) == 1
     found = json.loads(capsys.readouterr().out)["violations"]
     # The typo also leaves the step's qualified form (data/evidence.ttl) without its link: reported apart.
@@ -262,7 +262,7 @@ def test_changed_checks_the_files_that_differ_from_a_revision(
     assert main(["validate", "--changed"]) == 0
     assert "nothing to check" in capsys.readouterr().err
     lineage = checkout / "data" / "lineage.ttl"
-    lineage.write_text(lineage.read_text().replace("    klynge:succeeds kid:", "    klynge:succeds kid:", 1))
+    lineage.write_text(lineage.read_text().replace("    klynge:succeeds <", "    klynge:succeds <", 1))
     (checkout / "new.ttl").write_text(NEW_POLICY)
     assert main(["validate", "--changed", "HEAD", "--format", "json"]) == 1
     captured = capsys.readouterr()
@@ -324,7 +324,7 @@ def junit_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_junit_is_valid_and_has_one_case_per_shape_and_focus_node(
     tmp_path: Path, junit_schema: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    typo, typo_line = data_copy(tmp_path, "lineage.ttl", "    klynge:succeeds kid:", "    klynge:succeds kid:")
+    typo, typo_line = data_copy(tmp_path, "lineage.ttl", "    klynge:succeeds <", "    klynge:succeds <")
     assert main(["validate", "--format", "junit", str(BROKEN), str(typo)]) == 1
     report = capsys.readouterr().out
     xmlschema.XMLSchema(str(junit_schema)).validate(report)

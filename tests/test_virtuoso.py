@@ -22,6 +22,8 @@ import virtuoso
 from klynge.answers import describe
 from klynge.answers import lineage as answers
 from klynge.answers.catalogue import NamedQuery, catalogue
+from klynge.answers.path import shortest_path
+from klynge.answers.search import search
 from klynge.engines.base import SPARQL_JSON, QueryRefused, QuerySyntaxError
 from klynge.engines.remote import RemoteEngine
 from klynge.engines.remote.dialect import VIRTUOSO
@@ -181,8 +183,8 @@ ANSWERS = {
     "lineage": lambda engine: answers.lineage(engine, POLICY_NODE),
     "lineage of the successor": lambda engine: answers.lineage(engine, SUCCESSOR),
     "lineage as RDF": lambda engine: triple_set(answers.lineage_triples(engine, POLICY_NODE)),
-    "search": lambda engine: answers.search(engine, "vaekstforum"),
-    "path": lambda engine: answers.shortest_path(engine, POLICY_NODE, ORGANISATION),
+    "search": lambda engine: search(engine, "vaekstforum"),
+    "path": lambda engine: shortest_path(engine, POLICY_NODE, ORGANISATION),
     "page": lambda engine: page_facts(describe.describe(engine, ORGANISATION)),
     "page of the programme": lambda engine: page_facts(describe.describe(engine, POLICY_NODE)),
 }

@@ -7,8 +7,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from klynge.answers.lineage import fold, sparql_fold
+from klynge.answers.search import fold, search
 from klynge.engines.base import QueryTimeout, QueryTooLarge
+from klynge.engines.store import EmbeddedEngine
 from klynge.settings import Settings
 from klynge.web import api_answers
 
@@ -156,9 +157,16 @@ def test_search_rejects_empty_text_and_limits_results(client):
 
 
 @pytest.mark.parametrize("name", ["Århus  Æble Øst Café", "Vækstforum", "Région Crème Brûlée", "Ångström"])
-def test_python_and_sparql_fold_names_alike(engine, name):
-    query = f"SELECT ({sparql_fold('label')} AS ?folded) WHERE {{ BIND({ox.Literal(name)} AS ?label) }}"
-    assert engine.select(query, {})[0]["folded"].value == fold(name)
+def test_python_and_sparql_fold_names_alike(name):
+    store = ox.Store()
+    thing = ox.NamedNode("https://example.org/thing")
+    store.add(ox.Quad(thing, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal(name)))
+    engine = EmbeddedEngine(store)
+    try:
+        (hit,) = search(engine, name)  # search.rq folds the name, search() the text: alike, it is exact
+    finally:
+        engine.close()
+    assert (hit.iri, hit.match, hit.matched) == (thing.value, "exact", name)
 
 
 class LimitedEngine:
@@ -171,6 +179,9 @@ class LimitedEngine:
         raise self.error
 
     ask = construct = select
+
+    def local_store(self):
+        return None
 
 
 @pytest.mark.parametrize(
@@ -202,3 +213,44 @@ def test_each_hit_shows_the_name_that_matched_best(client, text):
         assert {"exact": matched == fold(text), "prefix": matched.startswith(fold(text))}.get(
             kind, fold(text) in matched
         )
+
+
+def test_every_lineage_step_says_its_evidence_kind_and_stated_keeps_only_stated_steps(client):
+    every = client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json()
+    stated = client.get(f"/api/lineage/{INNOVATIONSKRAFT}", params={"evidence": "stated"}).json()
+    assert every["evidence"] == "all" and stated["evidence"] == "stated"
+    for step in stated["ancestors"] + stated["descendants"]:
+        assert step["evidence"] == "stated" or step["event"] is not None
+    inferred = [s for s in every["ancestors"] + every["descendants"] if s["evidence"] == "inferred"]
+    for step in inferred:
+        assert step["note"], "an inferred step carries its reading"
+    assert len(stated["ancestors"]) <= len(every["ancestors"])
+    assert client.get(f"/api/lineage/{INNOVATIONSKRAFT}", params={"evidence": "maybe"}).status_code == 422
+
+
+def test_the_walk_from_the_1990s_to_innovationskraft_and_on_to_2025(client):
+    answer = client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json()
+    reached = {s["to"]["iri"] for s in answer["ancestors"]} | {s["from"]["iri"] for s in answer["descendants"]}
+    assert KID + "policy/research-business-cofinancing-1990s" in reached
+    assert KID + "policy/cluster-programme-2025" in reached
+
+
+def test_the_policy_page_draws_the_lineage_and_lists_each_step_with_evidence_and_source(client):
+    page = client.get(f"/id/{INNOVATIONSKRAFT}").text
+    assert 'class="lineage-svg"' in page  # laid out by Graphviz
+    assert "1990s" in page  # the period as the source words it
+    steps = page.split('<ol class="steps">', 1)[1].split("</ol>", 1)[0]
+    assert steps.count("<li") >= 12
+    assert "Source:" in steps
+
+
+@pytest.mark.parametrize("text", ["klynge", "innovation", "Vækst", "cluster", "dk", "e", "Innovationskraft"])
+def test_the_name_index_ranks_as_the_search_query_does(engine, published_store, text):
+    from klynge.answers.describe import select
+    from klynge.answers.search_index import NameIndex, store_labels, store_names
+
+    index = NameIndex(store_names(published_store), store_labels(published_store), fold)
+    by_index = [(m.iri, m.rank, m.matched) for m in index.matches(fold(text))][:100]
+    rows = select(engine, "search", q=ox.Literal(fold(text)))
+    by_query = [(r["resource"].value, int(r["best"].value[0]), r["best"].value.split("|", 1)[1]) for r in rows]
+    assert by_index == by_query

@@ -14,6 +14,9 @@ PAGES = [
     "/ontology",
     "/shapes",
     "/id/policy/innovationskraft-2021-2024",
+    "/id/org/danish-business-authority",
+    "/timeline",
+    "/as-of/2022",
 ]
 
 

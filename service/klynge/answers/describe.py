@@ -1,7 +1,8 @@
 """What the graph says about one resource: its description as RDF and the facts a page shows.
 
-Every function is a SPARQL query through the engine (the store may be remote or in worker processes), so
-nothing here walks the graph in Python. Labels prefer English, then Danish, then an untagged literal.
+Every function runs one of the service's SPARQL files (``klynge/sparql/*.rq``) through the engine (the store
+may be remote or in worker processes), so nothing here walks the graph in Python. Names are the display labels
+the graph build chose (``klynge:displayLabel``), so no query chooses a label.
 """
 
 from __future__ import annotations
@@ -12,25 +13,26 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from klynge import namespaces
+from klynge.answers.catalogue import internal
 from klynge.engines.base import Engine
-from klynge.namespaces import DCTERMS, sparql_prologue
+from klynge.namespaces import DCTERMS
 
-PREFIXES = sparql_prologue(("rdf", "rdfs", "owl", "skos", "dcterms", "prov", "org", "schema", "klynge"))
-
-INFERRED_GRAPH = namespaces.INFERRED_GRAPH.value
 RDF_TYPE = namespaces.RDF_TYPE.value
 DCTERMS_SOURCE = DCTERMS.source.value
+DISPLAY_LABEL = namespaces.KLYNGE.displayLabel.value
+INCOMING_SHOWN = 200  # resource-links.rq fetches one more, to tell that there are more
 
 
-def label_of(var: str, out: str) -> str:
-    """A SPARQL fragment binding ``?out`` to the best label of ``?var`` (English, Danish, untagged, …)."""
-    return f"""
-    OPTIONAL {{ ?{var} rdfs:label ?{out}_en FILTER(LANGMATCHES(LANG(?{out}_en), "en")) }}
-    OPTIONAL {{ ?{var} rdfs:label ?{out}_da FILTER(LANGMATCHES(LANG(?{out}_da), "da")) }}
-    OPTIONAL {{ ?{var} rdfs:label ?{out}_plain FILTER(LANG(?{out}_plain) = "") }}
-    OPTIONAL {{ ?{var} skos:prefLabel ?{out}_pref }}
-    OPTIONAL {{ ?{var} dcterms:title ?{out}_title }}
-    BIND(COALESCE(?{out}_en, ?{out}_da, ?{out}_plain, ?{out}_pref, ?{out}_title) AS ?{out})"""
+def select(engine: Engine, name: str, **terms: ox.Term) -> list[dict[str, ox.Term]]:
+    """The rows of the service query ``sparql/{name}.rq`` with the given terms bound to its parameters."""
+    query = internal(name)
+    return engine.select(query.sparql, query.bind(**terms))
+
+
+def construct(engine: Engine, name: str, **terms: ox.Term) -> list[ox.Triple]:
+    """The triples of the service query ``sparql/{name}.rq`` with the given terms bound to its parameters."""
+    query = internal(name)
+    return engine.construct(query.sparql, query.bind(**terms))
 
 
 def text(term: ox.Term | None) -> str | None:
@@ -40,20 +42,10 @@ def text(term: ox.Term | None) -> str | None:
     return term.value if isinstance(term, ox.Literal | ox.NamedNode | ox.BlankNode) else str(term)
 
 
-def node_json(term: ox.Term, label: ox.Term | None = None) -> dict[str, str | None]:
-    """A resource as JSON: its IRI (a blank node's label where there is no IRI) and its label."""
-    return {"iri": term.value, "label": text(label)}
-
-
 def spelled_out(iri: str) -> str:
     """A property's local name as words: ``…#wasInfluencedBy`` → ``was influenced by``."""
     name = re.split(r"[#/]", iri.rstrip("/#"))[-1]
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
-
-
-def predicate_json(term: ox.NamedNode, label: ox.Term | None = None) -> dict[str, str | None]:
-    """A property as JSON; one the graph gives no label (``prov:wasInfluencedBy``) gets its name spelled out."""
-    return node_json(term, label) if label is not None else {"iri": term.value, "label": spelled_out(term.value)}
 
 
 @dataclass
@@ -80,72 +72,16 @@ class Description:
     outgoing: list[Link] = field(default_factory=list)
     incoming: list[Link] = field(default_factory=list)
     sources: list[tuple[ox.NamedNode, str | None]] = field(default_factory=list)
+    more_incoming: bool = False
 
     def is_a(self, class_iri: str) -> bool:
         """Whether one of the resource's types (asserted or entailed) is ``class_iri``."""
         return any(t.value == class_iri for t, _ in self.types)
 
 
-DESCRIPTION_QUERY = (
-    PREFIXES
-    + """
-CONSTRUCT {
-  ?resource ?p ?o .
-  ?b ?bp ?bo .
-  ?linked rdfs:label ?linkedLabel .
-  ?p rdfs:label ?pLabel .
-} WHERE {
-  { ?resource ?p ?o }
-  UNION { ?resource ?p0 ?b . FILTER(isBlank(?b)) ?b ?bp ?bo }
-  UNION { ?resource ?p1 ?linked . FILTER(isIRI(?linked)) ?linked rdfs:label ?linkedLabel }
-  UNION { ?resource ?p ?o2 . ?p rdfs:label ?pLabel }
-}"""
-)
-
-EXISTS_QUERY = "ASK { { ?resource ?p ?o } UNION { ?s ?resource ?o } UNION { ?s ?p ?resource } }"
-
-# The labels of ?other are looked up only where it is no literal, in a subquery of its own: with them on every
-# row, Virtuoso 7 leaves ?other unbound in the rows whose object is a literal. Whether a link is entailed is not
-# asked here but decided in ``describe`` against STATED_QUERY (why: see there).
-LINKS_QUERY = (
-    PREFIXES
-    + f"""
-SELECT DISTINCT ?resource ?direction ?p ?other ?pLabel ?otherLabel WHERE {{
-  {{ SELECT ?resource ?p ?other ?direction WHERE {{
-    ?resource ?p ?other . FILTER(isLiteral(?other)) BIND("out" AS ?direction)
-  }} }}
-  UNION
-  {{ SELECT ?resource ?p ?other ?direction ?otherLabel WHERE {{
-    {{ ?resource ?p ?other . FILTER(!isLiteral(?other)) BIND("out" AS ?direction) }}
-    UNION
-    {{ ?other ?p ?resource . BIND("in" AS ?direction) FILTER(?p != rdf:type) }}
-    {label_of("other", "otherLabel")}
-  }} }}
-  {label_of("p", "pLabel")}
-}}
-ORDER BY DESC(?direction) ?pLabel ?p ?otherLabel ?other
-LIMIT 2000"""
-)
-
-# Every link of the resource with each named graph that holds it. A link is entailed when only the inferred graph
-# holds it, which ``describe`` decides in Python. Asked in LINKS_QUERY, as a correlated NOT EXISTS { GRAPH ?g {
-# ?resource ?p ?other } … } with ?other bound by the outer pattern, Virtuoso 7 at times (as a freshly loaded
-# store planned it) found no graph for language-tagged literal objects (skos:altLabel "DFIR"@en) and the page
-# marked them entailed. Here nothing is bound but ?resource, and the graph is compared outside the store.
-STATED_QUERY = (
-    PREFIXES
-    + """
-SELECT DISTINCT ?resource ?direction ?p ?other ?g WHERE {
-  { GRAPH ?g { ?resource ?p ?other } BIND("out" AS ?direction) }
-  UNION
-  { GRAPH ?g { ?other ?p ?resource } BIND("in" AS ?direction) FILTER(?p != rdf:type) }
-}"""
-)
-
-
 def exists(engine: Engine, iri: ox.NamedNode) -> bool:
     """Whether the graph mentions the IRI at all (as subject, predicate or object)."""
-    return engine.ask(EXISTS_QUERY, {"resource": iri})
+    return bool(select(engine, "resource-exists", resource=iri))
 
 
 def description_triples(engine: Engine, iri: ox.NamedNode) -> list[ox.Triple]:
@@ -153,19 +89,13 @@ def description_triples(engine: Engine, iri: ox.NamedNode) -> list[ox.Triple]:
 
     A triple two source files both state comes once (the union of the named graphs repeats it).
     """
-    return list(dict.fromkeys(engine.construct(DESCRIPTION_QUERY, {"resource": iri})))
+    return list(dict.fromkeys(construct(engine, "resource-description", resource=iri)))
 
 
 def describe(engine: Engine, iri: ox.NamedNode) -> Description:
-    """Labels, types, definitions, sources and every link in and out, for the resource's page."""
-    rows = engine.select(LINKS_QUERY, {"resource": iri})
-    stated = {
-        (text(row["direction"]), row["p"], row["other"])
-        for row in engine.select(STATED_QUERY, {"resource": iri})
-        if row["g"].value != INFERRED_GRAPH
-    }
+    """Labels, types, definitions, sources and every link in and out, for the resource's page (one query)."""
     page = Description(iri=iri, label=None)
-    for row in rows:
+    for row in select(engine, "resource-links", resource=iri):
         predicate, other = row["p"], row.get("other")
         if other is None:
             continue  # a row without its other end (a store's bug): nothing to show or link to
@@ -174,16 +104,15 @@ def describe(engine: Engine, iri: ox.NamedNode) -> Description:
             predicate_label=text(row.get("pLabel")),
             other=other,
             other_label=text(row.get("otherLabel")),
-            entailed=(text(row["direction"]), predicate, other) not in stated,
+            entailed=text(row["stated"]) in ("0", "false"),
         )
         if text(row["direction"]) == "in":
             page.incoming.append(link)
             continue
         page.outgoing.append(link)
         collect(page, link)
-    english = [lit for lit in page.labels if lit.language == "en"]
-    best = english or page.labels
-    page.label = best[0].value if best else None
+    page.more_incoming = len(page.incoming) > INCOMING_SHOWN
+    del page.incoming[INCOMING_SHOWN:]
     return page
 
 
@@ -206,34 +135,24 @@ def collect(page: Description, link: Link) -> None:
         page.types.append((link.other, link.other_label))
     elif key == DCTERMS_SOURCE and isinstance(link.other, ox.NamedNode):
         page.sources.append((link.other, link.other_label))
+    elif key == DISPLAY_LABEL and isinstance(link.other, ox.Literal):
+        page.label = link.other.value
 
 
 ONTOLOGY_IRI = namespaces.ONTOLOGY_IRI
-ONTOLOGY_GRAPH = namespaces.ONTOLOGY_GRAPH.value
-ONTOLOGY_QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
 
 
 def ontology_triples(engine: Engine) -> list[ox.Triple]:
     """The ontology as published: its source file's graph, without the data's entailments."""
-    return engine.construct(ONTOLOGY_QUERY, {})
-
-
-GRAPH_SUBJECTS_QUERY = (
-    PREFIXES
-    + f"""
-SELECT ?graph ?subject ?label WHERE {{
-  {{ SELECT DISTINCT ?graph ?subject WHERE {{ GRAPH ?graph {{ ?subject ?p ?o }} FILTER(isIRI(?subject)) }} }}
-  {label_of("subject", "label")}
-}} ORDER BY LCASE(STR(?label)) ?subject"""
-)
-GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
+    return construct(engine, "ontology-triples")
 
 
 def graph_subjects(engine: Engine, graph: ox.NamedNode) -> list[tuple[ox.NamedNode, str | None]]:
-    """The resources a named graph (one source file) states something about, with their labels."""
-    return [(row["subject"], text(row.get("label"))) for row in engine.select(GRAPH_SUBJECTS_QUERY, {"graph": graph})]
+    """The resources a named graph (one source file) states something about, with their labels (the first
+    1001: the page says when there are more)."""
+    return [(row["subject"], text(row.get("label"))) for row in select(engine, "graph-subjects", graph=graph)]
 
 
 def graph_triples(engine: Engine, graph: ox.NamedNode) -> list[ox.Triple]:
     """Every triple of one named graph."""
-    return engine.construct(GRAPH_QUERY, {"graph": graph})
+    return construct(engine, "graph-triples", graph=graph)

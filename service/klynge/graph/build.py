@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal_catalogue
+from klynge.answers.catalogue import internal, internal_catalogue
 from klynge.graph.vocabularies import AXIOMS_FILE
-from klynge.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from klynge.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
 from klynge.resources import asset_files
 
 GRAPH_BASE = PREFIXES["kg"]
 VOCABULARY_GRAPH = ox.NamedNode(GRAPH_BASE + "vocabularies")
+DISPLAY_LABEL = KLYNGE.displayLabel
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -137,7 +138,8 @@ def standard_axioms() -> list[ox.Quad]:
 
 
 def materialise(store: ox.Store, max_rounds: int = 10) -> int:
-    """Add the entailed standard terms to the inferred graph until nothing new follows; return the count.
+    """Add the entailed standard terms to the inferred graph until nothing new follows, then each resource's
+    display label; return the count added.
 
     The standard vocabularies' axioms take part while the rules run and are removed again at the end, so the
     published graph holds what they entail for klynge's resources, not the vocabularies themselves.
@@ -148,12 +150,30 @@ def materialise(store: ox.Store, max_rounds: int = 10) -> int:
         for _ in range(max_rounds):
             new = set(entailed_quads(store))
             if not new:
-                return added
+                break
             store.extend(new)
             added += len(new)
-        raise RuntimeError(f"materialisation did not reach a fixpoint in {max_rounds} rounds")
+        else:
+            raise RuntimeError(f"materialisation did not reach a fixpoint in {max_rounds} rounds")
     finally:
         store.remove_graph(VOCABULARY_GRAPH)
+    return added + materialise_display_labels(store)
+
+
+def materialise_display_labels(store: ox.Store) -> int:
+    """Give every labelled IRI one ``klynge:displayLabel`` (English, else Danish, else any label, else its
+    title) in the inferred graph, so that pages and answers read a name instead of choosing one per row.
+
+    A store built before (or a re-run) keeps the labels it has: only resources without one get one."""
+    query = internal("display-labels").sparql
+    have = {q.subject for q in store.quads_for_pattern(None, DISPLAY_LABEL, None)}
+    new = [
+        ox.Quad(row["resource"], DISPLAY_LABEL, row["label"], INFERRED_GRAPH)
+        for row in store.query(query, use_default_graph_as_union=True)
+        if row["label"] is not None and row["resource"] not in have
+    ]
+    store.extend(new)
+    return len(new)
 
 
 def build_store(paths: Iterable[Path] | None = None, store: ox.Store | None = None) -> ox.Store:

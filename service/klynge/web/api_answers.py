@@ -6,11 +6,16 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
 
 from klynge import formats
+from klynge.answers import as_of as as_of_answers
 from klynge.answers import lineage as answers
+from klynge.answers.models import AsOf, Lineage, Path, SearchHit
+from klynge.answers.path import MAX_PATH_LENGTH, shortest_path
+from klynge.answers.search import index_state
+from klynge.answers.search import search as search_names
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -19,75 +24,6 @@ from klynge.web.templating import base_iri
 router = APIRouter(tags=["answers"], route_class=EngineErrorRoute)
 
 RDF_CONTENT = {fmt.media_type: {} for fmt in formats.GRAPH}
-
-
-class Resource(BaseModel):
-    """A resource with its (English, else Danish) label."""
-
-    iri: str
-    label: str | None
-
-
-class Member(Resource):
-    """A member of a lineage: its most specific klynge type and the years it covers."""
-
-    type: str | None
-    start: str | None
-    end: str | None
-    temporal: str | None
-
-
-class Event(Resource):
-    """An organisational change event and its date."""
-
-    date: str | None
-
-
-class LineageStep(BaseModel):
-    """From a later plan or organisation to an earlier one, by the relation a source states."""
-
-    from_: Member = Field(alias="from")
-    to: Member
-    relation: Resource
-    event: Event | None
-    sources: list[Resource]
-
-
-class Lineage(BaseModel):
-    """A resource with every step to its ancestors and from its descendants."""
-
-    resource: Member
-    ancestors: list[LineageStep]
-    descendants: list[LineageStep]
-
-
-class PathStep(BaseModel):
-    """One relation of a chain; ``inverse`` means the statement points from ``to`` to ``from``."""
-
-    from_: Resource = Field(alias="from")
-    to: Resource
-    predicate: Resource
-    direction: str
-    sources: list[Resource]
-
-
-class Path(BaseModel):
-    """The shortest chain found and its length in relations."""
-
-    from_: Resource = Field(alias="from")
-    to: Resource
-    length: int
-    steps: list[PathStep]
-
-
-class SearchHit(BaseModel):
-    """A resource whose name matched; ``match`` is exact, prefix or substring (of an alternative name)."""
-
-    iri: str
-    label: str | None
-    matched: str | None
-    match: str
-    types: list[str]
 
 
 ID_HELP = "a resource: its id after /id/ (e.g. policy/innovationskraft-2021-2024) or its full IRI"
@@ -111,14 +47,22 @@ def not_found(error: answers.NotFound) -> HTTPException:
     return HTTPException(404, str(error))
 
 
-def lineage_answer(request: Request, iri: ox.NamedNode) -> Response:
-    """The lineage as JSON, or as RDF when Accept asks for Turtle, JSON-LD, N-Triples or RDF/XML."""
+EvidenceQuery = Annotated[
+    answers.EvidenceChoice,
+    Query(description="stated: only the steps a source states (and change events); all: inferred steps too"),
+]
+
+
+def lineage_answer(request: Request, iri: ox.NamedNode, evidence: answers.EvidenceChoice) -> Response:
+    """The lineage as JSON (checked against the Lineage model), or as RDF when Accept asks for Turtle,
+    JSON-LD, N-Triples or RDF/XML."""
     engine = request.app.state.engine
     fmt = negotiate(request, (formats.API_JSON, *formats.GRAPH), "a lineage")
     try:
         if fmt is formats.API_JSON:
-            return JSONResponse(answers.lineage(engine, iri))
-        return rdf_response(answers.lineage_triples(engine, iri), fmt)
+            answer = Lineage.model_validate(answers.lineage(engine, iri, evidence))
+            return JSONResponse(answer.model_dump(mode="json", by_alias=True), headers={"Vary": "Accept"})
+        return rdf_response(answers.lineage_triples(engine, iri, evidence), fmt)
     except answers.NotFound as error:
         raise not_found(error) from None
 
@@ -134,11 +78,13 @@ def lineage_answer(request: Request, iri: ox.NamedNode) -> Response:
         406: {"description": "unsupported Accept"},
     },
 )
-def lineage_by_id(request: Request, id: str) -> Response:
+def lineage_by_id(request: Request, id: str, evidence: EvidenceQuery = "all") -> Response:
     """Each lineage step with its relation (the specific klynge property, or the organisational change event),
     the years of both ends (schema:startDate/endDate) and the sources stating it. JSON by default; Turtle,
-    JSON-LD, N-Triples or RDF/XML by `Accept` or `format` (ttl, jsonld, nt, rdf)."""
-    return lineage_answer(request, resource(request, id))
+    JSON-LD, N-Triples or RDF/XML by `Accept` or `format` (ttl, jsonld, nt, rdf). Each plan step says whether a
+    source states it or we inferred it (`evidence`), with its source, the place in it (`locator`) and, for an
+    inferred step, the reading (`note`); `?evidence=stated` leaves the inferred steps out."""
+    return lineage_answer(request, resource(request, id), evidence)
 
 
 @router.get(
@@ -152,9 +98,11 @@ def lineage_by_id(request: Request, id: str) -> Response:
         406: {"description": "unsupported Accept"},
     },
 )
-def lineage_by_iri(request: Request, iri: Annotated[str, Query(description=ID_HELP)]) -> Response:
+def lineage_by_iri(
+    request: Request, iri: Annotated[str, Query(description=ID_HELP)], evidence: EvidenceQuery = "all"
+) -> Response:
     """As `/api/lineage/{id}`, for a resource named by its full IRI."""
-    return lineage_answer(request, resource(request, iri))
+    return lineage_answer(request, resource(request, iri), evidence)
 
 
 @router.get(
@@ -170,13 +118,13 @@ def path(
     request: Request,
     from_: Annotated[str, Query(alias="from", description=ID_HELP)],
     to: Annotated[str, Query(description=ID_HELP)],
-    max_length: Annotated[int, Query(ge=1, le=answers.MAX_PATH_LENGTH)] = answers.MAX_PATH_LENGTH,
-) -> dict:
+    max_length: Annotated[int, Query(ge=1, le=MAX_PATH_LENGTH)] = MAX_PATH_LENGTH,
+) -> Path:
     """Each step names the predicate (and its label), its direction and the sources of the statement. Type,
     source and scheme links are not followed: they would join everything in two steps."""
     engine = request.app.state.engine
     try:
-        return answers.shortest_path(engine, resource(request, from_), resource(request, to), max_length)
+        return shortest_path(engine, resource(request, from_), resource(request, to), max_length)
     except answers.NotFound as error:
         raise not_found(error) from None
 
@@ -189,12 +137,30 @@ def path(
 )
 def search(
     request: Request,
+    response: Response,
     q: Annotated[str, Query(description="text to find; case and diacritics do not matter", max_length=200)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> list[dict]:
+) -> list[SearchHit]:
     """Labels, preferred and alternative names in English and Danish; "vaekstforum" finds "Vækstforum".
-    Ranked exact > prefix > substring, a main name over an alternative one."""
+    Ranked exact > prefix > substring, a main name over an alternative one. On an embedded store an in-memory
+    index of the names answers once it is built, in the background after start-up (header
+    `X-Klynge-Name-Index: ready`); until then the same search runs as a SPARQL query."""
+    engine = request.app.state.engine
+    response.headers["X-Klynge-Name-Index"] = index_state(engine)  # whether the in-memory index answered
     try:
-        return answers.search(request.app.state.engine, q, limit)
+        return search_names(engine, q, limit)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
+
+
+Year = Annotated[
+    int, PathParameter(ge=as_of_answers.FIRST_YEAR, le=as_of_answers.LAST_YEAR, description="a year, e.g. 2022")
+]
+
+
+@router.get("/api/as-of/{year}", summary="What was in force in a year", response_model=AsOf)
+def as_of(request: Request, year: Year) -> AsOf:
+    """The plans in force that year with their periods (a study or a call is not a plan in force), the bodies
+    responsible for them or running them, the clusters appointed and their areas, and the budget lines whose
+    period covers the year; `previous` and `next` name the neighbouring years."""
+    return as_of_answers.as_of(request.app.state.engine, year)

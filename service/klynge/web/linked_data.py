@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from klynge import formats
-from klynge.answers import describe
+from klynge.answers import describe, organisation
 from klynge.answers import lineage as answers
 from klynge.answers.dataset import LICENCE, release
 from klynge.formats import HTML, Format
@@ -39,8 +39,24 @@ router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
 PAGE_RESPONSES = {200: api_docs.content(f.media_type for f in formats.PAGE), **api_docs.FORMAT_ERRORS}
 ABOUT_PAGE = "https://schema.org/AboutPage"
 DESCRIBED_BY = (formats.TURTLE, formats.JSON_LD)
-HEADLINE_PREDICATES = {describe.RDF_TYPE, *describe.LABEL_PREDICATES}
+HEADLINE_PREDICATES = {describe.RDF_TYPE, describe.DISPLAY_LABEL, *describe.LABEL_PREDICATES}
+ORGANIZATION = "http://www.w3.org/ns/org#Organization"
 LINEAGE_CLASSES = ("http://www.w3.org/ns/prov#Plan", "http://www.w3.org/ns/org#Organization")
+# A resource has a lineage only if one of these links it (the page's own links tell, so no query asks).
+LINEAGE_LINKS = {
+    "http://www.w3.org/ns/prov#wasInfluencedBy",
+    "http://www.w3.org/ns/org#resultingOrganization",
+    "http://www.w3.org/ns/org#originalOrganization",
+}
+
+
+def has_lineage(page: describe.Description) -> bool:
+    """Whether a plan's or organisation's page needs its lineage: a lineage link in or out (or more incoming
+    links than the page holds, among which one may be)."""
+    if not any(page.is_a(kind) for kind in LINEAGE_CLASSES):
+        return False
+    links = page.outgoing + page.incoming
+    return page.more_incoming or any(link.predicate.value in LINEAGE_LINKS for link in links)
 
 
 def not_found(request: Request, fmt: Format, message: str) -> Response:
@@ -79,10 +95,11 @@ def resource(request: Request, path: str) -> Response:
     if fmt is not HTML:
         return rdf_response(describe.description_triples(engine, iri), fmt)
     page = describe.describe(engine, iri)
-    timeline = None
-    if any(page.is_a(kind) for kind in LINEAGE_CLASSES):
+    timeline = lineage = None
+    if has_lineage(page):
         base = base_iri(request)
-        timeline = timeline_svg(answers.lineage(engine, iri), lambda target: local_path(target, base))
+        lineage = answers.lineage(engine, iri)
+        timeline = timeline_svg(lineage, lambda target: local_path(target, base))
     context = {
         "page": page,
         "formats": formats.GRAPH,
@@ -94,8 +111,12 @@ def resource(request: Request, path: str) -> Response:
         "stated": [
             link for link in page.outgoing if not link.entailed and link.predicate.value not in HEADLINE_PREDICATES
         ],
-        "entailed": [link for link in page.outgoing if link.entailed],
+        "entailed": [
+            link for link in page.outgoing if link.entailed and link.predicate.value != describe.DISPLAY_LABEL
+        ],
         "timeline": timeline,
+        "lineage": lineage,
+        "history": organisation.history(engine, iri) if page.is_a(ORGANIZATION) else None,
     }
     return templates.TemplateResponse(request, "resource.html", context)
 

@@ -6,15 +6,21 @@ completion, results table and named-query form (``static/src/``): no CDN, so it 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParameter
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from klynge.answers import lineage as answers
+from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR, as_of
+from klynge.answers.field import whole_field
+from klynge.answers.search import search
 from klynge.web.engine_errors import EngineErrorRoute
-from klynge.web.templating import STATIC_DIR, base_iri, public_url, templates
+from klynge.web.templating import STATIC_DIR, base_iri, local_path, public_url, templates
+from klynge.web.timeline import field_svg
 
 router = APIRouter(include_in_schema=False, route_class=EngineErrorRoute)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -30,11 +36,11 @@ def home(request: Request) -> HTMLResponse:
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, q: str = "") -> HTMLResponse:
     """Search results as links to the resources' pages; an empty query shows just the box, a bad one says why."""
-    hits: list[dict] = []
+    hits: list = []
     error = None
     if q.strip():
         try:
-            hits = answers.search(request.app.state.engine, q, limit=50)
+            hits = search(request.app.state.engine, q, limit=50)
         except ValueError as problem:
             error = str(problem)
     context = {"q": q, "hits": hits, "error": error}
@@ -46,6 +52,25 @@ def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it."""
     context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request)}
     return templates.TemplateResponse(request, "editor.html", context)
+
+
+@router.get("/as-of/{year}", response_class=HTMLResponse)
+def as_of_page(request: Request, year: Annotated[int, PathParameter(ge=FIRST_YEAR, le=LAST_YEAR)]) -> HTMLResponse:
+    """What was in force in a year, by the sources, with links to the year before and after."""
+    answer = as_of(request.app.state.engine, year)
+    context = {"answer": answer, "first": FIRST_YEAR, "last": LAST_YEAR}
+    return templates.TemplateResponse(request, "as_of.html", context)
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline_page(request: Request) -> HTMLResponse:
+    """The whole field on one time axis, lanes by kind, drawn by Graphviz, with the same items as a list."""
+    field = whole_field(request.app.state.engine)
+    base = base_iri(request)
+    labels = {item.iri: item.label for items in field.lanes.values() for item in items}
+    picture = field_svg(field, lambda target: local_path(target, base))
+    context = {"field": field, "picture": picture, "labels": labels}
+    return templates.TemplateResponse(request, "timeline.html", context)
 
 
 async def html_not_found(request: Request, error: HTTPException) -> Response:

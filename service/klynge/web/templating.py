@@ -61,6 +61,7 @@ def literal_note(term: ox.Literal) -> str:
 
 
 templates.env.filters["href"] = href
+templates.env.filters["iri"] = ox.NamedNode  # an answer's IRI string as a term, for the term() macro
 templates.env.filters["short_name"] = short_name
 templates.env.filters["spelled_out"] = spelled_out
 templates.env.filters["literal_note"] = literal_note

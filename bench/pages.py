@@ -1,0 +1,164 @@
+"""Pages at scale: every kind of /id/ page, /api/lineage, /api/path, /api/search and /as-of, timed over HTTP.
+
+``klynge serve --store DIR --no-validate --cache-mb 0`` (the answer cache off, so every request runs its
+queries) on a loaded store; each URL is asked once cold, then repeatedly, one request at a time. Target: median
+under 300 ms for each. The section "Pages at scale" of bench/RESULTS.md is replaced by the new figures.
+
+    python bench/pages.py --store /work/bench-data/eu27-store-with-display-labels [--runs 15] [--out bench/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import server  # noqa: E402 - the benchmarks' one way to run a server until it answers
+
+BIN = Path(sys.executable).parent
+BEGIN, END = "<!-- pages: begin -->", "<!-- pages: end -->"
+TARGET_MS = 300
+IK = "policy/innovationskraft-2021-2024"
+SYNTH = "synth/dk/"
+
+# (what it is, URL path): one page of each kind the synthetic and the real graph hold, the busiest ones included.
+URLS = [
+    ("policy page (Innovationskraft)", f"/id/{IK}"),
+    ("organisation page (Danish Business Authority)", "/id/org/danish-business-authority"),
+    ("organisation page (ministry)", "/id/org/ministry-of-higher-education-and-science"),
+    ("cluster page", "/id/cluster/censec"),
+    ("business area page", "/id/area/digital-technologies"),
+    ("NACE division page", "/id/nace/C21"),
+    ("source document page (every real fact cites it)", "/id/source/eccp-factsheet-denmark"),
+    ("synthetic source page (1.2 M resources cite it at EU27)", "/id/synth/source"),
+    ("synthetic plan page (with lineage)", f"/id/{SYNTH}policy/plan-07"),
+    ("synthetic body page (with lineage)", f"/id/{SYNTH}org/ministry"),
+    ("synthetic cluster page (200 activities)", f"/id/{SYNTH}cluster/cluster-03"),
+    ("synthetic region page (2,200 companies)", f"/id/{SYNTH}region/DK01"),
+    ("synthetic company page", f"/id/{SYNTH}company/00042"),
+    ("synthetic participation page", f"/id/{SYNTH}participation/01234"),
+    ("scheme page (NUTS-2)", "/id/scheme/nuts-2"),
+    ("Innovationskraft as Turtle", f"/id/{IK}?format=ttl"),
+    ("/api/lineage Innovationskraft", f"/api/lineage/{IK}"),
+    ("/api/lineage Innovationskraft, stated only", f"/api/lineage/{IK}?evidence=stated"),
+    ("/api/lineage synthetic plan", f"/api/lineage/{SYNTH}policy/plan-07"),
+    ("/api/path Innovationskraft to DFIR", f"/api/path?from={IK}&to=org/dfir"),
+    ("/api/path 1990s to 2025", "/api/path?from=policy/research-business-cofinancing-1990s"
+     "&to=policy/cluster-programme-2025"),
+    ("/api/path synthetic plan to cluster", f"/api/path?from={SYNTH}policy/plan-00&to={SYNTH}cluster/cluster-05"),
+    ("/api/search vaekstforum", "/api/search?q=vaekstforum"),
+    ("/api/search innovation", "/api/search?q=innovation"),
+    ("/api/search cluster (thousands of hits)", "/api/search?q=cluster"),
+    ("/as-of/2022 page", "/as-of/2022"),
+    ("/api/as-of/2025", "/api/as-of/2025"),
+]
+
+
+@contextlib.contextmanager
+def serving(store: Path, port: int) -> Iterator[str]:
+    """``klynge serve`` on the store with the answer cache off; yields its base URL, stops it afterwards."""
+    command = [str(BIN / "klynge"), "serve", "--store", str(store), "--no-validate", "--cache-mb", "0"]
+    base = f"http://127.0.0.1:{port}"
+    with server([*command, "--port", str(port)], base + "/sparql", wait_s=300):
+        yield base
+
+
+def timed(client: httpx.Client, url: str, runs: int) -> tuple[int, int, float, list[float]]:
+    """The worst status, the size, the cold time and every repeated run's time (ms) of one URL."""
+    started = time.perf_counter()
+    answer = client.get(url)
+    cold = (time.perf_counter() - started) * 1000
+    statuses, samples = [answer.status_code], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        statuses.append(client.get(url).status_code)
+        samples.append((time.perf_counter() - started) * 1000)
+    return max(statuses), len(answer.content), cold, samples
+
+
+def wait_for_name_index(client: httpx.Client, limit_s: float = 600) -> float:
+    """Seconds until /api/search answers from the in-memory name index (built in the background at start)."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s:
+        answer = client.get("/api/search", params={"q": "klynge"})
+        if answer.headers.get("X-Klynge-Name-Index") in ("ready", "none"):  # a 503 says nothing: ask again
+            return time.monotonic() - started
+        time.sleep(10)
+    raise RuntimeError(f"the name index was not ready within {limit_s:.0f} s")
+
+
+def section(
+    store: Path, quads: str, rows: list[tuple[str, str, int, int, float, list[float]]], runs: int, index_s: float
+) -> str:
+    """The results as a Markdown section between the markers."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        BEGIN,
+        "## Pages at scale",
+        "",
+        f"`bench/pages.py`, {stamp}: `klynge serve --store {store} --no-validate --cache-mb 0` ({quads}), one request",
+        f"at a time over HTTP on 127.0.0.1, each URL once cold then {runs} times. The machine was shared with other",
+        "work (2 cores, about eight busy processes), so the figures are upper bounds. Target: median under 300 ms.",
+        f"Load average (1 min) on the machine during the run: {os.getloadavg()[0]:.1f} at the end.",
+        f"The in-memory name index for /api/search was ready {index_s:.0f} s after the service first answered (it is",
+        "built in a background thread at start; until then a search runs as a SPARQL scan, about 6 s at EU27).",
+        "",
+        "| what | URL | status | bytes | cold | median | p90 | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for what, url, status, size, cold, samples in rows:
+        median = statistics.median(samples)
+        p90 = sorted(samples)[max(0, int(len(samples) * 0.9) - 1)]
+        verdict = "meets" if status == 200 and median < TARGET_MS else "**misses**"
+        lines.append(
+            f"| {what} | `{url}` | {status} | {size:,} | {cold:.0f} ms | {median:.0f} ms | {p90:.0f} ms | {verdict} |"
+        )
+    return "\n".join([*lines, "", END]) + "\n"
+
+
+def merge(path: Path, block: str) -> None:
+    """Put the section into the results file, replacing the one it had."""
+    text = path.read_text() if path.exists() else ""
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, required=True, help="a store loaded by klynge load")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    rows = []
+    quads = f"{len(ox.Store.read_only(str(args.store))):,} quads"
+    with serving(args.store, args.port) as base, httpx.Client(base_url=base, timeout=60) as client:
+        index_seconds = wait_for_name_index(client)
+        print(f"name index ready {index_seconds:.0f} s after the service answered", flush=True)
+        for what, url in URLS:
+            status, size, cold, samples = timed(client, url, args.runs)
+            rows.append((what, url, status, size, cold, samples))
+            print(f"{what}: {status} median {statistics.median(samples):.0f} ms (cold {cold:.0f} ms)", flush=True)
+    block = section(args.store, quads, rows, args.runs, index_seconds)
+    merge(args.out, block)
+    print(block)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
