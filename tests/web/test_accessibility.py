@@ -39,6 +39,9 @@ PAGES = {
     "resource not found": ("/id/policy/no-such-policy", 404),
     "page not found": ("/no/such/page", 404),
     "API docs": ("/docs", 200),
+    "timeline": ("/timeline", 200),
+    "as of a year": ("/as-of/2020", 200),
+    "as of a year with little": ("/as-of/1998", 200),
 }
 
 

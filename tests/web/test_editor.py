@@ -34,7 +34,11 @@ pytestmark = pytest.mark.slow
 
 
 class UnusedEngine:
-    """An engine that fails the test if anything asks it a question: completion must not query the store."""
+    """An engine that fails the test if anything asks it a question: completion must not query the store.
+    It has no local store (as a remote one), which is all the app asks of an engine when it is made."""
+
+    def local_store(self) -> None:
+        return None
 
     def __getattr__(self, name: str):
         raise AssertionError(f"the completion endpoint used the store ({name})")
