@@ -24,6 +24,7 @@ SAMPLES = {
     "extension": "ttl",
     "version": "0.1.0",
     "name": "lineage",
+    "year": "2020",
 }
 QUERY_SAMPLES = {
     "/api/lineage": {"iri": KID + POLICY},
@@ -193,6 +194,9 @@ class FailingEngine:
 
     def graph_version(self) -> str:
         return "v"
+
+    def local_store(self) -> None:
+        return None  # not an embedded store: no search index, no dumps
 
     def run(self, *args, **kwargs):
         raise self.error
