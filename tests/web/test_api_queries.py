@@ -30,16 +30,18 @@ def test_list_documents_every_named_query(client):
     ancestors = entries["policy-ancestors"]
     assert ancestors["title"] == "Ancestors of a policy"
     assert ancestors["method"] == "GET" and "lineage" in ancestors["tags"]
-    assert ancestors["parameters"] == [
-        {
-            "name": "policy",
-            "type": "iri",
-            "required": False,
-            "default": INNOVATIONSKRAFT,
-            "description": "The policy (programme, strategy, agreement...) whose ancestors are listed.",
-            "example": INNOVATIONSKRAFT,
-        }
-    ]
+    parameters = {parameter["name"]: parameter for parameter in ancestors["parameters"]}
+    assert set(parameters) == {"policy", "evidence"}
+    assert parameters["policy"] == {
+        "name": "policy",
+        "type": "iri",
+        "required": False,
+        "default": INNOVATIONSKRAFT,
+        "description": "The policy (programme, strategy, agreement...) whose ancestors are listed.",
+        "example": KID + "policy/strategy-cluster-policy-2013",
+        "enum": None,
+    }
+    assert parameters["evidence"]["default"] == "all" and parameters["evidence"]["enum"] == ["all", "stated"]
     assert "?_policy_iri" in ancestors["sparql"]
 
 
@@ -63,7 +65,7 @@ def test_query_with_a_parameter_answers_compact_json(client):
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["query"] == "policy-ancestors"
-    assert body["parameters"] == {"policy": policy}
+    assert body["parameters"] == {"policy": policy, "evidence": "all"}
     assert body["columns"] == ["ancestor", "ancestorLabel", "type", "start", "end"]
     rows = {row["ancestor"]["value"]: row for row in body["rows"]}
     strategy = rows[KID + "policy/strategy-cluster-policy-2013"]
@@ -126,7 +128,8 @@ def test_injection_attempt_is_a_400(client, engine, value):
     response = client.get("/api/queries/policy-ancestors", params={"policy": value})
     assert response.status_code == 400
     detail = response.json()["detail"]
-    assert "parameter 'policy'" in detail and "not a valid IRI" in detail and INNOVATIONSKRAFT in detail
+    example = next(p.example for p in catalogue()["policy-ancestors"].parameters if p.name == "policy")
+    assert "parameter 'policy'" in detail and "not a valid IRI" in detail and example in detail
     assert engine.triple_count() == before
 
 
@@ -136,10 +139,24 @@ def test_bad_integer_is_a_400(client):
     assert "parameter 'year'" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("name", ["policy-ancestors", "policy-descendants"])
+def test_evidence_takes_only_its_two_values(client, name):
+    response = client.get(f"/api/queries/{name}", params={"evidence": "statd"})
+    assert response.status_code == 400
+    assert "parameter 'evidence'" in response.json()["detail"] and "not one of all, stated" in response.json()["detail"]
+    documented = client.get("/openapi.json").json()["paths"][f"/api/queries/{name}"]["get"]["parameters"]
+    assert next(p for p in documented if p["name"] == "evidence")["schema"]["enum"] == ["all", "stated"]
+    stated = {row["ancestor" if name == "policy-ancestors" else "descendant"]["value"]
+              for row in client.get(f"/api/queries/{name}", params={"evidence": "stated"}).json()["rows"]}
+    every = {row["ancestor" if name == "policy-ancestors" else "descendant"]["value"]
+             for row in client.get(f"/api/queries/{name}", params={"evidence": "all"}).json()["rows"]}
+    assert stated < every, "stated steps reach fewer plans than all steps"
+
+
 def test_unknown_parameter_is_a_400(client):
     response = client.get("/api/queries/policy-ancestors", params={"polcy": INNOVATIONSKRAFT})
     assert response.status_code == 400
-    assert "takes no such parameter (it takes: policy)" in response.json()["detail"]
+    assert "takes no such parameter (it takes: evidence, policy)" in response.json()["detail"]
 
 
 def test_repeated_parameter_is_a_400(client):
@@ -193,6 +210,9 @@ class FailingEngine:
 
     def select(self, query, bindings):
         raise self.error
+
+    def local_store(self) -> None:
+        return None  # not an embedded store: no search index
 
 
 @pytest.mark.parametrize(("error", "status"), [(QueryTimeout("10 s"), 422), (QueryTooLarge("10000 rows"), 422)])

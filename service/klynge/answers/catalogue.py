@@ -170,9 +170,12 @@ class Parameter:
     default: str | None
     description: str
     example: str
+    choices: tuple[str, ...] = ()  # the header's ``enum``: the only values the parameter takes, if given
 
     def term(self, value: str) -> ox.Term:
         """The RDF term for a value, or a ParameterError that says what is wrong and shows a good value."""
+        if self.choices and value not in self.choices:
+            raise ParameterError(self.name, f"{value!r} is not one of {', '.join(self.choices)}", self.example)
         problem = _reject_control(value)
         result = self.type.convert(value) if problem is None else problem
         if isinstance(result, str):
@@ -188,6 +191,7 @@ class Parameter:
             "default": self.default,
             "description": self.description,
             "example": self.example,
+            "enum": list(self.choices) or None,
         }
 
 
@@ -359,6 +363,9 @@ def parse_parameters(
             raise CatalogueError(path, line, f"?{variable}: the name {name!r} is reserved by the API; rename it")
         if name in parameters and parameters[name].variable != variable:
             raise CatalogueError(path, line, f"?{variable} and ?{parameters[name].variable} share the name {name!r}")
+        choices = doc.get("enum") or []
+        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+            raise CatalogueError(path, where.get(f"parameters.{name}"), f"{name}: 'enum' must be a list of strings")
         parameter = Parameter(
             name=name,
             variable=variable,
@@ -367,6 +374,7 @@ def parse_parameters(
             default=defaults.get(name),
             description=" ".join(str(doc["description"]).split()),
             example=str(doc["example"]),
+            choices=tuple(choices),
         )
         for label, value in (("example", parameter.example), ("default", parameter.default)):
             if value is not None:

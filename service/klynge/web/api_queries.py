@@ -22,7 +22,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from klynge import formats
 from klynge.answers.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
@@ -64,6 +64,7 @@ class ParameterDoc(BaseModel):
     default: str | None
     description: str
     example: str
+    enum: list[str] | None = Field(default=None, description="the only values the parameter takes, if closed")
 
 
 class QueryDoc(BaseModel):
@@ -148,6 +149,8 @@ def openapi_parameter(parameter: Parameter) -> dict[str, object]:
     typed = int if schema["type"] == "integer" else str
     if parameter.default is not None:
         schema["default"] = typed(parameter.default)
+    if parameter.choices:
+        schema["enum"] = list(parameter.choices)
     return {
         "name": parameter.name,
         "in": "query",
