@@ -17,6 +17,7 @@ from typing import TypeAlias
 
 import pyoxigraph as ox
 
+from klynge.answers.catalogue import internal
 from klynge.engines import sparql_guard
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -169,7 +170,7 @@ class Engine:
         """Whether queries can be answered now (``ok``) and what the backend can tell of its state; by
         default, whether a trivial query is answered."""
         try:
-            return {"ok": self.ask("ASK {}") is True}
+            return {"ok": self.ask(internal("health").sparql) is True}
         except QueryError as error:
             return {"ok": False, "error": str(error)}
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import owlready2
 import pyoxigraph as ox
 
+from klynge.answers.catalogue import internal
 from klynge.graph.build import build_store, published_triples
 
 
@@ -76,24 +77,9 @@ def _load_world(ntriples: Path) -> owlready2.World:
     return world
 
 
-DISJOINT_CLASH_QUERY = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-SELECT DISTINCT ?individual ?first ?second WHERE {
-  { ?first owl:disjointWith ?second }
-  UNION
-  { ?axiom a owl:AllDisjointClasses ;
-           owl:members/rdf:rest*/rdf:first ?first, ?second .
-    FILTER(STR(?first) < STR(?second)) }
-  ?individual a ?first, ?second .
-}
-ORDER BY ?individual ?first ?second
-"""
-
-
 def disjointness_clashes(store: ox.Store) -> list[str]:
     """Every individual typed (directly or by materialised super-class) in two classes declared disjoint."""
-    rows = store.query(DISJOINT_CLASH_QUERY, use_default_graph_as_union=True)
+    rows = store.query(internal("disjoint-clashes").sparql, use_default_graph_as_union=True)
     return [
         f"{row['individual']} is both a {row['first']} and a {row['second']}, which are disjoint"
         for row in rows

@@ -18,52 +18,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 
+from klynge.answers.catalogue import internal
 from klynge.namespaces import PREFIXES
 from klynge.resources import asset_files
 from klynge.web.templating import base_iri
 
 router = APIRouter(tags=["editor"])
 
-# The ontology and shapes, read through SPARQL over a throwaway in-memory store.
-LOOKUP_PREFIXES = "".join(
-    f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in ("rdf", "rdfs", "owl", "skos", "sh")
-)
-
-TERMS_QUERY = (
-    LOOKUP_PREFIXES
-    + """
-SELECT ?term ?kind (SAMPLE(?label) AS ?name) (SAMPLE(?definition) AS ?meaning) WHERE {
-  VALUES (?type ?kind) {
-    (owl:Class "class") (rdfs:Class "class")
-    (owl:ObjectProperty "property") (owl:DatatypeProperty "property") (owl:AnnotationProperty "property")
-    (rdf:Property "property")
-  }
-  ?term a ?type .
-  FILTER(isIRI(?term))
-  OPTIONAL { ?term rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "") }
-  OPTIONAL { ?term skos:definition ?definition FILTER(LANGMATCHES(LANG(?definition), "en")) }
-}
-GROUP BY ?term ?kind
-"""
-)
-
-# Each class with the paths of the property shapes that apply to its instances: the node shape targets the
-# class or one of its superclasses. A path may be an alternative of several properties; a property a shape
-# forbids (sh:maxCount 0) is not offered.
-SHAPE_PATHS_QUERY = (
-    LOOKUP_PREFIXES
-    + """
-SELECT DISTINCT ?class ?property WHERE {
-  ?class rdfs:subClassOf* ?target .
-  ?shape sh:targetClass ?target ; sh:property ?property_shape .
-  { ?property_shape sh:path ?property }
-  UNION
-  { ?property_shape sh:path/sh:alternativePath/rdf:rest*/rdf:first ?property }
-  FILTER NOT EXISTS { ?property_shape sh:maxCount 0 }
-  FILTER(isIRI(?class) && isIRI(?property))
-}
-"""
-)
+# The ontology and shapes are read through SPARQL (sparql/editor-*.rq) over a throwaway in-memory store.
 
 
 def curie(iri: str) -> str:
@@ -91,7 +53,7 @@ def read_store(paths: list[Path]) -> ox.Store:
 def terms(store: ox.Store) -> dict[str, list[dict[str, str]]]:
     """The declared classes and properties, each with its prefixed name, label and definition."""
     found: dict[str, list[dict[str, str]]] = {"class": [], "property": []}
-    for row in store.query(TERMS_QUERY):
+    for row in store.query(internal("editor-terms").sparql):
         iri = row["term"].value
         label = row["name"].value if row["name"] else local_name(iri)
         entry = {"iri": iri, "curie": curie(iri), "label": label}
@@ -106,7 +68,7 @@ def terms(store: ox.Store) -> dict[str, list[dict[str, str]]]:
 def shape_properties(store: ox.Store) -> dict[str, list[str]]:
     """For each class (by IRI), the properties its instances may have by the shapes, sorted."""
     allowed: dict[str, set[str]] = {}
-    for row in store.query(SHAPE_PATHS_QUERY):
+    for row in store.query(internal("editor-shape-paths").sparql):
         allowed.setdefault(row["class"].value, set()).add(row["property"].value)
     return {cls: sorted(properties) for cls, properties in sorted(allowed.items())}
 
