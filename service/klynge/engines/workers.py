@@ -549,14 +549,18 @@ class WorkerPool:
             return False
         return pid == 0
 
-    def _restart_zygote(self) -> None:
-        """Replace the zygote (the spawn lock held); its workers die with it."""
+    def _end_zygote(self) -> None:
+        """Close the zygote's sockets, kill it and reap it (its workers die with it)."""
         self._control.close()
         self._notices.close()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._zygote_pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self._zygote_pid, 0)
+
+    def _restart_zygote(self) -> None:
+        """Replace the zygote (the spawn lock held); its workers die with it."""
+        self._end_zygote()
         with self._fork_lock:
             self._zygote_pid, self._control, self._notices = fork_zygote(self._open_store, self.memory_bytes)
         self._deaths.clear()
@@ -735,9 +739,4 @@ class WorkerPool:
             for worker in workers:
                 worker.kill()
             reaped([worker.pid for worker in workers], within=2.0)  # by the zygote, while it lives
-            self._control.close()
-            self._notices.close()
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._zygote_pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self._zygote_pid, 0)
+            self._end_zygote()

@@ -67,16 +67,20 @@ def lineage_answer(request: Request, iri: ox.NamedNode, evidence: answers.Eviden
         raise not_found(error) from None
 
 
+# What the two lineage routes (by id, by full IRI) answer besides the JSON model.
+LINEAGE_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": RDF_CONTENT},
+    400: {"description": "not a resource id or IRI"},
+    404: {"description": "unknown resource"},
+    406: {"description": "unsupported Accept"},
+}
+
+
 @router.get(
     "/api/lineage/{id:path}",
     summary="Ancestors and descendants of a policy or organisation",
     response_model=Lineage,
-    responses={
-        200: {"content": RDF_CONTENT},
-        400: {"description": "not a resource id or IRI"},
-        404: {"description": "unknown resource"},
-        406: {"description": "unsupported Accept"},
-    },
+    responses=LINEAGE_RESPONSES,
 )
 def lineage_by_id(request: Request, id: str, evidence: EvidenceQuery = "all") -> Response:
     """Each lineage step with its relation (the specific klynge property, or the organisational change event),
@@ -91,12 +95,7 @@ def lineage_by_id(request: Request, id: str, evidence: EvidenceQuery = "all") ->
     "/api/lineage",
     summary="Lineage of a resource given by full IRI",
     response_model=Lineage,
-    responses={
-        200: {"content": RDF_CONTENT},
-        400: {"description": "not a resource id or IRI"},
-        404: {"description": "unknown resource"},
-        406: {"description": "unsupported Accept"},
-    },
+    responses=LINEAGE_RESPONSES,
 )
 def lineage_by_iri(
     request: Request, iri: Annotated[str, Query(description=ID_HELP)], evidence: EvidenceQuery = "all"
