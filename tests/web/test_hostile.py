@@ -23,6 +23,7 @@ from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
 from klynge.settings import Settings
 from klynge.web.app import create_app
+from web.processes import gone
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(5)) + " }"
 
@@ -37,17 +38,6 @@ def doubling(times: int, length: bool = False) -> str:
     binds = " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(times))
     head = f"(STRLEN(?x{times}) AS ?n)" if length else f"?x{times}"
     return f'SELECT {head} WHERE {{ BIND("a" AS ?x0) {binds} }}'
-
-
-def gone(pid: int, within: float = 10.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from klynge.engines.cache import ENTRY_OVERHEAD, AnswerCache
 from klynge.engines.store import EmbeddedEngine
 from klynge.settings import Settings
 from klynge.web.app import create_app
+from web.processes import gone
 
 LIMIT_S = 1.0
 SLACK_S = 5.0  # generous: the limit is what is asserted, not the machine's speed
@@ -46,18 +47,6 @@ def limited_client(limited: EmbeddedEngine) -> TestClient:
     return TestClient(create_app(limited, settings))
 
 
-def gone(pid: int, within: float = SLACK_S) -> bool:
-    """Whether a process has disappeared (killed and reaped) within a few seconds."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_runaway_query_is_stopped_within_the_limit_and_its_worker_killed(limited, limited_client):
     before = set(limited.worker_pids())
     started = time.monotonic()
@@ -69,7 +58,7 @@ def test_runaway_query_is_stopped_within_the_limit_and_its_worker_killed(limited
     after = set(limited.worker_pids())
     killed = before - after
     assert len(killed) == 1, (before, after)
-    assert gone(killed.pop()), "the worker that ran the query still exists: its CPU is not freed"
+    assert gone(killed.pop(), SLACK_S), "the worker that ran the query still exists: its CPU is not freed"
     assert len(after) == 3  # replaced: two long slots and the worker kept for short queries
     assert limited_client.get("/sparql", params={"query": SIMPLE}).json()["boolean"] is True
 
@@ -146,14 +135,14 @@ def test_a_worker_that_died_while_idle_is_replaced_before_it_gets_a_query(publis
         pids = engine.worker_pids()
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
-        assert all(gone(pid) for pid in pids)
+        assert all(gone(pid, SLACK_S) for pid in pids)
         assert engine.ask("ASK { ?s ?p ?o }") is True
         assert engine.ask("ASK { ?s ?p ?o . FILTER(true) }") is True  # the queue's next, dead too
         replacements = engine.worker_pids()
         assert len(replacements) == 2 and not set(replacements) & set(pids)
     finally:
         engine.close()
-    assert all(gone(pid) for pid in replacements)
+    assert all(gone(pid, SLACK_S) for pid in replacements)
 
 
 def test_every_worker_draws_its_own_random_numbers(published_store):
