@@ -100,7 +100,12 @@ def wait_for_name_index(client: httpx.Client, limit_s: float = 600) -> float:
 
 
 def section(
-    store: Path, quads: str, rows: list[tuple[str, str, int, int, float, list[float]]], runs: int, index_s: float
+    store: Path,
+    quads: str,
+    rows: list[tuple[str, str, int, int, float, list[float]]],
+    runs: int,
+    index_s: float,
+    load: tuple[float, float],
 ) -> str:
     """The results as a Markdown section between the markers."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -109,9 +114,9 @@ def section(
         "## Pages at scale",
         "",
         f"`bench/pages.py`, {stamp}: `klynge serve --store {store} --no-validate --cache-mb 0` ({quads}), one request",
-        f"at a time over HTTP on 127.0.0.1, each URL once cold then {runs} times. The machine was shared with other",
-        "work (2 cores, about eight busy processes), so the figures are upper bounds. Target: median under 300 ms.",
-        f"Load average (1 min) on the machine during the run: {os.getloadavg()[0]:.1f} at the end.",
+        f"at a time over HTTP on 127.0.0.1, each URL once cold then {runs} times, on {os.cpu_count()} cores.",
+        f"Load average (1 min) on the machine: {load[0]:.1f} before the run, {load[1]:.1f} at its end (above 2, other",
+        "work shared the cores and the figures are upper bounds). Target: median under 300 ms.",
         f"The in-memory name index for /api/search was ready {index_s:.0f} s after the service first answered (it is",
         "built in a background thread at start; until then a search runs as a SPARQL scan, about 6 s at EU27).",
         "",
@@ -146,6 +151,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
     rows = []
+    load_before = os.getloadavg()[0]
     quads = f"{len(ox.Store.read_only(str(args.store))):,} quads"
     with serving(args.store, args.port) as base, httpx.Client(base_url=base, timeout=60) as client:
         index_seconds = wait_for_name_index(client)
@@ -154,7 +160,7 @@ def main() -> int:
             status, size, cold, samples = timed(client, url, args.runs)
             rows.append((what, url, status, size, cold, samples))
             print(f"{what}: {status} median {statistics.median(samples):.0f} ms (cold {cold:.0f} ms)", flush=True)
-    block = section(args.store, quads, rows, args.runs, index_seconds)
+    block = section(args.store, quads, rows, args.runs, index_seconds, (load_before, os.getloadavg()[0]))
     merge(args.out, block)
     print(block)
     return 0

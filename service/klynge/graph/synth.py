@@ -209,7 +209,7 @@ def country_lines(code: str, seed: int, scale: float = 1.0) -> Iterator[str]:
 
 def lineage_step(later: str, relation: str, earlier: str) -> Iterator[str]:
     """A lineage link and its qualified form, as the evidence contract has every link (docs/modelling.md)."""
-    step = f"{SYNTH}influence/{later.rsplit('/', 1)[1]}--{relation}--{earlier.rsplit('/', 1)[1]}"
+    step = f"{later.rsplit('/', 2)[0]}/influence/{later.rsplit('/', 1)[1]}--{relation}--{earlier.rsplit('/', 1)[1]}"
     yield triple(later, KLYNGE + relation, iri(earlier))
     yield triple(later, PROV + "qualifiedInfluence", iri(step))
     yield triple(step, RDF_TYPE, iri(PROV + "Influence"))

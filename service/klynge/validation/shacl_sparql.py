@@ -12,8 +12,10 @@ broken fixture.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -100,6 +102,9 @@ class Check:
     severity: str
     constraint: str | None = None
     targets: str | None = None  # the focus-node subquery inside ``query``, swapped for VALUES when small
+    # The same check written to list the path's statements first and join the focus nodes after, for when they
+    # stay a subquery (many of them): one scan of the path instead of a lookup per focus node.
+    scan: str | None = None
     # A variable of ``query`` that is true on the rows that are this check's violations, when several checks
     # share one query (None: every row is a violation).
     flag: str | None = None
@@ -131,6 +136,22 @@ def sparql_path(shapes: Graph, path: Node) -> str:
     if alternatives is not None:
         return "(" + "|".join(sparql_path(shapes, step) for step in Collection(shapes, alternatives)) + ")"
     raise UnsupportedShape(f"unsupported property path {path}")
+
+
+CLOSURES = (SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath)
+PATH_PARTS = (RDF.first, RDF.rest, SH.inversePath, SH.alternativePath, *CLOSURES)
+
+
+def listable(shapes: Graph, path: Node) -> bool:
+    """Whether a path's statements can be listed with neither end bound: not through a closure operator
+    (``?x p* ?y`` holds for every node of the graph with itself)."""
+    parts = [path]
+    while parts:
+        part = parts.pop()
+        if any((part, closure, None) in shapes for closure in CLOSURES):
+            return False
+        parts += [o for p in PATH_PARTS for o in shapes.objects(part, p) if not isinstance(o, URIRef)]
+    return True
 
 
 class Compiler:
@@ -196,6 +217,27 @@ class Compiler:
         ones = " + ".join(f"IF({m}, 1, 0)" for m in members)
         return f"(({ones}) = 1)"
 
+    def reads_graph(self, shape: Node) -> bool:
+        """Whether testing a value against ``shape`` looks the value up in the graph (sh:class), so that
+        testing every value of a path costs more than testing the focus nodes' values alone."""
+        if (shape, SH["class"], None) in self.shapes:
+            return True
+        members = [
+            m
+            for p in (SH["or"], SH["and"], SH.xone)
+            for v in self.shapes.objects(shape, p)
+            for m in Collection(self.shapes, v)
+        ]
+        return any(self.reads_graph(m) for m in [*members, *self.shapes.objects(shape, SH["not"])])
+
+    def scans(self, shape: Node, tested: Node | None) -> bool:
+        """Whether a check of ``shape``'s path may list the path's statements first, testing them against
+        ``tested`` (the shape itself, or its qualified value shape): yes when the path can be listed and the test
+        reads only the value."""
+        path = self.shapes.value(shape, SH.path)
+        cheap = tested is None or not self.reads_graph(tested)
+        return path is not None and cheap and listable(self.shapes, path)
+
     # -- targets and checks -------------------------------------------------------------------------------
 
     def target_pattern(self, shape: Node) -> str | None:
@@ -255,8 +297,8 @@ class Compiler:
     def value_checks(self, shape: Node, targets: str, path: str | None) -> Iterator[Check]:
         """The value-node constraints of a shape, in one query that walks the values once: ``?fN`` is true
         where constraint N fails (and unbound where its test is an error, which SHACL does not count as a
-        failure either)."""
-        values = f"{targets} ?this {path} ?value ." if path else f"{targets} BIND(?this AS ?value)"
+        failure either). Its scan form tests every statement of the path and joins the few failures to the
+        focus nodes."""
         tests = [
             (name, self.parameter_expression(shape, parameter, "?value"))
             for parameter, name in VALUE_PARAMETERS.items()
@@ -267,14 +309,20 @@ class Compiler:
         binds = " ".join(f"BIND(!{test} AS ?f{n})" for n, (_, test) in enumerate(tests))
         failed = " || ".join(f"COALESCE(?f{n}, false)" for n in range(len(tests)))
         flags = " ".join(f"?f{n}" for n in range(len(tests)))
-        query = f"SELECT DISTINCT ?this ?value {flags} WHERE {{ {values} {binds} FILTER({failed}) }}"
+        values = f"?this {path} ?value ." if path else "BIND(?this AS ?value)"
+        query = f"SELECT DISTINCT ?this ?value {flags} WHERE {{ {targets} {values} {binds} FILTER({failed}) }}"
+        scan = None
+        if path and self.scans(shape, shape):
+            failures = f"{{ SELECT ?this ?value {flags} WHERE {{ {values} {binds} FILTER({failed}) }} }}"
+            scan = f"SELECT DISTINCT ?this ?value {flags} WHERE {{ {failures} {targets} }}"
         for n, (name, _) in enumerate(tests):
-            yield self.check(shape, name, path, query, targets, flag=f"f{n}")
+            yield self.check(shape, name, path, query, targets, flag=f"f{n}", scan=scan)
 
     def count_checks(self, shape: Node, targets: str, path: str) -> Iterator[Check]:
         """The min/max counts of a shape, qualified or not, in one grouped query: ``?nN`` counts the values
         (those conforming to the qualified value shape, for a qualified count) and ``?fN`` says whether the
-        count breaks bound N. One scan of the path serves every bound."""
+        count breaks bound N. One scan of the path serves every bound. The scan form counts every subject's
+        values along the path first and joins the counts to the focus nodes (those without a value count 0)."""
         qualified = self.shapes.value(shape, SH.qualifiedValueShape)
         bounds = [
             (name, operator, int(bound), None)
@@ -290,22 +338,34 @@ class Compiler:
             ]
         if not bounds:
             return
-        counted = {test: f"?n{n}" for n, test in enumerate(dict.fromkeys(test for *_, test in bounds))}
-        counts = " ".join(
-            f"(COUNT(DISTINCT {'?v' if test is None else f'IF({test}, ?v, ?none)'}) AS {variable})"
-            for test, variable in counted.items()
-        )
+        counted = {test: n for n, test in enumerate(dict.fromkeys(test for *_, test in bounds))}
+
+        def counts(prefix: str) -> str:
+            return " ".join(
+                f"(COUNT(DISTINCT {'?v' if test is None else f'IF({test}, ?v, ?none)'}) AS ?{prefix}{n})"
+                for test, n in counted.items()
+            )
+
         binds = " ".join(
-            f"BIND({counted[test]} {operator} {bound} AS ?f{n})" for n, (_, operator, bound, test) in enumerate(bounds)
+            f"BIND(?n{counted[test]} {operator} {bound} AS ?f{n})"
+            for n, (_, operator, bound, test) in enumerate(bounds)
         )
         flags = " ".join(f"?f{n}" for n in range(len(bounds)))
+        tail = f"{binds} FILTER({' || '.join(f'?f{n}' for n in range(len(bounds)))}) }}"
         query = (
             f"SELECT ?this {flags} WHERE {{ "
-            f"{{ SELECT ?this {counts} WHERE {{ {targets} OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this }} "
-            f"{binds} FILTER({' || '.join(f'?f{n}' for n in range(len(bounds)))}) }}"
+            f"{{ SELECT ?this {counts('n')} WHERE {{ {targets} OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this }} "
+            + tail
         )
+        scan = None
+        if self.scans(shape, qualified):
+            zeros = " ".join(f"BIND(COALESCE(?c{n}, 0) AS ?n{n})" for n in counted.values())
+            scan = (
+                f"SELECT ?this {flags} WHERE {{ {targets} "
+                f"OPTIONAL {{ SELECT ?this {counts('c')} WHERE {{ ?this {path} ?v }} GROUP BY ?this }} {zeros} " + tail
+            )
         for n, (name, *_) in enumerate(bounds):
-            yield self.check(shape, name, path, query, targets, flag=f"f{n}")
+            yield self.check(shape, name, path, query, targets, flag=f"f{n}", scan=scan)
 
     def path_checks(self, shape: Node, targets: str, path: str) -> Iterator[Check]:
         """Constraints on the set of values a focus node has along a path."""
@@ -344,13 +404,28 @@ class Compiler:
         )
 
     def check(
-        self, shape: Node, name: str, path: str | None, query: str, targets: str, flag: str | None = None
+        self,
+        shape: Node,
+        name: str,
+        path: str | None,
+        query: str,
+        targets: str,
+        flag: str | None = None,
+        scan: str | None = None,
     ) -> Check:
         message = self.shapes.value(shape, SH.message)
         severity = self.shapes.value(shape, SH.severity) or SH.Violation
         component = f"{SH}{name}ConstraintComponent"
         return Check(
-            query, _name(shape), component, path, str(message or ""), str(severity), targets=targets, flag=flag
+            query,
+            _name(shape),
+            component,
+            path,
+            str(message or ""),
+            str(severity),
+            targets=targets,
+            flag=flag,
+            scan=scan,
         )
 
 
@@ -410,56 +485,70 @@ def fill_message(template: str, row: ox.QuerySolution, names: set[str]) -> str:
 SMALL_TARGET = 5000
 
 
-def focus_values(store: ox.Store, targets: str) -> str | None:
-    """The focus nodes of a target subquery as a VALUES block, or None when there are many or blank ones."""
+def focus_values(store: ox.Store, targets: str, most: int = SMALL_TARGET) -> str | None:
+    """The focus nodes of a target subquery as a VALUES block, or None when there are over ``most`` or blank
+    ones."""
     nodes: list[str] = []
     for row in store.query(f"SELECT ?this WHERE {targets}", use_default_graph_as_union=True):
-        if isinstance(row["this"], ox.BlankNode) or len(nodes) == SMALL_TARGET:
+        if isinstance(row["this"], ox.BlankNode) or len(nodes) == most:
             return None
         nodes.append(str(row["this"]))
     return "VALUES ?this { " + " ".join(nodes) + " }"
 
 
-def focused_query(store: ox.Store, check: Check, values: dict[str, str | None]) -> str:
-    """A check's query with its focus nodes written in as VALUES when they are few (``values`` remembers each
-    target's block, so a target shared by many checks is read once)."""
-    if check.targets is None:
-        return check.query
-    if check.targets not in values:
-        values[check.targets] = focus_values(store, check.targets)
-    block = values[check.targets]
-    return check.query if block is None else check.query.replace(check.targets, block, 1)
-
-
-def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
+def run_checks(
+    store: ox.Store, checks: list[Check], threads: int | None = None, few: int = SMALL_TARGET
+) -> list[Violation]:
     """Run every check on the union of the store's graphs and collect the violations, sorted. A query that
-    several checks share runs once, and each of its rows goes to every check it flags."""
-    values: dict[str, str | None] = {}
-    sharing: dict[str, list[Check]] = {}
-    for check in checks:
-        sharing.setdefault(focused_query(store, check, values), []).append(check)
-    found: set[Violation] = set()
-    for query, its_checks in sharing.items():
-        solutions = store.query(query, use_default_graph_as_union=True)
-        names = {v.value for v in solutions.variables}
-        for row in solutions:
-            value = row["value"] if "value" in names else None
-            for check in its_checks:
-                if check.flag is not None and not is_true(row[check.flag]):
-                    continue
-                found.add(
-                    Violation(
-                        focus=str(row["this"]),
-                        path=check.path,
-                        value=str(value) if value is not None else None,
-                        component=check.component,
-                        shape=check.shape,
-                        message=fill_message(check.message, row, names),
-                        severity=check.severity,
-                        constraint=check.constraint,
-                    )
-                )
+    several checks share runs once, and each of its rows goes to every check it flags. Up to ``few`` focus
+    nodes are written into a check's query; more, and it runs in its scan form.
+
+    The queries run on ``threads`` threads (default: one per core): the engine evaluates them with Python's
+    lock released, so on a store of millions of triples two cores check nearly twice as fast as one."""
+    with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
+        targets = list(dict.fromkeys(check.targets for check in checks if check.targets is not None))
+        blocks = pool.map(lambda target: focus_values(store, target, few), targets)
+        values = dict(zip(targets, blocks, strict=True))
+        sharing: dict[str, list[Check]] = {}
+        for check in checks:
+            sharing.setdefault(focused_query(check, values), []).append(check)
+        answers = pool.map(lambda query: violations(store, query, sharing[query]), sharing)
+        found = {violation for answer in answers for violation in answer}
     return sorted(found, key=lambda v: (v.focus, v.component, v.path or "", v.value or ""))
+
+
+def focused_query(check: Check, values: dict[str, str | None]) -> str:
+    """A check's query with its focus nodes written in as VALUES when they are few (``values`` holds each
+    target's block, so a target shared by many checks is read once), else its scan form if it has one."""
+    block = values.get(check.targets) if check.targets is not None else None
+    if block is None:
+        return check.scan or check.query
+    return check.query.replace(check.targets, block, 1)
+
+
+def violations(store: ox.Store, query: str, checks: list[Check]) -> list[Violation]:
+    """The violations one query finds, for each of the checks that share it."""
+    solutions = store.query(query, use_default_graph_as_union=True)
+    names = {v.value for v in solutions.variables}
+    found = []
+    for row in solutions:
+        value = row["value"] if "value" in names else None
+        for check in checks:
+            if check.flag is not None and not is_true(row[check.flag]):
+                continue
+            found.append(
+                Violation(
+                    focus=str(row["this"]),
+                    path=check.path,
+                    value=str(value) if value is not None else None,
+                    component=check.component,
+                    shape=check.shape,
+                    message=fill_message(check.message, row, names),
+                    severity=check.severity,
+                    constraint=check.constraint,
+                )
+            )
+    return found
 
 
 def is_true(term: ox.Term | None) -> bool:
