@@ -26,10 +26,11 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+import results  # bench/RESULTS.md's sections (bench/ is the script's folder, so on the path)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-BEGIN = "<!-- editor: begin -->"
-END = "<!-- editor: end -->"
+BEGIN, END = results.markers("editor")
 
 RUN_AND_TIME = """
 const [expected, done] = [arguments[0], arguments[arguments.length - 1]];
@@ -121,14 +122,6 @@ def section(rows: list[tuple[int, list[dict]]], runs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def merge(path: Path, block: str) -> None:
-    """Put this section into the results file, replacing the one it had; the others stay as they are."""
-    text = path.read_text() if path.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text)
 
 
 def main() -> int:
@@ -154,7 +147,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
     block = section(rows, args.runs)
-    merge(args.out, block)
+    results.merge(args.out, "editor", block)
     print(block)
     return 0
 

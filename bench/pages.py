@@ -25,10 +25,11 @@ import pyoxigraph as ox
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import results  # noqa: E402 - bench/RESULTS.md's sections
 from run import server  # noqa: E402 - the benchmarks' one way to run a server until it answers
 
 BIN = Path(sys.executable).parent
-BEGIN, END = "<!-- pages: begin -->", "<!-- pages: end -->"
+BEGIN, END = results.markers("pages")
 TARGET_MS = 300
 IK = "policy/innovationskraft-2021-2024"
 SYNTH = "synth/dk/"
@@ -133,14 +134,6 @@ def section(
     return "\n".join([*lines, "", END]) + "\n"
 
 
-def merge(path: Path, block: str) -> None:
-    """Put the section into the results file, replacing the one it had."""
-    text = path.read_text() if path.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text)
 
 
 def main() -> int:
@@ -161,7 +154,7 @@ def main() -> int:
             rows.append((what, url, status, size, cold, samples))
             print(f"{what}: {status} median {statistics.median(samples):.0f} ms (cold {cold:.0f} ms)", flush=True)
     block = section(args.store, quads, rows, args.runs, index_seconds, (load_before, os.getloadavg()[0]))
-    merge(args.out, block)
+    results.merge(args.out, "pages", block)
     print(block)
     return 0
 

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+import results  # bench/RESULTS.md's sections (bench/ is the script's folder, so on the path)
 from klynge.graph.export import PREFIXES, canonical_quads
 from klynge.graph.rdf_text import serialize
 
 HERE = Path(__file__).resolve().parent
-BEGIN, END = "<!-- serialize: begin -->", "<!-- serialize: end -->"
+BEGIN, END = results.markers("serialize")
 
 
 def best_of(runs: int, job) -> tuple[float, int]:
@@ -61,13 +62,6 @@ def measure(store_path: Path) -> list[str]:
     ]
 
 
-def merge(out: Path, block: str) -> None:
-    text = out.read_text() if out.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    out.write_text(text)
 
 
 def main() -> int:
@@ -76,7 +70,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
     block = "\n".join(measure(args.store)) + "\n"
-    merge(args.out, block)
+    results.merge(args.out, "serialize", block)
     print(block)
     return 0
 

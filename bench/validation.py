@@ -21,11 +21,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import results  # bench/RESULTS.md's sections (bench/ is the script's folder, so on the path)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
 KLYNGE = str(Path(sys.executable).parent / "klynge")
-BEGIN, END = "<!-- validation: begin -->", "<!-- validation: end -->"
+BEGIN, END = results.markers("validation")
 MEMORY_CAP = 20 * 2**30  # pySHACL at EU27 scale could exhaust the machine: cap its address space
 
 
@@ -36,11 +38,13 @@ class Measured:
     cpu_seconds: float | None
     peak_gib: float | None
     verdict: str
+    load: float | None = None  # the machine's 1-minute load average when the command started
 
 
 def timed(label: str, command: list[str], limit_s: float) -> Measured:
     """Run a command under /usr/bin/time -v with a time limit and a memory cap; report what it printed last."""
     wrapped = ["prlimit", f"--as={MEMORY_CAP}", "/usr/bin/time", "-v", *command]
+    load = os.getloadavg()[0]
     process = subprocess.Popen(
         wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True
     )
@@ -49,7 +53,7 @@ def timed(label: str, command: list[str], limit_s: float) -> Measured:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)  # the whole group: time's child would outlive time itself
         process.communicate()
-        return Measured(label, None, None, None, f"did not finish within {limit_s / 60:.0f} minutes")
+        return Measured(label, None, None, None, f"did not finish within {limit_s / 60:.0f} minutes", load)
     done = subprocess.CompletedProcess(wrapped, process.returncode, stdout, stderr)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
@@ -61,7 +65,8 @@ def timed(label: str, command: list[str], limit_s: float) -> Measured:
     last = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
     if done.returncode not in (0, 1):
         last = f"exit {done.returncode}: " + (done.stderr.strip().splitlines() or [""])[0][:200]
-    return Measured(label, seconds, sum(cpu) if cpu else None, int(peak.group(1)) / 2**20 if peak else None, last)
+    peak_gib = int(peak.group(1)) / 2**20 if peak else None
+    return Measured(label, seconds, sum(cpu) if cpu else None, peak_gib, last, load)
 
 
 def measure_repository() -> list[Measured]:
@@ -105,34 +110,34 @@ def row_line(row: Measured) -> str:
     wall = f"{row.seconds:.1f} s" if row.seconds is not None else "-"
     cpu = f"{row.cpu_seconds:.1f} s" if row.cpu_seconds is not None else "-"
     peak = f"{row.peak_gib:.2f} GiB" if row.peak_gib is not None else "-"
-    return f"| {row.label} | {wall} | {cpu} | {peak} | {row.verdict} |"
+    load = f"{row.load:.1f}" if row.load is not None else "-"
+    return f"| {row.label} | {wall} | {cpu} | {peak} | {load} | {row.verdict} |"
 
 
-def with_cpu_column(line: str) -> str:
-    """An earlier row, given the CPU-time column if it was written before there was one."""
-    cells = line.split(" | ")
-    return line if len(cells) == 5 else " | ".join([*cells[:2], "-", *cells[2:]])
+HEADER = "| run | wall time | CPU time | peak memory | load at start | result |"
 
 
 def section(rows: list[Measured], earlier: str = "") -> str:
     """The section with this run's rows, after the earlier rows of other names (kept as they were)."""
     labels = {row.label for row in rows}
-    kept = [
-        with_cpu_column(line) for line in earlier.splitlines()
-        if line.startswith("| ") and not line.startswith("| run ") and line.split(" | ")[0][2:] not in labels
+    kept = [  # rows of other names, if written with this table's columns
+        line for line in earlier.splitlines()
+        if line.startswith("| ") and line != HEADER and line.count(" | ") == HEADER.count(" | ")
+        and line.split(" | ")[0][2:] not in labels
     ]
     lines = [
         BEGIN,
         "## Validation",
         "",
         "`klynge validate`, one process per row (wall time and peak memory by /usr/bin/time; address space capped",
-        f"at {MEMORY_CAP / 2**30:.0f} GiB), on a 2-core machine shared with other work: wall time then depends on",
-        "the load, CPU time (user + system) much less; each command is single-threaded, so on an idle machine wall",
-        "time is close to CPU time. Targets: the repository, and one changed file in context, under 5 s each;",
+        f"at {MEMORY_CAP / 2**30:.0f} GiB), on {os.cpu_count()} cores. Wall time depends on what else runs (the load",
+        "average at each command's start is given; above the core count, other work shared the cores). pySHACL is",
+        "single-threaded; the sparql engine runs its checks on one thread per core, so its CPU time (user + system)",
+        "can exceed its wall time. Targets: the repository, and one changed file in context, under 5 s each;",
         "EU27 from its store in under 60 s and under 4 GB.",
         "",
-        "| run | wall time | CPU time | peak memory | result |",
-        "|---|---|---|---|---|",
+        HEADER,
+        "|---|---|---|---|---|---|",
         *kept,
         *map(row_line, rows),
     ]
@@ -157,15 +162,8 @@ def main() -> int:
 
 def merge(path: Path, rows: list[Measured]) -> str:
     """Put the validation section into a results file, replacing its rows of the same name; return it."""
-    text = path.read_text() if path.exists() else ""
-    if BEGIN in text and END in text:
-        start, end = text.index(BEGIN), text.index(END) + len(END) + 1
-        block = section(rows, text[start:end])
-        text = text[:start] + block + text[end:]
-    else:
-        block = section(rows)
-        text = text + "\n" + block
-    path.write_text(text)
+    block = section(rows, results.current(path, "validation"))
+    results.merge(path, "validation", block)
     return block
 
 
