@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from klynge.answers.catalogue import (
+from klynge.catalogue import (
     INTERNAL_DIR,
     CatalogueError,
     ParameterError,

@@ -195,7 +195,7 @@ def test_mission_walk_from_the_1990s_to_2025_over_stated_and_inferred_steps(grap
 
 
 def test_named_lineage_queries_take_evidence() -> None:
-    from klynge.answers.catalogue import catalogue
+    from klynge.catalogue import catalogue
     from klynge.engines.store import EmbeddedEngine
 
     queries = catalogue()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 
-from klynge.answers.catalogue import NamedQuery, catalogue
+from klynge.catalogue import NamedQuery, catalogue
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from shared import shared_path

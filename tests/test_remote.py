@@ -18,13 +18,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyoxigraph as ox
 import pytest
 
-from klynge.answers.catalogue import INTERNAL_DIR, catalogue, internal
+from klynge.catalogue import INTERNAL_DIR, catalogue, internal
+from klynge.engines.answer_bytes import LONG_LINE
 from klynge.engines.base import Dataset, QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
 from klynge.engines.load import batches, insert, publish
 from klynge.engines.remote import EndpointError, RemoteEngine
 from klynge.engines.remote.binding import bind_terms
 from klynge.engines.remote.dialect import SPARQL11, VIRTUOSO, detect
-from klynge.engines.workers import LONG_LINE
 from klynge.graph.build import build_store, published_quads, published_triples
 from virtuoso import answer_set
 

@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 import virtuoso
 from klynge.answers import describe
 from klynge.answers import lineage as answers
-from klynge.answers.catalogue import NamedQuery, catalogue
 from klynge.answers.path import shortest_path
 from klynge.answers.search import search
+from klynge.catalogue import NamedQuery, catalogue
 from klynge.engines.base import SPARQL_JSON, QueryRefused, QuerySyntaxError
 from klynge.engines.remote import RemoteEngine
 from klynge.engines.remote.dialect import VIRTUOSO

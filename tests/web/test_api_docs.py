@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from klynge.answers.catalogue import catalogue
+from klynge.catalogue import catalogue
 
 # A strict policy (no inline script or style): set by the test, so the check holds whatever the app sets.
 CSP = b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"

@@ -8,7 +8,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from klynge.answers.catalogue import catalogue
+from klynge.catalogue import catalogue
 from klynge.engines.base import QueryTimeout, QueryTooLarge
 from klynge.settings import Settings
 from klynge.web.api_queries import Answer

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import catalogue
 from klynge.answers.describe import Engine, select, text
 from klynge.answers.lineage import resource
 from klynge.answers.models import AppointedCluster, AsOf, BudgetLine, ChangeOfYear, PolicyInForce, ResponsibleBody
+from klynge.catalogue import catalogue
 
 FIRST_YEAR, LAST_YEAR = 1990, 2030  # the span the sources cover, with room either side
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from klynge import namespaces
-from klynge.answers.catalogue import internal
+from klynge.catalogue import internal
 from klynge.engines.base import Engine
 from klynge.namespaces import DCTERMS
 

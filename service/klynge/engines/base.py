@@ -17,7 +17,7 @@ from typing import TypeAlias
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal
+from klynge.catalogue import internal
 from klynge.engines import sparql_guard
 
 SPARQL_JSON = "application/sparql-results+json"

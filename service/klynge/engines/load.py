@@ -29,7 +29,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal
+from klynge.catalogue import internal
 from klynge.engines.base import SPARQL_JSON
 from klynge.engines.remote.engine import solutions
 from klynge.engines.remote.http import Endpoint, EndpointError, EndpointRefused

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal
+from klynge.catalogue import internal
 from klynge.engines.base import (
     SERVICE_DATASET,
     Bindings,

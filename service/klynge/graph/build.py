@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal, internal_catalogue
+from klynge.catalogue import internal, internal_catalogue
 from klynge.graph.vocabularies import AXIOMS_FILE
 from klynge.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
 from klynge.resources import asset_files

@@ -18,7 +18,7 @@ from pathlib import Path
 import owlready2
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal
+from klynge.catalogue import internal
 from klynge.graph.build import build_store, published_triples
 
 

@@ -9,7 +9,7 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal
+from klynge.catalogue import internal
 from klynge.graph.build import parse_file
 from klynge.resources import asset_files
 

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from klynge import formats
-from klynge.answers.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
+from klynge.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 
-from klynge.answers.catalogue import internal
+from klynge.catalogue import internal
 from klynge.namespaces import PREFIXES
 from klynge.resources import asset_files
 from klynge.web.templating import base_iri

@@ -9,7 +9,8 @@ from functools import partial
 
 import pyoxigraph as ox
 
-from klynge.answers.catalogue import internal
+from klynge.catalogue import internal
+from klynge.engines.answer_bytes import TooLarge, solutions_bytes
 from klynge.engines.base import (
     N_TRIPLES,
     SERVICE_DATASET,
@@ -27,7 +28,6 @@ from klynge.engines.base import (
 from klynge.engines.remote.binding import bind_terms
 from klynge.engines.remote.dialect import Dialect, detect
 from klynge.engines.remote.http import Answer, Endpoint, EndpointError, EndpointRefused, EndpointTimeout
-from klynge.engines.workers import TooLarge, solutions_bytes
 from klynge.namespaces import PREFIXES
 
 GRAPHS_ACCEPT = f"{N_TRIPLES}, text/turtle;q=0.9"

@@ -36,7 +36,7 @@ from klynge.engines.sparql_guard import Token, operation, tokens
 from klynge.namespaces import XSD
 from klynge.resources import asset_files
 
-INTERNAL_DIR = Path(__file__).resolve().parents[1] / "sparql"
+INTERNAL_DIR = Path(__file__).resolve().parent / "sparql"
 
 HEADER_KEYS = {"summary", "description", "method", "tags", "defaults", "parameters"}
 REQUIRED_KEYS = ("summary", "description", "method")
