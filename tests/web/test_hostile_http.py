@@ -5,6 +5,7 @@ bounded. Servers are started by the tests on 127.0.0.1."""
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import threading
 import time
@@ -49,6 +50,21 @@ def test_every_response_carries_the_security_headers(client, path):
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
     assert directives["frame-ancestors"] == "'none'" and directives["script-src"] == "'self'"  # no inline script
     assert directives["object-src"] == "'none'"
+    assert "'unsafe-inline'" not in directives["style-src"]  # inline style only by a page's own nonce
+
+
+def test_the_editor_names_its_one_inline_style_by_a_nonce_of_its_own(client):
+    """The editor's theme is a <style> CodeMirror writes at run time: the page hands the editor a nonce that
+    its policy admits, new on every answer, and the answer is not stored (its nonce would be spent)."""
+    nonces = []
+    for _ in range(2):
+        response = client.get("/query")
+        policy = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
+        nonce = re.fullmatch(r"'self' 'nonce-([A-Za-z0-9_-]{24})'", policy["style-src"]).group(1)
+        assert f'data-style-nonce="{nonce}"' in response.text
+        assert response.headers["cache-control"] == "no-store"
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
 
 
 class InlineFinder(HTMLParser):
@@ -216,7 +232,9 @@ def test_pages_work_under_the_policy_in_chromium(live_server, browser):
     Chromium loads each page kind and reports every violation it blocked."""
     browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_WATCH})
     blocked = {}
-    for path in ["/", "/query", "/docs", "/dataset", "/ontology", "/shapes", "/id/org/dfir", "/search?q=cluster"]:
+    pages = ["/", "/query", "/docs", "/dataset", "/ontology", "/shapes", "/id/org/dfir", "/search?q=cluster"]
+    pages += ["/id/policy/innovationskraft-2021-2024", "/timeline", "/as-of/2022"]  # Graphviz pictures inline
+    for path in pages:
         browser.get(live_server + path)
         time.sleep(0.5)  # scripts that run after load (the editor, Swagger UI) have their turn
         found = browser.execute_script("return window.__cspViolations || null")

@@ -1,8 +1,8 @@
 """What every response and connection gets, whatever the route: browser protections, honest refusals of
 undecodable query strings, and bounds on how long a client may take to send its request.
 
-- Every response carries a Content-Security-Policy (the pages load scripts only from this service, and no
-  inline script), ``X-Content-Type-Options: nosniff``, frame protection and a referrer policy.
+- Every response carries a Content-Security-Policy (the pages load scripts and styles only from this service,
+  with no inline script or style), ``X-Content-Type-Options: nosniff``, frame protection and a referrer policy.
 - A query string that is not UTF-8 once percent-decoded is a 400, as a POST body is, instead of turning
   silently into U+FFFD.
 - A request's headers must arrive within ``read_timeout`` seconds of the connection opening (or of the
@@ -30,12 +30,19 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("klynge.web")
 
-# Scripts only from this service, none inline. Styles may be inline: the editor (CodeMirror 6) injects its theme
-# as <style> elements at run time; a style cannot run code, and a nonce handed to the editor would remove the need.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+
+
+def content_security_policy(style_nonce: str | None = None) -> str:
+    """Scripts and styles only from this service, none inline; a page that must add a style at run time (the
+    editor: CodeMirror 6 writes its theme into a <style> element) names it by a nonce of its own response."""
+    styles = "'self'" + (f" 'nonce-{style_nonce}'" if style_nonce else "")
+    return (
+        f"default-src 'self'; script-src 'self'; style-src {styles}; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),

@@ -6,6 +6,7 @@ completion, results table and named-query form (``static/src/``): no CDN, so it 
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -19,6 +20,7 @@ from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR, as_of
 from klynge.answers.field import whole_field
 from klynge.answers.search import search
 from klynge.web.engine_errors import EngineErrorRoute
+from klynge.web.hardening import content_security_policy
 from klynge.web.templating import STATIC_DIR, base_iri, local_path, public_url, templates
 from klynge.web.timeline import field_svg
 
@@ -49,9 +51,12 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
 
 @router.get("/query", response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
-    """The SPARQL editor; ``?query=`` pre-fills it."""
-    context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request)}
-    return templates.TemplateResponse(request, "editor.html", context)
+    """The SPARQL editor; ``?query=`` pre-fills it. Its theme is the one inline style the policy admits, by a
+    nonce new to each answer (so the answer is not stored: a stored page would hold a spent nonce)."""
+    nonce = secrets.token_urlsafe(18)
+    context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request), "style_nonce": nonce}
+    headers = {"Content-Security-Policy": content_security_policy(style_nonce=nonce), "Cache-Control": "no-store"}
+    return templates.TemplateResponse(request, "editor.html", context, headers=headers)
 
 
 @router.get("/as-of/{year}", response_class=HTMLResponse)

@@ -112,6 +112,8 @@ class EditorPage {
             if (update.docChanged) this.edited();
           }),
           theme,
+          // The page's policy admits no inline style but the one this nonce marks: the editor's theme.
+          EditorView.cspNonce.of(this.root.dataset.styleNonce || ""),
         ],
       }),
     });
