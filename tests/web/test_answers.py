@@ -7,9 +7,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from klynge.answers.lineage import lineage
 from klynge.answers.search import fold, search
 from klynge.engines.base import QueryTimeout, QueryTooLarge
 from klynge.engines.store import EmbeddedEngine
+from klynge.graph.build import build_store, default_sources
 from klynge.settings import Settings
 from klynge.web import api_answers
 
@@ -254,3 +256,26 @@ def test_the_name_index_ranks_as_the_search_query_does(engine, published_store, 
     rows = select(engine, "search", q=ox.Literal(fold(text)))
     by_query = [(r["resource"].value, int(r["best"].value[0]), r["best"].value.split("|", 1)[1]) for r in rows]
     assert by_index == by_query
+
+
+def test_a_clusters_activities_are_on_its_page_but_not_in_its_lineage(tmp_path):
+    """An activity a cluster organises is associated with it, so prov:wasInfluencedBy it by PROV's entailments;
+    it is what the cluster does, not where it comes from, and its lineage would otherwise draw every one."""
+    extra = tmp_path / "activity.ttl"
+    extra.write_text(
+        f"""@prefix klynge: <{KLYNGE}> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <{KID}activity/censec-meeting> a klynge:ClusterActivity ; rdfs:label "A CenSec meeting"@en ;
+            klynge:organisedBy <{KID}cluster/censec> ."""
+    )
+    store = build_store([*default_sources(), extra])
+    influenced = "ASK { ?a <http://www.w3.org/ns/prov#wasInfluencedBy> ?c }"
+    activity, censec = ox.NamedNode(KID + "activity/censec-meeting"), ox.NamedNode(KID + "cluster/censec")
+    bound = {ox.Variable("a"): activity, ox.Variable("c"): censec}
+    assert store.query(influenced, substitutions=bound, use_default_graph_as_union=True)
+    engine = EmbeddedEngine(store, workers=1)
+    try:
+        answer = lineage(engine, censec)
+    finally:
+        engine.close()
+    reached = {step.from_.iri for step in answer.descendants} | {step.to.iri for step in answer.ancestors}
+    assert activity.value not in reached and answer.descendants == []
