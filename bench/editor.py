@@ -105,8 +105,8 @@ def section(rows: list[tuple[int, list[dict]]], runs: int) -> str:
         BEGIN,
         "## The editor in Chromium",
         "",
-        f"Written by `python bench/editor.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the machine was shared "
-        "with other work (2 cores). Click on Run to the first page of the table drawn, in headless Chromium, "
+        f"Written by `python bench/editor.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({results.machine()}). "
+        "Click on Run to the first page of the table drawn, in headless Chromium, "
         f"{runs} runs per size, each with a fresh comment so the answer cache does not answer it.",
         "",
         "| rows | median ms | max ms | page height px | rows in the DOM |",

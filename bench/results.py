@@ -3,6 +3,7 @@ its markers (``<!-- name: begin -->`` … ``<!-- name: end -->``), which a new r
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -26,3 +27,11 @@ def merge(path: Path, name: str, block: str) -> None:
     old = current(path, name)
     text = text.replace(old, block.rstrip("\n"), 1) if old else text.rstrip("\n") + "\n\n" + block
     path.write_text(text if text.endswith("\n") else text + "\n")
+
+
+def machine() -> str:
+    """How busy the machine was, for a section's text: its cores and the load average now."""
+    cores = os.cpu_count() or 1
+    load = os.getloadavg()[0]
+    busy = f"; above {cores}, other work shared the cores and the figures are upper bounds" if load > cores else ""
+    return f"{cores} cores, load average {load:.1f} (1 minute){busy}"

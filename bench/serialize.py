@@ -50,7 +50,7 @@ def measure(store_path: Path) -> list[str]:
         BEGIN,
         "## Readable serialisation (dumps, pages, /sparql graphs)",
         "",
-        f"Store: `{store_path.name}`, {len(triples):,} distinct triples; best of 3; machine shared with other work.",
+        f"Store: `{store_path.name}`, {len(triples):,} distinct triples; best of 3; {results.machine()}.",
         "",
         "| syntax | pyoxigraph | klynge.graph.rdf_text | ratio |",
         "|---|---|---|---|",
