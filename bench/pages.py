@@ -116,8 +116,8 @@ def section(
         "",
         f"`bench/pages.py`, {stamp}: `klynge serve --store {store} --no-validate --cache-mb 0` ({quads}), one request",
         f"at a time over HTTP on 127.0.0.1, each URL once cold then {runs} times, on {os.cpu_count()} cores.",
-        f"Load average (1 min) on the machine: {load[0]:.1f} before the run, {load[1]:.1f} at its end (above 2, other",
-        "work shared the cores and the figures are upper bounds). Target: median under 300 ms.",
+        f"Load average (1 min) on the machine: {load[0]:.1f} before the run, {load[1]:.1f} at its end (above the",
+        "core count, other work shared the cores and the figures are upper bounds). Target: median under 300 ms.",
         f"The in-memory name index for /api/search was ready {index_s:.0f} s after the service first answered (it is",
         "built in a background thread at start; until then a search runs as a SPARQL scan, about 6 s at EU27).",
         "",
@@ -132,8 +132,6 @@ def section(
             f"| {what} | `{url}` | {status} | {size:,} | {cold:.0f} ms | {median:.0f} ms | {p90:.0f} ms | {verdict} |"
         )
     return "\n".join([*lines, "", END]) + "\n"
-
-
 
 
 def main() -> int:

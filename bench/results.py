@@ -14,7 +14,11 @@ def markers(name: str) -> tuple[str, str]:
 
 def current(path: Path, name: str) -> str:
     """The section as the results file holds it now, markers included ('' if it has none)."""
-    text = path.read_text() if path.exists() else ""
+    return section_in(path.read_text() if path.exists() else "", name)
+
+
+def section_in(text: str, name: str) -> str:
+    """The section of a results text, markers included ('' if it has none)."""
     begin, end = markers(name)
     if begin not in text or end not in text:
         return ""
@@ -24,7 +28,7 @@ def current(path: Path, name: str) -> str:
 def merge(path: Path, name: str, block: str) -> None:
     """Put a section (its markers included) into the results file, in place of the one it had, else at the end."""
     text = path.read_text() if path.exists() else ""
-    old = current(path, name)
+    old = section_in(text, name)
     text = text.replace(old, block.rstrip("\n"), 1) if old else text.rstrip("\n") + "\n\n" + block
     path.write_text(text if text.endswith("\n") else text + "\n")
 

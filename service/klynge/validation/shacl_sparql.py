@@ -312,7 +312,7 @@ class Compiler:
         values = f"?this {path} ?value ." if path else "BIND(?this AS ?value)"
         query = f"SELECT DISTINCT ?this ?value {flags} WHERE {{ {targets} {values} {binds} FILTER({failed}) }}"
         scan = None
-        if path and self.scans(shape, shape):
+        if self.scans(shape, shape):
             failures = f"{{ SELECT ?this ?value {flags} WHERE {{ {values} {binds} FILTER({failed}) }} }}"
             scan = f"SELECT DISTINCT ?this ?value {flags} WHERE {{ {failures} {targets} }}"
         for n, (name, _) in enumerate(tests):
@@ -496,16 +496,14 @@ def focus_values(store: ox.Store, targets: str, most: int = SMALL_TARGET) -> str
     return "VALUES ?this { " + " ".join(nodes) + " }"
 
 
-def run_checks(
-    store: ox.Store, checks: list[Check], threads: int | None = None, few: int = SMALL_TARGET
-) -> list[Violation]:
+def run_checks(store: ox.Store, checks: list[Check], few: int = SMALL_TARGET) -> list[Violation]:
     """Run every check on the union of the store's graphs and collect the violations, sorted. A query that
     several checks share runs once, and each of its rows goes to every check it flags. Up to ``few`` focus
     nodes are written into a check's query; more, and it runs in its scan form.
 
-    The queries run on ``threads`` threads (default: one per core): the engine evaluates them with Python's
-    lock released, so on a store of millions of triples two cores check nearly twice as fast as one."""
-    with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
+    The queries run on one thread per core: the engine evaluates them with Python's lock released, so on a
+    store of millions of triples two cores check nearly twice as fast as one."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         targets = list(dict.fromkeys(check.targets for check in checks if check.targets is not None))
         blocks = pool.map(lambda target: focus_values(store, target, few), targets)
         values = dict(zip(targets, blocks, strict=True))
