@@ -390,3 +390,35 @@ def test_github_escaping_keeps_percent_newlines_colons_and_commas() -> None:
     assert parse_workflow_command(annotation) == (
         "error", {"file": "a,b:c.ttl", "line": "3", "title": "t:1,2"}, "50% done\nnext line"
     )
+
+
+@pytest.fixture
+def second_clone(tmp_path: Path) -> Path:
+    """Another checkout of the repository's graph (ontology, data, shapes, queries), not the installed one."""
+    root = tmp_path / "klynge2"
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(asset_dir(folder), root / folder)
+    return root
+
+
+def test_validate_checks_the_repository_around_the_working_directory(
+    second_clone: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a second clone, klynge installed from the first checks the second, and says so (newcomer S12)."""
+    lineage = second_clone / "data" / "lineage.ttl"
+    lineage.write_text(lineage.read_text().replace("    klynge:succeeds <", "    klynge:succeds <", 1))
+    monkeypatch.chdir(second_clone / "data")
+    assert main(["validate"]) == 1
+    captured = capsys.readouterr()
+    assert f"checking the repository in the working directory, {second_clone}" in captured.err
+    assert "lineage.ttl" in captured.out and "klynge:succeds is not declared" in captured.out
+
+
+def test_validate_outside_any_checkout_names_the_graph_it_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate"]) == 0
+    captured = capsys.readouterr()
+    assert f"no klynge repository (ontology/, data/, shapes/, queries/) in {tmp_path} or above" in captured.err
+    assert str(asset_dir("ontology").parent) in captured.err

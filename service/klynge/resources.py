@@ -27,13 +27,23 @@ def asset_root() -> Path:
     )
 
 
-def asset_dir(name: str) -> Path:
-    """One of the asset folders by name (``ontology``, ``data``, ``shapes``, ``queries``)."""
+def checkout_around(start: Path) -> Path | None:
+    """The klynge repository ``start`` lies in (the nearest folder at or above it holding every asset folder),
+    or None: what a command run in a clone should read, whichever checkout klynge was installed from."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if all((folder / name).is_dir() for name in ASSET_DIRS):
+            return folder
+    return None
+
+
+def asset_dir(name: str, root: Path | None = None) -> Path:
+    """One of the asset folders by name (``ontology``, ``data``, ``shapes``, ``queries``), of ``root`` (default:
+    the installed package's)."""
     if name not in ASSET_DIRS:
         raise ValueError(f"unknown asset folder {name!r}; expected one of {', '.join(ASSET_DIRS)}")
-    return asset_root() / name
+    return (asset_root() if root is None else root) / name
 
 
-def asset_files(name: str, pattern: str = "*.ttl") -> list[Path]:
+def asset_files(name: str, pattern: str = "*.ttl", root: Path | None = None) -> list[Path]:
     """The files of an asset folder, sorted so every run reads them in the same order."""
-    return sorted(asset_dir(name).glob(pattern))
+    return sorted(asset_dir(name, root).glob(pattern))

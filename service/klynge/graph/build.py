@@ -60,9 +60,10 @@ class SourceError(Exception):
         return f"{where}: {self.message}"
 
 
-def default_sources() -> list[Path]:
-    """The repository's graph: the ontology files, then one data file per topic."""
-    return asset_files("ontology") + asset_files("data")
+def default_sources(root: Path | None = None) -> list[Path]:
+    """The repository's graph: the ontology files, then one data file per topic (of the checkout ``root``;
+    default: the installed package's)."""
+    return asset_files("ontology", root=root) + asset_files("data", root=root)
 
 
 def graph_name(path: Path) -> ox.NamedNode:

@@ -40,7 +40,7 @@ from klynge.graph.build import (
     materialise,
     parse_file,
 )
-from klynge.resources import asset_files
+from klynge.resources import asset_files, asset_root, checkout_around
 from klynge.validation.lines import Locations, Term, display_path, parse_located
 from klynge.validation.repeats import repeat_problems
 from klynge.validation.report import FORMATS, Findings, Violation, compact, render, violations
@@ -222,8 +222,9 @@ class Sources:
     queries: list[Path]
 
     @classmethod
-    def repository(cls) -> Sources:
-        return cls(default_sources(), asset_files("shapes"), asset_files("queries", "*.rq"))
+    def repository(cls, root: Path | None = None) -> Sources:
+        """The files of the checkout ``root`` (default: the installed package's)."""
+        return cls(default_sources(root), asset_files("shapes", root=root), asset_files("queries", "*.rq", root))
 
     def add(self, files: Iterable[Path]) -> None:
         """Put files in, each replacing the repository file of the same folder and name (its changed version).
@@ -247,9 +248,13 @@ def _key(path: Path) -> tuple[str, str]:
     return path.parent.name, path.name
 
 
-def context_sources(files: list[Path], only: bool = False) -> Sources:
-    """What to validate: the repository with the given files put in, or (``only``) the files with the ontology."""
-    sources = Sources(asset_files("ontology"), asset_files("shapes"), []) if only else Sources.repository()
+def context_sources(files: list[Path], only: bool = False, root: Path | None = None) -> Sources:
+    """What to validate: the repository (the checkout ``root``, default the installed one) with the given files
+    put in, or (``only``) the files with the ontology."""
+    if only:
+        sources = Sources(asset_files("ontology", root=root), asset_files("shapes", root=root), [])
+    else:
+        sources = Sources.repository(root)
     sources.add(files)
     return sources
 
@@ -457,10 +462,26 @@ def _usage_error(args: argparse.Namespace) -> str | None:
     return None
 
 
+def working_repository() -> Path | None:
+    """The checkout to validate: the klynge repository around the working directory (None: the installed one's
+    graph), said on stderr when it is not the one klynge runs from, so a run never checks another silently."""
+    here = checkout_around(Path.cwd())
+    if here is None:
+        print(
+            f"klynge validate: no klynge repository (ontology/, data/, shapes/, queries/) in {Path.cwd()} or "
+            f"above: checking the graph installed with klynge, {asset_root()}",
+            file=sys.stderr,
+        )
+    elif here != asset_root():
+        print(f"klynge validate: checking the repository in the working directory, {here}", file=sys.stderr)
+    return here
+
+
 def _gather(args: argparse.Namespace) -> tuple[Sources, ReadGraph | None] | int:
     """The run's files and their graph (None with --store), or an exit code when they cannot be had."""
+    root = working_repository()
     if args.store is not None:
-        return Sources.repository(), None
+        return Sources.repository(root), None
     files = list(args.files)
     deleted: list[Path] = []
     if args.changed:
@@ -474,7 +495,7 @@ def _gather(args: argparse.Namespace) -> tuple[Sources, ReadGraph | None] | int:
         names = ", ".join(display_path(path) for path in changed + deleted)
         print(f"Checking the files that differ from {args.changed}, in context: {names}", file=sys.stderr)
         files += changed
-    sources = context_sources(files, args.only)
+    sources = context_sources(files, args.only, root)
     sources.remove(deleted)
     read = read_located(sources.graph)
     for error in read.errors:

@@ -25,6 +25,7 @@ from klynge.web.templating import STATIC_DIR, base_iri, local_path, public_url, 
 from klynge.web.timeline import field_svg
 
 router = APIRouter(include_in_schema=False, route_class=EngineErrorRoute)
+EDITOR_BUNDLE = STATIC_DIR / "build" / "editor.js"
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
@@ -49,12 +50,22 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
     return templates.TemplateResponse(request, "search.html", context, status_code=400 if error else 200)
 
 
+def editor_bundle_missing() -> bool:
+    """True when this installation has no editor script (installed without Node: see hatch_build.py)."""
+    return not EDITOR_BUNDLE.is_file()
+
+
 @router.get("/query", response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it. Its theme is the one inline style the policy admits, by a
     nonce new to each answer (so the answer is not stored: a stored page would hold a spent nonce)."""
     nonce = secrets.token_urlsafe(18)
-    context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request), "style_nonce": nonce}
+    context = {
+        "query": request.query_params.get("query", ""),
+        "base_iri": base_iri(request),
+        "style_nonce": nonce,
+        "bundle_missing": editor_bundle_missing(),
+    }
     headers = {"Content-Security-Policy": content_security_policy(style_nonce=nonce), "Cache-Control": "no-store"}
     return templates.TemplateResponse(request, "editor.html", context, headers=headers)
 

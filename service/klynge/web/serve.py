@@ -250,9 +250,27 @@ def server_options(settings: Settings) -> dict[str, object]:
     }
 
 
+def port_taken(host: str, port: int) -> str | None:
+    """Why the service could not listen on host:port (taken, not an address here), or None when it can: asked
+    before the graph is built and validated, so a taken port fails in a second, not after validation."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        return f"cannot listen on {host}: {error.strerror}"
+    family, kind, protocol, _, address = infos[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return f"cannot listen on {host}:{port}: {error.strerror}"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the service; 1 when the graph is invalid or unreadable, 2 for unusable options."""
     from klynge.web.app import create_app
+    from klynge.web.pages import editor_bundle_missing
 
     try:
         settings = Settings(
@@ -271,6 +289,16 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"klynge serve: {error}", file=sys.stderr)
         return 2
+    taken = port_taken(args.host, args.port)
+    if taken:
+        print(f"klynge serve: {taken}; choose another port with --port N (make serve PORT=N)", file=sys.stderr)
+        return 2
+    if editor_bundle_missing():
+        print(
+            "klynge serve: this installation has no SPARQL editor script (installed without Node); /query says "
+            "how to build it, everything else works",
+            file=sys.stderr,
+        )
     try:
         try:
             engine = open_engine(args, settings)
