@@ -21,6 +21,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+
 from test_ci_recipes import START_2021, commit_change, git, github_workflow, gitlab_job
 
 ROOT = Path(__file__).resolve().parents[1]
