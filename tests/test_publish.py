@@ -1,9 +1,9 @@
-"""`klynge publish` output under a plain static file server: every IRI resolves, by Accept, to the right file.
+"""`klynge publish` output on the hosts it is written for: a plain static host and Apache with its .htaccess.
 
-The server is Python's http.server on 127.0.0.1 serving the folder as it is; the content negotiation a real host
-does with the written ``.htaccess`` is emulated by reading that file (the subset of mod_rewrite it uses: an
-unknown directive fails the test, so the rules cannot drift from what is checked). The w3id.org rules are
-checked the same way, as redirects to the static host.
+The plain host is ``python3 -m http.server`` serving the folder as it is (as GitHub Pages or any static host
+would): a crawl from the home page finds no dead link within the site. The content negotiation is checked by
+a real Apache httpd reading the written ``.htaccess`` (``tests/apache.py``), and the w3id.org rules by the same
+Apache serving ``w3id.htaccess`` in a ``klynge/`` folder, as w3id.org does.
 """
 
 from __future__ import annotations
@@ -11,18 +11,23 @@ from __future__ import annotations
 import hashlib
 import http.client
 import re
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pyoxigraph as ox
 import pytest
 
+from apache import apache, free_port, readable_folder
 from klynge.cli import main
-from klynge.graph.publish import Publication, publish
+from klynge.graph.publish import Publication, SiteLinks, file_of, publish
 from shared import ROOT
 
 BASE = "https://w3id.org/klynge/"
@@ -30,115 +35,70 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,imag
 ACCEPTS = {  # what a client sends -> the representation it must get
     "text/turtle": "ttl",
     "application/ld+json": "jsonld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "rdf",
     "text/turtle;q=0.9, application/n-triples;q=0.5": "ttl",
     BROWSER: "html",
     "*/*": "html",
 }
-CONTENT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "html": "text/html"}
-RDF = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}
+CONTENT_TYPES = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+    "html": "text/html",
+}
+RDF = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "rdf": ox.RdfFormat.RDF_XML,
+}
 
 
-# ---- a reading of the .htaccess subset --------------------------------------------------------------------
-
-@dataclass
-class Rule:
-    pattern: re.Pattern
-    target: str
-    flags: set[str]
-    conditions: list[tuple[str, bool, str]] = field(default_factory=list)  # (variable, negated, pattern)
-
-    @property
-    def redirect(self) -> int | None:
-        status = next((f for f in self.flags if f.startswith("R=")), None)
-        return int(status[2:]) if status else None
-
+# ---- the publication and its hosts ------------------------------------------------------------------------
 
 @dataclass
-class Rules:
-    rules: list[Rule]
-    types: dict[str, str]
+class Site:
+    publication: Publication
+    plain: str  # python3 -m http.server over the folder; the --site-url the pages name
+    apache: str  # Apache httpd over the folder, reading its .htaccess
+    w3id: str  # Apache serving w3id.htaccess in klynge/, as w3id.org does
 
-    def apply(self, path: str, accept: str, exists: Callable[[str], bool]) -> tuple[int | None, str]:
-        """(redirect status or None, the path or URL the request ends at), as mod_rewrite in a .htaccess does."""
-        for rule in self.rules:
-            match = rule.pattern.search(path)
-            if match is None or not all(self.holds(c, accept, path, exists) for c in rule.conditions):
-                continue
-            target = match.expand(re.sub(r"\$(\d)", r"\\g<\1>", rule.target))
-            if rule.redirect:
-                return rule.redirect, target
-            path = target
-            if "L" in rule.flags:
-                break
-        return None, path
-
-    @staticmethod
-    def holds(condition: tuple[str, bool, str], accept: str, path: str, exists: Callable[[str], bool]) -> bool:
-        variable, negated, pattern = condition
-        if variable == "%{HTTP_ACCEPT}":
-            result = re.search(pattern, accept) is not None
-        elif variable == "%{REQUEST_FILENAME}" and pattern == "-f":
-            result = exists(path)
-        else:
-            raise AssertionError(f"the emulator does not read RewriteCond {variable} {pattern}")
-        return result != negated
-
-
-def read_rules(text: str) -> Rules:
-    rules, types, pending = [], {}, []
-    for line in text.splitlines():
-        words = line.split()
-        if not words or words[0].startswith("#"):
-            continue
-        directive = words[0]
-        if directive == "AddType":
-            types[words[2]] = words[1]
-        elif directive == "RewriteCond":
-            negated = words[2].startswith("!")
-            pending.append((words[1], negated, words[2].lstrip("!")))
-        elif directive == "RewriteRule":
-            flags = set(words[3].strip("[]").split(",")) if len(words) > 3 else set()
-            rules.append(Rule(re.compile(words[1]), words[2], flags, pending))
-            pending = []
-        elif (directive, *words[1:]) not in {("Options", "-MultiViews"), ("RewriteEngine", "on"), ("RewriteBase", "/")}:
-            raise AssertionError(f"the emulator does not read {line!r}")
-    assert not pending, "a RewriteCond without its RewriteRule"
-    return Rules(rules, types)
-
-
-# ---- the publication and the static server ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[tuple[Publication, str]]:
-    out = tmp_path_factory.mktemp("site") / "out"
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)  # the port first: pages name it
-    url = f"http://127.0.0.1:{server.server_port}"
-    publication = publish(out, url)
-    rules = read_rules((out / ".htaccess").read_text(encoding="utf-8"))
+def site() -> Iterator[Site]:
+    root = readable_folder("klynge-site-")
+    out, w3id = root / "out", root / "w3id"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        publication = publish(out, url)
+        (w3id / "klynge").mkdir(parents=True)
+        shutil.copy(out / "w3id.htaccess", w3id / "klynge" / ".htaccess")
+        plain = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                                  "--directory", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with apache([out, w3id]) as (on_apache, on_w3id):
+                wait_for(url)
+                yield Site(publication, url, on_apache, on_w3id)
+        finally:
+            plain.terminate()
+            plain.wait(timeout=10)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
-    class Negotiating(SimpleHTTPRequestHandler):
-        extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **rules.types}
 
-        def do_GET(self) -> None:
-            path = unquote(urlsplit(self.path).path).lstrip("/")
-            status, target = rules.apply(path, self.headers.get("Accept", "*/*"), lambda p: (out / p).is_file())
-            if status is not None:
-                self.send_response(status)
-                self.send_header("Location", "/" + target)
-                self.end_headers()
-                return
-            self.path = "/" + target
-            super().do_GET()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server.RequestHandlerClass = partial(Negotiating, directory=str(out))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield publication, url
-    server.shutdown()
-    server.server_close()
+def wait_for(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def get(url: str, path: str, accept: str) -> http.client.HTTPResponse:
@@ -174,8 +134,9 @@ def describes(body: bytes, extension: str, document: str, quads: list[ox.Quad]) 
 
 # ---- the checks ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_iri_of_the_graph_is_published(site):
-    publication, _ = site
+    publication = site.publication
     iris = set()
     for quad in dump_quads(publication):
         for term in (quad.subject, quad.object, quad.graph_name):
@@ -186,24 +147,104 @@ def test_every_iri_of_the_graph_is_published(site):
     assert sum(d.startswith("id/") for d in publication.documents) > 250
 
 
-def test_every_document_resolves_by_accept_to_its_file(site):
-    publication, url = site
+@pytest.mark.slow
+def test_every_document_resolves_by_accept_to_its_file_on_apache(site):
+    publication = site.publication
     quads = dump_quads(publication)
     checked = 0
     for document in publication.documents:
         for accept, extension in ACCEPTS.items():
-            response = get(url, "/" + document, accept)
-            assert response.status == 200, (document, accept, response.status)
-            assert response.getheader("Content-Type").startswith(CONTENT_TYPES[extension]), (document, accept)
-            assert response.body == (publication.out / f"{document}.{extension}").read_bytes(), (document, accept)
+            for path in ("/" + document, f"/{document}/") if extension in ("html", "ttl") else ("/" + document,):
+                response = get(site.apache, path, accept)
+                assert response.status == 200, (path, accept, response.status)
+                assert response.getheader("Content-Type").startswith(CONTENT_TYPES[extension]), (path, accept)
+                assert response.body == (publication.out / file_of(document, extension)).read_bytes(), (path, accept)
+                checked += 1
             if extension in RDF:
                 assert describes(response.body, extension, document, quads), (document, accept)
-            checked += 1
-    assert checked == len(publication.documents) * len(ACCEPTS)
+    assert checked == len(publication.documents) * (len(ACCEPTS) + 4)
+    files = get(site.apache, "/" + file_of(publication.documents[0], "ttl"), BROWSER)
+    assert files.status == 200 and files.getheader("Content-Type").startswith("text/turtle"), "files as they are"
 
 
+class Links(HTMLParser):
+    """The links of a page: href, src and form actions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [value for name, value in attrs if name in ("href", "src", "action") and value]
+
+
+def crawl(start: str) -> tuple[set[str], dict[str, int]]:
+    """Every URL of the site reachable from ``start`` (redirects followed, as a browser does), and the dead ones
+    with their status."""
+    host = urlsplit(start).netloc
+    seen, todo, dead = {start}, [start], {}
+    while todo:
+        url = todo.pop()
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body, final, kind = response.read(), response.geturl(), response.headers.get_content_type()
+        except urllib.error.HTTPError as error:
+            dead[url] = error.code
+            continue
+        if kind != "text/html":
+            continue
+        links = Links()
+        links.feed(body.decode("utf-8"))
+        for link in links.found:
+            target = urldefrag(urljoin(final, link))[0]
+            if urlsplit(target).netloc == host and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen, dead
+
+
+@pytest.mark.slow
+def test_a_plain_static_host_serves_the_site_with_no_dead_link(site):
+    """Under python3 -m http.server (no rewrites): a crawl from the home page, 0 dead links within the site."""
+    publication = site.publication
+    seen, dead = crawl(site.plain + "/")
+    assert dead == {}
+    pages = {urlsplit(url).path.strip("/") for url in seen}
+    for extension in ("ttl", "jsonld", "nt", "rdf"):
+        assert f"id/policy/innovationskraft-2021-2024.{extension}" in pages, "each format button links its file"
+    assert f"dumps/klynge-{publication.version}.ttl" in pages
+    assert not any(path.startswith(("api/", "sparql", "query", "search", "docs")) for path in pages)
+    for document in publication.documents:  # every IRI's page, at /PATH (a redirect to /PATH/) and /PATH/
+        response = urllib.request.urlopen(f"{site.plain}/{document}", timeout=10)
+        assert response.read() == (publication.out / file_of(document, "html")).read_bytes(), document
+
+
+HOME = (
+    '<nav><a href="/search">Search</a> <a href="/dataset">Dataset</a></nav>'
+    '<form action="/search" method="get"><input name="q"></form>'
+    '<a class="format" href="?format=ttl">Turtle</a> <a href="/id/x?format=jsonld">JSON-LD</a> '
+    '<a href="/api/lineage?iri=x">JSON</a> <a href="/dumps/klynge.ttl">dump</a> <a href="/.well-known/void">VoID</a>'
+    '<script type="application/ld+json">{"contentUrl": "http://h/dumps/klynge.nt"}</script>'
+)
+
+
+def test_service_only_links_point_at_the_service_or_are_left_out():
+    alone = SiteLinks(frozenset({"id/x", "dataset"}), "1.2.0", None).page(HOME, "id/x")
+    assert alone == (
+        '<nav> <a href="/dataset">Dataset</a></nav>'
+        '<a class="format" href="/id/x.ttl">Turtle</a> <a href="/id/x.jsonld">JSON-LD</a> '
+        '<span>JSON</span> <a href="/dumps/klynge-1.2.0.ttl">dump</a> <a href="/dataset.ttl">VoID</a>'
+        '<script type="application/ld+json">{"contentUrl": "http://h/dumps/klynge-1.2.0.nt"}</script>'
+    )
+    served = SiteLinks(frozenset({"id/x", "dataset"}), "1.2.0", "https://q.example.org").page(HOME, "id/x")
+    assert '<a href="https://q.example.org/search">Search</a>' in served
+    assert '<form action="https://q.example.org/search" method="get">' in served
+    assert '<a href="https://q.example.org/api/lineage?iri=x">JSON</a>' in served
+
+
+@pytest.mark.slow
 def test_dumps_carry_the_version_and_their_checksums(site):
-    publication, url = site
+    publication, url = site.publication, site.apache
     sums = dict(line.split("  ")[::-1] for line in (publication.out / "dumps/SHA256SUMS").read_text().splitlines())
     assert len(sums) == 5
     catalogue = ox.Store()
@@ -211,8 +252,9 @@ def test_dumps_carry_the_version_and_their_checksums(site):
     for extension in ("ttl", "nt", "jsonld", "rdf", "trig"):
         latest = get(url, f"/dumps/klynge.{extension}", "*/*")
         assert latest.status == 302
-        assert latest.getheader("Location") == f"/dumps/klynge-{publication.version}.{extension}"
-        body = get(url, latest.getheader("Location"), "*/*").body
+        location = urlsplit(latest.getheader("Location"))  # Apache makes it absolute
+        assert location.path == f"/dumps/klynge-{publication.version}.{extension}"
+        body = get(url, location.path, "*/*").body
         name = f"klynge-{publication.version}.{extension}"
         assert hashlib.sha256(body).hexdigest() == sums[name]
         download = ox.NamedNode(f"{BASE}dumps/{name}")
@@ -224,12 +266,13 @@ def test_dumps_carry_the_version_and_their_checksums(site):
             None, ox.NamedNode("http://spdx.org/rdf/terms#checksumValue"), None))
 
 
+@pytest.mark.slow
 def test_the_catalogue_names_the_release_and_passes_dcat_ap(site):
     import rdflib
 
     from web.test_dcat_ap import SHAPES, results
 
-    publication, url = site
+    publication, url = site.publication, site.apache
     catalogue = rdflib.Graph().parse(data=get(url, "/dataset", "text/turtle").body, format="turtle")
     dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
     assert str(catalogue.value(rdflib.URIRef(BASE + "dataset"), dcat.version)) == publication.version
@@ -239,10 +282,12 @@ def test_the_catalogue_names_the_release_and_passes_dcat_ap(site):
     void = get(url, "/.well-known/void", "*/*")
     assert void.getheader("Content-Type").startswith("text/turtle")
     assert void.body == (publication.out / "dataset.ttl").read_bytes()
+    assert get(site.plain, "/dataset.ttl", "*/*").body == void.body
 
 
+@pytest.mark.slow
 def test_the_version_iri_and_the_changelog_name_the_release(site):
-    publication, url = site
+    publication, url = site.publication, site.apache
     versioned = ox.Store()
     versioned.load(get(url, f"/ontology/{publication.version}", "text/turtle").body, format=ox.RdfFormat.TURTLE)
     version_of = ox.NamedNode("http://www.w3.org/2002/07/owl#versionIRI")
@@ -255,16 +300,18 @@ def test_the_version_iri_and_the_changelog_name_the_release(site):
     assert release.groups() == (publication.version, modified.object.value)
 
 
+@pytest.mark.slow
 def test_w3id_rules_redirect_each_iri_to_the_file_the_host_serves(site):
-    publication, url = site
-    rules = read_rules((publication.out / "w3id.htaccess").read_text(encoding="utf-8"))
+    publication, url = site.publication, site.plain
     for document in publication.documents:
         for accept, extension in ACCEPTS.items():
-            status, target = rules.apply(document, accept, lambda _: False)
-            assert (status, target) == (303, f"{url}/{document}.{extension}"), (document, accept)
-    assert rules.apply("dumps/klynge.ttl", "*/*", lambda _: False) == (
-        302, f"{url}/dumps/klynge-{publication.version}.ttl")
-    assert rules.apply("", "*/*", lambda _: False) == (302, f"{url}/")
+            response = get(site.w3id, f"/klynge/{document}", accept)
+            where = f"{url}/{document}/" if extension == "html" else f"{url}/{document}.{extension}"
+            assert (response.status, response.getheader("Location")) == (303, where), (document, accept)
+    latest = get(site.w3id, "/klynge/dumps/klynge.ttl", "*/*")
+    assert (latest.status, latest.getheader("Location")) == (302, f"{url}/dumps/klynge-{publication.version}.ttl")
+    home = get(site.w3id, "/klynge/", "*/*")
+    assert (home.status, home.getheader("Location")) == (302, f"{url}/")
 
 
 @pytest.mark.parametrize(

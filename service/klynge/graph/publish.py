@@ -1,13 +1,17 @@
-"""``klynge publish --out DIR``: the graph as static files that a plain web host serves under its w3id.org IRIs.
+"""``klynge publish --out DIR``: the graph as static files that any web host serves under its w3id.org IRIs.
 
 For every document IRI (each resource under ``id/``, the named graphs, the ontology and its version IRI, the
-shapes, the dataset) it writes ``PATH.html``, ``PATH.ttl`` and ``PATH.jsonld``, fetched from the service
-itself (in process), so the static pages are exactly what ``klynge serve`` answers. Beside them: the dumps named
-by release (``dumps/klynge-0.1.0.ttl``...) with ``SHA256SUMS``, the DCAT-AP catalogue and VoID naming the same
-version, sizes and checksums, the stylesheets the pages use, and two sets of rewrite rules written from one table:
+shapes, the dataset) it writes ``PATH/index.html`` (so a plain host such as ``python3 -m http.server`` or
+GitHub Pages serves the page at ``/PATH`` and ``/PATH/``) and one file per RDF format beside it, ``PATH.ttl``,
+``PATH.jsonld``, ``PATH.nt`` and ``PATH.rdf``, fetched from the service itself (in process), so the static
+pages are what ``klynge serve`` answers. In the pages, each format button links its file, the dumps link their
+release's files, and links to what only the service answers (the editor, search, the SPARQL endpoint, the API,
+the API docs) point at ``--service-url``, or are left out without one. Beside them: the dumps named by release
+(``dumps/klynge-0.1.0.ttl``...) with ``SHA256SUMS``, the DCAT-AP catalogue and VoID naming the same version,
+sizes and checksums, the stylesheets the pages use, and two sets of rewrite rules written from one table:
 
 * ``.htaccess`` for an Apache host serving DIR at its root: content negotiation by ``Accept`` from each IRI's
-  path to its files (Turtle or JSON-LD when asked for and HTML not, else HTML);
+  path to its files (an RDF format when asked for and HTML not, else the page);
 * ``w3id.htaccess`` for the ``klynge/`` folder of the w3id.org redirect service: the same negotiation, as
   303 redirects to the static host (``--site-url``).
 
@@ -21,7 +25,7 @@ import asyncio
 import hashlib
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,15 +36,29 @@ from klynge.answers import dataset
 from klynge.graph.rdf_text import serialize
 from klynge.namespaces import KLYNGE_BASE, PREFIXES
 
-# Each document IRI gets these representations; the key is the file extension.
-REPRESENTATIONS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json"}
+# Each document IRI gets these representations; the key is the file extension (and the ``?format=`` value).
+REPRESENTATIONS = {
+    "html": "text/html",
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+}
 # Media types by extension, for the host (AddType) and the tests.
 MEDIA_TYPES = {**REPRESENTATIONS, **{d.extension: d.media_type for d in dataset.DUMPS}}
 # The paths under the base that are documents with representations (not files): the rules' one pattern.
-DOCUMENT_PATHS = r"(?:id|graph)/.+|ontology(?:/[^/]+)?|shapes|dataset"
+DOCUMENT_PATHS = r"(?:id|graph)/.*[^/]|ontology(?:/[^/]+)?|shapes|dataset"
 # Accept patterns for the RDF representations, tried in this order, each only when HTML is not asked for.
-NEGOTIATION = (("ttl", r"text/turtle"), ("jsonld", r"application/ld\+json"))
+NEGOTIATION = (
+    ("ttl", r"text/turtle"),
+    ("jsonld", r"application/ld\+json"),
+    ("nt", r"application/n-triples"),
+    ("rdf", r"application/rdf\+xml"),
+)
 ASSET = re.compile(r'(?:href|src)="(/static/[^"?#]+)"')
+# A link of a page: the attribute and its value, for the links within the site.
+LINK = re.compile(r'\b(href|src|action)="((?:/|\?)[^"]*)"')
+ANCHOR = r'<a\b[^>]*?\bhref="((?:/|\?)[^"]*)"[^>]*>(.*?)</a>'
 
 
 class PublishError(RuntimeError):
@@ -134,9 +152,10 @@ def publish(out: Path, site_url: str, service_url: str | None = None) -> Publica
     try:
         app = create_app(engine, Settings(public_base_url=site, validate_on_start=False))
         with InProcess(app, urlsplit(site).netloc) as client:
-            writer = Writer(out, client)
             release = dataset.release(engine)
             documents = document_paths(store, engine.graph_counts())
+            links = SiteLinks(frozenset(documents), release.version, service_url.rstrip("/") if service_url else None)
+            writer = Writer(out, client, links)
             versioned = f"ontology/{release.version}"  # the current release: the ontology's own files, copied
             for path in documents:
                 if path != versioned:
@@ -149,12 +168,68 @@ def publish(out: Path, site_url: str, service_url: str | None = None) -> Publica
             )
             writer.catalogue(catalogue)
             writer.assets()
-            writer.write("index.html", writer.fetch("", "text/html"))
+            writer.text("index.html", links.page(writer.fetch("", "text/html").decode("utf-8"), ""))
             writer.text(".htaccess", htaccess(release.version, site=None))
             writer.text("w3id.htaccess", htaccess(release.version, site=site))
     finally:
         engine.close()
     return Publication(out, documents, release.version, sorted(writer.written))
+
+
+def file_of(path: str, extension: str) -> str:
+    """The file holding one representation of a document: its page is the folder's ``index.html`` (which every
+    host serves at ``/PATH/``, and a plain one at ``/PATH`` by a redirect), each RDF format a file beside it."""
+    return f"{path}/index.html" if extension == "html" else f"{path}.{extension}"
+
+
+@dataclass(frozen=True)
+class SiteLinks:
+    """What a page's links within the site become on the static host: a format button its file, the latest dumps
+    their release's files, VoID the dataset's Turtle, and a route only the service answers the service's URL
+    (``service``), or no link at all (the text stays, a search form goes) when there is no service."""
+
+    documents: frozenset[str]
+    version: str
+    service: str | None
+
+    def target(self, url: str, page: str) -> str | None:
+        """Where a link of the page at ``page`` should lead on the static host; None: nowhere, leave it out."""
+        parts = urlsplit(url)
+        path = page if not parts.path else parts.path.lstrip("/")
+        requested = dict(pair.partition("=")[::2] for pair in parts.query.split("&") if pair)
+        if path in self.documents and set(requested) <= {"format"}:
+            wanted = requested.get("format")
+            if wanted is None:
+                return url
+            if wanted in REPRESENTATIONS:
+                return "/" + file_of(path, wanted)
+        elif (path == "" and not parts.query) or path.startswith(("static/", "dumps/")):
+            return url
+        elif path == ".well-known/void":
+            return "/" + file_of("dataset", "ttl")
+        return None if self.service is None else self.service + url
+
+    def page(self, html: str, path: str) -> str:
+        """The page with its links rewritten (see the class); the latest dumps are named by release everywhere,
+        in the page's JSON-LD too."""
+        def anchor(match: re.Match[str]) -> str:
+            return match[0] if self.target(match[1], path) is not None else f"<span>{match[2]}</span>"
+
+        def menu(match: re.Match[str]) -> str:  # in a menu a route the host lacks goes, text and all
+            return re.sub(ANCHOR, lambda a: a[0] if self.target(a[1], path) is not None else "", match[0], flags=re.S)
+
+        def form(match: re.Match[str]) -> str:
+            return match[0] if self.target(match[1], path) is not None else ""
+
+        def link(match: re.Match[str]) -> str:
+            return f'{match[1]}="{self.target(match[2], path)}"'
+
+        for dump in dataset.DUMPS:
+            html = html.replace(f'/dumps/klynge.{dump.extension}"', f'/dumps/klynge-{self.version}.{dump.extension}"')
+        html = re.sub(r"<nav\b.*?</nav>", menu, html, flags=re.S)
+        html = re.sub(ANCHOR, anchor, html, flags=re.S)
+        html = re.sub(r'<form\b[^>]*?\baction="((?:/|\?)[^"]*)"[^>]*>.*?</form>', form, html, flags=re.S)
+        return LINK.sub(link, html)
 
 
 @dataclass(frozen=True)
@@ -219,9 +294,10 @@ class InProcess:
 class Writer:
     """Writes the publication's files, fetching each from the service, and remembers what it wrote."""
 
-    def __init__(self, out: Path, client: InProcess) -> None:
+    def __init__(self, out: Path, client: InProcess, links: SiteLinks) -> None:
         self.out = out
         self.client = client
+        self.links = links
         self.written: set[Path] = set()
         self.pages: list[str] = []
 
@@ -245,17 +321,19 @@ class Writer:
         return answer.body
 
     def document(self, path: str) -> None:
-        """The HTML, Turtle and JSON-LD of one document IRI's path."""
+        """The page and the RDF files of one document IRI's path."""
         for extension, media_type in REPRESENTATIONS.items():
             body = self.fetch(path, media_type)
-            self.write(f"{path}.{extension}", body)
             if extension == "html":
-                self.pages.append(body.decode("utf-8"))
+                page = self.links.page(body.decode("utf-8"), path)
+                self.pages.append(page)
+                body = page.encode("utf-8")
+            self.write(file_of(path, extension), body)
 
     def copy_document(self, source: str, target: str) -> None:
         """The representations of ``source`` also under ``target`` (the current release at its version IRI)."""
         for extension in REPRESENTATIONS:
-            self.write(f"{target}.{extension}", (self.out / f"{source}.{extension}").read_bytes())
+            self.write(file_of(target, extension), (self.out / file_of(source, extension)).read_bytes())
 
     def dumps(self, version: str) -> list[dataset.DumpFile]:
         """The dumps named by release, their SHA256SUMS, and their catalogue entries."""
@@ -288,22 +366,26 @@ class Writer:
 
 def htaccess(version: str, site: str | None) -> str:
     """Rewrite rules from one table: internal rewrites for the static host (``site`` None), or 303 redirects to
-    ``site`` for w3id.org. Only the directives the tests' emulator reads (Options, AddType, RewriteEngine,
-    RewriteBase, RewriteCond on HTTP_ACCEPT and REQUEST_FILENAME, RewriteRule with L and R) are used, so what
-    the tests check is what Apache runs."""
+    ``site`` for w3id.org (a page to its folder, ``/PATH/``). The tests run them in Apache."""
     lines = list(header(version, site))
-    if site is None:
-        lines.append("RewriteBase /")
+    if site is None:  # a page's folder is the document: no redirect from /PATH to /PATH/ before the rules
+        lines += ["DirectorySlash Off", "RewriteBase /"]
     target, flags = ("", "[L]") if site is None else (site + "/", "[R=303,L]")
     files_as_they_are = site is None  # a static host serves a file that exists (``id/x.ttl``) unchanged
+
+    def document(extension: str) -> str:
+        return f"{target}$1/" if site is not None and extension == "html" else target + file_of("$1", extension)
+
     lines += [
         "# The latest release's dumps under their unversioned names.",
         rf"RewriteRule ^dumps/klynge\.({'|'.join(d.extension for d in dataset.DUMPS)})$ "
         f"{target}dumps/klynge-{version}.$1 [R=302,L]",
         "# VoID where VoID clients look for it: the dataset's description.",
-        *negotiated(r"\.well-known/void", "dataset", target, flags, files_as_they_are, default="ttl"),
-        "# Each document IRI: Turtle or JSON-LD when asked for (and HTML is not), else the HTML page.",
-        *negotiated(f"({DOCUMENT_PATHS})", "$1", target, flags, files_as_they_are, default="html"),
+        *negotiated(r"\.well-known/void", lambda extension: f"{target}dataset.{extension}", flags,
+                    files_as_they_are, default="ttl"),
+        "# Each document IRI (with or without a final /): an RDF format when asked for (and HTML is not), else the",
+        "# page, its folder's index.html.",
+        *negotiated(f"({DOCUMENT_PATHS})/?", document, flags, files_as_they_are, default="html"),
     ]
     if site is not None:
         lines += ["# Everything else (dumps, checksums, stylesheets, the home page) as it is.",
@@ -321,14 +403,14 @@ def header(version: str, site: str | None) -> Iterator[str]:
 
 
 def negotiated(
-    pattern: str, name: str, target: str, flags: str, files_as_they_are: bool, default: str
+    pattern: str, where: Callable[[str], str], flags: str, files_as_they_are: bool, default: str
 ) -> Iterator[str]:
-    """The rules sending ``pattern`` to ``name``.ttl/.jsonld by Accept, else to ``name``.``default``."""
+    """The rules sending ``pattern`` to ``where(extension)`` for each RDF format by Accept, else ``where(default)``."""
     file_check = ["RewriteCond %{REQUEST_FILENAME} !-f"] if files_as_they_are else []
     for extension, accept in NEGOTIATION:
         yield from file_check
         yield f"RewriteCond %{{HTTP_ACCEPT}} {accept}"
         yield r"RewriteCond %{HTTP_ACCEPT} !text/html"
-        yield f"RewriteRule ^{pattern}$ {target}{name}.{extension} {flags}"
+        yield f"RewriteRule ^{pattern}$ {where(extension)} {flags}"
     yield from file_check
-    yield f"RewriteRule ^{pattern}$ {target}{name}.{default} {flags}"
+    yield f"RewriteRule ^{pattern}$ {where(default)} {flags}"
