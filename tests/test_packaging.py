@@ -1,5 +1,6 @@
 """A wheel carries the ontology, data, shapes and queries, and works from any directory."""
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -66,22 +67,66 @@ def test_wheel_ships_the_built_editor(unpacked_wheel: Path) -> None:
     assert "@codemirror/view" in notices and "MIT License" in notices
 
 
-def test_the_lock_file_satisfies_every_range_in_pyproject() -> None:
-    """`make` installs requirements.lock; a dependency added to pyproject.toml without `make lock` fails here."""
+def locked(name: str) -> dict[str, tuple[str, list[str]]]:
+    """A lock file's pins: each package's version and the sha256 hashes its files may have."""
+    from packaging.utils import canonicalize_name
+
+    pins: dict[str, tuple[str, list[str]]] = {}
+    text = (ROOT / name).read_text(encoding="utf-8").replace("\\\n", " ")
+    for line in text.splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if not requirement:
+            continue
+        words = requirement.split()
+        package, _, version = words[0].partition("==")
+        assert version, f"{name}: {line!r} is not pinned with =="
+        hashes = [word.removeprefix("--hash=sha256:") for word in words[1:] if word.startswith("--hash=sha256:")]
+        pins[canonicalize_name(package)] = (version, hashes)
+    return pins
+
+
+@pytest.mark.parametrize(
+    ("lock", "extras"), [("requirements.lock", ["dev"]), ("requirements-bench.lock", ["dev", "bench"])]
+)
+def test_each_lock_pins_every_range_in_pyproject_with_hashes(lock: str, extras: list[str]) -> None:
+    """`make` installs requirements.lock and `make bench` requirements-bench.lock, both with --require-hashes;
+    a dependency added to pyproject.toml without `make lock` fails here."""
     import tomllib
 
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    pinned = {}
-    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            name, _, version = line.partition("==")
-            assert version, f"requirements.lock: {line!r} is not pinned with =="
-            pinned[canonicalize_name(name)] = version
-    for text in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
+    pins = locked(lock)
+    ranges = [*project["dependencies"], *(text for extra in extras for text in project["optional-dependencies"][extra])]
+    for text in ranges:
         requirement = Requirement(text)
-        version = pinned.get(canonicalize_name(requirement.name))
-        assert version is not None, f"{requirement.name} is not in requirements.lock: run 'make lock'"
+        version, _ = pins.get(canonicalize_name(requirement.name), (None, []))
+        assert version is not None, f"{requirement.name} is not in {lock}: run 'make lock'"
         assert requirement.specifier.contains(version), f"{requirement.name}=={version} is outside {requirement}"
+    unhashed = sorted(name for name, (_, hashes) in pins.items() if not hashes or any(len(h) != 64 for h in hashes))
+    assert not unhashed, f"{lock}: no sha256 for {unhashed}"
+
+
+def test_the_bench_lock_keeps_the_versions_of_the_dev_lock() -> None:
+    """`make bench` installs into the same .venv: it must not move a package `make test` runs with."""
+    dev, bench = locked("requirements.lock"), locked("requirements-bench.lock")
+    moved = {name: (dev[name][0], bench[name][0]) for name in dev if bench.get(name, dev[name])[0] != dev[name][0]}
+    assert set(dev) <= set(bench) and not moved, moved
+
+
+def test_python_and_node_versions_are_pinned_for_the_tools() -> None:
+    """.python-version (pyenv, setup-python's python-version-file) within requires-python; package.json's engines
+    name the Node and npm the editor bundle is built with."""
+    import json
+    import tomllib
+
+    from packaging.specifiers import SpecifierSet
+
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    version = (ROOT / ".python-version").read_text(encoding="utf-8").strip()
+    assert re.fullmatch(r"3\.\d+", version) and SpecifierSet(requires).contains(f"{version}.0"), version
+    engines = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["engines"]
+    assert set(engines) == {"node", "npm"}
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"][""]["engines"] == engines
