@@ -67,10 +67,29 @@ def test_unusable_options_exit_2_with_a_message(capsys, options, message):
     assert message in capsys.readouterr().err
 
 
+def test_a_taken_port_fails_at_once_before_the_graph_is_built(monkeypatch, capsys):
+    """The port is tried first, so a taken one fails in a second and not after validation (newcomer S2)."""
+    monkeypatch.setattr(serve, "open_engine", lambda *_: pytest.fail("the graph was built before the port check"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in err
+    assert "choose another port with --port N (make serve PORT=N)" in err
+
+
+def test_an_address_that_is_not_here_fails_with_a_message(monkeypatch, capsys):
+    monkeypatch.setattr(serve, "open_engine", lambda *_: pytest.fail("the graph was built before the port check"))
+    assert cli.main(["serve", "--host", "no-such-host.invalid", "--port", "8000"]) == 2
+    assert "cannot listen on no-such-host.invalid" in capsys.readouterr().err
+
+
 def test_store_that_is_a_file_exits_1(tmp_path, capsys):
     file = tmp_path / "not-a-folder"
     file.write_text("x")
-    assert cli.main(["serve", "--store", str(file)]) == 1
+    assert cli.main(["serve", "--port", "0", "--store", str(file)]) == 1
     assert "is not a folder" in capsys.readouterr().err
 
 
@@ -78,7 +97,7 @@ def test_invalid_graph_prints_the_report_and_does_not_start(monkeypatch, capsys)
     broken = asset_files("ontology") + [FIXTURES / "broken" / "cluster-without-area.ttl"]
     monkeypatch.setattr(serve, "build_store", lambda: build_store(broken))
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("started despite an invalid graph"))
-    assert cli.main(["serve"]) == 1
+    assert cli.main(["serve", "--port", "0"]) == 1
     err = capsys.readouterr().err
     assert "kid:cluster/no-area" in err and "1 violation" in err
     assert "does not conform" in err and "not starting" in err
@@ -203,7 +222,7 @@ def test_an_incomplete_store_is_refused_with_how_to_rebuild(tmp_path, capsys, mo
     store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c")))
     store.flush()
     del store
-    assert cli.main(["serve", "--store", str(folder), "--no-validate"]) == 1
+    assert cli.main(["serve", "--port", "0", "--store", str(folder), "--no-validate"]) == 1
     err = capsys.readouterr().err
     assert "no complete klynge store" in err and f"klynge load --store {folder.absolute()}" in err
 
