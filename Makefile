@@ -12,7 +12,8 @@ PORT ?= 8000
 LOCK := requirements.lock
 BENCH_LOCK := requirements-bench.lock
 PIP_TOOLS := pip-tools==7.7.0
-COMPILE := .lock-venv/bin/pip-compile --quiet --upgrade --generate-hashes --strip-extras --no-emit-index-url \
+LOCK_UPGRADE ?= --upgrade
+COMPILE := .lock-venv/bin/pip-compile --quiet $(LOCK_UPGRADE) --generate-hashes --strip-extras --no-emit-index-url \
 	--no-emit-find-links --extra dev
 
 .PHONY: serve test test-fast lint validate export bench clean lock
@@ -31,6 +32,7 @@ $(STAMP): pyproject.toml $(LOCK) | $(WEB_BUILD)
 # Regenerate the locks from pyproject.toml's ranges with pip-tools: the newest versions PyPI has for klynge and
 # its dev extra (requirements.lock), and with the bench extra too (requirements-bench.lock), pinned with == and
 # the sha256 of every file of each release. Run it after changing a dependency, and commit the three files.
+# `make lock LOCK_UPGRADE=` keeps the pins the locks hold and only adds what pyproject.toml newly asks for.
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
