@@ -223,6 +223,7 @@ HOME = (
     '<nav><a href="/search">Search</a> <a href="/dataset">Dataset</a></nav>'
     '<form action="/search" method="get"><input name="q"></form>'
     '<a class="format" href="?format=ttl">Turtle</a> <a href="/id/x?format=jsonld">JSON-LD</a> '
+    '<a href="?format=trig">TriG</a> '
     '<a href="/api/lineage?iri=x">JSON</a> <a href="/dumps/klynge.ttl">dump</a> <a href="/.well-known/void">VoID</a>'
     '<script type="application/ld+json">{"contentUrl": "http://h/dumps/klynge.nt"}</script>'
 )
@@ -233,13 +234,14 @@ def test_service_only_links_point_at_the_service_or_are_left_out():
     assert alone == (
         '<nav> <a href="/dataset">Dataset</a></nav>'
         '<a class="format" href="/id/x.ttl">Turtle</a> <a href="/id/x.jsonld">JSON-LD</a> '
-        '<span>JSON</span> <a href="/dumps/klynge-1.2.0.ttl">dump</a> <a href="/dataset.ttl">VoID</a>'
+        '<span>TriG</span> <span>JSON</span> <a href="/dumps/klynge-1.2.0.ttl">dump</a> <a href="/dataset.ttl">VoID</a>'
         '<script type="application/ld+json">{"contentUrl": "http://h/dumps/klynge-1.2.0.nt"}</script>'
     )
     served = SiteLinks(frozenset({"id/x", "dataset"}), "1.2.0", "https://q.example.org").page(HOME, "id/x")
     assert '<a href="https://q.example.org/search">Search</a>' in served
     assert '<form action="https://q.example.org/search" method="get">' in served
     assert '<a href="https://q.example.org/api/lineage?iri=x">JSON</a>' in served
+    assert '<a href="https://q.example.org/id/x?format=trig">TriG</a>' in served, "a format only the service writes"
 
 
 @pytest.mark.slow

@@ -196,6 +196,7 @@ class SiteLinks:
         """Where a link of the page at ``page`` should lead on the static host; None: nowhere, leave it out."""
         parts = urlsplit(url)
         path = page if not parts.path else parts.path.lstrip("/")
+        absolute = url if parts.path else f"/{page}{url}"  # ``?format=…`` is relative to the page
         requested = dict(pair.partition("=")[::2] for pair in parts.query.split("&") if pair)
         if path in self.documents and set(requested) <= {"format"}:
             wanted = requested.get("format")
@@ -207,7 +208,7 @@ class SiteLinks:
             return url
         elif path == ".well-known/void":
             return "/" + file_of("dataset", "ttl")
-        return None if self.service is None else self.service + url
+        return None if self.service is None else self.service + absolute
 
     def page(self, html: str, path: str) -> str:
         """The page with its links rewritten (see the class); the latest dumps are named by release everywhere,
@@ -221,8 +222,9 @@ class SiteLinks:
         def form(match: re.Match[str]) -> str:
             return match[0] if self.target(match[1], path) is not None else ""
 
-        def link(match: re.Match[str]) -> str:
-            return f'{match[1]}="{self.target(match[2], path)}"'
+        def link(match: re.Match[str]) -> str:  # (a link element or image the host lacks loses its address)
+            target = self.target(match[2], path)
+            return "" if target is None else f'{match[1]}="{target}"'
 
         for dump in dataset.DUMPS:
             html = html.replace(f'/dumps/klynge.{dump.extension}"', f'/dumps/klynge-{self.version}.{dump.extension}"')
