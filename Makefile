@@ -51,7 +51,7 @@ validate: $(STAMP)
 
 export: $(STAMP)
 	mkdir -p dist
-	for f in ttl nt jsonld xml trig; do $(BIN)/klynge export --format $$f --out dist/klynge.$$f; done
+	for f in ttl nt jsonld rdf trig; do $(BIN)/klynge export --format $$f --out dist/klynge.$$f; done
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
