@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF, SH
 
 from klynge.graph.build import build_store
@@ -234,6 +234,11 @@ def fixture_result(name: str) -> ValidationResult:
     return validate_store(store, sources=paths)
 
 
+def named(term: Node | None) -> str:
+    """A focus node as the table names it: ``kid:policy/x`` for an IRI under kid: (the report writes it whole)."""
+    return "kid:" + str(term)[len(PREFIXES["kid"]) :] if str(term).startswith(PREFIXES["kid"]) else compact(term)
+
+
 def about(result: ValidationResult) -> set[tuple[str, str, str, str]]:
     """What each result of a SHACL report is about: focus node, shape or constraint, path and component."""
     report = result.graph
@@ -242,7 +247,7 @@ def about(result: ValidationResult) -> set[tuple[str, str, str, str]]:
         constraint = report.value(node, SH.sourceConstraint)
         shape = constraint if isinstance(constraint, URIRef) else report.value(node, SH.sourceShape)
         found.add((
-            compact(report.value(node, SH.focusNode)),
+            named(report.value(node, SH.focusNode)),
             compact(shape),
             path_text(report, report.value(node, SH.resultPath)),
             compact(report.value(node, SH.sourceConstraintComponent)),
