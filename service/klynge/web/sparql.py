@@ -142,9 +142,9 @@ def etag(version: str, sparql: SparqlRequest, fmt: formats.Format) -> str:
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
-def error_response(error: QueryError) -> PlainTextResponse:
-    """A query error as its status and a message for the person who sent the query."""
-    return plain_text(error)
+def error_response(error: QueryError, query: str | None = None) -> PlainTextResponse:
+    """A query error as its status and a message for the person who sent ``query``."""
+    return plain_text(error, query)
 
 
 async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Response:
@@ -155,7 +155,7 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     try:
         form = checked_form(sparql.query) if inline else await run_in_threadpool(checked_form, sparql.query)
     except (QueryRefused, QuerySyntaxError) as error:
-        return error_response(error)
+        return error_response(error, sparql.query)
     form = form or "SELECT"  # an unknown form: the parser will say what is wrong
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = negotiate(request, formats.GRAPH if graph else formats.RESULTS, f"{form} results", sparql.formats)
@@ -197,7 +197,7 @@ def respond(
             sparql.query or "", fmt.media_type, dataset=sparql.dataset, base_iri=base
         )
     except QueryError as error:
-        return error_response(error)
+        return error_response(error, sparql.query)
     return Response(body, media_type=media_type, headers=headers)
 
 
