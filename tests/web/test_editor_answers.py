@@ -74,11 +74,10 @@ def test_a_shared_named_query_link_fills_the_form_and_shows_the_answer(live_serv
 
 
 WORDS_SPLIT = """
-const split = [];
+const split = [];  // words of text and of IRIs alike (an IRI may wrap after "/", "#" or ":", not inside a word)
 for (const cell of document.querySelectorAll("#results table.results td")) {
   const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    if (node.parentElement.closest("a, .iri")) continue;  // an IRI may break: it is one long "word"
     for (const match of node.textContent.matchAll(/[\\p{L}\\p{N}]+/gu)) {
       const range = document.createRange();
       range.setStart(node, match.index);
