@@ -224,6 +224,8 @@ def explain(message: str, line: int, column: int, query: str) -> str:
                 f"Declare it with PREFIX {name}: <...>"
             )
             return f'{where}: the prefix "{name}:" is not declared. {fix}.'
+    if not message.startswith("expected"):
+        return f"{where}: {message}"  # our own check's sentence (nesting too deep), or a message said plainly
     expected = split_expected(re.sub(r"^expected (one of )?", "", message))
     words = list(dict.fromkeys(word for word in map(describe, expected) if word))
     start = offset_of(query, line, column)
