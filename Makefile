@@ -62,7 +62,7 @@ validate: $(STAMP)
 
 export: $(STAMP)
 	mkdir -p dist
-	for f in ttl nt jsonld xml trig; do $(BIN)/klynge export --format $$f --out dist/klynge.$$f; done
+	for f in ttl nt jsonld rdf trig; do $(BIN)/klynge export --format $$f --out dist/klynge.$$f; done
 
 # The bench extra from its own lock (the dev lock plus rdflib-endpoint), so the venv stays what a lock describes.
 bench: $(STAMP) $(BENCH_LOCK)

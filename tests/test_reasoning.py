@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import owlready2
+import pyoxigraph as ox
 import pytest
 
-from klynge.graph.build import build_store
+from klynge.graph.build import build_store, published_triples
 from klynge.namespaces import turtle_prologue
 from klynge.resources import asset_files
-from klynge.validation.reasoning import ReasonerUnavailable, check_consistency, disjointness_clashes, java_executable
+from klynge.validation.reasoning import (
+    ReasonerUnavailable,
+    _load_world,
+    check_consistency,
+    disjointness_clashes,
+    java_executable,
+    without_data_cube_punning_warnings,
+)
 
 PREFIXES = turtle_prologue(("klynge", "xsd", "schema"))
 POLICY_AND_MINISTRY = """
@@ -96,3 +105,31 @@ def test_class_under_disjoint_classes_is_reported_unsatisfiable(tmp_path: Path) 
     assert result.consistent and not result.ok
     assert result.unsatisfiable == ("https://w3id.org/klynge/ontology#PolicyOrganisation",)
     assert "can have no members" in str(result)
+
+
+def test_loading_the_repository_graph_for_hermit_prints_no_owlready_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """owlready2 once printed 17 "belongs to more than one entity types" lines on every `make validate`: one per
+    Data Cube component property, which the standard types both as a qb property and as an OWL property."""
+    ntriples = tmp_path / "published.nt"
+    ox.serialize(published_triples(build_store()), output=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+    _load_world(ntriples).close()
+    assert "Owlready2" not in capsys.readouterr().err
+
+
+def test_only_the_data_cube_punning_warnings_are_dropped(capsys: pytest.CaptureFixture[str]) -> None:
+    data_cube = (
+        "* Owlready2 * WARNING: ObjectProperty https://w3id.org/klynge/ontology#region belongs to more than one "
+        "entity types: [cube.CodedProperty, cube.ComponentProperty, cube.DimensionProperty, owl.ObjectProperty, "
+        "dimension.refArea]; I'm trying to fix it..."
+    )
+    other = (
+        "* Owlready2 * WARNING: ObjectProperty http://example.org/p belongs to more than one entity types: "
+        "[example.Kind, owl.ObjectProperty]; I'm trying to fix it..."
+    )
+    with without_data_cube_punning_warnings():
+        print(data_cube, file=sys.stderr)
+        print(other, file=sys.stderr)
+        print("something else", file=sys.stderr)
+    assert capsys.readouterr().err == f"{other}\nsomething else\n"

@@ -11,6 +11,7 @@ import tarfile
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pyoxigraph as ox
 import pytest
 import xmlschema
 from rdflib import Graph, Literal
@@ -18,6 +19,7 @@ from rdflib.namespace import RDF, SH
 
 from klynge.cli import main
 from klynge.graph.build import SourceError, build_store
+from klynge.namespaces import PREFIXES, turtle_prologue
 from klynge.resources import asset_dir, asset_files
 from klynge.validation import reasoning, report
 from klynge.validation.reasoning import ConsistencyResult
@@ -27,6 +29,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = FIXTURES / "broken" / "start-after-end.ttl"
 SYNTAX = sorted((FIXTURES / "syntax").glob("*.ttl"))
 ONTOLOGY = asset_files("ontology")[0]
+KID = "<https://w3id.org/klynge/id/"  # a resource IRI as the report writes it: whole, so it pastes into Turtle
 
 
 def test_known_good_repository_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,7 +40,7 @@ def test_known_good_repository_exits_0(capsys: pytest.CaptureFixture[str]) -> No
 def test_known_bad_file_exits_1_with_report_grouped_by_focus_node(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(BROKEN)]) == 1
     lines = capsys.readouterr().out.splitlines()
-    header = lines.index("kid:policy/backwards")
+    header = lines.index(KID + "policy/backwards>")
     start_line = 1 + BROKEN.read_text().splitlines().index('    schema:startDate "2024"^^xsd:gYear ;')
     assert lines[header + 1].split() == [
         f"{BROKEN.relative_to(Path.cwd()) if BROKEN.is_relative_to(Path.cwd()) else BROKEN}:{start_line}:",
@@ -47,11 +50,18 @@ def test_known_bad_file_exits_1_with_report_grouped_by_focus_node(capsys: pytest
     assert lines[-1] == "1 violation on 1 resource."
 
 
-def test_report_shortens_iris_in_messages(capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_writes_iris_so_they_paste_back_into_turtle(capsys: pytest.CaptureFixture[str]) -> None:
+    """``kid:policy/egg``, as the report once wrote it, is no Turtle ("'/' is not allowed at the beginning of a
+    prefix name"): every IRI the report writes, in its messages too, must parse where a person pastes it."""
     assert main(["validate", str(FIXTURES / "broken" / "lineage-cycle.ttl")]) == 1
     out = capsys.readouterr().out
-    assert "this policy is influenced by kid:policy/egg, which leads back" in out
-    assert "https://w3id.org/klynge/id/" not in out
+    assert f"this policy is influenced by {KID}policy/egg>, which leads back" in out
+    known = "|".join(PREFIXES)
+    names = set(re.findall(rf"<https?://[^>\s]+>|(?<![\w/<.-])(?:{known}):[^\s,;()<>\"]*[^\s,;()<>\".]", out))
+    assert any(name.startswith("ksh:") for name in names) and any(name.startswith(KID) for name in names)
+    for name in names:
+        document = turtle_prologue() + f"<urn:s> <urn:p> {name} .\n"
+        assert len(list(ox.parse(document.encode(), format=ox.RdfFormat.TURTLE))) == 1, name
 
 
 def test_syntax_errors_exit_2_naming_file_line_and_column_without_traceback() -> None:
@@ -233,7 +243,7 @@ def test_dangling_lineage_target_points_at_the_line_with_the_typo(
     assert main(["validate", "--format", "json", str(path)]) == 1
     found = json.loads(capsys.readouterr().out)["violations"]
     # The typo also leaves the step's qualified form (data/evidence.ttl) without its link: reported apart.
-    (violation,) = [v for v in found if v["value"] == "kid:policy/guidelines-innovation-networks-2019-202"]
+    (violation,) = [v for v in found if v["value"] == KID + "policy/guidelines-innovation-networks-2019-202>"]
     assert (violation["source"], violation["line"]) == (str(path), line)
     assert violation["path"].startswith("(klynge:"), "an alternative path is written out, not a blank node"
 
@@ -330,12 +340,12 @@ def test_junit_is_valid_and_has_one_case_per_shape_and_focus_node(
     xmlschema.XMLSchema(str(junit_schema)).validate(report)
     root = ElementTree.fromstring(report)
     suites = {suite.get("name"): suite for suite in root}
-    case = suites["ksh:DatedShape"].find("testcase[@name='kid:policy/backwards']")
+    case = suites["ksh:DatedShape"].find(f"testcase[@name='{KID}policy/backwards>']")
     assert case is not None and case.get("classname") == "ksh:DatedShape"
     (failure,) = case.findall("failure")
     assert failure.get("type") == "ksh:StartNotAfterEnd"
     assert failure.text.startswith(f"{BROKEN.relative_to(Path.cwd())}:23: ksh:StartNotAfterEnd schema:startDate")
-    passing = suites["ksh:PolicyShape"].find("testcase[@name='kid:policy/backwards']")
+    passing = suites["ksh:PolicyShape"].find(f"testcase[@name='{KID}policy/backwards>']")
     assert passing is not None and len(passing) == 0, "a focus node that conforms to a shape passes its case"
     (vocabulary_case,) = suites["vocabulary"].findall("testcase")
     assert vocabulary_case.find("failure").text.startswith(f"{typo}:{typo_line}: klynge:succeds")
@@ -382,7 +392,7 @@ def test_github_annotations_follow_the_workflow_command_syntax(
             "klynge:succeds is not declared in the klynge ontology; did you mean klynge:succeeds?") in commands
     start = next(c for c in commands if c[1]["title"] == "ksh:StartNotAfterEnd")
     assert start[1]["line"] == str(line)
-    assert start[2].startswith("kid:policy/innovationskraft-2021-2024 schema:startDate: The start date (2026)")
+    assert start[2].startswith(f"{KID}policy/innovationskraft-2021-2024> schema:startDate: The start date (2026)")
 
 
 def test_github_escaping_keeps_percent_newlines_colons_and_commas() -> None:

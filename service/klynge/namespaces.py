@@ -7,6 +7,7 @@ pyoxigraph ``NamedNode``; ``str(KLYNGE)`` the namespace IRI.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -121,3 +122,16 @@ def shorten(iri: str) -> str | None:
         return None
     prefix, namespace = max(fits, key=lambda pair: len(pair[1]))
     return f"{prefix}:{iri[len(namespace):]}"
+
+
+# A local name Turtle and SPARQL read without escapes (PN_LOCAL less its backslash escapes): no "/", "#", "?"...
+PLAIN_LOCAL_NAME = re.compile(r"(?:[\w:]|%[0-9A-Fa-f]{2})(?:(?:[\w.:-]|%[0-9A-Fa-f]{2})*(?:[\w:-]|%[0-9A-Fa-f]{2}))?")
+
+
+def turtle_name(iri: str) -> str:
+    """An IRI as a person reads it *and* can paste back into Turtle or SPARQL: ``klynge:Policy`` where the local
+    name needs no escape, else ``<iri>`` whole (``kid:policy/x`` would not parse: "'/' is not allowed")."""
+    short = shorten(iri)
+    if short is not None and PLAIN_LOCAL_NAME.fullmatch(short.split(":", 1)[1]):
+        return short
+    return f"<{iri}>"

@@ -42,6 +42,7 @@ PAGES = {
     "timeline": ("/timeline", 200),
     "as of a year": ("/as-of/2020", 200),
     "as of a year with little": ("/as-of/1998", 200),
+    "bad address": ("/as-of/abc", 422),
 }
 
 

@@ -23,7 +23,7 @@ def test_docs_page_loads_only_its_own_assets_from_the_service(client: TestClient
     page = client.get("/docs")
     assert page.status_code == 200
     assert "<script>" not in page.text and "cdn" not in page.text.lower()
-    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page.text)
     assert assets and all(url.startswith(("/docs/assets/", "/static/")) for url in assets), assets
     for url in assets:
         assert client.get(url).status_code == 200, url
@@ -66,6 +66,11 @@ def test_docs_render_the_named_queries_and_try_it_out_runs_one(docs_server, brow
     wait = WebDriverWait(browser, 30)
     wait.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))
     assert "Unable to render" not in browser.page_source
+    # The site's own header leads back to the pages, above Swagger UI.
+    back = browser.find_element(By.CSS_SELECTOR, "header.site a.brand")
+    assert back.is_displayed() and back.get_attribute("href") == docs_server + "/"
+    nav = {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "header.site nav a")}
+    assert {docs_server + path for path in ("/search", "/query", "/dataset")} <= nav
     paths = {e.get_attribute("data-path") for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
     assert {f"/api/queries/{name}" for name in catalogue()} <= paths
     assert {"/sparql", "/dataset", "/api/lineage/{id}"} <= paths

@@ -35,8 +35,8 @@ def page(client) -> str:
 @pytest.fixture(scope="module")
 def sections(page) -> dict[str, str]:
     """Each documented term's block of HTML, by its anchor."""
-    blocks = re.split(r'(?=<div class="term" id=")', page.split('<section id="reused">')[0])
-    return {re.match(r'<div class="term" id="([^"]+)"', b).group(1): b for b in blocks[1:]}
+    blocks = re.split(r'(?=<details class="term" id=")', page.split('<section id="reused">')[0])
+    return {re.match(r'<details class="term" id="([^"]+)"', b).group(1): b for b in blocks[1:]}
 
 
 def declared(ontology: rdflib.Graph) -> set[rdflib.URIRef]:

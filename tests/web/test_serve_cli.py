@@ -99,7 +99,7 @@ def test_invalid_graph_prints_the_report_and_does_not_start(monkeypatch, capsys)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("started despite an invalid graph"))
     assert cli.main(["serve", "--port", "0"]) == 1
     err = capsys.readouterr().err
-    assert "kid:cluster/no-area" in err and "1 violation" in err
+    assert "<https://w3id.org/klynge/id/cluster/no-area>" in err and "1 violation" in err
     assert "does not conform" in err and "not starting" in err
 
 

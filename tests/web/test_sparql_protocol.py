@@ -284,7 +284,7 @@ def test_malformed_query_is_400_with_the_parser_message_and_position(client):
     response = client.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
-    assert "line 3, column " in response.text
+    assert "Line 3, column 2: expected a value for the property" in response.text
     assert "expected" in response.text
 
 

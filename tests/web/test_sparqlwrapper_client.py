@@ -111,7 +111,7 @@ def test_default_graph_through_the_client(endpoint, engine):
 def test_malformed_query_raises_query_bad_formed_with_the_position(endpoint):
     with pytest.raises(QueryBadFormed) as raised:
         wrapper(endpoint, "SELECT * WHERE { ?s ?p }", JSON).query()
-    assert "line 1, column" in str(raised.value)
+    assert "Line 1, column 25: expected a value for the property" in str(raised.value)
 
 
 def test_update_is_refused(endpoint, engine):

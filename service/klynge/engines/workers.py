@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import os
 import pickle
 import queue
@@ -222,6 +223,10 @@ def serve_jobs(connection: Connection, open_store: Callable[[], ox.Store], memor
     seeded before the fork, so every worker would repeat the same "random" sequence. The thread's stack is
     large, as pyoxigraph's parser and evaluator recurse once per level of nesting."""
     os.environ["RUST_BACKTRACE"] = "0"  # a failed allocation is one line in the log, not a backtrace
+    # A worker's crash is the service's to report (``ending`` says how it ended, in the query's answer); a
+    # "Fatal Python error" dump inherited from a parent running with faulthandler (pytest, -X faulthandler)
+    # would only read as a crash of the service itself.
+    faulthandler.disable()
     store = open_store()
     limit_memory(memory_bytes)
     threading.stack_size(QUERY_STACK_BYTES)

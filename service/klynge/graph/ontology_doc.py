@@ -12,6 +12,7 @@ same document is built from an embedded or a remote store.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -61,6 +62,46 @@ VOCABULARIES = {
     KLYNGE: ("klynge", "klynge"),
 }
 # (predicate, heading from the term, heading from the other end); a None heading is not shown from that end.
+DCTERMS = "http://purl.org/dc/terms/"
+VANN = "http://purl.org/vocab/vann/"
+# The ontology's own metadata, in reading order, by the names a reader knows (not ``preferredNamespacePrefix``);
+# the title heads the page and the description opens it, so neither is a row; rdf:type owl:Ontology says nothing.
+HEADER_ROWS = {
+    OWL + "versionInfo": "Version",
+    OWL + "versionIRI": "This version",
+    DCTERMS + "created": "Created",
+    DCTERMS + "modified": "Last modified",
+    DCTERMS + "creator": "Creator",
+    DCTERMS + "license": "Licence",
+    VANN + "preferredNamespacePrefix": "Prefix",
+    VANN + "preferredNamespaceUri": "Namespace",
+    RDFS + "seeAlso": "See also",
+}
+NOT_ROWS = {DCTERMS + "title", DCTERMS + "description", RDF + "type"}
+# Licences by the names people know them by.
+LICENCE_NAMES = {
+    "https://creativecommons.org/licenses/by/4.0/": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "http://creativecommons.org/licenses/by/4.0/": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "https://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0 Universal (public domain dedication)",
+}
+
+
+@dataclass(frozen=True)
+class HeaderValue:
+    """One value of a metadata row: its text, and where it links (None for a literal)."""
+
+    text: str
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class HeaderRow:
+    """One row of the ontology's metadata: a readable name and every value of that property."""
+
+    label: str
+    values: tuple[HeaderValue, ...]
+
+
 RELATIONS = (
     (RDFS + "subClassOf", "Subclass of", "Superclass of"),
     (RDFS + "subPropertyOf", "Subproperty of", "Has subproperties"),
@@ -133,12 +174,45 @@ class OntologyDoc:
     reused: dict[str, list[Reused]]
 
     @property
+    def title(self) -> str | None:
+        return next((value.value for predicate, value in self.header if predicate.value == DCTERMS + "title"), None)
+
+    @property
+    def description(self) -> str | None:
+        found = (value.value for predicate, value in self.header if predicate.value == DCTERMS + "description")
+        return next(found, None)
+
+    @property
+    def rows(self) -> list[HeaderRow]:
+        """The metadata as rows with readable names, each property once with all its values."""
+        values: dict[str, list[HeaderValue]] = {}
+        for predicate, value in self.header:
+            if predicate.value not in NOT_ROWS:
+                values.setdefault(predicate.value, []).append(header_value(value))
+        order = list(HEADER_ROWS)
+        ranked = sorted(values, key=lambda p: (order.index(p) if p in order else len(order), p))
+        return [HeaderRow(HEADER_ROWS.get(p) or spelled_name(p), tuple(values[p])) for p in ranked]
+
+    @property
     def term_count(self) -> int:
         return sum(len(terms) for terms in self.groups.values())
 
     @property
     def reused_count(self) -> int:
         return sum(len(terms) for terms in self.reused.values())
+
+
+def header_value(term: ox.Term) -> HeaderValue:
+    """A metadata value: an IRI as a link (a licence by its name), a literal as its text."""
+    if isinstance(term, ox.NamedNode):
+        return HeaderValue(LICENCE_NAMES.get(term.value, term.value), term.value)
+    return HeaderValue(term.value)
+
+
+def spelled_name(iri: str) -> str:
+    """A property's local name as a row name: ``…#bibliographicCitation`` → ``Bibliographic citation``."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", re.split(r"[#/]", iri.rstrip("/#"))[-1]).lower()
+    return words[:1].upper() + words[1:]
 
 
 def prefixed(iri: str) -> str:

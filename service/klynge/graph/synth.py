@@ -291,10 +291,31 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.suffix != ".nt":
         print(f"klynge synth: --out {args.out} must end in .nt (the output is N-Triples)", file=sys.stderr)
         return 2
+    lines = Counted(synth_lines(args.countries, args.seed, args.scale))
     try:
         with open(args.out, "w", encoding="utf-8") if args.out else nullcontext(sys.stdout) as out:
-            out.writelines(synth_lines(args.countries, args.seed, args.scale))
+            out.writelines(lines)
     except OSError as error:
         print(f"klynge synth: cannot write {args.out}: {error.strerror}", file=sys.stderr)
         return 2
+    # What was made, where: on standard error when the triples themselves went to standard output.
+    where = f"to {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)" if args.out else "to standard output"
+    print(
+        f"klynge synth: wrote {lines.count:,} triples for {args.countries} "
+        f"{'country' if args.countries == 1 else 'countries'} (seed {args.seed}, scale {args.scale:g}) {where}",
+        file=sys.stdout if args.out else sys.stderr,
+    )
     return 0
+
+
+class Counted:
+    """The lines of an iterator, counted as they pass."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.lines:
+            self.count += 1
+            yield line

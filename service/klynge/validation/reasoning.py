@@ -9,9 +9,13 @@ two disjoint classes, and those clashes are reported.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,10 +74,34 @@ def _published_store(source: ox.Store | Iterable[Path] | None) -> ox.Store:
     return build_store(None if source is None else [Path(p) for p in source])
 
 
+# owlready2 prints this for every Data Cube component property: the Data Cube vocabulary types each one as an
+# instance of a qb class (qb:DimensionProperty, qb:MeasureProperty...) and OWL as an owl:ObjectProperty or
+# owl:DatatypeProperty, as the standard asks; OWL 2 allows that punning, owlready2's Python classes cannot hold it
+# and it keeps the property kind (what HermiT needs). Only these lines are dropped; any other warning is shown.
+PUNNED_TYPE = r"(?:(?:cube|dimension|measure|attribute)\.\w+|owl\.(?:ObjectProperty|DatatypeProperty))"
+DATA_CUBE_PUNNING = re.compile(
+    r"^\* Owlready2 \* WARNING: (?:Object|Data)Property \S+ belongs to more than one entity types: "
+    rf"\[{PUNNED_TYPE}(?:, {PUNNED_TYPE})*\]; I'm trying to fix it\.\.\.$"
+)
+
+
+@contextlib.contextmanager
+def without_data_cube_punning_warnings() -> Iterator[None]:
+    """Standard error of the block, less owlready2's warnings about Data Cube component properties."""
+    caught = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(caught):
+            yield
+    finally:
+        kept = [line for line in caught.getvalue().splitlines(True) if not DATA_CUBE_PUNNING.match(line)]
+        sys.stderr.write("".join(kept))
+
+
 def _load_world(ntriples: Path) -> owlready2.World:
     """A fresh owlready2 World holding only the given graph, so checks never see each other's triples."""
     world = owlready2.World()
-    world.get_ontology(ntriples.resolve().as_uri()).load(format="ntriples")
+    with without_data_cube_punning_warnings():
+        world.get_ontology(ntriples.resolve().as_uri()).load(format="ntriples")
     return world
 
 

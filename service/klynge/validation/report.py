@@ -1,8 +1,9 @@
 """Turn a SHACL validation report into what a person fixing the data needs: what, where, and in which file.
 
 pySHACL's own text lists results one by one with full IRIs; here they are grouped by the resource that failed,
-IRIs are shortened with the project's prefixes, and each result names the file and line it is about. The
-findings (these and the vocabulary check's) are rendered as text, JSON, JUnit XML or GitHub annotations.
+IRIs are shortened with the project's prefixes where the name pastes back into Turtle (else written whole, as
+``<https://w3id.org/klynge/id/policy/x>``), and each result names the file and line it is about. The findings
+(these and the vocabulary check's) are rendered as text, JSON, JUnit XML or GitHub annotations.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from klynge.namespaces import shorten
+from klynge.namespaces import turtle_name
 from klynge.validation.vocabulary import Problem
 
 
@@ -50,11 +51,12 @@ IRI_IN_TEXT = re.compile(r"(?<!<)https?://[^\s,;()<>\"]*[^\s,;()<>\".]")
 
 
 def compact(term: Node | None) -> str:
-    """An RDF term as a person reads it: ``kid:policy/x``, not the full IRI; literals in Turtle form."""
+    """An RDF term as a person reads it and Turtle reads it back: ``klynge:Policy``, ``<https://…/id/policy/x>``
+    (a prefixed name only where its local name needs no escape); literals in Turtle form."""
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        return shorten(str(term)) or f"<{term}>"
+        return turtle_name(str(term))
     if isinstance(term, Literal):
         if term.language:
             return f'"{term}"@{term.language}'
@@ -69,7 +71,7 @@ def _message(report: Graph, result: Node) -> str:
     if not messages:
         return f"violates {compact(report.value(result, SH.sourceConstraintComponent))}"
     text = str((english or messages)[0])
-    return IRI_IN_TEXT.sub(lambda match: shorten(match.group()) or match.group(), text)
+    return IRI_IN_TEXT.sub(lambda match: turtle_name(match.group()), text)
 
 
 def path_text(graph: Graph, path: Node | None) -> str:

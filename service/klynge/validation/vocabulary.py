@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from rdflib import namespace as rdflib_namespace
 
 from klynge.graph.build import SourceError
-from klynge.namespaces import PREFIXES, shorten
+from klynge.namespaces import PREFIXES, turtle_name
 from klynge.validation.lines import display_path, parse_located
 
 KLYNGE = PREFIXES["klynge"]
@@ -221,7 +221,7 @@ def uses_in_file(path: Path) -> list[Use]:
 
 
 def compact(iri: str) -> str:
-    return shorten(iri) or f"<{iri}>"
+    return turtle_name(iri)
 
 
 class Checker:

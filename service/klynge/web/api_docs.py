@@ -3,19 +3,21 @@
 FastAPI writes OpenAPI 3.1, which Swagger UI reads from version 5 on (4.x shows "Unable to render this
 definition"); the swagger-ui-bundle-v2 package ships Swagger UI 5. Only the three files the page loads are served,
 not the package's folder (its stock index.html, petstore initializer, OAuth redirect page and source maps), and
-the page is started by ``static/api-docs.js`` reading the document's URL from a data attribute, so the page runs
-under a ``script-src 'self'`` content security policy. ``static/api-docs.css`` darkens Swagger UI's badge colours
-to WCAG 2.1 AA contrast, and deep links are off (Swagger UI nests them inside the operation's button).
+the page (``templates/api_docs.html``, under the site's own header, the way back to the pages) is started by
+``static/api-docs.js`` reading the document's URL from a data attribute, so the page runs under a
+``script-src 'self'`` content security policy. ``static/api-docs.css`` darkens Swagger UI's badge colours to
+WCAG 2.1 AA contrast, and deep links are off (Swagger UI nests them inside the operation's button).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from swagger_ui_bundle import swagger_ui_path
+
+from klynge.web.templating import templates
 
 ASSETS = "/docs/assets"
 # The errors a negotiated route answers before it looks at the data, for its OpenAPI ``responses``.
@@ -31,23 +33,6 @@ FILES = {
     "swagger-ui.css": "text/css",
     "favicon-32x32.png": "image/png",
 }
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>{title}</title>
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <link rel="stylesheet" href="{assets}/swagger-ui.css">
-  <link rel="stylesheet" href="/static/api-docs.css">
-  <link rel="icon" type="image/png" href="{assets}/favicon-32x32.png">
-</head>
-<body>
-  <div id="swagger-ui" data-openapi="{openapi}"></div>
-  <script src="{assets}/swagger-ui-bundle.js"></script>
-  <script src="/static/api-docs.js"></script>
-</body>
-</html>
-"""
 
 
 def content(media_types: Iterable[str], description: str = "the answer, in the representation asked for") -> dict:
@@ -58,11 +43,12 @@ def content(media_types: Iterable[str], description: str = "the answer, in the r
 
 def install(app: FastAPI) -> None:
     """Serve /docs and its assets; the app must be created with ``docs_url=None``."""
-    page = PAGE.format(title="klynge API", assets=ASSETS, openapi=escape(app.openapi_url or "/openapi.json"))
+    context = {"assets": ASSETS, "openapi": app.openapi_url or "/openapi.json"}
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(page)
+    def docs(request: Request) -> HTMLResponse:
+        """Swagger UI under the site's own header, the way back to the pages."""
+        return templates.TemplateResponse(request, "api_docs.html", dict(context))
 
     @app.get(ASSETS + "/{name}", include_in_schema=False)
     def asset(name: str) -> FileResponse:

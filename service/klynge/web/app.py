@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 
@@ -10,7 +11,18 @@ from klynge.answers.search import start_index
 from klynge.engines.base import Engine, QueryError
 from klynge.formats import NotAcceptable
 from klynge.settings import Settings
-from klynge.web import api_answers, api_docs, api_queries, completion, dataset, health, linked_data, pages, sparql
+from klynge.web import (
+    api_answers,
+    api_docs,
+    api_queries,
+    completion,
+    dataset,
+    health,
+    linked_data,
+    pages,
+    request_errors,
+    sparql,
+)
 from klynge.web.hardening import Hardening
 from klynge.web.http_semantics import HttpSemantics
 from klynge.web.negotiation import not_acceptable
@@ -51,4 +63,5 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     app.add_exception_handler(QueryError, lambda request, error: sparql.error_response(error))
     app.add_exception_handler(NotAcceptable, not_acceptable)
     app.add_exception_handler(HTTPException, pages.html_not_found)  # a browser's 404 is a page, not JSON
+    app.add_exception_handler(RequestValidationError, request_errors.invalid_request)  # and so is its 422
     return app

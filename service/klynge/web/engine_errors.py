@@ -3,7 +3,8 @@
 The status tells a client what happened and whether sending the same request again can help, because
 clients act on the status alone (Jena and SPARQLWrapper show little else):
 
-- 400 the query is malformed, or nests deeper than the parser safely takes: fix the query. (A function the
+- 400 the query is malformed (said in words: what the parser expected, an undeclared prefix and its PREFIX
+  line), or nests deeper than the parser safely takes: fix the query. (A function the
   engine does not have is not a failure: each call of it is an evaluation error, as SPARQL 1.1 §17.6 says, so
   a FILTER on it drops the row and a BIND of it stays unbound.)
 - 403 an update, SERVICE or LOAD: this endpoint never runs them.
@@ -38,6 +39,7 @@ from klynge.engines.base import (
     QueryTimeout,
     QueryTooLarge,
 )
+from klynge.web.syntax_errors import explain
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,12 @@ class ErrorAnswer:
     headers: dict[str, str]
 
 
-def answer_for(error: QueryError) -> ErrorAnswer:
-    """The HTTP answer to an engine failure: see the module's table."""
+def answer_for(error: QueryError, query: str | None = None) -> ErrorAnswer:
+    """The HTTP answer to an engine failure: see the module's table. A parse error of ``query`` is said in
+    words (``klynge.web.syntax_errors``), the sentence the query editor shows too."""
     if isinstance(error, QuerySyntaxError):
+        if query is not None and error.line is not None and error.column is not None:
+            return ErrorAnswer(400, f"Malformed query: {explain(error.message, error.line, error.column, query)}", {})
         return ErrorAnswer(400, f"Malformed query: {error}", {})
     if isinstance(error, QueryRefused):
         return ErrorAnswer(403, f"Refused: {error}", {})
@@ -77,9 +82,9 @@ def answer_for(error: QueryError) -> ErrorAnswer:
     return ErrorAnswer(500, f"The query could not be answered: {error}", {})
 
 
-def plain_text(error: QueryError) -> PlainTextResponse:
-    """An engine failure as ``/sparql`` answers it."""
-    answer = answer_for(error)
+def plain_text(error: QueryError, query: str | None = None) -> PlainTextResponse:
+    """An engine failure of ``query`` as ``/sparql`` answers it."""
+    answer = answer_for(error, query)
     return PlainTextResponse(answer.message, status_code=answer.status, headers=answer.headers)
 
 

@@ -93,7 +93,7 @@ def resource(request: Request, path: str) -> Response:
         return not_found(request, fmt, f"The graph says nothing about {iri.value}.")
     signposting(request, iri.value)
     if fmt is not HTML:
-        return rdf_response(describe.description_triples(engine, iri), fmt)
+        return rdf_response(describe.description_triples(engine, iri), fmt, subject=iri)
     page = describe.describe(engine, iri)
     timeline = lineage = None
     if has_lineage(page):
@@ -149,7 +149,7 @@ def ontology_answer(request: Request, fmt: Format) -> Response:
     """The ontology in ``fmt``: its documentation, or its triples."""
     engine = request.app.state.engine
     if fmt is not HTML:
-        return rdf_response(describe.ontology_triples(engine), fmt)
+        return rdf_response(describe.ontology_triples(engine), fmt, subject=ox.NamedNode(describe.ONTOLOGY_IRI))
     context = {"doc": ontology_doc.document(engine), "formats": formats.GRAPH, "iri": describe.ONTOLOGY_IRI}
     return templates.TemplateResponse(request, "ontology.html", context)
 

@@ -6,13 +6,14 @@ completion, results table and named-query form (``static/src/``): no CDN, so it 
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParameter
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -68,6 +69,13 @@ def editor(request: Request) -> HTMLResponse:
     }
     headers = {"Content-Security-Policy": content_security_policy(style_nonce=nonce), "Cache-Control": "no-store"}
     return templates.TemplateResponse(request, "editor.html", context, headers=headers)
+
+
+@router.get("/as-of")
+def as_of_this_year() -> RedirectResponse:
+    """The nav's way into the as-of view: this year (within the span the view covers), one click from any other."""
+    year = min(max(datetime.date.today().year, FIRST_YEAR), LAST_YEAR)
+    return RedirectResponse(f"/as-of/{year}", status_code=307)
 
 
 @router.get("/as-of/{year}", response_class=HTMLResponse)

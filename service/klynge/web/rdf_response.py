@@ -19,8 +19,13 @@ def rdf_response(
     status_code: int = 200,
     prefixes: Mapping[str, str] = PREFIXES,
     headers: Mapping[str, str] | None = None,
+    subject: ox.NamedNode | None = None,
 ) -> Response:
-    """Triples serialised in ``fmt`` (one of ``klynge.formats.GRAPH``) as a response."""
+    """Triples serialised in ``fmt`` (one of ``klynge.formats.GRAPH``) as a response; the statements about
+    ``subject`` (the resource the document describes) come first, before its neighbours' labels, so a reader
+    and a JSON-LD consumer taking ``@graph[0]`` meet the resource first."""
     assert fmt.rdf is not None, f"{fmt.name} is not an RDF syntax"
+    if subject is not None:
+        triples = sorted(triples, key=lambda triple: triple.subject != subject)  # stable: otherwise as given
     body = serialize(triples, fmt.rdf, prefixes)
     return Response(body, status_code=status_code, media_type=fmt.content_type, headers=headers)

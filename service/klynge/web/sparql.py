@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from klynge import formats
 from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, QuerySyntaxError, checked_form
@@ -142,9 +142,9 @@ def etag(version: str, sparql: SparqlRequest, fmt: formats.Format) -> str:
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
-def error_response(error: QueryError) -> PlainTextResponse:
-    """A query error as its status and a message for the person who sent the query."""
-    return plain_text(error)
+def error_response(error: QueryError, query: str | None = None) -> PlainTextResponse:
+    """A query error as its status and a message for the person who sent ``query``."""
+    return plain_text(error, query)
 
 
 async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Response:
@@ -155,7 +155,7 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     try:
         form = checked_form(sparql.query) if inline else await run_in_threadpool(checked_form, sparql.query)
     except (QueryRefused, QuerySyntaxError) as error:
-        return error_response(error)
+        return error_response(error, sparql.query)
     form = form or "SELECT"  # an unknown form: the parser will say what is wrong
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = negotiate(request, formats.GRAPH if graph else formats.RESULTS, f"{form} results", sparql.formats)
@@ -197,7 +197,7 @@ def respond(
             sparql.query or "", fmt.media_type, dataset=sparql.dataset, base_iri=base
         )
     except QueryError as error:
-        return error_response(error)
+        return error_response(error, sparql.query)
     return Response(body, media_type=media_type, headers=headers)
 
 
@@ -326,9 +326,17 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
     return triples
 
 
+# A browser opening /sparql weights HTML above the RDF/XML its Accept also names (application/xml;q=0.9): it is
+# sent to the editor. HTML comes last, so a program's */* (or no Accept) still gets Turtle.
+DESCRIPTION_OFFERS = (*formats.GRAPH, formats.HTML)
+
+
 async def service_description(request: Request, sparql: SparqlRequest) -> Response:
-    """The service description in the RDF format asked for (Turtle unless Accept or ``format`` say otherwise)."""
-    fmt = negotiate(request, formats.GRAPH, "the service description", sparql.formats)
+    """The service description in the RDF format asked for (Turtle unless Accept or ``format`` say otherwise);
+    a person's browser, which asks for HTML first, is sent to the query editor instead."""
+    fmt = negotiate(request, DESCRIPTION_OFFERS, "the service description", sparql.formats)
+    if fmt is formats.HTML:
+        return RedirectResponse("/query", status_code=303)
     engine: Engine = request.app.state.engine
     triples = description_triples(endpoint_url(request), await run_in_threadpool(engine.graph_counts))
     return rdf_response(triples, fmt, prefixes=DESCRIPTION_PREFIXES)

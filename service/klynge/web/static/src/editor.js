@@ -13,7 +13,7 @@ import { drawSelection, EditorView, highlightActiveLine, keymap, lineNumbers } f
 import { tags } from "@lezer/highlight";
 
 import { loadVocabulary, sparqlCompletion } from "./completion.js";
-import { explain } from "./errors.js";
+import { explain, markRange, withEditorHint } from "./errors.js";
 import { clearInvalid, displayText, formValues, loadCatalogue, markInvalid, renderForm } from "./named.js";
 import { fromCompact, fromNTriples, fromSparqlJson, ResultTable } from "./results.js";
 import { tokens } from "./sparql-context.js";
@@ -76,7 +76,8 @@ class EditorPage {
     this.namedText = null;
     this.catalogue = new Map();
     this.vocabulary = null;
-    this.table = new ResultTable(document.getElementById("results"), { base: this.base, vocabulary: null });
+    this.results = document.getElementById("results");
+    this.table = new ResultTable(this.results, { base: this.base, vocabulary: null });
     this.view = this.mountEditor(document.getElementById("query"));
     this.syncDownloads();
   }
@@ -182,8 +183,11 @@ class EditorPage {
       this.run();
     });
     const named = this.catalogue.get(params.get("named") || "");
-    if (named) this.choose(named, true, params);
-    else if (params.get("named")) this.say(`There is no named query “${params.get("named")}”.`);
+    if (named) {
+      // A shared link to a named query shows its answer, as it showed to the person who shared it.
+      this.choose(named, true, params);
+      this.run();
+    } else if (params.get("named")) this.say(`There is no named query “${params.get("named")}”.`);
     this.root.dataset.ready = "true";
   }
 
@@ -195,6 +199,7 @@ class EditorPage {
     if (entry && load) {
       this.namedText = displayText(entry);
       this.setText(this.namedText);
+      this.clearAnswer(); // the last query's table and error belong to another query
     }
     this.syncDownloads();
     this.remember();
@@ -209,6 +214,14 @@ class EditorPage {
 
   say(message) {
     this.status.textContent = message;
+  }
+
+  // No answer on screen: no table, no problem, no mark in the editor, no status.
+  clearAnswer() {
+    this.results.replaceChildren();
+    this.problem.replaceChildren();
+    this.view.dispatch(setDiagnostics(this.view.state, []));
+    this.say("");
   }
 
   showProblem(message) {
@@ -241,12 +254,12 @@ class EditorPage {
       markInvalid(this.form, text);
       return `${response.status}: ${text}`;
     }
-    const parsed = response.status === 400 ? explain(text, this.text, this.vocabulary?.namespaces || new Map()) : null;
+    const parsed = response.status === 400 ? explain(text) : null;
     if (!parsed) return text;
-    this.view.dispatch(setDiagnostics(this.view.state, [
-      { from: parsed.from, to: parsed.to, severity: "error", message: parsed.message },
-    ]));
-    return parsed.message;
+    const message = withEditorHint(parsed);
+    const { from, to } = markRange(parsed, this.text);
+    this.view.dispatch(setDiagnostics(this.view.state, [{ from, to, severity: "error", message }]));
+    return message;
   }
 
   async run() {
@@ -260,7 +273,7 @@ class EditorPage {
     try {
       const { response, named } = await this.request(accept);
       if (!response.ok) {
-        this.say("");
+        this.clearAnswer(); // a table left under the error would read as this query's answer
         this.showProblem(await this.failure(response, named));
         return;
       }
@@ -277,7 +290,7 @@ class EditorPage {
         const p = document.createElement("p");
         p.className = "answer";
         p.textContent = `Answer: ${data.boolean ? "yes (true)" : "no (false)"}`;
-        document.getElementById("results").replaceChildren(p);
+        this.results.replaceChildren(p);
         this.say(`Answer in ${seconds()} s`);
         return;
       }
@@ -285,7 +298,7 @@ class EditorPage {
       this.table.show(result, named ? this.named.title : "Query results");
       this.say(`${result.rows.length.toLocaleString("en")} rows in ${seconds()} s`);
     } catch (error) {
-      this.say("");
+      this.clearAnswer();
       this.showProblem(`The query could not be sent: ${error.message}`);
     }
   }

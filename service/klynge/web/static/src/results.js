@@ -77,6 +77,17 @@ export function compact(iri, prefixes = new Map()) {
   return iri;
 }
 
+// An IRI as text that may wrap after "/", "#" or ":" only (a <wbr> there), so a narrow column never splits
+// "region" into "regi" and "on".
+function breakable(text) {
+  const parts = [];
+  for (const piece of text.split(/(?<=[/#:])/)) {
+    if (parts.length) parts.push(document.createElement("wbr"));
+    parts.push(piece);
+  }
+  return parts;
+}
+
 function iriCellLabel(span, label) {
   span.className = "label";
   span.textContent = label.value;
@@ -168,7 +179,7 @@ export class ResultTable {
       const node = document.createElement(href ? "a" : "span");
       if (href) node.href = href;
       else node.className = "iri";
-      node.textContent = shown;
+      node.append(...breakable(shown));
       node.title = term.value;
       td.appendChild(node);
       const label = document.createElement("span");
