@@ -11,7 +11,7 @@ PORT ?= 8000
 
 LOCK := requirements.lock
 
-.PHONY: serve test lint validate export bench clean lock
+.PHONY: serve test lint validate export bench clean lock release
 
 # The exact versions CI tested (requirements.lock), then klynge itself without resolving again; pip check
 # fails when pyproject.toml asks for something the lock does not hold (then run `make lock`).
@@ -52,6 +52,11 @@ validate: $(STAMP)
 export: $(STAMP)
 	mkdir -p dist
 	for f in ttl nt jsonld xml trig; do $(BIN)/klynge export --format $$f --out dist/klynge.$$f; done
+
+# Cut a release: make release VERSION=0.2.0 (see docs/releases.md; klynge release --help says how to re-cut).
+release: $(STAMP)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z"; exit 2; }
+	$(BIN)/klynge release $(VERSION)
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
