@@ -232,13 +232,14 @@ def cut(version: str, *, root: Path, now: datetime, doi: str | None = None, vali
         raise RefusedRelease(f"releases/{version}/ exists: release {version} was cut already (see --help to re-cut)")
     if previous is not None and version_key(version) <= version_key(previous.version):
         raise RefusedRelease(f"{version} is not above the last release, {previous.version}")
+    sources = sorted((root / "ontology").glob("*.ttl")) + sorted((root / "data").glob("*.ttl"))
     if validate:
         from klynge.cli import main as klynge
 
-        if klynge(["validate"]) != 0:
+        if klynge(["validate", *map(str, sources)]) != 0:
             raise RefusedRelease("klynge validate fails (report above): fix the graph before cutting a release")
     try:
-        current = build_store()
+        current = build_store(sources)
     except SourceError as error:
         raise RefusedRelease(f"the graph cannot be read: {error}") from None
     old_quads = stated_quads(quads_of(history.lines(previous.version))) if previous else []
@@ -251,7 +252,7 @@ def cut(version: str, *, root: Path, now: datetime, doi: str | None = None, vali
     changelog = root / "CHANGELOG.md"
     try:
         ontology.write_text(bump_header(original, version, date), encoding="utf-8")
-        lines = canonical_lines(build_store())
+        lines = canonical_lines(build_store(sources))
         new_quads = quads_of(lines)
         old_side = diff.side_of(previous.version if previous else "nothing", old_quads)
         new_side = diff.side_of(version, stated_quads(new_quads))
