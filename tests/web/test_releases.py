@@ -1,0 +1,190 @@
+"""Time travel over the releases, as a client sees it: ``release=`` on every kind of route, Memento, retired IRIs,
+citation, the feed and the release files; on copies of the repository with releases cut from real changes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from klynge.engines.cache import CachingEngine
+from klynge.engines.releases import ReleaseArchive
+from klynge.engines.store import EmbeddedEngine
+from klynge.graph.build import build_store
+from klynge.graph.releases import read_history
+from klynge.settings import Settings
+from klynge.web.app import create_app
+from release_copies import (
+    REMOVED,
+    RENAMED_FROM,
+    RENAMED_TO,
+    REPOSITORY_LATEST,
+    SECOND,
+    STRATEGY,
+    THIRD,
+    cut_repository_copies,
+    sources,
+)
+
+END_DATE = f"SELECT ?end WHERE {{ <{STRATEGY}> <http://schema.org/endDate> ?end }}"
+ID = "https://w3id.org/klynge/"
+
+
+@pytest.fixture(scope="module")
+def copies(tmp_path_factory):
+    return cut_repository_copies(tmp_path_factory)
+
+
+def app_for(root):
+    """The service of one copy: its sources served, its releases in the archive (a new app is a restart)."""
+    engine = CachingEngine(EmbeddedEngine(build_store(sources(root)), workers=1))
+    return TestClient(create_app(engine, Settings(), ReleaseArchive(read_history(root))))
+
+
+@pytest.fixture(scope="module")
+def two(copies):
+    """The service of the copy with releases up to SECOND."""
+    return app_for(copies[0])
+
+
+@pytest.fixture(scope="module")
+def three(copies):
+    """The service of the copy with one release more, THIRD (a later release, after a restart)."""
+    return app_for(copies[1])
+
+
+def recorded_end(root, version):
+    """The end date release ``version`` records for the strategy, read from its N-Quads (not from the service)."""
+    found = [line for line in read_history(root).lines(version)
+             if line.startswith(f"<{STRATEGY}> <http://schema.org/endDate> ")]
+    return [re.search(r'"([^"]+)"', line).group(1) for line in found]
+
+
+def end_dates(client, **params):
+    response = client.get("/sparql", params={"query": END_DATE, **params}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200, response.text
+    return response.text.split("\r\n")[1:-1], response
+
+
+def test_release_selects_what_each_release_recorded(two, copies):
+    for version in (REPOSITORY_LATEST, SECOND):
+        rows, response = end_dates(two, release=version)
+        assert rows == recorded_end(copies[0], version)
+        assert response.headers["klynge-release"] == version
+        assert f"release={version}" in response.headers["link"] and 'rel="cite-as"' in response.headers["link"]
+    assert recorded_end(copies[0], REPOSITORY_LATEST) != recorded_end(copies[0], SECOND)
+    served, response = end_dates(two)
+    assert served == recorded_end(copies[0], SECOND) and response.headers["klynge-release"] == SECOND
+
+
+def test_the_same_query_and_release_give_the_same_bytes_and_etag_after_a_restart_and_a_later_release(two, three):
+    for path, params in (("/sparql", {"query": END_DATE}), ("/api/as-of/2019", {}),
+                         ("/api/queries/policies-in-force", {"year": "2019"}),
+                         (f"/id/{STRATEGY[len(ID) + 3:]}", {"format": "ttl"})):
+        first = two.get(path, params={**params, "release": REPOSITORY_LATEST})
+        later = three.get(path, params={**params, "release": REPOSITORY_LATEST})
+        assert first.status_code == later.status_code == 200, (path, first.text)
+        assert first.content == later.content, path
+        assert first.headers.get("etag") == later.headers.get("etag"), path
+        digest = hashlib.sha256(first.content).digest()
+        assert first.headers["repr-digest"] == later.headers["repr-digest"]
+        assert first.headers["repr-digest"].startswith("sha-256=:") and len(digest) == 32
+    assert end_dates(three, release=THIRD)[0] != end_dates(three, release=REPOSITORY_LATEST)[0]
+
+
+def test_named_queries_and_pages_take_release(two, copies):
+    for version in (REPOSITORY_LATEST, SECOND):
+        answer = two.get("/api/queries/policies-in-force", params={"year": "2019", "release": version})
+        assert answer.status_code == 200 and "release" not in answer.json()["parameters"]
+    page = two.get("/as-of/2019", params={"release": REPOSITORY_LATEST}, headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    block = re.search(r'<aside class="cite".*?</aside>', page.text, re.S).group(0)
+    assert f">{REPOSITORY_LATEST}</a>" in block and f"/as-of/2019?release={REPOSITORY_LATEST}" in block
+    digest = re.search(r"<code>([0-9a-f]{64})</code>", block).group(1)
+    assert hashlib.sha256(page.content.replace(block.encode(), b"")).hexdigest() == digest
+
+
+@pytest.mark.parametrize(("value", "status", "message"), [
+    ("9.9.9", 404, "there is no release 9.9.9"),
+    ("latest", 400, "not a release number"),
+])
+def test_an_unknown_release_is_a_clear_error(two, value, status, message):
+    response = two.get("/sparql", params={"query": END_DATE, "release": value})
+    assert response.status_code == status and message in response.text
+
+
+def test_accept_datetime_redirects_to_the_release_in_force_then(two, copies):
+    history = read_history(copies[0])
+    path = "/id/" + STRATEGY[len(ID) + 3:]
+    second = history.get(SECOND)
+    before_second = format_datetime(second.issued.replace(hour=0), usegmt=True)
+    for moment, expected in ((before_second, REPOSITORY_LATEST), (format_datetime(second.issued, usegmt=True), SECOND),
+                             ("Thu, 01 Jan 1998 00:00:00 GMT", history.releases[0].version)):
+        redirect = two.get(path, headers={"Accept-Datetime": moment, "Accept": "text/turtle"}, follow_redirects=False)
+        assert redirect.status_code == 302 and redirect.headers["vary"] == "accept-datetime"
+        assert redirect.headers["location"] == f"{path}?release={expected}"
+        assert 'rel="timemap"' in redirect.headers["link"]
+        memento = two.get(redirect.headers["location"], headers={"Accept": "text/turtle"})
+        assert memento.status_code == 200
+        issued = history.get(expected).issued
+        assert memento.headers["memento-datetime"] == format_datetime(issued.astimezone(UTC), usegmt=True)
+        assert f'<{path}>; rel="original timegate"' in memento.headers["link"]
+        assert recorded_end(copies[0], expected)[0] in memento.text
+    assert two.get(path, headers={"Accept-Datetime": "yesterday"}).status_code == 400
+
+
+def test_the_timemap_lists_every_release_of_the_resource(two):
+    path = "/id/" + STRATEGY[len(ID) + 3:]
+    timemap = two.get("/timemap" + path)
+    assert timemap.headers["content-type"].startswith("application/link-format")
+    mementos = re.findall(r'<([^>]+)>; rel="[^"]*memento"; datetime="([^"]+)"', timemap.text)
+    assert [m[0].rsplit("=", 1)[1] for m in mementos] == read_history_versions(two)
+    assert all(datetime.strptime(d, "%a, %d %b %Y %H:%M:%S GMT") for _, d in mementos)
+    assert two.get("/timemap/id/no/such/thing").status_code == 404
+
+
+def read_history_versions(client):
+    return [r["version"] for r in reversed(client.get("/releases").json()["releases"])]
+
+
+def test_a_resource_page_says_in_which_releases_it_changed(two):
+    page = two.get("/id/" + STRATEGY[len(ID) + 3:], headers={"Accept": "text/html"}).text
+    section = re.search(r'<section class="releases".*?</section>', page, re.S).group(0)
+    assert f"?release={SECOND}" in section and "endDate" in section and "<del>" in section and "<ins>" in section
+
+
+def test_a_renamed_iri_answers_301_to_its_replacement(two):
+    old = "/" + RENAMED_FROM[len(ID):]
+    response = two.get(old, follow_redirects=False)
+    assert response.status_code == 301 and response.headers["location"] == "/" + RENAMED_TO[len(ID):]
+    turtle = two.get(old, headers={"Accept": "text/turtle"}, follow_redirects=False).text
+    assert f"<{RENAMED_FROM}> <http://purl.org/dc/terms/isReplacedBy> <{RENAMED_TO}>" in turtle
+    assert two.get(old, params={"release": REPOSITORY_LATEST}, headers={"Accept": "text/turtle"}).status_code == 200
+
+
+def test_a_removed_iri_is_gone_naming_the_last_release_that_had_it(two):
+    path = "/" + REMOVED[len(ID):]
+    page = two.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 410 and f"?release={REPOSITORY_LATEST}" in page.text
+    turtle = two.get(path, headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 410 and "owl#deprecated> true" in turtle.text
+    assert two.get("/id/never/was/here").status_code == 404
+
+
+def test_the_feed_lists_every_release_with_its_patch_and_dump(two):
+    feed = ET.fromstring(two.get("/releases/feed.atom").content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = feed.findall(f"{atom}entry")
+    assert [e.find(f"{atom}title").text for e in entries] == [f"klynge {v}" for v in read_history_versions(two)[::-1]]
+    for entry in entries:
+        enclosures = {link.get("type"): link.get("href") for link in entry.findall(f"{atom}link")
+                      if link.get("rel") == "enclosure"}
+        patch = two.get(enclosures["application/rdf-patch"].replace("http://127.0.0.1:8000", ""))
+        dump = two.get(enclosures["application/n-quads"].replace("http://127.0.0.1:8000", ""))
+        assert patch.headers["content-type"].startswith("application/rdf-patch") and patch.text.endswith("TC .\n")
+        assert dump.status_code == 200 and dump.text.count("\n") > 1000
