@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
+import rdflib
 from fastapi.testclient import TestClient
 
 from klynge.engines.cache import CachingEngine
@@ -188,3 +189,29 @@ def test_the_feed_lists_every_release_with_its_patch_and_dump(two):
         dump = two.get(enclosures["application/n-quads"].replace("http://127.0.0.1:8000", ""))
         assert patch.headers["content-type"].startswith("application/rdf-patch") and patch.text.endswith("TC .\n")
         assert dump.status_code == 200 and dump.text.count("\n") > 1000
+
+
+def test_the_dataset_series_has_one_dataset_per_release_and_passes_dcat_ap(two):
+    from web.test_dcat_ap import SHAPES, results
+
+    turtle = two.get("/dataset", headers={"Accept": "text/turtle"}).text
+    graph = rdflib.Graph().parse(data=turtle, format="turtle")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
+    (series,) = graph.subjects(rdflib.RDF.type, dcat.DatasetSeries)
+    members = {str(graph.value(d, dcat.version)): d for d in graph.subjects(dcat.inSeries, series)}
+    assert sorted(members) == sorted(read_history_versions(two))
+    for version, node in members.items():
+        assert str(node) == f"{ID}releases/{version}" and graph.value(node, rdflib.DCTERMS.issued) is not None
+        files = list(graph.objects(node, dcat.distribution))
+        assert len(files) == 2
+        for distribution in files:
+            url = str(graph.value(distribution, dcat.downloadURL)).replace("http://127.0.0.1:8000", "")
+            body = two.get(url).content
+            assert int(graph.value(distribution, dcat.byteSize)) == len(body)
+            checksum = graph.value(distribution, spdx.checksum)
+            assert str(graph.value(checksum, spdx.checksumValue)) == hashlib.sha256(body).hexdigest()
+    for shapes_file in SHAPES:
+        assert results(graph, shapes_file) == [], shapes_file
+    page = two.get("/dataset", headers={"Accept": "text/html"}).text
+    assert all(f"/releases/{v}/patch.rdfp" in page for v in members)
