@@ -30,7 +30,7 @@ THIRD = next_minor(SECOND)
 ROOT = asset_root()
 ID = "https://w3id.org/klynge/id/"
 STRATEGY = ID + "policy/cluster-strategy-2-0-2016-2018"
-END_DATE = "http://schema.org/endDate"
+START_DATE = "http://schema.org/startDate"  # the date the copies change (every release has it)
 RENAMED_FROM, RENAMED_TO = ID + "org/dfir", ID + "org/danish-innovation-fund-renamed-for-a-test"
 REMOVED = ID + "requirement/one-cluster-per-area"
 AT_0_2 = datetime(2026, 12, 9, 12, 0, tzinfo=UTC)
@@ -53,7 +53,7 @@ def rewrite(path: Path, change) -> None:
 
 
 def change_for_0_2(root: Path) -> None:
-    """The second release of this test: an end date moves to 2020, DFIR gets a new IRI, a requirement goes."""
+    """The second release of this test: a start date moves to 2015, DFIR gets a new IRI, a requirement goes."""
     def rename(term):
         return ox.NamedNode(RENAMED_TO) if term == ox.NamedNode(RENAMED_FROM) else term
 
@@ -63,8 +63,8 @@ def change_for_0_2(root: Path) -> None:
                 if REMOVED in (q.subject.value, getattr(q.object, "value", None)):
                     continue
                 obj = q.object
-                if q.subject.value == STRATEGY and q.predicate.value == END_DATE:
-                    obj = ox.Literal("2020", datatype=obj.datatype)
+                if q.subject.value == STRATEGY and q.predicate.value == START_DATE:
+                    obj = ox.Literal("2015", datatype=obj.datatype)
                 yield ox.Quad(rename(q.subject), q.predicate, rename(obj))
         rewrite(path, change)
 
@@ -80,8 +80,8 @@ def cut_repository_copies(tmp_path_factory) -> tuple[Path, Path]:
         shutil.copytree(cut_twice / name, root / name)
     shutil.copy(cut_twice / "CHANGELOG.md", root / "CHANGELOG.md")
     rewrite(root / "data" / "lineage.ttl", lambda quads: (
-        ox.Quad(q.subject, q.predicate, ox.Literal("2021", datatype=q.object.datatype))
-        if q.subject.value == STRATEGY and q.predicate.value == END_DATE else q for q in quads))
+        ox.Quad(q.subject, q.predicate, ox.Literal("2014", datatype=q.object.datatype))
+        if q.subject.value == STRATEGY and q.predicate.value == START_DATE else q for q in quads))
     cut(THIRD, root=root, now=AT_0_3, validate=False)
     return cut_twice, root
 

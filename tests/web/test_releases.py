@@ -32,7 +32,7 @@ from release_copies import (
     sources,
 )
 
-END_DATE = f"SELECT ?end WHERE {{ <{STRATEGY}> <http://schema.org/endDate> ?end }}"
+START = f"SELECT ?start WHERE {{ <{STRATEGY}> <http://schema.org/startDate> ?start }}"
 ID = "https://w3id.org/klynge/"
 
 
@@ -59,32 +59,32 @@ def three(copies):
     return app_for(copies[1])
 
 
-def recorded_end(root, version):
-    """The end date release ``version`` records for the strategy, read from its N-Quads (not from the service)."""
+def recorded_start(root, version):
+    """The start date release ``version`` records for the strategy, read from its N-Quads (not from the service)."""
     found = [line for line in read_history(root).lines(version)
-             if line.startswith(f"<{STRATEGY}> <http://schema.org/endDate> ")]
+             if line.startswith(f"<{STRATEGY}> <http://schema.org/startDate> ")]
     return [re.search(r'"([^"]+)"', line).group(1) for line in found]
 
 
-def end_dates(client, **params):
-    response = client.get("/sparql", params={"query": END_DATE, **params}, headers={"Accept": "text/csv"})
+def start_dates(client, **params):
+    response = client.get("/sparql", params={"query": START, **params}, headers={"Accept": "text/csv"})
     assert response.status_code == 200, response.text
     return response.text.split("\r\n")[1:-1], response
 
 
 def test_release_selects_what_each_release_recorded(two, copies):
     for version in (REPOSITORY_LATEST, SECOND):
-        rows, response = end_dates(two, release=version)
-        assert rows == recorded_end(copies[0], version)
+        rows, response = start_dates(two, release=version)
+        assert rows == recorded_start(copies[0], version)
         assert response.headers["klynge-release"] == version
         assert f"release={version}" in response.headers["link"] and 'rel="cite-as"' in response.headers["link"]
-    assert recorded_end(copies[0], REPOSITORY_LATEST) != recorded_end(copies[0], SECOND)
-    served, response = end_dates(two)
-    assert served == recorded_end(copies[0], SECOND) and response.headers["klynge-release"] == SECOND
+    assert recorded_start(copies[0], REPOSITORY_LATEST) != recorded_start(copies[0], SECOND)
+    served, response = start_dates(two)
+    assert served == recorded_start(copies[0], SECOND) and response.headers["klynge-release"] == SECOND
 
 
 def test_the_same_query_and_release_give_the_same_bytes_and_etag_after_a_restart_and_a_later_release(two, three):
-    for path, params in (("/sparql", {"query": END_DATE}), ("/api/as-of/2019", {}),
+    for path, params in (("/sparql", {"query": START}), ("/api/as-of/2019", {}),
                          ("/api/queries/policies-in-force", {"year": "2019"}),
                          (f"/id/{STRATEGY[len(ID) + 3:]}", {"format": "ttl"})):
         first = two.get(path, params={**params, "release": REPOSITORY_LATEST})
@@ -95,7 +95,7 @@ def test_the_same_query_and_release_give_the_same_bytes_and_etag_after_a_restart
         digest = hashlib.sha256(first.content).digest()
         assert first.headers["repr-digest"] == later.headers["repr-digest"]
         assert first.headers["repr-digest"].startswith("sha-256=:") and len(digest) == 32
-    assert end_dates(three, release=THIRD)[0] != end_dates(three, release=REPOSITORY_LATEST)[0]
+    assert start_dates(three, release=THIRD)[0] != start_dates(three, release=REPOSITORY_LATEST)[0]
 
 
 def test_named_queries_and_pages_take_release(two, copies):
@@ -115,7 +115,7 @@ def test_named_queries_and_pages_take_release(two, copies):
     ("latest", 400, "not a release number"),
 ])
 def test_an_unknown_release_is_a_clear_error(two, value, status, message):
-    response = two.get("/sparql", params={"query": END_DATE, "release": value})
+    response = two.get("/sparql", params={"query": START, "release": value})
     assert response.status_code == status and message in response.text
 
 
@@ -135,7 +135,7 @@ def test_accept_datetime_redirects_to_the_release_in_force_then(two, copies):
         issued = history.get(expected).issued
         assert memento.headers["memento-datetime"] == format_datetime(issued.astimezone(UTC), usegmt=True)
         assert f'<{path}>; rel="original timegate"' in memento.headers["link"]
-        assert recorded_end(copies[0], expected)[0] in memento.text
+        assert recorded_start(copies[0], expected)[0] in memento.text
     assert two.get(path, headers={"Accept-Datetime": "yesterday"}).status_code == 400
 
 
@@ -215,3 +215,45 @@ def test_the_dataset_series_has_one_dataset_per_release_and_passes_dcat_ap(two):
         assert results(graph, shapes_file) == [], shapes_file
     page = two.get("/dataset", headers={"Accept": "text/html"}).text
     assert all(f"/releases/{v}/patch.rdfp" in page for v in members)
+
+
+# -- The repository's own releases: the fact audit's correction of the 2016-2018 strategy ---------------------
+
+PLANNED_END = "https://w3id.org/klynge/ontology#plannedEndDate"
+IN_FORCE_IN = "https://w3id.org/klynge/ontology#inForceIn"
+STRATEGY_PATH = "/id/policy/cluster-strategy-2-0-2016-2018"
+
+
+@pytest.fixture(scope="module")
+def repository(engine):
+    """The service of the repository as `klynge serve` builds it: its releases recorded under releases/."""
+    return TestClient(create_app(engine, Settings()))
+
+
+def strategy_dates(client, **params):
+    """(predicate, year) pairs the strategy's Turtle states for its dates, from /id/ with ``params``."""
+    response = client.get(STRATEGY_PATH, params={"format": "nt", **params})
+    assert response.status_code == 200, response.text
+    pairs = re.findall(rf'^<{ID}id/policy/cluster-strategy-2-0-2016-2018> <([^>]+(?:endDate|EndDate|inForceIn))> '
+                       r'"(\d{4})"', response.text, re.M)
+    return sorted(pairs), response
+
+
+def test_release_0_1_0_and_accept_datetime_give_the_old_end_date_and_the_latest_the_corrected_one(repository):
+    history = read_history()
+    if len(history.releases) < 2:
+        pytest.skip("the repository records one release: nothing to travel between yet")
+    first, latest = history.releases[0], history.latest
+    old, response = strategy_dates(repository, release=first.version)
+    assert old == [("http://schema.org/endDate", "2018")]
+    assert response.headers["memento-datetime"] == format_datetime(first.issued, usegmt=True)
+    new, _ = strategy_dates(repository, release=latest.version)
+    assert ("http://schema.org/endDate", "2018") not in new
+    assert (PLANNED_END, "2018") in new and (IN_FORCE_IN, "2020") in new
+    between = format_datetime(first.issued.replace(second=first.issued.second), usegmt=True)
+    gate = repository.get(STRATEGY_PATH, headers={"Accept-Datetime": between, "Accept": "application/n-triples"})
+    assert gate.url.query.decode() == f"release={first.version}"
+    assert '"2018"' in gate.text and "schema.org/endDate" in gate.text
+    now = repository.get(STRATEGY_PATH, headers={"Accept-Datetime": format_datetime(datetime.now(UTC), usegmt=True),
+                                                  "Accept": "application/n-triples"})
+    assert now.url.query.decode() == f"release={latest.version}" and "plannedEndDate" in now.text
