@@ -1,27 +1,26 @@
-"""Every recorded release queryable at once, in one store that grows with the deltas, and the engine that
-answers a request from the release it names (``release=VERSION``) or from the served graph.
+"""Every recorded release queryable beside the served graph, and the engine that answers a request from the
+release it names (``release=VERSION``) or from the served graph.
 
-Storage. Each distinct quad of any release is kept once, in a graph named by the source graph it was in and
-the run of consecutive releases that hold it: ``<https://w3id.org/klynge/graph/policy/releases/0.1.0..0.2.0>``.
-Release R is then the dataset whose default graph is the union of the graphs whose run contains R, and whose
-named graphs are the same (pyoxigraph's ``default_graph``/``named_graphs`` lists): nothing is copied per
-release, so a release that changes 1% of the statements adds about 1% to the store (``bench/releases.py``
-measures it). Why not the same in the served store: its named graphs are one per source file, which queries,
-VoID subsets and dumps name; splitting them by release would rename the graphs every user sees. The served
-graph stays as it was, and the releases live beside it in this archive.
+Storage. Each release is served from a store of its own, loaded from the record (``klynge.graph.releases``),
+with the same named graphs as the served graph: one per source file, ``…/graph/inferred``, ``…/graph/ontology``.
+Sharing quads between releases was tried first: every distinct quad once, in a graph named by its source graph
+and the run of releases holding it, a release being the dataset of the graphs whose run contains it. It is
+small (two releases of the real graph: 1.02x one) but wrong: a resource's statements end up split over several
+run graphs, so every ``GRAPH ?g { … }`` pattern of the service's own queries (the ontology header, a page's
+stated/entailed split, path steps, VoID subsets) stops matching, and ``GRAPH <…/graph/ontology>`` matches
+nothing. Time travel has to answer what the release answered, so each release keeps the graph names its queries
+rely on; what grows with the deltas is the repository's record (one dump, then patches), while memory grows
+with the releases served (``bench/releases.py`` measures both).
 
 Selection. ``ReleaseSwitch`` is the engine the routes hold; a request's ``release=`` (set by the web layer in
-``SELECTED`` for the duration of the request) sends its queries to the archive, restricted to that release's
-graphs, so every route, answer and named query time-travels without knowing it. The release's recorded
-SHA-256 is its ``graph_version``, so its ETags and cached answers are the same after restarts and later
-releases. In a release's dataset ``GRAPH ?g`` names the run graphs above (documented in docs/releases.md).
+``SELECTED`` for the duration of the request) sends its queries to that release's engine, so every route,
+answer and named query time-travels without knowing it. The release's recorded SHA-256 is its
+``graph_version``, so its ETags and cached answers are the same after restarts and later releases.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from collections.abc import Iterator
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -48,67 +47,33 @@ IS_REPLACED_BY = PREFIXES["dcterms"] + "isReplacedBy"
 LARGEST_COMPARED = 200_000  # quads: a served graph larger than this is not compared with the releases
 
 
-def run_graph(graph: str, first: str, last: str) -> str:
-    """The archive graph of the statements ``graph`` held from release ``first`` to ``last``."""
-    return f"{graph}/releases/{first}..{last}"
-
-
-def runs_of(history: History) -> Iterator[tuple[str, int, int]]:
-    """Each line of every release with the first and last release (by index) of its run of consecutive
-    releases (a line left out and taken back later has two runs)."""
-    opened: dict[str, int] = {}
-    previous: set[str] = set()
-    versions: list[str | None] = [*history.versions, None]
-    for index, version in enumerate(versions):
-        current = set(history.lines(version)) if version is not None else set()
-        for line in sorted(previous - current):
-            yield line, opened.pop(line), index - 1
-        for line in current - previous:
-            opened[line] = index
-        previous = current
-
-
 class ReleaseArchive:
-    """The recorded releases in one store (see the module's docstring), queried by an embedded engine."""
+    """The recorded releases, each in a store of its own with an embedded engine (see the module's docstring)."""
 
-    def __init__(self, history: History, *, workers: int = 1, timeout: float = 10.0, max_results: int = 100_000,
+    def __init__(self, history: History, *, timeout: float = 10.0, max_results: int = 100_000,
                  cache_mb: float = 16) -> None:
         self.history = history
-        versions = history.versions
-        self.store = ox.Store()
-        self._graphs: dict[str, list[str]] = {version: [] for version in versions}
-        self._counts: dict[str, Counter[str]] = {version: Counter() for version in versions}
-        collected = list(runs_of(history))
-        quads = quads_of(line for line, _, _ in collected)  # one parse: a blank-node label is one node
-        made: set[str] = set()
-        stored = []
-        for quad, (_, first, last) in zip(quads, collected, strict=True):
-            source = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
-            graph = run_graph(source, versions[first], versions[last])
-            stored.append(ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(graph)))
-            if graph not in made:
-                made.add(graph)
-                for version in versions[first:last + 1]:
-                    self._graphs[version].append(graph)
-            for version in versions[first:last + 1]:
-                self._counts[version][source] += 1
-        self.store.extend(stored)
+        self.stores: dict[str, ox.Store] = {}
+        self.engines: dict[str, CachingEngine] = {}
         self._subjects: dict[str, list[str]] = {}
         self._replaced: dict[str, str] = {}
         for release in history.releases:
-            for iri in {iri for iri in iter_subject_iris(history.lines(release.version))}:
+            lines = history.lines(release.version)
+            store = ox.Store()
+            store.extend(quads_of(lines))
+            self.stores[release.version] = store
+            # one long-query slot (and the short one) per release: old releases are asked for now and then
+            self.engines[release.version] = CachingEngine(
+                EmbeddedEngine(store, timeout=timeout, max_results=max_results, workers=1),
+                max_bytes=int(cache_mb * 2**20),
+            )
+            for iri in set(iter_subject_iris(lines)):
                 self._subjects.setdefault(iri, []).append(release.version)
             self._replaced.update(release.renamed)
-            for line in history.lines(release.version):
+            for line in lines:
                 if f"> <{IS_REPLACED_BY}> <" in line and line.startswith("<"):
                     subject, _, rest = line[1:].partition("> ")
                     self._replaced.setdefault(subject, rest.split("> <", 1)[1].split(">", 1)[0])
-        self._stores: dict[str, ox.Store] = {}
-        self._lock = threading.Lock()
-        self.engine = CachingEngine(
-            EmbeddedEngine(self.store, timeout=timeout, max_results=max_results, workers=workers),
-            max_bytes=int(cache_mb * 2**20),
-        )
 
     @property
     def versions(self) -> list[str]:
@@ -117,21 +82,14 @@ class ReleaseArchive:
     def release(self, version: str) -> Release:
         return self.history.get(version)
 
-    def graphs(self, version: str) -> list[str]:
-        """The archive graphs that make up ``version``."""
+    def engine(self, version: str) -> CachingEngine:
+        """The engine answering for ``version`` (ReleaseError for an unknown one)."""
         self.history.get(version)
-        return sorted(self._graphs[version])
+        return self.engines[version]
 
-    def dataset(self, version: str, asked: Dataset = SERVICE_DATASET) -> Dataset:
-        """The dataset of ``version``; graphs a request names (source graphs) become their runs in it."""
-        graphs = self.graphs(version)
-        if not asked:
-            return Dataset.of(graphs, graphs)
-
-        def runs(names: tuple[str, ...]) -> list[str]:
-            return [graph for graph in graphs if graph.rsplit("/releases/", 1)[0] in names]
-
-        return Dataset.of(runs(asked.default) or ["urn:klynge:no-such-graph"], runs(asked.named))
+    def described_iris(self) -> list[str]:
+        """Every IRI some release describes (is the subject of a statement in)."""
+        return sorted(self._subjects)
 
     def releases_with(self, iri: str) -> list[Release]:
         """The releases in which ``iri`` is described (is the subject of a statement), oldest first."""
@@ -162,20 +120,9 @@ class ReleaseArchive:
             before = now
         return found
 
-    def graph_counts(self, version: str) -> dict[str, int]:
-        return dict(self._counts[version])
-
-    def store_of(self, version: str) -> ox.Store:
-        """The release as a store of its own (for dumps), built when first asked for."""
-        with self._lock:
-            if version not in self._stores:
-                store = ox.Store()
-                store.extend(quads_of(self.history.lines(version)))
-                self._stores[version] = store
-            return self._stores[version]
-
     def close(self) -> None:
-        self.engine.close()
+        for engine in self.engines.values():
+            engine.close()
 
 
 @cache
@@ -215,9 +162,8 @@ class ReleaseSwitch(Engine):
         version = self.selected()
         if version is None:
             return self.current.run(query, result_format, dataset=dataset, bindings=bindings, base_iri=base_iri)
-        archive = self._archive()
-        return archive.engine.run(query, result_format, dataset=archive.dataset(version, dataset),
-                                  bindings=bindings, base_iri=base_iri)
+        return self._archive().engine(version).run(query, result_format, dataset=dataset, bindings=bindings,
+                                                   base_iri=base_iri)
 
     def cached(self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET,
                base_iri: str | None = None) -> tuple[bytes, str] | None:
@@ -225,13 +171,11 @@ class ReleaseSwitch(Engine):
         if version is None:
             held = getattr(self.current, "cached", None)
             return held(query, result_format, dataset=dataset, base_iri=base_iri) if held else None
-        archive = self._archive()
-        return archive.engine.cached(query, result_format, dataset=archive.dataset(version, dataset),
-                                     base_iri=base_iri)
+        return self._archive().engine(version).cached(query, result_format, dataset=dataset, base_iri=base_iri)
 
     def graph_counts(self) -> dict[str, int]:
         version = self.selected()
-        return self.current.graph_counts() if version is None else self._archive().graph_counts(version)
+        return self.current.graph_counts() if version is None else self._archive().engine(version).graph_counts()
 
     def graph_version(self) -> str:
         version = self.selected()
@@ -241,7 +185,7 @@ class ReleaseSwitch(Engine):
 
     def local_store(self) -> ox.Store | None:
         version = self.selected()
-        return self.current.local_store() if version is None else self._archive().store_of(version)
+        return self.current.local_store() if version is None else self._archive().stores[version]
 
     def health(self) -> dict[str, object]:
         return self.current.health()

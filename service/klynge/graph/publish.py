@@ -124,6 +124,7 @@ def publish(out: Path, site_url: str, service_url: str | None = None) -> Publica
     """Write the static publication into ``out`` (see the module's docstring)."""
     from klynge.engines.store import EmbeddedEngine
     from klynge.graph.build import build_store
+    from klynge.graph.release_site import publish_releases
     from klynge.settings import Settings
     from klynge.web.app import create_app
 
@@ -150,8 +151,9 @@ def publish(out: Path, site_url: str, service_url: str | None = None) -> Publica
             writer.catalogue(catalogue)
             writer.assets()
             writer.write("index.html", writer.fetch("", "text/html"))
-            writer.text(".htaccess", htaccess(release.version, site=None))
-            writer.text("w3id.htaccess", htaccess(release.version, site=site))
+            rules = publish_releases(app.state.engine.archive, store, writer.fetch, writer.write, release.version)
+            writer.text(".htaccess", rules.into(htaccess(release.version, site=None), w3id=False))
+            writer.text("w3id.htaccess", rules.into(htaccess(release.version, site=site), w3id=True))
     finally:
         engine.close()
     return Publication(out, documents, release.version, sorted(writer.written))

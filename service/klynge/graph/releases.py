@@ -36,6 +36,13 @@ FIRST_DUMP = "klynge.nq"
 PATCH = "patch.rdfp"
 PATCH_MEDIA_TYPE = "application/rdf-patch"
 RELEASE_BASE = KLYNGE_BASE + "releases/"
+# The files a release offers (served under /releases/VERSION/, published beside it), with their media types.
+RELEASE_FILES = {
+    FIRST_DUMP: "application/n-quads",
+    PATCH: PATCH_MEDIA_TYPE,
+    "CITATION.cff": "application/yaml",
+    "datacite.json": "application/vnd.datacite.datacite+json",
+}
 
 
 class ReleaseError(Exception):

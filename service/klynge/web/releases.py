@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode
@@ -30,7 +31,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
-from klynge.graph.releases import PATCH_MEDIA_TYPE, Release, ReleaseError, patch_counts, version_key
+from klynge.graph.releases import PATCH_MEDIA_TYPE, RELEASE_FILES, Release, ReleaseError, patch_counts, version_key
 from klynge.namespaces import KLYNGE_BASE
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url
@@ -90,6 +91,8 @@ class ReleaseSelection:
             await respond(send, *early)
             return
         version = asked[0] if asked else None
+        if version is None and archive is not None:
+            version = versioned_ontology(archive, path)
         token = SELECTED.set(version)
         try:
             await self.answer(scope, receive, send, engine, archive, version, path, query)
@@ -164,6 +167,12 @@ class ReleaseSelection:
                     (original, "original timegate", {}), ("/timemap" + path, "timemap", {"type": LINK_FORMAT}),
                 ]).encode()))
         await respond(send, status, headers, body)
+
+
+def versioned_ontology(archive: ReleaseArchive, path: str) -> str | None:
+    """The release whose ontology a version IRI (``/ontology/0.1.0``) names: each version IRI stays resolvable."""
+    match = re.fullmatch(r"/ontology/(\d+\.\d+\.\d+)", path)
+    return match.group(1) if match and match.group(1) in archive.versions else None
 
 
 async def respond(send: Send, status: int, headers: list, body: bytes) -> None:
@@ -286,12 +295,7 @@ def with_history(body: bytes, archive: ReleaseArchive, path: str) -> bytes:
 # -- Routes: the releases, their files, the feed, and TimeMaps --------------------------------------------------
 
 router = APIRouter(tags=["releases"])
-FILES = {
-    "klynge.nq": "application/n-quads",
-    "patch.rdfp": PATCH_MEDIA_TYPE,
-    "CITATION.cff": "application/yaml",
-    "datacite.json": "application/vnd.datacite.datacite+json",
-}
+FILES = RELEASE_FILES
 
 
 def the_archive(request: Request) -> ReleaseArchive:
