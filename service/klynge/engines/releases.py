@@ -21,6 +21,7 @@ answer and named query time-travels without knowing it. The release's recorded S
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -172,6 +173,23 @@ class ReleaseSwitch(Engine):
             held = getattr(self.current, "cached", None)
             return held(query, result_format, dataset=dataset, base_iri=base_iri) if held else None
         return self._archive().engine(version).cached(query, result_format, dataset=dataset, base_iri=base_iri)
+
+    def _answering(self) -> Engine:
+        version = self.selected()
+        return self.current if version is None else self._archive().engine(version)
+
+    # The served engine may answer these itself (a test double, a remote dialect): asked through, not via run.
+    def select(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[dict[str, ox.Term]]:
+        return self._answering().select(query, bindings)
+
+    def ask(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> bool:
+        return self._answering().ask(query, bindings)
+
+    def construct(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[ox.Triple]:
+        return self._answering().construct(query, bindings)
+
+    def triple_count(self) -> int:
+        return self._answering().triple_count()
 
     def graph_counts(self) -> dict[str, int]:
         version = self.selected()

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
 from klynge.graph.releases import PATCH_MEDIA_TYPE, RELEASE_FILES, Release, ReleaseError, patch_counts, version_key
-from klynge.namespaces import KLYNGE_BASE
+from klynge.namespaces import KLYNGE_BASE, shorten
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url
 
@@ -213,7 +213,10 @@ def cite_block(release: Release | None, pinned: str | None, digest: str) -> str:
 
 
 def retired_answer(archive: ReleaseArchive, path: str, scope: Scope) -> tuple[int, list, bytes] | None:
-    """301 to the replacement of an IRI a release had, or 410 naming the last release that had it."""
+    """301 to the replacement of an IRI a release had, or 410 naming the last release that had it (only where the
+    service answers for klynge's own IRIs: the releases record those)."""
+    if scope["app"].state.settings.base_iri != KLYNGE_BASE:
+        return None
     iri = resource_iri(path)
     last = archive.last_release_with(iri)
     if last is None:
@@ -272,24 +275,32 @@ def timemap(archive: ReleaseArchive, path: str) -> str | None:
 
 
 def with_history(body: bytes, archive: ReleaseArchive, path: str) -> bytes:
-    """A resource page with the releases in which the resource changed, and what changed (HTML pages only)."""
+    """A resource page with the releases in which the resource changed and which of its properties changed
+    (the statements themselves are in each release's patch); HTML pages only."""
     if not body.lstrip().startswith(b"<!") or b"</main>" not in body:
         return body
     changes = archive.changes_of(resource_iri(path))
     if not changes:
         return body
     items = []
-    for release, removed, added in changes:
-        what = "".join(f"<li><del>{html.escape(line)}</del></li>" for line in removed)
-        what += "".join(f"<li><ins>{html.escape(line)}</ins></li>" for line in added)
-        summary = f"{len(added)} statements added, {len(removed)} removed" if removed else "first described"
+    for index, (release, removed, added) in enumerate(changes):
+        touched = sorted({predicate_of(line) for line in removed + added})
+        first = index == 0 and not removed
+        what = "first described" if first else f"{len(added)} statements added, {len(removed)} removed"
+        names = ", ".join(f"<code>{html.escape(name)}</code>" for name in touched)
         items.append(
             f'<li><a href="{html.escape(path)}?release={release.version}">{release.version}</a> ({release.date}): '
-            f"{summary}<details><summary>what changed</summary><ul class=\"changes\">{what}</ul></details></li>"
+            f'{what}; properties: {names} (<a href="/releases/{release.version}/patch.rdfp">patch</a>)</li>'
         )
     section = ('<section class="releases" aria-label="Releases"><h2>In the releases</h2><ul>' + "".join(items)
                + f'</ul><p><a href="/timemap{html.escape(path)}">TimeMap</a> (Memento, RFC 7089)</p></section>')
     return body.replace(b"</main>", section.encode() + b"</main>", 1)
+
+
+def predicate_of(line: str) -> str:
+    """The predicate of an N-Quads line, shortened with the project's prefixes."""
+    iri = line.split("> <", 2)[1].split(">", 1)[0]
+    return shorten(iri) or iri
 
 
 # -- Routes: the releases, their files, the feed, and TimeMaps --------------------------------------------------
