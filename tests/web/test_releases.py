@@ -258,3 +258,11 @@ def test_release_0_1_0_and_accept_datetime_give_the_old_end_date_and_the_latest_
     now = repository.get(STRATEGY_PATH, headers={"Accept-Datetime": format_datetime(datetime.now(UTC), usegmt=True),
                                                   "Accept": "application/n-triples"})
     assert now.url.query.decode() == f"release={latest.version}" and "plannedEndDate" in now.text
+
+
+def test_the_original_resource_names_its_timegate_and_timemap(two):
+    path = "/id/" + STRATEGY[len(ID) + 3:]
+    response = two.get(path, headers={"Accept": "text/turtle"})
+    assert "accept-datetime" in response.headers["vary"].lower() and "accept" in response.headers["vary"].lower()
+    assert f'<{path}>; rel="original timegate"' in response.headers["link"]
+    assert f'</timemap{path}>; rel="timemap"' in response.headers["link"]

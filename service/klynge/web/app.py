@@ -55,7 +55,8 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Content-Type", "Content-Disposition"],
+        expose_headers=["ETag", "Content-Type", "Content-Disposition", "Link", "Memento-Datetime", "Klynge-Release",
+                        "Repr-Digest"],
         max_age=86400,
     )
     app.add_middleware(releases.ReleaseSelection)  # release=, Memento, retired IRIs, cite-as

@@ -85,7 +85,8 @@ class ReleaseSelection:
         asked = [value for key, value in query if key == "release"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         early = self.refusal(archive, asked, path)
-        if early is None and not asked and path.startswith("/id/") and "accept-datetime" in headers:
+        if early is None and not asked and archive is not None and path.startswith("/id/") \
+                and "accept-datetime" in headers:
             early = self.timegate(archive, path, query, headers["accept-datetime"])
         if early is not None:
             await respond(send, *early)
@@ -160,12 +161,15 @@ class ReleaseSelection:
                 body = with_history(body, archive, path)
             site = public_url(Request(scope))
             headers, body = cite(headers, body, release, site + path, query, version)
-            if version is not None and path.startswith("/id/"):
-                headers.append((b"memento-datetime", http_date(release.issued).encode()))
+            if path.startswith("/id/") and archive is not None:
                 original = with_query(path, query, release=None)
                 headers.append((b"link", link_values([
                     (original, "original timegate", {}), ("/timemap" + path, "timemap", {"type": LINK_FORMAT}),
                 ]).encode()))
+                if version is not None:
+                    headers.append((b"memento-datetime", http_date(release.issued).encode()))
+                else:  # the original resource is its own TimeGate (RFC 7089 §4.1.1)
+                    headers.append((b"vary", b"accept-datetime"))
         await respond(send, status, headers, body)
 
 
