@@ -137,6 +137,9 @@ class ReleaseSelection:
 
     async def answer(self, scope: Scope, receive: Receive, send: Send, engine: object,
                      archive: ReleaseArchive | None, version: str | None, path: str, query: list) -> None:
+        if not path.startswith(ANSWER_PREFIXES):  # files, assets, docs: passed through as they stream
+            await self.app(scope, receive, send)
+            return
         started: dict[str, object] = {}
         chunks: list[bytes] = []
 
