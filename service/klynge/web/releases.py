@@ -183,8 +183,10 @@ def versioned_ontology(archive: ReleaseArchive, path: str) -> str | None:
 
 
 async def respond(send: Send, status: int, headers: list, body: bytes) -> None:
-    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-    headers.append((b"content-length", str(len(body)).encode()))
+    """Send an answer; its Content-Length is the body's, except where a status has none of its own (304)."""
+    if status != 304:
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
