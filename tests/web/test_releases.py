@@ -266,3 +266,10 @@ def test_the_original_resource_names_its_timegate_and_timemap(two):
     assert "accept-datetime" in response.headers["vary"].lower() and "accept" in response.headers["vary"].lower()
     assert f'<{path}>; rel="original timegate"' in response.headers["link"]
     assert f'</timemap{path}>; rel="timemap"' in response.headers["link"]
+
+
+def test_a_post_takes_release_in_the_url_and_refuses_it_in_the_body(two):
+    posted = two.post(f"/sparql?release={REPOSITORY_LATEST}", data={"query": START}, headers={"Accept": "text/csv"})
+    assert posted.status_code == 200 and posted.headers["klynge-release"] == REPOSITORY_LATEST
+    refused = two.post("/sparql", data={"query": START, "release": REPOSITORY_LATEST})
+    assert refused.status_code == 400 and "in the URL" in refused.text

@@ -127,6 +127,8 @@ async def post_request(request: Request) -> SparqlRequest:
             form = await run_in_threadpool(parse_qsl, text, keep_blank_values=True)
         else:
             form = parse_qsl(text, keep_blank_values=True)
+        if any(key == "release" for key, _ in form):  # chosen before the body is read (klynge.web.releases)
+            raise ProtocolError(400, "give release= in the URL (/sparql?release=VERSION), not in the form body")
         return read_request(form + url_params)
     raise ProtocolError(
         415, f"send the query as {FORM} (a query parameter) or as {SPARQL_QUERY}, not {content_type or 'no type'}"
