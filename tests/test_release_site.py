@@ -7,11 +7,11 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from klynge.commands.publish_releases import publish_releases
 from klynge.engines.cache import CachingEngine
 from klynge.engines.releases import ReleaseArchive
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
-from klynge.graph.release_site import publish_releases
 from klynge.graph.releases import RELEASE_FILES, read_history
 from klynge.settings import Settings
 from klynge.web.app import create_app

@@ -122,9 +122,9 @@ def document_paths(store: ox.Store, graphs: Iterable[str], base: str = KLYNGE_BA
 
 def publish(out: Path, site_url: str, service_url: str | None = None) -> Publication:
     """Write the static publication into ``out`` (see the module's docstring)."""
+    from klynge.commands.publish_releases import publish_releases
     from klynge.engines.store import EmbeddedEngine
     from klynge.graph.build import build_store
-    from klynge.graph.release_site import publish_releases
     from klynge.settings import Settings
     from klynge.web.app import create_app
 

@@ -1,6 +1,7 @@
 """What ``klynge publish`` adds for the releases: their files, the feed, old version IRIs, and retired IRIs.
 
-Kept apart from ``klynge.graph.publish`` (which calls ``publish_releases`` once) so the static site's layout
+A job of the commands layer (it reads the release archive of ``klynge.engines``), kept apart from
+``klynge.graph.publish`` (which calls ``publish_releases`` once) so the static site's layout
 and the releases can change independently. Every file is fetched from the service in process, as the rest of
 the site is, so the static files are what ``klynge serve`` answers:
 
