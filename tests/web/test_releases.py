@@ -273,3 +273,13 @@ def test_a_post_takes_release_in_the_url_and_refuses_it_in_the_body(two):
     assert posted.status_code == 200 and posted.headers["klynge-release"] == REPOSITORY_LATEST
     refused = two.post("/sparql", data={"query": START, "release": REPOSITORY_LATEST})
     assert refused.status_code == 400 and "in the URL" in refused.text
+
+
+def test_a_page_of_a_release_links_to_pages_of_the_same_release(two):
+    page = two.get("/id/" + STRATEGY[len(ID) + 3:], params={"release": REPOSITORY_LATEST},
+                   headers={"Accept": "text/html"}).text
+    page = re.sub(r'<section class="releases".*?</section>', "", page, flags=re.S)  # links to each release
+    internal = re.findall(r'href="(/id/[^"]*)"', page)
+    assert internal and all(f"release={REPOSITORY_LATEST}" in link for link in internal)
+    followed = two.get(internal[0].replace("&amp;", "&"), headers={"Accept": "text/html"})
+    assert followed.status_code == 200 and followed.headers["klynge-release"] == REPOSITORY_LATEST

@@ -162,6 +162,8 @@ class ReleaseSelection:
             release = archive.release(version) if (archive and version) else engine.served_release()
             if path.startswith("/id/") and archive is not None:
                 body = with_history(body, archive, path)
+            if version is not None:
+                body = links_kept_in(body, version, headers)
             site = public_url(Request(scope))
             headers, body = cite(headers, body, release, site + path, query, version)
             if path.startswith("/id/") and archive is not None:
@@ -174,6 +176,25 @@ class ReleaseSelection:
                 else:  # the original resource is its own TimeGate (RFC 7089 §4.1.1)
                     headers.append((b"vary", b"accept-datetime"))
         await respond(send, status, headers, body)
+
+
+STAYING_LINK = re.compile(rb'href="(/(?:id|as-of|graph|timeline|search|ontology)(?:/[^"?#]*)?)(\?[^"#]*)?"')
+
+
+def links_kept_in(body: bytes, version: str, headers: list) -> bytes:
+    """A page of release ``version`` whose links to other pages stay in that release (HTML only)."""
+    content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    if not content_type.startswith(b"text/html"):
+        return body
+
+    def pinned(match: re.Match[bytes]) -> bytes:
+        target, query = match.group(1), match.group(2) or b""
+        if b"release=" in query:
+            return match.group(0)
+        joiner = b"&amp;" if query else b"?"
+        return b'href="' + target + query + joiner + b"release=" + version.encode() + b'"'
+
+    return STAYING_LINK.sub(pinned, body)
 
 
 def versioned_ontology(archive: ReleaseArchive, path: str) -> str | None:
