@@ -113,10 +113,15 @@ def test_named_queries_and_pages_take_release(two, copies):
 @pytest.mark.parametrize(("value", "status", "message"), [
     ("9.9.9", 404, "there is no release 9.9.9"),
     ("latest", 400, "not a release number"),
+    ("", 400, "not a release number"),
+    ("1" * 5000 + ".0.0", 400, "not a release number"),
+    ("0.1.0\u0000", 400, "not a release number"),
 ])
 def test_an_unknown_release_is_a_clear_error(two, value, status, message):
     response = two.get("/sparql", params={"query": START, "release": value})
-    assert response.status_code == status and message in response.text
+    assert response.status_code == status and message in response.text and len(response.content) < 1000
+    twice = two.get("/sparql", params=[("query", START), ("release", REPOSITORY_LATEST), ("release", SECOND)])
+    assert twice.status_code == 400 and "once" in twice.text
 
 
 def test_accept_datetime_redirects_to_the_release_in_force_then(two, copies):

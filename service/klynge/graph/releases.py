@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from klynge.namespaces import INFERRED_GRAPH, KLYNGE_BASE
 from klynge.resources import asset_root
 
-VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+VERSION = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")  # bounded: a number, not a megabyte
 RECORD = "release.json"
 FIRST_DUMP = "klynge.nq"
 PATCH = "patch.rdfp"
@@ -53,7 +53,8 @@ def version_key(version: str) -> tuple[int, int, int]:
     """A version's order (semantic versioning: 0.10.0 after 0.9.0)."""
     match = VERSION.match(version)
     if match is None:
-        raise ReleaseError(f"{version!r} is not a release number: use MAJOR.MINOR.PATCH, e.g. 0.2.0")
+        shown = version if len(version) <= 40 else version[:40] + "…"
+        raise ReleaseError(f"{shown!r} is not a release number: use MAJOR.MINOR.PATCH, e.g. 0.2.0")
     major, minor, patch = match.groups()
     return int(major), int(minor), int(patch)
 
