@@ -288,3 +288,9 @@ def test_a_page_of_a_release_links_to_pages_of_the_same_release(two):
     assert internal and all(f"release={REPOSITORY_LATEST}" in link for link in internal)
     followed = two.get(internal[0].replace("&amp;", "&"), headers={"Accept": "text/html"})
     assert followed.status_code == 200 and followed.headers["klynge-release"] == REPOSITORY_LATEST
+
+
+@pytest.mark.parametrize("value", ["yesterday", "Mon, 99 Dec 2026 25:61:00 GMT", "x" * 4000, "Mon, 07 Dec 99999 GMT"])
+def test_a_bad_accept_datetime_is_a_short_clear_400(two, value):
+    response = two.get("/id/" + STRATEGY[len(ID) + 3:], headers={"Accept-Datetime": value})
+    assert response.status_code == 400 and "not an HTTP date" in response.text and len(response.content) < 300

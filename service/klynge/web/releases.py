@@ -124,7 +124,8 @@ class ReleaseSelection:
         except (TypeError, ValueError):
             moment = None
         if moment is None:
-            return plain(400, f"Accept-Datetime {value!r} is not an HTTP date (e.g. Mon, 07 Dec 2026 15:00:00 GMT)")
+            example = "Mon, 07 Dec 2026 15:00:00 GMT"
+            return plain(400, f"Accept-Datetime {value[:60]!r} is not an HTTP date (e.g. {example})")
         if archive is None:
             return plain(404, "this service holds no releases, so it has no mementos")
         if moment.tzinfo is None:
