@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
 from klynge.graph.releases import PATCH_MEDIA_TYPE, RELEASE_FILES, Release, ReleaseError, patch_counts, version_key
 from klynge.namespaces import KLYNGE_BASE, shorten
+from klynge.web import api_docs
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url
 
@@ -358,7 +359,12 @@ def release_file(archive: ReleaseArchive, version: str, name: str) -> bytes:
     return (release.folder / name).read_bytes()
 
 
-@router.get("/releases", summary="The releases, newest first, with their files")
+NO_RELEASE = {404: {"description": "no such release (or the service holds none); the message lists the releases"}}
+FILE_TYPES = sorted(set(RELEASE_FILES.values()))
+
+
+@router.get("/releases", summary="The releases, newest first, with their files",
+            responses={404: {"description": "the service holds no releases"}})
 def releases_list(request: Request) -> JSONResponse:
     archive = the_archive(request)
     listed = []
@@ -368,12 +374,15 @@ def releases_list(request: Request) -> JSONResponse:
     return JSONResponse({"releases": listed, "feed": "/releases/feed.atom"})
 
 
-@router.get("/releases/feed.atom", summary="An Atom feed of the releases, with their patches and dumps")
+@router.get("/releases/feed.atom", summary="An Atom feed of the releases, with their patches and dumps",
+            response_class=Response,
+            responses={200: api_docs.content(["application/atom+xml"], "the feed (RFC 4287)"),
+                       404: {"description": "the service holds no releases"}})
 def releases_feed(request: Request) -> Response:
     return Response(atom_feed(the_archive(request), public_url(request)), media_type="application/atom+xml")
 
 
-@router.get("/releases/{version}", summary="One release: its record, as JSON")
+@router.get("/releases/{version}", summary="One release: its record, as JSON", responses=NO_RELEASE)
 def release_record(request: Request, version: str) -> JSONResponse:
     archive = the_archive(request)
     try:
@@ -385,7 +394,10 @@ def release_record(request: Request, version: str) -> JSONResponse:
                          "files": {name: f"/releases/{version}/{name}" for name in FILES}})
 
 
-@router.get("/releases/{version}/{name}", summary="A file of one release: dump, patch or citation metadata")
+@router.get("/releases/{version}/{name}", summary="A file of one release: dump, patch or citation metadata",
+            response_class=Response,
+            responses={200: api_docs.content(FILE_TYPES, "the file"),
+                       404: {"description": "no such release or file; the message says which there are"}})
 def release_download(request: Request, version: str, name: str) -> Response:
     archive = the_archive(request)
     if name not in FILES:
@@ -399,7 +411,10 @@ def release_download(request: Request, version: str, name: str) -> Response:
     return Response(body, media_type=FILES[name], headers={"ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"'})
 
 
-@router.get("/timemap/id/{path:path}", summary="The TimeMap of a resource (RFC 7089), in application/link-format")
+@router.get("/timemap/id/{path:path}", summary="The TimeMap of a resource (RFC 7089), in application/link-format",
+            response_class=Response,
+            responses={200: api_docs.content([LINK_FORMAT], "the TimeMap"),
+                       404: {"description": "no release describes the resource (or the service holds none)"}})
 def resource_timemap(request: Request, path: str) -> Response:
     links = timemap(the_archive(request), "/id/" + path)
     if links is None:
