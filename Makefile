@@ -16,7 +16,7 @@ LOCK_UPGRADE ?= --upgrade
 COMPILE := .lock-venv/bin/pip-compile --quiet $(LOCK_UPGRADE) --generate-hashes --strip-extras --no-emit-index-url \
 	--no-emit-find-links --extra dev
 
-.PHONY: serve test test-fast lint validate export bench clean lock
+.PHONY: serve test test-fast lint validate export bench clean lock release
 
 # The exact versions CI tested, each file checked against its hash (requirements.lock), then klynge itself
 # without resolving again (an editable install needs no editor bundle: npm builds it into the checkout); pip
@@ -63,6 +63,11 @@ validate: $(STAMP)
 export: $(STAMP)
 	mkdir -p dist
 	for f in ttl nt jsonld rdf trig; do $(BIN)/klynge export --format $$f --out dist/klynge.$$f; done
+
+# Cut a release: make release VERSION=0.2.0 (see docs/releases.md; klynge release --help says how to re-cut).
+release: $(STAMP)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z"; exit 2; }
+	$(BIN)/klynge release $(VERSION)
 
 # The bench extra from its own lock (the dev lock plus rdflib-endpoint), so the venv stays what a lock describes.
 bench: $(STAMP) $(BENCH_LOCK)

@@ -42,7 +42,7 @@ HEADER_KEYS = {"summary", "description", "method", "tags", "defaults", "paramete
 REQUIRED_KEYS = ("summary", "description", "method")
 INTERNAL_REQUIRED_KEYS = ("summary", "description")
 METHODS = {"GET"}
-RESERVED = {"format"}  # query-string names the API keeps for itself
+RESERVED = {"format", "release"}  # query-string names the API keeps for itself (release: klynge.web.releases)
 NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # ?_name_type (required) and ?__name_type (optional), also written with $; the type suffix is optional.
 PARAMETER_PREFIX = "_"

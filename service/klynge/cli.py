@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "load": ("klynge.engines.load", "bulk-load RDF files into an on-disk store or a remote SPARQL store"),
     "synth": ("klynge.graph.synth", "stream a synthetic EU-scale graph for benchmarks"),
     "publish": ("klynge.graph.publish", "write the static site: pages, Turtle, JSON-LD, dumps, catalogue, rewrites"),
+    "release": ("klynge.commands.release", "cut a release: bump the version, record it in releases/, write its notes"),
 }
 DESCRIPTION = (
     "klynge: the knowledge graph of Danish cluster and innovation policy, and its query service. "

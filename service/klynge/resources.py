@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-ASSET_DIRS = ("ontology", "data", "shapes", "queries")
+ASSET_DIRS = ("ontology", "data", "shapes", "queries", "releases")
 
 
 @cache

@@ -53,7 +53,8 @@ def test_the_shapes_do_catch_a_gap(description):
     broken.remove((None, DCATAP.availability, None))
     broken.remove((DATASET, DCTERMS.temporal, None))
     found = results(broken, "shapes_recommended.ttl")
-    assert sum("availability" in line for line in found) == 5
+    distributions = set(description.subjects(RDF.type, DCAT.Distribution))  # the dumps and each release's files
+    assert sum("availability" in line for line in found) == len(distributions) >= 5
     assert any("temporal" in line for line in found)
 
 
@@ -73,14 +74,24 @@ def test_what_the_quality_score_looks_for(description, client):
 
 
 def test_degrades_to_dcat_ap_2_1_1(description):
-    """DCAT-AP 2.1.1 lacks DCAT 3's versioning and series terms: the only one used is dcat:version, and the record
-    without it still passes every mandatory, recommended and range shape."""
+    """DCAT-AP 2.1.1 lacks DCAT 3's versioning and series terms: the record uses dcat:version, and the release
+    series (dcat:DatasetSeries, dcat:inSeries, dcat:first/last/prev); without them it still passes every
+    mandatory, recommended and range shape."""
     used = set(description.predicates()) | set(description.objects(None, RDF.type))
-    assert used & DCAT3_ONLY == {DCAT3.version}
+    assert used & DCAT3_ONLY <= {DCAT3.version, DCAT3.DatasetSeries, DCAT3.inSeries, DCAT3.first, DCAT3.last,
+                                 DCAT3.prev}
     degraded = rdflib.Graph() + description
     for term in DCAT3_ONLY:
         degraded.remove((None, term, None))
-    assert len(degraded) == len(description) - 1
+        degraded.remove((None, RDF.type, term))
+    series = set(description.subjects(RDF.type, DCAT.DatasetSeries))
+    for node in series:  # a 2.1.1 harvester has no class for the series: its description goes with it
+        for triple in list(degraded.triples((node, None, None))):
+            degraded.remove(triple)
+    dcat3 = sum(1 for term in DCAT3_ONLY for _ in description.triples((None, term, None)))
+    dcat3 += sum(1 for term in DCAT3_ONLY for _ in description.triples((None, RDF.type, term)))
+    assert len(degraded) == len(description) - dcat3 - sum(
+        1 for node in series for p, _ in description.predicate_objects(node) if p not in DCAT3_ONLY and p != RDF.type)
     for shapes_file in SHAPES:
         assert results(degraded, shapes_file) == [], shapes_file
     assert description.value(DATASET, rdflib.OWL.versionInfo) is None  # 2.1.1's term, deprecated in 3.0.1

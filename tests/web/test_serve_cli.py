@@ -18,6 +18,7 @@ import uvicorn
 
 from klynge import cli
 from klynge.graph.build import build_store
+from klynge.graph.releases import read_history
 from klynge.resources import asset_files
 from klynge.web import serve
 from web.processes import gone
@@ -193,7 +194,9 @@ def test_serve_prints_its_url_answers_and_stops_its_workers(published_store, sto
     with klynge_serve("--no-validate", stop=stop) as (url, process):
         assert count(url) == len(published_store)
         workers = descendants(process.pid)
-        assert len(workers) == 3  # the zygote, one worker for long queries and one kept for short ones
+        # per engine, the zygote, one worker for long queries and one kept for short ones: the served graph's,
+        # and each recorded release's (release=, klynge.engines.releases)
+        assert len(workers) == 3 * (1 + len(read_history().releases))
     assert process.returncode == exit_code
     assert f"at {url}/" in process.stdout.read()
     assert all(gone(pid) for pid in workers)

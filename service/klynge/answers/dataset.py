@@ -264,6 +264,9 @@ def description(
         out.a(subset, VOID + "Dataset")
         add(subset, VOID + "triples", integer(count))
     add_statistics(engine, site, dataset, out)
+    from klynge.answers.release_series import add_series, release_history  # it builds on this module
+
+    add_series(out, site, dataset, catalogue, release_history(engine))
     # Grouped by subject (in first-use order, each subject's statements as added), so the Turtle reads by resource.
     order = {subject: rank for rank, subject in enumerate(dict.fromkeys(t.subject for t in out))}
     return sorted(out, key=lambda triple: order[triple.subject])

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 
 from klynge.answers.search import start_index
 from klynge.engines.base import Engine, QueryError
+from klynge.engines.releases import ReleaseArchive, ReleaseSwitch, repository_archive
 from klynge.formats import NotAcceptable
 from klynge.settings import Settings
 from klynge.web import (
@@ -21,6 +22,7 @@ from klynge.web import (
     linked_data,
     pages,
     request_errors,
+    releases,
     sparql,
 )
 from klynge.web.hardening import Hardening
@@ -28,11 +30,13 @@ from klynge.web.http_semantics import HttpSemantics
 from klynge.web.negotiation import not_acceptable
 
 # The linked-data router comes last: its paths are the widest.
-ROUTERS = (sparql, health, api_queries, api_answers, completion, dataset, pages, linked_data)
+ROUTERS = (sparql, health, api_queries, api_answers, completion, dataset, pages, releases, linked_data)
+REPOSITORY = object()  # create_app's default archive: the releases recorded in the repository
 
 
-def create_app(engine: Engine, settings: Settings) -> FastAPI:
-    """An app answering from ``engine``; every router reads both from ``request.app.state``."""
+def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | None | object = REPOSITORY) -> FastAPI:
+    """An app answering from ``engine``, and from ``archive`` for ``release=`` (default: the releases recorded
+    in the repository; None: no time travel); every router reads them from ``request.app.state``."""
     app = FastAPI(
         title="klynge",
         summary="An open knowledge graph of Danish cluster and innovation policy",
@@ -42,7 +46,9 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.engine = engine
+    held = repository_archive() if archive is REPOSITORY else archive
+    assert held is None or isinstance(held, ReleaseArchive)
+    app.state.engine = ReleaseSwitch(engine, held)  # release= picks a recorded release (klynge.web.releases)
     app.state.settings = settings
     start_index(engine)  # the name index for /api/search, built in the background
     # Browser tools (YASGUI, Comunica) query from other origins; every route only reads, POST /sparql included.
@@ -51,9 +57,11 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Content-Type", "Content-Disposition"],
+        expose_headers=["ETag", "Content-Type", "Content-Disposition", "Link", "Memento-Datetime", "Klynge-Release",
+                        "Repr-Digest"],
         max_age=86400,
     )
+    app.add_middleware(releases.ReleaseSelection)  # release=, Memento, retired IRIs, cite-as
     app.add_middleware(HttpSemantics)  # HEAD on every GET route, Vary: Accept, signposting Link headers
     app.add_middleware(Hardening, read_timeout=settings.read_timeout)  # outermost: every response, CORS's too
     api_docs.install(app)

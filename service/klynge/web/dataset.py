@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from klynge import formats
 from klynge.answers import dataset
+from klynge.answers.release_series import release_history
 from klynge.graph import export
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.linked_data import signposting
@@ -94,6 +95,8 @@ def describe_dataset(request: Request, html: bool) -> Response:
         "triples": dataset.dataset_triple_count(triples, site.iri("dataset").value),
         "vocabularies": sorted(t.object.value for t in triples if t.predicate.value == void + "vocabulary"),
         "schema_org": dataset.schema_org(site, dataset.release(engine), files),
+        "releases": list(reversed(release_history(engine).releases)),
+        "series": site.iri("releases").value,
     }
     return templates.TemplateResponse(request, "dataset.html", context)
 

@@ -28,7 +28,6 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from klynge import formats
 from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, QuerySyntaxError, checked_form
-from klynge.engines.cache import CachingEngine
 from klynge.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
 from klynge.web import api_docs
 from klynge.web.engine_errors import plain_text
@@ -128,6 +127,8 @@ async def post_request(request: Request) -> SparqlRequest:
             form = await run_in_threadpool(parse_qsl, text, keep_blank_values=True)
         else:
             form = parse_qsl(text, keep_blank_values=True)
+        if any(key == "release" for key, _ in form):  # chosen before the body is read (klynge.web.releases)
+            raise ProtocolError(400, "give release= in the URL (/sparql?release=VERSION), not in the form body")
         return read_request(form + url_params)
     raise ProtocolError(
         415, f"send the query as {FORM} (a query parameter) or as {SPARQL_QUERY}, not {content_type or 'no type'}"
@@ -163,7 +164,7 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     engine: Engine = request.app.state.engine
     base = endpoint_url(request)
     hit = None
-    if inline and isinstance(engine, CachingEngine):  # a long text is looked up in the thread
+    if inline and hasattr(engine, "cached"):  # a long text is looked up in the thread
         hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset, base_iri=base)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
         return respond(engine, sparql, fmt, base, cacheable, held, hit)
