@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
 from klynge.commands.publish_releases import publish_releases
 from klynge.engines.cache import CachingEngine
 from klynge.engines.releases import ReleaseArchive
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
+from klynge.graph.publish import InProcess, SiteLinks, Writer
 from klynge.graph.releases import RELEASE_FILES, read_history
 from klynge.settings import Settings
 from klynge.web.app import create_app
@@ -26,15 +26,12 @@ def published(tmp_path_factory):
     root, _ = cut_repository_copies(tmp_path_factory)
     store = build_store(sources(root))
     archive = ReleaseArchive(read_history(root))
-    client = TestClient(create_app(CachingEngine(EmbeddedEngine(store, workers=1)), Settings(), archive))
-    written: dict[str, bytes] = {}
-
-    def fetch(path: str, media_type: str) -> bytes:
-        answer = client.get("/" + path, headers={"Accept": media_type})
-        assert answer.status_code == 200 and answer.headers["content-type"].startswith(media_type), path
-        return answer.content
-
-    rules = publish_releases(archive, store, fetch, written.__setitem__, SECOND)
+    app = create_app(CachingEngine(EmbeddedEngine(store, workers=1)), Settings(), archive)
+    out = tmp_path_factory.mktemp("site")
+    with InProcess(app, "w3id.org") as client:
+        writer = Writer(out, client, SiteLinks(frozenset(), SECOND, None))
+        rules = publish_releases(archive, store, writer, SECOND)
+    written = {path.relative_to(out).as_posix(): path.read_bytes() for path in writer.written}
     return archive, rules, written
 
 
@@ -53,9 +50,12 @@ def test_retired_iris_get_301_or_410_rules_and_the_gone_page_names_the_last_rele
     _, rules, written = published
     static = "\n".join(rules.static)
     renamed = re.escape(RENAMED_FROM[len(BASE):])
-    assert f"RewriteRule ^{renamed}(?:\\.html|\\.ttl|\\.jsonld)?$ /{RENAMED_TO[len(BASE):]} [R=301,L]" in static
+    representations = "(?:/|/index\\.html|\\.ttl|\\.jsonld|\\.nt|\\.rdf)?$"
+    assert f"RewriteRule ^{renamed}{representations} /{RENAMED_TO[len(BASE):]} [R=301,L]" in static
     gone = [rule for rule in rules.static if rule.endswith("[G,L]")]
-    assert len(gone) == 1 and re.search(gone[0].split()[1], REMOVED[len(BASE):] + ".html")
+    assert len(gone) == 1
+    for suffix in ("/index.html", ".ttl", ".rdf", ""):
+        assert re.search(gone[0].split()[1], REMOVED[len(BASE):] + suffix)
     assert f"RewriteRule ^{renamed}$ {RENAMED_TO} [R=301,L]" in rules.w3id
     page = written["gone.html"].decode()
     assert f"<code>{REMOVED}</code></td><td>{REPOSITORY_LATEST}</td>" in page
