@@ -51,6 +51,11 @@ class QueryRefused(QueryError):
     """A request this read-only service will not run: an update, SERVICE or LOAD."""
 
 
+class QueryUnsupported(QueryError):
+    """A query using something outside SPARQL 1.1 (a store's extension function or pragma) that this service
+    will not send to a remote store."""
+
+
 class QueryTimeout(QueryError):
     """The query ran past its time limit and was stopped."""
 

@@ -6,7 +6,8 @@ clients act on the status alone (Jena and SPARQLWrapper show little else):
 - 400 the query is malformed, or nests deeper than the parser safely takes: fix the query. (A function the
   engine does not have is not a failure: each call of it is an evaluation error, as SPARQL 1.1 §17.6 says, so
   a FILTER on it drops the row and a BIND of it stays unbound.)
-- 403 an update, SERVICE or LOAD: this endpoint never runs them.
+- 400 too for a store's extension (a function or pragma outside SPARQL 1.1) sent to a remote store.
+- 403 an update, SERVICE or LOAD, or (remote store) a graph that is not one of klynge's: never run.
 - 413 the *request* is too large (a body past 1 MiB): send a shorter query.
 - 422 the query is well-formed but its answer is past a limit (more results than allowed, or longer than the
   time limit): the same query will fail the same way, so narrow it (LIMIT/OFFSET) or use the dumps.
@@ -37,6 +38,7 @@ from klynge.engines.base import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    QueryUnsupported,
 )
 
 
@@ -53,6 +55,8 @@ def answer_for(error: QueryError) -> ErrorAnswer:
     """The HTTP answer to an engine failure: see the module's table."""
     if isinstance(error, QuerySyntaxError):
         return ErrorAnswer(400, f"Malformed query: {error}", {})
+    if isinstance(error, QueryUnsupported):
+        return ErrorAnswer(400, f"Not accepted: {error}", {})
     if isinstance(error, QueryRefused):
         return ErrorAnswer(403, f"Refused: {error}", {})
     if isinstance(error, QueryTooLarge):

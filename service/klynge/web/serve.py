@@ -18,6 +18,7 @@ from typing import IO
 import pyoxigraph as ox
 import uvicorn
 
+from klynge.engines.base import QueryError
 from klynge.engines.cache import CachingEngine
 from klynge.engines.load import StoreError, is_absent, load_store, lock_for_serving, require_complete
 from klynge.engines.store import EmbeddedEngine
@@ -200,7 +201,7 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
     if args.graph and not args.sparql_endpoint:
         raise StartError("--graph names the graphs of a remote store: use it with --sparql-endpoint")
     if args.sparql_endpoint:
-        from klynge.engines.remote import EndpointError, RemoteEngine
+        from klynge.engines.remote import RemoteEngine
 
         try:  # no answer is kept: a remote store may change under the service
             remote = RemoteEngine(
@@ -209,9 +210,14 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
                 timeout=settings.query_timeout,
                 max_results=settings.max_results,
             )
-            return CachingEngine(remote, max_bytes=0)
-        except EndpointError as error:
+        except QueryError as error:
             raise StartError(str(error)) from None
+        try:
+            remote.graph_counts()  # a store that answers its counts strangely stops the start, in one line
+        except QueryError as error:
+            remote.close()
+            raise StartError(str(error)) from None
+        return CachingEngine(remote, max_bytes=0)
     try:
         store = build_store() if args.store is None else on_disk_store(args.store)
     except SourceError as error:
