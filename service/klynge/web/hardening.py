@@ -22,6 +22,8 @@ from urllib.parse import unquote_to_bytes
 from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from klynge.engines.base import CLIENT
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -92,6 +94,7 @@ class Hardening:
         if reason is not None:
             await plain(send, 400, f"{reason}; percent-encode the UTF-8 bytes of the text")
             return
+        CLIENT.set((scope.get("client") or ("", 0))[0])  # whose queries these are, for the pool's fair shares
         started = False
         body_done = False
 
