@@ -359,7 +359,7 @@ def fork_zygote(
 # In the service
 # ---------------------------------------------------------------------------------------------------------
 
-LONG_NICENESS = 10  # a long query yields the CPU to short ones
+LOWEST_PRIORITY = 19  # a long query yields the CPU to short ones (and to everything else)
 MAX_WAITING = 32  # queries waiting for a worker at once, beyond which a query is refused at once (503)
 LONG_MEMORY_S = 60.0  # a client whose query ran long sends long work for this long (unless it proves otherwise)
 SHORTS_TO_FORGIVE = 3  # quick answers in a row after which a client's queries are no longer taken as long
@@ -468,6 +468,7 @@ class Worker:
     pid: int
     connection: Connection
     stderr: int = -1  # a memory file holding what the worker wrote to its stderr (a panic's message)
+    niced: bool = False  # yields the CPU for good: replaced after its query
 
     def kill(self) -> None:
         """End the process at once, whatever it is computing, and drop the connection and its stderr."""
@@ -490,9 +491,11 @@ class Worker:
             return ""
 
     def yield_cpu(self) -> None:
-        """Lower the process's priority (for good: it is replaced after its long query)."""
+        """Give the process the lowest priority (nice 19: about 1/70 of the CPU a short query's worker gets when
+        both want it), for good: it is replaced after its long query."""
+        self.niced = True
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + LONG_NICENESS))
+            os.setpriority(os.PRIO_PROCESS, self.pid, LOWEST_PRIORITY)
 
 
 class WorkerPool:
@@ -721,7 +724,7 @@ class WorkerPool:
                 self._replace(worker)
                 raise TimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped")
             ticket.worker = None
-            if ran_long:
+            if ran_long or worker.niced:
                 self._replace(worker)  # niced for good: a fresh one answers short queries at full priority
             else:
                 self._give_back(worker)
@@ -908,6 +911,8 @@ class WorkerPool:
     def _answer(self, worker: Worker, deadline: float, ticket: Ticket) -> tuple[Done | Failed | None, bool]:
         """The worker's answer (None past the deadline) and whether the query ran long. Long work holds its
         long slot from the start; other work past ``long_after`` takes one, or is stopped (PoolBusy)."""
+        if ticket.kind == "long":
+            worker.yield_cpu()  # known long work never competes with short work for the CPU
         short = min(self.long_after, max(0.0, deadline - time.monotonic()))
         if worker.connection.poll(short):
             return worker.connection.recv(), False
