@@ -201,6 +201,47 @@ def test_a_body_that_stops_coming_gets_408(engine):
     assert b"did not arrive" in received and closed
 
 
+def test_a_body_trickled_a_byte_at_a_time_is_cut_off_when_the_request_time_is_up(engine):
+    """sec review 2026-12-07 N3: the timeout was between body parts, so a byte every 2 s (under a 10 s timeout)
+    held a connection for ever; now headers and body together have the read timeout."""
+    with hardened_server(engine) as port:
+        connection = socket.create_connection(("127.0.0.1", port))
+        started = time.monotonic()
+        connection.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\n"
+        )
+        cut_off = None
+        for byte in b"ASK { ?s ?p ?o } # trickled" * 4:  # a byte every 0.25 s: each well within the timeout
+            time.sleep(0.25)
+            try:
+                connection.sendall(bytes([byte]))
+            except OSError:
+                cut_off = time.monotonic() - started
+                break
+            if time.monotonic() - started > READ_TIMEOUT + 5:
+                break
+        received, closed = read_all(connection, within=READ_TIMEOUT + 2)
+        connection.close()
+    assert received.startswith(b"HTTP/1.1 408"), received[:100]
+    assert b"whole request must come within" in received
+    assert closed and (cut_off is None or cut_off < READ_TIMEOUT + 3)
+
+
+def test_a_request_whose_headers_took_most_of_the_time_has_the_rest_for_its_body(engine):
+    with hardened_server(engine) as port:
+        connection = socket.create_connection(("127.0.0.1", port))
+        connection.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(READ_TIMEOUT * 0.7)
+        connection.sendall(b"Content-Type: application/sparql-query\r\nContent-Length: 20\r\n\r\nASK")
+        started = time.monotonic()
+        received, closed = read_all(connection, within=READ_TIMEOUT + 5)
+        waited = time.monotonic() - started
+        connection.close()
+    assert received.startswith(b"HTTP/1.1 408") and closed
+    assert waited < READ_TIMEOUT * 0.6  # the time left, not a fresh read timeout for the body
+
+
 def test_a_client_vanishing_mid_body_is_one_line_in_the_log(engine, caplog):
     with caplog.at_level(logging.WARNING), hardened_server(engine) as port:
         connection = socket.create_connection(("127.0.0.1", port))

@@ -5,9 +5,9 @@ undecodable query strings, and bounds on how long a client may take to send its 
   with no inline script or style), ``X-Content-Type-Options: nosniff``, frame protection and a referrer policy.
 - A query string that is not UTF-8 once percent-decoded is a 400, as a POST body is, instead of turning
   silently into U+FFFD.
-- A request's headers must arrive within ``read_timeout`` seconds of the connection opening (or of the
-  previous response), and each part of its body within ``read_timeout`` seconds of the last: a slow client
-  (slowloris) is cut off with a 408 instead of holding a connection for ever. A client that goes away in
+- A request, headers and body together, must arrive within ``read_timeout`` seconds of the connection opening
+  (or of the previous response), whatever its pace: a slow client (slowloris, on headers or on a body trickled
+  a byte at a time) is cut off with a 408 instead of holding a connection for ever. A client that goes away in
   the middle of its body is one line in the log, not a traceback.
 """
 
@@ -50,6 +50,9 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
 )
+
+
+REQUEST_STARTED = "klynge.request_started"  # scope key: the event loop's time when the request's clock began
 
 
 class BodyTimeout(Exception):
@@ -98,12 +101,15 @@ class Hardening:
         started = False
         body_done = False
 
+        loop = asyncio.get_running_loop()
+        deadline = scope.get(REQUEST_STARTED, loop.time()) + self.read_timeout  # headers and body together
+
         async def timed_receive() -> Message:
             nonlocal body_done
             if body_done:  # after the body, the app waits for a disconnect: no limit on that
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), self.read_timeout)
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
             except TimeoutError:
                 raise BodyTimeout from None
             body_done = message["type"] != "http.request" or not message.get("more_body", False)
@@ -124,7 +130,9 @@ class Hardening:
             await self.app(scope, timed_receive, guarded_send)
         except BodyTimeout:
             if not started:
-                message = f"the request body did not arrive: nothing came for {self.read_timeout:g} s"
+                message = (
+                    f"the request body did not arrive: the whole request must come within {self.read_timeout:g} s"
+                )
                 await plain(send, 408, message, close=True)
         except ClientDisconnect:
             client = scope.get("client") or ("?", 0)
@@ -145,6 +153,7 @@ def timed_protocol(read_timeout: float) -> type:
     class HeaderDeadline(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         _deadline: asyncio.TimerHandle | None = None
         _answered: object = None
+        _armed_at: float = 0.0
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -153,6 +162,8 @@ def timed_protocol(read_timeout: float) -> type:
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
             if self.cycle is not None and self.cycle is not self._answered:  # a request's headers are in
+                if self._deadline is not None:  # the body's time counts from the same start (Hardening)
+                    self.cycle.scope[REQUEST_STARTED] = self._armed_at
                 self._disarm()
 
         def on_response_complete(self) -> None:
@@ -167,6 +178,7 @@ def timed_protocol(read_timeout: float) -> type:
 
         def _arm(self) -> None:
             self._disarm()
+            self._armed_at = self.loop.time()
             self._deadline = self.loop.call_later(read_timeout, self._headers_late)
 
         def _disarm(self) -> None:
