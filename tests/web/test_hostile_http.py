@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
 from klynge.settings import Settings
 from klynge.web.app import create_app
@@ -108,6 +109,15 @@ def test_the_host_header_never_gets_into_absolute_urls(client, path):
     assert response.status_code == 200
     assert "evil.example" not in response.text
     assert Settings().listen_url in response.text
+
+
+@pytest.mark.parametrize("path", ["/api/queries/", "/sparql/", "/query/", "/dataset/", "/docs/", "/as-of/2020/"])
+def test_trailing_slash_redirects_name_the_public_url_not_the_host_header(engine, path):
+    """sec review 2026-12-07 N5: the 307s said `Location: http://evil.example/…` even with --public-url."""
+    app = create_app(engine, Settings(public_base_url="https://klynge.example/kg"))
+    answer = TestClient(app).get(path + "?a=1", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert answer.status_code in (307, 308), answer.status_code
+    assert answer.headers["location"] == f"https://klynge.example/kg{path.rstrip('/')}?a=1"
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,8 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         max_age=86400,
     )
     app.add_middleware(HttpSemantics)  # HEAD on every GET route, Vary: Accept, signposting Link headers
-    app.add_middleware(Hardening, read_timeout=settings.read_timeout)  # outermost: every response, CORS's too
+    public = settings.public_base_url or settings.listen_url
+    app.add_middleware(Hardening, read_timeout=settings.read_timeout, public_url=public)  # outermost: every response
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

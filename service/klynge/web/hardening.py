@@ -1,6 +1,7 @@
 """What every response and connection gets, whatever the route: browser protections, honest refusals of
 undecodable query strings, and bounds on how long a client may take to send its request.
 
+- A redirect back to this service names it by its public URL, never by the client's Host header.
 - Every response carries a Content-Security-Policy (the pages load scripts and styles only from this service,
   with no inline script or style), ``X-Content-Type-Options: nosniff``, frame protection and a referrer policy.
 - A query string that is not UTF-8 once percent-decoded is a 400, as a POST body is, instead of turning
@@ -17,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
@@ -85,9 +86,10 @@ class Hardening:
     """ASGI middleware: the security headers, the query-string check, the body timeout and quiet
     disconnects (see the module's docstring)."""
 
-    def __init__(self, app: ASGIApp, read_timeout: float) -> None:
+    def __init__(self, app: ASGIApp, read_timeout: float, public_url: str = "") -> None:
         self.app = app
         self.read_timeout = read_timeout
+        self.public_url = public_url.rstrip("/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,6 +126,11 @@ class Hardening:
                 if b"content-security-policy" not in present:
                     extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 message["headers"] = [*message.get("headers", []), *extra]
+                if 300 <= message.get("status", 200) < 400 and self.public_url:
+                    message["headers"] = [
+                        (name, self.own_location(value, scope) if name.lower() == b"location" else value)
+                        for name, value in message["headers"]
+                    ]
             await send(message)
 
         try:
@@ -143,6 +150,17 @@ class Hardening:
                 scope["method"],
                 scope["path"],
             )
+
+
+    def own_location(self, location: bytes, scope: Scope) -> bytes:
+        """A redirect to this service names it by its public URL, never by the Host header the client sent
+        (Starlette's trailing-slash redirects build an absolute URL from it)."""
+        host = next((value for name, value in scope.get("headers", []) if name == b"host"), None)
+        target = urlsplit(location.decode("latin-1"))
+        if host is None or not target.netloc or target.netloc.encode("latin-1") != host:
+            return location
+        rest = target.path + (f"?{target.query}" if target.query else "")
+        return (self.public_url + rest).encode("latin-1")
 
 
 def timed_protocol(read_timeout: float) -> type:
