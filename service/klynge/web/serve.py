@@ -20,7 +20,14 @@ import uvicorn
 
 from klynge.engines.base import QueryError
 from klynge.engines.cache import CachingEngine
-from klynge.engines.load import StoreError, is_absent, load_store, lock_for_serving, require_complete
+from klynge.engines.load import (
+    StoreError,
+    interrupted_load,
+    is_absent,
+    load_store,
+    lock_for_serving,
+    require_complete,
+)
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import SourceError, build_store
 from klynge.settings import DEFAULT_BASE_IRI, Settings
@@ -40,8 +47,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--store",
         type=Path,
         metavar="DIR",
-        help="serve an on-disk Oxigraph store (from 'klynge load --store DIR'); an empty or new DIR is "
-        "filled with the repository's graph first (default: build the graph in memory)",
+        help="serve an on-disk Oxigraph store (from 'klynge load --store DIR'); a new DIR is filled with the "
+        "repository's graph first, one an interrupted load left is refused (default: build the graph in memory)",
     )
     source.add_argument(
         "--sparql-endpoint",
@@ -139,6 +146,13 @@ def on_disk_store(directory: Path) -> ox.Store:
     """The store in ``directory``, opened read-only and locked against loads; an empty or missing folder is
     loaded first, and an incomplete store is refused."""
     try:
+        if interrupted_load(directory):  # not a new folder: the graph meant for it never arrived
+            raise StoreError(
+                f"{directory} holds no store, but a 'klynge load --store {directory}' was started and did not "
+                f"finish (its lock file .{directory.name}.lock is beside it), so serving the repository's graph "
+                f"alone would hide that. Run 'klynge load --store {directory} [FILES]' again (or delete the lock "
+                "file to serve the repository's graph)"
+            )
         if is_absent(directory):
             print(f"klynge serve: loading the repository's graph into {directory}", file=sys.stderr)
             load_store(directory, [])
