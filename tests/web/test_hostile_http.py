@@ -252,6 +252,21 @@ def test_a_request_whose_headers_took_most_of_the_time_has_the_rest_for_its_body
     assert waited < READ_TIMEOUT * 0.6  # the time left, not a fresh read timeout for the body
 
 
+@pytest.mark.parametrize("path", ["/sparql?query=ASK%7B%7D%23", "/api/lineage?iri=https://w3id.org/klynge/id/", "/id/"])
+def test_a_url_too_long_to_read_is_414_saying_to_post(engine, path):
+    """sec review 2026-12-07: a GET over ~64 KB got uvicorn's bare 400 "Invalid HTTP request received"."""
+    with hardened_server(engine) as port:
+        answers = {}
+        for size in (4_000, 200_000):
+            connection = socket.create_connection(("127.0.0.1", port))
+            connection.sendall(f"GET {path}{'a' * size} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            answers[size], _ = read_all(connection, within=10)
+            connection.close()
+    assert not answers[4_000].startswith((b"HTTP/1.1 414", b"HTTP/1.1 400"))  # read and answered as usual
+    assert answers[200_000].startswith(b"HTTP/1.1 414"), answers[200_000][:200]
+    assert b"send a long query by POST" in answers[200_000]
+
+
 def test_a_client_vanishing_mid_body_is_one_line_in_the_log(engine, caplog):
     with caplog.at_level(logging.WARNING), hardened_server(engine) as port:
         connection = socket.create_connection(("127.0.0.1", port))

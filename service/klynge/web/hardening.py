@@ -1,6 +1,7 @@
 """What every response and connection gets, whatever the route: browser protections, honest refusals of
 undecodable query strings, and bounds on how long a client may take to send its request.
 
+- A URL longer than the HTTP parser reads (about 64 KB) is a 414 saying to POST, not a bare 400.
 - A redirect back to this service names it by its public URL, never by the client's Host header.
 - Every response carries a Content-Security-Policy (the pages load scripts and styles only from this service,
   with no inline script or style), ``X-Content-Type-Options: nosniff``, frame protection and a referrer policy.
@@ -53,6 +54,7 @@ SECURITY_HEADERS = (
 )
 
 
+LONG_REQUEST_LINE = 8 * 1024  # a parser failure past this much of a request line is a URL too long (414)
 REQUEST_STARTED = "klynge.request_started"  # scope key: the event loop's time when the request's clock began
 
 
@@ -172,12 +174,18 @@ def timed_protocol(read_timeout: float) -> type:
         _deadline: asyncio.TimerHandle | None = None
         _answered: object = None
         _armed_at: float = 0.0
+        _line_bytes = 0  # bytes of the request line received so far
+        _line_done = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
 
         def data_received(self, data: bytes) -> None:
+            if not self._line_done:
+                end = data.find(b"\n")
+                self._line_bytes += len(data) if end < 0 else end
+                self._line_done = end >= 0
             super().data_received(data)
             if self.cycle is not None and self.cycle is not self._answered:  # a request's headers are in
                 if self._deadline is not None:  # the body's time counts from the same start (Hardening)
@@ -194,8 +202,25 @@ def timed_protocol(read_timeout: float) -> type:
             self._disarm()
             super().connection_lost(exc)
 
+        def send_400_response(self, msg: str) -> None:
+            """The parser's refusal; a request line too long for it (a long query sent by GET) is a 414 that
+            says to POST, not uvicorn's bare 400."""
+            if self._line_bytes < LONG_REQUEST_LINE:
+                super().send_400_response(msg)
+                return
+            message = (
+                f"the URL is longer than this server reads ({self._line_bytes // 1024} KB of it arrived): send a "
+                "long query by POST, as 'application/sparql-query' or as a form field query=…"
+            ).encode()
+            self.transport.write(
+                b"HTTP/1.1 414 URI Too Long\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(message), message)
+            )
+            self.transport.close()
+
         def _arm(self) -> None:
             self._disarm()
+            self._line_bytes, self._line_done = 0, False  # the next request's line starts now
             self._armed_at = self.loop.time()
             self._deadline = self.loop.call_later(read_timeout, self._headers_late)
 
