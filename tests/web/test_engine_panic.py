@@ -20,7 +20,6 @@ from klynge.settings import Settings
 from klynge.web.app import create_app
 
 
-
 def panicking_sort() -> str:
     """ORDER BY over 400 values no total order can sort, in a fixed order that pyoxigraph's sort checks."""
     draw = random.Random(1)
