@@ -112,8 +112,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=defaults.read_timeout,
         metavar="S",
-        help="seconds a client may take to send its request headers, and between parts of its body "
-        "(default: %(default)s)",
+        help="seconds a client may take to send a whole request, headers and body together, whatever its "
+        "pace (default: %(default)s)",
     )
     parser.add_argument(
         "--cache-mb",
