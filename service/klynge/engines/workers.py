@@ -404,8 +404,10 @@ class Ticket:
     kind: str  # "short", "new" or "long" (see WorkerPool._kind)
     arrived: float
     deadline: float
+    fingerprint: str = ""
     worker: Worker | None = None
     evicted: bool = False  # sent away from a full queue to make room for another client's query
+    refusal: PoolBusy | None = None  # found to be long work while it waited, with no long slot for it
 
 
 def exists(pid: int) -> bool:
@@ -774,13 +776,15 @@ class WorkerPool:
                 refusal = self._long_refusal(client, record, now, "ran long before")
                 if refusal is not None:
                     raise refusal
-            ticket = Ticket(client, kind, now, deadline)
+            ticket = Ticket(client, kind, now, deadline, fingerprint)
             self._tickets.append(ticket)
             record.waiting += 1
             try:
                 self._dispatch()
                 limit = deadline if kind != "long" else min(deadline, now + LONG_WAIT_S)
                 while ticket.worker is None:
+                    if ticket.refusal is not None:
+                        raise ticket.refusal
                     if ticket.evicted:
                         raise PoolBusy(
                             "the query's client held more than its share of the places in the queue when another "
@@ -794,10 +798,11 @@ class WorkerPool:
                             f"{timeout:g} s), so the query did not start",
                             retry_after=1,
                         )
-                    self._cond.wait(remaining)
+                    self._cond.wait(min(remaining, 0.5))
+                    self._dispatch()  # shares change as clients come and go: look again now and then
             finally:
                 record.waiting -= 1
-                if ticket.worker is None and not ticket.evicted:
+                if ticket in self._tickets:
                     self._tickets.remove(ticket)
         return ticket
 
@@ -855,6 +860,7 @@ class WorkerPool:
         """Hand idle workers to waiting tickets (the state lock held): short work first, then new, then long;
         within a kind, the client running the fewest queries, then the earliest. Long work takes a long slot
         from its start and never the last worker, and no client runs more than its share while others wait."""
+        self._reclassify()
         while self._idle and self._tickets:
             clients = {t.client for t in (*self._tickets, *self._busy.values())}
             share = max(1, -(-(self.size + 1) // len(clients)))
@@ -877,6 +883,19 @@ class WorkerPool:
                 self._long_ends[worker.pid] = ticket.deadline
                 record.long_running += 1
             self._cond.notify_all()
+
+    def _reclassify(self) -> None:
+        """Waiting work found to be long meanwhile (its text ran long for another client) is long work now:
+        it waits for a long slot, or is told to come back when there is none (the state lock held)."""
+        now = time.monotonic()
+        for ticket in [t for t in self._tickets if t.kind != "long"]:
+            if self._kind(self._clients[ticket.client], ticket.fingerprint, now) != "long":
+                continue
+            ticket.kind = "long"
+            ticket.refusal = self._long_refusal(ticket.client, self._clients[ticket.client], now, "ran long before")
+            if ticket.refusal is not None:
+                self._tickets.remove(ticket)
+                self._cond.notify_all()
 
     def _give_back(self, worker: Worker) -> None:
         """A worker ready for the next ticket."""
