@@ -234,8 +234,8 @@ def fairness_section(found: dict[str, list[dict]], started: str, seconds: float,
         *results.markers("fairness")[:1],
         "## Cheap queries under runaway clients (`bench/load.py --fairness`, issue 22)",
         "",
-        f"Run {started} ({results.machine()} at the end), {len(next(iter(found.values())))} runs of {seconds:g} s per "
-        f"scenario, {wall / 60:.1f} minutes in all. `klynge serve --no-validate` (repository graph in memory, "
+        f"Run {started}, {len(next(iter(found.values())))} runs of {seconds:g} s per scenario, {wall / 60:.1f} "
+        f"minutes in all; at its end: {results.machine()}. `klynge serve --no-validate` (repository graph in memory, "
         "default limits: 2 long slots + 1 worker kept for short queries, 10 s time limit) on 127.0.0.1. Every "
         "client sends from its own loopback address (127.0.x.y), one request after another: 8 clients send "
         "cheap uncached ASKs (`ASK { ?s a ?type }` plus a nonce comment, so no answer cache can answer), the "
