@@ -6,13 +6,20 @@ each scenario for a fixed time with asyncio + httpx clients, each client sending
 
 - mixed8, mixed16, mixed32: that many clients, each request drawn as 55% cheap, 30% named, 12% aggregate and
   3% runaway;
-- cheap8+2runaway: 8 clients sending cheap queries while 2 more send runaway queries without pause.
+- cheap8+2runaway: 8 clients sending cheap queries while 2 more send runaway queries without pause;
+- with ``--fairness``: cheap8+2runaway, cheap8+8runaway and cheap8+32runaway, ``--runs`` times each (default 3
+  runs of 20 s: about 3.5 minutes in all), their section of bench/RESULTS.md written with the median of the
+  runs' cheap p95 and the load average before and after each run.
+
+Every client sends from its own loopback address (127.0.x.y), as distinct clients do, since the service shares
+its workers fairly among client addresses.
 
 Kinds: *cheap* is an ASK with a nonce (no cache can answer it: each needs a worker); *named* a named query
 with its example parameters (/api/queries/NAME); *aggregate* a GROUP BY over the whole graph with a nonce;
 *runaway* a 3-way cross product COUNT with a nonce, which runs into the time limit. Reports requests per
 second, p50/p95/p99 per kind, statuses per kind and the peak RSS of the server and its workers, as Markdown
-(and JSON with --json). Usage: ``python bench/load.py [--seconds 30] [--json FILE]``.
+(and JSON with --json). Usage: ``python bench/load.py [--seconds 30] [--json FILE]`` or
+``python bench/load.py --fairness [--runs 3] [--seconds 20]``.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import socket
 import statistics
@@ -32,6 +40,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import httpx
+
+import results  # bench/RESULTS.md's sections (bench/ is the script's folder, so on the path)
 
 MIX = (("cheap", 55), ("named", 30), ("aggregate", 12), ("runaway", 3))
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -105,17 +115,28 @@ def request_for(kind: str, named: list[tuple[str, dict[str, str]]]) -> tuple[str
     return random.choice(named)
 
 
-async def client(http: httpx.AsyncClient, kinds: list[str], weights: list[int], until: float, named, record) -> None:
-    while time.monotonic() < until:
-        kind = random.choices(kinds, weights)[0]
-        path, params = request_for(kind, named)
-        started = time.monotonic()
-        try:
-            response = await http.get(path, params=params)
-            status = str(response.status_code)
-        except httpx.HTTPError as error:
-            status = type(error).__name__
-        record(kind, status, time.monotonic() - started)
+async def client(
+    base: str, address: str, kinds: list[str], weights: list[int], until: float, named, record
+) -> None:
+    """One client, from its own loopback address (the service shares its workers fairly among addresses),
+    sending one request after another; a runaway client resubmits at once whatever it is told."""
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    async with httpx.AsyncClient(base_url=base, timeout=60, transport=transport) as http:
+        while time.monotonic() < until:
+            kind = random.choices(kinds, weights)[0]
+            path, params = request_for(kind, named)
+            started = time.monotonic()
+            try:
+                response = await http.get(path, params=params)
+                status = str(response.status_code)
+            except httpx.HTTPError as error:
+                status = type(error).__name__
+            record(kind, status, time.monotonic() - started)
+
+
+def address(number: int) -> str:
+    """The loopback address of client ``number`` (127.0.1.1, 127.0.1.2, …; all of 127/8 is loopback)."""
+    return f"127.0.{1 + number // 250}.{1 + number % 250}"
 
 
 async def scenario(base: str, clients: int, runaway_clients: int, seconds: float, named) -> dict:
@@ -126,17 +147,17 @@ async def scenario(base: str, clients: int, runaway_clients: int, seconds: float
         timings[kind].append(elapsed)
         statuses[kind][status] += 1
 
-    limits = httpx.Limits(max_connections=clients + runaway_clients + 4)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
-        until = time.monotonic() + seconds
-        kinds, weights = [k for k, _ in MIX], [w for _, w in MIX]
-        if runaway_clients:
-            kinds, weights = ["cheap"], [1]
-        tasks = [client(http, kinds, weights, until, named, record) for _ in range(clients)]
-        tasks += [client(http, ["runaway"], [1], until, named, record) for _ in range(runaway_clients)]
-        started = time.monotonic()
-        await asyncio.gather(*tasks)
-        elapsed = time.monotonic() - started
+    until = time.monotonic() + seconds
+    kinds, weights = [k for k, _ in MIX], [w for _, w in MIX]
+    if runaway_clients:
+        kinds, weights = ["cheap"], [1]
+    tasks = [client(base, address(n), kinds, weights, until, named, record) for n in range(clients)]
+    tasks += [
+        client(base, address(clients + n), ["runaway"], [1], until, named, record) for n in range(runaway_clients)
+    ]
+    started = time.monotonic()
+    await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - started
     total = sum(len(values) for values in timings.values())
     return {
         "requests": total,
@@ -178,11 +199,90 @@ def markdown(results: dict, started: str, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+FAIRNESS = (("cheap8+2runaway", 8, 2), ("cheap8+8runaway", 8, 8), ("cheap8+32runaway", 8, 32))
+P95_TARGET_MS = 250.0
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def fairness(base: str, server_pid: int, seconds: float, runs: int, named) -> dict[str, list[dict]]:
+    """Each fairness scenario ``runs`` times, with the load average before and after each run."""
+    found: dict[str, list[dict]] = {}
+    for name, clients, runaways in FAIRNESS:
+        for run in range(runs):
+            before = os.getloadavg()[0]
+            sampler = Sampler(server_pid)
+            sampler.start()
+            result = asyncio.run(scenario(base, clients, runaways, seconds, named))
+            sampler.stop.set()
+            sampler.join()
+            result.update(peak_rss=sampler.peak, load_before=before, load_after=os.getloadavg()[0])
+            found.setdefault(name, []).append(result)
+            cheap = result["kinds"].get("cheap", {})
+            print(
+                f"{name} run {run + 1}: cheap p95 {cheap.get('p95', 0):.0f} ms, n {cheap.get('n', 0)}, "
+                f"load {before:.1f} -> {result['load_after']:.1f}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return found
+
+
+def fairness_section(found: dict[str, list[dict]], started: str, seconds: float, wall: float) -> str:
+    """The RESULTS.md section of a fairness run: per scenario the median of the runs' cheap p95, each run's
+    figures and load averages, and the verdict against the target."""
+    lines = [
+        *results.markers("fairness")[:1],
+        "## Cheap queries under runaway clients (`bench/load.py --fairness`, issue 22)",
+        "",
+        f"Run {started}, {len(next(iter(found.values())))} runs of {seconds:g} s per scenario, {wall / 60:.1f} "
+        f"minutes in all; at its end: {results.machine()}. `klynge serve --no-validate` (repository graph in memory, "
+        "default limits: 2 long slots + 1 worker kept for short queries, 10 s time limit) on 127.0.0.1. Every "
+        "client sends from its own loopback address (127.0.x.y), one request after another: 8 clients send "
+        "cheap uncached ASKs (`ASK { ?s a ?type }` plus a nonce comment, so no answer cache can answer), the "
+        "runaway clients a 3-way cross-product COUNT with a nonce, resubmitted at once whatever the answer. "
+        f"Target: cheap p95 under {P95_TARGET_MS:.0f} ms (median of the runs).",
+        "",
+        "| Scenario | cheap p95, median of runs | runs: cheap n, p50 / p95 ms, statuses; load avg before → after | "
+        "runaway statuses (all runs) | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    for name, runs in found.items():
+        p95s = [run["kinds"].get("cheap", {}).get("p95", float("inf")) for run in runs]
+        median = statistics.median(p95s)
+        per_run = "<br>".join(
+            f"{run['kinds']['cheap']['n']}, {run['kinds']['cheap']['p50']:.0f} / {run['kinds']['cheap']['p95']:.0f}, "
+            + ", ".join(f"{count}×{status}" for status, count in sorted(run["kinds"]["cheap"]["statuses"].items()))
+            + f"; {run['load_before']:.1f} → {run['load_after']:.1f}"
+            for run in runs
+        )
+        runaway: Counter = Counter()
+        for run in runs:
+            runaway.update(run["kinds"].get("runaway", {}).get("statuses", {}))
+        statuses = ", ".join(f"{count}×{status}" for status, count in sorted(runaway.items()))
+        verdict = "meets" if median < P95_TARGET_MS else "**misses**"
+        lines.append(f"| {name} | **{median:.0f} ms** | {per_run} | {statuses} | {verdict} |")
+    lines += [
+        "",
+        "A load average above the core count means other work shared the cores during the run: the figures are "
+        "then upper bounds. Re-run on a quiet machine with `python bench/load.py --fairness` (about "
+        f"{len(FAIRNESS) * len(next(iter(found.values()))) * (seconds + 2) / 60 + 0.5:.0f} minutes).",
+        results.markers("fairness")[1],
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=None, help="per scenario run (default 30; 20 with --fairness)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--only", nargs="*", metavar="SCENARIO", help="run only these scenarios")
+    parser.add_argument(
+        "--fairness",
+        action="store_true",
+        help="run the runaway-client scenarios (8 cheap clients with 2, 8 and 32 runaway ones) --runs times each "
+        "and write their section of bench/RESULTS.md",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario with --fairness (default 3)")
     parser.add_argument(
         "--ready-path", default="/healthz", help="path polled until the server answers (/sparql for old versions)"
     )
@@ -208,8 +308,19 @@ def main() -> int:
                 return 1
             time.sleep(0.2)
         named = named_requests(base)
-        started = time.strftime("%H:%M UTC", time.gmtime())
-        results = {}
+        started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        if args.fairness:
+            began = time.monotonic()
+            seconds = args.seconds or 20.0
+            found = fairness(base, server.pid, seconds, args.runs, named)
+            section = fairness_section(found, started, seconds, time.monotonic() - began)
+            results.merge(RESULTS, "fairness", section)
+            print(section)
+            if args.json:
+                args.json.write_text(json.dumps(found, indent=1))
+            return 0
+        args.seconds = args.seconds or 30.0
+        outcome = {}
         for name, clients, runaways in (
             ("mixed8", 8, 0),
             ("mixed16", 16, 0),
@@ -220,21 +331,21 @@ def main() -> int:
                 continue
             sampler = Sampler(server.pid)
             sampler.start()
-            results[name] = asyncio.run(scenario(base, clients, runaways, args.seconds, named))
+            outcome[name] = asyncio.run(scenario(base, clients, runaways, args.seconds, named))
             sampler.stop.set()
             sampler.join()
-            results[name]["peak_rss"] = sampler.peak
-            print(f"{name}: {results[name]['rate']:.1f} req/s", file=sys.stderr, flush=True)
-        results["health_after"] = {"kinds": {}, "rate": 0.0, "peak_rss": tree_rss(server.pid)}
+            outcome[name]["peak_rss"] = sampler.peak
+            print(f"{name}: {outcome[name]['rate']:.1f} req/s", file=sys.stderr, flush=True)
+        outcome["health_after"] = {"kinds": {}, "rate": 0.0, "peak_rss": tree_rss(server.pid)}
         health = httpx.get(base + "/healthz", timeout=10).text
     finally:
         server.terminate()
         server.wait(timeout=60)
-    del results["health_after"]
-    print(markdown(results, started, args.seconds))
+    del outcome["health_after"]
+    print(markdown(outcome, started, args.seconds))
     print(f"/healthz after the runs: {health}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        args.json.write_text(json.dumps(outcome, indent=1))
     return 0
 
 

@@ -128,3 +128,46 @@ def test_load_is_refused_while_the_store_is_served_and_extends_when_not(tmp_path
     lock.close()
     extended, _ = load_store(folder, [synth_file])
     assert len(extended) > base
+
+
+def store_facts(folder: Path) -> tuple[int, int]:
+    """Quads and blank-node subjects of a store folder."""
+    store = ox.Store.read_only(str(folder))
+    blank = "SELECT (COUNT(DISTINCT ?s) AS ?n) { GRAPH ?g { ?s ?p ?o FILTER(isBlank(?s)) } }"
+    return len(store), int(next(iter(store.query(blank)))["n"].value)
+
+
+def test_loading_the_same_graph_again_gives_the_same_store(tmp_path: Path) -> None:
+    """sec review 2026-12-07 N7: a second load doubled the repository graph's blank nodes (5,825 -> 5,863
+    quads) and validation still passed."""
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "@prefix ex: <http://example.org/> .\n"
+        "ex:a ex:list ( ex:b ex:c ) ; ex:note [ ex:text \"a blank node\" ] .\n"
+    )
+    folder = tmp_path / "store"
+    load_store(folder, [])
+    once = store_facts(folder)
+    load_store(folder, [])
+    assert store_facts(folder) == once
+    load_store(folder, [extra])
+    with_extra = store_facts(folder)
+    assert with_extra[0] > once[0] and with_extra[1] == once[1] + 3  # the list's two cells and the note
+    load_store(folder, [extra])
+    load_store(folder, [])  # the repository graph again: the extra file's graph stays, once
+    assert store_facts(folder) == with_extra
+
+
+def test_serve_refuses_a_folder_an_interrupted_load_left(tmp_path: Path) -> None:
+    """sec review 2026-12-07 N8: a load killed before it wrote anything leaves no folder but its lock file;
+    serve then filled the folder with the repository's graph alone (5,825 of 493,303 quads) and said 0."""
+    folder = tmp_path / "store"
+    (tmp_path / ".store.lock").write_text("")  # what 'klynge load --store store' killed at 2 s leaves
+    done = subprocess.run(  # bounded: a serve that starts would not return
+        [sys.executable, "-m", "klynge.cli", "serve", "--store", str(folder), "--no-validate", "--port", "0"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "did not finish" in done.stderr and f"klynge load --store {folder}" in done.stderr
+    assert not folder.exists()
+    assert klynge("validate", "--store", str(folder)).returncode == 2

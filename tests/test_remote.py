@@ -8,6 +8,9 @@ against a small SPARQL server on a free loopback port that answers what each tes
 from __future__ import annotations
 
 import contextlib
+import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -20,11 +23,21 @@ import pytest
 
 from klynge.catalogue import INTERNAL_DIR, catalogue, internal
 from klynge.engines.answer_bytes import LONG_LINE
-from klynge.engines.base import Dataset, QueryError, QuerySyntaxError, QueryTimeout, QueryTooLarge
+from klynge.engines.base import (
+    SPARQL_JSON,
+    Dataset,
+    QueryError,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooLarge,
+    QueryUnsupported,
+)
 from klynge.engines.load import batches, insert, publish
 from klynge.engines.remote import EndpointError, RemoteEngine
 from klynge.engines.remote.binding import bind_terms
 from klynge.engines.remote.dialect import SPARQL11, VIRTUOSO, detect
+from klynge.engines.remote.standard import NO_GRAPH
 from klynge.graph.build import build_store, published_quads, published_triples
 from virtuoso import answer_set
 
@@ -235,11 +248,79 @@ def test_the_dataset_is_the_klynge_graphs_found_on_the_store(fake):
     assert headers["Accept"] == "application/sparql-results+json"
 
 
-def test_a_query_that_names_its_graphs_chooses_its_dataset(fake):
+def test_a_query_that_names_its_graphs_chooses_its_dataset_among_the_klynge_graphs(fake):
+    url, script = fake
+    other = "https://w3id.org/klynge/graph/funding"
+    engine = RemoteEngine(url, graphs=[GRAPH, other])
+    engine.select(f"SELECT ?s FROM <{GRAPH}> WHERE {{ ?s ?p ?o }}", {})
+    # sent as fields too, with an empty set of named graphs, so the store cannot widen the dataset
+    assert script.requests[-1][2]["default-graph-uri"] == [GRAPH]
+    assert script.requests[-1][2]["named-graph-uri"] == [NO_GRAPH]
+    engine.select(f"SELECT ?s FROM NAMED <{other}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {})
+    assert script.requests[-1][2]["default-graph-uri"] == [NO_GRAPH]
+    assert script.requests[-1][2]["named-graph-uri"] == [other]
+    engine.run("SELECT * { ?s ?p ?o }", SPARQL_JSON, dataset=Dataset.of([other]))
+    assert script.requests[-1][2]["default-graph-uri"] == [other]
+    assert script.requests[-1][2]["named-graph-uri"] == [NO_GRAPH]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"SELECT ?s FROM <{EX}g> WHERE {{ ?s ?p ?o }}",
+        f"SELECT ?s FROM NAMED <{EX}g> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        "BASE <http://www.openlinksw.com/schemas/> SELECT * FROM <virtrdf#> { ?s ?p ?o }",
+    ],
+)
+def test_a_graph_outside_the_served_ones_is_refused_not_sent(fake, query):
     url, script = fake
     engine = RemoteEngine(url, graphs=[GRAPH])
-    engine.select(f"SELECT ?s FROM <{EX}g> WHERE {{ ?s ?p ?o }}", {})
-    assert "default-graph-uri" not in script.requests[-1][2] and "named-graph-uri" not in script.requests[-1][2]
+    sent = len(script.requests)
+    with pytest.raises(QueryRefused, match="not one of the graphs this service serves"):
+        engine.select(query, {})
+    for dataset in (Dataset.of([EX + "g"]), Dataset.of([], [EX + "g"])):
+        with pytest.raises(QueryRefused, match=f"<{EX}g> is not one of the graphs"):
+            engine.run("SELECT * { ?s ?p ?o }", SPARQL_JSON, dataset=dataset)
+    assert len(script.requests) == sent
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("SELECT (bif:http_get('http://127.0.0.1:9/') AS ?x) {}", "bif: is Virtuoso's prefix"),
+        ("SELECT (<bif:http_get>('http://127.0.0.1:9/') AS ?x) {}", "<bif:http_get> is a Virtuoso extension"),
+        ('DEFINE input:grab-all "yes" SELECT * { ?s ?p ?o }', "DEFINE is a Virtuoso extension"),
+        ("SELECT * { ?s ?p ?o } OPTION (QUIETCAST)", "OPTION is a Virtuoso extension"),
+        ("SELECT (sql:getrusage() AS ?x) {}", "sql: is Virtuoso's prefix"),
+        ("SELECT ?x { ?x xsd:integer 1 }", "the prefix xsd: is not declared"),
+        ("PREFIX j: <java:org.example.> SELECT (j:Run(1) AS ?x) {}", "Jena extension"),
+        ("PREFIX apf: <http://jena.apache.org/ARQ/property#> SELECT * { ?x apf:splitIRI (?a ?b) }", "apf:"),
+        ("PREFIX ex: <http://example.org/> SELECT * { ?s ?p ?o FILTER(ex:f(?o)) }", "called as a function"),
+        ("SELECT * { ?s ?p ?o } LIMIT 10 SOFT", "SOFT is not a SPARQL 1.1 keyword"),
+    ],
+)
+def test_store_extensions_are_refused_before_anything_is_sent(fake, query, reason):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    sent = len(script.requests)
+    with pytest.raises(QueryUnsupported, match=re.escape(reason)):
+        engine.run(query, SPARQL_JSON)
+    assert len(script.requests) == sent
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT (xsd:integer('1') AS ?x) (1.5e3 AS ?y) {}",
+        "PREFIX ex: <http://example.org/> SELECT * { ?s ex:p (1 2) . [ ex:q (3) ] ; ex:r ?o }",
+        "SELECT ?x WHERE { ?x a ?c FILTER(isIRI(?x) && !BOUND(?y) && STRSTARTS(STR(?x), 'https')) } ORDER BY DESC(?x)",
+    ],
+)
+def test_standard_queries_still_pass(fake, query):
+    url, script = fake
+    engine = RemoteEngine(url, graphs=[GRAPH])
+    engine.run(query, SPARQL_JSON)
+    assert script.requests[-1][2]["query"] == [query]
 
 
 def test_graphs_given_must_hold_something(fake):
@@ -343,7 +424,7 @@ def test_construct_reads_the_triples_in_the_syntax_the_store_chose(fake):
 
 def test_run_passes_the_dataset_through_and_writes_the_format_asked(fake):
     url, script = fake
-    engine = RemoteEngine(url, graphs=[GRAPH])
+    engine = RemoteEngine(url, graphs=[GRAPH, EX + "d", EX + "n"])
     body, media_type = engine.run(
         "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "text/tab-separated-values",
         dataset=Dataset((EX + "d",), (EX + "n",)),
@@ -365,9 +446,9 @@ def test_a_rejected_query_is_a_syntax_error_with_the_stores_message(fake):
     url, script = fake
     engine = RemoteEngine(url, graphs=[GRAPH])
     script.status, script.media_type = 400, "text/plain"
-    script.body = b"Virtuoso 37000 Error SP030: SPARQL compiler, line 1: syntax error\n\nSPARQL query:\nSELEC"
+    script.body = b"Virtuoso 37000 Error SP030: SPARQL compiler, line 1: syntax error\n\nSPARQL query:\nSELECT ?x"
     with pytest.raises(QuerySyntaxError) as caught:
-        engine.select("SELEC", {})
+        engine.select("SELECT ?x { ?x }", {})
     assert str(caught.value) == "Virtuoso 37000 Error SP030: SPARQL compiler, line 1: syntax error"
 
 
@@ -505,3 +586,30 @@ def test_a_row_too_long_for_the_tsv_parser_is_converted_by_reading_the_answer_ag
     body, media_type = engine.run("SELECT ?t { }", "text/csv")
     assert body == f"t\r\n{long_text}\r\n".encode() and media_type.startswith("text/csv")
     assert len(script.requests) == sent + 1  # read again from the answer, not asked of the store again
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        JSON_ROWS % GRAPH.encode(),  # the counts come back without ?n (the sec review's KeyError: 'n')
+        b'{"head":{"vars":["g","n"]},"results":{"bindings":[{"g":{"type":"uri","value":"%s"},'
+        b'"n":{"type":"literal","value":"many"}}]}}' % GRAPH.encode(),
+    ],
+)
+def test_a_store_answering_strangely_stops_serve_with_one_line(fake, body):
+    url, script = fake
+    script.body = body
+    done = subprocess.run(
+        [sys.executable, "-m", "klynge.cli", "serve", "--sparql-endpoint", url, "--port", "9"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"klynge serve: the SPARQL endpoint {url} answered")
+
+
+def test_an_answer_that_is_not_sparql_json_is_a_clear_error(fake):
+    url, script = fake
+    script.body = b"<html>a login page</html>"
+    with pytest.raises(EndpointError, match="answered the list of graphs with something other than SPARQL JSON"):
+        RemoteEngine(url)

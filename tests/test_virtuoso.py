@@ -10,8 +10,15 @@ xsd:decimal values (Virtuoso answers xsd:integer), computed booleans (Virtuoso r
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -280,3 +287,102 @@ ROUTES = [
 def test_every_route_answers_from_the_remote_store(client, path):
     answer = client.get(path)
     assert answer.status_code == 200, answer.text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Remote mode as tight as the embedded one (sec review 2026-12-07, N1)
+# ---------------------------------------------------------------------------------------------------------
+
+VIRTRDF = "http://www.openlinksw.com/schemas/virtrdf#"
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A loopback HTTP listener that records the first bytes of every connection made to it."""
+    server = socket.create_server(("127.0.0.1", 0))
+    seen: list[bytes] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(2)
+                with contextlib.suppress(OSError):
+                    seen.append(connection.recv(4096))
+                    connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nlistener-secret")
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1], seen
+    finally:
+        server.close()
+
+
+def sparql_direct(virtuoso_server: Virtuoso, query: str) -> str:
+    """A query sent to Virtuoso itself, not through klynge (its answer as CSV, or its error)."""
+    data = urllib.parse.urlencode({"query": query}).encode()
+    request = urllib.request.Request(virtuoso_server.sparql_url, data, {"Accept": "text/csv"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.read().decode()
+
+
+def test_vendor_functions_and_pragmas_never_reach_the_store(client, listener, virtuoso_server):
+    port, seen = listener
+    # The probe is real: Virtuoso itself fetches the URL when asked directly.
+    direct = f"SELECT (bif:http_get('http://127.0.0.1:{port}/direct') AS ?x) {{}}"
+    assert "listener-secret" in sparql_direct(virtuoso_server, direct)
+    assert len(seen) == 1
+    probes = {
+        f"SELECT (bif:http_get('http://127.0.0.1:{port}/a') AS ?x) {{}}": "bif: is Virtuoso's prefix",
+        f"SELECT (<bif:http_get>('http://127.0.0.1:{port}/b') AS ?x) {{}}": "is a Virtuoso extension",
+        f"PREFIX b: <bif:> SELECT (b:http_get('http://127.0.0.1:{port}/c') AS ?x) {{}}": "is a Virtuoso extension",
+        f"PREFIX bif: <http://example.org/> SELECT (bif:http_get('http://127.0.0.1:{port}/d') AS ?x) {{}}": "bif:",
+        f"DEFINE get:soft \"soft\" SELECT * FROM <http://127.0.0.1:{port}/e> {{ ?s ?p ?o }}": "DEFINE is a Virtuoso",
+        f"DEFINE input:default-graph-uri <{VIRTRDF}> SELECT (COUNT(*) AS ?n) {{ ?s ?p ?o }}": "DEFINE",
+        "SELECT (sql:getrusage() AS ?x) {}": "sql: is Virtuoso's prefix",
+        "PREFIX ex: <http://example.org/> SELECT * { ?s ?p ?o FILTER(ex:f(?o)) }": "called as a function",
+        "SELECT * { ?s ?p ?o } OPTION (QUIETCAST)": "OPTION is a Virtuoso extension",
+    }
+    for query, reason in probes.items():
+        for answer in (client.get("/sparql", params={"query": query}), client.post("/sparql", data={"query": query})):
+            assert answer.status_code == 400, (query, answer.text)
+            assert reason in answer.text and "standard SPARQL 1.1" in answer.text or "SPARQL needs" in answer.text
+    time.sleep(0.5)
+    assert len(seen) == 1  # only the direct probe: nothing sent through klynge made the store connect
+
+
+def test_only_the_klynge_graphs_can_be_read(client, virtuoso_server):
+    system_graph = f"SELECT (COUNT(*) AS ?n) FROM <{VIRTRDF}> {{ ?s ?p ?o }}"
+    assert int(sparql_direct(virtuoso_server, system_graph).split()[1]) > 0  # there is something to hide
+    lineage = "https://w3id.org/klynge/graph/lineage"
+    refused = [
+        client.get("/sparql", params={"query": f"SELECT (COUNT(*) AS ?n) FROM <{VIRTRDF}> {{ ?s ?p ?o }}"}),
+        client.get("/sparql", params={"query": f"SELECT * FROM NAMED <{VIRTRDF}> {{ GRAPH ?g {{ ?s ?p ?o }} }}"}),
+        client.post("/sparql", data={"query": "SELECT * { ?s ?p ?o }", "default-graph-uri": VIRTRDF}),
+        client.post("/sparql", data={"query": "SELECT * { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": VIRTRDF}),
+        client.get("/sparql", params={"query": "SELECT * FROM <http://127.0.0.1:9/x> { ?s ?p ?o }"}),
+    ]
+    for answer in refused:
+        assert answer.status_code == 403 and "not one of the graphs this service serves" in answer.text, answer.text
+
+    def count(query: str, **fields: str) -> int:
+        answer = client.post("/sparql", data={"query": query, **fields}, headers={"Accept": "text/csv"})
+        assert answer.status_code == 200, answer.text
+        return int(answer.text.split()[1])
+
+    graphs = "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { ?s ?p ?o } }"
+    system = client.get("/sparql", params={"query": f"SELECT ?s {{ GRAPH <{VIRTRDF}> {{ ?s ?p ?o }} }} LIMIT 5"},
+                        headers={"Accept": "text/csv"})
+    assert system.status_code == 200 and system.text.split() == ["s"]  # no row (Virtuoso COUNTs it as 1)
+    assert count(graphs) == len(client.app.state.engine.graphs)
+    # A dataset with no named graph has none (SPARQL), not every graph of the store (Virtuoso's default).
+    assert count(graphs, **{"default-graph-uri": lineage}) == 0
+    assert count(f"SELECT (COUNT(DISTINCT ?g) AS ?n) FROM <{lineage}> {{ GRAPH ?g {{ ?s ?p ?o }} }}") == 0
+    assert count(f"SELECT (COUNT(DISTINCT ?g) AS ?n) FROM NAMED <{lineage}> {{ GRAPH ?g {{ ?s ?p ?o }} }}") == 1

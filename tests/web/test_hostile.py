@@ -59,16 +59,18 @@ def pool_client(pool_engine: EmbeddedEngine) -> TestClient:
 def test_cheap_queries_are_answered_while_two_runaways_fill_the_long_slots(published_store):
     """Two runaway clients once took both workers: cheap queries waited 10 s and 12% got 503."""
     engine = EmbeddedEngine(published_store, timeout=10.0, workers=2, long_after=0.3)
-    client = TestClient(create_app(engine, Settings(query_timeout=10.0)))
+    app = create_app(engine, Settings(query_timeout=10.0))
+    client = TestClient(app)
+    runaway_clients = [TestClient(app, client=(f"192.0.2.{n}", 50000)) for n in (1, 2)]
     finished: list[float] = []
     statuses: list[str] = []
 
-    def run_away() -> None:
-        response = client.get("/sparql", params={"query": RUNAWAY})
+    def run_away(sender: TestClient) -> None:
+        response = sender.get("/sparql", params={"query": RUNAWAY})
         statuses.append(f"{response.status_code} {'time limit' in response.text}")
         finished.append(time.monotonic())
 
-    runaways = [threading.Thread(target=run_away) for _ in range(2)]
+    runaways = [threading.Thread(target=run_away, args=(sender,)) for sender in runaway_clients]
     try:
         for thread in runaways:
             thread.start()

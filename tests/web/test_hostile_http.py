@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
 from klynge.settings import Settings
 from klynge.web.app import create_app
@@ -110,6 +111,15 @@ def test_the_host_header_never_gets_into_absolute_urls(client, path):
     assert Settings().listen_url in response.text
 
 
+@pytest.mark.parametrize("path", ["/api/queries/", "/sparql/", "/query/", "/dataset/", "/docs/", "/as-of/2020/"])
+def test_trailing_slash_redirects_name_the_public_url_not_the_host_header(engine, path):
+    """sec review 2026-12-07 N5: the 307s said `Location: http://evil.example/…` even with --public-url."""
+    app = create_app(engine, Settings(public_base_url="https://klynge.example/kg"))
+    answer = TestClient(app).get(path + "?a=1", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert answer.status_code in (307, 308), answer.status_code
+    assert answer.headers["location"] == f"https://klynge.example/kg{path.rstrip('/')}?a=1"
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -199,6 +209,62 @@ def test_a_body_that_stops_coming_gets_408(engine):
         connection.close()
     assert received.startswith(b"HTTP/1.1 408"), received[:100]
     assert b"did not arrive" in received and closed
+
+
+def test_a_body_trickled_a_byte_at_a_time_is_cut_off_when_the_request_time_is_up(engine):
+    """sec review 2026-12-07 N3: the timeout was between body parts, so a byte every 2 s (under a 10 s timeout)
+    held a connection for ever; now headers and body together have the read timeout."""
+    with hardened_server(engine) as port:
+        connection = socket.create_connection(("127.0.0.1", port))
+        started = time.monotonic()
+        connection.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\n"
+        )
+        cut_off = None
+        for byte in b"ASK { ?s ?p ?o } # trickled" * 4:  # a byte every 0.25 s: each well within the timeout
+            time.sleep(0.25)
+            try:
+                connection.sendall(bytes([byte]))
+            except OSError:
+                cut_off = time.monotonic() - started
+                break
+            if time.monotonic() - started > READ_TIMEOUT + 5:
+                break
+        received, closed = read_all(connection, within=READ_TIMEOUT + 2)
+        connection.close()
+    assert received.startswith(b"HTTP/1.1 408"), received[:100]
+    assert b"whole request must come within" in received
+    assert closed and (cut_off is None or cut_off < READ_TIMEOUT + 3)
+
+
+def test_a_request_whose_headers_took_most_of_the_time_has_the_rest_for_its_body(engine):
+    with hardened_server(engine) as port:
+        connection = socket.create_connection(("127.0.0.1", port))
+        connection.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(READ_TIMEOUT * 0.7)
+        connection.sendall(b"Content-Type: application/sparql-query\r\nContent-Length: 20\r\n\r\nASK")
+        started = time.monotonic()
+        received, closed = read_all(connection, within=READ_TIMEOUT + 5)
+        waited = time.monotonic() - started
+        connection.close()
+    assert received.startswith(b"HTTP/1.1 408") and closed
+    assert waited < READ_TIMEOUT * 0.6  # the time left, not a fresh read timeout for the body
+
+
+@pytest.mark.parametrize("path", ["/sparql?query=ASK%7B%7D%23", "/api/lineage?iri=https://w3id.org/klynge/id/", "/id/"])
+def test_a_url_too_long_to_read_is_414_saying_to_post(engine, path):
+    """sec review 2026-12-07: a GET over ~64 KB got uvicorn's bare 400 "Invalid HTTP request received"."""
+    with hardened_server(engine) as port:
+        answers = {}
+        for size in (4_000, 200_000):
+            connection = socket.create_connection(("127.0.0.1", port))
+            connection.sendall(f"GET {path}{'a' * size} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            answers[size], _ = read_all(connection, within=10)
+            connection.close()
+    assert not answers[4_000].startswith((b"HTTP/1.1 414", b"HTTP/1.1 400"))  # read and answered as usual
+    assert answers[200_000].startswith(b"HTTP/1.1 414"), answers[200_000][:200]
+    assert b"send a long query by POST" in answers[200_000]
 
 
 def test_a_client_vanishing_mid_body_is_one_line_in_the_log(engine, caplog):

@@ -11,6 +11,7 @@ pyoxigraph; a backend that holds the whole graph in this process says so with ``
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeAlias
@@ -49,6 +50,11 @@ class QuerySyntaxError(QueryError):
 
 class QueryRefused(QueryError):
     """A request this read-only service will not run: an update, SERVICE or LOAD."""
+
+
+class QueryUnsupported(QueryError):
+    """A query using something outside SPARQL 1.1 (a store's extension function or pragma) that this service
+    will not send to a remote store."""
 
 
 class QueryTimeout(QueryError):
@@ -104,6 +110,9 @@ class Dataset:
 
 
 SERVICE_DATASET = Dataset()
+# Who the query is run for (the client's address, set per request by the web layer): the worker pool shares its
+# slots and queue fairly among clients and remembers how each one's queries ran.
+CLIENT: ContextVar[str] = ContextVar("klynge_client", default="")
 # RDF terms by variable name, bound by the engine, never pasted (a string: pyoxigraph's Term is a stub-only name)
 Bindings: TypeAlias = "Mapping[str, ox.Term] | None"
 Results: TypeAlias = tuple[bytes, str]  # serialised results and their media type

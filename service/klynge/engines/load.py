@@ -5,6 +5,9 @@ The store then holds the published graph (sources plus materialised entailments)
 ``klynge serve --store DIR`` opens it without reloading. ``--sparql-endpoint`` sends the same graph to a
 remote store by SPARQL Update, in batches (``publish``).
 
+Loading into a complete store extends it, the graphs the load writes (each source file's) replacing their
+earlier selves: loading the same files again gives the same store.
+
 A store is never half-loaded where it is served: it is built in a folder beside DIR, a completion marker
 (``klynge-store.json``) is written into it last, and only then does it take DIR's place by renames. An
 interrupted load leaves DIR as it was (or absent), and ``serve``/``validate`` refuse a folder without the
@@ -42,6 +45,7 @@ from klynge.graph.build import (
     published_quads,
     published_triples,
 )
+from klynge.namespaces import INFERRED_GRAPH
 
 
 def fail(message: str, code: int) -> int:
@@ -65,6 +69,14 @@ def is_complete(directory: Path) -> bool:
 def is_absent(directory: Path) -> bool:
     """Whether there is nothing at ``directory`` yet (no folder, or an empty one)."""
     return not directory.exists() or (directory.is_dir() and not any(directory.iterdir()))
+
+
+def interrupted_load(directory: Path) -> bool:
+    """Whether a ``klynge load`` into ``directory`` began and left no store: the folder is absent or empty but
+    the load's lock file (or its staging folder) is beside it."""
+    lock = directory.with_name(f".{directory.name}.lock")
+    staging = directory.parent.glob(f".{directory.name}.loading-*")
+    return is_absent(directory) and (lock.exists() or any(staging))
 
 
 def require_complete(directory: Path, command: str) -> None:
@@ -156,7 +168,7 @@ def build(staging: Path, files: list[Path], previous: Path | None) -> tuple[int,
     added = materialise(memory)
     store = ox.Store(str(staging))
     if previous is not None:
-        store.bulk_extend(ox.Store.read_only(str(previous)))
+        store.bulk_extend(kept_quads(ox.Store.read_only(str(previous)), set(memory.named_graphs())))
     store.bulk_extend(memory)
     store.optimize()
     quads = len(store)
@@ -164,6 +176,20 @@ def build(staging: Path, files: list[Path], previous: Path | None) -> tuple[int,
     del store, memory
     gc.collect()  # closes the read-write handle: RocksDB writes its last files
     return quads, added
+
+
+def kept_quads(previous: ox.Store, written: set[ox.NamedNode | ox.BlankNode]) -> Iterator[ox.Quad]:
+    """What a store being extended keeps: every graph the new load does not write again. A graph it writes
+    (a source file's, the repository's every time) is replaced, not added to, so loading the same files twice
+    gives the same store: their blank nodes, parsed afresh with new labels, would otherwise be doubled. The
+    inferred graph is kept but for its blank-node quads, which the new load derives again."""
+    for graph in [ox.DefaultGraph(), *previous.named_graphs()]:
+        if graph == INFERRED_GRAPH:
+            for quad in previous.quads_for_pattern(None, None, None, graph):
+                if not isinstance(quad.subject, ox.BlankNode) and not isinstance(quad.object, ox.BlankNode):
+                    yield quad
+        elif graph not in written:
+            yield from previous.quads_for_pattern(None, None, None, graph)
 
 
 def load_store(directory: Path, files: list[Path]) -> tuple[ox.Store, int]:

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from klynge.catalogue import internal
 from klynge.engines.base import (
+    CLIENT,
     SERVICE_DATASET,
     Bindings,
     Dataset,
@@ -106,7 +107,7 @@ class EmbeddedEngine(Engine):
             base_iri=base_iri,
         )
         try:
-            answer = self._pool.run(job, self.timeout)
+            answer = self._pool.run(job, self.timeout, client=CLIENT.get())
         except TimeoutError as error:
             raise QueryTimeout(str(error), seconds=self.timeout) from None
         except PoolBusy as error:

@@ -19,12 +19,23 @@ prefixes, compacted JSON-LD), never Python objects per row.
 
 Hostile queries must not take the service down, so:
 
-- the pool keeps one worker more than may run *long* queries (past ``long_after`` seconds): a long query takes
+- the pool keeps one worker more than may run *long* queries (past ``long_after`` seconds): a long query holds
   a long slot and is niced, and when every long slot is taken it is stopped with ``PoolBusy``; short queries
   therefore always find a worker, whatever runs away;
-- a query waiting for a worker waits a bounded time, and only so many may wait (``PoolBusy`` past that);
+- work is told apart by what ran before, not by watching a query's first half second: a query whose text
+  (comments and spacing aside) ran long before, or whose client's queries ran long in the last minute, is
+  *long* work: it takes a long slot from its start or is refused at once (503) when none is free, so it never
+  sits on the worker kept for short queries. Only a new client's new text is still found out by running;
+- clients (by address, ``klynge.engines.base.CLIENT``) share fairly: a free worker goes to short work first,
+  then to the client running the fewest queries; no client holds more than its share of the workers while
+  others wait, of the long slots while others ask for long work, or of the waiting places (a full queue sends
+  the greediest client's latest query away to make room);
+- a query waiting for a worker waits a bounded time, and only so many may wait; one that never started is
+  ``PoolBusy`` (503 with Retry-After), never a time-limit failure;
 - each worker has an address-space limit (RLIMIT_AS), so a query that grows without bound ends its own worker,
   not the machine; its deep recursion gets a large thread stack;
+- a worker's stderr is a memory file the service reads when the worker dies, so an engine panic (SIGABRT too)
+  is told from a lack of memory and reported with the engine's message, and logged with the query's hash;
 - workers die with the zygote (PR_SET_PDEATHSIG) and the zygote with the service (it watches its parent), so a
   killed service leaves no query running; the zygote reaps every worker and reports how each ended, so a lost
   query's message says what happened; a dead zygote is replaced.
@@ -35,9 +46,10 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
+import hashlib
+import logging
 import os
 import pickle
-import queue
 import re
 import resource
 import select
@@ -45,7 +57,7 @@ import signal
 import socket
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -54,8 +66,11 @@ from typing import NoReturn
 import pyoxigraph as ox
 
 from klynge.engines.answer_bytes import TooLarge, limited, solutions_bytes
+from klynge.engines.sparql_guard import TOKEN
 from klynge.graph.rdf_text import serialize
 from klynge.namespaces import PREFIXES
+
+log = logging.getLogger("klynge.engine")
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,15 @@ class WorkerLost(RuntimeError):
 
 class WorkerOutOfMemory(WorkerLost):
     """A worker ended because its query needed more memory than a worker may use."""
+
+
+class WorkerPanicked(WorkerLost):
+    """The engine panicked on the query (a bug of the engine, not a lack of memory); ``query_hash`` names the
+    query in the log."""
+
+    def __init__(self, message: str, query_hash: str) -> None:
+        super().__init__(message)
+        self.query_hash = query_hash
 
 
 class PoolBusy(RuntimeError):
@@ -290,6 +314,7 @@ def zygote(
         if not control.recv(1):
             break
         service_end, worker_end = socket.socketpair()
+        stderr = os.memfd_create("klynge-worker-stderr")
         pid = os.fork()
         if pid == 0:
             signal.set_wakeup_fd(-1)
@@ -302,10 +327,13 @@ def zygote(
             control.close()
             notices.close()
             service_end.close()
+            os.dup2(stderr, 2)
+            os.close(stderr)
             serve_jobs(Connection(worker_end.detach()), open_store, memory_bytes)
         worker_end.close()
-        socket.send_fds(control, [pid.to_bytes(8, "big")], [service_end.fileno()])
+        socket.send_fds(control, [pid.to_bytes(8, "big")], [service_end.fileno(), stderr])
         service_end.close()
+        os.close(stderr)
     os._exit(0)
 
 
@@ -336,8 +364,55 @@ def fork_zygote(
 # In the service
 # ---------------------------------------------------------------------------------------------------------
 
-LONG_NICENESS = 10  # a long query yields the CPU to short ones
+LOWEST_PRIORITY = 19  # a long query yields the CPU to short ones (and to everything else)
 MAX_WAITING = 32  # queries waiting for a worker at once, beyond which a query is refused at once (503)
+LONG_MEMORY_S = 60.0  # a client whose query ran long sends long work for this long (unless it proves otherwise)
+SHORTS_TO_FORGIVE = 3  # quick answers in a row after which a client's queries are no longer taken as long
+LONG_WAIT_S = 2.0  # long work waits at most this long for a worker before it is told to come back (503)
+MAX_CLIENTS = 4096  # client records kept (the least recently seen dropped first)
+MAX_FINGERPRINTS = 4096  # query texts whose run time is remembered
+KIND_ORDER = {"short": 0, "new": 1, "long": 2}
+STDERR_TAIL = 8192  # bytes of a dead worker's stderr read for its panic message
+FINGERPRINT_TOKENS_UP_TO = 16 * 1024  # characters: longer texts are hashed as they are
+
+
+def query_fingerprint(query: str) -> str:
+    """The query's text without comments and spacing, hashed: the same query sent with another comment
+    (a nonce, say) is known to be the same work."""
+    if len(query) > FINGERPRINT_TOKENS_UP_TO:
+        return hashlib.blake2b(query.encode(), digest_size=16).hexdigest()
+    significant = (m.group() for m in TOKEN.finditer(query) if m.lastgroup not in ("space", "comment"))
+    return hashlib.blake2b(" ".join(significant).encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class ClientRecord:
+    """What the pool knows of one client (by address): what it runs and waits for now, and how its queries
+    ran lately."""
+
+    running: int = 0
+    waiting: int = 0
+    long_running: int = 0
+    long_until: float = 0.0  # its queries are long work until then
+    shorts: int = 0  # quick answers in a row
+
+    @property
+    def active(self) -> bool:
+        return bool(self.running or self.waiting)
+
+
+@dataclass(eq=False)
+class Ticket:
+    """A query's place: waiting for a worker, then holding one (``worker``) until it ends."""
+
+    client: str
+    kind: str  # "short", "new" or "long" (see WorkerPool._kind)
+    arrived: float
+    deadline: float
+    fingerprint: str = ""
+    worker: Worker | None = None
+    evicted: bool = False  # sent away from a full queue to make room for another client's query
+    refusal: PoolBusy | None = None  # found to be long work while it waited, with no long slot for it
 
 
 def exists(pid: int) -> bool:
@@ -357,8 +432,22 @@ def reaped(pids: list[int], within: float) -> None:
             time.sleep(0.005)
 
 
-def ending(status: int | None, memory_bytes: int | None) -> WorkerLost:
-    """How a worker ended (its wait status, from the zygote), in words for the person whose query it ran."""
+PANIC = re.compile(r"panicked at ([^\n]*?):\n([^\n]*)")
+
+
+def ending(status: int | None, memory_bytes: int | None, stderr: str = "", query: str = "") -> WorkerLost:
+    """How a worker ended (its wait status, from the zygote, and what it wrote to its stderr), in words for
+    the person whose query it ran. An engine panic is logged with the query's hash, for an upstream report."""
+    panics = PANIC.findall(stderr)
+    if panics:
+        where, message = panics[-1]
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        log.error("pyoxigraph %s panicked at %s: %s (query sha256 %s)", ox.__version__, where, message, digest)
+        return WorkerPanicked(
+            f"the query engine (pyoxigraph {ox.__version__}) failed on this query: {message.strip()} (a bug of "
+            f"the engine, at {where}; recorded as query {digest[:16]}); rewrite the query to avoid it",
+            digest,
+        )
     if status is None:
         return WorkerLost("the query worker stopped without answering (how it ended is not known); it was replaced")
     if os.WIFEXITED(status):
@@ -385,22 +474,41 @@ class Worker:
 
     pid: int
     connection: Connection
+    stderr: int = -1  # a memory file holding what the worker wrote to its stderr (a panic's message)
+    niced: bool = False  # yields the CPU for good: replaced after its query
 
     def kill(self) -> None:
-        """End the process at once, whatever it is computing, and drop the connection."""
+        """End the process at once, whatever it is computing, and drop the connection and its stderr."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         self.connection.close()
+        if self.stderr >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.stderr)
+            self.stderr = -1
+
+    def stderr_tail(self) -> str:
+        """The end of what the worker wrote to its stderr ('' if nothing)."""
+        if self.stderr < 0:
+            return ""
+        try:
+            size = os.fstat(self.stderr).st_size
+            return os.pread(self.stderr, STDERR_TAIL, max(0, size - STDERR_TAIL)).decode("utf-8", "replace")
+        except OSError:
+            return ""
 
     def yield_cpu(self) -> None:
-        """Lower the process's priority (for good: it is replaced after its long query)."""
+        """Give the process the lowest priority (nice 19: about 1/70 of the CPU a short query's worker gets when
+        both want it), for good: it is replaced after its long query."""
+        self.niced = True
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + LONG_NICENESS))
+            os.setpriority(os.PRIO_PROCESS, self.pid, LOWEST_PRIORITY)
 
 
 class WorkerPool:
-    """``size`` long slots and one worker more; a job waits (boundedly) for an idle worker, a worker past the
-    deadline is replaced, and a job still running after ``long_after`` seconds needs a long slot.
+    """``size`` long slots and one worker more; a job waits (boundedly, fairly among clients) for an idle worker,
+    a worker past the deadline is replaced, known long work holds a long slot from its start, and other work
+    still running after ``long_after`` seconds needs one (see the module's docstring).
 
     ``memory_bytes`` bounds what each worker may allocate beyond the store (None: no bound). ``fork_lock`` is
     held while a zygote is forked again from the running service, so the caller can keep its own use of the
@@ -429,15 +537,19 @@ class WorkerPool:
         self._spawn_lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._notice_lock = threading.Lock()
+        self._cond = threading.Condition(self._state_lock)  # tickets, idle workers, slots and clients
         self._long_ends: dict[int, float] = {}  # worker pid -> deadline of the long query it runs
-        self._waiting = 0
+        self._tickets: list[Ticket] = []  # waiting for a worker
+        self._busy: dict[int, Ticket] = {}  # worker pid -> the ticket it serves
+        self._clients: OrderedDict[str, ClientRecord] = OrderedDict()
+        self._fingerprints: OrderedDict[str, str] = OrderedDict()  # query fingerprint -> "short" or "long"
         self._missing = 0
         self._deaths: OrderedDict[int, int] = OrderedDict()
         self._zygote_pid, self._control, self._notices = fork_zygote(open_store, memory_bytes)
-        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        self._idle: deque[Worker] = deque()
         self._workers: dict[int, Worker] = {}
         for _ in range(size + 1):
-            self._idle.put(self._spawn())
+            self._idle.append(self._spawn())
 
     # --- workers and the zygote -----------------------------------------------------------------------------
 
@@ -455,12 +567,14 @@ class WorkerPool:
     def _ask_zygote(self) -> Worker:
         try:
             self._control.sendall(b"w")
-            message, fds, _, _ = socket.recv_fds(self._control, 8, 1)
+            message, fds, _, _ = socket.recv_fds(self._control, 8, 2)
         except OSError as error:
             raise WorkerLost(f"the worker factory has stopped: {error}") from None
-        if len(message) != 8 or len(fds) != 1:
+        if len(message) != 8 or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
             raise WorkerLost("the worker factory has stopped")
-        return Worker(int.from_bytes(message, "big"), Connection(fds[0]))
+        return Worker(int.from_bytes(message, "big"), Connection(fds[0]), fds[1])
 
     def _zygote_alive(self) -> bool:
         try:
@@ -497,7 +611,7 @@ class WorkerPool:
     def _replace(self, worker: Worker) -> None:
         """Kill a worker and put a fresh one in its place among the idle (later, if none can be made now)."""
         try:
-            self._idle.put(self._renew(worker))
+            self._give_back(self._renew(worker))
         except WorkerLost:
             with self._state_lock:
                 self._missing += 1
@@ -510,7 +624,7 @@ class WorkerPool:
                     return
                 self._missing -= 1
             try:
-                self._idle.put(self._spawn())
+                self._give_back(self._spawn())
             except WorkerLost:
                 with self._state_lock:
                     self._missing += 1
@@ -563,7 +677,7 @@ class WorkerPool:
             live = sum(exists(pid) for pid in self._workers)
         self._refill()
         with self._state_lock:
-            state = {"long_running": len(self._long_ends), "waiting": self._waiting, "missing": self._missing}
+            state = {"long_running": len(self._long_ends), "waiting": len(self._tickets), "missing": self._missing}
         return {
             "ok": zygote and live > 0,
             "zygote": "running" if zygote else "stopped",
@@ -575,78 +689,274 @@ class WorkerPool:
 
     # --- running a job --------------------------------------------------------------------------------------
 
-    def run(self, job: Job, timeout: float) -> Done | Failed:
-        """Run a job on an idle worker within ``timeout`` seconds, the wait for an idle worker included.
+    def run(self, job: Job, timeout: float, client: str = "") -> Done | Failed:
+        """Run a job for ``client`` (its address) within ``timeout`` seconds, the wait for a worker included.
 
-        TimeoutError when the time runs out (a worker still computing is killed and replaced), PoolBusy when
-        too many wait or every long slot is taken, WorkerLost (saying how) when the worker dies.
+        TimeoutError when the query runs past the time (its worker is killed and replaced); PoolBusy, with
+        Retry-After, when it cannot start now (no long slot for long work, its client's share of the queue
+        taken, or no worker free in time: it never started); WorkerLost (saying how) when the worker dies.
         """
         deadline = time.monotonic() + timeout
         self._refill()
-        worker = self._idle_worker(timeout)
+        fingerprint = query_fingerprint(job.query)
+        ticket = self._admit(client, fingerprint, deadline, timeout)
+        worker = ticket.worker
+        assert worker is not None
+        ran_long = False
         try:
-            if not exists(worker.pid):  # ended while idle (out of memory, killed by hand): not this query's fault
-                worker = self._renew(worker)
-        except WorkerLost:
-            with self._state_lock:
-                self._missing += 1
-            raise
-        try:
-            worker.connection.send(job)
-            answer, was_long = self._answer(worker, deadline)
-        except (EOFError, OSError, pickle.PickleError):
-            status = self._death(worker.pid)
-            self._replace(worker)
-            raise ending(status, self.memory_bytes) from None
-        if answer is None:
-            self._replace(worker)
-            raise TimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped")
-        if was_long:
-            self._replace(worker)  # niced for good: a fresh one answers short queries at full priority
-        else:
-            self._idle.put(worker)
-        return answer
-
-    def _idle_worker(self, timeout: float) -> Worker:
-        """An idle worker, waited for at most ``timeout`` seconds; PoolBusy when too many wait already."""
-        with self._state_lock:
-            if self._waiting >= self.max_waiting:
-                raise PoolBusy(f"{self._waiting} queries are already waiting for a query worker", retry_after=1)
-            self._waiting += 1
-        try:
-            return self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"no query worker became free within the time limit of {timeout:g} s") from None
+            try:
+                if not exists(worker.pid):  # ended while idle (out of memory, killed by hand): not this query's fault
+                    worker = ticket.worker = self._renew_busy(worker, ticket)
+            except WorkerLost:
+                with self._state_lock:
+                    self._missing += 1
+                ticket.worker = None
+                raise
+            try:
+                worker.connection.send(job)
+                answer, ran_long = self._answer(worker, deadline, ticket)
+            except (EOFError, OSError, pickle.PickleError):
+                status, stderr = self._death(worker.pid), worker.stderr_tail()
+                ticket.worker = None
+                self._replace(worker)
+                raise ending(status, self.memory_bytes, stderr, job.query) from None
+            except PoolBusy:
+                ran_long = True
+                ticket.worker = None
+                self._replace(worker)
+                raise
+            if answer is None:
+                ran_long = True
+                ticket.worker = None
+                self._replace(worker)
+                raise TimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped")
+            ticket.worker = None
+            if ran_long or worker.niced:
+                self._replace(worker)  # niced for good: a fresh one answers short queries at full priority
+            else:
+                self._give_back(worker)
+            return answer
         finally:
-            with self._state_lock:
-                self._waiting -= 1
+            self._finish(ticket, fingerprint, ran_long)
 
-    def _answer(self, worker: Worker, deadline: float) -> tuple[Done | Failed | None, bool]:
-        """The worker's answer (None past the deadline) and whether the query ran long."""
+    def _renew_busy(self, worker: Worker, ticket: Ticket) -> Worker:
+        """A fresh worker in place of one that died while idle, keeping the ticket's bookkeeping."""
+        fresh = self._renew(worker)
+        with self._cond:
+            self._busy.pop(worker.pid, None)
+            self._busy[fresh.pid] = ticket
+            if worker.pid in self._long_ends:
+                self._long_ends[fresh.pid] = self._long_ends.pop(worker.pid)
+        return fresh
+
+    def _kind(self, record: ClientRecord, fingerprint: str, now: float) -> str:
+        """How a query is expected to run, from what ran before (never from its first half second):
+        ``long`` when the same query text ran long, or its client's queries did lately; ``short`` when the same
+        text, or its client's queries, answered quickly; ``new`` when nothing is known."""
+        known = self._fingerprints.get(fingerprint)
+        if known is not None:
+            return known
+        if record.long_until > now:
+            return "long"
+        return "short" if record.shorts else "new"
+
+    def _admit(self, client: str, fingerprint: str, deadline: float, timeout: float) -> Ticket:
+        """A ticket holding a worker, waited for fairly until the deadline; PoolBusy when the query may not
+        start (it never did)."""
+        now = time.monotonic()
+        with self._cond:
+            record = self._client(client)
+            kind = self._kind(record, fingerprint, now)
+            demand = len({t.client for t in (*self._tickets, *self._busy.values())} | {client})
+            queue_share = max(1, self.max_waiting // demand)
+            if len(self._tickets) >= self.max_waiting and not self._make_room(client, queue_share):
+                raise PoolBusy(f"{len(self._tickets)} queries are already waiting for a query worker", retry_after=1)
+            if record.waiting >= queue_share:
+                raise PoolBusy(
+                    f"this client already has {record.waiting} queries waiting for a query worker, its share of "
+                    f"the {self.max_waiting} places while {demand} clients ask",
+                    retry_after=1,
+                )
+            if kind == "long":
+                refusal = self._long_refusal(client, record, now, "ran long before")
+                if refusal is not None:
+                    raise refusal
+            ticket = Ticket(client, kind, now, deadline, fingerprint)
+            self._tickets.append(ticket)
+            record.waiting += 1
+            try:
+                self._dispatch()
+                limit = deadline if kind != "long" else min(deadline, now + LONG_WAIT_S)
+                while ticket.worker is None:
+                    if ticket.refusal is not None:
+                        raise ticket.refusal
+                    if ticket.evicted:
+                        raise PoolBusy(
+                            "the query's client held more than its share of the places in the queue when another "
+                            "client asked, so its latest query gave its place up without starting",
+                            retry_after=1,
+                        )
+                    remaining = limit - time.monotonic()
+                    if remaining <= 0:
+                        raise PoolBusy(
+                            f"no query worker became free for it within {limit - now:.1f} s (the time limit is "
+                            f"{timeout:g} s), so the query did not start",
+                            retry_after=1,
+                        )
+                    self._cond.wait(min(remaining, 0.5))
+                    self._dispatch()  # shares change as clients come and go: look again now and then
+            finally:
+                record.waiting -= 1
+                if ticket in self._tickets:
+                    self._tickets.remove(ticket)
+        return ticket
+
+    def _make_room(self, client: str, share: int) -> bool:
+        """Free a place in a full queue for ``client`` by sending away the latest ticket of the client that
+        holds the most places, if it holds more than its ``share``; whether a place was freed."""
+        held: dict[str, list[Ticket]] = {}
+        for ticket in self._tickets:
+            held.setdefault(ticket.client, []).append(ticket)
+        greediest = max(held, key=lambda name: len(held[name]), default=None)
+        if greediest is None or greediest == client or len(held[greediest]) <= share:
+            return False
+        latest = max(held[greediest], key=lambda ticket: ticket.arrived)
+        latest.evicted = True
+        self._tickets.remove(latest)
+        self._cond.notify_all()
+        return True
+
+    def _long_share(self, now: float) -> int:
+        """Long slots one client may hold: all of them, shared evenly among the clients asking for long work."""
+        asking = sum(1 for record in self._clients.values() if record.long_until > now or record.long_running)
+        return max(1, self.size // max(1, asking))
+
+    def _long_refusal(self, client: str, record: ClientRecord, now: float, why: str) -> PoolBusy | None:
+        """Why a query may not take a long slot now (None: it may); the state lock held."""
+        first_end = min(self._long_ends.values(), default=now)
+        retry = max(1, int(first_end - now + 1))
+        if len(self._long_ends) >= self.size:
+            return PoolBusy(
+                f"the query {why} (past {self.long_after:g} s) while {self.size} long queries were running "
+                "already, so it was stopped; try again later",
+                retry_after=retry,
+            )
+        share = self._long_share(now)
+        if record.long_running >= share:
+            return PoolBusy(
+                f"the query {why} (past {self.long_after:g} s) and its client already runs {record.long_running} "
+                f"long queries, its share of the {self.size} long slots; try again when one has ended",
+                retry_after=retry,
+            )
+        return None
+
+    def _client(self, client: str) -> ClientRecord:
+        """The record of a client (kept for the most recent MAX_CLIENTS); the state lock held."""
+        record = self._clients.pop(client, None) or ClientRecord()
+        self._clients[client] = record
+        while len(self._clients) > MAX_CLIENTS:
+            oldest = next(iter(self._clients))
+            if self._clients[oldest].active:
+                break
+            del self._clients[oldest]
+        return record
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting tickets (the state lock held): short work first, then new, then long;
+        within a kind, the client running the fewest queries, then the earliest. Long work takes a long slot
+        from its start and never the last worker, and no client runs more than its share while others wait."""
+        self._reclassify()
+        while self._idle and self._tickets:
+            clients = {t.client for t in (*self._tickets, *self._busy.values())}
+            share = max(1, -(-(self.size + 1) // len(clients)))
+            general = sum(1 for pid, t in self._busy.items() if t.kind == "long" or pid in self._long_ends)
+            eligible = [
+                t for t in self._tickets
+                if self._clients[t.client].running < share
+                and (t.kind != "long" or (general < self.size and len(self._long_ends) < self.size))
+            ]
+            if not eligible:
+                return
+            ticket = min(eligible, key=lambda t: (KIND_ORDER[t.kind], self._clients[t.client].running, t.arrived))
+            self._tickets.remove(ticket)
+            worker = self._idle.popleft()
+            ticket.worker = worker
+            self._busy[worker.pid] = ticket
+            record = self._clients[ticket.client]
+            record.running += 1
+            if ticket.kind == "long":
+                self._long_ends[worker.pid] = ticket.deadline
+                record.long_running += 1
+            self._cond.notify_all()
+
+    def _reclassify(self) -> None:
+        """Waiting work found to be long meanwhile (its text ran long for another client) is long work now:
+        it waits for a long slot, or is told to come back when there is none (the state lock held)."""
+        now = time.monotonic()
+        for ticket in [t for t in self._tickets if t.kind != "long"]:
+            if self._kind(self._clients[ticket.client], ticket.fingerprint, now) != "long":
+                continue
+            ticket.kind = "long"
+            ticket.refusal = self._long_refusal(ticket.client, self._clients[ticket.client], now, "ran long before")
+            if ticket.refusal is not None:
+                self._tickets.remove(ticket)
+                self._cond.notify_all()
+
+    def _give_back(self, worker: Worker) -> None:
+        """A worker ready for the next ticket."""
+        with self._cond:
+            self._idle.append(worker)
+            self._dispatch()
+
+    def _finish(self, ticket: Ticket, fingerprint: str, ran_long: bool) -> None:
+        """Free the ticket's slot and remember how its query ran, for its text and its client."""
+        now = time.monotonic()
+        with self._cond:
+            for pid, held in list(self._busy.items()):
+                if held is ticket:
+                    del self._busy[pid]
+                    if self._long_ends.pop(pid, None) is not None:
+                        self._clients[ticket.client].long_running -= 1
+            record = self._clients.get(ticket.client)
+            if record is not None:
+                record.running -= 1
+                if ran_long:
+                    record.long_until, record.shorts = now + LONG_MEMORY_S, 0
+                else:
+                    record.shorts += 1
+                    if record.shorts >= SHORTS_TO_FORGIVE:
+                        record.long_until = 0.0
+            self._fingerprints[fingerprint] = "long" if ran_long else "short"
+            self._fingerprints.move_to_end(fingerprint)
+            while len(self._fingerprints) > MAX_FINGERPRINTS:
+                self._fingerprints.popitem(last=False)
+            self._dispatch()
+
+    def _answer(self, worker: Worker, deadline: float, ticket: Ticket) -> tuple[Done | Failed | None, bool]:
+        """The worker's answer (None past the deadline) and whether the query ran long. Long work holds its
+        long slot from the start; other work past ``long_after`` takes one, or is stopped (PoolBusy)."""
+        if ticket.kind == "long":
+            worker.yield_cpu()  # known long work never competes with short work for the CPU
         short = min(self.long_after, max(0.0, deadline - time.monotonic()))
         if worker.connection.poll(short):
             return worker.connection.recv(), False
         if time.monotonic() >= deadline:
             return None, False
-        with self._state_lock:
-            full = len(self._long_ends) >= self.size
-            if not full:
-                self._long_ends[worker.pid] = deadline
-            first_end = min(self._long_ends.values(), default=deadline)
-        if full:
-            self._replace(worker)
-            raise PoolBusy(
-                f"the query was still running after {self.long_after:g} s while {self.size} long queries were "
-                "running already, so it was stopped; try again later",
-                retry_after=max(1, int(first_end - time.monotonic() + 1)),
-            )
-        try:
-            worker.yield_cpu()
-            answered = worker.connection.poll(max(0.0, deadline - time.monotonic()))
-            return (worker.connection.recv() if answered else None), True
-        finally:
-            with self._state_lock:
-                self._long_ends.pop(worker.pid, None)
+        if ticket.kind != "long":
+            now = time.monotonic()
+            with self._cond:
+                record = self._clients[ticket.client]
+                record.long_until = now + LONG_MEMORY_S  # its client's next queries are long work
+                refusal = self._long_refusal(ticket.client, record, now, "was still running")
+                if refusal is None:
+                    self._long_ends[worker.pid] = deadline
+                    record.long_running += 1
+            if refusal is not None:
+                raise refusal
+        worker.yield_cpu()
+        answered = worker.connection.poll(max(0.0, deadline - time.monotonic()))
+        return (worker.connection.recv() if answered else None), True
+
 
     def close(self) -> None:
         """Kill every worker and the zygote.

@@ -21,8 +21,8 @@ from klynge.web import (
     health,
     linked_data,
     pages,
-    request_errors,
     releases,
+    request_errors,
     sparql,
 )
 from klynge.web.hardening import Hardening
@@ -63,7 +63,8 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
     )
     app.add_middleware(releases.ReleaseSelection)  # release=, Memento, retired IRIs, cite-as
     app.add_middleware(HttpSemantics)  # HEAD on every GET route, Vary: Accept, signposting Link headers
-    app.add_middleware(Hardening, read_timeout=settings.read_timeout)  # outermost: every response, CORS's too
+    public = settings.public_base_url or settings.listen_url
+    app.add_middleware(Hardening, read_timeout=settings.read_timeout, public_url=public)  # outermost: every response
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

@@ -7,7 +7,8 @@ clients act on the status alone (Jena and SPARQLWrapper show little else):
   line), or nests deeper than the parser safely takes: fix the query. (A function the
   engine does not have is not a failure: each call of it is an evaluation error, as SPARQL 1.1 §17.6 says, so
   a FILTER on it drops the row and a BIND of it stays unbound.)
-- 403 an update, SERVICE or LOAD: this endpoint never runs them.
+- 400 too for a store's extension (a function or pragma outside SPARQL 1.1) sent to a remote store.
+- 403 an update, SERVICE or LOAD, or (remote store) a graph that is not one of klynge's: never run.
 - 413 the *request* is too large (a body past 1 MiB): send a shorter query.
 - 422 the query is well-formed but its answer is past a limit (more results than allowed, or longer than the
   time limit): the same query will fail the same way, so narrow it (LIMIT/OFFSET) or use the dumps.
@@ -38,6 +39,7 @@ from klynge.engines.base import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooLarge,
+    QueryUnsupported,
 )
 from klynge.web.syntax_errors import explain
 
@@ -58,6 +60,8 @@ def answer_for(error: QueryError, query: str | None = None) -> ErrorAnswer:
         if query is not None and error.line is not None and error.column is not None:
             return ErrorAnswer(400, f"Malformed query: {explain(error.message, error.line, error.column, query)}", {})
         return ErrorAnswer(400, f"Malformed query: {error}", {})
+    if isinstance(error, QueryUnsupported):
+        return ErrorAnswer(400, f"Not accepted: {error}", {})
     if isinstance(error, QueryRefused):
         return ErrorAnswer(403, f"Refused: {error}", {})
     if isinstance(error, QueryTooLarge):

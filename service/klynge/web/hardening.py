@@ -1,13 +1,15 @@
 """What every response and connection gets, whatever the route: browser protections, honest refusals of
 undecodable query strings, and bounds on how long a client may take to send its request.
 
+- A URL longer than the HTTP parser reads (about 64 KB) is a 414 saying to POST, not a bare 400.
+- A redirect back to this service names it by its public URL, never by the client's Host header.
 - Every response carries a Content-Security-Policy (the pages load scripts and styles only from this service,
   with no inline script or style), ``X-Content-Type-Options: nosniff``, frame protection and a referrer policy.
 - A query string that is not UTF-8 once percent-decoded is a 400, as a POST body is, instead of turning
   silently into U+FFFD.
-- A request's headers must arrive within ``read_timeout`` seconds of the connection opening (or of the
-  previous response), and each part of its body within ``read_timeout`` seconds of the last: a slow client
-  (slowloris) is cut off with a 408 instead of holding a connection for ever. A client that goes away in
+- A request, headers and body together, must arrive within ``read_timeout`` seconds of the connection opening
+  (or of the previous response), whatever its pace: a slow client (slowloris, on headers or on a body trickled
+  a byte at a time) is cut off with a 408 instead of holding a connection for ever. A client that goes away in
   the middle of its body is one line in the log, not a traceback.
 """
 
@@ -17,10 +19,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from klynge.engines.base import CLIENT
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -48,6 +52,10 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
 )
+
+
+LONG_REQUEST_LINE = 8 * 1024  # a parser failure past this much of a request line is a URL too long (414)
+REQUEST_STARTED = "klynge.request_started"  # scope key: the event loop's time when the request's clock began
 
 
 class BodyTimeout(Exception):
@@ -80,9 +88,10 @@ class Hardening:
     """ASGI middleware: the security headers, the query-string check, the body timeout and quiet
     disconnects (see the module's docstring)."""
 
-    def __init__(self, app: ASGIApp, read_timeout: float) -> None:
+    def __init__(self, app: ASGIApp, read_timeout: float, public_url: str = "") -> None:
         self.app = app
         self.read_timeout = read_timeout
+        self.public_url = public_url.rstrip("/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,15 +101,19 @@ class Hardening:
         if reason is not None:
             await plain(send, 400, f"{reason}; percent-encode the UTF-8 bytes of the text")
             return
+        CLIENT.set((scope.get("client") or ("", 0))[0])  # whose queries these are, for the pool's fair shares
         started = False
         body_done = False
+
+        loop = asyncio.get_running_loop()
+        deadline = scope.get(REQUEST_STARTED, loop.time()) + self.read_timeout  # headers and body together
 
         async def timed_receive() -> Message:
             nonlocal body_done
             if body_done:  # after the body, the app waits for a disconnect: no limit on that
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), self.read_timeout)
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
             except TimeoutError:
                 raise BodyTimeout from None
             body_done = message["type"] != "http.request" or not message.get("more_body", False)
@@ -115,13 +128,20 @@ class Hardening:
                 if b"content-security-policy" not in present:
                     extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 message["headers"] = [*message.get("headers", []), *extra]
+                if 300 <= message.get("status", 200) < 400 and self.public_url:
+                    message["headers"] = [
+                        (name, self.own_location(value, scope) if name.lower() == b"location" else value)
+                        for name, value in message["headers"]
+                    ]
             await send(message)
 
         try:
             await self.app(scope, timed_receive, guarded_send)
         except BodyTimeout:
             if not started:
-                message = f"the request body did not arrive: nothing came for {self.read_timeout:g} s"
+                message = (
+                    f"the request body did not arrive: the whole request must come within {self.read_timeout:g} s"
+                )
                 await plain(send, 408, message, close=True)
         except ClientDisconnect:
             client = scope.get("client") or ("?", 0)
@@ -134,6 +154,17 @@ class Hardening:
             )
 
 
+    def own_location(self, location: bytes, scope: Scope) -> bytes:
+        """A redirect to this service names it by its public URL, never by the Host header the client sent
+        (Starlette's trailing-slash redirects build an absolute URL from it)."""
+        host = next((value for name, value in scope.get("headers", []) if name == b"host"), None)
+        target = urlsplit(location.decode("latin-1"))
+        if host is None or not target.netloc or target.netloc.encode("latin-1") != host:
+            return location
+        rest = target.path + (f"?{target.query}" if target.query else "")
+        return (self.public_url + rest).encode("latin-1")
+
+
 def timed_protocol(read_timeout: float) -> type:
     """uvicorn's HTTP protocol, closing (with a 408) a connection whose request headers do not all arrive
     within ``read_timeout`` seconds; uvicorn itself only times out idle connections, and every byte of a
@@ -142,14 +173,23 @@ def timed_protocol(read_timeout: float) -> type:
     class HeaderDeadline(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         _deadline: asyncio.TimerHandle | None = None
         _answered: object = None
+        _armed_at: float = 0.0
+        _line_bytes = 0  # bytes of the request line received so far
+        _line_done = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
 
         def data_received(self, data: bytes) -> None:
+            if not self._line_done:
+                end = data.find(b"\n")
+                self._line_bytes += len(data) if end < 0 else end
+                self._line_done = end >= 0
             super().data_received(data)
             if self.cycle is not None and self.cycle is not self._answered:  # a request's headers are in
+                if self._deadline is not None:  # the body's time counts from the same start (Hardening)
+                    self.cycle.scope[REQUEST_STARTED] = self._armed_at
                 self._disarm()
 
         def on_response_complete(self) -> None:
@@ -162,8 +202,26 @@ def timed_protocol(read_timeout: float) -> type:
             self._disarm()
             super().connection_lost(exc)
 
+        def send_400_response(self, msg: str) -> None:
+            """The parser's refusal; a request line too long for it (a long query sent by GET) is a 414 that
+            says to POST, not uvicorn's bare 400."""
+            if self._line_bytes < LONG_REQUEST_LINE:
+                super().send_400_response(msg)
+                return
+            message = (
+                f"the URL is longer than this server reads ({self._line_bytes // 1024} KB of it arrived): send a "
+                "long query by POST, as 'application/sparql-query' or as a form field query=…"
+            ).encode()
+            self.transport.write(
+                b"HTTP/1.1 414 URI Too Long\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(message), message)
+            )
+            self.transport.close()
+
         def _arm(self) -> None:
             self._disarm()
+            self._line_bytes, self._line_done = 0, False  # the next request's line starts now
+            self._armed_at = self.loop.time()
             self._deadline = self.loop.call_later(read_timeout, self._headers_late)
 
         def _disarm(self) -> None:

@@ -31,7 +31,7 @@ from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.http_semantics import signpost
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
-from klynge.web.templating import base_iri, local_path, public_url, templates
+from klynge.web.templating import base_iri, picture_link, public_url, templates
 from klynge.web.timeline import timeline_svg
 
 router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
@@ -99,7 +99,7 @@ def resource(request: Request, path: str) -> Response:
     if has_lineage(page):
         base = base_iri(request)
         lineage = answers.lineage(engine, iri)
-        timeline = timeline_svg(lineage, lambda target: local_path(target, base))
+        timeline = timeline_svg(lineage, lambda target: picture_link(target, base))
     context = {
         "page": page,
         "formats": formats.GRAPH,

@@ -22,7 +22,7 @@ from klynge.answers.field import whole_field
 from klynge.answers.search import search
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.hardening import content_security_policy
-from klynge.web.templating import STATIC_DIR, base_iri, local_path, public_url, templates
+from klynge.web.templating import STATIC_DIR, base_iri, picture_link, public_url, templates
 from klynge.web.timeline import field_svg
 
 router = APIRouter(include_in_schema=False, route_class=EngineErrorRoute)
@@ -92,7 +92,7 @@ def timeline_page(request: Request) -> HTMLResponse:
     field = whole_field(request.app.state.engine)
     base = base_iri(request)
     labels = {item.iri: item.label for items in field.lanes.values() for item in items}
-    picture = field_svg(field, lambda target: local_path(target, base))
+    picture = field_svg(field, lambda target: picture_link(target, base))
     context = {"field": field, "picture": picture, "labels": labels}
     return templates.TemplateResponse(request, "timeline.html", context)
 

@@ -18,8 +18,16 @@ from typing import IO
 import pyoxigraph as ox
 import uvicorn
 
+from klynge.engines.base import QueryError
 from klynge.engines.cache import CachingEngine
-from klynge.engines.load import StoreError, is_absent, load_store, lock_for_serving, require_complete
+from klynge.engines.load import (
+    StoreError,
+    interrupted_load,
+    is_absent,
+    load_store,
+    lock_for_serving,
+    require_complete,
+)
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import SourceError, build_store
 from klynge.settings import DEFAULT_BASE_IRI, Settings
@@ -39,8 +47,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--store",
         type=Path,
         metavar="DIR",
-        help="serve an on-disk Oxigraph store (from 'klynge load --store DIR'); an empty or new DIR is "
-        "filled with the repository's graph first (default: build the graph in memory)",
+        help="serve an on-disk Oxigraph store (from 'klynge load --store DIR'); a new DIR is filled with the "
+        "repository's graph first, one an interrupted load left is refused (default: build the graph in memory)",
     )
     source.add_argument(
         "--sparql-endpoint",
@@ -104,8 +112,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=defaults.read_timeout,
         metavar="S",
-        help="seconds a client may take to send its request headers, and between parts of its body "
-        "(default: %(default)s)",
+        help="seconds a client may take to send a whole request, headers and body together, whatever its "
+        "pace (default: %(default)s)",
     )
     parser.add_argument(
         "--cache-mb",
@@ -138,6 +146,13 @@ def on_disk_store(directory: Path) -> ox.Store:
     """The store in ``directory``, opened read-only and locked against loads; an empty or missing folder is
     loaded first, and an incomplete store is refused."""
     try:
+        if interrupted_load(directory):  # not a new folder: the graph meant for it never arrived
+            raise StoreError(
+                f"{directory} holds no store, but a 'klynge load --store {directory}' was started and did not "
+                f"finish (its lock file .{directory.name}.lock is beside it), so serving the repository's graph "
+                f"alone would hide that. Run 'klynge load --store {directory} [FILES]' again (or delete the lock "
+                "file to serve the repository's graph)"
+            )
         if is_absent(directory):
             print(f"klynge serve: loading the repository's graph into {directory}", file=sys.stderr)
             load_store(directory, [])
@@ -200,7 +215,7 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
     if args.graph and not args.sparql_endpoint:
         raise StartError("--graph names the graphs of a remote store: use it with --sparql-endpoint")
     if args.sparql_endpoint:
-        from klynge.engines.remote import EndpointError, RemoteEngine
+        from klynge.engines.remote import RemoteEngine
 
         try:  # no answer is kept: a remote store may change under the service
             remote = RemoteEngine(
@@ -209,9 +224,14 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
                 timeout=settings.query_timeout,
                 max_results=settings.max_results,
             )
-            return CachingEngine(remote, max_bytes=0)
-        except EndpointError as error:
+        except QueryError as error:
             raise StartError(str(error)) from None
+        try:
+            remote.graph_counts()  # a store that answers its counts strangely stops the start, in one line
+        except QueryError as error:
+            remote.close()
+            raise StartError(str(error)) from None
+        return CachingEngine(remote, max_bytes=0)
     try:
         store = build_store() if args.store is None else on_disk_store(args.store)
     except SourceError as error:

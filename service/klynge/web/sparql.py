@@ -16,6 +16,7 @@ query it asked before gets 304 without the query running again: the graph is rea
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from typing import Annotated
@@ -168,7 +169,13 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
         hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset, base_iri=base)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
         return respond(engine, sparql, fmt, base, cacheable, held, hit)
-    return await run_in_threadpool(respond, engine, sparql, fmt, base, cacheable, held)
+    response = await run_in_threadpool(respond, engine, sparql, fmt, base, cacheable, held)
+    if response.status_code == 503:  # a client resubmitting at once would spin the event loop: slow it down
+        await asyncio.sleep(min(BUSY_HOLD_S, float(response.headers.get("retry-after", 1))))
+    return response
+
+
+BUSY_HOLD_S = 1.0  # a 503 is sent after this long (at most its Retry-After), holding no thread meanwhile
 
 
 def endpoint_url(request: Request) -> str:

@@ -7,6 +7,7 @@ by this service under the same path, so a page links it to that path; any other 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 from fastapi import Request
@@ -31,6 +32,13 @@ def local_path(iri: str, base: str) -> str:
     if iri.startswith(base):
         return "/" + iri[len(base) :]
     return iri
+
+
+def picture_link(iri: str, base: str) -> str:
+    """Where a box of a picture (Graphviz ``URL=``) may link: the IRI's path here, the IRI itself when it is
+    an http(s) one elsewhere, else '' (no link: a ``javascript:`` or ``data:`` IRI from the data is never one)."""
+    path = local_path(iri, base)
+    return path if path.startswith("/") or urlsplit(path).scheme.lower() in ("http", "https") else ""
 
 
 def short_name(iri: str) -> str:

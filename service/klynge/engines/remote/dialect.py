@@ -15,13 +15,24 @@ import json
 import pyoxigraph as ox
 
 from klynge.engines.remote.http import Answer, EndpointError
+from klynge.engines.remote.standard import Extensions
 from klynge.namespaces import XSD_BOOLEAN
+
+# Stores the service reads as plain SPARQL 1.1, and what they add. Jena (Fuseki): ``java:`` loads a class by
+# name, ARQ's property functions (``apf:``, ``text:``) run code per pattern. GraphDB: its plugins' predicates.
+JENA = Extensions(
+    "Jena",
+    prefixes=frozenset({"afn", "apf", "jfn", "list", "spatial", "text"}),
+    iris=("java:", "http://jena.apache.org/", "http://jena.hpl.hp.com/", "http://www.w3.org/2005/xpath-functions"),
+)
+GRAPHDB = Extensions("GraphDB", iris=("http://www.ontotext.com/", "http://rdf4j.org/schema/", "http://www.openrdf.org/"))
 
 
 class Dialect:
     """A store that keeps to the standards: every answer complete, every term as SPARQL writes it."""
 
     name = "SPARQL 1.1"
+    extensions: tuple[Extensions, ...] = (JENA, GRAPHDB)  # what stores read as SPARQL 1.1 add
 
     def stopped(self, answer: Answer) -> bool:
         """Whether the store stopped the query at its own time limit and sent what it had."""
@@ -52,6 +63,17 @@ class Virtuoso(Dialect):
     refuses to exceed, and stored booleans written as "0"/"1" (equal values, unequal terms)."""
 
     name = "Virtuoso"
+    # DEFINE pragmas (graphs, sponging), OPTION (TRANSITIVE …), the bif:/sql: built-ins (bif:http_get fetches
+    # any URL from the store's host) and OpenLink's own function namespaces.
+    extensions = (
+        Extensions(
+            "Virtuoso",
+            frozenset({"DEFINE", "OPTION", "TRANSITIVE", "T_IN", "T_OUT", "T_DISTINCT", "T_MIN", "T_MAX", "T_STEP"}),
+            frozenset({"bif", "sql", "virtrdf", "virtcxml", "go"}),
+            ("bif:", "sql:", "http://www.openlinksw.com/"),
+        ),
+        *Dialect.extensions,
+    )
 
     def stopped(self, answer: Answer) -> bool:
         return answer.headers.get("x-sql-state") == "S1TAT"
@@ -82,6 +104,8 @@ SPARQL11 = Dialect()
 VIRTUOSO = Virtuoso()
 # A word in the store's Server header -> its dialect; any other store gets SPARQL11.
 DETECTED = {"virtuoso": VIRTUOSO}
+# Every known store's extensions are refused whichever store answers: a proxy may hide the Server header.
+EXTENSIONS = tuple({e.store: e for d in (SPARQL11, *DETECTED.values()) for e in d.extensions}.values())
 
 
 def detect(server: str) -> Dialect:

@@ -26,8 +26,9 @@ from klynge.engines.base import (
     inspected,
 )
 from klynge.engines.remote.binding import bind_terms
-from klynge.engines.remote.dialect import Dialect, detect
+from klynge.engines.remote.dialect import EXTENSIONS, Dialect, detect
 from klynge.engines.remote.http import Answer, Endpoint, EndpointError, EndpointRefused, EndpointTimeout
+from klynge.engines.remote.standard import restricted_dataset
 from klynge.namespaces import PREFIXES
 
 GRAPHS_ACCEPT = f"{N_TRIPLES}, text/turtle;q=0.9"
@@ -43,9 +44,10 @@ class RemoteEngine(Engine):
     The dataset is the klynge named graphs found on the store at start-up (or the ``graphs`` given): every
     request names them as both ``default-graph-uri`` and ``named-graph-uri``, which makes the remote default
     graph their union, as the embedded store's is, and keeps a store's own graphs (Virtuoso's system graphs,
-    other datasets) out of the answers. A protocol request that names its own graphs keeps them.
+    other datasets) out of the answers. A protocol request or a query may name its own graphs among those.
 
-    Every query passes the service's guard (no update, SERVICE or LOAD) before anything is sent. The time
+    Every query passes the service's guard (no update, SERVICE or LOAD) and the remote one (standard SPARQL
+    1.1 only, no store extension) before anything is sent. The time
     limit is the HTTP client's; a store that stops a query at its own limit or cuts an answer at its row limit
     (as its ``dialect`` reads the answer) is reported as a timeout or as too large, never passed on as if
     complete. The store is asked for SPARQL JSON or N-Triples and pyoxigraph writes the format asked for.
@@ -90,7 +92,7 @@ class RemoteEngine(Engine):
     def find_graphs(self) -> list[str]:
         """The named graphs under the klynge graph base (one per source file, as ``klynge load`` writes them)."""
         answer = self.request(KLYNGE_GRAPHS.sparql, SPARQL_JSON, parameters=())
-        found = [row["g"].value for row in solutions(answer)]
+        found = [row["g"].value for row in self.rows(answer, "g", "the list of graphs")]
         if not found:
             raise EndpointError(
                 f"the SPARQL endpoint {self.endpoint} holds no graph under {PREFIXES['kg']}: publish the graph "
@@ -99,13 +101,11 @@ class RemoteEngine(Engine):
         return found
 
     def parameters(self, query: str, dataset: Dataset) -> list[tuple[str, str]]:
-        """The protocol's dataset fields: the request's own graphs, else the klynge graphs (unless the query
-        chooses its graphs with FROM, which the fields would override)."""
-        if dataset:
-            return [("default-graph-uri", g) for g in dataset.default] + [("named-graph-uri", g) for g in dataset.named]
-        if inspected(query).names_dataset:
-            return []
-        return [(name, graph) for name in ("default-graph-uri", "named-graph-uri") for graph in self.graphs]
+        """The protocol's dataset fields, always both: the request's own graphs, else the query's FROM and FROM
+        NAMED, else the klynge graphs; only ever klynge graphs, and only standard SPARQL (see
+        ``klynge.engines.remote.standard``)."""
+        inspected(query)  # an update, SERVICE or LOAD is refused as such first
+        return restricted_dataset(query, dataset, self.graphs, EXTENSIONS)
 
     def request(
         self,
@@ -186,7 +186,33 @@ class RemoteEngine(Engine):
 
     def graph_counts(self) -> dict[str, int]:
         """Triples per graph of the dataset."""
-        return {row["g"].value: int(row["n"].value) for row in self.select(GRAPH_COUNTS.sparql)}
+        fields = self.parameters(GRAPH_COUNTS.sparql, SERVICE_DATASET)
+        answer = self.request(GRAPH_COUNTS.sparql, SPARQL_JSON, parameters=fields)
+        rows = self.rows(answer, "g n", "the triple counts")
+        try:
+            return {row["g"].value: int(row["n"].value) for row in rows}
+        except ValueError as error:
+            message = f"the SPARQL endpoint {self.endpoint} answered a count that is not a number: {error}"
+            raise EndpointError(message) from None
+
+    def rows(self, answer: Answer, columns: str, what: str) -> list[ox.QuerySolution]:
+        """The rows of the store's answer to one of the service's own queries, each with the columns it must
+        have; EndpointError (one line) for an answer of another shape."""
+        try:
+            rows = list(solutions(answer, self.dialect_for(answer.server)))
+        except (SyntaxError, ValueError, TypeError) as error:
+            raise EndpointError(
+                f"the SPARQL endpoint {self.endpoint} answered {what} with something other than SPARQL JSON "
+                f"results: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+            ) from None
+        for row in rows:
+            missing = [name for name in columns.split() if row[name] is None]
+            if missing:
+                raise EndpointError(
+                    f"the SPARQL endpoint {self.endpoint} answered {what} without the column ?{missing[0]} "
+                    "(is it a SPARQL 1.1 store, and is the URL its query endpoint?)"
+                )
+        return rows
 
     def graph_version(self) -> str:
         """A key that changes when the graphs do: a hash of the per-graph counts, asked at most once a minute.
