@@ -282,7 +282,8 @@ def browse(
     if year is not None:
         if decides is None:
             raise BrowseError(
-                f"the year applies to policies, cluster organisations and organisations, not to {curie(class_iri.value)}"
+                "the year applies to policies, cluster organisations and organisations, "
+                f"not to {curie(class_iri.value)}"
             )
         members = in_force(engine, decides, year)
     bound = item_bindings(class_iri, specs, chosen)
