@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from pydantic import BaseModel, ConfigDict, Field
 
 from klynge.answers import as_of
-from klynge.answers.describe import select, spelled_out, text
+from klynge.answers.describe import DCTERMS_SOURCE, select, spelled_out, text
 from klynge.catalogue import internal, split_header, to_iri
 from klynge.engines.base import Engine
 from klynge.engines.remote.binding import bind_terms, sparql_term
@@ -145,7 +145,8 @@ def facet_specs(engine: Engine, class_iri: ox.NamedNode) -> list[FacetSpec]:
             key = ("^" if inverse else "") + curie(prop)
             if prop != KIND and key not in specs:
                 specs[key] = FacetSpec(key, prop, inverse, name)
-    return list(specs.values())
+    # kind first, then the facets a shape names (the ones its authors meant people to use), the source last
+    return sorted(specs.values(), key=lambda s: (s.property != KIND, s.name is None, s.property == DCTERMS_SOURCE))
 
 
 # The classes whose instances the as-of answer places in a year, and how (policies first: a programme is one).
@@ -187,7 +188,7 @@ def parse_state(specs: Iterable[FacetSpec], values: Mapping[str, str]) -> dict[s
             f"at most {FORWARD_SLOTS} facets and {INVERSE_SLOTS} inverse (^) facets combine in one state; "
             "remove one and narrow further from the result"
         )
-    return chosen
+    return dict(sorted(chosen.items()))  # one state, one order: the same slots and the same SPARQL
 
 
 def item_bindings(class_iri: ox.NamedNode, specs: list[FacetSpec], chosen: Mapping[str, ox.NamedNode]) -> dict:
