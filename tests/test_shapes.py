@@ -60,6 +60,8 @@ CASES = [
     ("date-as-plain-string", "kid:policy/untyped-date", "ksh:StartDateType", "schema:startDate", "Or"),
     ("ecosystem-node-without-ecosystem", "kid:node/ecosystem/DK01-1",
      "ksh:EcosystemNodeEcosystem", "klynge:ecosystem", "MinCount"),
+    ("policy-responsible-body-unnamed", "kid:policy/anonymous-body", "ksh:PolicyResponsibleBody",
+     "^klynge:responsibleFor", "NodeKind"),
     ("end-date-wrong-type", "kid:policy/string-end", "ksh:EndDateType", "schema:endDate", "Or"),
     ("end-year-2040", "kid:policy/too-late", "ksh:EndDateRange", "schema:endDate", "Pattern"),
     ("evaluation-without-label", "kid:evaluation/unlabelled", "ksh:EvaluationLabel", "rdfs:label", "QualifiedMinCount"),
