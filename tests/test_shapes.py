@@ -52,6 +52,7 @@ CASES = [
     ("cluster-appointed-as-year", "kid:cluster/appointed-2020",
      "ksh:ClusterAppointedOn", "klynge:appointedOn", "Pattern"),
     ("cluster-appointed-by-area", "kid:cluster/odd-appointment", "ksh:ClusterAppointedBy", "klynge:appointedBy", "Or"),
+    ("cluster-funder-unnamed", "kid:cluster/unnamed-funder", "ksh:ClusterFunder", "schema:funder", "NodeKind"),
     ("cluster-budding-not-boolean", "kid:cluster/maybe-budding", "ksh:ClusterBudding", "klynge:isBudding", "Datatype"),
     ("cluster-with-two-areas", "kid:cluster/two-areas", "ksh:ClusterArea", "klynge:hasArea", "MaxCount"),
     ("cluster-without-area", "kid:cluster/no-area", "ksh:ClusterArea", "klynge:hasArea", "MinCount"),
