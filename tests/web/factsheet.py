@@ -38,3 +38,15 @@ def appointment_sentence() -> tuple[str, str]:
     match = re.search(r"On (\d+ \w+ \d{4}), the (Minister of [A-Z][a-z]+ and [A-Z][a-z]+) appointed", factsheet_text())
     assert match, "the factsheet's appointment sentence was not found"
     return match.group(1), match.group(2)
+
+
+def programme_name() -> str:
+    """The national programme's name as the factsheet's "Policy name" row gives it (before the Danish one)."""
+    match = re.search(r"^Policy name:\t(.+?) \(", factsheet_text(), re.MULTILINE)
+    assert match, "the factsheet's Policy name row was not found"
+    return match.group(1)
+
+
+def letters(text: str) -> str:
+    """Only the letters and digits of a name, case folded: the factsheet's extraction loses spaces and hyphens."""
+    return re.sub(r"[\W_]+", "", text).casefold()

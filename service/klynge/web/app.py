@@ -15,6 +15,7 @@ from klynge.web import (
     api_docs,
     api_queries,
     browse,
+    cluster_programme,
     completion,
     dataset,
     health,
@@ -27,7 +28,18 @@ from klynge.web.http_semantics import HttpSemantics
 from klynge.web.negotiation import not_acceptable
 
 # The linked-data router comes last: its paths are the widest.
-ROUTERS = (sparql, health, api_queries, api_answers, browse, completion, dataset, pages, linked_data)
+ROUTERS = (
+    sparql,
+    health,
+    api_queries,
+    api_answers,
+    browse,
+    cluster_programme,
+    completion,
+    dataset,
+    pages,
+    linked_data,
+)
 
 
 def create_app(engine: Engine, settings: Settings) -> FastAPI:
