@@ -58,7 +58,7 @@ def test_each_of_the_14_clusters_has_its_programme_answer_as_the_factsheet_says(
         assert english(graph, appointer) == post
         assert list(graph.objects(appointer, ORG.postIn)), "the post's body is named"
         sources = set(graph.objects(cluster, DCTERMS.source))
-        assert any("Country factsheet: Denmark" == str(t) for s in sources for t in graph.objects(s, DCTERMS.title))
+        assert any(str(t) == "Country factsheet: Denmark" for s in sources for t in graph.objects(s, DCTERMS.title))
         assert list(graph.objects(cluster, KLYNGE.locator)), "the place in the factsheet is given"
         # The lineage: the programme is reached, and every qualified step carries evidence, a source and a locator.
         influences = list(graph.subjects(PROV.influencer, None))
