@@ -99,6 +99,7 @@ def best_match(accept: str | None, offers: list[str]) -> str | None:
 # ---------------------------------------------------------------------------------------------------------
 
 
+
 @dataclass(frozen=True)
 class Format:
     """One representation: the ``format`` key it is asked for by (also its file extension), its media type,
@@ -132,9 +133,8 @@ def rdf_format(rdf: ox.RdfFormat, keys: tuple[str, ...] = (), aliases: tuple[str
 
 def results_format(results: ox.QueryResultsFormat, name: str, keys: tuple[str, ...], aliases=()) -> Format:
     """A SPARQL results syntax as pyoxigraph names it."""
-    return Format(
-        results.file_extension, name, essence(results.media_type), keys, aliases, results.iri, results=results
-    )
+    return Format(results.file_extension, name, essence(results.media_type), keys, aliases, results.iri,
+                  results=results)
 
 
 TURTLE = rdf_format(

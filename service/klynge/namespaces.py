@@ -139,4 +139,4 @@ def shorten(iri: str) -> str | None:
     if not fits:
         return None
     prefix, namespace = max(fits, key=lambda pair: len(pair[1]))
-    return f"{prefix}:{iri[len(namespace) :]}"
+    return f"{prefix}:{iri[len(namespace):]}"

@@ -87,7 +87,7 @@ def start_index(engine: Engine) -> None:
 
 
 def index_state(engine: Engine) -> str:
-    """ "ready" when searches answer from the name index, "building" while it is built, "none" for a store the
+    """"ready" when searches answer from the name index, "building" while it is built, "none" for a store the
     index does not serve (a remote one)."""
     store = engine.local_store()
     if store is None:

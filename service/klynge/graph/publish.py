@@ -90,7 +90,9 @@ def checked_site_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise PublishError(f"--site-url must be an http(s) URL such as https://klynge.example.org, not {url!r}")
     if parts.path.strip("/") or parts.query or parts.fragment:
-        raise PublishError(f"--site-url must be the root of a host (pages link /id/... by absolute path), not {url!r}")
+        raise PublishError(
+            f"--site-url must be the root of a host (pages link /id/... by absolute path), not {url!r}"
+        )
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -185,18 +187,10 @@ class InProcess:
 
     async def _get(self, path: str, accept: str) -> Answer:
         scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "https",
-            "path": path,
-            "raw_path": path.encode("utf-8"),
-            "query_string": b"",
-            "root_path": "",
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "https",
+            "path": path, "raw_path": path.encode("utf-8"), "query_string": b"", "root_path": "",
             "headers": [(b"host", self.host), (b"accept", accept.encode("ascii"))],
-            "client": ("127.0.0.1", 0),
-            "server": ("127.0.0.1", 443),
+            "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 443),
         }
         sent: list[dict] = []
         requested, done = False, asyncio.Event()
@@ -312,10 +306,8 @@ def htaccess(version: str, site: str | None) -> str:
         *negotiated(f"({DOCUMENT_PATHS})", "$1", target, flags, files_as_they_are, default="html"),
     ]
     if site is not None:
-        lines += [
-            "# Everything else (dumps, checksums, stylesheets, the home page) as it is.",
-            f"RewriteRule ^(.*)$ {target}$1 [R=302,L]",
-        ]
+        lines += ["# Everything else (dumps, checksums, stylesheets, the home page) as it is.",
+                  f"RewriteRule ^(.*)$ {target}$1 [R=302,L]"]
     return "\n".join(lines) + "\n"
 
 

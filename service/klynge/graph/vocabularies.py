@@ -38,26 +38,16 @@ VOCABULARIES = {
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 AXIOM_PREDICATES = {
-    RDFS + "subClassOf",
-    RDFS + "subPropertyOf",
-    RDFS + "domain",
-    RDFS + "range",
-    OWL + "equivalentClass",
-    OWL + "equivalentProperty",
-    OWL + "inverseOf",
+    RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domain", RDFS + "range",
+    OWL + "equivalentClass", OWL + "equivalentProperty", OWL + "inverseOf",
 }
 LITERAL_SUPER_PROPERTIES = {RDFS + "label", RDFS + "comment", "http://www.w3.org/2004/02/skos/core#note"}
 UNINFORMATIVE = {OWL + "Thing", RDFS + "Resource"}
 # The Data Cube vocabulary aligns itself with SCOVO, the vocabulary it replaced; the graph does not use SCOVO.
 SUPERSEDED = ("http://purl.org/NET/scovo#",)
 
-FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-}
+FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML,
+           ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML}
 
 
 def in_vocabularies(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> bool:

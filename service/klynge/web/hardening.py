@@ -31,6 +31,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 log = logging.getLogger("klynge.web")
 
 
+
 def content_security_policy(style_nonce: str | None = None) -> str:
     """Scripts and styles only from this service, none inline; a page that must add a style at run time (the
     editor: CodeMirror 6 writes its theme into a <style> element) names it by a nonce of its own response."""

@@ -136,7 +136,9 @@ async def post_request(request: Request) -> SparqlRequest:
 
 def etag(version: str, sparql: SparqlRequest, fmt: formats.Format) -> str:
     """A strong validator for one answer: the graph's version and everything the request asked."""
-    key = "\n".join((version, fmt.media_type, sparql.query or "", *sparql.dataset.default, "|", *sparql.dataset.named))
+    key = "\n".join(
+        (version, fmt.media_type, sparql.query or "", *sparql.dataset.default, "|", *sparql.dataset.named)
+    )
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
@@ -191,7 +193,9 @@ def respond(
         if held is not None and headers["ETag"] in (tag.strip() for tag in held.split(",")):
             return Response(status_code=304, headers=headers)
     try:
-        body, media_type = hit or engine.run(sparql.query or "", fmt.media_type, dataset=sparql.dataset, base_iri=base)
+        body, media_type = hit or engine.run(
+            sparql.query or "", fmt.media_type, dataset=sparql.dataset, base_iri=base
+        )
     except QueryError as error:
         return error_response(error)
     return Response(body, media_type=media_type, headers=headers)

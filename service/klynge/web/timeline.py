@@ -154,7 +154,7 @@ def field_dot(field: Field, href: Callable[[str], str]) -> str:
     for number, (lane, members) in enumerate(field.lanes.items()):
         if not members:
             continue
-        lines.append(f'subgraph cluster_{number} {{ label={quoted(lane)}; labeljust=l; color="#b0b8c0"; fontsize=12;')
+        lines.append(f"subgraph cluster_{number} {{ label={quoted(lane)}; labeljust=l; color=\"#b0b8c0\"; fontsize=12;")
         for item in members:
             change = ", shape=ellipse" if item.kind == ORG_CHANGE_EVENT else ""
             lines.append(
