@@ -10,8 +10,19 @@ from klynge.answers.search import start_index
 from klynge.engines.base import Engine, QueryError
 from klynge.formats import NotAcceptable
 from klynge.settings import Settings
-from klynge.web import api_answers, api_docs, api_queries, completion, dataset, health, linked_data, pages, sparql
-from klynge.web import browse, cluster_programme
+from klynge.web import (
+    api_answers,
+    api_docs,
+    api_queries,
+    browse,
+    cluster_programme,
+    completion,
+    dataset,
+    health,
+    linked_data,
+    pages,
+    sparql,
+)
 from klynge.web.hardening import Hardening
 from klynge.web.http_semantics import HttpSemantics
 from klynge.web.negotiation import not_acceptable
