@@ -147,7 +147,10 @@ def browse_class_page(
 
 
 @router.get(
-    "/api/browse", summary="The classes that have instances, with counts", response_model=list[answers.ClassCount]
+    "/api/browse",
+    summary="The classes that have instances, with counts",
+    response_model=list[answers.ClassCount],
+    responses={404: {"description": "a release that is not served"}},
 )
 def browse_classes(request: Request, release: Release = None) -> list[answers.ClassCount]:
     """Every class the ontology declares that has instances in the graph, most first; `key` is its path under
@@ -165,7 +168,7 @@ def browse_classes(request: Request, release: Release = None) -> list[answers.Cl
             "description": "an unknown facet, a value that is no IRI, a year for a class it does not "
             "apply to, or a page past the last"
         },
-        404: {"description": "no such class with instances"},
+        404: {"description": "no such class with instances, or a release that is not served"},
     },
 )
 def browse_class(
