@@ -158,9 +158,12 @@ def test_the_states_sparql_gives_its_instances(client, key, params):
 
 BAD = {
     "unknown facet": ("/api/browse/klynge:Policy?klynge:nope=https://x.org/a", 400, "is not a facet"),
-    "value not an IRI": ("/api/browse/klynge:Policy?rdf:type=Programme", 400, "not a value's IRI"),
-    "value with a space": ("/api/browse/klynge:Policy?rdf:type=https://x.org/a%20b", 400, "not a value's IRI"),
-    "value with a bracket": ("/api/browse/klynge:Policy?rdf:type=https://x.org/a%3E%20%3Cb", 400, "not a value's IRI"),
+    "value not an IRI": ("/api/browse/klynge:Policy?rdf:type=Programme", 400, "not a valid IRI"),
+    "value with a space": ("/api/browse/klynge:Policy?rdf:type=https://x.org/a%20b", 400, "not a valid IRI"),
+    "value with a bracket": ("/api/browse/klynge:Policy?rdf:type=https://x.org/a%3E%20%3Cb", 400, "not a valid IRI"),
+    "value with a NUL": ("/api/browse/klynge:Policy?rdf:type=https://x.org/%00a", 400, "control character"),
+    "value with a bad escape": ("/api/browse/klynge:Policy?rdf:type=https://x.org/a%25zz", 400, "not a value's IRI"),
+    "value with a bad host": ("/api/browse/klynge:Policy?rdf:type=https://%5Bbad/", 400, "not a value's IRI"),
     "facet twice": ("/api/browse/klynge:Policy?rdf:type=https://x.org/a&rdf:type=https://x.org/b", 400, "twice"),
     "year for a class without one": ("/api/browse/skos:Concept?year=2015", 400, "year applies to"),
     "page past the end": ("/api/browse/klynge:Policy?page=99", 400, "page 99"),

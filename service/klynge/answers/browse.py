@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from klynge.answers import as_of
 from klynge.answers.describe import DCTERMS_SOURCE, select, spelled_out, text
-from klynge.catalogue import internal, split_header, to_iri
+from klynge.catalogue import ParameterError, internal, split_header
 from klynge.engines.base import Engine
 from klynge.engines.remote.binding import bind_terms, sparql_term
 from klynge.engines.sparql_guard import tokens
@@ -173,14 +173,17 @@ def year_class(engine: Engine, class_iri: ox.NamedNode) -> str | None:
 def parse_state(specs: Iterable[FacetSpec], values: Mapping[str, str]) -> dict[str, ox.NamedNode]:
     """The chosen value of each facet from the query string's ``key=IRI`` pairs; unknown keys are errors."""
     by_key = {spec.key: spec for spec in specs}
+    value_parameter = next(p for p in internal("browse-items").parameters if p.name == "value1")
     chosen: dict[str, ox.NamedNode] = {}
     for key, value in values.items():
         if key not in by_key:
             raise BrowseError(f"{key!r} is not a facet of this class; its facets are: {', '.join(by_key)}")
-        iri = to_iri(value)
-        if isinstance(iri, str):
-            raise BrowseError(f"facet {key}: {value!r} is not a value's IRI ({iri})")
-        chosen[key] = iri
+        try:  # the check a named query's IRI parameter makes (control characters included)
+            chosen[key] = value_parameter.term(value)
+        except ParameterError as error:
+            raise BrowseError(f"facet {key}: {error.problem}; write the value's full IRI") from None
+        except ValueError as error:  # an IRI pyoxigraph refuses, such as a bad %-escape
+            raise BrowseError(f"facet {key}: {value!r} is not a value's IRI ({error})") from None
     forward = [k for k in chosen if not by_key[k].inverse]
     inverse = [k for k in chosen if by_key[k].inverse]
     if len(forward) > FORWARD_SLOTS or len(inverse) > INVERSE_SLOTS:
