@@ -47,10 +47,14 @@ def answering_engine(request: Request, release: str | None) -> Engine:
 
 def class_iri(key: str) -> ox.NamedNode:
     """The class a path names (``klynge:Policy``), or a 404 that says how to write one."""
+    problem = HTTPException(404, f"{key!r} is not a class written as a prefixed name (klynge:Policy); see /browse")
     iri = expand(key)
     if iri is None:
-        raise HTTPException(404, f"{key!r} is not a class written as a prefixed name (klynge:Policy); see /browse")
-    return ox.NamedNode(iri)
+        raise problem
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        raise problem from None
 
 
 def facet_values(request: Request) -> dict[str, str]:
