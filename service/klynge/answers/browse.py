@@ -266,11 +266,11 @@ def count_facet(
 
 
 def class_label(engine: Engine, class_iri: ox.NamedNode) -> str | None:
-    """The class's display label, from the class list (which also says whether it has instances)."""
-    for entry in classes(engine):
-        if entry.iri == class_iri.value:
-            return entry.label
-    raise NoSuchClass(f"{curie(class_iri.value)} is no class of the ontology with instances; /browse lists them")
+    """The class's display label; NoSuchClass when the ontology does not declare it or nothing has it."""
+    rows = select(engine, "browse-class", **{"class": class_iri})
+    if not rows:
+        raise NoSuchClass(f"{curie(class_iri.value)} is no class of the ontology with instances; /browse lists them")
+    return text(rows[0].get("classLabel"))
 
 
 def browse(
@@ -292,7 +292,10 @@ def browse(
         members = in_force(engine, decides, year)
     bound = item_bindings(class_iri, specs, chosen)
     rows = select(engine, "browse-items", **bound)
-    items = [Item(iri=row["item"].value, label=text(row.get("label"))) for row in rows]
+    items = sorted(
+        (Item(iri=row["item"].value, label=text(row.get("label"))) for row in rows),
+        key=lambda item: ((item.label or item.iri).casefold(), item.iri),
+    )
     if members is not None:
         items = [item for item in items if item.iri in members]
     kept = {item.iri for item in items}
