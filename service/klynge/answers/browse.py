@@ -135,12 +135,16 @@ def shape_paths() -> dict[str, list[tuple[str, bool, str | None]]]:
     return found
 
 
-def facet_specs(engine: Engine, class_iri: ox.NamedNode) -> list[FacetSpec]:
+def class_family(engine: Engine, class_iri: ox.NamedNode) -> list[dict[str, ox.Term]]:
+    """The class with its broader and narrower classes (``side``) and their labels."""
+    return select(engine, "browse-class-family", **{"class": class_iri})
+
+
+def facet_specs(family: list[dict[str, ox.Term]]) -> list[FacetSpec]:
     """The facets the shapes give the class, its superclasses and its subclasses, "kind" first."""
-    family = [row["related"].value for row in select(engine, "browse-class-family", **{"class": class_iri})]
     specs = {KIND: FacetSpec(curie(KIND), KIND, False, "kind")}
     paths = shape_paths()
-    for target in family:
+    for target in dict.fromkeys(row["related"].value for row in family):
         for prop, inverse, name in paths.get(target, []):
             key = ("^" if inverse else "") + curie(prop)
             if prop != KIND and key not in specs:
@@ -163,10 +167,9 @@ def in_force(engine: Engine, year_class: str, year: int) -> set[str]:
     return clusters | {body.iri for body in as_of.bodies(engine, year, as_of.policies_in_force(engine, year))}
 
 
-def year_class(engine: Engine, class_iri: ox.NamedNode) -> str | None:
+def year_class(family: list[dict[str, ox.Term]]) -> str | None:
     """The as-of class that decides a year for this class (it or a superclass of it), if any."""
-    rows = select(engine, "browse-class-family", **{"class": class_iri})
-    supers = {row["related"].value for row in rows if row["broader"].value == "true"}
+    supers = {row["related"].value for row in family if row["side"].value == "broader"}
     return next((iri for iri in YEAR_CLASSES if iri in supers), None)
 
 
@@ -230,10 +233,17 @@ def editor_query(bound: Mapping[str, ox.Term], year: int | None, members: set[st
     return written
 
 
-def facet_pairs(engine: Engine, class_iri: ox.NamedNode, spec: FacetSpec) -> list[dict[str, ox.Term]]:
-    """Each instance of the class with each value of the facet."""
+def facet_pairs(
+    engine: Engine, class_iri: ox.NamedNode, spec: FacetSpec, family: list[dict[str, ox.Term]]
+) -> list[dict[str, ox.Term]]:
+    """Each instance of the class with each value of the facet (for "kind", each narrower class it has)."""
     if spec.property == KIND:
-        return select(engine, "browse-kinds", **{"class": class_iri})
+        narrower = {row["related"]: row.get("relatedLabel") for row in family if row["side"].value == "narrower"}
+        return [
+            {"item": row["item"], "value": kind, **({"valueLabel": label} if label is not None else {})}
+            for kind, label in narrower.items()
+            for row in select(engine, "browse-instances", **{"class": kind})
+        ]
     name = "browse-facet-inverse-values" if spec.inverse else "browse-facet-values"
     return select(engine, name, **{"class": class_iri, "property": ox.NamedNode(spec.property)})
 
@@ -279,9 +289,10 @@ def browse(
     """The state: the class's instances with the chosen facet values (and in force in ``year``), a page of
     them, every facet counted over them, and the SPARQL that lists them."""
     label = class_label(engine, class_iri)
-    specs = facet_specs(engine, class_iri)
+    family = class_family(engine, class_iri)
+    specs = facet_specs(family)
     chosen = parse_state(specs, values)
-    decides = year_class(engine, class_iri)
+    decides = year_class(family)
     members: set[str] | None = None
     if year is not None:
         if decides is None:
@@ -302,7 +313,7 @@ def browse(
     facets = [
         facet
         for spec in specs
-        if (facet := count_facet(spec, facet_pairs(engine, class_iri, spec), kept, chosen.get(spec.key)))
+        if (facet := count_facet(spec, facet_pairs(engine, class_iri, spec, family), kept, chosen.get(spec.key)))
     ]
     pages = max(1, -(-len(items) // PAGE_SIZE))
     if not 1 <= page <= pages:
