@@ -3,6 +3,7 @@ year through the as-of answer, the state's SPARQL, and clear errors for states t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -107,6 +108,15 @@ def test_facets_combine_and_the_order_of_the_query_string_does_not_matter(client
     forward = client.get("/api/browse/klynge:ClusterOrganisation?" + urlencode(both)).json()
     backward = client.get("/api/browse/klynge:ClusterOrganisation?" + urlencode(dict(reversed(both.items())))).json()
     assert forward == backward
+    # One state, one URL: the pages name the same canonical address whatever order the query string had.
+    canonical = [
+        re.search(
+            r'<link rel="canonical" href="([^"]+)"',
+            client.get(f"/browse/klynge:ClusterOrganisation?{urlencode(order)}").text,
+        )
+        for order in (both, dict(reversed(both.items())))
+    ]
+    assert canonical[0] and canonical[1] and canonical[0].group(1) == canonical[1].group(1)
     assert forward["items"] == one["items"]
     nodes = state(client, "klynge:SpecialisationNode")
     region = next(f for f in nodes["facets"] if f["key"] == "sdmx-dimension:refArea")["values"][0]
