@@ -26,7 +26,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import virtuoso
-from klynge.answers import describe
+from klynge.answers import browse, describe
 from klynge.answers import lineage as answers
 from klynge.answers.path import shortest_path
 from klynge.answers.search import search
@@ -280,7 +280,26 @@ ROUTES = [
     "/",
     "/id/org/dfir",
     f"/id/{POLICY_NODE.value.removeprefix('https://w3id.org/klynge/id/')}",
+    "/browse",
+    "/programme-of/cluster/clean",
 ]
+
+KID = "https://w3id.org/klynge/id/"
+BROWSE_STATES = [
+    ("https://w3id.org/klynge/ontology#ClusterOrganisation", {}, None),
+    ("https://w3id.org/klynge/ontology#ClusterOrganisation", {"klynge:hasArea": KID + "area/sound-technology"}, None),
+    ("https://w3id.org/klynge/ontology#Policy", {}, 2015),
+    ("https://w3id.org/klynge/ontology#SpecialisationNode", {"sdmx-dimension:refArea": KID + "region/DK01"}, None),
+]
+
+
+@pytest.mark.parametrize(("cls", "chosen", "year"), BROWSE_STATES)
+def test_browse_answers_as_on_the_embedded_store(remote, embedded, cls, chosen, year):
+    """The facet queries' optional slots, unbound or bound, mean the same on Virtuoso as in Oxigraph."""
+    on_remote = browse.browse(remote, ox.NamedNode(cls), chosen, year)
+    on_embedded = browse.browse(embedded, ox.NamedNode(cls), chosen, year)
+    assert on_remote.items == on_embedded.items and on_remote.total > 0
+    assert sorted(on_remote.facets, key=lambda f: f.key) == sorted(on_embedded.facets, key=lambda f: f.key)
 
 
 @pytest.mark.parametrize("path", ROUTES)

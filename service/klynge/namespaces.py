@@ -44,6 +44,25 @@ PREFIXES: dict[str, str] = {
 }
 
 
+def curie(iri: str) -> str:
+    """The IRI as a prefixed name where one of the project's namespaces covers it, else in angle brackets."""
+    for name, namespace in PREFIXES.items():
+        local = iri[len(namespace) :]
+        if iri.startswith(namespace) and local and all(c.isalnum() or c in "_-" for c in local):
+            return f"{name}:{local}"
+    return f"<{iri}>"
+
+
+def expand(name: str) -> str | None:
+    """The IRI of a prefixed name written as ``curie`` writes it (or of ``<iri>``); None if it is neither."""
+    if name.startswith("<") and name.endswith(">"):
+        return name[1:-1]
+    prefix, colon, local = name.partition(":")
+    if not colon or prefix not in PREFIXES or not local or not all(c.isalnum() or c in "_-" for c in local):
+        return None
+    return PREFIXES[prefix] + local
+
+
 class Namespace:
     """A namespace whose attributes and items are the ``NamedNode`` of a term in it.
 

@@ -26,6 +26,8 @@ SAMPLES = {
     "version": "0.1.0",
     "name": "lineage",
     "year": "2020",
+    "key": "klynge:Policy",
+    "cluster": "cluster/clean",
 }
 QUERY_SAMPLES = {
     "/api/lineage": {"iri": KID + POLICY},

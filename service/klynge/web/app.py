@@ -16,6 +16,8 @@ from klynge.web import (
     api_answers,
     api_docs,
     api_queries,
+    browse,
+    cluster_programme,
     completion,
     dataset,
     health,
@@ -30,7 +32,10 @@ from klynge.web.http_semantics import HttpSemantics
 from klynge.web.negotiation import not_acceptable
 
 # The linked-data router comes last: its paths are the widest.
-ROUTERS = (sparql, health, api_queries, api_answers, completion, dataset, pages, releases, linked_data)
+ROUTERS = (
+    sparql, health, api_queries, api_answers, browse, cluster_programme, completion, dataset, pages, releases,
+    linked_data,
+)
 REPOSITORY = object()  # create_app's default archive: the releases recorded in the repository
 
 

@@ -19,22 +19,13 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 
 from klynge.catalogue import internal
-from klynge.namespaces import PREFIXES
+from klynge.namespaces import PREFIXES, curie
 from klynge.resources import asset_files
 from klynge.web.templating import base_iri
 
 router = APIRouter(tags=["editor"])
 
 # The ontology and shapes are read through SPARQL (sparql/editor-*.rq) over a throwaway in-memory store.
-
-
-def curie(iri: str) -> str:
-    """The IRI as a prefixed name where one of the project's namespaces covers it, else in angle brackets."""
-    for name, namespace in PREFIXES.items():
-        local = iri[len(namespace) :]
-        if iri.startswith(namespace) and local and all(c.isalnum() or c in "_-" for c in local):
-            return f"{name}:{local}"
-    return f"<{iri}>"
 
 
 def local_name(iri: str) -> str:

@@ -10,6 +10,7 @@ import datetime
 import secrets
 from typing import Annotated
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParameter
 from fastapi.exception_handlers import http_exception_handler
@@ -19,7 +20,11 @@ from starlette.exceptions import HTTPException
 
 from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR, as_of
 from klynge.answers.field import whole_field
+from klynge.answers.lineage import NotFound, lineage
+from klynge.answers.models import Lineage
 from klynge.answers.search import search
+from klynge.engines.base import Engine
+from klynge.web.browse import home_ways
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.hardening import content_security_policy
 from klynge.web.templating import STATIC_DIR, base_iri, picture_link, public_url, templates
@@ -27,13 +32,29 @@ from klynge.web.timeline import field_svg
 
 router = APIRouter(include_in_schema=False, route_class=EngineErrorRoute)
 EDITOR_BUNDLE = STATIC_DIR / "build" / "editor.js"
+HOME_LINEAGE = ox.NamedNode("https://w3id.org/klynge/id/policy/innovationskraft-2021-2024")  # the home page's lineage
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def home_lineage(engine: Engine) -> Lineage | None:
+    """The lineage the home page shows, or None where the graph served lacks the programme."""
+    try:
+        return lineage(engine, HOME_LINEAGE)
+    except NotFound:
+        return None
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    """What the graph is, a search box and the ways in."""
-    context = {"triples": request.app.state.engine.triple_count(), "public_url": public_url(request)}
+    """What the graph is, the ways in by kind, the lineage of the current programme and a search box."""
+    engine = request.app.state.engine
+    context = {
+        "triples": engine.triple_count(),
+        "public_url": public_url(request),
+        "ways": home_ways(engine),
+        "lineage": (shown := home_lineage(engine)),
+        "lineage_steps": sorted(shown.steps, key=lambda s: (s.from_.start or "", s.to.start or "")) if shown else [],
+    }
     return templates.TemplateResponse(request, "home.html", context)
 
 

@@ -1,0 +1,334 @@
+"""Browse by class and facets: the classes that have instances, and a class's instances narrowed by facets.
+
+The facets of a class come from the SHACL shapes: each property shape of a node shape targeting the class or
+one of its superclasses whose path is a property or the inverse of one (``sparql/browse-shape-paths.rq``),
+plus "kind", the narrower classes the ontology gives. A facet shows the values its instances take, with how
+many instances of the current state have each. A state is the class, at most one value per facet, and
+optionally a year: then only what was in force that year is kept, by the as-of answer's own definition
+(``klynge.answers.as_of``: plans in force, the clusters of the year, the bodies behind the plans), which this
+module calls and never restates.
+
+Every query is a fixed file in ``klynge/sparql/browse-*.rq`` with the state bound as terms; the SPARQL the
+editor opens for a state is that file with the terms written in by the remote stores' term writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+import pyoxigraph as ox
+from pydantic import BaseModel, ConfigDict, Field
+
+from klynge.answers import as_of
+from klynge.answers.describe import DCTERMS_SOURCE, select, spelled_out, text
+from klynge.catalogue import ParameterError, internal, split_header
+from klynge.engines.base import Engine
+from klynge.engines.remote.binding import bind_terms, sparql_term
+from klynge.engines.sparql_guard import tokens
+from klynge.namespaces import KLYNGE, ORG, RDF_TYPE, curie
+from klynge.validation.shapes_doc import shapes_store
+
+FORWARD_SLOTS = 4  # browse-items.rq has four (property, value) pairs
+INVERSE_SLOTS = 2  # and two (inverse property, value) pairs
+KIND = RDF_TYPE.value
+PAGE_SIZE = 50
+
+
+class BrowseError(ValueError):
+    """A facet state that cannot be answered: what is wrong and how to write it instead."""
+
+
+class NoSuchClass(LookupError):
+    """A class the ontology does not declare, or one without instances."""
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ClassCount(Model):
+    """A class of the ontology and how many resources have it."""
+
+    iri: str
+    key: str = Field(description="the class as a prefixed name: its path under /browse/")
+    label: str | None = None
+    count: int
+
+
+class FacetValue(Model):
+    """One value of a facet: how many instances of the current state have it, and whether it is chosen."""
+
+    iri: str
+    label: str | None = None
+    count: int
+    selected: bool = False
+
+
+class Facet(Model):
+    """A property (or its inverse) the shapes give the class, with the values its instances take."""
+
+    key: str = Field(description="the query-string name of the facet: a prefixed property, ^ before an inverse")
+    property: str
+    inverse: bool
+    label: str
+    values: list[FacetValue]
+
+
+class Item(Model):
+    """An instance in the list."""
+
+    iri: str
+    label: str | None = None
+
+
+class BrowseState(Model):
+    """One facet state of a class: its instances (a page of them), its facets and the equivalent SPARQL."""
+
+    class_iri: str = Field(alias="class")
+    key: str
+    label: str | None = None
+    year: int | None = Field(default=None, description="only what was in force this year (the as-of answer)")
+    years: bool = Field(description="whether the year facet applies to this class")
+    chosen: dict[str, str] = Field(description="the chosen value of each facet, by facet key")
+    total: int
+    page: int
+    pages: int
+    items: list[Item]
+    facets: list[Facet]
+    sparql: str = Field(description="the query giving this state's instances, to open in the SPARQL editor")
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+@dataclass(frozen=True)
+class FacetSpec:
+    """A facet before counting: its key, property, direction and the shape's name for it."""
+
+    key: str
+    property: str
+    inverse: bool
+    name: str | None
+
+
+def classes(engine: Engine) -> list[ClassCount]:
+    """The ontology's classes with instances, most instances first."""
+    return [
+        ClassCount(
+            iri=row["class"].value,
+            key=curie(row["class"].value),
+            label=text(row.get("classLabel")),
+            count=int(row["count"].value),
+        )
+        for row in select(engine, "browse-classes")
+    ]
+
+
+@cache
+def shape_paths() -> dict[str, list[tuple[str, bool, str | None]]]:
+    """For each class a node shape targets, its property shapes' (property, inverse, name), read once."""
+    found: dict[str, list[tuple[str, bool, str | None]]] = {}
+    for row in shapes_store().query(internal("browse-shape-paths").sparql, use_default_graph_as_union=True):
+        inverse = row["inverse"].value == "true"
+        found.setdefault(row["target"].value, []).append((row["property"].value, inverse, text(row["name"])))
+    return found
+
+
+def class_family(engine: Engine, class_iri: ox.NamedNode) -> list[dict[str, ox.Term]]:
+    """The class with its broader and narrower classes (``side``) and their labels."""
+    return select(engine, "browse-class-family", **{"class": class_iri})
+
+
+def facet_specs(family: list[dict[str, ox.Term]]) -> list[FacetSpec]:
+    """The facets the shapes give the class, its superclasses and its subclasses, "kind" first."""
+    specs = {KIND: FacetSpec(curie(KIND), KIND, False, "kind")}
+    paths = shape_paths()
+    for target in dict.fromkeys(row["related"].value for row in family):
+        for prop, inverse, name in paths.get(target, []):
+            key = ("^" if inverse else "") + curie(prop)
+            if prop != KIND and key not in specs:
+                specs[key] = FacetSpec(key, prop, inverse, name)
+    # kind first, then the facets a shape names (the ones its authors meant people to use), the source last
+    return sorted(specs.values(), key=lambda s: (s.property != KIND, s.name is None, s.property == DCTERMS_SOURCE))
+
+
+# The classes whose instances the as-of answer places in a year, and how (policies first: a programme is one).
+YEAR_CLASSES = (KLYNGE.Policy.value, KLYNGE.ClusterOrganisation.value, ORG.Organization.value)
+
+
+def in_force(engine: Engine, year_class: str, year: int) -> set[str]:
+    """The instances of an as-of class that the as-of answer says held in the year."""
+    if year_class == KLYNGE.Policy.value:
+        return {policy.iri for policy in as_of.policies_in_force(engine, year)}
+    clusters = {cluster.iri for cluster in as_of.clusters(engine, year)}
+    if year_class == KLYNGE.ClusterOrganisation.value:
+        return clusters
+    return clusters | {body.iri for body in as_of.bodies(engine, year, as_of.policies_in_force(engine, year))}
+
+
+def year_class(family: list[dict[str, ox.Term]]) -> str | None:
+    """The as-of class that decides a year for this class (it or a superclass of it), if any."""
+    supers = {row["related"].value for row in family if row["side"].value == "broader"}
+    return next((iri for iri in YEAR_CLASSES if iri in supers), None)
+
+
+def parse_state(specs: Iterable[FacetSpec], values: Mapping[str, str]) -> dict[str, ox.NamedNode]:
+    """The chosen value of each facet from the query string's ``key=IRI`` pairs; unknown keys are errors."""
+    by_key = {spec.key: spec for spec in specs}
+    value_parameter = next(p for p in internal("browse-items").parameters if p.name == "value1")
+    chosen: dict[str, ox.NamedNode] = {}
+    for key, value in values.items():
+        if key not in by_key:
+            raise BrowseError(f"{key!r} is not a facet of this class; its facets are: {', '.join(by_key)}")
+        try:  # the check a named query's IRI parameter makes (control characters included)
+            chosen[key] = value_parameter.term(value)
+        except ParameterError as error:
+            raise BrowseError(f"facet {key}: {error.problem}; write the value's full IRI") from None
+        except ValueError as error:  # an IRI pyoxigraph refuses, such as a bad %-escape
+            raise BrowseError(f"facet {key}: {value!r} is not a value's IRI ({error})") from None
+    forward = [k for k in chosen if not by_key[k].inverse]
+    inverse = [k for k in chosen if by_key[k].inverse]
+    if len(forward) > FORWARD_SLOTS or len(inverse) > INVERSE_SLOTS:
+        raise BrowseError(
+            f"at most {FORWARD_SLOTS} facets and {INVERSE_SLOTS} inverse (^) facets combine in one state; "
+            "remove one and narrow further from the result"
+        )
+    return dict(sorted(chosen.items()))  # one state, one order: the same slots and the same SPARQL
+
+
+def item_bindings(class_iri: ox.NamedNode, specs: list[FacetSpec], chosen: Mapping[str, ox.NamedNode]) -> dict:
+    """The terms of browse-items.rq for a state: the class and one slot per chosen facet."""
+    by_key = {spec.key: spec for spec in specs}
+    terms: dict[str, ox.Term] = {"class": class_iri}
+    forward = [k for k in chosen if not by_key[k].inverse]
+    inverse = [k for k in chosen if by_key[k].inverse]
+    for slot, key in enumerate(forward, start=1):
+        terms[f"property{slot}"], terms[f"value{slot}"] = ox.NamedNode(by_key[key].property), chosen[key]
+    for slot, key in enumerate(inverse, start=1):
+        terms[f"inverse{slot}"], terms[f"from{slot}"] = ox.NamedNode(by_key[key].property), chosen[key]
+    return terms
+
+
+def restricted_to(query: str, members: list[str]) -> str:
+    """The query with ``VALUES ?item { … }`` opening its WHERE group: the instances a year keeps, as terms.
+
+    The year's members come from the as-of answer (one definition of "in force"), so the editor's query names
+    them rather than restating that definition."""
+    opening = next(t for t in tokens(query) if t.text == "{")
+    terms = " ".join(sparql_term(ox.NamedNode(iri)) for iri in sorted(members))
+    return f"{query[: opening.start + 1]}\n  VALUES ?item {{ {terms} }}{query[opening.start + 1 :]}"
+
+
+def editor_query(bound: Mapping[str, ox.Term], year: int | None, members: set[str] | None) -> str:
+    """The SPARQL of a state for the editor: browse-items.rq with the state's terms written in."""
+    query = internal("browse-items")
+    lines = query.sparql.splitlines(keepends=True)
+    body = "".join(lines[split_header(query.sparql)[1] - 1 :])  # the header documents the file, not the state
+    written = "# The instances of one /browse facet state (klynge/sparql/browse-items.rq, its terms written in)\n"
+    written += bind_terms(body, query.bind(**bound))
+    if year is not None and members is not None:
+        note = f"# Only what was in force in {year}, by the as-of answer (/as-of/{year}): the VALUES list.\n"
+        written = note + restricted_to(written, sorted(members))
+    return written
+
+
+def facet_pairs(
+    engine: Engine, class_iri: ox.NamedNode, spec: FacetSpec, family: list[dict[str, ox.Term]]
+) -> list[dict[str, ox.Term]]:
+    """Each instance of the class with each value of the facet (for "kind", each narrower class it has)."""
+    if spec.property == KIND:
+        narrower = {row["related"]: row.get("relatedLabel") for row in family if row["side"].value == "narrower"}
+        return [
+            {"item": row["item"], "value": kind, **({"valueLabel": label} if label is not None else {})}
+            for kind, label in narrower.items()
+            for row in select(engine, "browse-instances", **{"class": kind})
+        ]
+    name = "browse-facet-inverse-values" if spec.inverse else "browse-facet-values"
+    return select(engine, name, **{"class": class_iri, "property": ox.NamedNode(spec.property)})
+
+
+def count_facet(
+    spec: FacetSpec, rows: list[dict[str, ox.Term]], kept: set[str], chosen: ox.NamedNode | None
+) -> Facet | None:
+    """The facet's values with how many kept instances have each, most first; None when it has no value."""
+    counts: dict[str, set[str]] = {}
+    labels: dict[str, str | None] = {}
+    property_label = None
+    for row in rows:
+        value = row["value"].value
+        labels[value] = text(row.get("valueLabel"))
+        property_label = property_label or text(row.get("propertyLabel"))
+        if row["item"].value in kept:
+            counts.setdefault(value, set()).add(row["item"].value)
+    if chosen is not None:
+        counts.setdefault(chosen.value, set())
+    if not counts:
+        return None
+    values = [
+        FacetValue(iri=v, label=labels.get(v), count=len(items), selected=chosen is not None and v == chosen.value)
+        for v, items in counts.items()
+    ]
+    values.sort(key=lambda v: (-v.count, (v.label or v.iri).casefold()))
+    named = property_label or spelled_out(spec.property)
+    label = spec.name or (f"{named} (inverse)" if spec.inverse else named)
+    return Facet(key=spec.key, property=spec.property, inverse=spec.inverse, label=label, values=values)
+
+
+def class_label(engine: Engine, class_iri: ox.NamedNode) -> str | None:
+    """The class's display label; NoSuchClass when the ontology does not declare it or nothing has it."""
+    rows = select(engine, "browse-class", **{"class": class_iri})
+    if not rows:
+        raise NoSuchClass(f"{curie(class_iri.value)} is no class of the ontology with instances; /browse lists them")
+    return text(rows[0].get("classLabel"))
+
+
+def browse(
+    engine: Engine, class_iri: ox.NamedNode, values: Mapping[str, str], year: int | None = None, page: int = 1
+) -> BrowseState:
+    """The state: the class's instances with the chosen facet values (and in force in ``year``), a page of
+    them, every facet counted over them, and the SPARQL that lists them."""
+    label = class_label(engine, class_iri)
+    family = class_family(engine, class_iri)
+    specs = facet_specs(family)
+    chosen = parse_state(specs, values)
+    decides = year_class(family)
+    members: set[str] | None = None
+    if year is not None:
+        if decides is None:
+            raise BrowseError(
+                "the year applies to policies, cluster organisations and organisations, "
+                f"not to {curie(class_iri.value)}"
+            )
+        members = in_force(engine, decides, year)
+    bound = item_bindings(class_iri, specs, chosen)
+    rows = select(engine, "browse-items", **bound)
+    items = sorted(
+        (Item(iri=row["item"].value, label=text(row.get("label"))) for row in rows),
+        key=lambda item: ((item.label or item.iri).casefold(), item.iri),
+    )
+    if members is not None:
+        items = [item for item in items if item.iri in members]
+    kept = {item.iri for item in items}
+    facets = [
+        facet
+        for spec in specs
+        if (facet := count_facet(spec, facet_pairs(engine, class_iri, spec, family), kept, chosen.get(spec.key)))
+    ]
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    if not 1 <= page <= pages:
+        raise BrowseError(f"page {page} does not exist: this state has {pages} page(s) of {PAGE_SIZE}")
+    return BrowseState(
+        class_iri=class_iri.value,
+        key=curie(class_iri.value),
+        label=label,
+        year=year,
+        years=decides is not None,
+        chosen={key: value.value for key, value in chosen.items()},
+        total=len(items),
+        page=page,
+        pages=pages,
+        items=items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        facets=facets,
+        sparql=editor_query(bound, year, members),
+    )

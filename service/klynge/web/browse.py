@@ -1,0 +1,185 @@
+"""/browse for people and /api/browse for programs: classes with instances, and a class's facet states.
+
+A state's URL is the class's prefixed name in the path and one ``facet-key=value-IRI`` pair per chosen value
+in the query string, plus ``year`` (in force that year) and ``page``; the service writes them in one order,
+so one state has one URL, and any order a person types restores the same view. ``release`` is passed through
+every link; the release middleware (``klynge.web.releases``) has already chosen that release's engine, or
+refused a release the service does not hold, before a route runs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParameter
+from fastapi.responses import HTMLResponse
+
+from klynge.answers import browse as answers
+from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR
+from klynge.engines.base import Engine
+from klynge.namespaces import expand
+from klynge.web.engine_errors import EngineErrorRoute
+from klynge.web.templating import templates
+
+router = APIRouter(tags=["browse"], route_class=EngineErrorRoute)
+
+RESERVED = ("year", "page", "release")  # query-string names that are not facets
+
+ClassKey = Annotated[str, PathParameter(description="the class as a prefixed name, e.g. klynge:ClusterOrganisation")]
+Year = Annotated[
+    int | None,
+    Query(ge=FIRST_YEAR, le=LAST_YEAR, description="keep only what was in force this year (as /as-of/{year})"),
+]
+Page = Annotated[int, Query(ge=1, le=100_000, description=f"the page of {answers.PAGE_SIZE} instances")]
+Release = Annotated[str | None, Query(description="a release of the graph (once releases are served)")]
+
+
+def answering_engine(request: Request, release: str | None) -> Engine:
+    """The engine that answers for ``release``: the app's engine, which the release middleware has switched to
+    the named release (``release`` is a parameter here so OpenAPI lists it and links keep it)."""
+    return request.app.state.engine
+
+
+def class_iri(key: str) -> ox.NamedNode:
+    """The class a path names (``klynge:Policy``), or a 404 that says how to write one."""
+    problem = HTTPException(404, f"{key!r} is not a class written as a prefixed name (klynge:Policy); see /browse")
+    iri = expand(key)
+    if iri is None:
+        raise problem
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        raise problem from None
+
+
+def facet_values(request: Request) -> dict[str, str]:
+    """The facet pairs of the query string; a facet given twice is an error (one value per facet)."""
+    values: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in RESERVED:
+            continue
+        if key in values:
+            raise HTTPException(400, f"facet {key} is given twice: a state takes one value per facet")
+        values[key] = value
+    return values
+
+
+def state(request: Request, key: str, year: int | None, page: int, release: str | None) -> answers.BrowseState:
+    """The facet state the request names, or a 400/404 saying what is wrong with it."""
+    engine = answering_engine(request, release)
+    try:
+        return answers.browse(engine, class_iri(key), facet_values(request), year, page)
+    except answers.NoSuchClass as error:
+        raise HTTPException(404, str(error)) from None
+    except answers.BrowseError as error:
+        raise HTTPException(400, str(error)) from None
+
+
+# The kinds the home page leads to: class, name, what its facets let one do.
+HOME_KINDS = (
+    ("klynge:Policy", "Policies", "by kind, responsible body and the year they were in force"),
+    ("klynge:PublicAuthority", "Public bodies", "ministries, agencies, boards and councils"),
+    ("klynge:ClusterOrganisation", "Clusters", "the national cluster organisations, by business area and funder"),
+    ("klynge:BusinessArea", "Business areas", "the strength positions and budding areas the clusters cover"),
+    ("klynge:NutsRegion", "Regions", "NUTS-2 regions, with their specialisation nodes"),
+)
+
+
+def home_ways(engine: Engine) -> list[dict[str, object]]:
+    """The home page's ways into /browse: each kind with how many resources it has (kinds without are left out)."""
+    counts = {entry.key: entry.count for entry in answers.classes(engine)}
+    return [
+        {"href": f"/browse/{key}", "name": name, "about": about, "count": counts[key]}
+        for key, name, about in HOME_KINDS
+        if key in counts
+    ]
+
+
+def state_url(base: str, chosen: dict[str, str], year: int | None, page: int = 1, release: str | None = None) -> str:
+    """The canonical URL of a state: facet pairs by key, then year, page (past the first) and release."""
+    pairs = sorted(chosen.items())
+    pairs += [("year", str(year))] if year is not None else []
+    pairs += [("page", str(page))] if page != 1 else []
+    pairs += [("release", release)] if release is not None else []
+    return base + ("?" + urlencode(pairs) if pairs else "")
+
+
+def choosing(chosen: dict[str, str], key: str, value: str | None) -> dict[str, str]:
+    """The chosen values with one facet set to ``value`` (None: the facet's choice removed)."""
+    return {k: v for k, v in chosen.items() if k != key} | ({key: value} if value is not None else {})
+
+
+@router.get("/browse", response_class=HTMLResponse, include_in_schema=False)
+def browse_page(request: Request, release: Release = None) -> HTMLResponse:
+    """Every class of the ontology that has instances, with counts, each leading to its facets."""
+    found = answers.classes(answering_engine(request, release))
+    context = {"classes": found, "url": lambda key: state_url(f"/browse/{key}", {}, None, 1, release)}
+    return templates.TemplateResponse(request, "browse.html", context)
+
+
+@router.get("/browse/{key}", response_class=HTMLResponse, include_in_schema=False)
+def browse_class_page(
+    request: Request, key: ClassKey, year: Year = None, page: Page = 1, release: Release = None
+) -> HTMLResponse:
+    """A class's instances in one facet state, its facets with counts, and the state as SPARQL; a state that
+    cannot be answered is a page saying why (a 404 is the site's not-found page)."""
+    try:
+        answer = state(request, key, year, page, release)
+    except HTTPException as error:
+        if error.status_code != 400:
+            raise
+        context = {"message": error.detail, "back": f"/browse/{key}"}
+        return templates.TemplateResponse(request, "browse_error.html", context, status_code=400)
+    base = f"/browse/{answer.key}"
+    context = {
+        "answer": answer,
+        "base": base,
+        "release": release,
+        "first": FIRST_YEAR,
+        "last": LAST_YEAR,
+        "url": lambda chosen, year, page=1: state_url(base, chosen, year, page, release),
+        "choosing": choosing,
+        "editor": "/query?" + urlencode({"query": answer.sparql}),
+        "json": state_url("/api" + base, answer.chosen, answer.year, answer.page, release),
+    }
+    return templates.TemplateResponse(request, "browse_class.html", context)
+
+
+@router.get(
+    "/api/browse",
+    summary="The classes that have instances, with counts",
+    response_model=list[answers.ClassCount],
+    responses={404: {"description": "a release that is not served"}},
+)
+def browse_classes(request: Request, release: Release = None) -> list[answers.ClassCount]:
+    """Every class the ontology declares that has instances in the graph, most first; `key` is its path under
+    `/api/browse/` and `/browse/`."""
+    return answers.classes(answering_engine(request, release))
+
+
+@router.get(
+    "/api/browse/{key}",
+    summary="A class's instances in one facet state, with its facets",
+    response_model=answers.BrowseState,
+    response_model_by_alias=True,
+    responses={
+        400: {
+            "description": "an unknown facet, a value that is no IRI, a year for a class it does not "
+            "apply to, or a page past the last"
+        },
+        404: {"description": "no such class with instances, or a release that is not served"},
+    },
+)
+def browse_class(
+    request: Request, key: ClassKey, year: Year = None, page: Page = 1, release: Release = None
+) -> answers.BrowseState:
+    """The facets come from the SHACL shapes of the class, its superclasses and subclasses (plus `kind`, its
+    narrower classes). Choose a value of a facet with a query parameter named by the facet's `key` and the
+    value's IRI, e.g. `/api/browse/klynge:ClusterOrganisation?klynge:hasArea=https://w3id.org/klynge/id/area/energy-technology`;
+    an inverse facet's key starts with `^`. Facets combine (one value each); `year` keeps what was in force
+    then, as `/api/as-of/{year}` decides. Each facet value counts the instances of the state that have it.
+    `sparql` is the query listing the state's instances, as `/browse` opens it in the editor."""
+    return state(request, key, year, page, release)
