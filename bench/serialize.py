@@ -1,4 +1,4 @@
-"""How much the readable serialisers cost: pyoxigraph's own Turtle and JSON-LD against klynge.graph.rdf_text's
+"""How much the readable serialisers cost: pyoxigraph's own Turtle and JSON-LD against klynge.rdf.rdf_text's
 (Turtle with escaped names written whole, JSON-LD compacted with an @context), on a dump of a synthetic store.
 
     python bench/serialize.py [--store /work/bench-data/dk-store] [--out bench/RESULTS.md]
@@ -17,8 +17,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 import results  # bench/RESULTS.md's sections (bench/ is the script's folder, so on the path)
-from klynge.graph.export import PREFIXES, canonical_quads
-from klynge.graph.rdf_text import serialize
+from klynge.commands.export import PREFIXES, canonical_quads
+from klynge.rdf.rdf_text import serialize
 
 HERE = Path(__file__).resolve().parent
 BEGIN, END = results.markers("serialize")
@@ -52,7 +52,7 @@ def measure(store_path: Path) -> list[str]:
         "",
         f"Store: `{store_path.name}`, {len(triples):,} distinct triples; best of 3; {results.machine()}.",
         "",
-        "| syntax | pyoxigraph | klynge.graph.rdf_text | ratio |",
+        "| syntax | pyoxigraph | klynge.rdf.rdf_text | ratio |",
         "|---|---|---|---|",
         *rows,
         "",

@@ -10,8 +10,8 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from klynge.cli import main
+from klynge.commands.export import FORMATS, PREFIXES, QUAD_DUMPS, export_bytes
 from klynge.graph.build import build_store, published_triples
-from klynge.graph.export import FORMATS, PREFIXES, QUAD_DUMPS, export_bytes
 from klynge.validation.validate import rdflib_term, to_rdflib
 
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig"}

@@ -7,8 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from klynge.commands.synth import synth_lines
 from klynge.engines.load import load_store
-from klynge.graph.synth import synth_lines
 
 PARTICIPATION = "https://w3id.org/klynge/ontology#Participation"
 PROV_ASSOCIATION = "http://www.w3.org/ns/prov#Association"

@@ -6,8 +6,8 @@ import re
 
 import pyoxigraph as ox
 
-from klynge import namespaces
-from klynge.namespaces import DCTERMS, PREFIXES, sparql_prologue, turtle_prologue
+from klynge.rdf import namespaces
+from klynge.rdf.namespaces import DCTERMS, PREFIXES, sparql_prologue, turtle_prologue
 from klynge.resources import asset_files
 
 DECLARATION = re.compile(r"@prefix\s+([\w-]*):\s*<([^>]*)>", re.IGNORECASE)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from klynge import namespaces
 from klynge.graph.build import build_store
+from klynge.rdf import namespaces
 from klynge.resources import asset_dir, asset_files
 
 KLYNGE = str(namespaces.KLYNGE)

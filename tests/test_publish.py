@@ -27,7 +27,7 @@ import pytest
 
 from apache import apache, free_port, readable_folder
 from klynge.cli import main
-from klynge.graph.publish import Publication, SiteLinks, file_of, publish
+from klynge.commands.publish import Publication, SiteLinks, file_of, publish
 from shared import ROOT
 
 BASE = "https://w3id.org/klynge/"

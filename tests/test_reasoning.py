@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.graph.build import build_store, published_triples
-from klynge.namespaces import turtle_prologue
+from klynge.rdf.namespaces import turtle_prologue
 from klynge.resources import asset_files
 from klynge.validation.reasoning import (
     ReasonerUnavailable,

@@ -14,8 +14,8 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+from klynge.commands import diff
 from klynge.commands.release import RefusedRelease, class_counts, cut
-from klynge.graph import diff
 from klynge.graph.build import build_store
 from klynge.graph.releases import (
     FIRST_DUMP,

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
+from klynge.commands.publish import InProcess, SiteLinks, Writer
 from klynge.commands.publish_releases import publish_releases
 from klynge.engines.cache import CachingEngine
 from klynge.engines.releases import ReleaseArchive
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
-from klynge.graph.publish import InProcess, SiteLinks, Writer
 from klynge.graph.releases import RELEASE_FILES, read_history
 from klynge.settings import Settings
 from klynge.web.app import create_app

@@ -20,7 +20,7 @@ from rdflib import Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF, SH
 
 from klynge.graph.build import build_store
-from klynge.namespaces import PREFIXES, turtle_name
+from klynge.rdf.namespaces import PREFIXES, turtle_name
 from klynge.resources import asset_files
 from klynge.validation.report import compact, path_text
 from klynge.validation.validate import ValidationResult, load_shapes, read_store, sources_for, validate_store

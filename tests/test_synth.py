@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.graph.synth import ACTIVITIES, COMPANIES, PARTICIPATIONS, country_lines, synth_lines
+from klynge.commands.synth import ACTIVITIES, COMPANIES, PARTICIPATIONS, country_lines, synth_lines
 
 KLYNGE = "https://w3id.org/klynge/ontology#"
 

@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, SH
 
 from klynge.cli import main
 from klynge.graph.build import SourceError, build_store
-from klynge.namespaces import PREFIXES, turtle_prologue
+from klynge.rdf.namespaces import PREFIXES, turtle_prologue
 from klynge.resources import asset_dir, asset_files
 from klynge.validation import reasoning, report
 from klynge.validation.reasoning import ConsistencyResult

@@ -17,7 +17,7 @@ The service's own queries (resource pages, lineage, search, the dataset descript
 no editor entry; ``NamedQuery.public`` is False), may be ASK queries, and need no ``method``. Code runs them as
 ``engine.select(q.sparql, q.bind(policy=term))``, so no query text is ever assembled in Python.
 
-A query's form, projection and variables come from the guard's tokens (``klynge.engines.sparql_guard``), the
+A query's form, projection and variables come from the guard's tokens (``klynge.rdf.sparql_lexer``), the
 same reading of the SPARQL grammar the endpoint uses: a ``?_x`` inside an IRI, a string or a comment is text.
 """
 
@@ -32,8 +32,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from klynge.engines.sparql_guard import Token, operation, tokens
-from klynge.namespaces import XSD
+from klynge.rdf.namespaces import XSD
+from klynge.rdf.sparql_lexer import Token, operation, tokens
 from klynge.resources import asset_files
 
 INTERNAL_DIR = Path(__file__).resolve().parent / "sparql"

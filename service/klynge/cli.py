@@ -15,12 +15,12 @@ from collections.abc import Sequence
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("klynge.validation.validate", "check the graph with the SHACL shapes (and HermiT with --reason)"),
-    "diff": ("klynge.graph.diff", "show what a change does to the graph: statements added, removed, changed"),
-    "export": ("klynge.graph.export", "write the published graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG"),
+    "diff": ("klynge.commands.diff", "show what a change does to the graph: statements added, removed, changed"),
+    "export": ("klynge.commands.export", "write the published graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG"),
     "serve": ("klynge.web.serve", "serve the graph: SPARQL endpoint, REST API, linked data and pages"),
     "load": ("klynge.engines.load", "bulk-load RDF files into an on-disk store or a remote SPARQL store"),
-    "synth": ("klynge.graph.synth", "stream a synthetic EU-scale graph for benchmarks"),
-    "publish": ("klynge.graph.publish", "write the static site: pages, Turtle, JSON-LD, dumps, catalogue, rewrites"),
+    "synth": ("klynge.commands.synth", "stream a synthetic EU-scale graph for benchmarks"),
+    "publish": ("klynge.commands.publish", "write the static site: pages, Turtle, JSON-LD, dumps, catalogue, rewrites"),
     "release": ("klynge.commands.release", "cut a release: bump the version, record it in releases/, write its notes"),
 }
 DESCRIPTION = (

@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.graph.build import build_store
-from klynge.namespaces import PREFIXES as PREFIXES_TABLE
-from klynge.namespaces import sparql_prologue
+from klynge.rdf.namespaces import PREFIXES as PREFIXES_TABLE
+from klynge.rdf.namespaces import sparql_prologue
 
 PREFIXES = sparql_prologue()
 

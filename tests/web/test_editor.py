@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from klynge.namespaces import PREFIXES
+from klynge.rdf.namespaces import PREFIXES
 from klynge.settings import Settings
 from klynge.web.app import create_app
 

@@ -10,9 +10,9 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from klynge import formats
 from klynge.answers import dataset
 from klynge.engines.base import QueryBusy, QueryTimeout, QueryTooLarge
+from klynge.rdf import formats
 from klynge.settings import Settings
 from klynge.web.app import ROUTERS, create_app
 

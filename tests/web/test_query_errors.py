@@ -10,7 +10,7 @@ import pytest
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from klynge.namespaces import PREFIXES
+from klynge.rdf.namespaces import PREFIXES
 
 MISSING_PREFIX = "SELECT ?x WHERE { ?x a klynge:Policy }"
 PREFIX_SENTENCE = (

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from klynge.engines.base import QueryError, QuerySyntaxError, QueryTimeout
 from klynge.engines.store import EmbeddedEngine
-from klynge.formats import best_match
 from klynge.graph.build import build_store
+from klynge.rdf.formats import best_match
 from klynge.resources import asset_files
 from klynge.settings import Settings
 from klynge.web.app import create_app

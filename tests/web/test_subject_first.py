@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from klynge.namespaces import KLYNGE_BASE
+from klynge.rdf.namespaces import KLYNGE_BASE
 
 RESOURCES = [
     "id/org/danish-business-authority",

@@ -26,8 +26,8 @@ from klynge.answers.describe import DCTERMS_SOURCE, select, spelled_out, text
 from klynge.catalogue import ParameterError, internal, split_header
 from klynge.engines.base import Engine
 from klynge.engines.remote.binding import bind_terms, sparql_term
-from klynge.engines.sparql_guard import tokens
-from klynge.namespaces import KLYNGE, ORG, RDF_TYPE, curie
+from klynge.rdf.namespaces import KLYNGE, ORG, RDF_TYPE, curie
+from klynge.rdf.sparql_lexer import tokens
 from klynge.validation.shapes_doc import shapes_store
 
 FORWARD_SLOTS = 4  # browse-items.rq has four (property, value) pairs

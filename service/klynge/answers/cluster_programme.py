@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from klynge.answers.describe import spelled_out
 from klynge.catalogue import catalogue
 from klynge.engines.base import Engine
-from klynge.namespaces import DCTERMS, KLYNGE, ORG, PROV, RDFS, SCHEMA, SKOS
+from klynge.rdf.namespaces import DCTERMS, KLYNGE, ORG, PROV, RDFS, SCHEMA, SKOS
 
 EVIDENCE = {KLYNGE.Stated.value: "stated", KLYNGE.Inferred.value: "inferred"}
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from klynge.engines.base import Engine
-from klynge.namespaces import PREFIXES
+from klynge.rdf.namespaces import PREFIXES
 from klynge.sparql import query
 
 RDF = PREFIXES["rdf"]

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from klynge import namespaces
 from klynge.catalogue import internal
 from klynge.engines.base import Engine
-from klynge.namespaces import DCTERMS
+from klynge.rdf import namespaces
+from klynge.rdf.namespaces import DCTERMS
 
 RDF_TYPE = namespaces.RDF_TYPE.value
 DCTERMS_SOURCE = DCTERMS.source.value

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from klynge.answers.describe import Engine, select, spelled_out, text
 from klynge.answers.models import Member
-from klynge.namespaces import KLYNGE, ORG
+from klynge.rdf.namespaces import KLYNGE, ORG
 
 LANES = {
     "Programmes and calls": {KLYNGE.Programme, KLYNGE.CallForFunding, KLYNGE.PolicyInitiative},

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from klynge.namespaces import KLYNGE, RDFS, SKOS
+from klynge.rdf.namespaces import KLYNGE, RDFS, SKOS
 
 LANGUAGES = ("", "en", "da")
 NAME_PROPERTIES = ((RDFS.label, False), (SKOS.prefLabel, False), (SKOS.altLabel, True))

@@ -1,7 +1,7 @@
 """What ``klynge publish`` adds for the releases: their files, the feed, old version IRIs, and retired IRIs.
 
 A job of the commands layer (it reads the release archive of ``klynge.engines``), kept apart from
-``klynge.graph.publish`` (which calls ``publish_releases`` once) so the static site's layout
+``klynge.commands.publish`` (which calls ``publish_releases`` once) so the static site's layout
 and the releases can change independently. Every file is fetched from the service in process, as the rest of
 the site is, so the static files are what ``klynge serve`` answers:
 
@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from klynge.commands.publish import Writer
 from klynge.engines.releases import ReleaseArchive
-from klynge.graph.publish import Writer
 from klynge.graph.releases import RELEASE_FILES
-from klynge.namespaces import KLYNGE_BASE
+from klynge.rdf.namespaces import KLYNGE_BASE
 
 
 @dataclass

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.graph import diff
+from klynge.commands import diff
 from klynge.graph.build import SourceError, build_store
 from klynge.graph.releases import (
     FIRST_DUMP,
@@ -47,7 +47,7 @@ from klynge.graph.releases import (
     version_key,
     write_release,
 )
-from klynge.namespaces import KLYNGE_BASE, ONTOLOGY_IRI, PREFIXES
+from klynge.rdf.namespaces import KLYNGE_BASE, ONTOLOGY_IRI, PREFIXES
 from klynge.resources import asset_root
 
 OWL, DCTERMS = PREFIXES["owl"], PREFIXES["dcterms"]

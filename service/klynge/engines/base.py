@@ -19,7 +19,7 @@ from typing import TypeAlias
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
-from klynge.engines import sparql_guard
+from klynge.rdf import sparql_lexer as sparql_guard
 
 SPARQL_JSON = "application/sparql-results+json"
 SPARQL_TSV = "text/tab-separated-values"

@@ -45,7 +45,7 @@ from klynge.graph.build import (
     published_quads,
     published_triples,
 )
-from klynge.namespaces import INFERRED_GRAPH
+from klynge.rdf.namespaces import INFERRED_GRAPH
 
 
 def fail(message: str, code: int) -> int:

@@ -40,7 +40,7 @@ from klynge.graph.releases import (
     quads_of,
     read_history,
 )
-from klynge.namespaces import PREFIXES
+from klynge.rdf.namespaces import PREFIXES
 
 # The release a request asked for (None: the served graph); set by the web layer around each request.
 SELECTED: ContextVar[str | None] = ContextVar("klynge_release", default=None)

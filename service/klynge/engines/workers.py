@@ -14,7 +14,7 @@ It forks every worker, at start and after each kill, and hands the service its e
   handle or background thread crosses a fork.
 
 Requests and answers cross the socket as small pickles; answers are the serialised results (bytes) made
-inside the worker by pyoxigraph's serialisers (graphs through ``klynge.graph.rdf_text``: Turtle with the
+inside the worker by pyoxigraph's serialisers (graphs through ``klynge.rdf.rdf_text``: Turtle with the
 prefixes, compacted JSON-LD), never Python objects per row.
 
 Hostile queries must not take the service down, so:
@@ -66,9 +66,9 @@ from typing import NoReturn
 import pyoxigraph as ox
 
 from klynge.engines.answer_bytes import TooLarge, limited, solutions_bytes
-from klynge.engines.sparql_guard import TOKEN
-from klynge.graph.rdf_text import serialize
-from klynge.namespaces import PREFIXES
+from klynge.rdf.namespaces import PREFIXES
+from klynge.rdf.rdf_text import serialize
+from klynge.rdf.sparql_lexer import TOKEN
 
 log = logging.getLogger("klynge.engine")
 

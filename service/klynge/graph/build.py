@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from klynge.catalogue import internal, internal_catalogue
 from klynge.graph.vocabularies import AXIOMS_FILE
-from klynge.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
+from klynge.rdf.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
 from klynge.resources import asset_files
 
 GRAPH_BASE = PREFIXES["kg"]

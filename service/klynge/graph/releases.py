@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.namespaces import INFERRED_GRAPH, KLYNGE_BASE
+from klynge.rdf.namespaces import INFERRED_GRAPH, KLYNGE_BASE
 from klynge.resources import asset_root
 
 VERSION = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")  # bounded: a number, not a megabyte

@@ -20,7 +20,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from klynge.namespaces import turtle_name
+from klynge.rdf.namespaces import turtle_name
 from klynge.validation.vocabulary import Problem
 
 

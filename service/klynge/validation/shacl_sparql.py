@@ -24,8 +24,8 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 from rdflib.util import from_n3
 
-from klynge.engines.sparql_guard import tokens
-from klynge.namespaces import XSD_BOOLEAN
+from klynge.rdf.namespaces import XSD_BOOLEAN
+from klynge.rdf.sparql_lexer import tokens
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SIMPLE_PATH = re.compile(r"<[^<>]+>")

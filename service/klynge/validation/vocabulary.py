@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from rdflib import namespace as rdflib_namespace
 
 from klynge.graph.build import SourceError
-from klynge.namespaces import PREFIXES, turtle_name
+from klynge.rdf.namespaces import PREFIXES, turtle_name
 from klynge.validation.lines import display_path, parse_located
 
 KLYNGE = PREFIXES["klynge"]

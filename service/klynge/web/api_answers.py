@@ -9,13 +9,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
 
-from klynge import formats
 from klynge.answers import as_of as as_of_answers
 from klynge.answers import lineage as answers
 from klynge.answers.models import AsOf, Lineage, Path, SearchHit
 from klynge.answers.path import MAX_PATH_LENGTH, shortest_path
 from klynge.answers.search import index_state
 from klynge.answers.search import search as search_names
+from klynge.rdf import formats
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response

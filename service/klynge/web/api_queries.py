@@ -24,8 +24,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from klynge import formats
 from klynge.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
+from klynge.rdf import formats
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from klynge.answers.search import start_index
 from klynge.engines.base import Engine, QueryError
 from klynge.engines.releases import ReleaseArchive, ReleaseSwitch, repository_archive
-from klynge.formats import NotAcceptable
+from klynge.rdf.formats import NotAcceptable
 from klynge.settings import Settings
 from klynge.web import (
     api_answers,

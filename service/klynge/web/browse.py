@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse
 from klynge.answers import browse as answers
 from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR
 from klynge.engines.base import Engine
-from klynge.namespaces import expand
+from klynge.rdf.namespaces import expand
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.templating import templates
 

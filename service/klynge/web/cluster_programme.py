@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from klynge import formats
 from klynge.answers.cluster_programme import NotAppointed, cluster_programme
+from klynge.rdf import formats
 from klynge.web import api_docs
 from klynge.web.api_answers import resource
 from klynge.web.engine_errors import EngineErrorRoute

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 
 from klynge.catalogue import internal
-from klynge.namespaces import PREFIXES, curie
+from klynge.rdf.namespaces import PREFIXES, curie
 from klynge.resources import asset_files
 from klynge.web.templating import base_iri
 

@@ -15,10 +15,10 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
 
-from klynge import formats
 from klynge.answers import dataset
 from klynge.answers.release_series import release_history
-from klynge.graph import export
+from klynge.commands import export
+from klynge.rdf import formats
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.linked_data import signposting
 from klynge.web.negotiation import negotiate

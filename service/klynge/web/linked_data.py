@@ -5,7 +5,7 @@ redirect; docs/http.md says why): the IRIs name real-world things, and every ans
 (FAIR signposting: ``Link: <IRI>; rel="cite-as"``, ``describedby`` for the RDF descriptions, ``license``,
 ``type``), while one URL per resource with ``Vary: Accept`` keeps links short and caches correct.
 ``?format=ttl`` (or ``jsonld``, ``nt``, ``rdf``, ``html``) picks a representation without headers; the
-formats are ``klynge.formats.PAGE``. RDF is the resource's concise bounded description plus the labels of what
+formats are ``klynge.rdf.formats.PAGE``. RDF is the resource's concise bounded description plus the labels of what
 it links to; HTML shows labels, types, every relation as a link, incoming links, sources and, for a policy or
 organisation with a lineage, the lineage as a timeline. ``/ontology`` serves the ontology the same way
 (HTML documentation generated from it), and so does its version IRI (``/ontology/0.1.0``). An IRI the graph
@@ -18,15 +18,14 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from klynge import formats
 from klynge.answers import describe, organisation
 from klynge.answers import lineage as answers
 from klynge.answers.dataset import LICENCE, release
-from klynge.formats import HTML, Format
-from klynge.graph import ontology_doc
-from klynge.namespaces import KG
+from klynge.rdf import formats
+from klynge.rdf.formats import HTML, Format
+from klynge.rdf.namespaces import KG
 from klynge.validation import shapes_doc
-from klynge.web import api_docs
+from klynge.web import api_docs, ontology_doc
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.http_semantics import signpost
 from klynge.web.negotiation import negotiate

@@ -1,4 +1,4 @@
-"""Content negotiation for a request: the one ``choose`` of ``klynge.formats``, fed by the request.
+"""Content negotiation for a request: the one ``choose`` of ``klynge.rdf.formats``, fed by the request.
 
 The ``format`` query parameter (comma-separated values allowed, as SPARQLWrapper sends them) comes before
 ``Accept``. Every route that negotiates is marked, so ``klynge.web.http_semantics`` adds ``Vary: Accept`` to
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from fastapi import Request
 from fastapi.responses import PlainTextResponse
 
-from klynge import formats
+from klynge.rdf import formats
 
 
 def mark_negotiated(request: Request) -> None:

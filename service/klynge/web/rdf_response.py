@@ -1,4 +1,4 @@
-"""RDF answers in the format a client asks for, written for people (``klynge.graph.rdf_text``): Turtle with
+"""RDF answers in the format a client asks for, written for people (``klynge.rdf.rdf_text``): Turtle with
 the prefixes and no escaped names, JSON-LD compacted with an ``@context``, N-Triples, RDF/XML."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 import pyoxigraph as ox
 from fastapi.responses import Response
 
-from klynge.formats import Format
-from klynge.graph.rdf_text import serialize
-from klynge.namespaces import PREFIXES
+from klynge.rdf.formats import Format
+from klynge.rdf.namespaces import PREFIXES
+from klynge.rdf.rdf_text import serialize
 
 
 def rdf_response(
@@ -21,7 +21,7 @@ def rdf_response(
     headers: Mapping[str, str] | None = None,
     subject: ox.NamedNode | None = None,
 ) -> Response:
-    """Triples serialised in ``fmt`` (one of ``klynge.formats.GRAPH``) as a response; the statements about
+    """Triples serialised in ``fmt`` (one of ``klynge.rdf.formats.GRAPH``) as a response; the statements about
     ``subject`` (the resource the document describes) come first, before its neighbours' labels, so a reader
     and a JSON-LD consumer taking ``@graph[0]`` meet the resource first."""
     assert fmt.rdf is not None, f"{fmt.name} is not an RDF syntax"

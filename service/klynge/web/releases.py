@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
 from klynge.graph.releases import PATCH_MEDIA_TYPE, RELEASE_FILES, Release, ReleaseError, patch_counts, version_key
-from klynge.namespaces import KLYNGE_BASE, shorten
+from klynge.rdf.namespaces import KLYNGE_BASE, shorten
 from klynge.web import api_docs
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url

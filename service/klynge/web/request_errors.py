@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic.fields import FieldInfo
 
-from klynge.formats import parse_accept, quality
+from klynge.rdf.formats import parse_accept, quality
 from klynge.web.templating import templates
 
 KINDS = {int: "a whole number", float: "a number", str: "text", bool: "true or false"}

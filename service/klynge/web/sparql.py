@@ -3,7 +3,7 @@
 Query by GET, by POST form-encoded or by POST ``application/sparql-query``; ``default-graph-uri`` and
 ``named-graph-uri`` replace the default dataset (the union of the named graphs). Relative IRIs in a query
 resolve against the endpoint's own URL (the base the protocol suggests). The results format comes from the
-``format`` parameter, else ``Accept`` (q-values respected; ``klynge.formats``). Updates are refused with 403,
+``format`` parameter, else ``Accept`` (q-values respected; ``klynge.rdf.formats``). Updates are refused with 403,
 and so are ``SERVICE`` and ``LOAD``, before anything runs. Errors are plain text that says what went wrong,
 with the statuses of ``klynge.web.engine_errors``: 400 malformed, 403 refused, 406 a format this endpoint
 cannot give (with the list of what it can), 413 a request body too large, 422 an answer past the size or time
@@ -27,9 +27,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
-from klynge import formats
 from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, QuerySyntaxError, checked_form
-from klynge.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
+from klynge.rdf import formats
+from klynge.rdf.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
 from klynge.web import api_docs
 from klynge.web.engine_errors import plain_text
 from klynge.web.negotiation import negotiate

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from klynge.namespaces import PREFIXES
+from klynge.rdf.namespaces import PREFIXES
 
 WORDS = {
     "}": 'a closing brace "}"',

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from klynge.engines.sparql_guard import TOKEN, Token, tokens
+from klynge.rdf.sparql_lexer import TOKEN, Token, tokens
 
 TERM_SUFFIX = re.compile(r"(?:@[A-Za-z0-9-]+|\^\^<[^<>\"{}|^`\\\x00-\x20]*>)?")
 

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from klynge.engines.remote.http import Answer, EndpointError
 from klynge.engines.remote.standard import Extensions
-from klynge.namespaces import XSD_BOOLEAN
+from klynge.rdf.namespaces import XSD_BOOLEAN
 
 # Stores the service reads as plain SPARQL 1.1, and what they add. Jena (Fuseki): ``java:`` loads a class by
 # name, ARQ's property functions (``apf:``, ``text:``) run code per pattern. GraphDB: its plugins' predicates.

@@ -29,7 +29,7 @@ from klynge.engines.remote.binding import bind_terms
 from klynge.engines.remote.dialect import EXTENSIONS, Dialect, detect
 from klynge.engines.remote.http import Answer, Endpoint, EndpointError, EndpointRefused, EndpointTimeout
 from klynge.engines.remote.standard import restricted_dataset
-from klynge.namespaces import PREFIXES
+from klynge.rdf.namespaces import PREFIXES
 
 GRAPHS_ACCEPT = f"{N_TRIPLES}, text/turtle;q=0.9"
 VERSION_TTL = 60.0

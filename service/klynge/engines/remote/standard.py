@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from klynge.engines.base import Dataset, QueryRefused, QueryUnsupported
-from klynge.engines.sparql_guard import Token, tokens
+from klynge.rdf.sparql_lexer import Token, tokens
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # Every keyword and built-in function name of the SPARQL 1.1 query grammar (§19.8), upper-cased; ``a`` too.

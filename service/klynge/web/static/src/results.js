@@ -68,7 +68,7 @@ export function safeHref(iri, base) {
   return iri.startsWith(base) ? "/" + iri.slice(base.length) : url.href;
 }
 
-// kid:…, klynge:…, org:… by the service's prefix table (klynge.namespaces, kid: following its base).
+// kid:…, klynge:…, org:… by the service's prefix table (klynge.rdf.namespaces, kid: following its base).
 export function compact(iri, prefixes = new Map()) {
   for (const [prefix, namespace] of prefixes) {
     const local = iri.slice(namespace.length);

@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from klynge.answers import dataset
-from klynge.graph.rdf_text import serialize
-from klynge.namespaces import KLYNGE_BASE, PREFIXES
+from klynge.rdf.namespaces import KLYNGE_BASE, PREFIXES
+from klynge.rdf.rdf_text import serialize
 
 # Each document IRI gets these representations; the key is the file extension (and the ``?format=`` value).
 REPRESENTATIONS = {

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from klynge.namespaces import PREFIXES
+from klynge.rdf.namespaces import PREFIXES
 
 W3C_FORMATS = PREFIXES["formats"]
 

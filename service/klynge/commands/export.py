@@ -3,7 +3,7 @@
 Diffs between releases and cache validators on ``/dumps/klynge.{ext}`` only work if an unchanged graph
 gives an unchanged file, so blank nodes get canonical labels (RDFC-1.0) and every triple or quad is written
 in sorted order. Turtle and TriG are written for people (no escaped local names), JSON-LD compacted with the
-prefixes (``klynge.graph.rdf_text``). ``export_bytes`` is what the web server reuses; ``run`` is
+prefixes (``klynge.rdf.rdf_text``). ``export_bytes`` is what the web server reuses; ``run`` is
 ``klynge export``.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge import formats
 from klynge.graph.build import SourceError, build_store
-from klynge.graph.rdf_text import serialize
-from klynge.namespaces import PREFIXES
+from klynge.rdf import formats
+from klynge.rdf.namespaces import PREFIXES
+from klynge.rdf.rdf_text import serialize
 
 # The dumps, by their keys (``rdf`` is RDF/XML's extension; ``xml`` names it too); TriG keeps the named graphs.
 QUAD_DUMPS = (formats.TRIG,)

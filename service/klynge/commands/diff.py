@@ -25,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.graph.build import FORMATS, SourceError, parse_file, rdf_format, source_error
-from klynge.namespaces import PREFIXES, shorten
+from klynge.rdf.namespaces import PREFIXES, shorten
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 LABELS = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel", PREFIXES["dcterms"] + "title")

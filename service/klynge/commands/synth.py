@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
 
-from klynge.namespaces import PREFIXES
-from klynge.namespaces import RDF_TYPE as RDF_TYPE_NODE
+from klynge.rdf.namespaces import PREFIXES
+from klynge.rdf.namespaces import RDF_TYPE as RDF_TYPE_NODE
 
 KLYNGE = PREFIXES["klynge"]
 ID = PREFIXES["kid"]
