@@ -17,7 +17,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 import results  # bench/RESULTS.md's sections (bench/ is the script's folder, so on the path)
-from klynge.commands.export import PREFIXES, canonical_quads
+from klynge.rdf.dumps import canonical_quads
+from klynge.rdf.namespaces import PREFIXES
 from klynge.rdf.rdf_text import serialize
 
 HERE = Path(__file__).resolve().parent

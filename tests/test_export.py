@@ -10,8 +10,9 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from klynge.cli import main
-from klynge.commands.export import FORMATS, PREFIXES, QUAD_DUMPS, export_bytes
 from klynge.graph.build import build_store, published_triples
+from klynge.rdf.dumps import FORMATS, QUAD_DUMPS, export_bytes
+from klynge.rdf.namespaces import PREFIXES
 from klynge.validation.validate import rdflib_term, to_rdflib
 
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig"}

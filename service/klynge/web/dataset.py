@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from klynge.answers import dataset
 from klynge.answers.release_series import release_history
-from klynge.commands import export
+from klynge.rdf import dumps as export
 from klynge.rdf import formats
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.linked_data import signposting
