@@ -91,7 +91,6 @@ class Namespace:
 
 KLYNGE = Namespace(PREFIXES["klynge"])
 KID = Namespace(PREFIXES["kid"])
-KSH = Namespace(PREFIXES["ksh"])
 KG = Namespace(PREFIXES["kg"])
 RDF = Namespace(PREFIXES["rdf"])
 RDFS = Namespace(PREFIXES["rdfs"])
@@ -115,6 +114,9 @@ ONTOLOGY_GRAPH = KG.ontology
 INFERRED_GRAPH = KG.inferred
 
 RDF_TYPE = RDF.type
+
+# Any RDF term pyoxigraph hands back (its stubs name no such union).
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 XSD_BOOLEAN = XSD.boolean
 XSD_INTEGER = XSD.integer
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 import pyoxigraph as ox
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from klynge.rdf.namespaces import RDF, XSD, Term
+
+RDF_TYPE = RDF.type.value
+XSD_STRING = XSD.string.value
+RDF_LANG_STRING = RDF.langString.value
 PRETTY_NODES = 2000  # up to this many subjects, JSON-LD is indented for reading
 
 _PREFIX_LINE = re.compile(rb"@prefix (?:[A-Za-z][A-Za-z0-9_.\-]*)?: <[^>]*> \.\n")
@@ -38,9 +41,9 @@ def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = Fal
     written once to see which prefixes are used and which escape, then again with only the used ones that do
     not: an IRI under a dropped prefix is written whole, ``<https://w3id.org/klynge/id/policy/x>``.
     """
-    statements = list(statements)
+    rows = cast("list[ox.Triple] | list[ox.Quad]", list(statements))
     fmt = ox.RdfFormat.TRIG if trig else ox.RdfFormat.TURTLE
-    text = ox.serialize(statements, format=fmt, prefixes=dict(prefixes))
+    text = written(rows, fmt, dict(prefixes))
     body = 0
     while (line := _PREFIX_LINE.match(text, body)) is not None:
         body = line.end()
@@ -50,7 +53,15 @@ def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = Fal
     kept = {prefix: iri for prefix, iri in prefixes.items() if prefix in used and prefix not in escaping}
     if kept.keys() == prefixes.keys():
         return text
-    return ox.serialize(statements, format=fmt, prefixes=kept)
+    return written(rows, fmt, kept)
+
+
+def written(statements: Statements, fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
+    """pyoxigraph's own writer; it hands the bytes back when given no output file."""
+    text = ox.serialize(statements, format=fmt, prefixes=prefixes)
+    if text is None:  # only when an output file is given, which is never done here
+        raise RuntimeError("pyoxigraph wrote no bytes")
+    return text
 
 
 class Compactor:
@@ -77,10 +88,12 @@ class Compactor:
         self.used[prefix] = namespace
         return f"{prefix}:{rest}"
 
-    def node(self, term: ox.Term) -> str:
+    def node(self, term: Term) -> str:
+        if isinstance(term, ox.Triple):
+            raise ValueError("JSON-LD 1.1 cannot write a triple term")
         return "_:" + term.value if isinstance(term, ox.BlankNode) else self.iri(term.value)
 
-    def value(self, term: ox.Term) -> object:
+    def value(self, term: Term) -> object:
         if isinstance(term, ox.Literal):
             if term.language:
                 return {"@value": term.value, "@language": term.language}
@@ -111,8 +124,8 @@ def compact_jsonld(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) ->
     if len(graph) <= PRETTY_NODES:
         return json.dumps({"@context": context, "@graph": graph}, ensure_ascii=False, indent=2).encode()
     # A large graph (a dump): one node per line, written by the C encoder (indenting takes the slow one).
-    nodes = ",\n".join(json.dumps(node, ensure_ascii=False) for node in graph)
-    return f'{{"@context": {json.dumps(context)},\n"@graph": [\n{nodes}\n]}}\n'.encode()
+    lines = ",\n".join(json.dumps(node, ensure_ascii=False) for node in graph)
+    return f'{{"@context": {json.dumps(context)},\n"@graph": [\n{lines}\n]}}\n'.encode()
 
 
 def serialize(statements: Statements, fmt: ox.RdfFormat, prefixes: Mapping[str, str]) -> bytes:
@@ -122,5 +135,5 @@ def serialize(statements: Statements, fmt: ox.RdfFormat, prefixes: Mapping[str, 
     if fmt == ox.RdfFormat.JSON_LD:
         return compact_jsonld(statements, prefixes)  # type: ignore[arg-type]
     if fmt == ox.RdfFormat.RDF_XML:
-        return ox.serialize(statements, format=fmt, prefixes=dict(prefixes))
-    return ox.serialize(statements, format=fmt)
+        return written(statements, fmt, dict(prefixes))
+    return written(statements, fmt)
