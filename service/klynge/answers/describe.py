@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from klynge.catalogue import internal
 from klynge.engines.base import Engine
 from klynge.rdf import namespaces
-from klynge.rdf.namespaces import DCTERMS
+from klynge.rdf.namespaces import DCTERMS, RDFS, SKOS
 
 RDF_TYPE = namespaces.RDF_TYPE.value
 DCTERMS_SOURCE = DCTERMS.source.value
@@ -117,12 +117,12 @@ def describe(engine: Engine, iri: ox.NamedNode) -> Description:
 
 
 LABEL_PREDICATES = {
-    "http://www.w3.org/2000/01/rdf-schema#label": "labels",
-    "http://www.w3.org/2004/02/skos/core#prefLabel": "labels",
-    "http://www.w3.org/2004/02/skos/core#altLabel": "alt_labels",
-    "http://www.w3.org/2004/02/skos/core#definition": "definitions",
-    "http://purl.org/dc/terms/description": "definitions",
-    "http://www.w3.org/2000/01/rdf-schema#comment": "definitions",
+    RDFS.label.value: "labels",
+    SKOS.prefLabel.value: "labels",
+    SKOS.altLabel.value: "alt_labels",
+    SKOS.definition.value: "definitions",
+    DCTERMS.description.value: "definitions",
+    RDFS.comment.value: "definitions",
 }
 
 

@@ -25,23 +25,25 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from klynge.rdf.namespaces import PREFIXES
+
 AXIOMS_FILE = Path(__file__).with_name("standard-axioms.ttl")
 
 VOCABULARIES = {
-    "http://www.w3.org/ns/org#": "W3C Organization Ontology, https://www.w3.org/ns/org.ttl",
-    "http://www.w3.org/ns/prov#": "PROV-O, https://www.w3.org/ns/prov-o.ttl and https://www.w3.org/ns/prov-o-inverses.ttl",
-    "http://www.w3.org/2004/02/skos/core#": "SKOS, https://www.w3.org/2009/08/skos-reference/skos.rdf",
-    "http://xmlns.com/foaf/0.1/": "FOAF, http://xmlns.com/foaf/spec/index.rdf",
-    "http://purl.org/linked-data/cube#": "RDF Data Cube, https://raw.githubusercontent.com/UKGovLD/publishing-statistical-data/master/specs/src/main/vocab/cube.ttl",
+    PREFIXES["org"]: "W3C Organization Ontology, https://www.w3.org/ns/org.ttl",
+    PREFIXES["prov"]: "PROV-O, https://www.w3.org/ns/prov-o.ttl and https://www.w3.org/ns/prov-o-inverses.ttl",
+    PREFIXES["skos"]: "SKOS, https://www.w3.org/2009/08/skos-reference/skos.rdf",
+    PREFIXES["foaf"]: "FOAF, http://xmlns.com/foaf/spec/index.rdf",
+    PREFIXES["qb"]: "RDF Data Cube, https://raw.githubusercontent.com/UKGovLD/publishing-statistical-data/master/specs/src/main/vocab/cube.ttl",
 }
 
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = PREFIXES["rdfs"]
+OWL = PREFIXES["owl"]
 AXIOM_PREDICATES = {
     RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domain", RDFS + "range",
     OWL + "equivalentClass", OWL + "equivalentProperty", OWL + "inverseOf",
 }
-LITERAL_SUPER_PROPERTIES = {RDFS + "label", RDFS + "comment", "http://www.w3.org/2004/02/skos/core#note"}
+LITERAL_SUPER_PROPERTIES = {RDFS + "label", RDFS + "comment", PREFIXES["skos"] + "note"}
 UNINFORMATIVE = {OWL + "Thing", RDFS + "Resource"}
 # The Data Cube vocabulary aligns itself with SCOVO, the vocabulary it replaced; the graph does not use SCOVO.
 SUPERSEDED = ("http://purl.org/NET/scovo#",)

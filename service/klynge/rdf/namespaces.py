@@ -1,8 +1,10 @@
 """The vocabularies klynge speaks: one table of prefix -> namespace IRI, and the terms the code names.
 
 Every prefix table reads ``PREFIXES`` (dumps, RDF responses, validation reports, the editor, the tests), so a
-prefix is added once and means the same everywhere. ``KLYNGE.Programme`` or ``SCHEMA["startDate"]`` gives a
-pyoxigraph ``NamedNode``; ``str(KLYNGE)`` the namespace IRI.
+prefix is added once and means the same everywhere. Namespace IRIs written elsewhere in the package fail
+``tests/test_namespace_literals.py``, except in the modules its allow-list names with a reason.
+``KLYNGE.Programme`` or ``SCHEMA["startDate"]`` gives a pyoxigraph ``NamedNode``; ``str(KLYNGE)`` the
+namespace IRI.
 """
 
 from __future__ import annotations

@@ -24,12 +24,12 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 from rdflib.util import from_n3
 
-from klynge.rdf.namespaces import XSD_BOOLEAN
+from klynge.rdf.namespaces import OWL, PREFIXES, XSD_BOOLEAN
 from klynge.rdf.sparql_lexer import tokens
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
+SH = Namespace(PREFIXES["sh"])
 SIMPLE_PATH = re.compile(r"<[^<>]+>")
-OWL_CLASS = URIRef("http://www.w3.org/2002/07/owl#Class")
+OWL_CLASS = URIRef(OWL.Class.value)
 
 # Constraint parameters that test one value node at a time and so compile to a FILTER expression.
 VALUE_PARAMETERS = {

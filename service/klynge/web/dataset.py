@@ -19,6 +19,7 @@ from klynge.answers import dataset
 from klynge.answers.release_series import release_history
 from klynge.rdf import dumps as export
 from klynge.rdf import formats
+from klynge.rdf.namespaces import VOID
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.linked_data import signposting
 from klynge.web.negotiation import negotiate
@@ -83,7 +84,7 @@ def describe_dataset(request: Request, html: bool) -> Response:
     engine = request.app.state.engine
     site = dataset.Site(base_iri(request), public_url(request), public_url(request) + "/sparql")
     files = dump_files(engine, site)
-    void = "http://rdfs.org/ns/void#"
+    void = VOID.iri
     context = {
         "title": dataset.TITLE,
         "description": dataset.DESCRIPTION,

@@ -23,7 +23,7 @@ from klynge.answers import lineage as answers
 from klynge.answers.dataset import LICENCE, release
 from klynge.rdf import formats
 from klynge.rdf.formats import HTML, Format
-from klynge.rdf.namespaces import KG
+from klynge.rdf.namespaces import KG, ORG, PROV
 from klynge.validation import shapes_doc
 from klynge.web import api_docs, ontology_doc
 from klynge.web.engine_errors import EngineErrorRoute
@@ -39,13 +39,13 @@ PAGE_RESPONSES = {200: api_docs.content(f.media_type for f in formats.PAGE), **a
 ABOUT_PAGE = "https://schema.org/AboutPage"
 DESCRIBED_BY = (formats.TURTLE, formats.JSON_LD)
 HEADLINE_PREDICATES = {describe.RDF_TYPE, describe.DISPLAY_LABEL, *describe.LABEL_PREDICATES}
-ORGANIZATION = "http://www.w3.org/ns/org#Organization"
-LINEAGE_CLASSES = ("http://www.w3.org/ns/prov#Plan", "http://www.w3.org/ns/org#Organization")
+ORGANIZATION = ORG.Organization.value
+LINEAGE_CLASSES = (PROV.Plan.value, ORG.Organization.value)
 # A resource has a lineage only if one of these links it (the page's own links tell, so no query asks).
 LINEAGE_LINKS = {
-    "http://www.w3.org/ns/prov#wasInfluencedBy",
-    "http://www.w3.org/ns/org#resultingOrganization",
-    "http://www.w3.org/ns/org#originalOrganization",
+    PROV.wasInfluencedBy.value,
+    ORG.resultingOrganization.value,
+    ORG.originalOrganization.value,
 }
 
 

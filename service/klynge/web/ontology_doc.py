@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from klynge.answers.describe import ONTOLOGY_IRI, Engine, ontology_triples
+from klynge.rdf.namespaces import PREFIXES
 from klynge.sparql import query
 
 KLYNGE = ONTOLOGY_IRI + "#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF = PREFIXES["rdf"]
+RDFS = PREFIXES["rdfs"]
+OWL = PREFIXES["owl"]
+SKOS = PREFIXES["skos"]
 KINDS = {
     OWL + "Class": "Classes",
     OWL + "ObjectProperty": "Object properties",
@@ -40,30 +41,32 @@ SINGULAR = {
     "Annotation properties": "annotation property",
     "Individuals": "individual",
 }
-# The vocabularies klynge reuses, by namespace: their usual prefix and where they are specified.
-VOCABULARIES = {
-    "http://www.w3.org/ns/org#": ("org", "W3C Organization Ontology"),
-    "http://www.w3.org/ns/regorg#": ("rov", "Registered Organization Vocabulary"),
-    "http://www.w3.org/ns/prov#": ("prov", "PROV-O"),
-    "http://schema.org/": ("schema", "schema.org"),
-    "http://www.w3.org/2004/02/skos/core#": ("skos", "SKOS"),
-    "http://purl.org/dc/terms/": ("dcterms", "DCMI Metadata Terms"),
-    "http://xmlns.com/foaf/0.1/": ("foaf", "FOAF"),
-    "http://purl.org/linked-data/cube#": ("qb", "RDF Data Cube"),
-    "http://purl.org/linked-data/sdmx/2009/dimension#": ("sdmx-dimension", "SDMX dimensions"),
-    "http://purl.org/linked-data/sdmx/2009/measure#": ("sdmx-measure", "SDMX measures"),
-    "http://purl.org/linked-data/sdmx/2009/attribute#": ("sdmx-attribute", "SDMX attributes"),
-    "http://www.w3.org/ns/dcat#": ("dcat", "DCAT"),
-    "http://purl.org/vocab/vann/": ("vann", "VANN"),
-    "http://www.w3.org/2000/01/rdf-schema#": ("rdfs", "RDF Schema"),
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": ("rdf", "RDF"),
-    "http://www.w3.org/2002/07/owl#": ("owl", "OWL 2"),
-    "http://www.w3.org/2001/XMLSchema#": ("xsd", "XML Schema datatypes"),
-    KLYNGE: ("klynge", "klynge"),
+# The vocabularies klynge reuses, by prefix (namespaces.PREFIXES holds their IRIs): the name a reader knows.
+VOCABULARY_NAMES = {
+    "org": "W3C Organization Ontology",
+    "rov": "Registered Organization Vocabulary",
+    "prov": "PROV-O",
+    "schema": "schema.org",
+    "skos": "SKOS",
+    "dcterms": "DCMI Metadata Terms",
+    "foaf": "FOAF",
+    "qb": "RDF Data Cube",
+    "sdmx-dimension": "SDMX dimensions",
+    "sdmx-measure": "SDMX measures",
+    "sdmx-attribute": "SDMX attributes",
+    "dcat": "DCAT",
+    "vann": "VANN",
+    "rdfs": "RDF Schema",
+    "rdf": "RDF",
+    "owl": "OWL 2",
+    "xsd": "XML Schema datatypes",
+    "klynge": "klynge",
 }
+# By namespace: (prefix, name).
+VOCABULARIES = {PREFIXES[prefix]: (prefix, name) for prefix, name in VOCABULARY_NAMES.items()}
 # (predicate, heading from the term, heading from the other end); a None heading is not shown from that end.
-DCTERMS = "http://purl.org/dc/terms/"
-VANN = "http://purl.org/vocab/vann/"
+DCTERMS = PREFIXES["dcterms"]
+VANN = PREFIXES["vann"]
 # The ontology's own metadata, in reading order, by the names a reader knows (not ``preferredNamespacePrefix``);
 # the title heads the page and the description opens it, so neither is a row; rdf:type owl:Ontology says nothing.
 HEADER_ROWS = {

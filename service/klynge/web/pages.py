@@ -10,7 +10,6 @@ import datetime
 import secrets
 from typing import Annotated
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParameter
 from fastapi.exception_handlers import http_exception_handler
@@ -24,6 +23,7 @@ from klynge.answers.lineage import NotFound, lineage
 from klynge.answers.models import Lineage
 from klynge.answers.search import search
 from klynge.engines.base import Engine
+from klynge.rdf.namespaces import KID
 from klynge.web.browse import home_ways
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.hardening import content_security_policy
@@ -32,7 +32,7 @@ from klynge.web.timeline import field_svg
 
 router = APIRouter(include_in_schema=False, route_class=EngineErrorRoute)
 EDITOR_BUNDLE = STATIC_DIR / "build" / "editor.js"
-HOME_LINEAGE = ox.NamedNode("https://w3id.org/klynge/id/policy/innovationskraft-2021-2024")  # the home page's lineage
+HOME_LINEAGE = KID["policy/innovationskraft-2021-2024"]  # the home page's lineage
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
 from klynge.graph.releases import PATCH_MEDIA_TYPE, RELEASE_FILES, Release, ReleaseError, patch_counts, version_key
-from klynge.rdf.namespaces import KLYNGE_BASE, shorten
+from klynge.rdf.namespaces import DCTERMS, KLYNGE_BASE, OWL, RDFS, shorten
 from klynge.web import api_docs
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url
@@ -258,16 +258,16 @@ def retired_answer(archive: ReleaseArchive, path: str, scope: Scope) -> tuple[in
     wants_turtle = "text/turtle" in accept and "text/html" not in accept
     if replacement is not None:
         target = "/" + replacement[len(KLYNGE_BASE):] if replacement.startswith(KLYNGE_BASE) else replacement
-        turtle = (f"<{iri}> <http://purl.org/dc/terms/isReplacedBy> <{replacement}> ;\n"
-                  f"    <http://www.w3.org/2002/07/owl#deprecated> true .\n")
+        turtle = (f"<{iri}> {DCTERMS.isReplacedBy} <{replacement}> ;\n"
+                  f"    {OWL.deprecated} true .\n")
         said = f"{iri} was replaced by {replacement} in release {last_next(archive, last)}.\n"
         body = turtle if wants_turtle else said
         kind = b"text/turtle" if wants_turtle else b"text/plain; charset=utf-8"
         return 301, [(b"location", target.encode()), (b"content-type", kind)], body.encode()
     pinned = f"{path}?release={last.version}"
     if wants_turtle:
-        body = (f"<{iri}> <http://www.w3.org/2002/07/owl#deprecated> true ;\n"
-                f"    <http://www.w3.org/2000/01/rdf-schema#seeAlso> <{last.iri}> .\n")
+        body = (f"<{iri}> {OWL.deprecated} true ;\n"
+                f"    {RDFS.seeAlso} <{last.iri}> .\n")
         return 410, [(b"content-type", b"text/turtle")], body.encode()
     page = (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Gone · klynge</title>"

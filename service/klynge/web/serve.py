@@ -30,6 +30,7 @@ from klynge.engines.load import (
 )
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import SourceError, build_store
+from klynge.rdf.namespaces import PREFIXES
 from klynge.settings import DEFAULT_BASE_IRI, Settings
 from klynge.web.hardening import timed_protocol
 
@@ -61,7 +62,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="IRI",
         help="with --sparql-endpoint: a named graph to serve, as loaded with 'klynge load --graph IRI' "
-        "(repeatable; default: every graph under https://w3id.org/klynge/graph/ on the store)",
+        f"(repeatable; default: every graph under {PREFIXES['kg']} on the store)",
     )
     parser.add_argument(
         "--no-validate",

@@ -3,9 +3,10 @@
 The engine asks its dialect whether an answer is complete, whether a failure means the store refused to
 start a query it judged too slow, and how to read the terms it wrote. ``SPARQL11`` assumes nothing beyond the
 standards (Fuseki and GraphDB are expected to need nothing more; neither is exercised by the tests). A store
-with other needs gets a subclass here and a line in ``DETECTED``: QLever, for one, takes no
-``default-graph-uri`` and no SPARQL Update (see docs/remote-stores.md). The dialect is chosen from the store's
-``Server`` header on its first answer unless the engine is given one.
+whose answers differ gets a subclass here and a line in ``DETECTED``. A dialect covers answers only: a store
+that needs other request parameters or another loader (QLever takes no ``default-graph-uri`` and no SPARQL
+Update) needs changes in ``RemoteEngine.parameters`` and ``klynge.engines.load`` too. The dialect is chosen
+from the store's ``Server`` header on its first answer unless the engine is given one.
 """
 
 from __future__ import annotations

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from klynge.engines.base import Dataset, QueryRefused, QueryUnsupported
+from klynge.rdf.namespaces import KG, PREFIXES
 from klynge.rdf.sparql_lexer import Token, tokens
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = PREFIXES["xsd"]
 # Every keyword and built-in function name of the SPARQL 1.1 query grammar (§19.8), upper-cased; ``a`` too.
 SPARQL11_WORDS = frozenset(
     {
@@ -47,7 +48,7 @@ SPARQL11_WORDS = frozenset(
 BEFORE_PREDICATE = frozenset({"var", "iri", "name", "string"})
 # A named graph no store holds: sent as the only named graph when the dataset has none, so the named graphs
 # are empty, as SPARQL says, instead of every graph of the store.
-NO_GRAPH = "https://w3id.org/klynge/graph/none#no-named-graphs"
+NO_GRAPH = KG["none#no-named-graphs"].value
 
 
 @dataclass(frozen=True)
