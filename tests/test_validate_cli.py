@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, SH
 from klynge.cli import main
 from klynge.graph.build import SourceError, build_store
 from klynge.rdf.namespaces import PREFIXES, turtle_prologue
-from klynge.resources import asset_dir, asset_files
+from klynge.resources import ASSET_DIRS, asset_dir, asset_files
 from klynge.validation import reasoning, report
 from klynge.validation.reasoning import ConsistencyResult
 from klynge.validation.validate import ShapesError, validate_store
@@ -404,9 +404,9 @@ def test_github_escaping_keeps_percent_newlines_colons_and_commas() -> None:
 
 @pytest.fixture
 def second_clone(tmp_path: Path) -> Path:
-    """Another checkout of the repository's graph (ontology, data, shapes, queries), not the installed one."""
+    """Another checkout of the repository's graph (every asset folder: the releases too), not the installed one."""
     root = tmp_path / "klynge2"
-    for folder in ("ontology", "data", "shapes", "queries"):
+    for folder in ASSET_DIRS:
         shutil.copytree(asset_dir(folder), root / folder)
     return root
 
@@ -430,5 +430,6 @@ def test_validate_outside_any_checkout_names_the_graph_it_checks(
     monkeypatch.chdir(tmp_path)
     assert main(["validate"]) == 0
     captured = capsys.readouterr()
-    assert f"no klynge repository (ontology/, data/, shapes/, queries/) in {tmp_path} or above" in captured.err
+    where = "(ontology/, data/, shapes/, queries/, releases/)"
+    assert f"no klynge repository {where} in {tmp_path} or above" in captured.err
     assert str(asset_dir("ontology").parent) in captured.err

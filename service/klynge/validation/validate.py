@@ -40,7 +40,7 @@ from klynge.graph.build import (
     materialise,
     parse_file,
 )
-from klynge.resources import asset_files, asset_root, checkout_around
+from klynge.resources import ASSET_DIRS, asset_files, asset_root, checkout_around
 from klynge.validation.lines import Locations, Term, display_path, parse_located
 from klynge.validation.repeats import repeat_problems
 from klynge.validation.report import FORMATS, Findings, Violation, compact, render, violations
@@ -468,7 +468,7 @@ def working_repository() -> Path | None:
     here = checkout_around(Path.cwd())
     if here is None:
         print(
-            f"klynge validate: no klynge repository (ontology/, data/, shapes/, queries/) in {Path.cwd()} or "
+            f"klynge validate: no klynge repository ({', '.join(d + '/' for d in ASSET_DIRS)}) in {Path.cwd()} or "
             f"above: checking the graph installed with klynge, {asset_root()}",
             file=sys.stderr,
         )
