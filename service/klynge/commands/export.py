@@ -1,5 +1,11 @@
-"""``klynge export``: build the published graph and write it as one dump (``klynge.rdf.dumps`` writes the bytes,
-the same on every run, which the web server's ``/dumps`` reuse)."""
+"""Write the published graph as a dump: the same bytes on every run, in five RDF syntaxes.
+
+Diffs between releases and cache validators on ``/dumps/klynge.{ext}`` only work if an unchanged graph
+gives an unchanged file, so blank nodes get canonical labels (RDFC-1.0) and every triple or quad is written
+in sorted order. Turtle and TriG are written for people (no escaped local names), JSON-LD compacted with the
+prefixes (``klynge.rdf.rdf_text``). ``klynge.rdf.dumps`` writes the bytes, which the web server reuses; ``run`` is
+``klynge export``.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""The published graph as a dump: the same bytes on every run, in five RDF syntaxes.
-
-Diffs between releases and cache validators on ``/dumps/klynge.{ext}`` only work if an unchanged graph
-gives an unchanged file, so blank nodes get canonical labels (RDFC-1.0) and every triple or quad is written
-in sorted order. Turtle and TriG are written for people (no escaped local names), JSON-LD compacted with the
-prefixes (``klynge.rdf.rdf_text``). ``export_bytes`` serves both ``klynge export`` and the web server's dumps.
-"""
+"""The bytes of a dump, for ``klynge export`` and the web server's ``/dumps``: blank nodes with canonical
+labels (RDFC-1.0), statements sorted, so an unchanged graph gives an unchanged file (see
+``klynge.commands.export``)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import cast
 
 import pyoxigraph as ox
 
@@ -41,9 +40,9 @@ def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = Fal
     written once to see which prefixes are used and which escape, then again with only the used ones that do
     not: an IRI under a dropped prefix is written whole, ``<https://w3id.org/klynge/id/policy/x>``.
     """
-    rows = cast("list[ox.Triple] | list[ox.Quad]", list(statements))
+    statements = list(statements)
     fmt = ox.RdfFormat.TRIG if trig else ox.RdfFormat.TURTLE
-    text = written(rows, fmt, dict(prefixes))
+    text = ox.serialize(statements, format=fmt, prefixes=dict(prefixes))
     body = 0
     while (line := _PREFIX_LINE.match(text, body)) is not None:
         body = line.end()
@@ -53,7 +52,7 @@ def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = Fal
     kept = {prefix: iri for prefix, iri in prefixes.items() if prefix in used and prefix not in escaping}
     if kept.keys() == prefixes.keys():
         return text
-    return written(rows, fmt, kept)
+    return ox.serialize(statements, format=fmt, prefixes=kept)
 
 
 def written(statements: Statements, fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
