@@ -84,3 +84,27 @@ def test_the_innovation_networks_were_in_force_in_2020(graph: ox.Store, factshee
     network = r"kid:policy\/innovation-network-denmark"
     assert values(graph, f"SELECT ?d WHERE {{ {network} klynge:inForceIn ?d }}") == ["2020"]
     assert values(graph, f"SELECT ?d WHERE {{ {network} schema:endDate ?d }}") == []
+
+
+def test_three_locators_point_where_the_source_says_it(graph: ox.Store, factsheet: str) -> None:
+    """§2.2: each locator names the part of the factsheet that holds the fact, and quotes words from there."""
+    objectives = between(factsheet, "POLICY OBJECTIVES", "POLICY FOCUS")
+    results = between(factsheet, "<p>Results</p>", "POLICY ALIGNMENT WITH THE EU")
+    consistency = between(factsheet, "<p>Consistency</p>", "Operation period 2021-2024")
+    instruments_explanation = between(factsheet, "INSTRUMENTS", "HISTORY")
+    budget = between(factsheet, "BUDGET", "Availability")
+    expected = {
+        "requirement/ecosystem-driving-force": [("Policy objectives", objectives)],
+        "requirement/one-cluster-per-area": [("Policy evaluation: Results", results), ("Consistency", consistency)],
+        "funding/innovationskraft-2021-2024": [("Source of funding", budget), ("Instruments: Explanation",
+                                                                                instruments_explanation)],
+    }
+    for subject, places in expected.items():
+        [locator] = values(graph, f"SELECT ?l WHERE {{ <{KID}{subject}> klynge:locator ?l }}")
+        assert "the text after the programme table" not in locator
+        phrases = quoted(locator)
+        assert len(phrases) == len(places), locator
+        for (heading, part), phrase in zip(places, phrases, strict=True):
+            assert heading in locator
+            assert phrase in part, f"{subject}: “{phrase}” is not under {heading}"
+    assert "not operating support" in instruments_explanation and "not operating support" not in budget
