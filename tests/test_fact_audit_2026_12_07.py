@@ -108,3 +108,13 @@ def test_three_locators_point_where_the_source_says_it(graph: ox.Store, factshee
             assert heading in locator
             assert phrase in part, f"{subject}: “{phrase}” is not under {heading}"
     assert "not operating support" in instruments_explanation and "not operating support" not in budget
+
+
+def test_no_english_agency_name_that_no_source_has(graph: ox.Store, factsheet: str, brief: str) -> None:
+    """§2.3: the sources name Forsknings- og Innovationsstyrelsen only in Danish."""
+    invented = "Agency for Research and Innovation"
+    assert invented not in factsheet and invented not in brief
+    assert values(graph, f'SELECT ?s WHERE {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), "{invented}")) }}') == []
+    labels = values(graph, r"SELECT ?l WHERE { kid:org\/forsknings-og-innovationsstyrelsen rdfs:label ?l }")
+    assert labels and all("Forsknings- og Innovationsstyrelsen" in label for label in labels)
+    assert "Forsknings- og Innovationsstyrelsen" in factsheet
