@@ -118,3 +118,14 @@ def test_no_english_agency_name_that_no_source_has(graph: ox.Store, factsheet: s
     labels = values(graph, r"SELECT ?l WHERE { kid:org\/forsknings-og-innovationsstyrelsen rdfs:label ?l }")
     assert labels and all("Forsknings- og Innovationsstyrelsen" in label for label in labels)
     assert "Forsknings- og Innovationsstyrelsen" in factsheet
+
+
+def test_no_existing_body_is_published_as_generated_by_a_change(graph: ox.Store) -> None:
+    """§2.3: the Danish Business Authority (named as existing in 2024, D:59) and the Danish Business Promotion
+    Board (set up under the act of 13 December 2018, F:238) take over tasks; no change event generates them."""
+    generated = values(
+        graph, "SELECT ?o WHERE { ?o prov:wasGeneratedBy|org:resultedFrom ?e . ?e a org:ChangeEvent }"
+    )
+    assert generated == []
+    receiving = values(graph, "SELECT ?o WHERE { ?e a org:ChangeEvent ; klynge:receivingOrganization ?o }")
+    assert receiving == [KID + "org/danish-business-authority", KID + "org/danish-business-promotion-board"]
