@@ -89,7 +89,7 @@ def test_every_direct_lineage_link_between_plans_has_its_qualified_form(graph: o
     )
     qualified = {(later, earlier) for later, _, earlier in steps(graph)}
     assert {(short(r["later"]), short(r["earlier"])) for r in links} <= qualified
-    assert len(links) == 14
+    assert len(links) == 15
 
 
 def test_each_qualified_step_follows_the_contract(graph: ox.Store) -> None:
@@ -124,9 +124,13 @@ def test_which_steps_are_stated_and_which_are_our_reading(graph: ox.Store) -> No
         ("policy/innovationskraft-2021-2024", "wasInfluencedBy", "policy/guidelines-innovation-networks-2019-2020"),
         ("policy/cluster-programme-2025", "succeeds", "policy/innovationskraft-2021-2024"),
     }
-    assert len(evidence) - len(inferred) == 9
-    # U02 and U03: the programme neither consolidates Innovation Network Denmark nor succeeds the guidelines.
-    assert not ask(graph, r"ASK { kid:policy\/innovationskraft-2021-2024 klynge:consolidates|klynge:succeeds ?x }")
+    # 9 stated steps, plus the DFIR brief's consolidation step and the review's 5 steps (the 2026-12-07 audit).
+    assert len(evidence) - len(inferred) == 15
+    # U03: the programme does not succeed the guidelines. U02 is settled by the brief's stated consolidation
+    # (M-L1 of the 2026-12-07 audit): Innovation Network Denmark is the one plan the programme consolidates.
+    assert not ask(graph, r"ASK { kid:policy\/innovationskraft-2021-2024 klynge:succeeds ?x }")
+    consolidated = rows(graph, r"SELECT ?x WHERE { kid:policy\/innovationskraft-2021-2024 klynge:consolidates ?x }")
+    assert [short(r["x"]) for r in consolidated] == ["policy/innovation-network-denmark"]
 
 
 def test_every_locator_quotes_its_source(graph: ox.Store) -> None:
@@ -169,7 +173,8 @@ def test_mission_walk_from_the_1990s_to_2025_over_stated_and_inferred_steps(grap
                  kid:policy\/innovationskraft-2021-2024 (prov:qualifiedInfluence/prov:influencer)+
                    kid:policy\/research-business-cofinancing-1990s }""",
     )
-    # Over the stated steps alone the programme reaches back only to the 2020 agreement: the rest is reading.
+    # Over the stated steps alone the programme reaches back through the brief's consolidation step (D:37) to
+    # Innovation Network Denmark and what that programme states it came from; the other links are reading.
     stated = {
         short(r["a"])
         for r in rows(
@@ -177,7 +182,12 @@ def test_mission_walk_from_the_1990s_to_2025_over_stated_and_inferred_steps(grap
             r"SELECT ?a WHERE { kid:policy\/innovationskraft-2021-2024 (klynge:statedInfluence/prov:influencer)+ ?a }",
         )
     }
-    assert stated == set()
+    assert stated == {
+        "policy/innovation-network-denmark",
+        "policy/innovation-denmark-2007-2010",
+        "policy/cluster-and-network-programmes-before-2008",
+        "policy/ministry-of-science-study-2006",
+    }
     stated_2013 = {
         short(r["a"])
         for r in rows(
@@ -218,7 +228,14 @@ def test_named_lineage_queries_take_evidence() -> None:
         }
         assert everything == stated | {"policy/policy-1998", "policy/research-business-cofinancing-1990s"}
         later = walk("policy-descendants", "descendant", "policy/innovation-denmark-2007-2010", "stated")
-        assert later == {"policy/innovation-network-denmark", "policy/strategy-cluster-policy-2013"}
+        # Stated all the way: the networks, the 2013 strategy, the programme that consolidated the networks
+        # (DFIR brief, recommendation 3), the DFIR review of it and the review's four recommendations.
+        assert later == {
+            "policy/innovation-network-denmark",
+            "policy/strategy-cluster-policy-2013",
+            "policy/innovationskraft-2021-2024",
+            "evaluation/dfir-review-2024",
+        } | {f"recommendation/dfir-2024-{n}" for n in range(1, 5)}
         assert "policy/cluster-programme-2025" in walk(
             "policy-descendants", "descendant", "policy/innovation-denmark-2007-2010", "all"
         )

@@ -13,6 +13,8 @@ import re
 import pyoxigraph as ox
 import pytest
 
+from klynge.answers.lineage import lineage
+from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from shared import shared_path
 
@@ -129,3 +131,42 @@ def test_no_existing_body_is_published_as_generated_by_a_change(graph: ox.Store)
     assert generated == []
     receiving = values(graph, "SELECT ?o WHERE { ?e a org:ChangeEvent ; klynge:receivingOrganization ?o }")
     assert receiving == [KID + "org/danish-business-authority", KID + "org/danish-business-promotion-board"]
+
+
+def test_the_brief_s_consolidation_is_a_stated_step(graph: ox.Store, brief: str) -> None:
+    """D:37: today's clusters "were established through the consolidation of networks and clusters over the past
+    20 years" is a lineage step with its evidence, no longer prose only (M-L1)."""
+    rows = graph.query(
+        PREFIXES
+        + r"""SELECT ?earlier ?evidence ?locator WHERE {
+                kid:policy\/innovationskraft-2021-2024 prov:qualifiedInfluence ?q .
+                ?q klynge:relation klynge:consolidates ; prov:influencer ?earlier ; klynge:evidence ?evidence ;
+                   klynge:locator ?locator ; dcterms:source kid:source\/dfir-brief-2024 }""",
+        use_default_graph_as_union=True,
+    )
+    [(earlier, evidence, locator)] = [(r[0].value, r[1].value, r[2].value) for r in rows]
+    assert earlier == KID + "policy/innovation-network-denmark"
+    assert evidence.endswith("#Stated")
+    assert "were established through the consolidation of networks and clusters over the past 20 years" in quoted(
+        locator
+    )
+    assert quoted(locator)[0] in brief
+
+
+def test_every_step_of_the_programme_s_lineage_has_evidence(graph: ox.Store, brief: str) -> None:
+    """§3: the DFIR review and its four recommendations were lineage steps with ``evidence: null``."""
+    engine = EmbeddedEngine(graph)
+    answer = lineage(engine, ox.NamedNode(KID + "policy/innovationskraft-2021-2024"))
+    assert [step for step in answer.steps if step.evidence is None and step.event is None] == []
+    review = [
+        step
+        for step in answer.steps
+        if step.from_.iri.startswith((KID + "evaluation/dfir-review-2024", KID + "recommendation/dfir-2024-"))
+    ]
+    assert len(review) == 5
+    assert {step.evidence for step in review} == {"stated"}
+    for step in review:
+        assert all(phrase in brief for phrase in quoted(step.locator or ""))
+    # With the stated steps alone the programme now has ancestors: the networks it consolidated and before.
+    stated = lineage(engine, ox.NamedNode(KID + "policy/innovationskraft-2021-2024"), "stated")
+    assert KID + "policy/innovation-network-denmark" in {step.to.iri for step in stated.ancestors}

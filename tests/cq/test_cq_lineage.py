@@ -70,8 +70,9 @@ def test_lineage_steps_have_their_stated_kind(graph: ox.Store) -> None:
     steps = {(r["later"][len(KID) :], r["kind"][len(KLYNGE) :], r["earlier"][len(KID) :]) for r in rows}
     # Cluster Strategy 2.0 is linked to the 2013 strategy only by the generic prov:wasInfluencedBy: the factsheet
     # never says how the two relate (only the "2.0" of the title hints at a second version). The audit's
-    # unstated links are gone or generic (U02, U03); the Vækstforum networks are ended by klynge:abolishes,
-    # which is not a lineage step (W05); the prolonged Innovation Denmark is the same plan (DUP-03).
+    # unstated links are gone or generic (U03); the Vækstforum networks are ended by klynge:abolishes,
+    # which is not a lineage step (W05); the prolonged Innovation Denmark is the same plan (DUP-03). The
+    # programme consolidates the earlier networks because the DFIR brief says so (D:37; the 2026-12-07 audit's M-L1).
     assert steps == {
         ("policy/innovation-denmark-2007-2010", "resultedFromStudy", "policy/ministry-of-science-study-2006"),
         ("policy/innovation-network-denmark", "implements", "policy/innovation-denmark-2007-2010"),
@@ -88,6 +89,7 @@ def test_lineage_steps_have_their_stated_kind(graph: ox.Store) -> None:
         ),
         ("policy/call-innovationskraft-2020", "implements", "policy/business-promotion-in-denmark-2020-2023"),
         ("policy/innovationskraft-2021-2024", "establishedBy", "policy/call-innovationskraft-2020"),
+        ("policy/innovationskraft-2021-2024", "consolidates", "policy/innovation-network-denmark"),
         ("policy/cluster-programme-2025", "succeeds", "policy/innovationskraft-2021-2024"),
     }
 
