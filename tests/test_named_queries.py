@@ -334,7 +334,29 @@ def test_policies_in_force_in_2009(engine):
     policies = column(answer(engine, "policies-in-force"), "policy")
     assert {"kid:policy/innovation-denmark-2007-2010", "kid:policy/innovation-network-denmark"} <= policies
     assert "kid:policy/strategy-cluster-policy-2013" not in policies
-    assert "kid:policy/research-business-cofinancing-1990s" not in policies  # undated
+    assert "kid:policy/research-business-cofinancing-1990s" not in policies  # the 1990s are over
+
+
+def test_in_force_comes_from_stated_periods_never_from_influence():
+    """Issue 20: dropping every lineage link (prov:wasInfluencedBy and the specific steps under it) changes no
+    answer of policies-in-force in any year: only periods, ends and later years in force decide it."""
+    store = build_store()
+    full = EmbeddedEngine(store)
+    years = range(1988, 2027)
+    before = {year: answer(full, "policies-in-force", year=str(year)) for year in years}
+    lineage = [
+        quad
+        for quad in store
+        if quad.predicate.value == "http://www.w3.org/ns/prov#wasInfluencedBy"
+        or quad.predicate.value.startswith("https://w3id.org/klynge/ontology#")
+        and quad.predicate.value.rsplit("#", 1)[1]
+        in {"succeeds", "prolongs", "consolidates", "basedOnLessonsOf", "establishedBy", "implements", "terminates"}
+    ]
+    assert len(lineage) > 20
+    for quad in lineage:
+        store.remove(quad)
+    assert {year: answer(full, "policies-in-force", year=str(year)) for year in years} == before
+    full.close()
 
 
 def test_what_happened_in_2019(engine):
