@@ -112,6 +112,29 @@ def test_path_is_a_connected_chain_from_start_to_end(client):
     assert all(step["predicate"]["iri"] and step["direction"] in {"forward", "inverse"} for step in steps)
 
 
+def inner_nodes(answer: dict) -> list[str]:
+    return [step["to"]["iri"] for step in answer["steps"][:-1]]
+
+
+def test_path_follows_relations_between_things_never_vocabulary_nodes(client):
+    """S6: from the 1990s co-financing to the 2025 funding the chain went through the evidence value
+    klynge:Inferred, which every inferred step shares. Two inferred steps share it directly: no chain may."""
+    answer = client.get(
+        "/api/path",
+        params={"from": "policy/research-business-cofinancing-1990s", "to": "policy/cluster-programme-2025"},
+    ).json()
+    nodes = inner_nodes(answer)
+    assert nodes and all(node.startswith(KID) for node in nodes), nodes
+    first = "influence/policy-1998--wasInfluencedBy--research-business-cofinancing-1990s"
+    last = "influence/cluster-programme-2025--succeeds--innovationskraft-2021-2024"
+    between = client.get("/api/path", params={"from": first, "to": last}).json()
+    assert KLYNGE + "Inferred" not in inner_nodes(between)
+    assert between["length"] > 2  # through the evidence value it was 2
+    for node in inner_nodes(between):
+        assert node.startswith(KID) and "/scheme/" not in node and "/reading/" not in node, node
+    assert all(step["predicate"]["iri"] != KLYNGE + "evidence" for step in between["steps"])
+
+
 def test_path_reverses_to_the_same_length(client):
     there = client.get("/api/path", params={"from": INNOVATIONSKRAFT, "to": "org/vaekstforum"}).json()
     back = client.get("/api/path", params={"from": "org/vaekstforum", "to": INNOVATIONSKRAFT}).json()
