@@ -215,14 +215,27 @@ def test_design_of_innovationskraft(engine):
 
 
 def test_funders_of_innovationskraft(engine):
+    """F:168-170: "A total of approx. DKK 640 million"; "UFM and DEB intend to set aside each approx. 80 mio. DKK
+    annually"; "DEB and UFM each provide funding". The 640 million is paid jointly: one row, not one per funder
+    (S7), so the column of amounts adds up to what the sources say."""
+    factsheet = " ".join(shared_path("sources", "000_ea44c16095afaad3.txt").read_text(encoding="utf-8").split())
+    assert "A total of approx. DKK 640 million" in factsheet and "each approx. 80 mio. DKK annually" in factsheet
     rows = answer(engine, "funding", item=KID + "policy/innovationskraft-2021-2024")
     assert column(rows, "funder") == {
         "kid:org/ministry-of-higher-education-and-science",
         "kid:org/danish-business-promotion-board",
     }
-    amounts = {(row["funder"], row["value"], row.get("annual")) for row in rows if "value" in row}
-    assert ("kid:org/ministry-of-higher-education-and-science", "80000000", "true") in amounts
-    assert ("kid:org/danish-business-promotion-board", "640000000", None) in amounts
+    amounts = sorted((row.get("funder", ""), row["value"], row.get("annual", ""), row["funderCount"]) for row in rows)
+    assert amounts == [
+        ("", "640000000", "", "2"),
+        ("kid:org/danish-business-promotion-board", "80000000", "true", "1"),
+        ("kid:org/ministry-of-higher-education-and-science", "80000000", "true", "1"),
+    ]
+    (joint,) = [row for row in rows if row["value"] == "640000000"]
+    assert joint["funders"] == "Danish Business Promotion Board; Ministry of Higher Education and Science"
+    # Asked for one funder, the joint record still comes once, with both funders named.
+    deb = answer(engine, "funding", funder=KID + "org/danish-business-promotion-board")
+    assert [row["funderCount"] for row in deb if row.get("value") == "640000000"] == ["2"]
 
 
 def test_what_the_government_funded(engine):
@@ -231,9 +244,19 @@ def test_what_the_government_funded(engine):
 
 
 def test_budget_of_innovationskraft(engine):
+    """F:168: approx. DKK 640 million; D:47-51: "365 mio. DKK." spent from the allocation 2021-2023 and
+    "850 mio. DKK." secured from external sources (S7: both were in neither funding nor budgets)."""
+    brief = shared_path("sources", "001_62fd75fca2c3d4d6.txt").read_text(encoding="utf-8")
+    assert "365 mio. DKK." in brief and "850 mio. DKK." in brief
     rows = answer(engine, "budgets", policy=KID + "policy/innovationskraft-2021-2024")
-    dkk = [row for row in rows if row.get("currency") == "DKK"]
-    assert [(row["value"], row["approximation"]) for row in dkk] == [("640000000", KLYNGE + "Approximately")]
+    dkk = [(row["kind"], row["value"], row.get("approximation")) for row in rows if row.get("currency") == "DKK"]
+    assert dkk == [
+        ("budget", "640000000", KLYNGE + "Approximately"),
+        ("amount spent", "365000000", None),
+        ("external funding secured", "850000000", None),
+    ]
+    spent = [row for row in rows if row["kind"] == "amount spent"]
+    assert [(row["start"], row["end"]) for row in spent] == [("2021", "2023")]
 
 
 def test_timeline_of_vaekstforum(engine):
