@@ -66,7 +66,7 @@ def test_query_with_a_parameter_answers_compact_json(client):
     body = response.json()
     assert body["query"] == "policy-ancestors"
     assert body["parameters"] == {"policy": policy, "evidence": "all"}
-    assert body["columns"] == ["ancestor", "ancestorLabel", "type", "start", "end"]
+    assert body["columns"] == ["ancestor", "ancestorLabel", "type", "types", "start", "end", "period", "note"]
     rows = {row["ancestor"]["value"]: row for row in body["rows"]}
     strategy = rows[KID + "policy/strategy-cluster-policy-2013"]
     assert strategy["ancestor"] == {"type": "uri", "value": KID + "policy/strategy-cluster-policy-2013"}
