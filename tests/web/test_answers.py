@@ -302,3 +302,16 @@ def test_a_clusters_activities_are_on_its_page_but_not_in_its_lineage(tmp_path):
         engine.close()
     reached = {step.from_.iri for step in answer.descendants} | {step.to.iri for step in answer.ancestors}
     assert activity.value not in reached and answer.descendants == []
+
+
+def test_lineage_steps_come_by_date_and_in_the_same_order_every_time(client):
+    """C7: the README's lineage curl answered its rows in no order. Ancestors run from the earliest later end;
+    a member dated only by its decade (the 1990s co-financing) sits at the decade's start, undated ones last."""
+    answer = client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json()
+
+    def when(member: dict) -> str:
+        return member.get("start") or (member.get("temporal") or "")[:4] or member.get("end") or "~"
+
+    keys = [(when(step["from"]), when(step["to"])) for step in answer["ancestors"]]
+    assert keys == sorted(keys)
+    assert client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json() == answer

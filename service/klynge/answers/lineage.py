@@ -148,11 +148,17 @@ def reached(start: str, steps: list[LineageStep], ends) -> list[LineageStep]:
     return taken
 
 
+def when(member: Member) -> str:
+    """A member's place in time for sorting: its start, else its decade (1990s as 1990), else its end; undated
+    members after all dated ones."""
+    return member.start or (member.temporal or "")[:4] or member.end or "~"
+
+
 def step_order(step: LineageStep) -> tuple[str, ...]:
     """Steps by the years of their ends, then by IRIs: the same order whatever order the store's rows come in."""
     return (
-        step.from_.start or "",
-        step.to.start or "",
+        when(step.from_),
+        when(step.to),
         step.from_.iri,
         step.to.iri,
         step.relation.iri,
