@@ -81,3 +81,72 @@ def test_the_timeline_page_has_the_lanes_the_2025_change_and_a_list(client):
     assert "2025-01-01" in text and "Danish Business Authority" in text
     listed = text.split('id="timeline-list"', 1)[1]
     assert 'href="/id/policy/innovationskraft-2021-2024"' in listed
+
+
+def field_picture(client) -> str:
+    page = client.get("/timeline").text
+    return page[page.index('<svg class="field-svg"') : page.index("</svg>", page.index('<svg class="field-svg"'))]
+
+
+def year_lines(svg: str) -> dict[int, float]:
+    """The x of each labelled year line (a label every fifth year, at the top and at the bottom)."""
+    found: dict[int, list[float]] = {}
+    for x, year in re.findall(r'<text class="year"[^>]* x="([\d.]+)" y="[\d.]+">(\d{4})</text>', svg):
+        found.setdefault(int(year), []).append(float(x))
+    assert all(len(xs) == 2 and xs[0] == xs[1] for xs in found.values()), "each year label above and below"
+    return {year: xs[0] for year, xs in found.items()}
+
+
+def mark_x(svg: str, path: str) -> float:
+    """Where an item's mark begins: the x of its bar, or of its diamond's left-most point plus its half-width."""
+    item = svg[svg.index(f'href="/id/{path}"') :]
+    item = item[: item.index("</a>")]
+    bar = re.search(r'<rect class="(?:bar|decade)"[^>]* x="([\d.]+)"', item)
+    if bar:
+        return float(bar.group(1))
+    return float(re.search(r'<path class="point"[^>]* d="M([\d.]+),', item).group(1))
+
+
+def test_timeline_columns_are_proportional_and_the_axis_is_above_and_below(client):
+    """S8: the columns had the width of their widest name and the years were only under the last band."""
+    lines = year_lines(field_picture(client))
+    years = sorted(lines)
+    assert years[0] <= 1990 and years[-1] >= 2025
+    steps = {round(lines[b] - lines[a], 3) for a, b in zip(years, years[1:], strict=False)}
+    assert len(steps) == 1  # every five years the same width
+
+
+def test_timeline_places_items_by_the_dates_the_graph_holds(client):
+    """S8: the Business Promotion Act (passed 2018-12-13), the 2019 change and others sat in the 1990s column.
+    F: the act was "passed on December 13th, 2018"; the six Vækstforum networks "were terminated in 2019";
+    the networks ran "since their establishment in 2006"."""
+    svg = field_picture(client)
+    lines = year_lines(svg)
+    per_year = (lines[2020] - lines[2015]) / 5
+
+    def at(year: float) -> float:
+        return lines[2015] + (year - 2015) * per_year
+
+    act = mark_x(svg, "policy/business-promotion-act-2018")
+    assert at(2018.9) < act < at(2019)  # 13 December 2018
+    assert abs(mark_x(svg, "event/vaekstforum-replaced-by-business-promotion-board") - at(2019)) < 1
+    assert abs(mark_x(svg, "org/vaekstforum") - at(2006)) < 1
+    assert abs(mark_x(svg, "policy/innovationskraft-2021-2024") - at(2021)) < 1
+    assert abs(mark_x(svg, "policy/research-business-cofinancing-1990s") - at(1990)) < 1
+
+
+def test_timeline_names_the_items_it_cannot_place(client):
+    """S8: undated items were drawn in the first column; now they are not drawn and the page names them."""
+    page = client.get("/timeline").text
+    svg = field_picture(client)
+    undated = page[page.index('id="timeline-undated"') :]
+    undated = undated[: undated.index("</p>")]
+    # The sources date neither the 2019 agreement nor the 2020-2023 one, nor the Ministry of Science study.
+    for path in (
+        "policy/agreement-simplifying-business-promotion-2019",
+        "policy/agreement-business-promotion-in-denmark-2020-2023",
+        "policy/ministry-of-science-study-2006",
+    ):
+        assert f'href="/id/{path}"' in undated
+        assert f'href="/id/{path}"' not in svg
+    assert 'href="/id/policy/business-promotion-act-2018"' not in undated
