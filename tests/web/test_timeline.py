@@ -7,6 +7,7 @@ import html
 import re
 import shutil
 
+import pyoxigraph as ox
 import pytest
 
 from klynge.answers.models import Lineage, LineageStep, Member, Resource
@@ -150,3 +151,85 @@ def test_timeline_names_the_items_it_cannot_place(client):
         assert f'href="/id/{path}"' in undated
         assert f'href="/id/{path}"' not in svg
     assert 'href="/id/policy/business-promotion-act-2018"' not in undated
+
+
+def ranks(dot: str) -> dict[str, str]:
+    """Each member's box id -> the label of the axis row it shares a rank with."""
+    axis = dict(re.findall(r"^(t\d+) \[label=\"([^\"]*)\"\];$", dot, flags=re.M))
+    return {member: axis[row] for row, member in re.findall(r"^\{rank=same; (t\d+); (m\d+)\}$", dot, flags=re.M)}
+
+
+def box_ids(dot: str) -> dict[str, str]:
+    """Each member's IRI -> its box id (from the box's tooltip-free URL)."""
+    return {url: box for box, url in re.findall(r'^(m\d+) \[label=.*?URL="([^"]+)"', dot, flags=re.M)}
+
+
+def test_an_organisation_lineage_draws_each_change_once_with_its_bodies_in_year_rows(engine):
+    """S9: on the Danish Business Authority's page the 2025 change was drawn as a box and as a dotted edge, an
+    arrow ran from the authority down to it, and the bodies floated with no year. D:5: "from January 1, 2025,
+    the administration of knowledge and business clusters will be consolidated under the Danish Business
+    Authority"; F:238: the Vækstforum networks were terminated in 2019."""
+    from klynge.answers.lineage import lineage
+
+    answer = lineage(engine, ox.NamedNode(KID + "org/danish-business-authority"))
+    event = KID + "event/cluster-administration-to-danish-business-authority-2025"
+    assert event not in {member.iri for member in answer.members}  # not a box: the dotted edges name it
+    assert [step.event.iri for step in answer.steps if step.event and step.event.iri == event] == [event, event]
+    assert all(step.event is not None for step in answer.steps)  # a body's lineage is its changes
+    dot = lineage_dot(answer, lambda iri: iri)
+    rows, boxes = ranks(dot), box_ids(dot)
+    assert rows[boxes[KID + "org/danish-business-authority"]] == "2025"
+    assert rows[boxes[KID + "org/danish-business-promotion-board"]] == "2019"
+    assert rows[boxes[KID + "org/ministry-of-higher-education-and-science"]] == "before 2025"
+    assert rows[boxes[KID + "org/vaekstforum"]] == "2006"
+
+
+def test_every_arrow_runs_from_a_later_row_to_an_earlier_one(engine):
+    """The legend: earlier above, later below; each arrow from the later to the earlier."""
+    from klynge.answers.lineage import lineage
+
+    for start in ("org/danish-business-authority", "policy/innovationskraft-2021-2024", "org/vaekstforum"):
+        dot = lineage_dot(lineage(engine, ox.NamedNode(KID + start)), lambda iri: iri)
+        order = [label for _, label in re.findall(r"^(t\d+) \[label=\"([^\"]*)\"\];$", dot, flags=re.M)]
+        axis = {row: n for n, row in enumerate(re.findall(r"^(t\d+) \[label=", dot, flags=re.M))}
+        placed = {m: axis[t] for t, m in re.findall(r"^\{rank=same; (t\d+); (m\d+)\}$", dot, flags=re.M)}
+        for earlier, later in re.findall(r"^(m\d+) -> (m\d+) \[dir=back", dot, flags=re.M):
+            if earlier in placed and later in placed:
+                assert placed[earlier] <= placed[later], (start, order, earlier, later)
+
+
+def test_the_dfir_recommendations_sit_with_the_2024_review_not_in_2025(engine):
+    """S9: the four recommendations of the DFIR review (2024; D:9 "DFIR provides four recommendations") sat in
+    the row labelled 2025. They now sit just below the review, above the 2025 row."""
+    from klynge.answers.lineage import lineage
+
+    dot = lineage_dot(lineage(engine, ox.NamedNode(KID + "policy/innovationskraft-2021-2024")), lambda iri: iri)
+    axis = {row: n for n, row in enumerate(re.findall(r"^(t\d+) \[label=", dot, flags=re.M))}
+    labels = dict(re.findall(r"^(t\d+) \[label=\"([^\"]*)\"\];$", dot, flags=re.M))
+    placed = {m: t for t, m in re.findall(r"^\{rank=same; (t\d+); (m\d+)\}$", dot, flags=re.M)}
+    boxes = box_ids(dot)
+    review_row = placed[boxes[KID + "evaluation/dfir-review-2024"]]
+    row_2025 = next(t for t, label in labels.items() if label == "2025")
+    for n in range(1, 5):
+        row = placed[boxes[KID + f"recommendation/dfir-2024-{n}"]]
+        assert axis[review_row] < axis[row] < axis[row_2025] and labels[row] == ""
+
+
+@needs_dot
+def test_lineage_text_is_readable_at_400_px(browser, live_server):
+    """S15 (the picture part): at 400 px the picture shrank to 318 px and its text to 3 px. It now keeps its
+    size on a narrow screen and scrolls sideways inside its frame."""
+    browser.set_window_size(400, 900)
+    try:
+        browser.get(live_server + "/id/policy/innovationskraft-2021-2024")
+        heights = browser.execute_script(
+            "return [...document.querySelectorAll('.lineage-svg text')].map(t => t.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 9
+        frame = browser.execute_script(
+            "const f = document.querySelector('.lineage-svg').closest('.timeline');"
+            "return [f.scrollWidth > f.clientWidth, getComputedStyle(f).overflowX]"
+        )
+        assert frame == [True, "auto"]
+    finally:
+        browser.set_window_size(1280, 1000)

@@ -75,7 +75,7 @@ def lineage(engine: Engine, iri: ox.NamedNode, evidence: EvidenceChoice = "all")
     require(engine, iri)
     members = members_of(select(engine, "lineage-members", start=iri))
     rows = [*select(engine, "lineage-steps", start=iri), *select(engine, "lineage-changes", start=iri)]
-    steps = steps_of(rows, members)
+    steps = drawn_once(steps_of(rows, members))
     if evidence == "stated":
         steps = [step for step in steps if step.evidence == "stated" or step.event is not None]
     ancestors, descendants = sides(iri.value, steps)
@@ -99,6 +99,16 @@ def steps_of(rows: Iterable[dict[str, ox.Term]], members: dict[str, Member]) -> 
         if "source" in row:
             step["other"].append(resource(row["source"], row.get("sourceLabel")))
     return [make_step(found[key], members) for key in found]
+
+
+def drawn_once(steps: list[LineageStep]) -> list[LineageStep]:
+    """The steps without those that would show a change event a second time: where a change between two members
+    is a step of its own (named by its event), the event's PROV links to the bodies it changed (it "used" them)
+    are left out, so the change appears once, as the change (S9)."""
+    changes = {step.event.iri for step in steps if step.event is not None}
+    return [
+        step for step in steps if step.event is not None or not {step.from_.iri, step.to.iri} & changes
+    ]
 
 
 def relation_of(row: dict[str, ox.Term]) -> ox.NamedNode:

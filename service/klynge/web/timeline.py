@@ -39,7 +39,7 @@ def quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def time_key(node: Member) -> tuple[int, str] | None:
+def time_key(node: Member) -> tuple[float, str] | None:
     """Where a member sits on the time axis: its start year, else the period the sources word ("1990s" sits
     at 1990 and is shown as "1990s"); None for a member the sources give no start (placed by its steps)."""
     if node.start:
@@ -72,11 +72,33 @@ def edge_attributes(step: LineageStep) -> str:
     return f"label={quoted(label)}, style=solid, penwidth=1.3, tooltip={quoted(tip)}"
 
 
+RESULT_OF = "https://w3id.org/klynge/ontology#resultOf"
+
+
+def borrowed_keys(answer: Lineage, keys: dict[str, tuple[float, str] | None]) -> dict[str, tuple[float, str] | None]:
+    """Rows for members the sources give no date but the graph places in time through a step: a recommendation
+    sits in the year of the review that made it, just below it (a row with no label of its own); a body sits in
+    the year of the change it took over in, and a body a change took tasks from, undated itself, in a row just
+    before that change ("before 2025")."""
+    found = dict(keys)
+    for step in answer.steps:
+        made_by = keys[step.to.iri]
+        if step.relation.iri == RESULT_OF and found[step.from_.iri] is None and made_by is not None:
+            found[step.from_.iri] = (made_by[0] + 0.25, "")  # just below the review, in its year
+    for step in sorted((s for s in answer.steps if s.event and s.event.date), key=lambda s: s.event.date):
+        year = int(step.event.date[:4])
+        if found[step.from_.iri] is None:
+            found[step.from_.iri] = (year, str(year))
+        if found[step.to.iri] is None:
+            found[step.to.iri] = (year - 0.5, f"before {year}")
+    return found
+
+
 def lineage_dot(answer: Lineage, href: Callable[[str], str]) -> str:
     """The lineage as a Graphviz graph: a time axis, the members, and a dot edge per step."""
     members = answer.members
     ids = {node.iri: f"m{n}" for n, node in enumerate(members)}
-    keys = {node.iri: time_key(node) for node in members}
+    keys = borrowed_keys(answer, {node.iri: time_key(node) for node in members})
     axis = sorted({key for key in keys.values() if key is not None})
     lines = ["digraph lineage {", GRAPH_STYLE]
     lines += axis_lines(axis)
@@ -95,7 +117,7 @@ def lineage_dot(answer: Lineage, href: Callable[[str], str]) -> str:
     return "\n".join(lines)
 
 
-def axis_lines(axis: list[tuple[int, str]]) -> Iterable[str]:
+def axis_lines(axis: list[tuple[float, str]]) -> Iterable[str]:
     """The time axis: one plain label per period, chained by invisible edges so they keep their order."""
     yield 'node [shape=plaintext, style="", fontsize=10, fontcolor="#333333"];'
     for n, (_, label) in enumerate(axis):
@@ -120,8 +142,9 @@ def render_svg(dot: str, description: str = LINEAGE_DESCRIPTION, fit: bool = Tru
     svg = done.stdout.decode()
     svg = svg[svg.index("<svg") :]
     opening = f'<svg class="lineage-svg" role="img" aria-label="{escape(description)}"'
-    if fit:  # scale with the page: keep the viewBox, let CSS set the size
-        svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', opening, svg, count=1)
+    if fit:  # its own size as the most, shrunk to the page by CSS where the page is wide (at a phone's width
+        # it keeps its size and scrolls sideways, so its text stays readable: S15)
+        svg = svg.replace("<svg ", opening + " ", 1)
     else:  # its own size, the page scrolls sideways
         svg = svg.replace("<svg ", opening.replace("lineage-svg", "field-svg") + " ", 1)
     return Markup(svg)
