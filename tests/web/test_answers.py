@@ -315,3 +315,16 @@ def test_lineage_steps_come_by_date_and_in_the_same_order_every_time(client):
     keys = [(when(step["from"]), when(step["to"])) for step in answer["ancestors"]]
     assert keys == sorted(keys)
     assert client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json() == answer
+
+
+def test_lineage_as_rdf_says_the_authority_took_tasks_over_not_that_the_change_made_it():
+    """The 2026-12-07 audit, section 2.3: no source says the 2025 change created the Danish Business Authority
+    (the DFIR brief names it as existing in 2024); the lineage's RDF says what the data says."""
+    from klynge.answers.lineage import lineage_triples
+
+    engine = EmbeddedEngine(build_store())
+    triples = lineage_triples(engine, ox.NamedNode(KID + "org/danish-business-authority"))
+    event = ox.NamedNode(KID + "event/cluster-administration-to-danish-business-authority-2025")
+    authority = ox.NamedNode(KID + "org/danish-business-authority")
+    assert ox.Triple(event, ox.NamedNode(KLYNGE + "receivingOrganization"), authority) in triples
+    assert ox.Triple(event, ox.NamedNode("http://www.w3.org/ns/org#resultingOrganization"), authority) not in triples

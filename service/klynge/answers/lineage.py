@@ -116,6 +116,16 @@ def relation_of(row: dict[str, ox.Term]) -> ox.NamedNode:
     return row.get("relation") or CHANGE_EVENT
 
 
+def change_event(row: dict[str, ox.Term]) -> Event:
+    """The change event of a row of lineage-changes.rq, with its date and how the later body came out of it."""
+    return Event(
+        iri=row["event"].value,
+        label=text(row.get("eventLabel")),
+        date=text(row.get("date")),
+        taking=text(row.get("taking")),
+    )
+
+
 def make_step(found: dict, members: dict[str, Member]) -> LineageStep:
     """A step from its first row and the sources of all its rows: its own, else the event's or the later
     member's."""
@@ -127,7 +137,7 @@ def make_step(found: dict, members: dict[str, Member]) -> LineageStep:
         from_=members.get(row["from"].value) or Member(iri=row["from"].value),
         to=members.get(row["to"].value) or Member(iri=row["to"].value),
         relation=Resource(iri=relation, label=text(row.get("relationLabel")) or spelled_out(relation)),
-        event=Event(iri=event.value, label=text(row.get("eventLabel")), date=text(row.get("date"))) if event else None,
+        event=change_event(row) if event else None,
         evidence=EVIDENCE.get(text(row.get("evidence")) or ""),
         influence=text(row.get("influence")),
         note=text(row.get("note")),
@@ -195,7 +205,7 @@ def step_triples(found: LineageStep) -> list[ox.Triple]:
         event = ox.NamedNode(found.event.iri)
         return [
             ox.Triple(event, RDF_TYPE, CHANGE_EVENT),
-            ox.Triple(event, ox.NamedNode(ORG + "resultingOrganization"), later),
+            ox.Triple(event, ox.NamedNode(found.event.taking or ORG + "resultingOrganization"), later),
             ox.Triple(event, ox.NamedNode(ORG + "originalOrganization"), earlier),
         ]
     triples = [ox.Triple(later, ox.NamedNode(found.relation.iri), earlier)]

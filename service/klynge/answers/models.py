@@ -51,6 +51,11 @@ class Event(Resource):
     """An organisational change event and its date."""
 
     date: str | None = None
+    taking: str | None = Field(
+        default=None,
+        description="how the later body comes out of the change: org:resultingOrganization, or "
+        "klynge:receivingOrganization for a body that existed before and took tasks over",
+    )
 
 
 class LineageStep(Answer):
