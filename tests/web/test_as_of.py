@@ -148,3 +148,14 @@ def test_a_year_out_of_range_is_refused(client, year):
 
 def test_as_of_is_in_the_openapi_description(client):
     assert "/api/as-of/{year}" in client.get("/openapi.json").json()["paths"]
+
+
+def test_policies_in_force_leaves_out_plans_only_known_to_have_begun(engine):
+    """Other answers (browse's year facet) ask which plans were in force: a plan with no end in the sources is
+    not among them after its first year (F: "In 1998, the government fully established the policy")."""
+    from klynge.answers.as_of import plans_of_year, policies_in_force
+
+    in_force = {policy.iri for policy in policies_in_force(engine, 2008)}
+    every = {policy.iri for policy in plans_of_year(engine, 2008)}
+    assert KID + "policy/policy-1998" in every - in_force
+    assert KID + "policy/innovation-network-denmark" in in_force

@@ -25,7 +25,12 @@ def year_term(year: int) -> ox.Literal:
 
 
 def policies_in_force(engine: Engine, year: int) -> list[PolicyInForce]:
-    """The named query policies-in-force for the year."""
+    """The plans in force in the year: by a stated period, a later year stated in force, or a decade."""
+    return [policy for policy in plans_of_year(engine, year) if policy.basis != OPEN]
+
+
+def plans_of_year(engine: Engine, year: int) -> list[PolicyInForce]:
+    """Every row of the named query policies-in-force for the year, plans begun earlier with no end included."""
     query = catalogue()["policies-in-force"]
     rows = engine.select(query.sparql, query.bindings({"year": str(year)}))
     return [
@@ -124,7 +129,7 @@ def budgets(engine: Engine, year: int) -> list[BudgetLine]:
 def as_of(engine: Engine, year: int) -> AsOf:
     """Everything the graph says held in the year. Plans that began earlier and have no end in the sources are
     kept apart: that they began is known, that they still held is not."""
-    rows = policies_in_force(engine, year)
+    rows = plans_of_year(engine, year)
     policies = [policy for policy in rows if policy.basis != OPEN]
     return AsOf(
         year=year,
