@@ -112,6 +112,29 @@ def test_path_is_a_connected_chain_from_start_to_end(client):
     assert all(step["predicate"]["iri"] and step["direction"] in {"forward", "inverse"} for step in steps)
 
 
+def inner_nodes(answer: dict) -> list[str]:
+    return [step["to"]["iri"] for step in answer["steps"][:-1]]
+
+
+def test_path_follows_relations_between_things_never_vocabulary_nodes(client):
+    """S6: from the 1990s co-financing to the 2025 funding the chain went through the evidence value
+    klynge:Inferred, which every inferred step shares. Two inferred steps share it directly: no chain may."""
+    answer = client.get(
+        "/api/path",
+        params={"from": "policy/research-business-cofinancing-1990s", "to": "policy/cluster-programme-2025"},
+    ).json()
+    nodes = inner_nodes(answer)
+    assert nodes and all(node.startswith(KID) for node in nodes), nodes
+    first = "influence/policy-1998--wasInfluencedBy--research-business-cofinancing-1990s"
+    last = "influence/cluster-programme-2025--succeeds--innovationskraft-2021-2024"
+    between = client.get("/api/path", params={"from": first, "to": last}).json()
+    assert KLYNGE + "Inferred" not in inner_nodes(between)
+    assert between["length"] > 2  # through the evidence value it was 2
+    for node in inner_nodes(between):
+        assert node.startswith(KID) and "/scheme/" not in node and "/reading/" not in node, node
+    assert all(step["predicate"]["iri"] != KLYNGE + "evidence" for step in between["steps"])
+
+
 def test_path_reverses_to_the_same_length(client):
     there = client.get("/api/path", params={"from": INNOVATIONSKRAFT, "to": "org/vaekstforum"}).json()
     back = client.get("/api/path", params={"from": "org/vaekstforum", "to": INNOVATIONSKRAFT}).json()
@@ -279,3 +302,29 @@ def test_a_clusters_activities_are_on_its_page_but_not_in_its_lineage(tmp_path):
         engine.close()
     reached = {step.from_.iri for step in answer.descendants} | {step.to.iri for step in answer.ancestors}
     assert activity.value not in reached and answer.descendants == []
+
+
+def test_lineage_steps_come_by_date_and_in_the_same_order_every_time(client):
+    """C7: the README's lineage curl answered its rows in no order. Ancestors run from the earliest later end;
+    a member dated only by its decade (the 1990s co-financing) sits at the decade's start, undated ones last."""
+    answer = client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json()
+
+    def when(member: dict) -> str:
+        return member.get("start") or (member.get("temporal") or "")[:4] or member.get("end") or "~"
+
+    keys = [(when(step["from"]), when(step["to"])) for step in answer["ancestors"]]
+    assert keys == sorted(keys)
+    assert client.get(f"/api/lineage/{INNOVATIONSKRAFT}").json() == answer
+
+
+def test_lineage_as_rdf_says_the_authority_took_tasks_over_not_that_the_change_made_it():
+    """The 2026-12-07 audit, section 2.3: no source says the 2025 change created the Danish Business Authority
+    (the DFIR brief names it as existing in 2024); the lineage's RDF says what the data says."""
+    from klynge.answers.lineage import lineage_triples
+
+    engine = EmbeddedEngine(build_store())
+    triples = lineage_triples(engine, ox.NamedNode(KID + "org/danish-business-authority"))
+    event = ox.NamedNode(KID + "event/cluster-administration-to-danish-business-authority-2025")
+    authority = ox.NamedNode(KID + "org/danish-business-authority")
+    assert ox.Triple(event, ox.NamedNode(KLYNGE + "receivingOrganization"), authority) in triples
+    assert ox.Triple(event, ox.NamedNode("http://www.w3.org/ns/org#resultingOrganization"), authority) not in triples

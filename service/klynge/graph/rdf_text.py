@@ -31,6 +31,21 @@ _PREFIXED_NAME = re.compile(
 Statements = Iterable[ox.Triple] | Iterable[ox.Quad]
 
 
+def grouped(statements: Statements) -> list:
+    """The statements with each graph's, each subject's and, within it, each predicate's together, in the order
+    they first appear: pyoxigraph writes a subject or predicate again wherever its statements are apart (a
+    resource's types came as four separate ``a`` lines, C7)."""
+    statements = list(statements)
+    first: dict[tuple, int] = {}
+
+    def key(statement) -> tuple[int, int, int]:
+        graph = getattr(statement, "graph_name", None)
+        parts = ((graph,), (graph, statement.subject), (graph, statement.subject, statement.predicate))
+        return tuple(first.setdefault(part, len(first)) for part in parts)  # type: ignore[return-value]
+
+    return sorted(statements, key=key)
+
+
 def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = False) -> bytes:
     """Turtle (TriG for quads) declaring only the prefixes it uses, none whose names would need an escape.
 
@@ -38,7 +53,7 @@ def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = Fal
     written once to see which prefixes are used and which escape, then again with only the used ones that do
     not: an IRI under a dropped prefix is written whole, ``<https://w3id.org/klynge/id/policy/x>``.
     """
-    statements = list(statements)
+    statements = grouped(statements)
     fmt = ox.RdfFormat.TRIG if trig else ox.RdfFormat.TURTLE
     text = ox.serialize(statements, format=fmt, prefixes=dict(prefixes))
     body = 0

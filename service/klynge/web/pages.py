@@ -109,7 +109,7 @@ def as_of_page(request: Request, year: Annotated[int, PathParameter(ge=FIRST_YEA
 
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline_page(request: Request) -> HTMLResponse:
-    """The whole field on one time axis, lanes by kind, drawn by Graphviz, with the same items as a list."""
+    """The whole field on one time axis, lanes by kind, drawn in proportion to time, with the same items as a list."""
     field = whole_field(request.app.state.engine)
     base = base_iri(request)
     labels = {item.iri: item.label for items in field.lanes.values() for item in items}
