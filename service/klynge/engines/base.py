@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from klynge.catalogue import internal
 from klynge.engines import sparql_guard
+from klynge.engines.text_index import TextIndex
 
 SPARQL_JSON = "application/sparql-results+json"
 SPARQL_TSV = "text/tab-separated-values"
@@ -161,6 +162,11 @@ class Engine:
 
     def local_store(self) -> ox.Store | None:
         """The store holding the whole graph in this process, for whole-graph jobs (dumps); None if remote."""
+        return None
+
+    def text_index(self) -> TextIndex | None:
+        """The full-text index of the graph's words, built once (the service builds it before it answers);
+        None for a backend that holds no store in this process, where search falls back to names by SPARQL."""
         return None
 
     def close(self) -> None:

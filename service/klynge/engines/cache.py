@@ -14,6 +14,7 @@ from collections.abc import Hashable, Mapping
 import pyoxigraph as ox
 
 from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, Results, inspected
+from klynge.engines.text_index import TextIndex
 
 ENTRY_OVERHEAD = 256  # bytes an entry costs beyond its key's and answer's own (objects, the index)
 
@@ -128,6 +129,9 @@ class CachingEngine(Engine):
 
     def local_store(self) -> ox.Store | None:
         return self.inner.local_store()
+
+    def text_index(self) -> TextIndex | None:
+        return self.inner.text_index()
 
     def close(self) -> None:
         self.inner.close()

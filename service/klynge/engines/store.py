@@ -30,6 +30,8 @@ from klynge.engines.base import (
     Results,
     inspected,
 )
+from klynge.engines import text_index
+from klynge.engines.text_index import TextIndex
 from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
 
 GRAPH_COUNTS = internal("graph-counts")
@@ -71,6 +73,8 @@ class EmbeddedEngine(Engine):
         self._closer = weakref.finalize(self, self._pool.close)
         self._counts: dict[str, int] | None = None
         self._version: str | None = None
+        self._text_index: TextIndex | None = None
+        self._text_index_lock = threading.Lock()
 
     def _worker_store(self) -> ox.Store:
         """The store as a worker sees it: the forked in-memory copy, or its own read-only handle."""
@@ -90,6 +94,12 @@ class EmbeddedEngine(Engine):
 
     def local_store(self) -> ox.Store:
         return self.store
+
+    def text_index(self) -> TextIndex:
+        with self._text_index_lock:
+            if self._text_index is None:
+                self._text_index = text_index.build(self.store)
+            return self._text_index
 
     def run(
         self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,

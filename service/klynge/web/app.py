@@ -6,7 +6,6 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 
-from klynge.answers.search import start_index
 from klynge.engines.base import Engine, QueryError
 from klynge.formats import NotAcceptable
 from klynge.settings import Settings
@@ -32,7 +31,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     )
     app.state.engine = engine
     app.state.settings = settings
-    start_index(engine)  # the name index for /api/search, built in the background
+    engine.text_index()  # the full-text index for search: built now, before the first request, not after
     # Browser tools (YASGUI, Comunica) query from other origins; every route only reads, POST /sparql included.
     app.add_middleware(
         CORSMiddleware,
