@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
+from klynge.engines import text_index
 from klynge.engines.base import (
     SERVICE_DATASET,
     Bindings,
@@ -30,7 +31,6 @@ from klynge.engines.base import (
     Results,
     inspected,
 )
-from klynge.engines import text_index
 from klynge.engines.text_index import TextIndex
 from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
 

@@ -239,9 +239,9 @@ def _super_classes(store: ox.Store) -> dict[str, set[str]]:
     """Each class's super-classes, stated or reached through others (the ontology's hierarchy is small)."""
     direct: dict[str, set[str]] = {}
     for quad in store.quads_for_pattern(None, RDFS.subClassOf, None):
-        if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.NamedNode):
-            if quad.subject != quad.object:
-                direct.setdefault(quad.subject.value, set()).add(quad.object.value)
+        named = isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.NamedNode)
+        if named and quad.subject != quad.object:
+            direct.setdefault(quad.subject.value, set()).add(quad.object.value)
     closed: dict[str, set[str]] = {}
     for start in direct:
         reached, todo = set(), list(direct[start])
