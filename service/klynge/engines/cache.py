@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 
 import pyoxigraph as ox
 
@@ -132,6 +132,9 @@ class CachingEngine(Engine):
 
     def text_index(self) -> TextIndex | None:
         return self.inner.text_index()
+
+    def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
+        return self.inner.display_labels(iris)
 
     def close(self) -> None:
         self.inner.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -33,8 +34,10 @@ from klynge.engines.base import (
 )
 from klynge.engines.text_index import TextIndex
 from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
+from klynge.namespaces import KLYNGE
 
 GRAPH_COUNTS = internal("graph-counts")
+DISPLAY_LABEL = KLYNGE.displayLabel
 
 
 class EmbeddedEngine(Engine):
@@ -94,6 +97,15 @@ class EmbeddedEngine(Engine):
 
     def local_store(self) -> ox.Store:
         return self.store
+
+    def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
+        """Read from the store in this process (one index lookup per IRI, no query)."""
+        labels = {}
+        for iri in set(iris):
+            for quad in self.store.quads_for_pattern(ox.NamedNode(iri), DISPLAY_LABEL, None):
+                labels[iri] = quad.object.value
+                break
+        return labels
 
     def text_index(self) -> TextIndex:
         with self._text_index_lock:

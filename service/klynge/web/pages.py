@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from klynge import formats
 from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR, as_of
 from klynge.answers.field import whole_field
 from klynge.answers.search import search
@@ -49,12 +50,30 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
     return templates.TemplateResponse(request, "search.html", context, status_code=400 if error else 200)
 
 
+def download_menu(offers: tuple[formats.Format, ...]) -> list[tuple[str, str, str]]:
+    """A download menu for the editor: (format key, name, media type) of each offer, CSV first where offered
+    (what a spreadsheet, R or pandas opens without asking), then in the registry's order."""
+    ordered = sorted(offers, key=lambda fmt: fmt is not formats.SPARQL_CSV)
+    return [(fmt.key, fmt.name, fmt.media_type) for fmt in ordered]
+
+
+# The editor's download menus, from the format registry: a SELECT's, a CONSTRUCT's, a named query's table.
+DOWNLOADS = {
+    "table": download_menu(formats.RESULTS),
+    "graph": download_menu(formats.GRAPH),
+    "named": download_menu(formats.TABLE),
+}
+
+
 @router.get("/query", response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it. Its theme is the one inline style the policy admits, by a
     nonce new to each answer (so the answer is not stored: a stored page would hold a spent nonce)."""
     nonce = secrets.token_urlsafe(18)
-    context = {"query": request.query_params.get("query", ""), "base_iri": base_iri(request), "style_nonce": nonce}
+    context = {
+        "query": request.query_params.get("query", ""), "base_iri": base_iri(request), "style_nonce": nonce,
+        "downloads": DOWNLOADS,
+    }
     headers = {"Content-Security-Policy": content_security_policy(style_nonce=nonce), "Cache-Control": "no-store"}
     return templates.TemplateResponse(request, "editor.html", context, headers=headers)
 
