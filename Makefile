@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/validation.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) .lock-venv dist .pytest_cache node_modules service/klynge/web/static/build
