@@ -82,7 +82,7 @@ def passage_of(value: str, query: str) -> tuple[str, list[tuple[int, int]]]:
     first = next(n for n, token in enumerate(tokens) if (token.start(), token.end()) == spans[0])
     start_word = max(0, min(first - PASSAGE_WORDS // 3, len(tokens) - PASSAGE_WORDS))
     end_word = start_word + PASSAGE_WORDS - 1
-    start = tokens[start_word].start() if start_word else 0
+    start = value.rfind(" ", 0, tokens[start_word].start()) + 1 if start_word else 0  # at a word's start
     end = tokens[end_word].end() if end_word < len(tokens) - 1 else len(value)
     prefix, suffix = ("… " if start else ""), (" …" if end < len(value) else "")
     shift = len(prefix) - start
