@@ -131,6 +131,15 @@ SELECT iri, field, value, MIN(score), SUM(score) AS total FROM matched GROUP BY 
 """
 
 
+# Ranking every match costs time in proportion to their number; past RANKED_AT_MOST matching texts (a word in
+# every synthetic company's name at EU27 scale: tens of thousands), the first texts in the table's order (by
+# field weight, then length) answer instead, an exact name first.
+RANKED_AT_MOST = 2000
+BROAD_ROWS_PER_HIT = 8
+PROBE = "SELECT rowid FROM texts WHERE texts MATCH ? ORDER BY rowid LIMIT ?"
+BROAD = "SELECT iri, field, value, words FROM texts WHERE texts MATCH ? ORDER BY rowid LIMIT ?"
+
+
 @dataclass(frozen=True)
 class TextMatch:
     """One resource's best matching text: the field it is in, the whole text, and the index's score (lower
@@ -155,7 +164,10 @@ class TextIndex:
             "words, stems, iri UNINDEXED, field UNINDEXED, weight UNINDEXED, value UNINDEXED, "
             "tokenize = 'unicode61 remove_diacritics 0', prefix = '3')"
         )
-        self._db.executemany("INSERT INTO texts VALUES (?, ?, ?, ?, ?, ?)", _rows(texts))
+        # In the order of a text's weight, then length: a word in every synthetic company's name is answered by
+        # the first rows that hold it (``BROAD``), without ranking every one.
+        ordered = sorted(_rows(texts), key=lambda row: (-row[4], row[0].count(" "), row[2], row[5]))
+        self._db.executemany("INSERT INTO texts VALUES (?, ?, ?, ?, ?, ?)", ordered)
         self._db.execute("INSERT INTO texts(texts) VALUES ('optimize')")
         self.size = self._db.execute("SELECT count(*) FROM texts").fetchone()[0]
 
@@ -167,10 +179,18 @@ class TextIndex:
         expression = match_expression(text)
         if expression is None:
             return []
+        whole = " ".join(fold(word) for word in words(text))
         with self._lock:
-            whole = " ".join(fold(word) for word in words(text))
-            rows = self._db.execute(SEARCH, {"expression": expression, "whole": whole, "limit": limit}).fetchall()
-        return [TextMatch(iri, field, value, total) for iri, field, value, _, total in rows]
+            matched = self._db.execute(PROBE, (expression, RANKED_AT_MOST + 1)).fetchall()
+            if len(matched) <= RANKED_AT_MOST:
+                rows = self._db.execute(SEARCH, {"expression": expression, "whole": whole, "limit": limit})
+                return [TextMatch(iri, field, value, total) for iri, field, value, _, total in rows]
+            rows = self._db.execute(BROAD, (expression, limit * BROAD_ROWS_PER_HIT)).fetchall()
+        best: dict[str, TextMatch] = {}
+        for position, (iri, field, value, exact) in enumerate(rows):
+            if iri not in best:
+                best[iri] = TextMatch(iri, field, value, float(position) - (1e9 if value and exact == whole else 0))
+        return sorted(best.values(), key=lambda match: match.score)[:limit]
 
     def label(self, iri: str) -> str | None:
         """A resource's display label."""
