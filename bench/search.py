@@ -58,22 +58,25 @@ def p95(samples: list[float]) -> float:
     return ordered[max(0, round(len(ordered) * 0.95) - 1)]
 
 
-def measure(engine: EmbeddedEngine, text: str, runs: int) -> tuple[int, float, list[float]]:
-    """The number of hits, the cold time and every repeated run's time (ms) of one search."""
+def measure(engine: EmbeddedEngine, text: str, runs: int) -> tuple[int, float, list[float], list[float]]:
+    """The number of hits, the cold time, and every repeated run's wall-clock and CPU time (ms) of one search
+    (on a shared machine the CPU time is the work; the wall-clock time adds the waits for a core)."""
     started = time.perf_counter()
     hits = search(engine, text, LIMIT)
     cold = (time.perf_counter() - started) * 1000
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         search(engine, text, LIMIT)
         samples.append((time.perf_counter() - started) * 1000)
-    return len(hits), cold, samples
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return len(hits), cold, samples, cpu
 
 
 def section(store: Path, quads: int, entries: int, build_s: float, rows: list, runs: int) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    every = [sample for *_, samples in rows for sample in samples]
+    every = [sample for *_, samples, _ in rows for sample in samples]
+    every_cpu = [sample for *_, cpu in rows for sample in cpu]
     lines = [
         BEGIN,
         "## Search at scale",
@@ -83,17 +86,18 @@ def section(store: Path, quads: int, entries: int, build_s: float, rows: list, r
         f"stems) was built in **{build_s:.1f} s** when the engine was opened, before any search: {entries:,}",
         "texts (names, alternative names, titles, definitions, descriptions, notes, locators). Each search runs",
         f"in process (`answers.search.search`, {LIMIT} hits with labels and kinds, no SPARQL) once cold, then {runs}",
-        f"times. Target: p95 under {TARGET_MS:.0f} ms. Over all {len(every)} timed searches: median",
-        f"{statistics.median(every):.1f} ms, p95 {p95(every):.1f} ms.",
+        f"times. Target: p95 under {TARGET_MS:.0f} ms (wall clock). Over all {len(every)} timed searches: median",
+        f"{statistics.median(every):.1f} ms, p95 {p95(every):.1f} ms; CPU time median",
+        f"{statistics.median(every_cpu):.1f} ms, p95 {p95(every_cpu):.1f} ms.",
         "",
-        "| what | text | hits | cold | median | p95 | verdict |",
-        "|---|---|---|---|---|---|---|",
+        "| what | text | hits | cold | median | p95 | CPU median / p95 | verdict |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for what, text, hits, cold, samples in rows:
+    for what, text, hits, cold, samples, cpu in rows:
         verdict = "meets" if p95(samples) < TARGET_MS else "**misses**"
         lines.append(
             f"| {what} | `{text}` | {hits} | {cold:.1f} ms | {statistics.median(samples):.1f} ms "
-            f"| {p95(samples):.1f} ms | {verdict} |"
+            f"| {p95(samples):.1f} ms | {statistics.median(cpu):.1f} / {p95(cpu):.1f} ms | {verdict} |"
         )
     return "\n".join([*lines, "", END]) + "\n"
 
@@ -115,8 +119,8 @@ def main() -> int:
         build_s = time.perf_counter() - started
         rows = []
         for what, text in SEARCHES:
-            hits, cold, samples = measure(engine, text, args.runs)
-            rows.append((what, text, hits, cold, samples))
+            hits, cold, samples, cpu = measure(engine, text, args.runs)
+            rows.append((what, text, hits, cold, samples, cpu))
             print(f"{text!r}: {hits} hits, p95 {p95(samples):.1f} ms", file=sys.stderr)
         block = section(store_dir, quads, len(index), build_s, rows, args.runs)
     finally:

@@ -183,3 +183,24 @@ def test_python_and_sparql_fold_names_alike(name):
         finally:
             engine.close()
         assert (hit.iri, hit.field, hit.matched) == (thing.value, "name", name)
+
+
+def test_a_word_in_thousands_of_texts_answers_from_the_first_with_the_exact_name_first():
+    """Past text_index.RANKED_AT_MOST matching texts, the table's order (weight, then length) ranks."""
+    from klynge.engines import text_index
+
+    store = ox.Store()
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    definition = ox.NamedNode("http://www.w3.org/2004/02/skos/core#definition")
+    for n in range(text_index.RANKED_AT_MOST + 500):
+        thing = ox.NamedNode(f"https://example.org/company/{n:05d}")
+        store.add(ox.Quad(thing, label, ox.Literal(f"Synthetic company number {n:05d}", language="en")))
+        store.add(ox.Quad(thing, definition, ox.Literal("A company made up for a benchmark.", language="en")))
+    store.add(ox.Quad(ox.NamedNode("https://example.org/the"), label, ox.Literal("Company", language="en")))
+    index = text_index.build(store)
+    matches = index.search("companies", 20)
+    assert len(matches) == 20 and len({m.iri for m in matches}) == 20
+    assert matches[0].iri == "https://example.org/the"  # stemmed alike, and the whole name
+    assert all(m.field == "name" for m in matches)  # a name before a definition
+    exact = index.search("company", 20)
+    assert exact[0].iri == "https://example.org/the"
