@@ -45,7 +45,8 @@ class EmbeddedEngine(Engine):
 
     In memory, the workers share ``store`` copy-on-write; on disk (``path``, with ``store`` opened read-only
     on it), each worker opens the folder read-only itself. ``store`` stays usable in this process for
-    whole-graph jobs (exports, through ``local_store``); queries never run on it here. ``workers`` queries
+    whole-graph jobs (exports, through ``local_store``) and is read here for the full-text index and display
+    labels; queries never run on it here. ``workers`` queries
     may run long (past ``long_after`` seconds) at once, and one worker more is kept for short ones; each may
     use ``memory_mb`` beyond the store (0: no bound).
     """
