@@ -212,7 +212,10 @@ class FailingEngine:
         raise self.error
 
     def local_store(self) -> None:
-        return None  # not an embedded store: no search index
+        return None  # not an embedded store: no full-text index
+
+    def text_index(self) -> None:
+        return None
 
 
 @pytest.mark.parametrize(("error", "status"), [(QueryTimeout("10 s"), 422), (QueryTooLarge("10000 rows"), 422)])

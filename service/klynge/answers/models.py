@@ -121,13 +121,17 @@ class Path(Answer):
 
 
 class SearchHit(Answer):
-    """A resource whose name matched; ``match`` is exact, prefix or substring (of an alternative name)."""
+    """A resource whose text matched: ``field`` says which of its texts (name, alternative name, title,
+    definition, description, note, editorial note, source locator), ``matched`` is that whole text, and
+    ``passage`` the part of it to show, with ``highlights`` the character spans of the matching words in it."""
 
     iri: str
     label: str | None
-    matched: str | None
-    match: str
     types: list[str]
+    field: str
+    matched: str
+    passage: str
+    highlights: list[tuple[int, int]]
 
 
 class PolicyInForce(Resource):

@@ -125,8 +125,8 @@ def run(request: Request, query: NamedQuery) -> Response:
         return rdf_response(engine.construct(query.sparql, bindings), fmt)
     rows = engine.select(query.sparql, bindings)
     columns = list(query.columns)
-    if fmt is not formats.API_JSON:  # CSV, written as /sparql writes it
-        return Response(formats.table_bytes(columns, rows, fmt), media_type=fmt.content_type)
+    if fmt is not formats.API_JSON:  # CSV, TSV or XLSX, written as /sparql writes them
+        return Response(fmt.table(columns, rows, engine.display_labels), media_type=fmt.content_type)
     used = {p.name: values.get(p.name, p.default) for p in query.parameters if p.name in values or p.default}
     answer = {
         "query": query.name,

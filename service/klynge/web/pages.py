@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from klynge import formats
 from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR, as_of
 from klynge.answers.field import whole_field
 from klynge.answers.lineage import NotFound, lineage
@@ -77,6 +78,21 @@ def editor_bundle_missing() -> bool:
     return not EDITOR_BUNDLE.is_file()
 
 
+def download_menu(offers: tuple[formats.Format, ...]) -> list[tuple[str, str, str]]:
+    """A download menu for the editor: (format key, name, media type) of each offer, CSV first where offered
+    (what a spreadsheet, R or pandas opens without asking), then in the registry's order."""
+    ordered = sorted(offers, key=lambda fmt: fmt is not formats.SPARQL_CSV)
+    return [(fmt.key, fmt.name, fmt.media_type) for fmt in ordered]
+
+
+# The editor's download menus, from the format registry: a SELECT's, a CONSTRUCT's, a named query's table.
+DOWNLOADS = {
+    "table": download_menu(formats.RESULTS),
+    "graph": download_menu(formats.GRAPH),
+    "named": download_menu(formats.TABLE),
+}
+
+
 @router.get("/query", response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it. Its theme is the one inline style the policy admits, by a
@@ -87,6 +103,7 @@ def editor(request: Request) -> HTMLResponse:
         "base_iri": base_iri(request),
         "style_nonce": nonce,
         "bundle_missing": editor_bundle_missing(),
+        "downloads": DOWNLOADS,
     }
     headers = {"Content-Security-Policy": content_security_policy(style_nonce=nonce), "Cache-Control": "no-store"}
     return templates.TemplateResponse(request, "editor.html", context, headers=headers)
