@@ -81,6 +81,7 @@ bench: $(STAMP) $(BENCH_LOCK)
 	$(BIN)/pip install --quiet --require-hashes -r $(BENCH_LOCK)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/validation.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) .lock-venv dist .pytest_cache node_modules service/klynge/web/static/build

@@ -89,23 +89,11 @@ def timed(client: httpx.Client, url: str, runs: int) -> tuple[int, int, float, l
     return max(statuses), len(answer.content), cold, samples
 
 
-def wait_for_name_index(client: httpx.Client, limit_s: float = 600) -> float:
-    """Seconds until /api/search answers from the in-memory name index (built in the background at start)."""
-    started = time.monotonic()
-    while time.monotonic() - started < limit_s:
-        answer = client.get("/api/search", params={"q": "klynge"})
-        if answer.headers.get("X-Klynge-Name-Index") in ("ready", "none"):  # a 503 says nothing: ask again
-            return time.monotonic() - started
-        time.sleep(10)
-    raise RuntimeError(f"the name index was not ready within {limit_s:.0f} s")
-
-
 def section(
     store: Path,
     quads: str,
     rows: list[tuple[str, str, int, int, float, list[float]]],
     runs: int,
-    index_s: float,
     load: tuple[float, float],
 ) -> str:
     """The results as a Markdown section between the markers."""
@@ -118,8 +106,7 @@ def section(
         f"at a time over HTTP on 127.0.0.1, each URL once cold then {runs} times, on {os.cpu_count()} cores.",
         f"Load average (1 min) on the machine: {load[0]:.1f} before the run, {load[1]:.1f} at its end (above the",
         "core count, other work shared the cores and the figures are upper bounds). Target: median under 300 ms.",
-        f"The in-memory name index for /api/search was ready {index_s:.0f} s after the service first answered (it is",
-        "built in a background thread at start; until then a search runs as a SPARQL scan, about 6 s at EU27).",
+        "The full-text index /api/search answers from is built before the service answers (bench/search.py).",
         "",
         "| what | URL | status | bytes | cold | median | p90 | verdict |",
         "|---|---|---|---|---|---|---|---|",
@@ -145,13 +132,11 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     quads = f"{len(ox.Store.read_only(str(args.store))):,} quads"
     with serving(args.store, args.port) as base, httpx.Client(base_url=base, timeout=60) as client:
-        index_seconds = wait_for_name_index(client)
-        print(f"name index ready {index_seconds:.0f} s after the service answered", flush=True)
         for what, url in URLS:
             status, size, cold, samples = timed(client, url, args.runs)
             rows.append((what, url, status, size, cold, samples))
             print(f"{what}: {status} median {statistics.median(samples):.0f} ms (cold {cold:.0f} ms)", flush=True)
-    block = section(args.store, quads, rows, args.runs, index_seconds, (load_before, os.getloadavg()[0]))
+    block = section(args.store, quads, rows, args.runs, (load_before, os.getloadavg()[0]))
     results.merge(args.out, "pages", block)
     print(block)
     return 0

@@ -248,7 +248,7 @@ def test_service_only_links_point_at_the_service_or_are_left_out():
 def test_dumps_carry_the_version_and_their_checksums(site):
     publication, url = site.publication, site.apache
     sums = dict(line.split("  ")[::-1] for line in (publication.out / "dumps/SHA256SUMS").read_text().splitlines())
-    assert len(sums) == 5
+    assert len(sums) == 6  # five RDF dumps and the tables package
     catalogue = ox.Store()
     catalogue.load(get(url, "/dataset", "text/turtle").body, format=ox.RdfFormat.TURTLE)
     for extension in ("ttl", "nt", "jsonld", "rdf", "trig"):
@@ -266,6 +266,11 @@ def test_dumps_carry_the_version_and_their_checksums(site):
         assert int(size.object.value) == len(body)
         assert any(q.object.value == sums[name] for q in catalogue.quads_for_pattern(
             None, ox.NamedNode("http://spdx.org/rdf/terms#checksumValue"), None))
+    tables = f"klynge-tables-{publication.version}.zip"
+    body = get(url, f"/dumps/{tables}", "*/*").body
+    assert hashlib.sha256(body).hexdigest() == sums[tables]
+    assert get(url, "/dumps/klynge-tables.zip", "*/*").body == body  # the name the /dataset page links
+    assert list(catalogue.quads_for_pattern(None, None, ox.NamedNode(f"{BASE}dumps/{tables}")))
 
 
 @pytest.mark.slow

@@ -62,7 +62,7 @@ def test_what_the_quality_score_looks_for(description, client):
     for prop in (DCTERMS.issued, DCTERMS.modified, DCTERMS.accessRights):
         assert description.value(DATASET, prop) is not None, prop
     distributions = list(description.objects(DATASET, DCAT.distribution))
-    assert len(distributions) == 5
+    assert len(distributions) == 6
     for distribution in distributions:
         for prop in (DCATAP.availability, DCTERMS.rights, DCAT.byteSize, SPDX.checksum):
             assert description.value(distribution, prop) is not None, (distribution, prop)

@@ -200,7 +200,10 @@ class FailingEngine:
         return "v"
 
     def local_store(self) -> None:
-        return None  # not an embedded store: no search index, no dumps
+        return None  # not an embedded store: no full-text index, no dumps
+
+    def text_index(self) -> None:
+        return None
 
     def run(self, *args, **kwargs):
         raise self.error

@@ -32,7 +32,7 @@ def test_search_page_links_results_to_their_pages(client):
     page = client.get("/search", params={"q": "vaekstforum"}).text
     assert 'href="/id/org/vaekstforum"' in page
     assert "Vækstforum" in page
-    assert "Nothing is named" in client.get("/search", params={"q": "zzzzqqq"}).text
+    assert "Nothing matches" in client.get("/search", params={"q": "zzzzqqq"}).text
 
 
 def test_editor_page_has_the_editor_and_its_script(client):

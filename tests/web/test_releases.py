@@ -294,3 +294,14 @@ def test_a_page_of_a_release_links_to_pages_of_the_same_release(two):
 def test_a_bad_accept_datetime_is_a_short_clear_400(two, value):
     response = two.get("/id/" + STRATEGY[len(ID) + 3:], headers={"Accept-Datetime": value})
     assert response.status_code == 400 and "not an HTTP date" in response.text and len(response.content) < 300
+
+
+def test_search_answers_from_the_selected_releases_words(two):
+    """The full-text index follows release=: DFIR's IRI before the rename, the new one after it."""
+    def found(**params) -> set[str]:
+        response = two.get("/api/search", params={"q": "DFIR", "limit": 50, **params})
+        assert response.status_code == 200, response.text
+        return {hit["iri"] for hit in response.json()}
+
+    assert RENAMED_FROM in found(release=REPOSITORY_LATEST) and RENAMED_TO not in found(release=REPOSITORY_LATEST)
+    assert RENAMED_TO in found() and RENAMED_FROM not in found()

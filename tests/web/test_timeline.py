@@ -7,6 +7,7 @@ import html
 import re
 import shutil
 
+import pyoxigraph as ox
 import pytest
 
 from klynge.answers.models import Lineage, LineageStep, Member, Resource
@@ -81,3 +82,154 @@ def test_the_timeline_page_has_the_lanes_the_2025_change_and_a_list(client):
     assert "2025-01-01" in text and "Danish Business Authority" in text
     listed = text.split('id="timeline-list"', 1)[1]
     assert 'href="/id/policy/innovationskraft-2021-2024"' in listed
+
+
+def field_picture(client) -> str:
+    page = client.get("/timeline").text
+    return page[page.index('<svg class="field-svg"') : page.index("</svg>", page.index('<svg class="field-svg"'))]
+
+
+def year_lines(svg: str) -> dict[int, float]:
+    """The x of each labelled year line (a label every fifth year, at the top and at the bottom)."""
+    found: dict[int, list[float]] = {}
+    for x, year in re.findall(r'<text class="year"[^>]* x="([\d.]+)" y="[\d.]+">(\d{4})</text>', svg):
+        found.setdefault(int(year), []).append(float(x))
+    assert all(len(xs) == 2 and xs[0] == xs[1] for xs in found.values()), "each year label above and below"
+    return {year: xs[0] for year, xs in found.items()}
+
+
+def mark_x(svg: str, path: str) -> float:
+    """Where an item's mark begins: the x of its bar, or of its diamond's left-most point plus its half-width."""
+    item = svg[svg.index(f'href="/id/{path}"') :]
+    item = item[: item.index("</a>")]
+    bar = re.search(r'<rect class="(?:bar|decade)"[^>]* x="([\d.]+)"', item)
+    if bar:
+        return float(bar.group(1))
+    return float(re.search(r'<path class="point"[^>]* d="M([\d.]+),', item).group(1))
+
+
+def test_timeline_columns_are_proportional_and_the_axis_is_above_and_below(client):
+    """S8: the columns had the width of their widest name and the years were only under the last band."""
+    lines = year_lines(field_picture(client))
+    years = sorted(lines)
+    assert years[0] <= 1990 and years[-1] >= 2025
+    steps = {round(lines[b] - lines[a], 3) for a, b in zip(years, years[1:], strict=False)}
+    assert len(steps) == 1  # every five years the same width
+
+
+def test_timeline_places_items_by_the_dates_the_graph_holds(client):
+    """S8: the Business Promotion Act (passed 2018-12-13), the 2019 change and others sat in the 1990s column.
+    F: the act was "passed on December 13th, 2018"; the six Vækstforum networks "were terminated in 2019";
+    the networks ran "since their establishment in 2006"."""
+    svg = field_picture(client)
+    lines = year_lines(svg)
+    per_year = (lines[2020] - lines[2015]) / 5
+
+    def at(year: float) -> float:
+        return lines[2015] + (year - 2015) * per_year
+
+    act = mark_x(svg, "policy/business-promotion-act-2018")
+    assert at(2018.9) < act < at(2019)  # 13 December 2018
+    assert abs(mark_x(svg, "event/vaekstforum-replaced-by-business-promotion-board") - at(2019)) < 1
+    assert abs(mark_x(svg, "org/vaekstforum") - at(2006)) < 1
+    assert abs(mark_x(svg, "policy/innovationskraft-2021-2024") - at(2021)) < 1
+    assert abs(mark_x(svg, "policy/research-business-cofinancing-1990s") - at(1990)) < 1
+
+
+def test_timeline_names_the_items_it_cannot_place(client):
+    """S8: undated items were drawn in the first column; now they are not drawn and the page names them."""
+    page = client.get("/timeline").text
+    svg = field_picture(client)
+    undated = page[page.index('id="timeline-undated"') :]
+    undated = undated[: undated.index("</p>")]
+    # The sources date neither the 2019 agreement nor the 2020-2023 one, nor the Ministry of Science study.
+    for path in (
+        "policy/agreement-simplifying-business-promotion-2019",
+        "policy/agreement-business-promotion-in-denmark-2020-2023",
+        "policy/ministry-of-science-study-2006",
+    ):
+        assert f'href="/id/{path}"' in undated
+        assert f'href="/id/{path}"' not in svg
+    assert 'href="/id/policy/business-promotion-act-2018"' not in undated
+
+
+def ranks(dot: str) -> dict[str, str]:
+    """Each member's box id -> the label of the axis row it shares a rank with."""
+    axis = dict(re.findall(r"^(t\d+) \[label=\"([^\"]*)\"\];$", dot, flags=re.M))
+    return {member: axis[row] for row, member in re.findall(r"^\{rank=same; (t\d+); (m\d+)\}$", dot, flags=re.M)}
+
+
+def box_ids(dot: str) -> dict[str, str]:
+    """Each member's IRI -> its box id (from the box's tooltip-free URL)."""
+    return {url: box for box, url in re.findall(r'^(m\d+) \[label=.*?URL="([^"]+)"', dot, flags=re.M)}
+
+
+def test_an_organisation_lineage_draws_each_change_once_with_its_bodies_in_year_rows(engine):
+    """S9: on the Danish Business Authority's page the 2025 change was drawn as a box and as a dotted edge, an
+    arrow ran from the authority down to it, and the bodies floated with no year. D:5: "from January 1, 2025,
+    the administration of knowledge and business clusters will be consolidated under the Danish Business
+    Authority"; F:238: the Vækstforum networks were terminated in 2019."""
+    from klynge.answers.lineage import lineage
+
+    answer = lineage(engine, ox.NamedNode(KID + "org/danish-business-authority"))
+    event = KID + "event/cluster-administration-to-danish-business-authority-2025"
+    assert event not in {member.iri for member in answer.members}  # not a box: the dotted edges name it
+    assert [step.event.iri for step in answer.steps if step.event and step.event.iri == event] == [event, event]
+    assert all(step.event is not None for step in answer.steps)  # a body's lineage is its changes
+    dot = lineage_dot(answer, lambda iri: iri)
+    rows, boxes = ranks(dot), box_ids(dot)
+    assert rows[boxes[KID + "org/danish-business-authority"]] == "2025"
+    assert rows[boxes[KID + "org/danish-business-promotion-board"]] == "2019"
+    assert rows[boxes[KID + "org/ministry-of-higher-education-and-science"]] == "before 2025"
+    assert rows[boxes[KID + "org/vaekstforum"]] == "2006"
+
+
+def test_every_arrow_runs_from_a_later_row_to_an_earlier_one(engine):
+    """The legend: earlier above, later below; each arrow from the later to the earlier."""
+    from klynge.answers.lineage import lineage
+
+    for start in ("org/danish-business-authority", "policy/innovationskraft-2021-2024", "org/vaekstforum"):
+        dot = lineage_dot(lineage(engine, ox.NamedNode(KID + start)), lambda iri: iri)
+        order = [label for _, label in re.findall(r"^(t\d+) \[label=\"([^\"]*)\"\];$", dot, flags=re.M)]
+        axis = {row: n for n, row in enumerate(re.findall(r"^(t\d+) \[label=", dot, flags=re.M))}
+        placed = {m: axis[t] for t, m in re.findall(r"^\{rank=same; (t\d+); (m\d+)\}$", dot, flags=re.M)}
+        for earlier, later in re.findall(r"^(m\d+) -> (m\d+) \[dir=back", dot, flags=re.M):
+            if earlier in placed and later in placed:
+                assert placed[earlier] <= placed[later], (start, order, earlier, later)
+
+
+def test_the_dfir_recommendations_sit_with_the_2024_review_not_in_2025(engine):
+    """S9: the four recommendations of the DFIR review (2024; D:9 "DFIR provides four recommendations") sat in
+    the row labelled 2025. They now sit just below the review, above the 2025 row."""
+    from klynge.answers.lineage import lineage
+
+    dot = lineage_dot(lineage(engine, ox.NamedNode(KID + "policy/innovationskraft-2021-2024")), lambda iri: iri)
+    axis = {row: n for n, row in enumerate(re.findall(r"^(t\d+) \[label=", dot, flags=re.M))}
+    labels = dict(re.findall(r"^(t\d+) \[label=\"([^\"]*)\"\];$", dot, flags=re.M))
+    placed = {m: t for t, m in re.findall(r"^\{rank=same; (t\d+); (m\d+)\}$", dot, flags=re.M)}
+    boxes = box_ids(dot)
+    review_row = placed[boxes[KID + "evaluation/dfir-review-2024"]]
+    row_2025 = next(t for t, label in labels.items() if label == "2025")
+    for n in range(1, 5):
+        row = placed[boxes[KID + f"recommendation/dfir-2024-{n}"]]
+        assert axis[review_row] < axis[row] < axis[row_2025] and labels[row] == ""
+
+
+@needs_dot
+def test_lineage_text_is_readable_at_400_px(browser, live_server):
+    """S15 (the picture part): at 400 px the picture shrank to 318 px and its text to 3 px. It now keeps its
+    size on a narrow screen and scrolls sideways inside its frame."""
+    browser.set_window_size(400, 900)
+    try:
+        browser.get(live_server + "/id/policy/innovationskraft-2021-2024")
+        heights = browser.execute_script(
+            "return [...document.querySelectorAll('.lineage-svg text')].map(t => t.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 9
+        frame = browser.execute_script(
+            "const f = document.querySelector('.lineage-svg').closest('.timeline');"
+            "return [f.scrollWidth > f.clientWidth, getComputedStyle(f).overflowX]"
+        )
+        assert frame == [True, "auto"]
+    finally:
+        browser.set_window_size(1280, 1000)

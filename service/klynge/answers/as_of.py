@@ -1,6 +1,7 @@
 """As of year Y: the plans in force, the bodies behind them, the clusters appointed and the budgets of a year.
 
-The plans in force are the named query ``policies-in-force`` (the public API answers the same); bodies,
+The plans in force are the named query ``policies-in-force`` (the public API answers the same): in force comes from
+the periods, ends and later years in force that the sources state, never from lineage links; bodies,
 clusters and budgets are ``sparql/as-of-*.rq``. A body is listed when it is responsible for, or runs, a plan in
 force that year (an administration period with dates counts only within them).
 """
@@ -13,17 +14,24 @@ from klynge.answers.describe import Engine, select, text
 from klynge.answers.lineage import resource
 from klynge.answers.models import AppointedCluster, AsOf, BudgetLine, ChangeOfYear, PolicyInForce, ResponsibleBody
 from klynge.catalogue import catalogue
+from klynge.rdf.namespaces import XSD_INTEGER
 
 FIRST_YEAR, LAST_YEAR = 1990, 2030  # the span the sources cover, with room either side
+OPEN = "no end stated"  # the basis policies-in-force gives a plan that began and has no end in the sources
 
 
 def year_term(year: int) -> ox.Literal:
     """A year as the queries take it (xsd:integer)."""
-    return ox.Literal(str(year), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    return ox.Literal(str(year), datatype=XSD_INTEGER)
 
 
 def policies_in_force(engine: Engine, year: int) -> list[PolicyInForce]:
-    """The named query policies-in-force for the year."""
+    """The plans in force in the year: by a stated period, a later year stated in force, or a decade."""
+    return [policy for policy in plans_of_year(engine, year) if policy.basis != OPEN]
+
+
+def plans_of_year(engine: Engine, year: int) -> list[PolicyInForce]:
+    """Every row of the named query policies-in-force for the year, plans begun earlier with no end included."""
     query = catalogue()["policies-in-force"]
     rows = engine.select(query.sparql, query.bindings({"year": str(year)}))
     return [
@@ -32,7 +40,10 @@ def policies_in_force(engine: Engine, year: int) -> list[PolicyInForce]:
             label=text(row.get("policyLabel")),
             start=text(row.get("start")),
             end=text(row.get("end")),
-            replaced_in=int(row["replacedIn"].value) if "replacedIn" in row else None,
+            planned_end=text(row.get("plannedEnd")),
+            in_force_until=text(row.get("inForceUntil")),
+            period=text(row.get("period")),
+            basis=text(row["basis"]),
         )
         for row in rows
     ]
@@ -117,13 +128,16 @@ def budgets(engine: Engine, year: int) -> list[BudgetLine]:
 
 
 def as_of(engine: Engine, year: int) -> AsOf:
-    """Everything the graph says held in the year."""
-    policies = policies_in_force(engine, year)
+    """Everything the graph says held in the year. Plans that began earlier and have no end in the sources are
+    kept apart: that they began is known, that they still held is not."""
+    rows = plans_of_year(engine, year)
+    policies = [policy for policy in rows if policy.basis != OPEN]
     return AsOf(
         year=year,
         previous=year - 1,
         next=year + 1,
         policies=policies,
+        started_no_end=[policy for policy in rows if policy.basis == OPEN],
         bodies=bodies(engine, year, policies),
         clusters=clusters(engine, year),
         budgets=budgets(engine, year),

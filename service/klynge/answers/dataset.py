@@ -78,6 +78,12 @@ DUMPS = (
     Dump("rdf", "application/rdf+xml", "RDF_XML"),
     Dump("trig", "application/trig", "RDF_TRIG"),
 )
+# The graph as tidy CSV tables with their Table Schemas (``klynge export --format tables``), zipped: a
+# distribution for pandas, R and spreadsheets, not an RDF dump.
+TABLES = Dump("zip", "text/csv", "CSV")
+TABLES_FILE = "klynge-tables"
+TABLES_PACKAGING = "application/zip"
+TABLES_SPEC = "https://specs.frictionlessdata.io/tabular-data-package/"
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,8 @@ def description(
     """The catalogue, dataset, distributions and SPARQL service, with counts taken from the graph.
 
     ``graph_counts`` holds the triples of each named graph (one per source file, plus the entailments); each is
-    a ``void:subset`` of the dataset. ``dumps`` says where each serialisation is downloaded.
+    a ``void:subset`` of the dataset. ``dumps`` says where each serialisation is downloaded (and the tables
+    package, a ``TABLES`` file, where it is).
     """
     dataset = site.iri("dataset")
     catalogue = site.iri("dataset#catalogue")
@@ -200,7 +207,7 @@ def description(
     add(contact, VCARD + "hasURL", site.url("/"))
 
     out.a(rights, DCT + "RightsStatement")
-    add(rights, "http://www.w3.org/2000/01/rdf-schema#label", RIGHTS)
+    add(rights, PREFIXES["rdfs"] + "label", RIGHTS)
 
     out.a(dataset, DCAT + "Dataset", VOID + "Dataset")
     add(dataset, DCT + "title", TITLE)
@@ -278,13 +285,22 @@ def add_distribution(
     """One dump as a dcat:Distribution: where, what format, what rights, and its size and checksum when known."""
     add = out.add
     dump = file.dump
-    distribution = site.iri(f"dataset#dump-{dump.extension}")
+    anchor = "tables" if dump is TABLES else f"dump-{dump.extension}"
+    distribution = site.iri(f"dataset#{anchor}")
     download = ox.NamedNode(file.url)
     add(dataset, DCAT + "distribution", distribution)
-    add(dataset, VOID + "dataDump", download)
     out.a(distribution, DCAT + "Distribution")
-    add(distribution, DCT + "title", f"klynge as {dump.file_type.replace('_', ' ')}")
-    add(distribution, DCT + "description", f"The whole graph in one file ({dump.media_type}).")
+    if dump is TABLES:
+        add(distribution, DCT + "title", "klynge as tables (a Frictionless Data Package of CSV files)")
+        add(distribution, DCT + "description", "The graph as tidy CSV tables, one row per thing, each with its "
+            "Table Schema in datapackage.json, zipped: for pandas, R and spreadsheets.")
+        add(distribution, DCAT + "packageFormat",
+            out.a(ox.NamedNode(IANA + TABLES_PACKAGING), DCT + "MediaType"))
+        add(distribution, DCT + "conformsTo", out.a(ox.NamedNode(TABLES_SPEC), DCT + "Standard"))
+    else:
+        add(dataset, VOID + "dataDump", download)
+        add(distribution, DCT + "title", f"klynge as {dump.file_type.replace('_', ' ')}")
+        add(distribution, DCT + "description", f"The whole graph in one file ({dump.media_type}).")
     add(distribution, DCAT + "accessURL", download)
     add(distribution, DCAT + "downloadURL", download)
     add(distribution, DCAT + "mediaType", out.a(ox.NamedNode(IANA + dump.media_type), DCT + "MediaType"))
@@ -297,7 +313,7 @@ def add_distribution(
     if file.size is not None:
         add(distribution, DCAT + "byteSize", typed(str(file.size), XSD + "nonNegativeInteger"))
     if file.sha256 is not None:
-        checksum = site.iri(f"dataset#dump-{dump.extension}-sha256")
+        checksum = site.iri(f"dataset#{anchor}-sha256")
         add(distribution, SPDX + "checksum", out.a(checksum, SPDX + "Checksum"))
         sha256 = out.a(ox.NamedNode(SPDX + "checksumAlgorithm_sha256"), SPDX + "ChecksumAlgorithm")
         add(checksum, SPDX + "algorithm", sha256)

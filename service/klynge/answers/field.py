@@ -21,6 +21,29 @@ LANES = {
 EVIDENCE = {KLYNGE.Stated.value: "stated", KLYNGE.Inferred.value: "inferred"}
 
 
+class FieldItem(Member):
+    """An item of the field with every date the graph holds for it, so the picture can place it."""
+
+    legislated: str | None = None  # the day an act was passed, its only date
+    until: str | None = None  # the last year it is known to run, where the sources give no end
+
+    @property
+    def dated(self) -> bool:
+        """Whether the graph gives the item any date, so that it has a place on the time axis."""
+        return bool(self.start or self.end or self.legislated or first_year(self.temporal))
+
+    @property
+    def period(self) -> str:
+        """As Member.period; an act dated only by its passing says so."""
+        return super().period or (f"passed {self.legislated}" if self.legislated else "")
+
+
+def first_year(text: str | None) -> int | None:
+    """The first year a worded period names ("1990s" is 1990), or None."""
+    digits = "".join(ch if ch.isdigit() else " " for ch in text or "").split()
+    return next((int(d) for d in digits if len(d) == 4), None)
+
+
 @dataclass(frozen=True)
 class FieldLink:
     """A link from a later item to an earlier one, named by its relation."""
@@ -36,8 +59,13 @@ class FieldLink:
 class Field:
     """The items by lane (each lane's items by period) and the links between them."""
 
-    lanes: dict[str, list[Member]]
+    lanes: dict[str, list[FieldItem]]
     links: list[FieldLink]
+
+    @property
+    def undated(self) -> list[FieldItem]:
+        """The items the graph gives no date: the picture cannot place them, the page says so."""
+        return [item for items in self.lanes.values() for item in items if not item.dated]
 
 
 def lane_of(kind: str) -> str:
@@ -47,19 +75,22 @@ def lane_of(kind: str) -> str:
 
 def whole_field(engine: Engine) -> Field:
     """Every item of the field with its period, sorted in each lane by when it begins, and their links."""
-    lanes: dict[str, list[Member]] = {lane: [] for lane in LANES}
+    lanes: dict[str, list[FieldItem]] = {lane: [] for lane in LANES}
     for row in select(engine, "timeline-items"):
-        item = Member(
+        item = FieldItem(
             iri=row["item"].value,
             label=text(row.get("label")),
             kind=text(row.get("kind")),
             start=text(row.get("start")),
             end=text(row.get("end")),
             temporal=text(row.get("temporal")),
+            legislated=text(row.get("legislated")),
+            until=text(row.get("until")),
         )
         lanes[lane_of(item.kind or "")].append(item)
     for items in lanes.values():
-        items.sort(key=lambda item: (item.start or item.temporal or item.end or "9999", item.label or item.iri))
+        items.sort(key=lambda item: (item.start or item.legislated or item.temporal or item.end or "9999",
+                                     item.label or item.iri))
     known = {item.iri for items in lanes.values() for item in items}
     links = [
         FieldLink(

@@ -18,17 +18,17 @@ import pyoxigraph as ox
 from klynge.answers.describe import select, spelled_out, text
 from klynge.answers.models import Event, Lineage, LineageStep, Member, Resource
 from klynge.engines.base import Engine
+from klynge.rdf.namespaces import PREFIXES, RDF_TYPE, RDFS, SKOS, XSD
 
-KLYNGE = "https://w3id.org/klynge/ontology#"
-ORG = "http://www.w3.org/ns/org#"
-PROV = "http://www.w3.org/ns/prov#"
+KLYNGE = PREFIXES["klynge"]
+ORG = PREFIXES["org"]
+PROV = PREFIXES["prov"]
 CHANGE_EVENT = ox.NamedNode(ORG + "ChangeEvent")
 EVIDENCE = {KLYNGE + "Stated": "stated", KLYNGE + "Inferred": "inferred"}
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-SCHEMA = "http://schema.org/"
-DCTERMS = "http://purl.org/dc/terms/"
-SKOS_NOTE = ox.NamedNode("http://www.w3.org/2004/02/skos/core#editorialNote")
+RDFS_LABEL = RDFS.label
+SCHEMA = PREFIXES["schema"]
+DCTERMS = PREFIXES["dcterms"]
+SKOS_NOTE = SKOS.editorialNote
 
 EvidenceChoice = Literal["stated", "all"]
 
@@ -75,7 +75,7 @@ def lineage(engine: Engine, iri: ox.NamedNode, evidence: EvidenceChoice = "all")
     require(engine, iri)
     members = members_of(select(engine, "lineage-members", start=iri))
     rows = [*select(engine, "lineage-steps", start=iri), *select(engine, "lineage-changes", start=iri)]
-    steps = steps_of(rows, members)
+    steps = drawn_once(steps_of(rows, members))
     if evidence == "stated":
         steps = [step for step in steps if step.evidence == "stated" or step.event is not None]
     ancestors, descendants = sides(iri.value, steps)
@@ -101,9 +101,29 @@ def steps_of(rows: Iterable[dict[str, ox.Term]], members: dict[str, Member]) -> 
     return [make_step(found[key], members) for key in found]
 
 
+def drawn_once(steps: list[LineageStep]) -> list[LineageStep]:
+    """The steps without those that would show a change event a second time: where a change between two members
+    is a step of its own (named by its event), the event's PROV links to the bodies it changed (it "used" them)
+    are left out, so the change appears once, as the change (S9)."""
+    changes = {step.event.iri for step in steps if step.event is not None}
+    return [
+        step for step in steps if step.event is not None or not {step.from_.iri, step.to.iri} & changes
+    ]
+
+
 def relation_of(row: dict[str, ox.Term]) -> ox.NamedNode:
     """A step's relation: the plan step's property, or org:ChangeEvent for a row of lineage-changes.rq."""
     return row.get("relation") or CHANGE_EVENT
+
+
+def change_event(row: dict[str, ox.Term]) -> Event:
+    """The change event of a row of lineage-changes.rq, with its date and how the later body came out of it."""
+    return Event(
+        iri=row["event"].value,
+        label=text(row.get("eventLabel")),
+        date=text(row.get("date")),
+        taking=text(row.get("taking")),
+    )
 
 
 def make_step(found: dict, members: dict[str, Member]) -> LineageStep:
@@ -117,7 +137,7 @@ def make_step(found: dict, members: dict[str, Member]) -> LineageStep:
         from_=members.get(row["from"].value) or Member(iri=row["from"].value),
         to=members.get(row["to"].value) or Member(iri=row["to"].value),
         relation=Resource(iri=relation, label=text(row.get("relationLabel")) or spelled_out(relation)),
-        event=Event(iri=event.value, label=text(row.get("eventLabel")), date=text(row.get("date"))) if event else None,
+        event=change_event(row) if event else None,
         evidence=EVIDENCE.get(text(row.get("evidence")) or ""),
         influence=text(row.get("influence")),
         note=text(row.get("note")),
@@ -148,11 +168,17 @@ def reached(start: str, steps: list[LineageStep], ends) -> list[LineageStep]:
     return taken
 
 
+def when(member: Member) -> str:
+    """A member's place in time for sorting: its start, else its decade (1990s as 1990), else its end; undated
+    members after all dated ones."""
+    return member.start or (member.temporal or "")[:4] or member.end or "~"
+
+
 def step_order(step: LineageStep) -> tuple[str, ...]:
     """Steps by the years of their ends, then by IRIs: the same order whatever order the store's rows come in."""
     return (
-        step.from_.start or "",
-        step.to.start or "",
+        when(step.from_),
+        when(step.to),
         step.from_.iri,
         step.to.iri,
         step.relation.iri,
@@ -179,7 +205,7 @@ def step_triples(found: LineageStep) -> list[ox.Triple]:
         event = ox.NamedNode(found.event.iri)
         return [
             ox.Triple(event, RDF_TYPE, CHANGE_EVENT),
-            ox.Triple(event, ox.NamedNode(ORG + "resultingOrganization"), later),
+            ox.Triple(event, ox.NamedNode(found.event.taking or ORG + "resultingOrganization"), later),
             ox.Triple(event, ox.NamedNode(ORG + "originalOrganization"), earlier),
         ]
     triples = [ox.Triple(later, ox.NamedNode(found.relation.iri), earlier)]
@@ -210,7 +236,7 @@ def member_triples(node: Member) -> list[ox.Triple]:
     for prop, value in ((SCHEMA + "startDate", node.start), (SCHEMA + "endDate", node.end)):
         if value:
             datatype = "gYear" if len(value) == 4 else "date"
-            literal = ox.Literal(value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#" + datatype))
+            literal = ox.Literal(value, datatype=XSD[datatype])
             triples.append(ox.Triple(subject, ox.NamedNode(prop), literal))
     if node.temporal:
         triples.append(ox.Triple(subject, ox.NamedNode(DCTERMS + "temporal"), ox.Literal(node.temporal)))

@@ -51,6 +51,11 @@ class Event(Resource):
     """An organisational change event and its date."""
 
     date: str | None = None
+    taking: str | None = Field(
+        default=None,
+        description="how the later body comes out of the change: org:resultingOrganization, or "
+        "klynge:receivingOrganization for a body that existed before and took tasks over",
+    )
 
 
 class LineageStep(Answer):
@@ -116,21 +121,33 @@ class Path(Answer):
 
 
 class SearchHit(Answer):
-    """A resource whose name matched; ``match`` is exact, prefix or substring (of an alternative name)."""
+    """A resource whose text matched: ``field`` says which of its texts (name, alternative name, title,
+    definition, description, note, editorial note, source locator), ``matched`` is that whole text, and
+    ``passage`` the part of it to show, with ``highlights`` the character spans of the matching words in it."""
 
     iri: str
     label: str | None
-    matched: str | None
-    match: str
     types: list[str]
+    field: str
+    matched: str
+    passage: str
+    highlights: list[tuple[int, int]]
 
 
 class PolicyInForce(Resource):
-    """A plan in force in the year, with its period; ``replaced_in`` is when a later plan of its line began."""
+    """A plan in force in the year by the periods and ends the sources state, never by lineage."""
 
     start: str | None = None
-    end: str | None = None
-    replaced_in: int | None = None
+    end: str | None = Field(default=None, description="the end it actually had, where a source gives one")
+    planned_end: str | None = Field(default=None, description="the end it was given when made, if it ran past it")
+    in_force_until: str | None = Field(
+        default=None, description="the last year a source says it was still in force, where no end is given"
+    )
+    period: str | None = Field(default=None, description="a decade, where that is all the sources date it by")
+    basis: Literal["period", "continued", "decade", "no end stated"] = Field(
+        description="why it counts: its stated period, a source saying it went on, its decade; or, for plans that "
+        "started earlier with no end and no later year in the sources, that it began and nothing says it ended"
+    )
 
 
 class ResponsibleBody(Resource):
@@ -172,7 +189,10 @@ class AsOf(Answer):
     year: int
     previous: int
     next: int
-    policies: list[PolicyInForce]
+    policies: list[PolicyInForce] = Field(description="in force by a stated period, continuation or decade")
+    started_no_end: list[PolicyInForce] = Field(
+        description="plans that began before or in the year and that the sources give no end: not known to hold"
+    )
     bodies: list[ResponsibleBody]
     clusters: list[AppointedCluster]
     budgets: list[BudgetLine]

@@ -1,95 +1,98 @@
-"""Label search: resources whose English or Danish names contain a text, best matches first.
+"""Search: the resources whose names, definitions, descriptions, notes or source locators hold the words asked
+for, in Danish or English, best first, each with the passage that matched and the field it came from.
 
-The text is folded in Python exactly as ``sparql/search.rq`` folds every name (a test holds the two alike),
-so "vaekstforum" finds "Vækstforum". On an embedded store the in-memory name index answers once it is built
-(``search_index``); the query does until then, and on a remote store.
+The engine's full-text index answers (``klynge.engines.text_index``: Snowball stems in both languages, folded
+diacritics); a backend without one (a remote store) runs ``sparql/search.rq`` over the names instead, which
+matches the folded text inside a name.
 """
 
 from __future__ import annotations
-
-import re
-import unicodedata
 
 import pyoxigraph as ox
 
 from klynge.answers.describe import Engine, select, text
 from klynge.answers.models import SearchHit
-from klynge.answers.search_index import INDEXES
+from klynge.engines.text_index import SHORTEST_PREFIX, WORD, TextIndex, fold, stems, words
 
-# Letters that fold to two (Danish æ, ø, å as Danes write them without; German ß), before accents are stripped.
-SPELLED_OUT = {"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"}
 MAX_QUERY_LENGTH = 200
 MAX_HITS = 100  # search.rq returns the best 100
-MATCH_KINDS = (
-    "exact",
-    "exact (alternative name)",
-    "prefix",
-    "prefix (alternative name)",
-    "substring",
-    "substring (alternative name)",
-)
+PASSAGE_WORDS = 24  # a long text is shown as a window of about this many words around its first match
+NAME_FIELDS = ("name", "alternative name")  # what search.rq matches: rdfs:label/skos:prefLabel, skos:altLabel
 
-
-def fold(value: str) -> str:
-    """Lower case, Danish letters spelled out (æ→ae, ø→oe, å→aa), accents stripped, spaces collapsed."""
-    lowered = value.lower()
-    for letter, spelled in SPELLED_OUT.items():
-        lowered = lowered.replace(letter, spelled)
-    stripped = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", stripped).strip()
+__all__ = ["fold", "search"]
 
 
 def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
-    """Resources whose English or Danish names contain the text, ranked exact > prefix > substring."""
+    """The resources matching every word of the text, best first, at most ``limit`` (and at most 100)."""
     folded = fold(query)
     if not folded:
         raise ValueError("the search text is empty")
     if len(folded) > MAX_QUERY_LENGTH:
         raise ValueError(f"the search text is longer than {MAX_QUERY_LENGTH} characters")
-    store = engine.local_store()  # an embedded engine's store: its names may be indexed
-    index = INDEXES.ready(store) if store is not None else None
+    if not words(query):
+        raise ValueError("the search text has no letters or digits to look for")
+    limit = min(limit, MAX_HITS)
+    index = engine.text_index()
     if index is not None:
-        return [
-            SearchHit(
-                iri=match.iri,
-                label=match.label,
-                matched=match.matched,
-                match=MATCH_KINDS[match.rank],
-                types=most_specific_types(engine, match.iri),
-            )
-            for match in index.matches(folded)[: min(limit, MAX_HITS)]
-        ]
+        return [hit(index, match.iri, match.field, match.text, query) for match in index.search(query, limit)]
+    return names_by_sparql(engine, folded, query, limit)
+
+
+def hit(index: TextIndex, iri: str, field: str, value: str, query: str) -> SearchHit:
+    """A hit from the index, with its label, kinds and the passage that matched."""
+    passage, marks = passage_of(value, query)
+    return SearchHit(
+        iri=iri, label=index.label(iri), types=index.kinds(iri), field=field, matched=value, passage=passage,
+        highlights=marks,
+    )
+
+
+def names_by_sparql(engine: Engine, folded: str, query: str, limit: int) -> list[SearchHit]:
+    """The names that hold the folded text, by search.rq (for a backend with no full-text index)."""
     hits = []
-    for row in select(engine, "search", q=ox.Literal(folded))[: min(limit, MAX_HITS)]:
+    for row in select(engine, "search", q=ox.Literal(folded))[:limit]:
         rank, matched = row["best"].value.split("|", 1)
+        passage, marks = passage_of(matched, query)
         hits.append(
             SearchHit(
                 iri=row["resource"].value,
                 label=text(row.get("label")),
-                matched=matched,
-                match=MATCH_KINDS[int(rank)],
                 types=sorted(filter(None, (text(row.get("types")) or "").split(" "))),
+                field=NAME_FIELDS[int(rank) % 2],
+                matched=matched,
+                passage=passage,
+                highlights=marks,
             )
         )
     return hits
 
 
-def most_specific_types(engine: Engine, iri: str) -> list[str]:
-    """The types of a hit that none of its other types specialises, sorted."""
-    return sorted(row["type"].value for row in select(engine, "search-types", resource=ox.NamedNode(iri)))
+def passage_of(value: str, query: str) -> tuple[str, list[tuple[int, int]]]:
+    """The part of a text to show (all of a short one, a window around the first match in a long one) and the
+    character spans in it of the words that match the query's."""
+    wanted = [(fold(word), set(stems(word))) for word in words(query)]
+    spans = [
+        (found.start(), found.end())
+        for found in WORD.finditer(value)
+        if any(_matches(found.group(), folded, stemmed) for folded, stemmed in wanted)
+    ]
+    tokens = list(WORD.finditer(value))
+    if len(tokens) <= PASSAGE_WORDS or not spans:
+        return value, spans
+    first = next(n for n, token in enumerate(tokens) if (token.start(), token.end()) == spans[0])
+    start_word = max(0, min(first - PASSAGE_WORDS // 3, len(tokens) - PASSAGE_WORDS))
+    end_word = start_word + PASSAGE_WORDS - 1
+    start = value.rfind(" ", 0, tokens[start_word].start()) + 1 if start_word else 0  # at a word's start
+    end = tokens[end_word].end() if end_word < len(tokens) - 1 else len(value)
+    prefix, suffix = ("… " if start else ""), (" …" if end < len(value) else "")
+    shift = len(prefix) - start
+    kept = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
+    return prefix + value[start:end] + suffix, kept
 
 
-def start_index(engine: Engine) -> None:
-    """Build the in-memory name index of an embedded engine's store in the background (see search_index)."""
-    store = engine.local_store()
-    if store is not None:
-        INDEXES.start(store, fold)
-
-
-def index_state(engine: Engine) -> str:
-    """"ready" when searches answer from the name index, "building" while it is built, "none" for a store the
-    index does not serve (a remote one)."""
-    store = engine.local_store()
-    if store is None:
-        return "none"
-    return "ready" if INDEXES.ready(store) is not None else "building"
+def _matches(word: str, folded: str, stemmed: set[str]) -> bool:
+    """Whether a word of a text matches a query word: a shared stem, or the query word starts it."""
+    written = fold(word)
+    if written == folded or (len(folded) >= SHORTEST_PREFIX and written.startswith(folded)):
+        return True
+    return bool(stemmed & set(stems(word.lower())))

@@ -350,6 +350,13 @@ class Writer:
             sums.append(f"{digest}  {name}\n")
             url = f"{KLYNGE_BASE}dumps/{name}"
             files.append(dataset.DumpFile(dump, url, len(body), digest))
+        tables = self.fetch(f"dumps/{dataset.TABLES_FILE}.zip", dataset.TABLES_PACKAGING)
+        name = f"{dataset.TABLES_FILE}-{version}.zip"
+        for written in (name, f"{dataset.TABLES_FILE}.zip"):  # the catalogue's name, and the /dataset page's
+            self.write(f"dumps/{written}", tables)
+        digest = hashlib.sha256(tables).hexdigest()
+        sums.append(f"{digest}  {name}\n")
+        files.append(dataset.DumpFile(dataset.TABLES, f"{KLYNGE_BASE}dumps/{name}", len(tables), digest))
         self.text("dumps/SHA256SUMS", "".join(sums))
         return files
 

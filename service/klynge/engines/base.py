@@ -19,11 +19,13 @@ from typing import TypeAlias
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
+from klynge.engines.text_index import TextIndex
 from klynge.rdf import sparql_lexer as sparql_guard
 
 SPARQL_JSON = "application/sparql-results+json"
 SPARQL_TSV = "text/tab-separated-values"
 N_TRIPLES = "application/n-triples"
+MAX_LABEL_LOOKUPS = 10_000  # a larger table is labelled only as far as this (remote backends)
 
 
 class QueryError(Exception):
@@ -170,6 +172,22 @@ class Engine:
 
     def local_store(self) -> ox.Store | None:
         """The store holding the whole graph in this process, for whole-graph jobs (dumps); None if remote."""
+        return None
+
+    def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
+        """The display label of each IRI that has one (for table downloads that show labels beside IRIs); by
+        default one lookup query per IRI, at most ``MAX_LABEL_LOOKUPS`` of them."""
+        query = internal("display-label")
+        labels = {}
+        for iri in sorted(set(iris))[:MAX_LABEL_LOOKUPS]:
+            rows = self.select(query.sparql, query.bind(resource=ox.NamedNode(iri)))
+            if rows and "label" in rows[0]:
+                labels[iri] = rows[0]["label"].value
+        return labels
+
+    def text_index(self) -> TextIndex | None:
+        """The full-text index of the graph's words, built once (the service builds it before it answers);
+        None for a backend that holds no store in this process, where search falls back to names by SPARQL."""
         return None
 
     def close(self) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 
 import pyoxigraph as ox
 
 from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, Results, inspected
+from klynge.engines.text_index import TextIndex
 
 ENTRY_OVERHEAD = 256  # bytes an entry costs beyond its key's and answer's own (objects, the index)
 
@@ -128,6 +129,12 @@ class CachingEngine(Engine):
 
     def local_store(self) -> ox.Store | None:
         return self.inner.local_store()
+
+    def text_index(self) -> TextIndex | None:
+        return self.inner.text_index()
+
+    def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
+        return self.inner.display_labels(iris)
 
     def close(self) -> None:
         self.inner.close()

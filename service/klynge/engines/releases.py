@@ -31,6 +31,7 @@ import pyoxigraph as ox
 from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, QueryError, Results
 from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
+from klynge.engines.text_index import TextIndex
 from klynge.graph.releases import (
     History,
     Release,
@@ -204,6 +205,11 @@ class ReleaseSwitch(Engine):
     def local_store(self) -> ox.Store | None:
         version = self.selected()
         return self.current.local_store() if version is None else self._archive().stores[version]
+
+    def text_index(self) -> TextIndex | None:
+        """The selected release's full-text index: the served graph's (built before the service answers), or a
+        recorded release's, built by its own engine on its first search."""
+        return self._answering().text_index()
 
     def health(self) -> dict[str, object]:
         return self.current.health()

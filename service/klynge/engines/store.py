@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
+from klynge.engines import text_index
 from klynge.engines.base import (
     CLIENT,
     SERVICE_DATASET,
@@ -31,9 +33,12 @@ from klynge.engines.base import (
     Results,
     inspected,
 )
+from klynge.engines.text_index import TextIndex
 from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
+from klynge.rdf.namespaces import KLYNGE
 
 GRAPH_COUNTS = internal("graph-counts")
+DISPLAY_LABEL = KLYNGE.displayLabel
 
 
 class EmbeddedEngine(Engine):
@@ -41,8 +46,8 @@ class EmbeddedEngine(Engine):
 
     In memory, the workers share ``store`` copy-on-write; on disk (``path``, with ``store`` opened read-only
     on it), each worker opens the folder read-only itself. ``store`` stays usable in this process for
-    whole-graph jobs (exports, through ``local_store``), the graph counts and the search index's scan; the
-queries that requests send never run on it here. ``workers`` queries
+    whole-graph jobs (exports, through ``local_store``) and is read here for the graph counts, the full-text
+    index and display labels; the queries that requests send never run on it here. ``workers`` queries
     may run long (past ``long_after`` seconds) at once, and one worker more is kept for short ones; each may
     use ``memory_mb`` beyond the store (0: no bound).
     """
@@ -73,6 +78,8 @@ queries that requests send never run on it here. ``workers`` queries
         self._closer = weakref.finalize(self, self._pool.close)
         self._counts: dict[str, int] | None = None
         self._version: str | None = None
+        self._text_index: TextIndex | None = None
+        self._text_index_lock = threading.Lock()
 
     def _worker_store(self) -> ox.Store:
         """The store as a worker sees it: the forked in-memory copy, or its own read-only handle."""
@@ -92,6 +99,21 @@ queries that requests send never run on it here. ``workers`` queries
 
     def local_store(self) -> ox.Store:
         return self.store
+
+    def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
+        """Read from the store in this process (one index lookup per IRI, no query)."""
+        labels = {}
+        for iri in set(iris):
+            for quad in self.store.quads_for_pattern(ox.NamedNode(iri), DISPLAY_LABEL, None):
+                labels[iri] = quad.object.value
+                break
+        return labels
+
+    def text_index(self) -> TextIndex:
+        with self._text_index_lock:
+            if self._text_index is None:
+                self._text_index = text_index.build(self.store)
+            return self._text_index
 
     def run(
         self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,

@@ -4,7 +4,8 @@ Each entry is derived from pyoxigraph's own ``RdfFormat`` or ``QueryResultsForma
 file extension and W3C format IRI), plus what clients call it: the ``format`` parameter's keys and the
 other media types ``Accept`` may use (``application/json`` for JSON-LD or SPARQL JSON, ``text/plain`` for
 N-Triples, ``text/n3`` for Turtle, which is N3 too). ``/sparql``, ``/id``, ``/graph``, the named queries and
-the dumps all take their formats from here, so a new format is one entry.
+the dumps all take their formats from here, so a new format is one entry: with pyoxigraph's serialiser, or with
+its own ``write`` of a ``Table`` (XLSX: ``klynge.rdf.xlsx``) where pyoxigraph has none.
 
 ``choose`` reads the ``format`` parameter first (a key or a media type; SPARQLWrapper sends several), then
 ``Accept`` with its q-values. A ``format`` value no offer knows falls back to ``Accept`` where ``Accept``
@@ -13,12 +14,13 @@ can be served: SPARQLWrapper asks for N3 with ``format=n3`` beside an Accept hea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from klynge.rdf.namespaces import PREFIXES
+from klynge.rdf import xlsx
+from klynge.rdf.namespaces import PREFIXES, Term
 
 W3C_FORMATS = PREFIXES["formats"]
 
@@ -101,9 +103,26 @@ def best_match(accept: str | None, offers: list[str]) -> str | None:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A tabular answer as a table writer gets it: the columns, the rows of terms (a column a row leaves
+    unbound is absent from its dict), and the display labels of the IRIs in it (for a writer that asks)."""
+
+    columns: Sequence[str]
+    rows: Sequence[Mapping[str, Term]]
+    labels: Mapping[str, str]
+
+
+TableWriter = Callable[[Table], bytes]
+LabelLookup = Callable[[Iterable[str]], Mapping[str, str]]
+XML_RESULTS = "application/sparql-results+xml"
+
+
+@dataclass(frozen=True)
 class Format:
     """One representation: the ``format`` key it is asked for by (also its file extension), its media type,
-    the other keys and media types that name it, and the serialiser behind it."""
+    the other keys and media types that name it, and the writer behind it: pyoxigraph's serialiser (``rdf``,
+    ``results``), or for a results format pyoxigraph does not write, a ``write`` function of a ``Table``
+    (given the IRIs' display labels when ``labelled``)."""
 
     key: str
     name: str
@@ -113,11 +132,37 @@ class Format:
     w3c: str | None = None  # its IRI under http://www.w3.org/ns/formats/, for service descriptions
     rdf: ox.RdfFormat | None = None
     results: ox.QueryResultsFormat | None = None
+    write: TableWriter | None = None
+    labelled: bool = False
 
     @property
     def content_type(self) -> str:
         """The Content-Type header: text types say they are UTF-8."""
         return self.media_type + "; charset=utf-8" if self.media_type.startswith("text/") else self.media_type
+
+    @property
+    def engine_media_type(self) -> str:
+        """What to ask an engine for: this format if pyoxigraph writes it, else SPARQL XML to write it from."""
+        return XML_RESULTS if self.write is not None else self.media_type
+
+    def from_engine(self, body: bytes, labels: LabelLookup) -> bytes:
+        """An engine's answer in ``engine_media_type`` as this format's bytes (the same bytes when pyoxigraph
+        wrote them already)."""
+        if self.write is None:
+            return body
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
+        if isinstance(results, ox.QueryBoolean):
+            return self.table(["answer"], [{"answer": ox.Literal(bool(results))}], labels)
+        columns = [variable.value for variable in results.variables]
+        rows = [{c: term for c, term in zip(columns, row, strict=True) if term is not None} for row in results]
+        return self.table(columns, rows, labels)
+
+    def table(self, columns: Sequence[str], rows: Sequence[Mapping[str, Term]], labels: LabelLookup) -> bytes:
+        """A table of terms in this format (a format pyoxigraph writes, or one with its own writer)."""
+        if self.write is None:
+            return table_bytes(columns, rows, self)
+        iris = {term.value for row in rows for term in row.values() if isinstance(term, ox.NamedNode)}
+        return self.write(Table(columns, rows, labels(iris) if self.labelled and iris else {}))
 
     def named_by(self, value: str) -> bool:
         """Whether a ``format`` value (a key or a media type, any case) names this format."""
@@ -131,7 +176,8 @@ def rdf_format(rdf: ox.RdfFormat, keys: tuple[str, ...] = (), aliases: tuple[str
     return Format(rdf.file_extension, rdf.name, essence(rdf.media_type), keys, aliases, iri, rdf=rdf)
 
 
-def results_format(results: ox.QueryResultsFormat, name: str, keys: tuple[str, ...], aliases=()) -> Format:
+def results_format(results: ox.QueryResultsFormat, name: str, keys: tuple[str, ...], aliases: tuple[str, ...] = ()
+                   ) -> Format:
     """A SPARQL results syntax as pyoxigraph names it."""
     return Format(results.file_extension, name, essence(results.media_type), keys, aliases, results.iri,
                   results=results)
@@ -154,6 +200,10 @@ SPARQL_JSON = results_format(ox.QueryResultsFormat.JSON, "SPARQL JSON", ("json",
 SPARQL_XML = results_format(ox.QueryResultsFormat.XML, "SPARQL XML", ("xml",), ("application/xml", "text/xml"))
 SPARQL_CSV = results_format(ox.QueryResultsFormat.CSV, "CSV", ())
 SPARQL_TSV = results_format(ox.QueryResultsFormat.TSV, "TSV", ())
+XLSX = Format(
+    "xlsx", "XLSX (spreadsheet)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    keys=("excel",), write=xlsx.write, labelled=True,
+)
 
 HTML = Format("html", "HTML", "text/html", aliases=("application/xhtml+xml",))
 API_JSON = Format("json", "JSON", "application/json")  # the named queries' own compact table
@@ -161,9 +211,9 @@ API_JSON = Format("json", "JSON", "application/json")  # the named queries' own 
 # What each kind of answer offers, the default first (it answers */* and a missing Accept).
 GRAPH = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
 DATASET = (TRIG, N_QUADS)
-RESULTS = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
+RESULTS = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV, XLSX)
 PAGE = (HTML, *GRAPH)
-TABLE = (API_JSON, SPARQL_CSV, SPARQL_TSV)
+TABLE = (API_JSON, SPARQL_CSV, SPARQL_TSV, XLSX)
 
 
 class NotAcceptable(Exception):
@@ -206,11 +256,14 @@ def by_key(key: str, offers: Sequence[Format]) -> Format:
     raise KeyError(f"unknown format {key!r}; use one of {', '.join(offer.key for offer in offers)}")
 
 
-def table_bytes(columns: Sequence[str], rows: Sequence[Mapping[str, ox.Term]], fmt: Format) -> bytes:
+def table_bytes(columns: Sequence[str], rows: Sequence[Mapping[str, Term]], fmt: Format) -> bytes:
     """A table of terms in a SPARQL results format, written by pyoxigraph's serialiser as ``/sparql``'s
     answers are: the rows go in as TSV (one term per cell, in N-Triples syntax), then out in ``fmt``."""
     assert fmt.results is not None, f"{fmt.name} is not a SPARQL results format"
     lines = ["\t".join("?" + column for column in columns)]
     lines += ["\t".join(str(row[column]) if column in row else "" for column in columns) for row in rows]
     tsv = ("\n".join(lines) + "\n").encode()
-    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt.results)
+    written = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt.results)
+    if written is None:  # only when an output file is given, which is never done here
+        raise RuntimeError("pyoxigraph wrote no bytes")
+    return written

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -33,6 +34,21 @@ _PREFIXED_NAME = re.compile(
 Statements = Iterable[ox.Triple] | Iterable[ox.Quad]
 
 
+def grouped(statements: Statements) -> Statements:
+    """The statements with each graph's, each subject's and, within it, each predicate's together, in the order
+    they first appear: pyoxigraph writes a subject or predicate again wherever its statements are apart (a
+    resource's types came as four separate ``a`` lines, C7)."""
+    rows: list[ox.Triple | ox.Quad] = [*statements]
+    first: dict[tuple[object, ...], int] = {}
+
+    def key(statement: ox.Triple | ox.Quad) -> tuple[int, ...]:
+        graph = statement.graph_name if isinstance(statement, ox.Quad) else None
+        parts = ((graph,), (graph, statement.subject), (graph, statement.subject, statement.predicate))
+        return tuple(first.setdefault(part, len(first)) for part in parts)
+
+    return cast(Statements, sorted(rows, key=key))  # all triples or all quads, as they came
+
+
 def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = False) -> bytes:
     """Turtle (TriG for quads) declaring only the prefixes it uses, none whose names would need an escape.
 
@@ -40,9 +56,9 @@ def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = Fal
     written once to see which prefixes are used and which escape, then again with only the used ones that do
     not: an IRI under a dropped prefix is written whole, ``<https://w3id.org/klynge/id/policy/x>``.
     """
-    statements = list(statements)
+    statements = grouped(statements)
     fmt = ox.RdfFormat.TRIG if trig else ox.RdfFormat.TURTLE
-    text = ox.serialize(statements, format=fmt, prefixes=dict(prefixes))
+    text = written(statements, fmt, dict(prefixes))
     body = 0
     while (line := _PREFIX_LINE.match(text, body)) is not None:
         body = line.end()
@@ -52,7 +68,7 @@ def turtle(statements: Statements, prefixes: Mapping[str, str], trig: bool = Fal
     kept = {prefix: iri for prefix, iri in prefixes.items() if prefix in used and prefix not in escaping}
     if kept.keys() == prefixes.keys():
         return text
-    return ox.serialize(statements, format=fmt, prefixes=kept)
+    return written(statements, fmt, kept)
 
 
 def written(statements: Statements, fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:

@@ -13,7 +13,6 @@ from klynge.answers import as_of as as_of_answers
 from klynge.answers import lineage as answers
 from klynge.answers.models import AsOf, Lineage, Path, SearchHit
 from klynge.answers.path import MAX_PATH_LENGTH, shortest_path
-from klynge.answers.search import index_state
 from klynge.answers.search import search as search_names
 from klynge.rdf import formats
 from klynge.web.engine_errors import EngineErrorRoute
@@ -130,24 +129,22 @@ def path(
 
 @router.get(
     "/api/search",
-    summary="Search English and Danish names",
+    summary="Search names, definitions, notes and source locators, in Danish and English",
     response_model=list[SearchHit],
     responses={400: {"description": "empty search text"}},
 )
 def search(
     request: Request,
-    response: Response,
-    q: Annotated[str, Query(description="text to find; case and diacritics do not matter", max_length=200)],
+    q: Annotated[str, Query(description="words to find; case, diacritics and word endings do not matter",
+                            max_length=200)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[SearchHit]:
-    """Labels, preferred and alternative names in English and Danish; "vaekstforum" finds "Vækstforum".
-    Ranked exact > prefix > substring, a main name over an alternative one. On an embedded store an in-memory
-    index of the names answers once it is built, in the background after start-up (header
-    `X-Klynge-Name-Index: ready`); until then the same search runs as a SPARQL query."""
-    engine = request.app.state.engine
-    response.headers["X-Klynge-Name-Index"] = index_state(engine)  # whether the in-memory index answered
+    """Resources whose names, alternative names, titles, definitions, descriptions, notes or source locators
+    hold every word of `q`, in Danish or English: "klyngerne" finds "klynge", "clustering" finds "cluster",
+    "vaekstforum" finds "Vækstforum". Best first; each hit says which `field` matched and shows the `passage`,
+    with `highlights` the character spans of the matching words in it."""
     try:
-        return search_names(engine, q, limit)
+        return search_names(request.app.state.engine, q, limit)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
 

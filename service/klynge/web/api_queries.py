@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from klynge.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
 from klynge.rdf import formats
+from klynge.rdf.namespaces import PREFIXES
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -33,7 +34,7 @@ from klynge.web.rdf_response import rdf_response
 # Engine failures (past the time or result limit: 422; workers busy: 503) answer with the engine's message.
 router = APIRouter(tags=["named queries"], route_class=EngineErrorRoute)
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = PREFIXES["xsd"] + "string"
 
 
 class Term(BaseModel):
@@ -125,8 +126,8 @@ def run(request: Request, query: NamedQuery) -> Response:
         return rdf_response(engine.construct(query.sparql, bindings), fmt)
     rows = engine.select(query.sparql, bindings)
     columns = list(query.columns)
-    if fmt is not formats.API_JSON:  # CSV, written as /sparql writes it
-        return Response(formats.table_bytes(columns, rows, fmt), media_type=fmt.content_type)
+    if fmt is not formats.API_JSON:  # CSV, TSV or XLSX, written as /sparql writes them
+        return Response(fmt.table(columns, rows, engine.display_labels), media_type=fmt.content_type)
     used = {p.name: values.get(p.name, p.default) for p in query.parameters if p.name in values or p.default}
     answer = {
         "query": query.name,

@@ -7,7 +7,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 
-from klynge.answers.search import start_index
 from klynge.engines.base import Engine, QueryError
 from klynge.engines.releases import ReleaseArchive, ReleaseSwitch, repository_archive
 from klynge.rdf.formats import NotAcceptable
@@ -55,7 +54,7 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
     assert held is None or isinstance(held, ReleaseArchive)
     app.state.engine = ReleaseSwitch(engine, held)  # release= picks a recorded release (klynge.web.releases)
     app.state.settings = settings
-    start_index(engine)  # the name index for /api/search, built in the background
+    engine.text_index()  # the full-text index for search: built now, before the first request, not after
     # Browser tools (YASGUI, Comunica) query from other origins; every route only reads, POST /sparql included.
     app.add_middleware(
         CORSMiddleware,

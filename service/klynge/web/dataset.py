@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from klynge.answers import dataset
 from klynge.answers.release_series import release_history
+from klynge.graph import tables
 from klynge.rdf import dumps as export
 from klynge.rdf import formats
 from klynge.rdf.namespaces import VOID
@@ -58,7 +59,19 @@ def dump_files(engine, site: dataset.Site) -> list[dataset.DumpFile]:
             continue
         body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[dump.extension])
         files.append(dataset.DumpFile(dump, url, len(body), hashlib.sha256(body).hexdigest()))
+    if engine.local_store() is not None:  # the tables are written from the embedded store too
+        url = site.url(f"/dumps/{dataset.TABLES_FILE}.zip").value
+        if not measured:
+            return [*files, dataset.DumpFile(dataset.TABLES, url)]
+        body = cached_tables(engine, engine.graph_version())
+        files.append(dataset.DumpFile(dataset.TABLES, url, len(body), hashlib.sha256(body).hexdigest()))
     return files
+
+
+@lru_cache(maxsize=2)
+def cached_tables(engine, version: str) -> bytes:
+    """The tables package, zipped, for one graph version (the version is only the cache key)."""
+    return tables.package_zip(engine.local_store())
 
 
 @lru_cache(maxsize=4)
@@ -127,6 +140,25 @@ def dataset_page(request: Request) -> Response:
 def well_known_void(request: Request) -> Response:
     """The same description as /dataset, where VoID-aware clients look for it."""
     return describe_dataset(request, html=False)
+
+
+@router.get(
+    f"/dumps/{dataset.TABLES_FILE}.zip",
+    summary="The graph as tidy CSV tables: a Frictionless Data Package, zipped",
+    responses={200: {"content": {"application/zip": {}}}, 503: {"description": "no embedded store"}},
+)
+def tables_package(request: Request) -> Response:
+    """One CSV per table (policies, lineage steps with evidence, organisations and their names and changes,
+    clusters and areas, funding, amounts and funders, statistics, regional nodes, sources) and
+    datapackage.json with each table's schema; `klynge export --format tables` writes the same files."""
+    engine = request.app.state.engine
+    if engine.local_store() is None:
+        raise HTTPException(503, "the tables are written from the embedded store; this service queries a remote one")
+    return Response(
+        cached_tables(engine, engine.graph_version()),
+        media_type=dataset.TABLES_PACKAGING,
+        headers={"Content-Disposition": f'attachment; filename="{dataset.TABLES_FILE}.zip"'},
+    )
 
 
 @router.get(

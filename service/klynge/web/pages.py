@@ -23,6 +23,7 @@ from klynge.answers.lineage import NotFound, lineage
 from klynge.answers.models import Lineage
 from klynge.answers.search import search
 from klynge.engines.base import Engine
+from klynge.rdf import formats
 from klynge.rdf.namespaces import KID
 from klynge.web.browse import home_ways
 from klynge.web.engine_errors import EngineErrorRoute
@@ -77,6 +78,21 @@ def editor_bundle_missing() -> bool:
     return not EDITOR_BUNDLE.is_file()
 
 
+def download_menu(offers: tuple[formats.Format, ...]) -> list[tuple[str, str, str]]:
+    """A download menu for the editor: (format key, name, media type) of each offer, CSV first where offered
+    (what a spreadsheet, R or pandas opens without asking), then in the registry's order."""
+    ordered = sorted(offers, key=lambda fmt: fmt is not formats.SPARQL_CSV)
+    return [(fmt.key, fmt.name, fmt.media_type) for fmt in ordered]
+
+
+# The editor's download menus, from the format registry: a SELECT's, a CONSTRUCT's, a named query's table.
+DOWNLOADS = {
+    "table": download_menu(formats.RESULTS),
+    "graph": download_menu(formats.GRAPH),
+    "named": download_menu(formats.TABLE),
+}
+
+
 @router.get("/query", response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it. Its theme is the one inline style the policy admits, by a
@@ -87,6 +103,7 @@ def editor(request: Request) -> HTMLResponse:
         "base_iri": base_iri(request),
         "style_nonce": nonce,
         "bundle_missing": editor_bundle_missing(),
+        "downloads": DOWNLOADS,
     }
     headers = {"Content-Security-Policy": content_security_policy(style_nonce=nonce), "Cache-Control": "no-store"}
     return templates.TemplateResponse(request, "editor.html", context, headers=headers)
@@ -109,7 +126,7 @@ def as_of_page(request: Request, year: Annotated[int, PathParameter(ge=FIRST_YEA
 
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline_page(request: Request) -> HTMLResponse:
-    """The whole field on one time axis, lanes by kind, drawn by Graphviz, with the same items as a list."""
+    """The whole field on one time axis, lanes by kind, drawn in proportion to time, with the same items as a list."""
     field = whole_field(request.app.state.engine)
     base = base_iri(request)
     labels = {item.iri: item.label for items in field.lanes.values() for item in items}

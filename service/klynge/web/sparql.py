@@ -29,7 +29,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, QuerySyntaxError, checked_form
 from klynge.rdf import formats
-from klynge.rdf.namespaces import PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
+from klynge.rdf.namespaces import DCTERMS, PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
 from klynge.web import api_docs
 from klynge.web.engine_errors import plain_text
 from klynge.web.negotiation import negotiate
@@ -165,8 +165,8 @@ async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Re
     engine: Engine = request.app.state.engine
     base = endpoint_url(request)
     hit = None
-    if inline and hasattr(engine, "cached"):  # a long text is looked up in the thread
-        hit = engine.cached(sparql.query, fmt.media_type, dataset=sparql.dataset, base_iri=base)
+    if inline and hasattr(engine, "cached") and fmt.write is None:  # else looked up (and written) in a thread
+        hit = engine.cached(sparql.query, fmt.engine_media_type, dataset=sparql.dataset, base_iri=base)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
         return respond(engine, sparql, fmt, base, cacheable, held, hit)
     response = await run_in_threadpool(respond, engine, sparql, fmt, base, cacheable, held)
@@ -202,8 +202,10 @@ def respond(
             return Response(status_code=304, headers=headers)
     try:
         body, media_type = hit or engine.run(
-            sparql.query or "", fmt.media_type, dataset=sparql.dataset, base_iri=base
+            sparql.query or "", fmt.engine_media_type, dataset=sparql.dataset, base_iri=base
         )
+        if fmt.write is not None:  # a format pyoxigraph does not write, made from the engine's XML
+            body, media_type = fmt.from_engine(body, engine.display_labels), fmt.content_type
     except QueryError as error:
         return error_response(error, sparql.query)
     return Response(body, media_type=media_type, headers=headers)
@@ -213,7 +215,8 @@ GET_DOC = {
     "query": "the SPARQL query (without one, GET /sparql returns the service description)",
     "default-graph-uri": "a graph of the default graph (repeatable); replaces the union of all named graphs",
     "named-graph-uri": "a graph GRAPH may query (repeatable)",
-    "format": "json, xml, csv or tsv for SELECT/ASK; ttl, nt, jsonld or rdf for CONSTRUCT/DESCRIBE (else Accept)",
+    "format": f"{', '.join('/'.join((f.key, *f.keys)) for f in formats.RESULTS)} for SELECT/ASK; "
+    f"{', '.join('/'.join((f.key, *f.keys)) for f in formats.GRAPH)} for CONSTRUCT/DESCRIBE (else Accept)",
 }
 
 
@@ -312,7 +315,7 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
         ox.Triple(service, sd("endpoint"), service),
         ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
         ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
-        ox.Triple(service, ox.NamedNode("http://purl.org/dc/terms/title"), ox.Literal("klynge SPARQL endpoint")),
+        ox.Triple(service, DCTERMS.title, ox.Literal("klynge SPARQL endpoint")),
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default_graph),
@@ -320,7 +323,8 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
         ox.Triple(default_graph, ox.NamedNode(VOID + "triples"), integer(sum(graph_counts.values()))),
     ]
     for fmt in (*formats.RESULTS, *formats.GRAPH):
-        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(fmt.w3c)))
+        if fmt.w3c is not None:  # sd:resultFormat names formats by their W3C IRI; XLSX has none
+            triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(fmt.w3c)))
     for index, (name, count) in enumerate(sorted(graph_counts.items())):
         named, graph = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
         triples += [

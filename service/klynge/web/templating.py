@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from klynge.answers.describe import spelled_out
 
@@ -68,7 +69,19 @@ def literal_note(term: ox.Literal) -> str:
     return "" if datatype.endswith("#string") else short_name(datatype)
 
 
+def marked(passage: str, highlights: list[tuple[int, int]]) -> Markup:
+    """A search hit's passage, escaped, with its matching words in <mark>."""
+    parts, at = [], 0
+    for start, end in sorted(highlights):
+        if start >= at:
+            parts += [escape(passage[at:start]), Markup("<mark>"), escape(passage[start:end]), Markup("</mark>")]
+            at = end
+    parts.append(escape(passage[at:]))
+    return Markup("").join(parts)
+
+
 templates.env.filters["href"] = href
+templates.env.filters["marked"] = marked
 templates.env.filters["iri"] = ox.NamedNode  # an answer's IRI string as a term, for the term() macro
 templates.env.filters["short_name"] = short_name
 templates.env.filters["spelled_out"] = spelled_out

@@ -49,13 +49,6 @@ const theme = EditorView.theme({
 });
 
 const GRAPH_FORMS = new Set(["CONSTRUCT", "DESCRIBE"]);
-const DOWNLOADS = {
-  table: [["csv", "CSV", "text/csv"], ["tsv", "TSV", "text/tab-separated-values"],
-    ["json", "JSON", "application/sparql-results+json"]],
-  graph: [["ttl", "Turtle", "text/turtle"], ["nt", "N-Triples", "application/n-triples"],
-    ["jsonld", "JSON-LD", "application/ld+json"]],
-};
-const NAMED_TABLE_FORMATS = new Set(["csv", "json"]);
 
 function queryForm(text) {
   const first = tokens(text).find((t) => t.kind === "word" && /^(SELECT|CONSTRUCT|DESCRIBE|ASK)$/i.test(t.text));
@@ -72,6 +65,8 @@ class EditorPage {
     this.description = document.getElementById("named-description");
     this.form = document.getElementById("parameters");
     this.format = document.getElementById("download-format");
+    // [key, name, media type] per menu ("table", "graph", "named"), from the server's format registry
+    this.downloads = JSON.parse(root.dataset.downloads);
     this.named = null;
     this.namedText = null;
     this.catalogue = new Map();
@@ -148,9 +143,12 @@ class EditorPage {
     return GRAPH_FORMS.has(form) ? "graph" : "table";
   }
 
+  get downloadMenu() {
+    return this.downloads[this.kind === "table" && this.named ? "named" : this.kind];
+  }
+
   syncDownloads() {
-    const kind = this.kind;
-    const wanted = DOWNLOADS[kind].filter(([key]) => kind === "graph" || !this.named || NAMED_TABLE_FORMATS.has(key));
+    const wanted = this.downloadMenu;
     const keys = wanted.map(([key]) => key).join();
     if (this.format.dataset.keys === keys) return;
     const chosen = this.format.value;
@@ -304,7 +302,7 @@ class EditorPage {
   }
 
   async download() {
-    const [key, , mediaType] = DOWNLOADS[this.kind].find(([k]) => k === this.format.value);
+    const [key, , mediaType] = this.downloadMenu.find(([k]) => k === this.format.value);
     try {
       const { response, named } = await this.request(mediaType, this.named ? key : null);
       if (!response.ok) {
