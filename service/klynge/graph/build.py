@@ -48,7 +48,6 @@ ENTAILED_PROPERTIES = internal("entailed-properties")
 ENTAILED_TYPES = internal("entailed-types")
 STATED_LINEAGE_STEPS = internal("entail-stated-lineage-steps")
 CLOSURE = "urn:klynge:entailment:"
-PASS, WITH_BLANK_NODES = ox.NamedNode(CLOSURE + "pass"), ox.NamedNode(CLOSURE + "withBlankNodes")
 
 
 @dataclass(frozen=True)
@@ -233,25 +232,20 @@ class Entailments:
 def run_pass(store: ox.Store, query: str, directory: str, sink: ox.Store) -> None:
     """Add what one CONSTRUCT pass over ``store`` derives to the inferred graph of ``sink``, engine to engine:
     the engine writes the triples to a file and its bulk loader reads them back, so no Python object is made
-    per triple. The loader would give blank nodes new labels, cutting them off the graph, so the few triples
-    with a blank node are asked for apart (the pass reads which half from the vocabulary graph) and added as
-    they are."""
-    path = os.path.join(directory, "pass.nt")
-    halves = {
-        with_blank: ox.Quad(PASS, WITH_BLANK_NODES, ox.Literal(with_blank), VOCABULARY_GRAPH)
-        for with_blank in (False, True)
-    }
-    store.add(halves[False])
-    store.query(query, use_default_graph_as_union=True).serialize(output=path, format=ox.RdfFormat.N_TRIPLES)
-    store.remove(halves[False])
-    store.add(halves[True])
-    with_blank_nodes = [
-        ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH)
-        for t in store.query(query, use_default_graph_as_union=True)
-    ]
-    store.remove(halves[True])
-    sink.bulk_load(path=path, format=ox.RdfFormat.N_TRIPLES, to_graph=INFERRED_GRAPH)
-    sink.extend(with_blank_nodes)
+    per triple. A loader gives blank nodes new labels, which would cut them off the graph, so the few lines
+    naming a blank node are set apart and parsed keeping their labels."""
+    written, bulk = os.path.join(directory, "pass.nt"), os.path.join(directory, "bulk.nt")
+    store.query(query, use_default_graph_as_union=True).serialize(output=written, format=ox.RdfFormat.N_TRIPLES)
+    blank_lines: list[bytes] = []
+    with open(written, "rb") as lines, open(bulk, "wb") as out:
+        for line in lines:
+            if b"_:" in line:
+                blank_lines.append(line)
+            else:
+                out.write(line)
+    sink.bulk_load(path=bulk, format=ox.RdfFormat.N_TRIPLES, to_graph=INFERRED_GRAPH)
+    triples = ox.parse(b"".join(blank_lines), format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+    sink.extend(ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH) for t in triples)
 
 
 def add_stated_lineage_steps(store: ox.Store, entailments: Entailments) -> None:
