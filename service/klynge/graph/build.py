@@ -269,7 +269,7 @@ def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
     (Entailments), so two passes suffice, each a CONSTRUCT the engine evaluates and bulk-loads: property
     triples (super-properties and inverses), then types (super-classes, domains, ranges); between them the few
     stated lineage steps. Together they equal the entailment rules (``entailment``-tagged .rq) repeated to a
-    fixpoint, which tests/test_graph.py checks; docs/entailments.md names each entailment's client.
+    fixpoint, which tests/test_graph.py checks; docs/modelling.md names each kind's clients.
     """
     sink = store if sink is None else sink
     before = len(store) + len(sink) if sink is not store else len(store)
