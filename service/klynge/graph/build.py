@@ -47,6 +47,7 @@ ENTAILMENT_SCHEMA = internal("entailment-schema")
 ENTAILED_PROPERTIES = internal("entailed-properties")
 ENTAILED_TYPES = internal("entailed-types")
 STATED_LINEAGE_STEPS = internal("entail-stated-lineage-steps")
+DISPLAY_LABELS = internal("display-labels")
 CLOSURE = "urn:klynge:entailment:"
 
 
@@ -261,8 +262,8 @@ def add_stated_lineage_steps(store: ox.Store, entailments: Entailments) -> None:
 
 def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
     """Add the entailed standard terms to the inferred graph, and each resource's display label; return the
-    count added. With a ``sink`` (the store a load is filling from ``store``), the entailed types, which no
-    later step reads, go straight there.
+    count added. With a ``sink`` (the store a load is filling from ``store``), the entailed types and the
+    display labels, which no later step reads, go straight there.
 
     The standard vocabularies' axioms take part and are removed again at the end, so the published graph holds
     what they entail for klynge's resources, not the vocabularies themselves. The axioms are closed first
@@ -280,28 +281,20 @@ def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="klynge-entail-") as directory:
             run_pass(store, ENTAILED_PROPERTIES.sparql, directory, store)
             add_stated_lineage_steps(store, entailments)
-            materialise_display_labels(store)
             run_pass(store, ENTAILED_TYPES.sparql, directory, sink)
     finally:
         store.remove_graph(VOCABULARY_GRAPH)
+    materialise_display_labels(store, sink)
     after = len(store) + len(sink) if sink is not store else len(store)
     return after - before
 
 
-def materialise_display_labels(store: ox.Store) -> int:
+def materialise_display_labels(store: ox.Store, sink: ox.Store | None = None) -> None:
     """Give every labelled IRI one ``klynge:displayLabel`` (English, else Danish, else any label, else its
-    title) in the inferred graph, so that pages and answers read a name instead of choosing one per row.
-
-    A store built before (or a re-run) keeps the labels it has: only resources without one get one."""
-    query = internal("display-labels").sparql
-    have = {q.subject for q in store.quads_for_pattern(None, DISPLAY_LABEL, None)}
-    new = [
-        ox.Quad(row["resource"], DISPLAY_LABEL, row["label"], INFERRED_GRAPH)
-        for row in store.query(query, use_default_graph_as_union=True)
-        if row["label"] is not None and row["resource"] not in have
-    ]
-    store.extend(new)
-    return len(new)
+    title) in the inferred graph (of ``sink``, if given), so that pages and answers read a name instead of
+    choosing one per row. A store built before (or a re-run) keeps the labels it has."""
+    with tempfile.TemporaryDirectory(prefix="klynge-labels-") as directory:
+        run_pass(store, DISPLAY_LABELS.sparql, directory, store if sink is None else sink)
 
 
 def build_store(paths: Iterable[Path] | None = None, store: ox.Store | None = None) -> ox.Store:
