@@ -7,7 +7,6 @@ import pytest
 
 from klynge.catalogue import internal_catalogue
 from klynge.graph.build import (
-    DISPLAY_LABEL,
     INFERRED_GRAPH,
     VOCABULARY_GRAPH,
     SourceError,
@@ -165,5 +164,5 @@ def test_materialise_sends_the_entailed_types_to_a_sink(tmp_path: Path) -> None:
     whole.extend(list(loaded))
     split.extend(list(loaded))
     assert materialise(split, sink=sink) == materialise(whole)
-    assert set(sink) and all(q.predicate in (RDF_TYPE, DISPLAY_LABEL) for q in sink)
+    assert set(sink) and all(q.predicate == RDF_TYPE for q in sink)
     assert set(split) | set(sink) == set(whole)

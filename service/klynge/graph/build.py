@@ -262,8 +262,8 @@ def add_stated_lineage_steps(store: ox.Store, entailments: Entailments) -> None:
 
 def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
     """Add the entailed standard terms to the inferred graph, and each resource's display label; return the
-    count added. With a ``sink`` (the store a load is filling from ``store``), the entailed types and the
-    display labels, which no later step reads, go straight there.
+    count added. With a ``sink`` (the store a load is filling from ``store``), the entailed types, which no
+    later step reads, go straight there: the bulk of the entailments skips the in-memory store.
 
     The standard vocabularies' axioms take part and are removed again at the end, so the published graph holds
     what they entail for klynge's resources, not the vocabularies themselves. The axioms are closed first
@@ -284,17 +284,18 @@ def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
             run_pass(store, ENTAILED_TYPES.sparql, directory, sink)
     finally:
         store.remove_graph(VOCABULARY_GRAPH)
-    materialise_display_labels(store, sink)
+    materialise_display_labels(store)
     after = len(store) + len(sink) if sink is not store else len(store)
     return after - before
 
 
-def materialise_display_labels(store: ox.Store, sink: ox.Store | None = None) -> None:
+def materialise_display_labels(store: ox.Store) -> None:
     """Give every labelled IRI one ``klynge:displayLabel`` (English, else Danish, else any label, else its
-    title) in the inferred graph (of ``sink``, if given), so that pages and answers read a name instead of
-    choosing one per row. A store built before (or a re-run) keeps the labels it has."""
+    title) in the inferred graph, so that pages and answers read a name instead of choosing one per row. A
+    store built before (or a re-run) keeps the labels it has. (Into the in-memory store even on load: the
+    label strings bulk-loaded a second time into the disk store would grow it by an eighth.)"""
     with tempfile.TemporaryDirectory(prefix="klynge-labels-") as directory:
-        run_pass(store, DISPLAY_LABELS.sparql, directory, store if sink is None else sink)
+        run_pass(store, DISPLAY_LABELS.sparql, directory, store)
 
 
 def build_store(paths: Iterable[Path] | None = None, store: ox.Store | None = None) -> ox.Store:
