@@ -160,17 +160,17 @@ def build(staging: Path, files: list[Path], previous: Path | None) -> tuple[int,
     """Fill a new store in ``staging``: the quads of ``previous`` (a store being extended), the repository
     graph and ``files`` with their entailments. Quads and materialised triples added.
 
-    The entailment rules scan the whole graph several times, which is an order of magnitude faster in memory
-    than on disk, so the graph is built in memory and then copied to disk in one bulk write.
+    The entailment passes read the graph they add to, which is an order of magnitude faster in memory than on
+    disk, so the graph is built in memory and then copied to disk in one bulk write; the last pass (the
+    entailed types, which nothing reads back) the engine bulk-loads straight into the store on disk.
     """
     memory = ox.Store()
     bulk_load(memory, default_sources() + files)
-    added = materialise(memory)
     store = ox.Store(str(staging))
     if previous is not None:
         store.bulk_extend(kept_quads(ox.Store.read_only(str(previous)), set(memory.named_graphs())))
+    added = materialise(memory, sink=store)
     store.bulk_extend(memory)
-    store.optimize()
     quads = len(store)
     store.flush()
     del store, memory

@@ -11,13 +11,16 @@ graph of a query is their union.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.catalogue import internal, internal_catalogue
+from klynge.catalogue import internal
 from klynge.graph.vocabularies import AXIOMS_FILE
 from klynge.rdf.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
 from klynge.resources import asset_files
@@ -37,9 +40,15 @@ FORMATS = {
     ".xml": ox.RdfFormat.RDF_XML,
 }
 
-# Each rule (``klynge/sparql/*.rq`` tagged ``entailment``) selects entailed triples that no graph holds yet;
-# materialise() repeats them to a fixpoint.
-ENTAILMENT_RULES = [query for query in internal_catalogue().values() if "entailment" in query.tags]
+# The entailment rules (``klynge/sparql/*.rq`` tagged ``entailment``) say, one axiom kind each, what the published
+# graph entails; repeated to a fixpoint they are the reference materialise() is tested against (tests/test_graph.py).
+# materialise() evaluates the same in two passes (tagged ``entailment-pass``) over the axioms closed in Python.
+ENTAILMENT_SCHEMA = internal("entailment-schema")
+ENTAILED_PROPERTIES = internal("entailed-properties")
+ENTAILED_TYPES = internal("entailed-types")
+STATED_LINEAGE_STEPS = internal("entail-stated-lineage-steps")
+DISPLAY_LABELS = internal("display-labels")
+CLOSURE = "urn:klynge:entailment:"
 
 
 @dataclass(frozen=True)
@@ -125,56 +134,169 @@ def load(store: ox.Store, paths: Iterable[Path]) -> None:
     store.extend(quads)
 
 
-def entailed_quads(store: ox.Store) -> Iterator[ox.Quad]:
-    """One round of the entailment rules over the union of all graphs."""
-    for rule in ENTAILMENT_RULES:
-        for row in store.query(rule.sparql, use_default_graph_as_union=True):
-            yield ox.Quad(row["s"], row["p"], row["o"], INFERRED_GRAPH)
-
-
 def standard_axioms() -> list[ox.Quad]:
     """The standard vocabularies' axioms (ORG, PROV-O, SKOS, FOAF, Data Cube), in a graph that is never published."""
     triples = ox.parse(path=str(AXIOMS_FILE), format=ox.RdfFormat.N_TRIPLES)
     return [ox.Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in triples]
 
 
-def materialise(store: ox.Store, max_rounds: int = 10) -> int:
-    """Add the entailed standard terms to the inferred graph until nothing new follows, then each resource's
-    display label; return the count added.
+def reachable(edges: dict[ox.Term, set[ox.Term]]) -> dict[ox.Term, set[ox.Term]]:
+    """Every term reachable from each term by one or more edges (a transitive closure)."""
+    closure: dict[ox.Term, set[ox.Term]] = {}
+    for start, targets in edges.items():
+        seen: set[ox.Term] = set()
+        todo = list(targets)
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(edges.get(node, ()))
+        closure[start] = seen
+    return closure
 
-    The standard vocabularies' axioms take part while the rules run and are removed again at the end, so the
-    published graph holds what they entail for klynge's resources, not the vocabularies themselves.
+
+@dataclass(frozen=True)
+class Entailments:
+    """The schema's axioms closed once, in Python (a few hundred axioms), so that the engine derives every
+    entailed triple in two passes instead of repeating rules to a fixpoint: domains and ranges include their
+    super-classes.
+
+    ``properties[q]`` holds ``(p, mode)``: a ``q`` triple entails the same triple with ``p`` (mode ``entails``:
+    super-properties alone), or, through some inverse, needs a resource object and reads the same way
+    (``entailsThroughInverse``) or turned around (``entailsInverse``)."""
+
+    properties: dict[ox.NamedNode, set[tuple[ox.NamedNode, str]]]
+    domains: dict[ox.Term, set[ox.Term]]
+    ranges: dict[ox.Term, set[ox.Term]]
+    super_classes: dict[ox.Term, set[ox.Term]]
+
+    @classmethod
+    def of(cls, store: ox.Store) -> Entailments:
+        """Compile the axioms the store holds (entailment-schema.rq over the union of its graphs)."""
+        axioms: dict[str, dict[ox.Term, set[ox.Term]]] = defaultdict(lambda: defaultdict(set))
+        for row in store.query(ENTAILMENT_SCHEMA.sparql, use_default_graph_as_union=True):
+            axioms[row["kind"].value][row["a"]].add(row["b"])
+        up, inverse = reachable(axioms["sub-property"]), axioms["inverse"]
+        properties: dict[ox.NamedNode, set[tuple[ox.NamedNode, str]]] = {}
+        for q in (term for term in set(up) | set(inverse) if isinstance(term, ox.NamedNode)):
+            straight = {p for p in up.get(q, ()) if isinstance(p, ox.NamedNode) and p != q}
+            turned: set[tuple[ox.Term, bool]] = set()
+            todo = [(inv, True) for p in {q} | up.get(q, set()) for inv in inverse.get(p, ())]
+            while todo:
+                p, around = todo.pop()
+                if (p, around) not in turned:
+                    turned.add((p, around))
+                    todo.extend((sup, around) for sup in up.get(p, ()))
+                    todo.extend((inv, not around) for inv in inverse.get(p, ()))
+            found = {(p, "entails") for p in straight}
+            for p, around in turned:
+                if not isinstance(p, ox.NamedNode):
+                    continue
+                if around:
+                    found.add((p, "entailsInverse"))
+                elif p != q and p not in straight:
+                    found.add((p, "entailsThroughInverse"))
+            if found:
+                properties[q] = found
+        classes = reachable(axioms["sub-class"])
+        super_classes = {
+            c: {d for d in ds if isinstance(d, ox.NamedNode) and d != c}
+            for c, ds in classes.items()
+            if isinstance(c, ox.NamedNode)
+        }
+
+        def closed(table: dict[ox.Term, set[ox.Term]]) -> dict[ox.Term, set[ox.Term]]:
+            return {q: cs | {d for c in cs for d in super_classes.get(c, ())} for q, cs in table.items()}
+
+        return cls(properties, closed(axioms["domain"]), closed(axioms["range"]), super_classes)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """The compiled tables as quads in the vocabulary graph, where the entailed-*.rq passes join them."""
+        for q, found in self.properties.items():
+            for p, mode in found:
+                yield ox.Quad(q, ox.NamedNode(CLOSURE + mode), p, VOCABULARY_GRAPH)
+        for name, table in (("domain", self.domains), ("range", self.ranges), ("superClass", self.super_classes)):
+            for a, bs in table.items():
+                for b in bs:
+                    yield ox.Quad(a, ox.NamedNode(CLOSURE + name), b, VOCABULARY_GRAPH)
+
+    def entailed_by(self, triple: ox.Triple) -> Iterator[ox.Triple]:
+        """What one triple entails through property axioms (for the few triples a later pass adds)."""
+        yield triple
+        for p, mode in self.properties.get(triple.predicate, ()):
+            if mode == "entails" or not isinstance(triple.object, ox.Literal):
+                turned = mode == "entailsInverse"
+                yield ox.Triple(
+                    triple.object if turned else triple.subject, p, triple.subject if turned else triple.object
+                )
+
+
+def run_pass(store: ox.Store, query: str, directory: str, sink: ox.Store) -> None:
+    """Add what one CONSTRUCT pass over ``store`` derives to the inferred graph of ``sink``, engine to engine:
+    the engine writes the triples to a file and its bulk loader reads them back, so no Python object is made
+    per triple. A loader gives blank nodes new labels, which would cut them off the graph, so the few lines
+    naming a blank node are set apart and parsed keeping their labels."""
+    written, bulk = os.path.join(directory, "pass.nt"), os.path.join(directory, "bulk.nt")
+    store.query(query, use_default_graph_as_union=True).serialize(output=written, format=ox.RdfFormat.N_TRIPLES)
+    blank_lines: list[bytes] = []
+    with open(written, "rb") as lines, open(bulk, "wb") as out:
+        for line in lines:
+            if b"_:" in line:
+                blank_lines.append(line)
+            else:
+                out.write(line)
+    sink.bulk_load(path=bulk, format=ox.RdfFormat.N_TRIPLES, to_graph=INFERRED_GRAPH)
+    triples = ox.parse(b"".join(blank_lines), format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+    sink.extend(ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH) for t in triples)
+
+
+def add_stated_lineage_steps(store: ox.Store, entailments: Entailments) -> None:
+    """klynge:statedInfluence for every stated lineage step, with what it entails in turn (a few per plan)."""
+    rows = store.query(STATED_LINEAGE_STEPS.sparql, use_default_graph_as_union=True)
+    triples = {t for row in rows for t in entailments.entailed_by(ox.Triple(row["s"], row["p"], row["o"]))}
+    store.extend(
+        ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH)
+        for t in triples
+        if next(store.quads_for_pattern(t.subject, t.predicate, t.object), None) is None
+    )
+
+
+def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
+    """Add the entailed standard terms to the inferred graph, and each resource's display label; return the
+    count added. With a ``sink`` (the store a load is filling from ``store``), the entailed types, which no
+    later step reads, go straight there: the bulk of the entailments skips the in-memory store.
+
+    The standard vocabularies' axioms take part and are removed again at the end, so the published graph holds
+    what they entail for klynge's resources, not the vocabularies themselves. The axioms are closed first
+    (Entailments), so two passes suffice, each a CONSTRUCT the engine evaluates and bulk-loads: property
+    triples (super-properties and inverses), then types (super-classes, domains, ranges); between them the few
+    stated lineage steps. Together they equal the entailment rules (``entailment``-tagged .rq) repeated to a
+    fixpoint, which tests/test_graph.py checks; docs/modelling.md names each kind's clients.
     """
+    sink = store if sink is None else sink
+    before = len(store) + len(sink) if sink is not store else len(store)
     store.extend(standard_axioms())
     try:
-        added = 0
-        for _ in range(max_rounds):
-            new = set(entailed_quads(store))
-            if not new:
-                break
-            store.extend(new)
-            added += len(new)
-        else:
-            raise RuntimeError(f"materialisation did not reach a fixpoint in {max_rounds} rounds")
+        entailments = Entailments.of(store)
+        store.extend(entailments.quads())
+        with tempfile.TemporaryDirectory(prefix="klynge-entail-") as directory:
+            run_pass(store, ENTAILED_PROPERTIES.sparql, directory, store)
+            add_stated_lineage_steps(store, entailments)
+            run_pass(store, ENTAILED_TYPES.sparql, directory, sink)
     finally:
         store.remove_graph(VOCABULARY_GRAPH)
-    return added + materialise_display_labels(store)
+    materialise_display_labels(store)
+    after = len(store) + len(sink) if sink is not store else len(store)
+    return after - before
 
 
-def materialise_display_labels(store: ox.Store) -> int:
+def materialise_display_labels(store: ox.Store) -> None:
     """Give every labelled IRI one ``klynge:displayLabel`` (English, else Danish, else any label, else its
-    title) in the inferred graph, so that pages and answers read a name instead of choosing one per row.
-
-    A store built before (or a re-run) keeps the labels it has: only resources without one get one."""
-    query = internal("display-labels").sparql
-    have = {q.subject for q in store.quads_for_pattern(None, DISPLAY_LABEL, None)}
-    new = [
-        ox.Quad(row["resource"], DISPLAY_LABEL, row["label"], INFERRED_GRAPH)
-        for row in store.query(query, use_default_graph_as_union=True)
-        if row["label"] is not None and row["resource"] not in have
-    ]
-    store.extend(new)
-    return len(new)
+    title) in the inferred graph, so that pages and answers read a name instead of choosing one per row. A
+    store built before (or a re-run) keeps the labels it has. (Into the in-memory store even on load: the
+    label strings bulk-loaded a second time into the disk store would grow it by an eighth.)"""
+    with tempfile.TemporaryDirectory(prefix="klynge-labels-") as directory:
+        run_pass(store, DISPLAY_LABELS.sparql, directory, store)
 
 
 def build_store(paths: Iterable[Path] | None = None, store: ox.Store | None = None) -> ox.Store:
