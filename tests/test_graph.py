@@ -6,6 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.catalogue import internal_catalogue
+from klynge.commands.synth import synth_lines
 from klynge.graph.build import (
     INFERRED_GRAPH,
     VOCABULARY_GRAPH,
@@ -20,7 +21,6 @@ from klynge.graph.build import (
     published_triples,
     standard_axioms,
 )
-from klynge.commands.synth import synth_lines
 
 FIXTURES = Path(__file__).parent / "fixtures" / "graph"
 EX = "https://example.org/"
