@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.graph.build import build_store
+from klynge.graph.releases import read_history
 from klynge.rdf import namespaces
 from klynge.resources import asset_dir, asset_files
 
@@ -75,9 +76,11 @@ def test_terms_exist() -> None:
 
 # -- Header --------------------------------------------------------------------------------------------------
 
+LATEST = read_history().latest.version  # `klynge release` bumps the header to the release it cuts
+
 HEADER = [
-    "owl:versionIRI <https://w3id.org/klynge/ontology/0.1.0>",
-    "owl:versionInfo ?v",
+    f"owl:versionIRI <https://w3id.org/klynge/ontology/{LATEST}>",
+    f'owl:versionInfo "{LATEST}"',
     'dcterms:title ?v FILTER(LANG(?v) = "en")',
     'dcterms:description ?v FILTER(LANG(?v) = "en")',
     "dcterms:license <https://creativecommons.org/licenses/by/4.0/>",
