@@ -152,7 +152,10 @@ def browse_class_page(
     "/api/browse",
     summary="The classes that have instances, with counts",
     response_model=list[answers.ClassCount],
-    responses={404: {"description": "a release that is not served"}},
+    responses={
+        400: {"description": "a release named that is not a version number, or named twice"},
+        404: {"description": "a release that is not served"},
+    },
 )
 def browse_classes(request: Request, release: Release = None) -> list[answers.ClassCount]:
     """Every class the ontology declares that has instances in the graph, most first; `key` is its path under
@@ -168,7 +171,7 @@ def browse_classes(request: Request, release: Release = None) -> list[answers.Cl
     responses={
         400: {
             "description": "an unknown facet, a value that is no IRI, a year for a class it does not "
-            "apply to, or a page past the last"
+            "apply to, a page past the last, or a release named that is not a version number"
         },
         404: {"description": "no such class with instances, or a release that is not served"},
     },
