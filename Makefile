@@ -53,6 +53,7 @@ serve: $(STAMP) $(WEB_BUILD)
 # tree is formatted in one commit (after the branches in flight merge).
 lint: $(STAMP)
 	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff format --check service tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -122,8 +122,6 @@ def section(rows: list[tuple[int, list[dict]]], runs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)

@@ -115,9 +115,7 @@ def request_for(kind: str, named: list[tuple[str, dict[str, str]]]) -> tuple[str
     return random.choice(named)
 
 
-async def client(
-    base: str, address: str, kinds: list[str], weights: list[int], until: float, named, record
-) -> None:
+async def client(base: str, address: str, kinds: list[str], weights: list[int], until: float, named, record) -> None:
     """One client, from its own loopback address (the service shares its workers fairly among addresses),
     sending one request after another; a runaway client resubmits at once whatever it is told."""
     transport = httpx.AsyncHTTPTransport(local_address=address)

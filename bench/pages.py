@@ -56,8 +56,10 @@ URLS = [
     ("/api/lineage Innovationskraft, stated only", f"/api/lineage/{IK}?evidence=stated"),
     ("/api/lineage synthetic plan", f"/api/lineage/{SYNTH}policy/plan-07"),
     ("/api/path Innovationskraft to DFIR", f"/api/path?from={IK}&to=org/dfir"),
-    ("/api/path 1990s to 2025", "/api/path?from=policy/research-business-cofinancing-1990s"
-     "&to=policy/cluster-programme-2025"),
+    (
+        "/api/path 1990s to 2025",
+        "/api/path?from=policy/research-business-cofinancing-1990s&to=policy/cluster-programme-2025",
+    ),
     ("/api/path synthetic plan to cluster", f"/api/path?from={SYNTH}policy/plan-00&to={SYNTH}cluster/cluster-05"),
     ("/api/search vaekstforum", "/api/search?q=vaekstforum"),
     ("/api/search innovation", "/api/search?q=innovation"),

@@ -38,8 +38,10 @@ def size(path: Path) -> int:
 def lines_of(synthetic: Path) -> list[str]:
     """The synthetic graph as sorted N-Quads lines in one named graph."""
     graph = ox.NamedNode(GRAPH)
-    quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=str(synthetic),
-                                                                                 format=ox.RdfFormat.N_TRIPLES))
+    quads = (
+        ox.Quad(t.subject, t.predicate, t.object, graph)
+        for t in ox.parse(path=str(synthetic), format=ox.RdfFormat.N_TRIPLES)
+    )
     return sorted(set(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode().splitlines()))
 
 
@@ -79,8 +81,9 @@ def main() -> int:
         if synthetic is None:
             synthetic = work / "eu27.nt"
             klynge = Path(sys.executable).parent / "klynge"
-            subprocess.run([str(klynge), "synth", "--countries", "27", "--seed", "1", "--out", str(synthetic)],
-                           check=True)
+            subprocess.run(
+                [str(klynge), "synth", "--countries", "27", "--seed", "1", "--out", str(synthetic)], check=True
+            )
         first = lines_of(synthetic)
         second = revised(first, max(1, round(1 / args.change)))
         release = Release("0.2.0", datetime.now(UTC), "0.1.0", "", 0, 0, work)
@@ -92,29 +95,34 @@ def main() -> int:
         one = store_size(work / "one", {"": first})
         two = one + store_size(work / "two", {"": second})
         old, new = set(first), set(second)
-        runs = {f"{GRAPH}/both": sorted(old & new), f"{GRAPH}/first": sorted(old - new),
-                f"{GRAPH}/second": sorted(new - old)}
+        runs = {
+            f"{GRAPH}/both": sorted(old & new),
+            f"{GRAPH}/first": sorted(old - new),
+            f"{GRAPH}/second": sorted(new - old),
+        }
         interval = store_size(work / "interval", {name: lines for name, lines in runs.items() if lines})
     begin, end = markers("releases")
-    block = "\n".join([
-        begin,
-        "## Releases at EU27 scale (`bench/releases.py`, issue 20)",
-        "",
-        f"EU27 synthetic graph, {len(first):,} statements; release 2 replaces {len(old - new):,} of them "
-        f"({args.change:.0%}). Sizes in bytes; ratio = two releases / one. {machine()}.",
-        "",
-        "| what | one release | two releases | ratio |",
-        "|---|---:|---:|---:|",
-        f"| record in the repository (dump + RDF Patch) | {record_one:,} | {record_two:,} | "
-        f"{record_two / record_one:.3f} |",
-        f"| stores served for `release=` (one per release, on disk) | {one:,} | {two:,} | {two / one:.3f} |",
-        f"| rejected: one store, quads once in run graphs | {one:,} | {interval:,} | {interval / one:.3f} |",
-        "",
-        "The record grows with the delta and meets the goal (at most 1.3x). The stores served do not: each release "
-        "keeps the named graphs its queries name (`GRAPH ?g`, `GRAPH <…/graph/ontology>`), which the shared "
-        "run-graph store would break (`klynge.engines.releases` says why); it would meet the goal.",
-        end,
-    ])
+    block = "\n".join(
+        [
+            begin,
+            "## Releases at EU27 scale (`bench/releases.py`, issue 20)",
+            "",
+            f"EU27 synthetic graph, {len(first):,} statements; release 2 replaces {len(old - new):,} of them "
+            f"({args.change:.0%}). Sizes in bytes; ratio = two releases / one. {machine()}.",
+            "",
+            "| what | one release | two releases | ratio |",
+            "|---|---:|---:|---:|",
+            f"| record in the repository (dump + RDF Patch) | {record_one:,} | {record_two:,} | "
+            f"{record_two / record_one:.3f} |",
+            f"| stores served for `release=` (one per release, on disk) | {one:,} | {two:,} | {two / one:.3f} |",
+            f"| rejected: one store, quads once in run graphs | {one:,} | {interval:,} | {interval / one:.3f} |",
+            "",
+            "The record grows with the delta and meets the goal (at most 1.3x). The stores served do not: each release "
+            "keeps the named graphs its queries name (`GRAPH ?g`, `GRAPH <…/graph/ontology>`), which the shared "
+            "run-graph store would break (`klynge.engines.releases` says why); it would meet the goal.",
+            end,
+        ]
+    )
     merge(args.results, "releases", block)
     print(block)
     return 0

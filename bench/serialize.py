@@ -63,8 +63,6 @@ def measure(store_path: Path) -> list[str]:
     ]
 
 
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=Path("/work/bench-data/dk-store"))

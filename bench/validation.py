@@ -78,8 +78,11 @@ def measure_repository() -> list[Measured]:
         changed.write_text(text.replace('"2021"^^xsd:gYear', '"2022"^^xsd:gYear', 1))
         return [
             timed("repository: klynge validate (pySHACL and the vocabulary check)", [KLYNGE, "validate"], 120),
-            timed("repository with one changed file in context: klynge validate data/lineage.ttl",
-                  [KLYNGE, "validate", str(changed)], 120),
+            timed(
+                "repository with one changed file in context: klynge validate data/lineage.ttl",
+                [KLYNGE, "validate", str(changed)],
+                120,
+            ),
         ]
 
 
@@ -121,8 +124,11 @@ def section(rows: list[Measured], earlier: str = "") -> str:
     """The section with this run's rows, after the earlier rows of other names (kept as they were)."""
     labels = {row.label for row in rows}
     kept = [  # rows of other names, if written with this table's columns
-        line for line in earlier.splitlines()
-        if line.startswith("| ") and line != HEADER and line.count(" | ") == HEADER.count(" | ")
+        line
+        for line in earlier.splitlines()
+        if line.startswith("| ")
+        and line != HEADER
+        and line.count(" | ") == HEADER.count(" | ")
         and line.split(" | ")[0][2:] not in labels
     ]
     lines = [

@@ -25,9 +25,7 @@ NEEDED = ("mpm_event", "authz_core", "mime", "dir", "rewrite")
 
 def apache_binary() -> str:
     """The httpd binary, or a skip saying what to install."""
-    found = shutil.which("apache2", path=f"{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin") or shutil.which(
-        "httpd"
-    )
+    found = shutil.which("apache2", path=f"{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin") or shutil.which("httpd")
     missing = [name for name in NEEDED if not (MODULES / f"mod_{name}.so").is_file()]
     if found is None or missing:
         pytest.skip(f"Apache httpd with {', '.join(NEEDED)} is not installed (apt-get install apache2)")
@@ -78,8 +76,9 @@ def apache(roots: list[Path]) -> Iterator[list[str]]:
             "</VirtualHost>",
         ]
     (run / "httpd.conf").write_text("\n".join(lines) + "\n")
-    process = subprocess.Popen([binary, "-X", "-f", str(run / "httpd.conf")], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [binary, "-X", "-f", str(run / "httpd.conf")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline = time.monotonic() + 20
         while not _listening(ports):

@@ -54,10 +54,12 @@ def rewrite(path: Path, change) -> None:
 
 def change_for_0_2(root: Path) -> None:
     """The second release of this test: a start date moves to 2015, DFIR gets a new IRI, a requirement goes."""
+
     def rename(term):
         return ox.NamedNode(RENAMED_TO) if term == ox.NamedNode(RENAMED_FROM) else term
 
     for path in sorted((root / "data").glob("*.ttl")):
+
         def change(quads):
             for q in quads:
                 if REMOVED in (q.subject.value, getattr(q.object, "value", None)):
@@ -66,6 +68,7 @@ def change_for_0_2(root: Path) -> None:
                 if q.subject.value == STRATEGY and q.predicate.value == START_DATE:
                     obj = ox.Literal("2015", datatype=obj.datatype)
                 yield ox.Quad(rename(q.subject), q.predicate, rename(obj))
+
         rewrite(path, change)
 
 
@@ -79,14 +82,18 @@ def cut_repository_copies(tmp_path_factory) -> tuple[Path, Path]:
     for name in ("ontology", "data", "releases"):
         shutil.copytree(cut_twice / name, root / name)
     shutil.copy(cut_twice / "CHANGELOG.md", root / "CHANGELOG.md")
-    rewrite(root / "data" / "lineage.ttl", lambda quads: (
-        ox.Quad(q.subject, q.predicate, ox.Literal("2014", datatype=q.object.datatype))
-        if q.subject.value == STRATEGY and q.predicate.value == START_DATE else q for q in quads))
+    rewrite(
+        root / "data" / "lineage.ttl",
+        lambda quads: (
+            ox.Quad(q.subject, q.predicate, ox.Literal("2014", datatype=q.object.datatype))
+            if q.subject.value == STRATEGY and q.predicate.value == START_DATE
+            else q
+            for q in quads
+        ),
+    )
     cut(THIRD, root=root, now=AT_0_3, validate=False)
     return cut_twice, root
 
 
 def sources(root: Path) -> list[Path]:
     return sorted((root / "ontology").glob("*.ttl")) + sorted((root / "data").glob("*.ttl"))
-
-

@@ -20,6 +20,8 @@ def shared_path(*parts: str) -> Path:
     """A path under ``../shared/``, or a skip naming what is missing and where it was looked for."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} is absent: the tests that read ../shared/{'/'.join(parts)} need the shared folder "
-                    "beside the checkout (or KLYNGE_SHARED naming it)")
+        pytest.skip(
+            f"{path} is absent: the tests that read ../shared/{'/'.join(parts)} need the shared folder "
+            "beside the checkout (or KLYNGE_SHARED naming it)"
+        )
     return path

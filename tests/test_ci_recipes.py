@@ -41,8 +41,13 @@ def gitlab_job() -> dict:
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                          cwd=repo, check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return done.stdout
 
 
@@ -73,8 +78,15 @@ def commit_change(repo: Path, old: str, new: str) -> int:
 
 def run_step(script: str, repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"], **env}
-    return subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=environment,
-                          capture_output=True, text=True, check=False, timeout=300)
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=repo,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 def github_steps(repo: Path) -> dict[str, subprocess.CompletedProcess[str]]:
@@ -108,10 +120,13 @@ def test_github_job_marks_a_misspelt_term_on_its_line(pull_request: Path) -> Non
     line = commit_change(pull_request, "    klynge:succeeds <", "    klynge:succeds <")
     validate = github_steps(pull_request)["Validate the changed files in context"]
     assert validate.returncode == 1
-    assert (f"::error file=data/lineage.ttl,line={line},title=klynge vocabulary::klynge%3Asucceds"
-            not in validate.stdout), "only properties are escaped, not the message"
-    assert (f"::error file=data/lineage.ttl,line={line},title=klynge vocabulary::klynge:succeds is not declared "
-            "in the klynge ontology; did you mean klynge:succeeds?") in validate.stdout.splitlines()
+    assert (
+        f"::error file=data/lineage.ttl,line={line},title=klynge vocabulary::klynge%3Asucceds" not in validate.stdout
+    ), "only properties are escaped, not the message"
+    assert (
+        f"::error file=data/lineage.ttl,line={line},title=klynge vocabulary::klynge:succeds is not declared "
+        "in the klynge ontology; did you mean klynge:succeeds?"
+    ) in validate.stdout.splitlines()
 
 
 def test_gitlab_job_fails_on_a_violation_and_keeps_the_junit_report(pull_request: Path) -> None:
@@ -153,7 +168,8 @@ def test_pre_commit_manifest_is_valid_and_runs_klynge_on_the_staged_files(tmp_pa
     bad.write_text("@prefix klynge: <https://w3id.org/klynge/ontology#> .\n<urn:x:a> klynge:succeds <urn:x:b> .\n")
     environment = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}
     for staged, code in (([good], 0), ([good, bad], 1)):
-        done = subprocess.run([*hook["entry"].split(), *map(str, staged)], env=environment,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [*hook["entry"].split(), *map(str, staged)], env=environment, capture_output=True, text=True, check=False
+        )
         assert done.returncode == code, done.stdout + done.stderr
     assert f"{bad}:2: klynge:succeds is not declared" in done.stdout

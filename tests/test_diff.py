@@ -22,7 +22,9 @@ INNOVATIONSKRAFT_LABEL = "Power of innovation - Danish clusters for knowledge an
 def git(repo: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=klynge test", "-c", "user.email=test@example.org", *args],
-        cwd=repo, check=True, capture_output=True,
+        cwd=repo,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -54,20 +56,33 @@ def diff_json(capsys: pytest.CaptureFixture[str], *args: str, code: int = 1) -> 
 
 
 def test_a_changed_date_is_one_changed_value(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    change(repo, "lineage.ttl", '    schema:startDate "2021"^^xsd:gYear ;\n    schema:endDate "2024"',
-           '    schema:startDate "2022"^^xsd:gYear ;\n    schema:endDate "2024"')
+    change(
+        repo,
+        "lineage.ttl",
+        '    schema:startDate "2021"^^xsd:gYear ;\n    schema:endDate "2024"',
+        '    schema:startDate "2022"^^xsd:gYear ;\n    schema:endDate "2024"',
+    )
     found = diff_json(capsys, "HEAD~1", "HEAD")
     assert found["lineage"] == [] and found["renamed"] == []
-    assert found["resources"] == [{
-        "resource": INNOVATIONSKRAFT, "label": INNOVATIONSKRAFT_LABEL, "status": "changed",
-        "changed": [{"property": "schema:startDate", "old": '"2021"^^xsd:gYear', "new": '"2022"^^xsd:gYear'}],
-        "removed": [], "added": [],
-    }]
+    assert found["resources"] == [
+        {
+            "resource": INNOVATIONSKRAFT,
+            "label": INNOVATIONSKRAFT_LABEL,
+            "status": "changed",
+            "changed": [{"property": "schema:startDate", "old": '"2021"^^xsd:gYear', "new": '"2022"^^xsd:gYear'}],
+            "removed": [],
+            "added": [],
+        }
+    ]
 
 
 def test_head_1_to_head_gives_the_expected_markdown(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    change(repo, "lineage.ttl", '    schema:startDate "2021"^^xsd:gYear ;\n    schema:endDate "2024"',
-           '    schema:startDate "2022"^^xsd:gYear ;\n    schema:endDate "2024"')
+    change(
+        repo,
+        "lineage.ttl",
+        '    schema:startDate "2021"^^xsd:gYear ;\n    schema:endDate "2024"',
+        '    schema:startDate "2022"^^xsd:gYear ;\n    schema:endDate "2024"',
+    )
     assert main(["diff", "HEAD~1", "HEAD", "--format", "markdown"]) == 1
     assert capsys.readouterr().out == (
         "### klynge diff: `HEAD~1` → `HEAD`\n"
@@ -82,13 +97,16 @@ def test_head_1_to_head_gives_the_expected_markdown(repo: Path, capsys: pytest.C
 
 def test_an_added_cluster_is_a_new_resource_with_its_label(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = repo / "data" / "clusters.ttl"
-    path.write_text(path.read_text() + """
+    path.write_text(
+        path.read_text()
+        + """
 <https://w3id.org/klynge/id/cluster/test-robotics-north>
     a klynge:ClusterOrganisation ;
     rdfs:label "Test Robotics North"@en ;
     klynge:hasArea <https://w3id.org/klynge/id/area/defence-space-and-security> ;
     dcterms:source <https://w3id.org/klynge/id/source/eccp-factsheet-denmark> .
-""")
+"""
+    )
     git(repo, "commit", "-q", "-am", "add a cluster")
     found = diff_json(capsys, "HEAD~1", "HEAD")
     assert [(r["resource"], r["label"], r["status"]) for r in found["resources"]] == [
@@ -111,8 +129,11 @@ def test_a_removed_lineage_link_is_listed_first_as_lineage(repo: Path, capsys: p
     found = diff_json(capsys, "HEAD~1", "HEAD")
     (link,) = found["lineage"]
     assert {key: link[key] for key in ("change", "subject", "property", "object", "subject_label")} == {
-        "change": "removed", "subject": "kid:policy/innovation-network-denmark", "property": "klynge:implements",
-        "object": "kid:policy/innovation-denmark-2007-2010", "subject_label": "Innovation Network Denmark",
+        "change": "removed",
+        "subject": "kid:policy/innovation-network-denmark",
+        "property": "klynge:implements",
+        "object": "kid:policy/innovation-denmark-2007-2010",
+        "subject_label": "Innovation Network Denmark",
     }
     assert link["object_label"].startswith("Innovation Denmark 2007")
     assert found["resources"] == [], "a lineage change is not listed twice"
@@ -145,8 +166,10 @@ def test_a_renamed_policy_carries_its_references(repo: Path, capsys: pytest.Capt
     git(repo, "commit", "-q", "-am", "rename")
     found = diff_json(capsys, "HEAD~1", "HEAD")
     (rename,) = found["renamed"]
-    assert (rename["old"], rename["new"]) == ("kid:policy/innovation-network-denmark",
-                                              "kid:policy/innovation-network-denmark-2008")
+    assert (rename["old"], rename["new"]) == (
+        "kid:policy/innovation-network-denmark",
+        "kid:policy/innovation-network-denmark-2008",
+    )
     assert rename["references"] >= 1
 
 
@@ -172,12 +195,22 @@ ex:policy ex:step [ ex:to ex:earlier ; ex:kind "succeeds" ] , [ ex:to ex:other ;
     changed.write_text(old.read_text().replace('"prolongs"', '"consolidates"'))
     found = diff_json(capsys, str(old), str(changed))
     step = '[ <https://example.org/kind> "{}" ; <https://example.org/to> <https://example.org/other> ]'
-    assert found["resources"] == [{
-        "resource": "<https://example.org/policy>", "label": "", "status": "changed",
-        "changed": [{"property": "<https://example.org/step>", "old": step.format("prolongs"),
-                     "new": step.format("consolidates")}],
-        "removed": [], "added": [],
-    }]
+    assert found["resources"] == [
+        {
+            "resource": "<https://example.org/policy>",
+            "label": "",
+            "status": "changed",
+            "changed": [
+                {
+                    "property": "<https://example.org/step>",
+                    "old": step.format("prolongs"),
+                    "new": step.format("consolidates"),
+                }
+            ],
+            "removed": [],
+            "added": [],
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -207,8 +240,10 @@ def test_a_long_rdf_list_and_a_blank_node_cycle_neither_crash(
 ) -> None:
     items = " ".join(f'"item {n}"' for n in range(5000))
     old = tmp_path / "old.ttl"
-    old.write_text(f"<https://example.org/s> <https://example.org/items> ( {items} ) .\n"
-                   "_:a <https://example.org/next> _:b . _:b <https://example.org/next> _:a .\n")
+    old.write_text(
+        f"<https://example.org/s> <https://example.org/items> ( {items} ) .\n"
+        "_:a <https://example.org/next> _:b . _:b <https://example.org/next> _:a .\n"
+    )
     same = tmp_path / "same.nt"
     same.write_bytes(ox.serialize(ox.parse(path=str(old)), format=ox.RdfFormat.N_TRIPLES))
     assert main(["diff", str(old), str(same)]) == 0
@@ -216,5 +251,5 @@ def test_a_long_rdf_list_and_a_blank_node_cycle_neither_crash(
     new.write_text(old.read_text().replace('"item 4999"', '"item five thousand"'))
     assert main(["diff", str(old), str(new)]) == 1
     out = capsys.readouterr().out
-    assert "~ <https://example.org/items>  [ rdf:first \"item 0\" ; rdf:rest [ rdf:first \"item 1\" ;" in out
+    assert '~ <https://example.org/items>  [ rdf:first "item 0" ; rdf:rest [ rdf:first "item 1" ;' in out
     assert "[ … ]" in out, "deep nesting is cut in the output"

@@ -22,8 +22,13 @@ class StoreBackend(Engine):
         self.runs: list[Dataset] = []
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET,
-        bindings: Mapping[str, ox.Term] | None = None, base_iri: str | None = None,
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Mapping[str, ox.Term] | None = None,
+        base_iri: str | None = None,
     ) -> tuple[bytes, str]:
         self.runs.append(dataset)
         substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}

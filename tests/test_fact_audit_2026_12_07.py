@@ -98,8 +98,10 @@ def test_three_locators_point_where_the_source_says_it(graph: ox.Store, factshee
     expected = {
         "requirement/ecosystem-driving-force": [("Policy objectives", objectives)],
         "requirement/one-cluster-per-area": [("Policy evaluation: Results", results), ("Consistency", consistency)],
-        "funding/innovationskraft-2021-2024": [("Source of funding", budget), ("Instruments: Explanation",
-                                                                                instruments_explanation)],
+        "funding/innovationskraft-2021-2024": [
+            ("Source of funding", budget),
+            ("Instruments: Explanation", instruments_explanation),
+        ],
     }
     for subject, places in expected.items():
         [locator] = values(graph, f"SELECT ?l WHERE {{ <{KID}{subject}> klynge:locator ?l }}")
@@ -125,9 +127,7 @@ def test_no_english_agency_name_that_no_source_has(graph: ox.Store, factsheet: s
 def test_no_existing_body_is_published_as_generated_by_a_change(graph: ox.Store) -> None:
     """§2.3: the Danish Business Authority (named as existing in 2024, D:59) and the Danish Business Promotion
     Board (set up under the act of 13 December 2018, F:238) take over tasks; no change event generates them."""
-    generated = values(
-        graph, "SELECT ?o WHERE { ?o prov:wasGeneratedBy|org:resultedFrom ?e . ?e a org:ChangeEvent }"
-    )
+    generated = values(graph, "SELECT ?o WHERE { ?o prov:wasGeneratedBy|org:resultedFrom ?e . ?e a org:ChangeEvent }")
     assert generated == []
     receiving = values(graph, "SELECT ?o WHERE { ?e a org:ChangeEvent ; klynge:receivingOrganization ?o }")
     assert receiving == [KID + "org/danish-business-authority", KID + "org/danish-business-promotion-board"]

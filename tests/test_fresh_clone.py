@@ -34,8 +34,12 @@ pytestmark = pytest.mark.slow
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository as a fresh clone has it: the files git tracks (as they are in the working tree), one commit."""
     target = tmp_path_factory.mktemp("fresh") / "klynge"
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, check=True, capture_output=True).stdout.decode()
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
     for name in filter(None, listed.split("\0")):
         source = ROOT / name
         if source.is_file():
@@ -76,8 +80,15 @@ class Venv:
         }
 
     def run(self, script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env={**self.env, **env},
-                              capture_output=True, text=True, check=False, timeout=600)
+        return subprocess.run(
+            ["bash", "-e", "-c", script],
+            cwd=cwd,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
 
 
 @pytest.fixture
@@ -104,7 +115,7 @@ def test_pip_install_from_a_plain_checkout_without_node(checkout: Path, venv: Ve
         "python -c 'from fastapi.testclient import TestClient; from klynge.web.app import create_app; "
         "from klynge.engines.store import EmbeddedEngine; from klynge.graph.build import build_store; "
         "from klynge.settings import Settings; "
-        "c = TestClient(create_app(EmbeddedEngine(build_store()), Settings())); r = c.get(\"/query\"); "
+        'c = TestClient(create_app(EmbeddedEngine(build_store()), Settings())); r = c.get("/query"); '
         "print(r.status_code); print(r.text)'",
         tmp_path,
     )
@@ -123,8 +134,9 @@ def test_editable_install_before_any_npm_step(checkout: Path, venv: Venv, tmp_pa
 
 
 def test_pip_wheel_and_install_from_git_url(checkout: Path, venv: Venv, tmp_path: Path) -> None:
-    built = venv.run(f"pip wheel --no-deps --no-build-isolation -q -w {tmp_path / 'wheels'} .", clone(checkout,
-                     tmp_path / "repo"))
+    built = venv.run(
+        f"pip wheel --no-deps --no-build-isolation -q -w {tmp_path / 'wheels'} .", clone(checkout, tmp_path / "repo")
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "wheels").glob("klynge-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -167,8 +179,9 @@ def test_gitlab_job_from_a_fresh_clone_without_node(pull_request: Path, venv: Ve
     commit_change(pull_request, START_2021, START_2021.replace("2021", "2026"))
     job = gitlab_job()
     assert job["script"][0] == "pip install ."
-    done = venv.run("\n".join(job["script"]), pull_request, CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main",
-                    KLYNGE_BOT_TOKEN="")
+    done = venv.run(
+        "\n".join(job["script"]), pull_request, CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", KLYNGE_BOT_TOKEN=""
+    )
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     assert "ksh:StartNotAfterEnd" in done.stdout
     assert ElementTree.parse(pull_request / "klynge-junit.xml").getroot().get("failures") == "2"
@@ -178,8 +191,9 @@ def test_pre_commit_hook_installs_from_a_fresh_clone_of_the_hook_repository(
     checkout: Path, pull_request: Path, venv: Venv, tmp_path: Path
 ) -> None:
     """pre-commit clones the hook repository at ``rev`` and pip-installs it into an environment of its own."""
-    revision = subprocess.run(["git", "rev-parse", "HEAD"], cwd=checkout, check=True, capture_output=True,
-                              text=True).stdout.strip()
+    revision = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=checkout, check=True, capture_output=True, text=True
+    ).stdout.strip()
     (pull_request / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {checkout}\n    rev: {revision}\n    hooks:\n      - id: klynge-validate\n"
     )

@@ -142,8 +142,7 @@ def test_loading_the_same_graph_again_gives_the_same_store(tmp_path: Path) -> No
     quads) and validation still passed."""
     extra = tmp_path / "extra.ttl"
     extra.write_text(
-        "@prefix ex: <http://example.org/> .\n"
-        "ex:a ex:list ( ex:b ex:c ) ; ex:note [ ex:text \"a blank node\" ] .\n"
+        '@prefix ex: <http://example.org/> .\nex:a ex:list ( ex:b ex:c ) ; ex:note [ ex:text "a blank node" ] .\n'
     )
     folder = tmp_path / "store"
     load_store(folder, [])
@@ -165,7 +164,9 @@ def test_serve_refuses_a_folder_an_interrupted_load_left(tmp_path: Path) -> None
     (tmp_path / ".store.lock").write_text("")  # what 'klynge load --store store' killed at 2 s leaves
     done = subprocess.run(  # bounded: a serve that starts would not return
         [sys.executable, "-m", "klynge.cli", "serve", "--store", str(folder), "--no-validate", "--port", "0"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "did not finish" in done.stderr and f"klynge load --store {folder}" in done.stderr

@@ -159,15 +159,27 @@ def test_what_replaced_what_answers_replacements_only(engine):
     rows = answer(engine, "what-replaced-what")
     steps = [(row["date"][:4], row["later"], row["relation"].rsplit("#", 1)[1], row["earlier"]) for row in rows]
     assert steps == [
-        ("2008", "kid:policy/innovation-network-denmark", "consolidates",
-         "kid:policy/cluster-and-network-programmes-before-2008"),
+        (
+            "2008",
+            "kid:policy/innovation-network-denmark",
+            "consolidates",
+            "kid:policy/cluster-and-network-programmes-before-2008",
+        ),
         ("2019", "kid:org/danish-business-promotion-board", "receivingOrganization", "kid:org/vaekstforum"),
         ("2021", "kid:policy/innovationskraft-2021-2024", "consolidates", "kid:policy/innovation-network-denmark"),
         ("2025", "kid:policy/cluster-programme-2025", "succeeds", "kid:policy/innovationskraft-2021-2024"),
-        ("2025", "kid:org/danish-business-authority", "receivingOrganization",
-         "kid:org/danish-business-promotion-board"),
-        ("2025", "kid:org/danish-business-authority", "receivingOrganization",
-         "kid:org/ministry-of-higher-education-and-science"),
+        (
+            "2025",
+            "kid:org/danish-business-authority",
+            "receivingOrganization",
+            "kid:org/danish-business-promotion-board",
+        ),
+        (
+            "2025",
+            "kid:org/danish-business-authority",
+            "receivingOrganization",
+            "kid:org/ministry-of-higher-education-and-science",
+        ),
     ]
     # No influence, implementation or evaluation row, and every row says how it rests on its source.
     assert not {row["relation"] for row in rows} & {"http://www.w3.org/ns/prov#wasInfluencedBy", KLYNGE + "implements"}

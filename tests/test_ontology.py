@@ -122,9 +122,7 @@ def test_every_term_has_a_definition_that_is_a_sentence() -> None:
           FILTER(LANGMATCHES(LANG(?d), "en") && REGEX(STR(?d), "^[A-Z].*[.]$", "s"))
         }}
     """)
-    assert not bad, (
-        f"terms without an English skos:definition that starts upper-case and ends with '.': {bad}"
-    )
+    assert not bad, f"terms without an English skos:definition that starts upper-case and ends with '.': {bad}"
 
 
 def test_every_term_is_defined_by_the_ontology() -> None:
@@ -197,9 +195,7 @@ def asset_texts(*folders: str) -> list[Path]:
 
 def test_schema_org_namespace_is_http() -> None:
     bad = [
-        str(p)
-        for p in asset_texts("ontology", "data", "shapes", "queries")
-        if "https://schema.org" in p.read_text()
+        str(p) for p in asset_texts("ontology", "data", "shapes", "queries") if "https://schema.org" in p.read_text()
     ]
     assert not bad, f"files using https://schema.org/ (the graph uses http://schema.org/): {bad}"
 
@@ -302,11 +298,16 @@ def owl2dl_violations(path: Path) -> list[str]:
     import subprocess
 
     if shutil.which("javac") is None or not (OWLAPI_JARS / "owlapi-distribution.jar").is_file():
-        pytest.skip("the OWL 2 DL check needs a JDK and the OWL API (apt-get install default-jdk-headless "
-                    "libowlapi-java; .ci/run installs them)")
+        pytest.skip(
+            "the OWL 2 DL check needs a JDK and the OWL API (apt-get install default-jdk-headless "
+            "libowlapi-java; .ci/run installs them)"
+        )
     done = subprocess.run(
         ["java", "-cp", f"{OWLAPI_JARS}/*", str(PROFILE_CHECK), str(path)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     lines = done.stdout.splitlines()
     assert done.returncode == 0 and lines and lines[-1].startswith("violations: "), done.stderr[-2000:]

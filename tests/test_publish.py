@@ -58,6 +58,7 @@ RDF = {
 
 # ---- the publication and its hosts ------------------------------------------------------------------------
 
+
 @dataclass
 class Site:
     publication: Publication
@@ -76,8 +77,11 @@ def site() -> Iterator[Site]:
         publication = publish(out, url)
         (w3id / "klynge").mkdir(parents=True)
         shutil.copy(out / "w3id.htaccess", w3id / "klynge" / ".htaccess")
-        plain = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                                  "--directory", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        plain = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             with apache([out, w3id]) as (on_apache, on_w3id):
                 wait_for(url)
@@ -134,6 +138,7 @@ def describes(body: bytes, extension: str, document: str, quads: list[ox.Quad]) 
 
 # ---- the checks ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_every_iri_of_the_graph_is_published(site):
     publication = site.publication
@@ -141,7 +146,7 @@ def test_every_iri_of_the_graph_is_published(site):
     for quad in dump_quads(publication):
         for term in (quad.subject, quad.object, quad.graph_name):
             if isinstance(term, ox.NamedNode) and term.value.startswith(BASE):
-                iris.add(term.value[len(BASE):].split("#", 1)[0])
+                iris.add(term.value[len(BASE) :].split("#", 1)[0])
     assert iris - {""} <= set(publication.documents)
     assert {"ontology", f"ontology/{publication.version}", "shapes", "dataset"} <= set(publication.documents)
     assert sum(d.startswith("id/") for d in publication.documents) > 250
@@ -260,12 +265,16 @@ def test_dumps_carry_the_version_and_their_checksums(site):
         name = f"klynge-{publication.version}.{extension}"
         assert hashlib.sha256(body).hexdigest() == sums[name]
         download = ox.NamedNode(f"{BASE}dumps/{name}")
-        (distribution,) = [q.subject for q in catalogue.quads_for_pattern(
-            None, ox.NamedNode("http://www.w3.org/ns/dcat#downloadURL"), download)]
+        (distribution,) = [
+            q.subject
+            for q in catalogue.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/ns/dcat#downloadURL"), download)
+        ]
         size = next(catalogue.quads_for_pattern(distribution, ox.NamedNode("http://www.w3.org/ns/dcat#byteSize"), None))
         assert int(size.object.value) == len(body)
-        assert any(q.object.value == sums[name] for q in catalogue.quads_for_pattern(
-            None, ox.NamedNode("http://spdx.org/rdf/terms#checksumValue"), None))
+        assert any(
+            q.object.value == sums[name]
+            for q in catalogue.quads_for_pattern(None, ox.NamedNode("http://spdx.org/rdf/terms#checksumValue"), None)
+        )
     tables = f"klynge-tables-{publication.version}.zip"
     body = get(url, f"/dumps/{tables}", "*/*").body
     assert hashlib.sha256(body).hexdigest() == sums[tables]

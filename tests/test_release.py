@@ -106,8 +106,10 @@ def test_a_graph_that_fails_validation_is_not_released(tmp_path, capsys):
     ontology_before = (root / "ontology" / "klynge.ttl").read_text()
     # a policy that names no title and a start date that is no date: the shapes reject it
     with (root / "data" / "lineage.ttl").open("a") as turtle:
-        turtle.write('\n<https://w3id.org/klynge/id/policy/test-broken> a <https://w3id.org/klynge/ontology#Policy> ;\n'
-                     '    <http://schema.org/startDate> "soon" .\n')
+        turtle.write(
+            "\n<https://w3id.org/klynge/id/policy/test-broken> a <https://w3id.org/klynge/ontology#Policy> ;\n"
+            '    <http://schema.org/startDate> "soon" .\n'
+        )
     with pytest.raises(RefusedRelease, match="klynge validate fails"):
         cut(SECOND, root=root, now=AT_0_2)
     assert not (root / "releases" / SECOND).exists()
@@ -144,10 +146,13 @@ def check_notes_against_diff(root: Path) -> int:
         added = sum(1 for change, _ in difference.lineage if change == "added")
         assert f"Lineage statements: {added} added, {len(difference.lineage) - added} removed." in text
         assert f"Renamed resources: {len(difference.renamed)}." in text
-        rows = {m.group(1): tuple(map(int, m.group(2, 3, 4)))
-                for m in re.finditer(r"^\| `([^`]+)` \| (\d+) \| (\d+) \| (\d+) \|$", text, re.M)}
-        expected = {name: (c["added"], c["removed"], c["changed"])
-                    for name, c in class_counts(difference, old, new).items()}
+        rows = {
+            m.group(1): tuple(map(int, m.group(2, 3, 4)))
+            for m in re.finditer(r"^\| `([^`]+)` \| (\d+) \| (\d+) \| (\d+) \|$", text, re.M)
+        }
+        expected = {
+            name: (c["added"], c["removed"], c["changed"]) for name, c in class_counts(difference, old, new).items()
+        }
         assert rows == expected, release.version
         assert sum(sum(row) for row in rows.values()) == len(difference.resources)
         checked += len(rows)
@@ -164,16 +169,20 @@ def test_the_generated_notes_of_a_real_change_agree_with_the_diff(cut_twice):
     assert "Renamed resources: 1." in notes and "org/danish-innovation-fund-renamed-for-a-test" in notes
     assert "| `klynge:Requirement` | 0 | 1 | 0 |" in notes
     changelog = (cut_twice / "CHANGELOG.md").read_text()
-    assert changelog.index("## Unreleased") < changelog.index(f"## [{SECOND}] - 2026-12-09") < changelog.index(
-        f"## [{REPOSITORY_LATEST}]")
+    assert (
+        changelog.index("## Unreleased")
+        < changelog.index(f"## [{SECOND}] - 2026-12-09")
+        < changelog.index(f"## [{REPOSITORY_LATEST}]")
+    )
 
 
 def test_a_figure_typed_by_hand_is_caught(cut_twice, tmp_path):
     root = tmp_path
     shutil.copytree(cut_twice / "releases", root / "releases")
     changelog = (cut_twice / "CHANGELOG.md").read_text()
-    (root / "CHANGELOG.md").write_text(changelog.replace("| `klynge:Requirement` | 0 | 1 | 0 |",
-                                                         "| `klynge:Requirement` | 0 | 2 | 0 |", 1))
+    (root / "CHANGELOG.md").write_text(
+        changelog.replace("| `klynge:Requirement` | 0 | 1 | 0 |", "| `klynge:Requirement` | 0 | 2 | 0 |", 1)
+    )
     with pytest.raises(AssertionError):
         check_notes_against_diff(root)
 

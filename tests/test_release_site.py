@@ -49,13 +49,13 @@ def test_every_release_is_written_with_its_files_and_the_feed(published):
 def test_retired_iris_get_301_or_410_rules_and_the_gone_page_names_the_last_release(published):
     _, rules, written = published
     static = "\n".join(rules.static)
-    renamed = re.escape(RENAMED_FROM[len(BASE):])
+    renamed = re.escape(RENAMED_FROM[len(BASE) :])
     representations = "(?:/|/index\\.html|\\.ttl|\\.jsonld|\\.nt|\\.rdf)?$"
-    assert f"RewriteRule ^{renamed}{representations} /{RENAMED_TO[len(BASE):]} [R=301,L]" in static
+    assert f"RewriteRule ^{renamed}{representations} /{RENAMED_TO[len(BASE) :]} [R=301,L]" in static
     gone = [rule for rule in rules.static if rule.endswith("[G,L]")]
     assert len(gone) == 1
     for suffix in ("/index.html", ".ttl", ".rdf", ""):
-        assert re.search(gone[0].split()[1], REMOVED[len(BASE):] + suffix)
+        assert re.search(gone[0].split()[1], REMOVED[len(BASE) :] + suffix)
     assert f"RewriteRule ^{renamed}$ {RENAMED_TO} [R=301,L]" in rules.w3id
     page = written["gone.html"].decode()
     assert f"<code>{REMOVED}</code></td><td>{REPOSITORY_LATEST}</td>" in page

@@ -111,7 +111,7 @@ def test_bound_of_a_bound_variable_is_true():
 
 
 def test_strings_iris_and_comments_keep_their_question_marks():
-    query = 'SELECT * WHERE { # ?x here is a comment\n ?x <http://e.org/?x=1> "?x {" ; <http://e.org/q> \'?x\' }'
+    query = "SELECT * WHERE { # ?x here is a comment\n ?x <http://e.org/?x=1> \"?x {\" ; <http://e.org/q> '?x' }"
     rewritten = bind_terms(query, {"x": ox.NamedNode(EX + "a")})
     assert "# ?x here is a comment" in rewritten
     assert '<http://e.org/?x=1> "?x {"' in rewritten and "'?x'" in rewritten
@@ -145,7 +145,7 @@ HOSTILE = [
     '" } ; DROP ALL ; SELECT * { "',
     "' } DROP ALL #",
     'three """ quotes',
-    "back\\slash \\u0022 and \\\" escaped",
+    'back\\slash \\u0022 and \\" escaped',
     "new\nline\ttab",
     "> <http://evil/> .",
     "Vækstforum ø å — 名",
@@ -426,7 +426,8 @@ def test_run_passes_the_dataset_through_and_writes_the_format_asked(fake):
     url, script = fake
     engine = RemoteEngine(url, graphs=[GRAPH, EX + "d", EX + "n"])
     body, media_type = engine.run(
-        "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "text/tab-separated-values",
+        "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "text/tab-separated-values",
         dataset=Dataset((EX + "d",), (EX + "n",)),
     )
     assert body == f"?g\n<{GRAPH}>\n".encode() and media_type.startswith("text/tab-separated-values")
@@ -534,8 +535,12 @@ def test_publish_sends_each_graph_whole(fake, capsys):
 def test_publish_replaces_what_was_there(fake):
     url, script = fake
     script.store = ox.Store()
-    stale = ox.Quad(ox.NamedNode(EX + "old"), ox.NamedNode(EX + "p"), ox.Literal("x"),
-                    ox.NamedNode("https://w3id.org/klynge/graph/lineage"))
+    stale = ox.Quad(
+        ox.NamedNode(EX + "old"),
+        ox.NamedNode(EX + "p"),
+        ox.Literal("x"),
+        ox.NamedNode("https://w3id.org/klynge/graph/lineage"),
+    )
     script.store.add(stale)
     assert publish(url, []) == 0
     assert stale not in script.store
@@ -601,7 +606,9 @@ def test_a_store_answering_strangely_stops_serve_with_one_line(fake, body):
     script.body = body
     done = subprocess.run(
         [sys.executable, "-m", "klynge.cli", "serve", "--sparql-endpoint", url, "--port", "9"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr

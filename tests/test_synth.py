@@ -65,9 +65,7 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
         (["--scale", "0"], "--scale must be above 0"),
         (["--out", str(tmp_path / "x.ttl")], "must end in .nt"),
     ):
-        done = subprocess.run(
-            [sys.executable, "-m", "klynge.cli", "synth", *args], capture_output=True, text=True
-        )
+        done = subprocess.run([sys.executable, "-m", "klynge.cli", "synth", *args], capture_output=True, text=True)
         assert done.returncode == 2
         assert message in done.stderr
         assert "Traceback" not in done.stderr

@@ -66,7 +66,10 @@ def test_the_tables_hold_the_facts_of_the_sources(frames):
     nodes = frames["regional-nodes"]
     pharma = nodes[(nodes["nodeKind"] == "sectoral") & (nodes["categoryNotation"] == "C21")]
     assert sorted(zip(pharma["regionNotation"], pharma["rank"], strict=True)) == [
-        ("DK01", 2), ("DK02", 1), ("DK04", 1), ("DK05", 1)
+        ("DK01", 2),
+        ("DK02", 1),
+        ("DK04", 1),
+        ("DK05", 1),
     ]
 
 
@@ -78,7 +81,8 @@ def test_a_joint_amount_is_one_row_and_its_funders_another_table(frames):
     assert (float(amount["value"]), amount["currency"]) == (640_000_000, "DKK")
     funders = frames["funders"]
     assert set(funders[funders["funded"] == KID + "funding/innovationskraft-2021-2024"]["funder"]) == {
-        KID + "org/ministry-of-higher-education-and-science", KID + "org/danish-business-promotion-board"
+        KID + "org/ministry-of-higher-education-and-science",
+        KID + "org/danish-business-promotion-board",
     }
 
 

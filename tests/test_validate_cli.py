@@ -44,7 +44,10 @@ def test_known_bad_file_exits_1_with_report_grouped_by_focus_node(capsys: pytest
     start_line = 1 + BROKEN.read_text().splitlines().index('    schema:startDate "2024"^^xsd:gYear ;')
     assert lines[header + 1].split() == [
         f"{BROKEN.relative_to(Path.cwd()) if BROKEN.is_relative_to(Path.cwd()) else BROKEN}:{start_line}:",
-        "ksh:StartNotAfterEnd", "schema:startDate", "=", '"2024"^^xsd:gYear',
+        "ksh:StartNotAfterEnd",
+        "schema:startDate",
+        "=",
+        '"2024"^^xsd:gYear',
     ], "each violation names the file and line of the statement it is about"
     assert lines[header + 2].strip().startswith("The start date (2024) is after the end date (2021)")
     assert lines[-1] == "1 violation on 1 resource."
@@ -67,7 +70,9 @@ def test_report_writes_iris_so_they_paste_back_into_turtle(capsys: pytest.Captur
 def test_syntax_errors_exit_2_naming_file_line_and_column_without_traceback() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "klynge.cli", "validate", *map(str, SYNTAX)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 2
     assert f"{SYNTAX[0]}:8:1: A dot is expected" in done.stderr
@@ -130,10 +135,16 @@ def test_reason_without_the_reasoning_module_exits_2(
 @pytest.mark.parametrize(
     ("shape", "error", "message"),
     [
-        ('ex:S a sh:NodeShape ; sh:targetNode ex:x ; sh:sparql [ sh:select "SELECT $this WHERE {" ] .',
-         ShapesError, "a SPARQL constraint does not parse"),
-        ("ex:S a sh:NodeShape ; sh:targetNode ex:x ; sh:property [ sh:minCount 1 ] .",
-         ShapesError, "not a well-formed SHACL PropertyShape"),
+        (
+            'ex:S a sh:NodeShape ; sh:targetNode ex:x ; sh:sparql [ sh:select "SELECT $this WHERE {" ] .',
+            ShapesError,
+            "a SPARQL constraint does not parse",
+        ),
+        (
+            "ex:S a sh:NodeShape ; sh:targetNode ex:x ; sh:property [ sh:minCount 1 ] .",
+            ShapesError,
+            "not a well-formed SHACL PropertyShape",
+        ),
         ("ex:S a sh:NodeShape ; sh:targetClass ex:C", SourceError, "shapes.ttl:3:1: Unexpected end"),
     ],
     ids=["bad-sparql", "property-without-path", "turtle-syntax"],
@@ -199,8 +210,9 @@ def test_misspelt_property_fails_with_file_line_and_suggestion(
     path, line = data_copy(tmp_path, "lineage.ttl", "    klynge:succeeds <", "    klynge:succeds <")
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out
-    assert (f"  {path}:{line}: klynge:succeds is not declared in the klynge ontology; "
-            "did you mean klynge:succeeds?") in out.splitlines()
+    assert (
+        f"  {path}:{line}: klynge:succeds is not declared in the klynge ontology; did you mean klynge:succeeds?"
+    ) in out.splitlines()
     # The qualified form of the step (data/evidence.ttl) is left without its link, which the shapes report too.
     assert out.splitlines()[-1] == "1 unknown or misused term; 1 violation on 1 resource."
 
@@ -238,8 +250,12 @@ def test_violations_name_the_line_of_the_statement(tmp_path: Path, capsys: pytes
 def test_dangling_lineage_target_points_at_the_line_with_the_typo(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, line = data_copy(tmp_path, "lineage.ttl", "guidelines-innovation-networks-2019-2020> ;",
-                           "guidelines-innovation-networks-2019-202> ;")
+    path, line = data_copy(
+        tmp_path,
+        "lineage.ttl",
+        "guidelines-innovation-networks-2019-2020> ;",
+        "guidelines-innovation-networks-2019-202> ;",
+    )
     assert main(["validate", "--format", "json", str(path)]) == 1
     found = json.loads(capsys.readouterr().out)["violations"]
     # The typo also leaves the step's qualified form (data/evidence.ttl) without its link: reported apart.
@@ -249,8 +265,9 @@ def test_dangling_lineage_target_points_at_the_line_with_the_typo(
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                   cwd=repo, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo, check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -318,9 +335,23 @@ def junit_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Jenkins' JUnit schema (junit-10.xsd, the one pytest tests its own XML with), from pytest's sdist on PyPI."""
     folder = tmp_path_factory.mktemp("junit-xsd")
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-         f"pytest=={pytest.__version__}", "-d", str(folder)],
-        capture_output=True, text=True, check=False, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            f"pytest=={pytest.__version__}",
+            "-d",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     archives = list(folder.glob("pytest-*.tar.gz"))
     if done.returncode != 0 or not archives:
@@ -388,8 +419,11 @@ def test_github_annotations_follow_the_workflow_command_syntax(
     for name, fields, _ in commands:
         assert name == "error" and set(fields) == {"file", "line", "title"}
         assert Path(fields["file"]).is_file() and int(fields["line"]) >= 1
-    assert ("error", {"file": str(typo), "line": "2", "title": "klynge vocabulary"},
-            "klynge:succeds is not declared in the klynge ontology; did you mean klynge:succeeds?") in commands
+    assert (
+        "error",
+        {"file": str(typo), "line": "2", "title": "klynge vocabulary"},
+        "klynge:succeds is not declared in the klynge ontology; did you mean klynge:succeeds?",
+    ) in commands
     start = next(c for c in commands if c[1]["title"] == "ksh:StartNotAfterEnd")
     assert start[1]["line"] == str(line)
     assert start[2].startswith(f"{KID}policy/innovationskraft-2021-2024> schema:startDate: The start date (2026)")
@@ -398,7 +432,9 @@ def test_github_annotations_follow_the_workflow_command_syntax(
 def test_github_escaping_keeps_percent_newlines_colons_and_commas() -> None:
     annotation = report._annotation("a,b:c.ttl", 3, "t:1,2", "50% done\nnext line")
     assert parse_workflow_command(annotation) == (
-        "error", {"file": "a,b:c.ttl", "line": "3", "title": "t:1,2"}, "50% done\nnext line"
+        "error",
+        {"file": "a,b:c.ttl", "line": "3", "title": "t:1,2"},
+        "50% done\nnext line",
     )
 
 

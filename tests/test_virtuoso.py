@@ -99,8 +99,9 @@ def as_boolean(term: ox.Term) -> ox.Term:
 
 def remote_rows(rows: list[dict[str, ox.Term]], embedded_rows: list[dict[str, ox.Term]]) -> list[dict[str, ox.Term]]:
     """Virtuoso's rows with 1/0 read as true/false in the columns where the embedded store answers booleans."""
-    booleans = {name for row in embedded_rows for name, term in row.items() if getattr(term, "datatype", None)
-                == XSD_BOOLEAN}
+    booleans = {
+        name for row in embedded_rows for name, term in row.items() if getattr(term, "datatype", None) == XSD_BOOLEAN
+    }
     return [{name: as_boolean(term) if name in booleans else term for name, term in row.items()} for row in rows]
 
 
@@ -364,7 +365,7 @@ def test_vendor_functions_and_pragmas_never_reach_the_store(client, listener, vi
         f"SELECT (<bif:http_get>('http://127.0.0.1:{port}/b') AS ?x) {{}}": "is a Virtuoso extension",
         f"PREFIX b: <bif:> SELECT (b:http_get('http://127.0.0.1:{port}/c') AS ?x) {{}}": "is a Virtuoso extension",
         f"PREFIX bif: <http://example.org/> SELECT (bif:http_get('http://127.0.0.1:{port}/d') AS ?x) {{}}": "bif:",
-        f"DEFINE get:soft \"soft\" SELECT * FROM <http://127.0.0.1:{port}/e> {{ ?s ?p ?o }}": "DEFINE is a Virtuoso",
+        f'DEFINE get:soft "soft" SELECT * FROM <http://127.0.0.1:{port}/e> {{ ?s ?p ?o }}': "DEFINE is a Virtuoso",
         f"DEFINE input:default-graph-uri <{VIRTRDF}> SELECT (COUNT(*) AS ?n) {{ ?s ?p ?o }}": "DEFINE",
         "SELECT (sql:getrusage() AS ?x) {}": "sql: is Virtuoso's prefix",
         "PREFIX ex: <http://example.org/> SELECT * { ?s ?p ?o FILTER(ex:f(?o)) }": "called as a function",
@@ -398,8 +399,11 @@ def test_only_the_klynge_graphs_can_be_read(client, virtuoso_server):
         return int(answer.text.split()[1])
 
     graphs = "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { ?s ?p ?o } }"
-    system = client.get("/sparql", params={"query": f"SELECT ?s {{ GRAPH <{VIRTRDF}> {{ ?s ?p ?o }} }} LIMIT 5"},
-                        headers={"Accept": "text/csv"})
+    system = client.get(
+        "/sparql",
+        params={"query": f"SELECT ?s {{ GRAPH <{VIRTRDF}> {{ ?s ?p ?o }} }} LIMIT 5"},
+        headers={"Accept": "text/csv"},
+    )
     assert system.status_code == 200 and system.text.split() == ["s"]  # no row (Virtuoso COUNTs it as 1)
     assert count(graphs) == len(client.app.state.engine.graphs)
     # A dataset with no named graph has none (SPARQL), not every graph of the store (Virtuoso's default).

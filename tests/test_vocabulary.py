@@ -71,36 +71,56 @@ def test_misspelt_klynge_property_in_a_copy_of_the_lineage_names_line_and_sugges
 @pytest.mark.parametrize(
     ("statement", "message"),
     [
-        ('kid:x schema:startdate "2020" .',
-         "schema:startdate is not a term of the schema vocabulary (checked against rdflib's SDO namespace); "
-         "did you mean schema:startDate?"),
-        ('kid:x rov:legalname "X" .',
-         "rov:legalname is not a term of the rov vocabulary (checked against terms/rov.tsv); "
-         "did you mean rov:legalName?"),
-        ('kid:x dcat:endDat "2020" .',
-         "dcat:endDat is not a term of the dcat vocabulary (checked against terms/dcat.tsv); "
-         "did you mean dcat:endDate?"),
-        ("kid:x a prov:Plann .",
-         "prov:Plann is not a term of the prov vocabulary (checked against rdflib's PROV namespace); "
-         "did you mean prov:Plan?"),
+        (
+            'kid:x schema:startdate "2020" .',
+            "schema:startdate is not a term of the schema vocabulary (checked against rdflib's SDO namespace); "
+            "did you mean schema:startDate?",
+        ),
+        (
+            'kid:x rov:legalname "X" .',
+            "rov:legalname is not a term of the rov vocabulary (checked against terms/rov.tsv); "
+            "did you mean rov:legalName?",
+        ),
+        (
+            'kid:x dcat:endDat "2020" .',
+            "dcat:endDat is not a term of the dcat vocabulary (checked against terms/dcat.tsv); "
+            "did you mean dcat:endDate?",
+        ),
+        (
+            "kid:x a prov:Plann .",
+            "prov:Plann is not a term of the prov vocabulary (checked against rdflib's PROV namespace); "
+            "did you mean prov:Plan?",
+        ),
         ("kid:x klynge:Policy kid:y .", "klynge:Policy is a class, used here as a property"),
         ("kid:x a klynge:succeeds .", "klynge:succeeds is a property, used here as a class"),
         ("kid:x a schema:startDate .", "schema:startDate is a property, used here as a class"),
         ("kid:S sh:path klynge:Programme .", "klynge:Programme is a class, used here as a property"),
         ("kid:S sh:targetClass klynge:succeeds .", "klynge:succeeds is a property, used here as a class"),
     ],
-    ids=["schema-rdflib", "rov-built-list", "dcat-built-list", "prov-class", "class-as-property",
-         "property-as-class", "standard-property-as-class", "shape-path-class", "shape-target-property"],
+    ids=[
+        "schema-rdflib",
+        "rov-built-list",
+        "dcat-built-list",
+        "prov-class",
+        "class-as-property",
+        "property-as-class",
+        "standard-property-as-class",
+        "shape-path-class",
+        "shape-target-property",
+    ],
 )
 def test_unknown_or_misused_term_is_reported_on_its_line(tmp_path: Path, statement: str, message: str) -> None:
     assert problems_of(tmp_path, "new.ttl", HEADER + "\n" + statement + "\n") == [(10, message)]
 
 
 def test_correct_terms_of_every_source_pass(tmp_path: Path) -> None:
-    body = HEADER + """
+    body = (
+        HEADER
+        + """
 kid:x a klynge:Programme ; schema:startDate "2020" ; rov:legalName "X" ; dcat:endDate "2021" ;
     klynge:succeeds kid:y ; prov:wasInfluencedBy kid:y .
 """
+    )
     assert problems_of(tmp_path, "new.ttl", body) == []
 
 

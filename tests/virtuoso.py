@@ -107,7 +107,10 @@ class Virtuoso:
         """Run one SQL statement as dba; raise with Virtuoso's message when it fails."""
         done = subprocess.run(
             [ISQL, f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={statement}"],
-            capture_output=True, text=True, timeout=60, check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         if done.returncode != 0 or "*** Error" in done.stdout:
             raise RuntimeError(f"isql {statement!r} failed: {done.stdout}{done.stderr}")
@@ -122,7 +125,9 @@ class Virtuoso:
         # +foreground keeps the server our child, so it can be ended by its pid whatever happens.
         self.process = subprocess.Popen(
             [VIRTUOSO, "+configfile", str(config), "+foreground"],
-            cwd=self.directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=self.directory,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.wait_until_up()
         self.isql('GRANT SPARQL_UPDATE TO "SPARQL";')

@@ -118,9 +118,7 @@ def test_administration_periods_of_innovationskraft(graph: ox.Store) -> None:
 
 def test_who_is_responsible_for_innovationskraft(graph: ox.Store) -> None:
     """Which authorities are responsible for and fund Innovationskraft 2021-2024?"""
-    responsible = values(
-        graph, r"SELECT ?o WHERE { ?o klynge:responsibleFor kid:policy\/innovationskraft-2021-2024 }"
-    )
+    responsible = values(graph, r"SELECT ?o WHERE { ?o klynge:responsibleFor kid:policy\/innovationskraft-2021-2024 }")
     funders = values(graph, r"SELECT ?o WHERE { kid:policy\/innovationskraft-2021-2024 schema:funder ?o }")
     expected = {ORG + "ministry-of-higher-education-and-science", ORG + "danish-business-promotion-board"}
     assert responsible == expected

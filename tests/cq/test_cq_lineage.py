@@ -238,9 +238,7 @@ def test_prolongation_and_network_funding(graph: ox.Store) -> None:
 
 def test_2013_strategy_lessons_and_aims(graph: ox.Store) -> None:
     """What was the 2013 cluster strategy based on, what did it aim at, how many cluster leagues?"""
-    lessons = values(
-        graph, r"SELECT ?p WHERE { kid:policy\/strategy-cluster-policy-2013 klynge:basedOnLessonsOf ?p }"
-    )
+    lessons = values(graph, r"SELECT ?p WHERE { kid:policy\/strategy-cluster-policy-2013 klynge:basedOnLessonsOf ?p }")
     assert lessons == {POLICY + "innovation-denmark-2007-2010"}
     objectives = values(
         graph,
@@ -355,9 +353,7 @@ def test_successor_of_innovationskraft(graph: ox.Store) -> None:
 
 def test_every_plan_is_described_and_sourced(graph: ox.Store) -> None:
     """Does every plan of the lineage have one English label, a definition, a source, and type prov:Plan?"""
-    plans = values(
-        graph, f"SELECT DISTINCT ?p WHERE {{ GRAPH {LINEAGE_GRAPH} {{ ?p a ?c }} ?p a klynge:Policy }}"
-    )
+    plans = values(graph, f"SELECT DISTINCT ?p WHERE {{ GRAPH {LINEAGE_GRAPH} {{ ?p a ?c }} ?p a klynge:Policy }}")
     assert len(plans) == 18
     incomplete = select(
         graph,

@@ -159,9 +159,10 @@ def test_keyboard_run_a_named_query_and_download_csv(browser, live_server, tmp_p
     assert_focus_visible(browser)
     press(browser, Keys.ENTER)
     WebDriverWait(browser, 20).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr"))
-    assert tab_to(browser, lambda element: element.get_attribute("id") == "download-format").get_attribute(
-        "value"
-    ) == "csv"
+    assert (
+        tab_to(browser, lambda element: element.get_attribute("id") == "download-format").get_attribute("value")
+        == "csv"
+    )
     tab_to(browser, lambda element: element.get_attribute("id") == "download")
     press(browser, Keys.ENTER)
     target = tmp_path / "klynge-results.csv"

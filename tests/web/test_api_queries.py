@@ -146,10 +146,14 @@ def test_evidence_takes_only_its_two_values(client, name):
     assert "parameter 'evidence'" in response.json()["detail"] and "not one of all, stated" in response.json()["detail"]
     documented = client.get("/openapi.json").json()["paths"][f"/api/queries/{name}"]["get"]["parameters"]
     assert next(p for p in documented if p["name"] == "evidence")["schema"]["enum"] == ["all", "stated"]
-    stated = {row["ancestor" if name == "policy-ancestors" else "descendant"]["value"]
-              for row in client.get(f"/api/queries/{name}", params={"evidence": "stated"}).json()["rows"]}
-    every = {row["ancestor" if name == "policy-ancestors" else "descendant"]["value"]
-             for row in client.get(f"/api/queries/{name}", params={"evidence": "all"}).json()["rows"]}
+    stated = {
+        row["ancestor" if name == "policy-ancestors" else "descendant"]["value"]
+        for row in client.get(f"/api/queries/{name}", params={"evidence": "stated"}).json()["rows"]
+    }
+    every = {
+        row["ancestor" if name == "policy-ancestors" else "descendant"]["value"]
+        for row in client.get(f"/api/queries/{name}", params={"evidence": "all"}).json()["rows"]
+    }
     assert stated < every, "stated steps reach fewer plans than all steps"
 
 

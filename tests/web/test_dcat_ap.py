@@ -18,8 +18,21 @@ SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 DATASET = rdflib.URIRef("https://w3id.org/klynge/dataset")
 # The DCAT 3 terms DCAT-AP 2.1.1 does not have; a 2.1.1 harvester drops them.
 DCAT3 = rdflib.Namespace(str(DCAT))
-DCAT3_ONLY = {DCAT3[term] for term in ("version", "hasVersion", "isVersionOf", "inSeries", "DatasetSeries",
-                                       "previousVersion", "hasCurrentVersion", "first", "last", "prev")}
+DCAT3_ONLY = {
+    DCAT3[term]
+    for term in (
+        "version",
+        "hasVersion",
+        "isVersionOf",
+        "inSeries",
+        "DatasetSeries",
+        "previousVersion",
+        "hasCurrentVersion",
+        "first",
+        "last",
+        "prev",
+    )
+}
 DCAT3_ONLY |= {DCATAP.applicableLegislation, DCATAP.hvdCategory}
 # mandatory (shapes.ttl), recommended (shapes_recommended.ttl) and range (range.ttl) shapes of the 3.0.1 release
 SHAPES = ("shapes.ttl", "shapes_recommended.ttl", "range.ttl")
@@ -78,8 +91,14 @@ def test_degrades_to_dcat_ap_2_1_1(description):
     series (dcat:DatasetSeries, dcat:inSeries, dcat:first/last/prev); without them it still passes every
     mandatory, recommended and range shape."""
     used = set(description.predicates()) | set(description.objects(None, RDF.type))
-    assert used & DCAT3_ONLY <= {DCAT3.version, DCAT3.DatasetSeries, DCAT3.inSeries, DCAT3.first, DCAT3.last,
-                                 DCAT3.prev}
+    assert used & DCAT3_ONLY <= {
+        DCAT3.version,
+        DCAT3.DatasetSeries,
+        DCAT3.inSeries,
+        DCAT3.first,
+        DCAT3.last,
+        DCAT3.prev,
+    }
     degraded = rdflib.Graph() + description
     for term in DCAT3_ONLY:
         degraded.remove((None, term, None))
@@ -91,7 +110,8 @@ def test_degrades_to_dcat_ap_2_1_1(description):
     dcat3 = sum(1 for term in DCAT3_ONLY for _ in description.triples((None, term, None)))
     dcat3 += sum(1 for term in DCAT3_ONLY for _ in description.triples((None, RDF.type, term)))
     assert len(degraded) == len(description) - dcat3 - sum(
-        1 for node in series for p, _ in description.predicate_objects(node) if p not in DCAT3_ONLY and p != RDF.type)
+        1 for node in series for p, _ in description.predicate_objects(node) if p not in DCAT3_ONLY and p != RDF.type
+    )
     for shapes_file in SHAPES:
         assert results(degraded, shapes_file) == [], shapes_file
     assert description.value(DATASET, rdflib.OWL.versionInfo) is None  # 2.1.1's term, deprecated in 3.0.1

@@ -81,8 +81,7 @@ def run(browser) -> str:
     browser.execute_script("document.getElementById('status').textContent = '';")
     browser.find_element(By.ID, "run").click()
     WebDriverWait(browser, 30).until(
-        lambda driver: " in " in driver.find_element(By.ID, "status").text
-        or driver.find_element(By.ID, "problem").text
+        lambda driver: " in " in driver.find_element(By.ID, "status").text or driver.find_element(By.ID, "problem").text
     )
     return browser.find_element(By.ID, "status").text
 
@@ -187,7 +186,7 @@ def download(browser, folder: Path, fmt: str) -> str:
 
 
 def test_results_download_as_csv_tsv_and_json(live_server, browser, tmp_path):
-    query = f'SELECT ?policy ?name WHERE {{ BIND(<{POLICY}> AS ?policy) ?policy <{PREFIXES["rdfs"]}label> ?name }}'
+    query = f"SELECT ?policy ?name WHERE {{ BIND(<{POLICY}> AS ?policy) ?policy <{PREFIXES['rdfs']}label> ?name }}"
     open_editor(browser, live_server, query=query)
     rows = list(csv.reader(io.StringIO(download(browser, tmp_path, "csv"))))
     assert rows[0] == ["policy", "name"]

@@ -84,10 +84,12 @@ def test_relations_are_shown_from_both_ends(ontology, sections, predicate, outwa
     pairs = [(s, o) for s, o in ontology.subject_objects(predicate) if s.startswith(KLYNGE) and o.startswith(KLYNGE)]
     assert pairs, predicate
     for subject, obj in pairs:
-        assert re.search(rf"<th scope=\"row\">{outward}</th>\s*<td>[^\n]*href=\"#{anchor(obj)}\"",
-                         sections[anchor(subject)]), (subject, outward, obj)
-        assert re.search(rf"<th scope=\"row\">{inward}</th>\s*<td>[^\n]*href=\"#{anchor(subject)}\"",
-                         sections[anchor(obj)]), (obj, inward, subject)
+        assert re.search(
+            rf"<th scope=\"row\">{outward}</th>\s*<td>[^\n]*href=\"#{anchor(obj)}\"", sections[anchor(subject)]
+        ), (subject, outward, obj)
+        assert re.search(
+            rf"<th scope=\"row\">{inward}</th>\s*<td>[^\n]*href=\"#{anchor(subject)}\"", sections[anchor(obj)]
+        ), (obj, inward, subject)
 
 
 def test_examples_are_statements_of_the_data(sections, engine):

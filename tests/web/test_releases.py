@@ -61,8 +61,11 @@ def three(copies):
 
 def recorded_start(root, version):
     """The start date release ``version`` records for the strategy, read from its N-Quads (not from the service)."""
-    found = [line for line in read_history(root).lines(version)
-             if line.startswith(f"<{STRATEGY}> <http://schema.org/startDate> ")]
+    found = [
+        line
+        for line in read_history(root).lines(version)
+        if line.startswith(f"<{STRATEGY}> <http://schema.org/startDate> ")
+    ]
     return [re.search(r'"([^"]+)"', line).group(1) for line in found]
 
 
@@ -84,9 +87,12 @@ def test_release_selects_what_each_release_recorded(two, copies):
 
 
 def test_the_same_query_and_release_give_the_same_bytes_and_etag_after_a_restart_and_a_later_release(two, three):
-    for path, params in (("/sparql", {"query": START}), ("/api/as-of/2019", {}),
-                         ("/api/queries/policies-in-force", {"year": "2019"}),
-                         (f"/id/{STRATEGY[len(ID) + 3:]}", {"format": "ttl"})):
+    for path, params in (
+        ("/sparql", {"query": START}),
+        ("/api/as-of/2019", {}),
+        ("/api/queries/policies-in-force", {"year": "2019"}),
+        (f"/id/{STRATEGY[len(ID) + 3 :]}", {"format": "ttl"}),
+    ):
         first = two.get(path, params={**params, "release": REPOSITORY_LATEST})
         later = three.get(path, params={**params, "release": REPOSITORY_LATEST})
         assert first.status_code == later.status_code == 200, (path, first.text)
@@ -110,13 +116,16 @@ def test_named_queries_and_pages_take_release(two, copies):
     assert hashlib.sha256(page.content.replace(block.encode(), b"")).hexdigest() == digest
 
 
-@pytest.mark.parametrize(("value", "status", "message"), [
-    ("9.9.9", 404, "there is no release 9.9.9"),
-    ("latest", 400, "not a release number"),
-    ("", 400, "not a release number"),
-    ("1" * 5000 + ".0.0", 400, "not a release number"),
-    ("0.1.0\u0000", 400, "not a release number"),
-])
+@pytest.mark.parametrize(
+    ("value", "status", "message"),
+    [
+        ("9.9.9", 404, "there is no release 9.9.9"),
+        ("latest", 400, "not a release number"),
+        ("", 400, "not a release number"),
+        ("1" * 5000 + ".0.0", 400, "not a release number"),
+        ("0.1.0\u0000", 400, "not a release number"),
+    ],
+)
 def test_an_unknown_release_is_a_clear_error(two, value, status, message):
     response = two.get("/sparql", params={"query": START, "release": value})
     assert response.status_code == status and message in response.text and len(response.content) < 1000
@@ -126,11 +135,14 @@ def test_an_unknown_release_is_a_clear_error(two, value, status, message):
 
 def test_accept_datetime_redirects_to_the_release_in_force_then(two, copies):
     history = read_history(copies[0])
-    path = "/id/" + STRATEGY[len(ID) + 3:]
+    path = "/id/" + STRATEGY[len(ID) + 3 :]
     second = history.get(SECOND)
     before_second = format_datetime(second.issued.replace(hour=0), usegmt=True)
-    for moment, expected in ((before_second, REPOSITORY_LATEST), (format_datetime(second.issued, usegmt=True), SECOND),
-                             ("Thu, 01 Jan 1998 00:00:00 GMT", history.releases[0].version)):
+    for moment, expected in (
+        (before_second, REPOSITORY_LATEST),
+        (format_datetime(second.issued, usegmt=True), SECOND),
+        ("Thu, 01 Jan 1998 00:00:00 GMT", history.releases[0].version),
+    ):
         redirect = two.get(path, headers={"Accept-Datetime": moment, "Accept": "text/turtle"}, follow_redirects=False)
         assert redirect.status_code == 302 and redirect.headers["vary"] == "accept-datetime"
         assert redirect.headers["location"] == f"{path}?release={expected}"
@@ -145,7 +157,7 @@ def test_accept_datetime_redirects_to_the_release_in_force_then(two, copies):
 
 
 def test_the_timemap_lists_every_release_of_the_resource(two):
-    path = "/id/" + STRATEGY[len(ID) + 3:]
+    path = "/id/" + STRATEGY[len(ID) + 3 :]
     timemap = two.get("/timemap" + path)
     assert timemap.headers["content-type"].startswith("application/link-format")
     mementos = re.findall(r'<([^>]+)>; rel="[^"]*memento"; datetime="([^"]+)"', timemap.text)
@@ -159,23 +171,23 @@ def read_history_versions(client):
 
 
 def test_a_resource_page_says_in_which_releases_it_changed(two):
-    page = two.get("/id/" + STRATEGY[len(ID) + 3:], headers={"Accept": "text/html"}).text
+    page = two.get("/id/" + STRATEGY[len(ID) + 3 :], headers={"Accept": "text/html"}).text
     section = re.search(r'<section class="releases".*?</section>', page, re.S).group(0)
     assert f"?release={SECOND}" in section and "<code>schema:startDate</code>" in section
     assert re.search(rf"{re.escape(SECOND)}</a> \([0-9-]+\): 1 statements added, 1 removed", section)
 
 
 def test_a_renamed_iri_answers_301_to_its_replacement(two):
-    old = "/" + RENAMED_FROM[len(ID):]
+    old = "/" + RENAMED_FROM[len(ID) :]
     response = two.get(old, follow_redirects=False)
-    assert response.status_code == 301 and response.headers["location"] == "/" + RENAMED_TO[len(ID):]
+    assert response.status_code == 301 and response.headers["location"] == "/" + RENAMED_TO[len(ID) :]
     turtle = two.get(old, headers={"Accept": "text/turtle"}, follow_redirects=False).text
     assert f"<{RENAMED_FROM}> <http://purl.org/dc/terms/isReplacedBy> <{RENAMED_TO}>" in turtle
     assert two.get(old, params={"release": REPOSITORY_LATEST}, headers={"Accept": "text/turtle"}).status_code == 200
 
 
 def test_a_removed_iri_is_gone_naming_the_last_release_that_had_it(two):
-    path = "/" + REMOVED[len(ID):]
+    path = "/" + REMOVED[len(ID) :]
     page = two.get(path, headers={"Accept": "text/html"})
     assert page.status_code == 410 and f"?release={REPOSITORY_LATEST}" in page.text
     turtle = two.get(path, headers={"Accept": "text/turtle"})
@@ -189,8 +201,11 @@ def test_the_feed_lists_every_release_with_its_patch_and_dump(two):
     entries = feed.findall(f"{atom}entry")
     assert [e.find(f"{atom}title").text for e in entries] == [f"klynge {v}" for v in read_history_versions(two)[::-1]]
     for entry in entries:
-        enclosures = {link.get("type"): link.get("href") for link in entry.findall(f"{atom}link")
-                      if link.get("rel") == "enclosure"}
+        enclosures = {
+            link.get("type"): link.get("href")
+            for link in entry.findall(f"{atom}link")
+            if link.get("rel") == "enclosure"
+        }
         patch = two.get(enclosures["application/rdf-patch"].replace("http://127.0.0.1:8000", ""))
         dump = two.get(enclosures["application/n-quads"].replace("http://127.0.0.1:8000", ""))
         assert patch.headers["content-type"].startswith("application/rdf-patch") and patch.text.endswith("TC .\n")
@@ -240,8 +255,12 @@ def strategy_dates(client, **params):
     """(predicate, year) pairs the strategy's Turtle states for its dates, from /id/ with ``params``."""
     response = client.get(STRATEGY_PATH, params={"format": "nt", **params})
     assert response.status_code == 200, response.text
-    pairs = re.findall(rf'^<{ID}id/policy/cluster-strategy-2-0-2016-2018> <([^>]+(?:endDate|EndDate|inForceIn))> '
-                       r'"(\d{4})"', response.text, re.M)
+    pairs = re.findall(
+        rf"^<{ID}id/policy/cluster-strategy-2-0-2016-2018> <([^>]+(?:endDate|EndDate|inForceIn))> "
+        r'"(\d{4})"',
+        response.text,
+        re.M,
+    )
     return sorted(pairs), response
 
 
@@ -260,13 +279,15 @@ def test_release_0_1_0_and_accept_datetime_give_the_old_end_date_and_the_latest_
     gate = repository.get(STRATEGY_PATH, headers={"Accept-Datetime": between, "Accept": "application/n-triples"})
     assert gate.url.query.decode() == f"release={first.version}"
     assert '"2018"' in gate.text and "schema.org/endDate" in gate.text
-    now = repository.get(STRATEGY_PATH, headers={"Accept-Datetime": format_datetime(datetime.now(UTC), usegmt=True),
-                                                  "Accept": "application/n-triples"})
+    now = repository.get(
+        STRATEGY_PATH,
+        headers={"Accept-Datetime": format_datetime(datetime.now(UTC), usegmt=True), "Accept": "application/n-triples"},
+    )
     assert now.url.query.decode() == f"release={latest.version}" and "plannedEndDate" in now.text
 
 
 def test_the_original_resource_names_its_timegate_and_timemap(two):
-    path = "/id/" + STRATEGY[len(ID) + 3:]
+    path = "/id/" + STRATEGY[len(ID) + 3 :]
     response = two.get(path, headers={"Accept": "text/turtle"})
     assert "accept-datetime" in response.headers["vary"].lower() and "accept" in response.headers["vary"].lower()
     assert f'<{path}>; rel="original timegate"' in response.headers["link"]
@@ -281,8 +302,9 @@ def test_a_post_takes_release_in_the_url_and_refuses_it_in_the_body(two):
 
 
 def test_a_page_of_a_release_links_to_pages_of_the_same_release(two):
-    page = two.get("/id/" + STRATEGY[len(ID) + 3:], params={"release": REPOSITORY_LATEST},
-                   headers={"Accept": "text/html"}).text
+    page = two.get(
+        "/id/" + STRATEGY[len(ID) + 3 :], params={"release": REPOSITORY_LATEST}, headers={"Accept": "text/html"}
+    ).text
     page = re.sub(r'<section class="releases".*?</section>', "", page, flags=re.S)  # links to each release
     internal = re.findall(r'href="(/id/[^"]*)"', page)
     assert internal and all(f"release={REPOSITORY_LATEST}" in link for link in internal)
@@ -292,13 +314,14 @@ def test_a_page_of_a_release_links_to_pages_of_the_same_release(two):
 
 @pytest.mark.parametrize("value", ["yesterday", "Mon, 99 Dec 2026 25:61:00 GMT", "x" * 4000, "Mon, 07 Dec 99999 GMT"])
 def test_a_bad_accept_datetime_is_a_short_clear_400(two, value):
-    response = two.get("/id/" + STRATEGY[len(ID) + 3:], headers={"Accept-Datetime": value})
+    response = two.get("/id/" + STRATEGY[len(ID) + 3 :], headers={"Accept-Datetime": value})
     assert response.status_code == 400 and "not an HTTP date" in response.text and len(response.content) < 300
 
 
 def test_search_answers_from_the_selected_releases_full_text_index(two):
     """The full-text index follows release=: a stemmed word finds the programme in the served graph and in a
     recorded release, and the renamed body is found under its IRI of the release asked for."""
+
     def found(text: str, **params) -> set[str]:
         response = two.get("/api/search", params={"q": text, "limit": 50, **params})
         assert response.status_code == 200, response.text

@@ -61,7 +61,10 @@ def test_clusters_by_area_agree_both_ways(guide_run):
     assert len(by_area) == 14
     assert ("Energy technology", "Energy Cluster Denmark", "false") in set(map(tuple, by_area.values))
     assert set(by_area[by_area["budding"] == "true"]["cluster"]) == {
-        "CenSec", "Danish Sound Cluster", "Vision Denmark", "Odense Robotics"
+        "CenSec",
+        "Danish Sound Cluster",
+        "Vision Denmark",
+        "Odense Robotics",
     }
     assert "clusters.csv" in output  # the package map printed
 
@@ -70,7 +73,10 @@ def test_pharmaceutical_regions_agree_both_ways(guide_run):
     namespace, _ = guide_run
     same(namespace["pharma"], namespace["pharma_sparql"])
     assert list(zip(namespace["pharma"]["regionNotation"], namespace["pharma"]["rank"], strict=True)) == [
-        ("DK01", "2"), ("DK02", "1"), ("DK04", "1"), ("DK05", "1")
+        ("DK01", "2"),
+        ("DK02", "1"),
+        ("DK04", "1"),
+        ("DK05", "1"),
     ]
 
 

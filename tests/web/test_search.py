@@ -96,8 +96,7 @@ def test_a_long_text_is_shown_as_a_window_around_the_match(client):
 @pytest.mark.parametrize(
     "text", ["lægemidler", "livsvidenskab", "anbefaling", "Erhvervsstyrelsen", "Sjælland", "Hovedstaden", "DBA"]
 )
-def test_danish_words_the_sources_do_not_use_find_nothing_rather_than_something_wrong(client, published_store,
-                                                                                      text):
+def test_danish_words_the_sources_do_not_use_find_nothing_rather_than_something_wrong(client, published_store, text):
     """The two sources are English; they never write these words (nor "DBA"), and the graph invents no
     translation. Should a source-backed Danish name arrive in data/, the second assertion says so."""
     assert hits_for(client, text) == []

@@ -34,6 +34,7 @@ OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
 CLASSES = f"SELECT ?c WHERE {{ ?c a <{OWL_CLASS}> }} ORDER BY ?c"
 ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
 
+
 @pytest.fixture(scope="module")
 def endpoint(web_app, serve) -> Iterator[str]:
     with serve(web_app) as url:

@@ -168,9 +168,7 @@ class Triples(list[ox.Triple]):
         return node
 
 
-def description(
-    engine: Engine, site: Site, graph_counts: dict[str, int], dumps: Sequence[DumpFile]
-) -> list[ox.Triple]:
+def description(engine: Engine, site: Site, graph_counts: dict[str, int], dumps: Sequence[DumpFile]) -> list[ox.Triple]:
     """The catalogue, dataset, distributions and SPARQL service, with counts taken from the graph.
 
     ``graph_counts`` holds the triples of each named graph (one per source file, plus the entailments); each is
@@ -198,8 +196,13 @@ def description(
 
     out.a(publisher, FOAF + "Agent")
     add(publisher, FOAF + "name", "The klynge project")
-    add(publisher, DCT + "type", out.concept(
-        ADMS_PUBLISHER_TYPE + "NonProfitOrganisation", ADMS_PUBLISHER_TYPE + "1.0", "Non-profit organisation"))
+    add(
+        publisher,
+        DCT + "type",
+        out.concept(
+            ADMS_PUBLISHER_TYPE + "NonProfitOrganisation", ADMS_PUBLISHER_TYPE + "1.0", "Non-profit organisation"
+        ),
+    )
     add(out.a(ox.NamedNode(ADMS_PUBLISHER_TYPE + "1.0"), SKOS + "ConceptScheme"), DCT + "title", "Publisher type")
 
     out.a(contact, VCARD + "Kind", VCARD + "Organization")
@@ -214,8 +217,11 @@ def description(
     add(dataset, DCT + "description", DESCRIPTION)
     add(dataset, DCT + "identifier", ox.Literal(dataset.value))
     add(dataset, DCAT + "version", ox.Literal(the_release.version))
-    add(dataset, DCT + "accessRights", out.a(
-        out.concept(ACCESS_RIGHTS, EU + "access-right", "public"), DCT + "RightsStatement"))
+    add(
+        dataset,
+        DCT + "accessRights",
+        out.a(out.concept(ACCESS_RIGHTS, EU + "access-right", "public"), DCT + "RightsStatement"),
+    )
     add(dataset, DCAT + "landingPage", site.url("/dataset"))
     out.a(site.url("/dataset"), FOAF + "Document")
     add(dataset, DCT + "conformsTo", out.a(site.iri("ontology"), DCT + "Standard"))
@@ -231,8 +237,10 @@ def description(
     licence = out.a(ox.NamedNode(LICENCE), DCT + "LicenseDocument")
     add(licence, DCT + "type", out.concept(ADMS_LICENCE_TYPE + "Attribution", ADMS_LICENCE_TYPE + "1.0", "Attribution"))
     themes = [out.concept(EU + f"data-theme/{code}", EU + "data-theme", label) for code, label in THEMES.items()]
-    languages = [out.concept(EU + f"language/{code}", EU + "language", label, DCT + "LinguisticSystem")
-                 for code, label in LANGUAGES.items()]
+    languages = [
+        out.concept(EU + f"language/{code}", EU + "language", label, DCT + "LinguisticSystem")
+        for code, label in LANGUAGES.items()
+    ]
 
     # What the catalogue, the dataset and the service share: who, when, under which licence, about what.
     served = (catalogue, dataset, service) if site.sparql_url else (catalogue, dataset)
@@ -260,8 +268,11 @@ def description(
         add(service, DCAT + "endpointURL", ox.NamedNode(site.sparql_url))
         add(service, DCAT + "endpointDescription", ox.NamedNode(site.sparql_url + "?format=ttl"))
         add(service, DCAT + "servesDataset", dataset)
-        add(service, DCT + "conformsTo", out.a(
-            ox.NamedNode("https://www.w3.org/TR/sparql11-protocol/"), DCT + "Standard"))
+        add(
+            service,
+            DCT + "conformsTo",
+            out.a(ox.NamedNode("https://www.w3.org/TR/sparql11-protocol/"), DCT + "Standard"),
+        )
 
     for file in dumps:
         add_distribution(out, site, dataset, file, licence, rights)
@@ -292,10 +303,13 @@ def add_distribution(
     out.a(distribution, DCAT + "Distribution")
     if dump is TABLES:
         add(distribution, DCT + "title", "klynge as tables (a Frictionless Data Package of CSV files)")
-        add(distribution, DCT + "description", "The graph as tidy CSV tables, one row per thing, each with its "
-            "Table Schema in datapackage.json, zipped: for pandas, R and spreadsheets.")
-        add(distribution, DCAT + "packageFormat",
-            out.a(ox.NamedNode(IANA + TABLES_PACKAGING), DCT + "MediaType"))
+        add(
+            distribution,
+            DCT + "description",
+            "The graph as tidy CSV tables, one row per thing, each with its "
+            "Table Schema in datapackage.json, zipped: for pandas, R and spreadsheets.",
+        )
+        add(distribution, DCAT + "packageFormat", out.a(ox.NamedNode(IANA + TABLES_PACKAGING), DCT + "MediaType"))
         add(distribution, DCT + "conformsTo", out.a(ox.NamedNode(TABLES_SPEC), DCT + "Standard"))
     else:
         add(dataset, VOID + "dataDump", download)
@@ -304,9 +318,16 @@ def add_distribution(
     add(distribution, DCAT + "accessURL", download)
     add(distribution, DCAT + "downloadURL", download)
     add(distribution, DCAT + "mediaType", out.a(ox.NamedNode(IANA + dump.media_type), DCT + "MediaType"))
-    add(distribution, DCT + "format", out.concept(
-        EU + f"file-type/{dump.file_type}", EU + "file-type", dump.file_type.replace("_", " "),
-        DCT + "MediaTypeOrExtent"))
+    add(
+        distribution,
+        DCT + "format",
+        out.concept(
+            EU + f"file-type/{dump.file_type}",
+            EU + "file-type",
+            dump.file_type.replace("_", " "),
+            DCT + "MediaTypeOrExtent",
+        ),
+    )
     add(distribution, DCT + "license", licence)
     add(distribution, DCT + "rights", rights)
     add(distribution, DCATAP + "availability", out.concept(AVAILABILITY, EU + "planned-availability", "available"))
@@ -363,8 +384,9 @@ def add_statistics(engine: Engine, site: Site, dataset: ox.NamedNode, out: Tripl
 
 def dataset_triple_count(triples: Sequence[ox.Triple], dataset_iri: str) -> int:
     """The dataset's own void:triples in a description (not a subset's)."""
-    return next(int(t.object.value) for t in triples
-                if t.subject.value == dataset_iri and t.predicate.value == VOID + "triples")
+    return next(
+        int(t.object.value) for t in triples if t.subject.value == dataset_iri and t.predicate.value == VOID + "triples"
+    )
 
 
 def schema_org(site: Site, the_release: Release, dumps: Sequence[DumpFile]) -> dict:

@@ -89,8 +89,12 @@ def whole_field(engine: Engine) -> Field:
         )
         lanes[lane_of(item.kind or "")].append(item)
     for items in lanes.values():
-        items.sort(key=lambda item: (item.start or item.legislated or item.temporal or item.end or "9999",
-                                     item.label or item.iri))
+        items.sort(
+            key=lambda item: (
+                item.start or item.legislated or item.temporal or item.end or "9999",
+                item.label or item.iri,
+            )
+        )
     known = {item.iri for items in lanes.values() for item in items}
     links = [
         FieldLink(

@@ -106,9 +106,7 @@ def drawn_once(steps: list[LineageStep]) -> list[LineageStep]:
     is a step of its own (named by its event), the event's PROV links to the bodies it changed (it "used" them)
     are left out, so the change appears once, as the change (S9)."""
     changes = {step.event.iri for step in steps if step.event is not None}
-    return [
-        step for step in steps if step.event is not None or not {step.from_.iri, step.to.iri} & changes
-    ]
+    return [step for step in steps if step.event is not None or not {step.from_.iri, step.to.iri} & changes]
 
 
 def relation_of(row: dict[str, ox.Term]) -> ox.NamedNode:

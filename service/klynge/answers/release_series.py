@@ -35,8 +35,9 @@ from klynge.graph.releases import PATCH_MEDIA_TYPE, History, patch_counts, read_
 ADMS = "http://www.w3.org/ns/adms#"
 SERIES_PATH = "releases"
 # The served dataset's statements a release shares (the rest are about the served graph, or each release's own).
-SHARED = {DCT + p for p in ("publisher", "license", "spatial", "language", "accessRights", "temporal",
-                            "conformsTo")} | {DCAT + p for p in ("contactPoint", "theme", "keyword")}
+SHARED = {
+    DCT + p for p in ("publisher", "license", "spatial", "language", "accessRights", "temporal", "conformsTo")
+} | {DCAT + p for p in ("contactPoint", "theme", "keyword")}
 RDF_PATCH = "https://afs.github.io/rdf-patch/"  # the format's specification (it has no IANA registration)
 
 
@@ -54,8 +55,12 @@ def add_series(out: Triples, site: Site, dataset: ox.NamedNode, catalogue: ox.Na
     series = site.iri(SERIES_PATH)
     out.a(series, DCAT + "DatasetSeries")
     out.add(series, DCT + "title", "klynge releases")
-    out.add(series, DCT + "description", "Every release of the klynge graph, each one queryable, citable and "
-            "mirrorable: its dump, and an RDF Patch from the release before it.")
+    out.add(
+        series,
+        DCT + "description",
+        "Every release of the klynge graph, each one queryable, citable and "
+        "mirrorable: its dump, and an RDF Patch from the release before it.",
+    )
     # not in the catalogue's dcat:dataset, whose range shape wants a dcat:Dataset: reached through dcat:inSeries
     for triple in shared:
         if triple.predicate.value in (DCT + "publisher", DCAT + "contactPoint"):
@@ -71,28 +76,60 @@ def add_series(out: Triples, site: Site, dataset: ox.NamedNode, catalogue: ox.Na
         out.add(catalogue, DCAT + "dataset", node)
         out.add(node, DCAT + "inSeries", series)
         out.add(node, DCT + "title", f"klynge {release.version}")
-        out.add(node, DCT + "description", f"Release {release.version} of the klynge graph: {release.quads} "
-                "statements, each in the named graph of the source file that states it.")
+        out.add(
+            node,
+            DCT + "description",
+            f"Release {release.version} of the klynge graph: {release.quads} "
+            "statements, each in the named graph of the source file that states it.",
+        )
         out.add(node, DCT + "identifier", ox.Literal(release.doi or node.value))
         out.add(node, DCAT + "version", ox.Literal(release.version))
         out.add(node, DCT + "issued", when)
         out.add(node, DCT + "modified", when)
-        out.add(node, ADMS + "versionNotes", f"Against {release.previous or 'nothing (the first release)'}: "
-                f"{added} statements added, {deleted} deleted; the per-class notes are in CHANGELOG.md.")
+        out.add(
+            node,
+            ADMS + "versionNotes",
+            f"Against {release.previous or 'nothing (the first release)'}: "
+            f"{added} statements added, {deleted} deleted; the per-class notes are in CHANGELOG.md.",
+        )
         if release.previous:
             out.add(node, DCAT + "prev", site.iri(f"{SERIES_PATH}/{release.previous}"))
         for triple in shared:
             out.add(node, triple.predicate.value, triple.object)
-        add_file(out, site, node, "klynge.nq", history.nquads(release.version), "application/n-quads",
-                 "RDF_N_QUADS", f"Release {release.version} in one file (N-Quads, one named graph per source file).")
-        add_file(out, site, node, "patch.rdfp", patch, PATCH_MEDIA_TYPE, None,
-                 f"RDF Patch from {release.previous or 'the empty graph'} to {release.version}.")
+        add_file(
+            out,
+            site,
+            node,
+            "klynge.nq",
+            history.nquads(release.version),
+            "application/n-quads",
+            "RDF_N_QUADS",
+            f"Release {release.version} in one file (N-Quads, one named graph per source file).",
+        )
+        add_file(
+            out,
+            site,
+            node,
+            "patch.rdfp",
+            patch,
+            PATCH_MEDIA_TYPE,
+            None,
+            f"RDF Patch from {release.previous or 'the empty graph'} to {release.version}.",
+        )
 
 
-def add_file(out: Triples, site: Site, dataset: ox.NamedNode, name: str, body: bytes, media_type: str,
-             file_type: str | None, description: str) -> None:
+def add_file(
+    out: Triples,
+    site: Site,
+    dataset: ox.NamedNode,
+    name: str,
+    body: bytes,
+    media_type: str,
+    file_type: str | None,
+    description: str,
+) -> None:
     """One file of a release as a distribution, with its size and checksum."""
-    path = f"{dataset.value[len(site.base_iri):]}/{name}"
+    path = f"{dataset.value[len(site.base_iri) :]}/{name}"
     distribution = site.iri(f"{path}#distribution")
     download = site.url("/" + path)
     out.add(dataset, DCAT + "distribution", distribution)
@@ -103,8 +140,13 @@ def add_file(out: Triples, site: Site, dataset: ox.NamedNode, name: str, body: b
     out.add(distribution, DCAT + "downloadURL", download)
     if file_type is not None:  # registered: the IANA type and the EU file type
         out.add(distribution, DCAT + "mediaType", out.a(ox.NamedNode(IANA + media_type), DCT + "MediaType"))
-        out.add(distribution, DCT + "format", out.concept(
-            EU + f"file-type/{file_type}", EU + "file-type", file_type.replace("_", " "), DCT + "MediaTypeOrExtent"))
+        out.add(
+            distribution,
+            DCT + "format",
+            out.concept(
+                EU + f"file-type/{file_type}", EU + "file-type", file_type.replace("_", " "), DCT + "MediaTypeOrExtent"
+            ),
+        )
     else:  # RDF Patch is in neither list: its specification names the format
         out.add(distribution, DCT + "format", out.a(ox.NamedNode(RDF_PATCH), DCT + "MediaTypeOrExtent"))
     out.add(distribution, DCT + "license", ox.NamedNode(LICENCE))

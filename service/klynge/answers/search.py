@@ -42,7 +42,12 @@ def hit(index: TextIndex, iri: str, field: str, value: str, query: str) -> Searc
     """A hit from the index, with its label, kinds and the passage that matched."""
     passage, marks = passage_of(value, query)
     return SearchHit(
-        iri=iri, label=index.label(iri), types=index.kinds(iri), field=field, matched=value, passage=passage,
+        iri=iri,
+        label=index.label(iri),
+        types=index.kinds(iri),
+        field=field,
+        matched=value,
+        passage=passage,
         highlights=marks,
     )
 

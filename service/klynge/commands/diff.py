@@ -240,6 +240,7 @@ class Difference:
 
 def _renames(removed: set[Statement], added: set[Statement]) -> dict[ox.NamedNode, ox.NamedNode]:
     """Resources that left and arrived saying the same things, references to themselves included."""
+
     def signatures(statements: set[Statement], subjects: set[ox.NamedNode]) -> dict[frozenset, ox.NamedNode]:
         said: dict[ox.NamedNode, set] = defaultdict(set)
         for subject, predicate, obj in statements:
@@ -359,8 +360,12 @@ def render_text(difference: Difference, labels: dict[str, str]) -> str:
         ]
     if difference.renamed:
         lines += ["", "Renamed"]
-        lines += [f"  {show(r.old)} -> {show(r.new)}" + (f" ({r.label})" if r.label else "")
-                  + f", {r.references} reference{'s' * (r.references != 1)} updated" for r in difference.renamed]
+        lines += [
+            f"  {show(r.old)} -> {show(r.new)}"
+            + (f" ({r.label})" if r.label else "")
+            + f", {r.references} reference{'s' * (r.references != 1)} updated"
+            for r in difference.renamed
+        ]
     for change in difference.resources:
         status = "" if change.status == "changed" else f"  [{change.status}]"
         lines += ["", _named(change.resource, labels) + status]
@@ -386,17 +391,24 @@ def render_markdown(difference: Difference, labels: dict[str, str]) -> str:
     lines = [f"### klynge diff: {_code(difference.old)} → {_code(difference.new)}", "", summary(difference)]
     if difference.lineage:
         lines += ["", "#### Lineage", ""]
-        lines += [f"- **{change}** {_md_named(s, labels)} {_code(show(p))} {_md_named(o, labels)}"
-                  for change, (s, p, o) in difference.lineage]
+        lines += [
+            f"- **{change}** {_md_named(s, labels)} {_code(show(p))} {_md_named(o, labels)}"
+            for change, (s, p, o) in difference.lineage
+        ]
     if difference.renamed:
         lines += ["", "#### Renamed", ""]
-        lines += [f"- {_code(show(r.old))} → {_code(show(r.new))}" + (f" {r.label}" if r.label else "")
-                  + f" ({r.references} reference{'s' * (r.references != 1)} updated)" for r in difference.renamed]
+        lines += [
+            f"- {_code(show(r.old))} → {_code(show(r.new))}"
+            + (f" {r.label}" if r.label else "")
+            + f" ({r.references} reference{'s' * (r.references != 1)} updated)"
+            for r in difference.renamed
+        ]
     for change in difference.resources:
         status = "" if change.status == "changed" else f" *({change.status})*"
         lines += ["", f"#### {_md_named(change.resource, labels)}{status}", ""]
-        lines += [f"- changed {_code(show(p))}: {_code(show(old))} → {_code(show(new))}"
-                  for p, old, new in change.changed]
+        lines += [
+            f"- changed {_code(show(p))}: {_code(show(old))} → {_code(show(new))}" for p, old, new in change.changed
+        ]
         lines += [f"- removed {_code(show(p))} {_code(show(o))}" for p, o in change.removed]
         lines += [f"- added {_code(show(p))} {_code(show(o))}" for p, o in change.added]
     return "\n".join(lines) + "\n"
@@ -411,13 +423,20 @@ def render_json(difference: Difference, labels: dict[str, str]) -> str:
         "new": difference.new,
         "equal": difference.equal,
         "lineage": [
-            {"change": change, "subject": show(s), "property": show(p), "object": show(o),
-             "subject_label": labels.get(getattr(s, "value", ""), ""), "object_label": labels.get(o.value, "")
-             if isinstance(o, ox.NamedNode) else ""}
+            {
+                "change": change,
+                "subject": show(s),
+                "property": show(p),
+                "object": show(o),
+                "subject_label": labels.get(getattr(s, "value", ""), ""),
+                "object_label": labels.get(o.value, "") if isinstance(o, ox.NamedNode) else "",
+            }
             for change, (s, p, o) in difference.lineage
         ],
-        "renamed": [{"old": show(r.old), "new": show(r.new), "label": r.label, "references": r.references}
-                    for r in difference.renamed],
+        "renamed": [
+            {"old": show(r.old), "new": show(r.new), "label": r.label, "references": r.references}
+            for r in difference.renamed
+        ],
         "resources": [
             {
                 "resource": show(change.resource),
@@ -457,8 +476,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
             help=f"the graph {which} the change: a git revision (its ontology/ and data/), a directory, or "
             "RDF files joined with commas",
         )
-    parser.add_argument("--format", choices=list(RENDERERS), default="text",
-                        help="text (default), markdown (for a pull-request comment) or json")
+    parser.add_argument(
+        "--format",
+        choices=list(RENDERERS),
+        default="text",
+        help="text (default), markdown (for a pull-request comment) or json",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -470,4 +493,3 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(RENDERERS[args.format](difference, labels), end="")
     return 0 if difference.equal else 1
-

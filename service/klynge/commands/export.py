@@ -21,7 +21,9 @@ from klynge.rdf.dumps import FORMATS, export_bytes
 def configure(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``klynge export``."""
     parser.add_argument(
-        "--format", choices=[*FORMATS, "xml", "tables"], default="ttl",
+        "--format",
+        choices=[*FORMATS, "xml", "tables"],
+        default="ttl",
         help="RDF syntax (default: ttl; rdf and xml: RDF/XML), or tables: CSV files and datapackage.json "
         "(a Frictionless Data Package) in the folder --out names",
     )

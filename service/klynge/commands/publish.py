@@ -108,9 +108,7 @@ def checked_site_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise PublishError(f"--site-url must be an http(s) URL such as https://klynge.example.org, not {url!r}")
     if parts.path.strip("/") or parts.query or parts.fragment:
-        raise PublishError(
-            f"--site-url must be the root of a host (pages link /id/... by absolute path), not {url!r}"
-        )
+        raise PublishError(f"--site-url must be the root of a host (pages link /id/... by absolute path), not {url!r}")
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -215,6 +213,7 @@ class SiteLinks:
     def page(self, html: str, path: str) -> str:
         """The page with its links rewritten (see the class); the latest dumps are named by release everywhere,
         in the page's JSON-LD too."""
+
         def anchor(match: re.Match[str]) -> str:
             return match[0] if self.target(match[1], path) is not None else f"<span>{match[2]}</span>"
 
@@ -266,10 +265,18 @@ class InProcess:
 
     async def _get(self, path: str, accept: str) -> Answer:
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "https",
-            "path": path, "raw_path": path.encode("utf-8"), "query_string": b"", "root_path": "",
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "https",
+            "path": path,
+            "raw_path": path.encode("utf-8"),
+            "query_string": b"",
+            "root_path": "",
             "headers": [(b"host", self.host), (b"accept", accept.encode("ascii"))],
-            "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 443),
+            "client": ("127.0.0.1", 0),
+            "server": ("127.0.0.1", 443),
         }
         sent: list[dict] = []
         requested, done = False, asyncio.Event()
@@ -392,15 +399,22 @@ def htaccess(version: str, site: str | None) -> str:
         rf"RewriteRule ^dumps/klynge\.({'|'.join(d.extension for d in dataset.DUMPS)})$ "
         f"{target}dumps/klynge-{version}.$1 [R=302,L]",
         "# VoID where VoID clients look for it: the dataset's description.",
-        *negotiated(r"\.well-known/void", lambda extension: f"{target}dataset.{extension}", flags,
-                    files_as_they_are, default="ttl"),
+        *negotiated(
+            r"\.well-known/void",
+            lambda extension: f"{target}dataset.{extension}",
+            flags,
+            files_as_they_are,
+            default="ttl",
+        ),
         "# Each document IRI (with or without a final /): an RDF format when asked for (and HTML is not), else the",
         "# page, its folder's index.html.",
         *negotiated(f"({DOCUMENT_PATHS})/?", document, flags, files_as_they_are, default="html"),
     ]
     if site is not None:
-        lines += ["# Everything else (dumps, checksums, stylesheets, the home page) as it is.",
-                  f"RewriteRule ^(.*)$ {target}$1 [R=302,L]"]
+        lines += [
+            "# Everything else (dumps, checksums, stylesheets, the home page) as it is.",
+            f"RewriteRule ^(.*)$ {target}$1 [R=302,L]",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -79,15 +79,19 @@ def publish_releases(
     gone = retired(archive, store)
     if not gone:
         return rules
-    rules.static.append("# IRIs an earlier release had: 301 to what replaced them, else 410 (gone.html names the "
-                        "last release that had each).")
+    rules.static.append(
+        "# IRIs an earlier release had: 301 to what replaced them, else 410 (gone.html names the "
+        "last release that had each)."
+    )
     rules.static.append("ErrorDocument 410 /gone.html")
     rules.w3id.append("# IRIs an earlier release had and a later one renamed: 301 to the new IRI.")
     for iri, _, replacement in gone:
-        path = re.escape(iri[len(KLYNGE_BASE):])
+        path = re.escape(iri[len(KLYNGE_BASE) :])
         if replacement is not None and replacement.startswith(KLYNGE_BASE):
-            rules.static.append(f"RewriteRule ^{path}(?:/|/index\\.html|\\.ttl|\\.jsonld|\\.nt|\\.rdf)?$ "
-                                f"/{replacement[len(KLYNGE_BASE):]} [R=301,L]")
+            rules.static.append(
+                f"RewriteRule ^{path}(?:/|/index\\.html|\\.ttl|\\.jsonld|\\.nt|\\.rdf)?$ "
+                f"/{replacement[len(KLYNGE_BASE) :]} [R=301,L]"
+            )
             rules.w3id.append(f"RewriteRule ^{path}$ {replacement} [R=301,L]")
         else:
             rules.static.append(f"RewriteRule ^{path}(?:/|/index\\.html|\\.ttl|\\.jsonld|\\.nt|\\.rdf)?$ - [G,L]")

@@ -73,7 +73,8 @@ class RefusedRelease(Exception):
 def without_version_header(quads: list[ox.Quad]) -> set[diff.Statement]:
     """Stated statements (blank nodes as values, so labels do not matter), the ontology's version header left out."""
     return {
-        (subject, predicate, obj) for subject, predicate, obj in diff.side_of("", stated_quads(quads)).statements
+        (subject, predicate, obj)
+        for subject, predicate, obj in diff.side_of("", stated_quads(quads)).statements
         if not (getattr(subject, "value", None) == ONTOLOGY_IRI and predicate.value in VERSION_HEADER)
     }
 
@@ -113,8 +114,10 @@ def data_section(difference: diff.Difference, old: diff.Side, new: diff.Side) ->
     removed = len(difference.lineage) - added
     lines.append(f"Lineage statements: {added} added, {removed} removed.")
     for change, (subject, predicate, obj) in difference.lineage:
-        lines.append(f"- {change} {diff._md_named(subject, labels)} {diff._code(diff.show(predicate))} "
-                     f"{diff._md_named(obj, labels)}")
+        lines.append(
+            f"- {change} {diff._md_named(subject, labels)} {diff._code(diff.show(predicate))} "
+            f"{diff._md_named(obj, labels)}"
+        )
     lines += ["", f"Renamed resources: {len(difference.renamed)}."]
     lines += [f"- {diff._code(diff.show(r.old))} → {diff._code(diff.show(r.new))}" for r in difference.renamed]
     lines += ["", "| class | added | removed | changed |", "|---|---:|---:|---:|"]
@@ -157,8 +160,10 @@ def changelog_with(text: str, version: str, date: str, data: list[str]) -> str:
     for section in older:
         if section.startswith(f"## [{version}]"):
             if DATA_START in section:
-                raise RefusedRelease(f"CHANGELOG.md already has the generated section of {version}: remove it "
-                                     "to re-cut (see klynge release --help)")
+                raise RefusedRelease(
+                    f"CHANGELOG.md already has the generated section of {version}: remove it "
+                    "to re-cut (see klynge release --help)"
+                )
             folded.append(section.split("\n", 1)[1].strip("\n"))
     older = [section for section in older if not section.startswith(f"## [{version}]")]
     kept = [line for line in notes.strip("\n").splitlines() if not line.startswith("Changes on the way")]
@@ -167,19 +172,21 @@ def changelog_with(text: str, version: str, date: str, data: list[str]) -> str:
     for part in (body, *folded):
         if part:
             section += "\n" + part + "\n"
-    return head + f"{UNRELEASED}\n\n{UNRELEASED_INTRO}\n\n" + section + "".join("\n" + o.strip("\n") + "\n"
-                                                                                for o in older)
+    return (
+        head + f"{UNRELEASED}\n\n{UNRELEASED_INTRO}\n\n" + section + "".join("\n" + o.strip("\n") + "\n" for o in older)
+    )
 
 
 def citation_cff(release: Release) -> str:
     """CITATION.cff (Citation File Format 1.2.0) for one release."""
-    identifier = (f"  - type: doi\n    value: {release.doi}\n" if release.doi
-                  else f"  - type: url\n    value: {release.iri}\n")
+    identifier = (
+        f"  - type: doi\n    value: {release.doi}\n" if release.doi else f"  - type: url\n    value: {release.iri}\n"
+    )
     return (
         "cff-version: 1.2.0\n"
         "message: If you use this release of the klynge graph, please cite it as below.\n"
         "type: dataset\n"
-        f"title: \"{TITLE}\"\n"
+        f'title: "{TITLE}"\n'
         f"version: {release.version}\n"
         f"date-released: {release.date}\n"
         "authors:\n"
@@ -193,11 +200,17 @@ def citation_cff(release: Release) -> str:
 
 def datacite(release: Release) -> dict[str, object]:
     """DataCite Metadata Schema 4.5 as JSON (the ``attributes`` the DataCite REST API takes) for one release."""
-    related = [{"relatedIdentifier": f"{KLYNGE_BASE}releases", "relatedIdentifierType": "URL",
-                "relationType": "IsPartOf"}]
+    related = [
+        {"relatedIdentifier": f"{KLYNGE_BASE}releases", "relatedIdentifierType": "URL", "relationType": "IsPartOf"}
+    ]
     if release.previous:
-        related.append({"relatedIdentifier": release_iri(release.previous), "relatedIdentifierType": "URL",
-                        "relationType": "IsNewVersionOf"})
+        related.append(
+            {
+                "relatedIdentifier": release_iri(release.previous),
+                "relatedIdentifierType": "URL",
+                "relationType": "IsNewVersionOf",
+            }
+        )
     record: dict[str, object] = {
         "types": {"resourceTypeGeneral": "Dataset", "resourceType": "Knowledge graph"},
         "titles": [{"title": TITLE, "lang": "en"}],
@@ -206,8 +219,14 @@ def datacite(release: Release) -> dict[str, object]:
         "publicationYear": release.issued.year,
         "version": release.version,
         "dates": [{"date": release.date, "dateType": "Issued"}],
-        "rightsList": [{"rights": "Creative Commons Attribution 4.0 International", "rightsUri": LICENCE_URL,
-                        "rightsIdentifier": "cc-by-4.0", "rightsIdentifierScheme": "SPDX"}],
+        "rightsList": [
+            {
+                "rights": "Creative Commons Attribution 4.0 International",
+                "rightsUri": LICENCE_URL,
+                "rightsIdentifier": "cc-by-4.0",
+                "rightsIdentifierScheme": "SPDX",
+            }
+        ],
         "url": release.iri,
         "alternateIdentifiers": [{"alternateIdentifier": release.iri, "alternateIdentifierType": "URL"}],
         "relatedIdentifiers": related,
@@ -257,8 +276,9 @@ def cut(version: str, *, root: Path, now: datetime, doi: str | None = None, vali
         old_side = diff.side_of(previous.version if previous else "nothing", old_quads)
         new_side = diff.side_of(version, stated_quads(new_quads))
         difference = diff.compare(old_side, new_side)
-        notes = changelog_with(changelog.read_text(encoding="utf-8"), version, date,
-                               data_section(difference, old_side, new_side))
+        notes = changelog_with(
+            changelog.read_text(encoding="utf-8"), version, date, data_section(difference, old_side, new_side)
+        )
     except BaseException:
         ontology.write_text(original, encoding="utf-8")  # a refused release leaves the sources as they were
         raise
@@ -268,9 +288,15 @@ def cut(version: str, *, root: Path, now: datetime, doi: str | None = None, vali
     if previous is None:
         (folder / FIRST_DUMP).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     release = Release(
-        version=version, issued=now, previous=previous.version if previous else None, sha256=digest(lines),
-        quads=len(lines), triples=len({(q.subject, q.predicate, q.object) for q in new_quads}), folder=folder,
-        renamed={r.old.value: r.new.value for r in difference.renamed}, doi=doi,
+        version=version,
+        issued=now,
+        previous=previous.version if previous else None,
+        sha256=digest(lines),
+        quads=len(lines),
+        triples=len({(q.subject, q.predicate, q.object) for q in new_quads}),
+        folder=folder,
+        renamed={r.old.value: r.new.value for r in difference.renamed},
+        doi=doi,
     )
     if previous is not None:
         (folder / PATCH).write_text(patch_text(release, history.lines(previous.version), lines), encoding="utf-8")
@@ -290,14 +316,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("version", metavar="VERSION", help="the new release number, MAJOR.MINOR.PATCH (e.g. 0.2.0)")
     parser.add_argument("--doi", help="the DOI a registration agency gave this release (10.NNNN/...); never invented")
-    parser.add_argument("--at", metavar="DATETIME",
-                        help="the release's issue time, ISO 8601 in UTC (default: now)")
+    parser.add_argument("--at", metavar="DATETIME", help="the release's issue time, ISO 8601 in UTC (default: now)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Cut the release; 0 when cut, 1 when refused, 2 for a bad argument."""
     try:
-        now = (datetime.fromisoformat(args.at.replace("Z", "+00:00")) if args.at else datetime.now(UTC))
+        now = datetime.fromisoformat(args.at.replace("Z", "+00:00")) if args.at else datetime.now(UTC)
     except ValueError:
         print(f"error: --at {args.at!r} is not an ISO 8601 date-time (e.g. 2026-12-07T15:00:00Z)", file=sys.stderr)
         return 2
@@ -307,6 +332,8 @@ def run(args: argparse.Namespace) -> int:
     except (RefusedRelease, ReleaseError) as error:
         print(f"klynge release: {error}", file=sys.stderr)
         return 1
-    print(f"klynge release: cut {release.version} ({release.quads} quads, sha256 {release.sha256[:12]}…) in "
-          f"{release.folder}; review CHANGELOG.md and commit releases/{release.version}/ with it")
+    print(
+        f"klynge release: cut {release.version} ({release.quads} quads, sha256 {release.sha256[:12]}…) in "
+        f"{release.folder}; review CHANGELOG.md and commit releases/{release.version}/ with it"
+    )
     return 0

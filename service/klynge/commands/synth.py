@@ -133,9 +133,7 @@ def year(value: int | str) -> str:
 def source_document(seed: int) -> Iterator[str]:
     """The one source every synthetic fact cites, so the shapes' source rule holds for synthetic data too."""
     yield from resource(SYNTH_SOURCE, "SourceDocument", "Synthetic benchmark data")
-    yield triple(
-        SYNTH_SOURCE, TITLE_PROP, literal(f"klynge synthetic benchmark data (seed {seed})", lang="en")
-    )
+    yield triple(SYNTH_SOURCE, TITLE_PROP, literal(f"klynge synthetic benchmark data (seed {seed})", lang="en"))
 
 
 def money(subject: str, amount: int, label: str) -> Iterator[str]:
@@ -280,8 +278,7 @@ def run(args: argparse.Namespace) -> int:
     """Stream the synthetic graph to --out or standard output."""
     if not 1 <= args.countries <= len(COUNTRIES):
         print(
-            f"klynge synth: --countries must be 1 to {len(COUNTRIES)} (the EU member states), "
-            f"not {args.countries}",
+            f"klynge synth: --countries must be 1 to {len(COUNTRIES)} (the EU member states), not {args.countries}",
             file=sys.stderr,
         )
         return 2

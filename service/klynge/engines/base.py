@@ -154,7 +154,12 @@ class Engine:
     """
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
         """Any query's results serialised in ``result_format`` (a media type that suits the query form), with

@@ -102,7 +102,12 @@ class CachingEngine(Engine):
         self.answers = AnswerCache(max_bytes)
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
         key = cache_key(query, result_format, dataset, bindings, base_iri)

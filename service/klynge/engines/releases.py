@@ -52,8 +52,9 @@ LARGEST_COMPARED = 200_000  # quads: a served graph larger than this is not comp
 class ReleaseArchive:
     """The recorded releases, each in a store of its own with an embedded engine (see the module's docstring)."""
 
-    def __init__(self, history: History, *, timeout: float = 10.0, max_results: int = 100_000,
-                 cache_mb: float = 16) -> None:
+    def __init__(
+        self, history: History, *, timeout: float = 10.0, max_results: int = 100_000, cache_mb: float = 16
+    ) -> None:
         self.history = history
         self.stores: dict[str, ox.Store] = {}
         self.engines: dict[str, CachingEngine] = {}
@@ -158,17 +159,26 @@ class ReleaseSwitch(Engine):
         return self.archive
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
         version = self.selected()
         if version is None:
             return self.current.run(query, result_format, dataset=dataset, bindings=bindings, base_iri=base_iri)
-        return self._archive().engine(version).run(query, result_format, dataset=dataset, bindings=bindings,
-                                                   base_iri=base_iri)
+        return (
+            self._archive()
+            .engine(version)
+            .run(query, result_format, dataset=dataset, bindings=bindings, base_iri=base_iri)
+        )
 
-    def cached(self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET,
-               base_iri: str | None = None) -> tuple[bytes, str] | None:
+    def cached(
+        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, base_iri: str | None = None
+    ) -> tuple[bytes, str] | None:
         version = self.selected()
         if version is None:
             held = getattr(self.current, "cached", None)

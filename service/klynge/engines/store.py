@@ -116,7 +116,12 @@ class EmbeddedEngine(Engine):
             return self._text_index
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
         job = Job(

@@ -88,8 +88,12 @@ def stems(word: str) -> tuple[str, ...]:
     without æ ø å meets the same stems)."""
     danish, english = _stemmers()
     folded = fold(word)
-    found = {fold(danish.stemWord(word)), fold(english.stemWord(word)), danish.stemWord(folded),
-             english.stemWord(folded)}
+    found = {
+        fold(danish.stemWord(word)),
+        fold(english.stemWord(word)),
+        danish.stemWord(folded),
+        english.stemWord(folded),
+    }
     return tuple(sorted(stem for stem in found if stem))
 
 

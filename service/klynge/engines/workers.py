@@ -871,7 +871,8 @@ class WorkerPool:
             share = max(1, -(-(self.size + 1) // len(clients)))
             general = sum(1 for pid, t in self._busy.items() if t.kind == "long" or pid in self._long_ends)
             eligible = [
-                t for t in self._tickets
+                t
+                for t in self._tickets
                 if self._clients[t.client].running < share
                 and (t.kind != "long" or (general < self.size and len(self._long_ends) < self.size))
             ]
@@ -956,7 +957,6 @@ class WorkerPool:
         worker.yield_cpu()
         answered = worker.connection.poll(max(0.0, deadline - time.monotonic()))
         return (worker.connection.recv() if answered else None), True
-
 
     def close(self) -> None:
         """Kill every worker and the zygote.

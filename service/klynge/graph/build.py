@@ -88,9 +88,7 @@ def rdf_format(path: Path) -> ox.RdfFormat:
         return FORMATS[path.suffix.lower()]
     except KeyError:
         known = ", ".join(sorted(FORMATS))
-        raise SourceError(
-            path, None, None, f"unknown RDF file suffix {path.suffix!r}; use one of {known}"
-        ) from None
+        raise SourceError(path, None, None, f"unknown RDF file suffix {path.suffix!r}; use one of {known}") from None
 
 
 def parse_file(path: Path) -> list[ox.Quad]:

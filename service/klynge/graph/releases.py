@@ -116,9 +116,15 @@ def read_release(folder: Path) -> Release:
         record = json.loads(path.read_text(encoding="utf-8"))
         issued = datetime.strptime(record["issued"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         release = Release(
-            version=record["version"], issued=issued, previous=record["previous"], sha256=record["sha256"],
-            quads=int(record["quads"]), triples=int(record["triples"]), folder=folder,
-            renamed=dict(record.get("renamed") or {}), doi=record.get("doi"),
+            version=record["version"],
+            issued=issued,
+            previous=record["previous"],
+            sha256=record["sha256"],
+            quads=int(record["quads"]),
+            triples=int(record["triples"]),
+            folder=folder,
+            renamed=dict(record.get("renamed") or {}),
+            doi=record.get("doi"),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ReleaseError(f"{path}: not a readable release record ({error})") from None
@@ -294,4 +300,4 @@ def iter_subject_iris(lines: Iterable[str]) -> Iterator[str]:
     """The IRIs that are subjects in N-Quads lines."""
     for line in lines:
         if line.startswith("<"):
-            yield line[1:line.index(">")]
+            yield line[1 : line.index(">")]

@@ -34,22 +34,34 @@ VOCABULARIES = {
     PREFIXES["prov"]: "PROV-O, https://www.w3.org/ns/prov-o.ttl and https://www.w3.org/ns/prov-o-inverses.ttl",
     PREFIXES["skos"]: "SKOS, https://www.w3.org/2009/08/skos-reference/skos.rdf",
     PREFIXES["foaf"]: "FOAF, http://xmlns.com/foaf/spec/index.rdf",
-    PREFIXES["qb"]: "RDF Data Cube, https://raw.githubusercontent.com/UKGovLD/publishing-statistical-data/master/specs/src/main/vocab/cube.ttl",
+    PREFIXES[
+        "qb"
+    ]: "RDF Data Cube, https://raw.githubusercontent.com/UKGovLD/publishing-statistical-data/master/specs/src/main/vocab/cube.ttl",
 }
 
 RDFS = PREFIXES["rdfs"]
 OWL = PREFIXES["owl"]
 AXIOM_PREDICATES = {
-    RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domain", RDFS + "range",
-    OWL + "equivalentClass", OWL + "equivalentProperty", OWL + "inverseOf",
+    RDFS + "subClassOf",
+    RDFS + "subPropertyOf",
+    RDFS + "domain",
+    RDFS + "range",
+    OWL + "equivalentClass",
+    OWL + "equivalentProperty",
+    OWL + "inverseOf",
 }
 LITERAL_SUPER_PROPERTIES = {RDFS + "label", RDFS + "comment", PREFIXES["skos"] + "note"}
 UNINFORMATIVE = {OWL + "Thing", RDFS + "Resource"}
 # The Data Cube vocabulary aligns itself with SCOVO, the vocabulary it replaced; the graph does not use SCOVO.
 SUPERSEDED = ("http://purl.org/NET/scovo#",)
 
-FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML,
-           ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML}
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+}
 
 
 def in_vocabularies(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> bool:

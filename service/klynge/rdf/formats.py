@@ -101,7 +101,6 @@ def best_match(accept: str | None, offers: list[str]) -> str | None:
 # ---------------------------------------------------------------------------------------------------------
 
 
-
 @dataclass(frozen=True)
 class Table:
     """A tabular answer as a table writer gets it: the columns, the rows of terms (a column a row leaves
@@ -176,11 +175,13 @@ def rdf_format(rdf: ox.RdfFormat, keys: tuple[str, ...] = (), aliases: tuple[str
     return Format(rdf.file_extension, rdf.name, essence(rdf.media_type), keys, aliases, iri, rdf=rdf)
 
 
-def results_format(results: ox.QueryResultsFormat, name: str, keys: tuple[str, ...], aliases: tuple[str, ...] = ()
-                   ) -> Format:
+def results_format(
+    results: ox.QueryResultsFormat, name: str, keys: tuple[str, ...], aliases: tuple[str, ...] = ()
+) -> Format:
     """A SPARQL results syntax as pyoxigraph names it."""
-    return Format(results.file_extension, name, essence(results.media_type), keys, aliases, results.iri,
-                  results=results)
+    return Format(
+        results.file_extension, name, essence(results.media_type), keys, aliases, results.iri, results=results
+    )
 
 
 TURTLE = rdf_format(
@@ -201,8 +202,12 @@ SPARQL_XML = results_format(ox.QueryResultsFormat.XML, "SPARQL XML", ("xml",), (
 SPARQL_CSV = results_format(ox.QueryResultsFormat.CSV, "CSV", ())
 SPARQL_TSV = results_format(ox.QueryResultsFormat.TSV, "TSV", ())
 XLSX = Format(
-    "xlsx", "XLSX (spreadsheet)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    keys=("excel",), write=xlsx.write, labelled=True,
+    "xlsx",
+    "XLSX (spreadsheet)",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    keys=("excel",),
+    write=xlsx.write,
+    labelled=True,
 )
 
 HTML = Format("html", "HTML", "text/html", aliases=("application/xhtml+xml",))

@@ -144,7 +144,7 @@ def shorten(iri: str) -> str | None:
     if not fits:
         return None
     prefix, namespace = max(fits, key=lambda pair: len(pair[1]))
-    return f"{prefix}:{iri[len(namespace):]}"
+    return f"{prefix}:{iri[len(namespace) :]}"
 
 
 # A local name Turtle and SPARQL read without escapes (PN_LOCAL less its backslash escapes): no "/", "#", "?"...

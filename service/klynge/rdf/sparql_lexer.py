@@ -17,9 +17,9 @@ from dataclasses import dataclass
 # Character classes of the SPARQL 1.1 grammar (§19.8), the non-ASCII ranges taken broadly: a character the
 # grammar does not allow there makes the query a syntax error anyway.
 _ESCAPE = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-_PN_CHARS_BASE = "A-Za-z\u00C0-\uFFFD"
+_PN_CHARS_BASE = "A-Za-z\u00c0-\ufffd"
 _PN_CHARS_U = f"[{_PN_CHARS_BASE}_]"
-_PN_CHARS = f"[{_PN_CHARS_BASE}_0-9\\-\u00B7\u0300-\u036F\u203F-\u2040]"
+_PN_CHARS = f"[{_PN_CHARS_BASE}_0-9\\-\u00b7\u0300-\u036f\u203f-\u2040]"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _PN_PREFIX = f"[{_PN_CHARS_BASE}](?:(?:{_PN_CHARS}|\\.)*{_PN_CHARS})?"
 # A local name neither starts nor ends with a dot: in ``ex:a.`` or ``ex:.x`` the dot is the parser's too.

@@ -22,10 +22,24 @@ if TYPE_CHECKING:
     from klynge.rdf.formats import Table
 
 XSD = PREFIXES["xsd"]
-INTEGERS = {XSD + name for name in (
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
-    "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
-)}
+INTEGERS = {
+    XSD + name
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 DECIMALS = {XSD + "decimal", XSD + "double", XSD + "float"}
 EXACT_INTEGER = 2**53
 MAX_CELL = 32_767  # characters a spreadsheet cell holds
@@ -54,8 +68,9 @@ def fold(column: str) -> str:
 def write(table: Table) -> bytes:
     """The workbook's bytes."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     sheet = workbook.add_worksheet(SHEET)
     bold = workbook.add_format({"bold": True})
     columns = layout(table)

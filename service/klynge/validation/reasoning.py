@@ -108,10 +108,7 @@ def _load_world(ntriples: Path) -> owlready2.World:
 def disjointness_clashes(store: ox.Store) -> list[str]:
     """Every individual typed (directly or by materialised super-class) in two classes declared disjoint."""
     rows = store.query(internal("disjoint-clashes").sparql, use_default_graph_as_union=True)
-    return [
-        f"{row['individual']} is both a {row['first']} and a {row['second']}, which are disjoint"
-        for row in rows
-    ]
+    return [f"{row['individual']} is both a {row['first']} and a {row['second']}, which are disjoint" for row in rows]
 
 
 def _explain(store: ox.Store) -> str:

@@ -183,15 +183,18 @@ def _count(number: int, noun: str) -> str:
 
 def render_json(findings: Findings) -> str:
     """The findings as one JSON object (``conforms``, ``vocabulary``, ``violations``), for programs."""
-    return json.dumps(
-        {
-            "conforms": findings.ok,
-            "vocabulary": [asdict(problem) for problem in findings.problems],
-            "violations": [asdict(violation) for violation in findings.violations],
-        },
-        indent=2,
-        ensure_ascii=False,
-    ) + "\n"
+    return (
+        json.dumps(
+            {
+                "conforms": findings.ok,
+                "vocabulary": [asdict(problem) for problem in findings.problems],
+                "violations": [asdict(violation) for violation in findings.violations],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 def render_junit(findings: Findings) -> str:

@@ -271,6 +271,7 @@ def changed_files(revision: str) -> tuple[list[Path], list[Path]]:
 
     Raises ValueError with git's complaint when the revision or the repository cannot be used.
     """
+
     def git(*args: str) -> list[str]:
         try:
             done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
@@ -345,9 +346,7 @@ def vocabulary_problems(read: ReadGraph, sources: Sources) -> list[Problem]:
     """The closed-world vocabulary check of every file of the run (bulk files aside), against its ontology."""
     checker = Checker(read.store.quads_for_pattern(None, None, None, ONTOLOGY_GRAPH))
     uses = [
-        use
-        for path, (quads, lines) in read.located.items()
-        for use in uses_in_quads(display_path(path), quads, lines)
+        use for path, (quads, lines) in read.located.items() for use in uses_in_quads(display_path(path), quads, lines)
     ]
     for path in sources.shapes + sources.queries:
         uses += uses_in_file(path)
@@ -357,6 +356,7 @@ def vocabulary_problems(read: ReadGraph, sources: Sources) -> list[Problem]:
 def shape_cases(store: ox.Store, shapes: Graph) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
     """Each node shape's focus nodes in the store, and the node shape of each property shape and SPARQL
     constraint: what JUnit needs for one test case per shape and focus node."""
+
     def nodes(subject: ox.Term | None, predicate: ox.NamedNode, obj: ox.Term | None, pick: str) -> set[str]:
         quads = store.quads_for_pattern(subject, predicate, obj)
         return {compact(rdflib_term(getattr(quad, pick))) for quad in quads}

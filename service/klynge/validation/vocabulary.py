@@ -42,8 +42,19 @@ SH = PREFIXES["sh"]
 
 # Vocabularies whose term list rdflib ships as a closed namespace (schema.org's under https, same names).
 RDFLIB_VOCABULARIES: dict[str, str] = {
-    "rdf": "RDF", "rdfs": "RDFS", "owl": "OWL", "xsd": "XSD", "sh": "SH", "org": "ORG", "prov": "PROV",
-    "skos": "SKOS", "dcterms": "DCTERMS", "schema": "SDO", "qb": "QB", "foaf": "FOAF", "vann": "VANN",
+    "rdf": "RDF",
+    "rdfs": "RDFS",
+    "owl": "OWL",
+    "xsd": "XSD",
+    "sh": "SH",
+    "org": "ORG",
+    "prov": "PROV",
+    "skos": "SKOS",
+    "dcterms": "DCTERMS",
+    "schema": "SDO",
+    "qb": "QB",
+    "foaf": "FOAF",
+    "vann": "VANN",
 }
 # Vocabularies checked against a term list built from the published file (rdflib has none, or an old one).
 BUILT_VOCABULARIES = ("dcat", "rov", "sdmx-dimension", "sdmx-measure", "sdmx-attribute")
@@ -51,15 +62,28 @@ BUILT_VOCABULARIES = ("dcat", "rov", "sdmx-dimension", "sdmx-measure", "sdmx-att
 CLASS, PROPERTY, INDIVIDUAL, TERM = "class", "property", "individual", "term"
 CLASS_TYPES = {RDFS + "Class", OWL + "Class", RDFS + "Datatype"}
 PROPERTY_TYPES = {
-    RDF + "Property", OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty",
-    OWL + "FunctionalProperty", OWL + "InverseFunctionalProperty", OWL + "TransitiveProperty",
-    OWL + "SymmetricProperty", OWL + "AsymmetricProperty", OWL + "ReflexiveProperty",
-    OWL + "IrreflexiveProperty", OWL + "OntologyProperty",
+    RDF + "Property",
+    OWL + "ObjectProperty",
+    OWL + "DatatypeProperty",
+    OWL + "AnnotationProperty",
+    OWL + "FunctionalProperty",
+    OWL + "InverseFunctionalProperty",
+    OWL + "TransitiveProperty",
+    OWL + "SymmetricProperty",
+    OWL + "AsymmetricProperty",
+    OWL + "ReflexiveProperty",
+    OWL + "IrreflexiveProperty",
+    OWL + "OntologyProperty",
 }
 # Where a statement's object must be a class or a property, beyond the predicate and rdf:type positions.
 CLASS_POSITIONS = {RDF + "type", SH + "targetClass", SH + "class", RDFS + "subClassOf"}
-PROPERTY_POSITIONS = {SH + "path", SH + "targetSubjectsOf", SH + "targetObjectsOf", RDFS + "subPropertyOf",
-                      OWL + "inverseOf"}
+PROPERTY_POSITIONS = {
+    SH + "path",
+    SH + "targetSubjectsOf",
+    SH + "targetObjectsOf",
+    RDFS + "subPropertyOf",
+    OWL + "inverseOf",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -110,7 +134,7 @@ def declared_terms(quads: Iterable[ox.Quad], namespace: str) -> dict[str, str]:
     for quad in quads:
         subject = quad.subject
         if isinstance(subject, ox.NamedNode) and subject.value.startswith(namespace):
-            local = subject.value[len(namespace):]
+            local = subject.value[len(namespace) :]
             if local:
                 entry = types.setdefault(local, set())
                 if quad.predicate.value == RDF + "type" and isinstance(quad.object, ox.NamedNode):
@@ -242,7 +266,7 @@ class Checker:
         The convention (classes capitalised, properties not) holds in every checked vocabulary, so it only
         stands in where neither the ontology nor the term list says.
         """
-        local = iri[len(vocabulary.namespace):]
+        local = iri[len(vocabulary.namespace) :]
         kind = self.kinds.get(iri) or vocabulary.kinds.get(local, TERM)
         if kind == TERM and vocabulary.prefix not in ("xsd", "rdf"):
             kind = CLASS if local[:1].isupper() else PROPERTY
@@ -252,24 +276,38 @@ class Checker:
         vocabulary = self.vocabulary_of(use.term)
         if vocabulary is None:
             return None
-        local = use.term[len(vocabulary.namespace):]
+        local = use.term[len(vocabulary.namespace) :]
         if local not in vocabulary.kinds:
-            where = "declared in the klynge ontology" if vocabulary.prefix == "klynge" else (
-                f"a term of the {vocabulary.prefix} vocabulary (checked against {vocabulary.origin})"
+            where = (
+                "declared in the klynge ontology"
+                if vocabulary.prefix == "klynge"
+                else (f"a term of the {vocabulary.prefix} vocabulary (checked against {vocabulary.origin})")
             )
-            return Problem(use.file, use.line, compact(use.term),
-                           f"{compact(use.term)} is not {where}{self.suggestion(local, use.role, vocabulary)}")
+            return Problem(
+                use.file,
+                use.line,
+                compact(use.term),
+                f"{compact(use.term)} is not {where}{self.suggestion(local, use.role, vocabulary)}",
+            )
         kind = self.kind(use.term, vocabulary)
         if use.role in (CLASS, PROPERTY) and kind in (CLASS, PROPERTY, INDIVIDUAL) and kind != use.role:
-            return Problem(use.file, use.line, compact(use.term),
-                           f"{compact(use.term)} is {_article(kind)} {kind}, used here as {_article(use.role)} "
-                           f"{use.role}{self.suggestion(local, use.role, vocabulary)}")
+            return Problem(
+                use.file,
+                use.line,
+                compact(use.term),
+                f"{compact(use.term)} is {_article(kind)} {kind}, used here as {_article(use.role)} "
+                f"{use.role}{self.suggestion(local, use.role, vocabulary)}",
+            )
         return None
 
     def suggestion(self, local: str, role: str, vocabulary: Vocabulary) -> str:
         """``; did you mean prefix:term?`` with the nearest term of the right role, or nothing."""
-        candidates = [name for name in vocabulary.kinds if name != local and (
-            role not in (CLASS, PROPERTY) or self.kind(vocabulary.namespace + name, vocabulary) == role)]
+        candidates = [
+            name
+            for name in vocabulary.kinds
+            if name != local
+            and (role not in (CLASS, PROPERTY) or self.kind(vocabulary.namespace + name, vocabulary) == role)
+        ]
         folded = {name.lower(): name for name in candidates}
         match = folded.get(local.lower())
         if match is None:
@@ -324,8 +362,10 @@ def main(argv: list[str] | None = None) -> int:
     for source in args.sources:
         prefix, _, file = source.partition("=")
         if prefix not in BUILT_VOCABULARIES or not file:
-            print(f"error: {source!r}: expected PREFIX=FILE with PREFIX one of {', '.join(BUILT_VOCABULARIES)}",
-                  file=sys.stderr)
+            print(
+                f"error: {source!r}: expected PREFIX=FILE with PREFIX one of {', '.join(BUILT_VOCABULARIES)}",
+                file=sys.stderr,
+            )
             return 2
         try:
             print(build_terms(prefix, Path(file), args.out))

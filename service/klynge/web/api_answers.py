@@ -135,8 +135,9 @@ def path(
 )
 def search(
     request: Request,
-    q: Annotated[str, Query(description="words to find; case, diacritics and word endings do not matter",
-                            max_length=200)],
+    q: Annotated[
+        str, Query(description="words to find; case, diacritics and word endings do not matter", max_length=200)
+    ],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[SearchHit]:
     """Resources whose names, alternative names, titles, definitions, descriptions, notes or source locators

@@ -32,7 +32,16 @@ from klynge.web.negotiation import not_acceptable
 
 # The linked-data router comes last: its paths are the widest.
 ROUTERS = (
-    sparql, health, api_queries, api_answers, browse, cluster_programme, completion, dataset, pages, releases,
+    sparql,
+    health,
+    api_queries,
+    api_answers,
+    browse,
+    cluster_programme,
+    completion,
+    dataset,
+    pages,
+    releases,
     linked_data,
 )
 REPOSITORY = object()  # create_app's default archive: the releases recorded in the repository
@@ -61,8 +70,15 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Content-Type", "Content-Disposition", "Link", "Memento-Datetime", "Klynge-Release",
-                        "Repr-Digest"],
+        expose_headers=[
+            "ETag",
+            "Content-Type",
+            "Content-Disposition",
+            "Link",
+            "Memento-Datetime",
+            "Klynge-Release",
+            "Repr-Digest",
+        ],
         max_age=86400,
     )
     app.add_middleware(releases.ReleaseSelection)  # release=, Memento, retired IRIs, cite-as

@@ -35,7 +35,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 log = logging.getLogger("klynge.web")
 
 
-
 def content_security_policy(style_nonce: str | None = None) -> str:
     """Scripts and styles only from this service, none inline; a page that must add a style at run time (the
     editor: CodeMirror 6 writes its theme into a <style> element) names it by a nonce of its own response."""
@@ -139,9 +138,7 @@ class Hardening:
             await self.app(scope, timed_receive, guarded_send)
         except BodyTimeout:
             if not started:
-                message = (
-                    f"the request body did not arrive: the whole request must come within {self.read_timeout:g} s"
-                )
+                message = f"the request body did not arrive: the whole request must come within {self.read_timeout:g} s"
                 await plain(send, 408, message, close=True)
         except ClientDisconnect:
             client = scope.get("client") or ("?", 0)
@@ -152,7 +149,6 @@ class Hardening:
                 scope["method"],
                 scope["path"],
             )
-
 
     def own_location(self, location: bytes, scope: Scope) -> bytes:
         """A redirect to this service names it by its public URL, never by the Host header the client sent

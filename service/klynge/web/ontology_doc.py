@@ -222,7 +222,7 @@ def prefixed(iri: str) -> str:
     """``org:Organization`` for a term of a known vocabulary; the full IRI otherwise."""
     for namespace, (prefix, _) in VOCABULARIES.items():
         if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return iri
 
 

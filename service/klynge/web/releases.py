@@ -86,8 +86,13 @@ class ReleaseSelection:
         asked = [value for key, value in query if key == "release"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         early = self.refusal(archive, asked, path)
-        if early is None and not asked and archive is not None and path.startswith("/id/") \
-                and "accept-datetime" in headers:
+        if (
+            early is None
+            and not asked
+            and archive is not None
+            and path.startswith("/id/")
+            and "accept-datetime" in headers
+        ):
             early = self.timegate(archive, path, query, headers["accept-datetime"])
         if early is not None:
             await respond(send, *early)
@@ -134,11 +139,28 @@ class ReleaseSelection:
         release = archive.history.in_force_at(moment)
         target = with_query(path, query, release=release.version)
         links = link_values([(path, "original timegate", {}), ("/timemap" + path, "timemap", {"type": LINK_FORMAT})])
-        return 302, [(b"location", target.encode()), (b"vary", b"accept-datetime"), (b"link", links.encode()),
-                     (b"content-type", b"text/plain; charset=utf-8")], f"See {target}\n".encode()
+        return (
+            302,
+            [
+                (b"location", target.encode()),
+                (b"vary", b"accept-datetime"),
+                (b"link", links.encode()),
+                (b"content-type", b"text/plain; charset=utf-8"),
+            ],
+            f"See {target}\n".encode(),
+        )
 
-    async def answer(self, scope: Scope, receive: Receive, send: Send, engine: object,
-                     archive: ReleaseArchive | None, version: str | None, path: str, query: list) -> None:
+    async def answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        engine: object,
+        archive: ReleaseArchive | None,
+        version: str | None,
+        path: str,
+        query: list,
+    ) -> None:
         if not path.startswith(ANSWER_PREFIXES):  # files, assets, docs: passed through as they stream
             await self.app(scope, receive, send)
             return
@@ -170,9 +192,17 @@ class ReleaseSelection:
             headers, body = cite(headers, body, release, site + path, query, version)
             if path.startswith("/id/") and archive is not None:
                 original = with_query(path, query, release=None)
-                headers.append((b"link", link_values([
-                    (original, "original timegate", {}), ("/timemap" + path, "timemap", {"type": LINK_FORMAT}),
-                ]).encode()))
+                headers.append(
+                    (
+                        b"link",
+                        link_values(
+                            [
+                                (original, "original timegate", {}),
+                                ("/timemap" + path, "timemap", {"type": LINK_FORMAT}),
+                            ]
+                        ).encode(),
+                    )
+                )
                 if version is not None:
                     headers.append((b"memento-datetime", http_date(release.issued).encode()))
                 else:  # the original resource is its own TimeGate (RFC 7089 §4.1.1)
@@ -214,8 +244,9 @@ async def respond(send: Send, status: int, headers: list, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def cite(headers: list, body: bytes, release: Release | None, path: str, query: list,
-         version: str | None) -> tuple[list, bytes]:
+def cite(
+    headers: list, body: bytes, release: Release | None, path: str, query: list, version: str | None
+) -> tuple[list, bytes]:
     """The answer with what cites it: release, pinned URL and digest as headers, and as a block on a page."""
     content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"").decode("latin-1")
     digest = hashlib.sha256(body).hexdigest()
@@ -223,8 +254,11 @@ def cite(headers: list, body: bytes, release: Release | None, path: str, query: 
     if content_type.startswith("text/html") and b"</main>" in body:
         block = cite_block(release, pinned, digest)
         body = body.replace(b"</main>", block.encode() + b"</main>", 1)
-    headers = [*headers, (b"klynge-release", (release.version if release else "unreleased").encode()),
-               (b"repr-digest", f"sha-256=:{base64.b64encode(hashlib.sha256(body).digest()).decode()}:".encode())]
+    headers = [
+        *headers,
+        (b"klynge-release", (release.version if release else "unreleased").encode()),
+        (b"repr-digest", f"sha-256=:{base64.b64encode(hashlib.sha256(body).digest()).decode()}:".encode()),
+    ]
     if pinned and "/id/" not in path:  # a resource's cite-as is its IRI (linked_data signposts it)
         headers.append((b"link", f'<{pinned}>; rel="cite-as"'.encode()))
     return headers, body
@@ -232,13 +266,15 @@ def cite(headers: list, body: bytes, release: Release | None, path: str, query: 
 
 def cite_block(release: Release | None, pinned: str | None, digest: str) -> str:
     if release is None:
-        return ('<aside class="cite" aria-label="Cite this"><h2>Cite this</h2><p>This answer comes from the '
-                "served graph, which is no release yet: it cannot be cited by release.</p></aside>")
+        return (
+            '<aside class="cite" aria-label="Cite this"><h2>Cite this</h2><p>This answer comes from the '
+            "served graph, which is no release yet: it cannot be cited by release.</p></aside>"
+        )
     return (
         '<aside class="cite" aria-label="Cite this"><h2>Cite this</h2><dl>'
-        f"<dt>Release</dt><dd><a href=\"{html.escape(release.cite_as)}\">{release.version}</a> "
+        f'<dt>Release</dt><dd><a href="{html.escape(release.cite_as)}">{release.version}</a> '
         f"({release.date})</dd>"
-        f"<dt>Pinned URL</dt><dd><a href=\"{html.escape(pinned or '')}\">{html.escape(pinned or '')}</a></dd>"
+        f'<dt>Pinned URL</dt><dd><a href="{html.escape(pinned or "")}">{html.escape(pinned or "")}</a></dd>'
         f"<dt>SHA-256 of this answer</dt><dd><code>{digest}</code> (the page without this block)</dd>"
         "</dl></aside>"
     )
@@ -257,24 +293,22 @@ def retired_answer(archive: ReleaseArchive, path: str, scope: Scope) -> tuple[in
     accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept"), "")
     wants_turtle = "text/turtle" in accept and "text/html" not in accept
     if replacement is not None:
-        target = "/" + replacement[len(KLYNGE_BASE):] if replacement.startswith(KLYNGE_BASE) else replacement
-        turtle = (f"<{iri}> {DCTERMS.isReplacedBy} <{replacement}> ;\n"
-                  f"    {OWL.deprecated} true .\n")
+        target = "/" + replacement[len(KLYNGE_BASE) :] if replacement.startswith(KLYNGE_BASE) else replacement
+        turtle = f"<{iri}> {DCTERMS.isReplacedBy} <{replacement}> ;\n    {OWL.deprecated} true .\n"
         said = f"{iri} was replaced by {replacement} in release {last_next(archive, last)}.\n"
         body = turtle if wants_turtle else said
         kind = b"text/turtle" if wants_turtle else b"text/plain; charset=utf-8"
         return 301, [(b"location", target.encode()), (b"content-type", kind)], body.encode()
     pinned = f"{path}?release={last.version}"
     if wants_turtle:
-        body = (f"<{iri}> {OWL.deprecated} true ;\n"
-                f"    {RDFS.seeAlso} <{last.iri}> .\n")
+        body = f"<{iri}> {OWL.deprecated} true ;\n    {RDFS.seeAlso} <{last.iri}> .\n"
         return 410, [(b"content-type", b"text/turtle")], body.encode()
     page = (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Gone · klynge</title>"
-        "<link rel=\"stylesheet\" href=\"/static/klynge.css\"></head><body><main>"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gone · klynge</title>'
+        '<link rel="stylesheet" href="/static/klynge.css"></head><body><main>'
         f"<h1>Gone</h1><p><code>{html.escape(iri)}</code> is no longer in the graph. The last release that had it "
-        f"is <a href=\"{html.escape(pinned)}\">{last.version}</a> ({last.date}); that release still answers for it.</p>"
-        f"<p>Its history: <a href=\"/timemap{html.escape(path)}\">every release of it</a>.</p></main></body></html>"
+        f'is <a href="{html.escape(pinned)}">{last.version}</a> ({last.date}); that release still answers for it.</p>'
+        f'<p>Its history: <a href="/timemap{html.escape(path)}">every release of it</a>.</p></main></body></html>'
     )
     return 410, [(b"content-type", b"text/html; charset=utf-8")], page.encode()
 
@@ -293,7 +327,9 @@ def timemap(archive: ReleaseArchive, path: str) -> str | None:
     if not held:
         return None
     links: list[tuple[str, str, dict[str, str]]] = [
-        (path, "original", {}), (path, "timegate", {}), ("/timemap" + path, "self", {"type": LINK_FORMAT}),
+        (path, "original", {}),
+        (path, "timegate", {}),
+        ("/timemap" + path, "self", {"type": LINK_FORMAT}),
     ]
     for index, release in enumerate(held):
         rel = "memento"
@@ -303,7 +339,6 @@ def timemap(archive: ReleaseArchive, path: str) -> str | None:
             rel = "last memento"
         links.append((f"{path}?release={release.version}", rel, {"datetime": http_date(release.issued)}))
     return ",\n".join(link_values([link]) for link in links) + "\n"
-
 
 
 def with_history(body: bytes, archive: ReleaseArchive, path: str) -> bytes:
@@ -324,8 +359,11 @@ def with_history(body: bytes, archive: ReleaseArchive, path: str) -> bytes:
             f'<li><a href="{html.escape(path)}?release={release.version}">{release.version}</a> ({release.date}): '
             f'{what}; properties: {names} (<a href="/releases/{release.version}/patch.rdfp">patch</a>)</li>'
         )
-    section = ('<section class="releases" aria-label="Releases"><h2>In the releases</h2><ul>' + "".join(items)
-               + f'</ul><p><a href="/timemap{html.escape(path)}">TimeMap</a> (Memento, RFC 7089)</p></section>')
+    section = (
+        '<section class="releases" aria-label="Releases"><h2>In the releases</h2><ul>'
+        + "".join(items)
+        + f'</ul><p><a href="/timemap{html.escape(path)}">TimeMap</a> (Memento, RFC 7089)</p></section>'
+    )
     return body.replace(b"</main>", section.encode() + b"</main>", 1)
 
 
@@ -363,21 +401,35 @@ NO_RELEASE = {404: {"description": "no such release (or the service holds none);
 FILE_TYPES = sorted(set(RELEASE_FILES.values()))
 
 
-@router.get("/releases", summary="The releases, newest first, with their files",
-            responses={404: {"description": "the service holds no releases"}})
+@router.get(
+    "/releases",
+    summary="The releases, newest first, with their files",
+    responses={404: {"description": "the service holds no releases"}},
+)
 def releases_list(request: Request) -> JSONResponse:
     archive = the_archive(request)
     listed = []
     for release in reversed(archive.history.releases):
-        listed.append({**release.record(), "iri": release.iri, "cite_as": release.cite_as,
-                       "files": {name: f"/releases/{release.version}/{name}" for name in FILES}})
+        listed.append(
+            {
+                **release.record(),
+                "iri": release.iri,
+                "cite_as": release.cite_as,
+                "files": {name: f"/releases/{release.version}/{name}" for name in FILES},
+            }
+        )
     return JSONResponse({"releases": listed, "feed": "/releases/feed.atom"})
 
 
-@router.get("/releases/feed.atom", summary="An Atom feed of the releases, with their patches and dumps",
-            response_class=Response,
-            responses={200: api_docs.content(["application/atom+xml"], "the feed (RFC 4287)"),
-                       404: {"description": "the service holds no releases"}})
+@router.get(
+    "/releases/feed.atom",
+    summary="An Atom feed of the releases, with their patches and dumps",
+    response_class=Response,
+    responses={
+        200: api_docs.content(["application/atom+xml"], "the feed (RFC 4287)"),
+        404: {"description": "the service holds no releases"},
+    },
+)
 def releases_feed(request: Request) -> Response:
     return Response(atom_feed(the_archive(request), public_url(request)), media_type="application/atom+xml")
 
@@ -390,14 +442,20 @@ def release_record(request: Request, version: str) -> JSONResponse:
     except ReleaseError as error:
         raise HTTPException(404, str(error)) from None
     signpost(request, [(release.cite_as, "cite-as", None)])
-    return JSONResponse({**release.record(), "iri": release.iri,
-                         "files": {name: f"/releases/{version}/{name}" for name in FILES}})
+    return JSONResponse(
+        {**release.record(), "iri": release.iri, "files": {name: f"/releases/{version}/{name}" for name in FILES}}
+    )
 
 
-@router.get("/releases/{version}/{name}", summary="A file of one release: dump, patch or citation metadata",
-            response_class=Response,
-            responses={200: api_docs.content(FILE_TYPES, "the file"),
-                       404: {"description": "no such release or file; the message says which there are"}})
+@router.get(
+    "/releases/{version}/{name}",
+    summary="A file of one release: dump, patch or citation metadata",
+    response_class=Response,
+    responses={
+        200: api_docs.content(FILE_TYPES, "the file"),
+        404: {"description": "no such release or file; the message says which there are"},
+    },
+)
 def release_download(request: Request, version: str, name: str) -> Response:
     archive = the_archive(request)
     if name not in FILES:
@@ -411,10 +469,15 @@ def release_download(request: Request, version: str, name: str) -> Response:
     return Response(body, media_type=FILES[name], headers={"ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"'})
 
 
-@router.get("/timemap/id/{path:path}", summary="The TimeMap of a resource (RFC 7089), in application/link-format",
-            response_class=Response,
-            responses={200: api_docs.content([LINK_FORMAT], "the TimeMap"),
-                       404: {"description": "no release describes the resource (or the service holds none)"}})
+@router.get(
+    "/timemap/id/{path:path}",
+    summary="The TimeMap of a resource (RFC 7089), in application/link-format",
+    response_class=Response,
+    responses={
+        200: api_docs.content([LINK_FORMAT], "the TimeMap"),
+        404: {"description": "no release describes the resource (or the service holds none)"},
+    },
+)
 def resource_timemap(request: Request, path: str) -> Response:
     links = timemap(the_archive(request), "/id/" + path)
     if links is None:
@@ -424,15 +487,21 @@ def resource_timemap(request: Request, path: str) -> Response:
 
 def atom_feed(archive: ReleaseArchive, site: str) -> str:
     """RFC 4287 Atom: one entry per release (newest first), linking its page, its patch and its dump."""
+
     def esc(text: str) -> str:
         return html.escape(text, quote=True)
 
     releases = list(reversed(archive.history.releases))
     stamp = releases[0].issued.strftime("%Y-%m-%dT%H:%M:%SZ") if releases else "1970-01-01T00:00:00Z"
-    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
-             "  <title>klynge releases</title>", f"  <id>{esc(KLYNGE_BASE)}releases</id>",
-             f"  <updated>{stamp}</updated>", "  <author><name>The klynge project</name></author>",
-             f'  <link rel="self" type="application/atom+xml" href="{esc(site)}/releases/feed.atom"/>']
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        "  <title>klynge releases</title>",
+        f"  <id>{esc(KLYNGE_BASE)}releases</id>",
+        f"  <updated>{stamp}</updated>",
+        "  <author><name>The klynge project</name></author>",
+        f'  <link rel="self" type="application/atom+xml" href="{esc(site)}/releases/feed.atom"/>',
+    ]
     for release in releases:
         added, deleted = patch_counts(archive.history.patch(release.version).decode())
         base = f"{site}/releases/{release.version}"

@@ -138,9 +138,7 @@ async def post_request(request: Request) -> SparqlRequest:
 
 def etag(version: str, sparql: SparqlRequest, fmt: formats.Format) -> str:
     """A strong validator for one answer: the graph's version and everything the request asked."""
-    key = "\n".join(
-        (version, fmt.media_type, sparql.query or "", *sparql.dataset.default, "|", *sparql.dataset.named)
-    )
+    key = "\n".join((version, fmt.media_type, sparql.query or "", *sparql.dataset.default, "|", *sparql.dataset.named))
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 

@@ -220,8 +220,10 @@ def explain(message: str, line: int, column: int, query: str) -> str:
         name = undeclared_prefix(query)
         if name is not None:
             known = PREFIXES.get(name)
-            fix = f"Add the line PREFIX {name}: <{known}> at the top" if known else (
-                f"Declare it with PREFIX {name}: <...>"
+            fix = (
+                f"Add the line PREFIX {name}: <{known}> at the top"
+                if known
+                else (f"Declare it with PREFIX {name}: <...>")
             )
             return f'{where}: the prefix "{name}:" is not declared. {fix}.'
     if not message.startswith("expected"):

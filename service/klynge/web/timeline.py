@@ -319,8 +319,10 @@ def field_svg(field: Field, href: Callable[[str], str]) -> Markup | None:
     return Markup(svg)
 
 
-ARROW = ('<marker id="field-arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" '
-         'orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker>')
+ARROW = (
+    '<marker id="field-arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" '
+    'orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker>'
+)
 # Presentation attributes, not a <style> element: the pages' Content-Security-Policy allows no inline styles.
 LOOK = {
     "lane": 'fill="#f4f6f8"',
@@ -366,18 +368,24 @@ def draw_item(drawn: Drawn, x: Callable[[float], float], top: float, href: Calla
         mark = f'<rect {look(entry.shape)} x="{begin}" y="{top + 2}" width="{wide}" height="14" rx="3"/>'
     elif entry.shape == "open":
         tail = finish + OPEN_TAIL * YEAR_PX
-        mark = (f'<rect {look("bar")} x="{begin}" y="{top + 2}" width="{finish - begin}" height="14" rx="3"/>'
-                f'<line {look("open")} x1="{finish}" y1="{middle}" x2="{tail}" y2="{middle}"/>')
+        mark = (
+            f'<rect {look("bar")} x="{begin}" y="{top + 2}" width="{finish - begin}" height="14" rx="3"/>'
+            f'<line {look("open")} x1="{finish}" y1="{middle}" x2="{tail}" y2="{middle}"/>'
+        )
     elif entry.shape == "until":
-        mark = (f'<line {look("open")} x1="{begin - OPEN_TAIL * YEAR_PX}" y1="{middle}" x2="{begin}" y2="{middle}"/>'
-                f'<circle {look("point")} cx="{begin}" cy="{middle}" r="4"/>')
+        mark = (
+            f'<line {look("open")} x1="{begin - OPEN_TAIL * YEAR_PX}" y1="{middle}" x2="{begin}" y2="{middle}"/>'
+            f'<circle {look("point")} cx="{begin}" cy="{middle}" r="4"/>'
+        )
     else:
         mark = f'<path {look("point")} d="M{begin},{top + 2} l7,7 l-7,7 l-7,-7 z"/>'
     text = item_text(entry)
     link = escape(href(entry.item.iri))
-    return (f'<a class="item" href="{link}" xlink:href="{link}" target="_top"><title>{escape(text)}</title>{mark}'
-            f'<text {look("label")} x="{drawn.label_x}" y="{top + 13}" text-anchor="{drawn.anchor}">'
-            f"{escape(text)}</text></a>")
+    return (
+        f'<a class="item" href="{link}" xlink:href="{link}" target="_top"><title>{escape(text)}</title>{mark}'
+        f'<text {look("label")} x="{drawn.label_x}" y="{top + 13}" text-anchor="{drawn.anchor}">'
+        f"{escape(text)}</text></a>"
+    )
 
 
 def draw_link(link: FieldLink, where: dict[str, tuple[float, float, float]]) -> str:
@@ -388,6 +396,8 @@ def draw_link(link: FieldLink, where: dict[str, tuple[float, float, float]]) -> 
     bend = max(abs(later_left - end_x) / 2, 12)
     style = look("link inferred" if link.evidence == "inferred" else "link")
     tip = link.label + (f" (inferred: {link.note})" if link.evidence == "inferred" and link.note else "")
-    return (f'<path {style} marker-end="url(#field-arrow)" d="M{later_left},{later_y} '
-            f'C{later_left - bend},{later_y} {end_x + bend},{earlier_y} {end_x},{earlier_y}">'
-            f"<title>{escape(tip)}</title></path>")
+    return (
+        f'<path {style} marker-end="url(#field-arrow)" d="M{later_left},{later_y} '
+        f'C{later_left - bend},{later_y} {end_x + bend},{earlier_y} {end_x},{earlier_y}">'
+        f"<title>{escape(tip)}</title></path>"
+    )

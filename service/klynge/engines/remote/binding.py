@@ -97,8 +97,10 @@ def substitution_edits(items: list[Token], bindings: Mapping[str, ox.Term]) -> I
         elif token.keyword == "WHERE" and pending == "template":
             pending, short_construct = "", True  # CONSTRUCT WHERE { … }: the template is the pattern
         elif token.keyword == "SELECT" and stack:
-            end = next((i for i in range(index + 1, len(items)) if items[i].keyword == "WHERE" or items[i].text == "{"),
-                       len(items))
+            end = next(
+                (i for i in range(index + 1, len(items)) if items[i].keyword == "WHERE" or items[i].text == "{"),
+                len(items),
+            )
             next_root = projection(items[index + 1 : end], stack[-1][1])
             index = end - 1
         elif token.text == "{" and pending:

@@ -26,7 +26,9 @@ JENA = Extensions(
     prefixes=frozenset({"afn", "apf", "jfn", "list", "spatial", "text"}),
     iris=("java:", "http://jena.apache.org/", "http://jena.hpl.hp.com/", "http://www.w3.org/2005/xpath-functions"),
 )
-GRAPHDB = Extensions("GraphDB", iris=("http://www.ontotext.com/", "http://rdf4j.org/schema/", "http://www.openrdf.org/"))
+GRAPHDB = Extensions(
+    "GraphDB", iris=("http://www.ontotext.com/", "http://rdf4j.org/schema/", "http://www.openrdf.org/")
+)
 
 
 class Dialect:

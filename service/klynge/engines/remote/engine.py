@@ -146,7 +146,12 @@ class RemoteEngine(Engine):
         return self.dialect or detect(server or "")
 
     def run(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, bindings: Bindings = None,
+        self,
+        query: str,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
         """Any query's answer in ``result_format``, written by pyoxigraph from the store's JSON or N-Triples
