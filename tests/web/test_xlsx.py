@@ -5,7 +5,9 @@ opens as it is."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -162,3 +164,28 @@ def test_the_editor_downloads_a_named_query_as_xlsx(live_server, browser, tmp_pa
     target = tmp_path / "klynge-results.xlsx"
     WebDriverWait(browser, 20).until(lambda _: target.exists() and target.stat().st_size > 0)
     assert "xl/workbook.xml" in parts(target.read_bytes())
+
+
+def test_a_browse_list_downloads_whole_as_csv_and_xlsx(client, tmp_path):
+    """A facet state's list (every page of it) as a table: the IRI and the display label in columns apart."""
+    area = KID + "area/energy-technology"
+    state = client.get("/api/browse/klynge:ClusterOrganisation", params={"klynge:hasArea": area}).json()
+    page = client.get("/browse/klynge:ClusterOrganisation", params={"klynge:hasArea": area}).text
+    link = re.search(r'href="(/api/browse/klynge:ClusterOrganisation/table\?[^"]*format=csv[^"]*)"', page)
+    assert link, "the browse page links its list as CSV"
+    listed = client.get(html.unescape(link[1]))
+    assert listed.status_code == 200 and listed.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(listed.text)))
+    assert rows[0] == ["item", "itemLabel"]
+    assert [(r[0], r[1]) for r in rows[1:]] == [(i["iri"], i["label"]) for i in state["items"]] and state["total"]
+    every = client.get("/api/browse/klynge:Policy/table", params={"format": "csv"})
+    assert len(list(csv.reader(io.StringIO(every.text)))) - 1 == client.get("/api/browse/klynge:Policy").json()["total"]
+    workbook = client.get(
+        "/api/browse/klynge:ClusterOrganisation/table", params={"klynge:hasArea": area, "format": "xlsx"}
+    )
+    assert workbook.status_code == 200 and workbook.headers["content-type"] == XLSX_TYPE
+    assert "xl/worksheets/sheet1.xml" in parts(workbook.content)
+    assert client.get("/api/browse/klynge:Policy/table", headers={"Accept": "text/turtle"}).status_code == 406
+    if SOFFICE is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc")
+    assert as_csv(workbook.content, tmp_path) == rows  # the label once: the list names it (itemLabel)

@@ -284,10 +284,15 @@ def class_label(engine: Engine, class_iri: ox.NamedNode) -> str | None:
 
 
 def browse(
-    engine: Engine, class_iri: ox.NamedNode, values: Mapping[str, str], year: int | None = None, page: int = 1
+    engine: Engine,
+    class_iri: ox.NamedNode,
+    values: Mapping[str, str],
+    year: int | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
 ) -> BrowseState:
     """The state: the class's instances with the chosen facet values (and in force in ``year``), a page of
-    them, every facet counted over them, and the SPARQL that lists them."""
+    ``per_page`` of them, every facet counted over them, and the SPARQL that lists them."""
     label = class_label(engine, class_iri)
     family = class_family(engine, class_iri)
     specs = facet_specs(family)
@@ -315,9 +320,9 @@ def browse(
         for spec in specs
         if (facet := count_facet(spec, facet_pairs(engine, class_iri, spec, family), kept, chosen.get(spec.key)))
     ]
-    pages = max(1, -(-len(items) // PAGE_SIZE))
+    pages = max(1, -(-len(items) // per_page))
     if not 1 <= page <= pages:
-        raise BrowseError(f"page {page} does not exist: this state has {pages} page(s) of {PAGE_SIZE}")
+        raise BrowseError(f"page {page} does not exist: this state has {pages} page(s) of {per_page}")
     return BrowseState(
         class_iri=class_iri.value,
         key=curie(class_iri.value),
@@ -328,7 +333,7 @@ def browse(
         total=len(items),
         page=page,
         pages=pages,
-        items=items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        items=items[(page - 1) * per_page : page * per_page],
         facets=facets,
         sparql=editor_query(bound, year, members),
     )

@@ -9,24 +9,27 @@ refused a release the service does not hold, before a route runs.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParameter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from klynge.answers import browse as answers
 from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR
 from klynge.engines.base import Engine
+from klynge.rdf import formats
 from klynge.rdf.namespaces import expand
 from klynge.web.engine_errors import EngineErrorRoute
+from klynge.web.negotiation import negotiate
 from klynge.web.templating import templates
 
 router = APIRouter(tags=["browse"], route_class=EngineErrorRoute)
 
-RESERVED = ("year", "page", "release")  # query-string names that are not facets
+RESERVED = ("year", "page", "release", "format")  # query-string names that are not facets
 
 ClassKey = Annotated[str, PathParameter(description="the class as a prefixed name, e.g. klynge:ClusterOrganisation")]
 Year = Annotated[
@@ -67,15 +70,54 @@ def facet_values(request: Request) -> dict[str, str]:
     return values
 
 
-def state(request: Request, key: str, year: int | None, page: int, release: str | None) -> answers.BrowseState:
+def state(
+    request: Request, key: str, year: int | None, page: int, release: str | None, per_page: int = answers.PAGE_SIZE
+) -> answers.BrowseState:
     """The facet state the request names, or a 400/404 saying what is wrong with it."""
     engine = answering_engine(request, release)
     try:
-        return answers.browse(engine, class_iri(key), facet_values(request), year, page)
+        return answers.browse(engine, class_iri(key), facet_values(request), year, page, per_page)
     except answers.NoSuchClass as error:
         raise HTTPException(404, str(error)) from None
     except answers.BrowseError as error:
         raise HTTPException(400, str(error)) from None
+
+
+TABLES = tuple(fmt for fmt in formats.TABLE if fmt is not formats.API_JSON)  # CSV, TSV, XLSX: for R, pandas
+
+
+@router.get(
+    "/api/browse/{key}/table",
+    summary="A facet state's instances as a table: CSV, TSV or XLSX",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "every instance of the state (all pages), its IRI and its display label in columns "
+            "of their own",
+            "content": {fmt.media_type: {} for fmt in TABLES},
+        },
+        400: {"description": "a state that cannot be answered (as /api/browse/{key} says)"},
+        404: {"description": "no such class with instances, or a release that is not served"},
+        406: {"description": "a format other than CSV, TSV or XLSX"},
+    },
+)
+def browse_table(
+    request: Request,
+    key: ClassKey,
+    year: Year = None,
+    release: Release = None,
+    format: Annotated[str | None, Query(description="csv, tsv or xlsx (else by Accept)")] = None,
+) -> Response:
+    """The state's instances, all of them, one row each (``item``, ``itemLabel``), ordered as the list is:
+    what a spreadsheet, R or pandas opens as it is. Facets are chosen as on `/api/browse/{key}`."""
+    fmt = negotiate(request, TABLES, "a browse list")
+    answer = state(request, key, year, 1, release, per_page=sys.maxsize)
+    rows = [
+        {"item": ox.NamedNode(item.iri), **({"itemLabel": ox.Literal(item.label)} if item.label else {})}
+        for item in answer.items
+    ]
+    engine = answering_engine(request, release)
+    return Response(fmt.table(("item", "itemLabel"), rows, engine.display_labels), media_type=fmt.content_type)
 
 
 # The kinds the home page leads to: class, name, what its facets let one do.
@@ -144,6 +186,10 @@ def browse_class_page(
         "choosing": choosing,
         "editor": "/query?" + urlencode({"query": answer.sparql}),
         "json": state_url("/api" + base, answer.chosen, answer.year, answer.page, release),
+        "downloads": [
+            (fmt.name, state_url(f"/api{base}/table", answer.chosen | {"format": fmt.key}, answer.year, 1, release))
+            for fmt in TABLES
+        ],
     }
     return templates.TemplateResponse(request, "browse_class.html", context)
 
