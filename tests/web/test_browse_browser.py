@@ -37,6 +37,15 @@ def follow(browser, text: str) -> None:
     WebDriverWait(browser, 20).until(lambda driver: old.id != driver.find_element(By.TAG_NAME, "html").id)
 
 
+@pytest.fixture(scope="module")
+def live_server(web_app, serve):
+    """The service on a port of this module's own. After the editor's keyboard download (test_accessibility),
+    Chromium's next page loads from the session's server timed out once the tests between had taken a while;
+    a fresh origin keeps these tests apart from that browser state (the server itself answered at once)."""
+    with serve(web_app) as url:
+        yield url
+
+
 def test_a_person_finds_the_14_clusters_by_business_area(live_server, browser):
     source = appointed_clusters()  # full name -> area, from the factsheet's table
     assert len(source) == 14
