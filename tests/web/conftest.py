@@ -78,9 +78,11 @@ def serve() -> Callable[[FastAPI], AbstractContextManager[str]]:
     return running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(web_app: FastAPI) -> Iterator[str]:
-    """The service on a loopback port for the whole session, for the browser tests."""
+    """The service on a loopback port of each test module's own, for the browser tests. One server for the whole
+    session left two of Chromium's connections to it stuck in the full suite (after the accessibility tests'
+    editor runs): the first two page loads of a later module timed out. A module's own origin starts clean."""
     with running(web_app) as url:
         yield url
 
