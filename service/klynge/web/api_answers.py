@@ -15,6 +15,7 @@ from klynge.answers.models import AsOf, Lineage, Path, SearchHit
 from klynge.answers.path import MAX_PATH_LENGTH, shortest_path
 from klynge.answers.search import search as search_names
 from klynge.rdf import formats
+from klynge.web import statuses
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -67,12 +68,9 @@ def lineage_answer(request: Request, iri: ox.NamedNode, evidence: answers.Eviden
 
 
 # What the two lineage routes (by id, by full IRI) answer besides the JSON model.
-LINEAGE_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": RDF_CONTENT},
-    400: {"description": "not a resource id or IRI"},
-    404: {"description": "unknown resource"},
-    406: {"description": "unsupported Accept"},
-}
+LINEAGE_RESPONSES = statuses.responses(
+    (400, "not a resource id or IRI"), (404, "unknown resource"), 406, *statuses.ENGINE_FAILURES
+) | {200: {"content": RDF_CONTENT}}
 
 
 @router.get(
@@ -107,10 +105,11 @@ def lineage_by_iri(
     "/api/path",
     summary="Shortest chain of relations between two resources",
     response_model=Path,
-    responses={
-        400: {"description": "`from` or `to` is not a resource id or IRI"},
-        404: {"description": "unknown resource, or no chain within max_length"},
-    },
+    responses=statuses.responses(
+        (400, "`from` or `to` is not a resource id or IRI"),
+        (404, "unknown resource, or no chain within max_length"),
+        *statuses.ENGINE_FAILURES,
+    ),
 )
 def path(
     request: Request,
@@ -131,7 +130,7 @@ def path(
     "/api/search",
     summary="Search names, definitions, notes and source locators, in Danish and English",
     response_model=list[SearchHit],
-    responses={400: {"description": "empty search text"}},
+    responses=statuses.responses((400, "empty search text"), *statuses.ENGINE_FAILURES),
 )
 def search(
     request: Request,
@@ -155,7 +154,12 @@ Year = Annotated[
 ]
 
 
-@router.get("/api/as-of/{year}", summary="What was in force in a year", response_model=AsOf)
+@router.get(
+    "/api/as-of/{year}",
+    summary="What was in force in a year",
+    response_model=AsOf,
+    responses=statuses.responses(*statuses.ENGINE_FAILURES),
+)
 def as_of(request: Request, year: Year) -> AsOf:
     """The plans in force that year with their periods (a study or a call is not a plan in force), the bodies
     responsible for them or running them, the clusters appointed and their areas, and the budget lines whose

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from klynge.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
 from klynge.rdf import formats
 from klynge.rdf.namespaces import PREFIXES
+from klynge.web import statuses
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -178,12 +179,7 @@ def openapi_extra(query: NamedQuery) -> dict[str, object]:
     }
 
 
-ERRORS = {
-    400: {"description": "A parameter is missing, unknown or not of its type (the message says which and why)"},
-    406: {"description": "None of the offered formats is acceptable"},
-    422: {"description": "The answer is past the result-size or time limit (the same request fails again)"},
-    503: {"description": "Every query worker is busy; retry after the Retry-After seconds"},
-}
+ERRORS = statuses.responses((400, "a parameter is missing, unknown or not of its type"), 406, *statuses.ENGINE_FAILURES)
 
 
 @router.get("/api/queries", response_model=Catalogue, summary="The named queries")

@@ -23,6 +23,7 @@ from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR
 from klynge.engines.base import Engine
 from klynge.rdf import formats
 from klynge.rdf.namespaces import expand
+from klynge.web import statuses
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.templating import templates
@@ -90,16 +91,17 @@ TABLES = tuple(fmt for fmt in formats.TABLE if fmt is not formats.API_JSON)  # C
     "/api/browse/{key}/table",
     summary="A facet state's instances as a table: CSV, TSV or XLSX",
     response_class=Response,
-    responses={
-        200: {
+    responses=statuses.responses(
+        (400, "a state that cannot be answered (as /api/browse/{key} says)"),
+        (404, "no such class with instances, or a release that is not served"),
+        (406, "a format other than CSV, TSV or XLSX"),
+        *statuses.ENGINE_FAILURES,
+        ok={
             "description": "every instance of the state (all pages), its IRI and its display label in columns "
             "of their own",
             "content": {fmt.media_type: {} for fmt in TABLES},
         },
-        400: {"description": "a state that cannot be answered (as /api/browse/{key} says)"},
-        404: {"description": "no such class with instances, or a release that is not served"},
-        406: {"description": "a format other than CSV, TSV or XLSX"},
-    },
+    ),
 )
 def browse_table(
     request: Request,
@@ -198,10 +200,11 @@ def browse_class_page(
     "/api/browse",
     summary="The classes that have instances, with counts",
     response_model=list[answers.ClassCount],
-    responses={
-        400: {"description": "a release named that is not a version number, or named twice"},
-        404: {"description": "a release that is not served"},
-    },
+    responses=statuses.responses(
+        (400, "a release named that is not a version number, or named twice"),
+        (404, "a release that is not served"),
+        *statuses.ENGINE_FAILURES,
+    ),
 )
 def browse_classes(request: Request, release: Release = None) -> list[answers.ClassCount]:
     """Every class the ontology declares that has instances in the graph, most first; `key` is its path under
@@ -214,13 +217,15 @@ def browse_classes(request: Request, release: Release = None) -> list[answers.Cl
     summary="A class's instances in one facet state, with its facets",
     response_model=answers.BrowseState,
     response_model_by_alias=True,
-    responses={
-        400: {
-            "description": "an unknown facet, a value that is no IRI, a year for a class it does not "
-            "apply to, a page past the last, or a release named that is not a version number"
-        },
-        404: {"description": "no such class with instances, or a release that is not served"},
-    },
+    responses=statuses.responses(
+        (
+            400,
+            "an unknown facet, a value that is no IRI, a year for a class it does not apply to, a page past the "
+            "last, or a release named that is not a version number",
+        ),
+        (404, "no such class with instances, or a release that is not served"),
+        *statuses.ENGINE_FAILURES,
+    ),
 )
 def browse_class(
     request: Request, key: ClassKey, year: Year = None, page: Page = 1, release: Release = None

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from klynge.answers.cluster_programme import NotAppointed, cluster_programme
 from klynge.rdf import formats
-from klynge.web import api_docs
+from klynge.web import api_docs, statuses
 from klynge.web.api_answers import resource
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
@@ -25,12 +25,13 @@ router = APIRouter(tags=["answers"], route_class=EngineErrorRoute)
 @router.get(
     "/programme-of/{cluster:path}",
     summary="The programme a cluster organisation was appointed under, with its lineage and sources",
-    responses={
-        200: api_docs.content(f.media_type for f in formats.PAGE),
-        400: {"description": "not a resource id or IRI"},
-        404: {"description": "not a cluster organisation appointed under a programme"},
-        **api_docs.FORMAT_ERRORS,
-    },
+    responses=statuses.responses(
+        (400, "not a resource id or IRI"),
+        (404, "not a cluster organisation appointed under a programme"),
+        406,
+        *statuses.ENGINE_FAILURES,
+        ok=api_docs.content(f.media_type for f in formats.PAGE),
+    ),
 )
 def programme_of(request: Request, cluster: str) -> Response:
     """For the ECCP profile field "Regional/National Support Programmes": the programme's stable IRI (the value

@@ -21,6 +21,7 @@ from klynge.graph import tables
 from klynge.rdf import dumps as export
 from klynge.rdf import formats
 from klynge.rdf.namespaces import VOID
+from klynge.web import statuses
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.linked_data import signposting
 from klynge.web.negotiation import negotiate
@@ -118,10 +119,11 @@ def describe_dataset(request: Request, html: bool) -> Response:
 @router.get(
     "/dataset",
     summary="DCAT-AP and VoID description of the dataset",
-    responses={
-        200: {"content": {"text/html": {"description": "a page for people"}, **RDF_MEDIA_TYPES}},
-        406: {"description": "no representation matches Accept"},
-    },
+    responses=statuses.responses(
+        406,
+        *statuses.ENGINE_FAILURES,
+        ok={"content": {"text/html": {"description": "a page for people"}, **RDF_MEDIA_TYPES}},
+    ),
 )
 def dataset_page(request: Request) -> Response:
     """Title, licence, publisher, distributions, SPARQL service, triple count and vocabularies used: a page
@@ -132,10 +134,7 @@ def dataset_page(request: Request) -> Response:
 @router.get(
     "/.well-known/void",
     summary="VoID description (RDF, Turtle by default)",
-    responses={
-        200: {"content": RDF_MEDIA_TYPES},
-        406: {"description": "no representation matches Accept"},
-    },
+    responses=statuses.responses(406, *statuses.ENGINE_FAILURES, ok={"content": RDF_MEDIA_TYPES}),
 )
 def well_known_void(request: Request) -> Response:
     """The same description as /dataset, where VoID-aware clients look for it."""
@@ -145,7 +144,7 @@ def well_known_void(request: Request) -> Response:
 @router.get(
     f"/dumps/{dataset.TABLES_FILE}.zip",
     summary="The graph as tidy CSV tables: a Frictionless Data Package, zipped",
-    responses={200: {"content": {"application/zip": {}}}, 503: {"description": "no embedded store"}},
+    responses=statuses.responses((503, "no embedded store"), ok={"content": {"application/zip": {}}}),
 )
 def tables_package(request: Request) -> Response:
     """One CSV per table (policies, lineage steps with evidence, organisations and their names and changes,
@@ -164,11 +163,11 @@ def tables_package(request: Request) -> Response:
 @router.get(
     "/dumps/klynge.{extension}",
     summary="The whole graph as one file",
-    responses={
-        200: {"content": {dump.media_type: {} for dump in dataset.DUMPS}},
-        404: {"description": "no dump in that format"},
-        503: {"description": "no embedded store"},
-    },
+    responses=statuses.responses(
+        (404, "no dump in that format"),
+        (503, "no embedded store"),
+        ok={"content": {dump.media_type: {} for dump in dataset.DUMPS}},
+    ),
 )
 def dump(request: Request, extension: Annotated[str, Path(description="ttl, nt, jsonld, rdf or trig")]) -> Response:
     """Turtle, N-Triples, JSON-LD, RDF/XML or TriG (the last keeps each source file's named graph)."""

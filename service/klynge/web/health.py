@@ -10,13 +10,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from klynge.web import statuses
+
 router = APIRouter(tags=["Service"])
 
 
 @router.get(
     "/healthz",
     summary="Whether queries can be answered now, and the query pool's state",
-    responses={503: {"description": "queries cannot be answered now; the body says why"}},
+    responses=statuses.responses((503, "queries cannot be answered now; the body says why")),
 )
 async def healthz(request: Request) -> JSONResponse:
     report = await run_in_threadpool(request.app.state.engine.health)

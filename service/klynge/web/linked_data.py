@@ -25,7 +25,7 @@ from klynge.rdf import formats
 from klynge.rdf.formats import HTML, Format
 from klynge.rdf.namespaces import KG, ORG, PROV
 from klynge.validation import shapes_doc
-from klynge.web import api_docs, ontology_doc
+from klynge.web import api_docs, ontology_doc, statuses
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.http_semantics import signpost
 from klynge.web.negotiation import negotiate
@@ -35,7 +35,9 @@ from klynge.web.timeline import timeline_svg
 
 router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
 
-PAGE_RESPONSES = {200: api_docs.content(f.media_type for f in formats.PAGE), **api_docs.FORMAT_ERRORS}
+PAGE_RESPONSES = statuses.responses(
+    406, *statuses.ENGINE_FAILURES, ok=api_docs.content(f.media_type for f in formats.PAGE)
+)
 ABOUT_PAGE = "https://schema.org/AboutPage"
 DESCRIBED_BY = (formats.TURTLE, formats.JSON_LD)
 HEADLINE_PREDICATES = {describe.RDF_TYPE, describe.DISPLAY_LABEL, *describe.LABEL_PREDICATES}
@@ -78,7 +80,7 @@ def signposting(request: Request, iri: str, types: tuple[str, ...] = ()) -> None
 @router.get(
     "/id/{path:path}",
     summary="A resource of the graph, as a page or as RDF",
-    responses={**PAGE_RESPONSES, 404: {"description": "the graph does not mention this IRI"}},
+    responses={**PAGE_RESPONSES, **statuses.responses((404, "the graph does not mention this IRI"))},
 )
 def resource(request: Request, path: str) -> Response:
     """HTML for browsers; Turtle, JSON-LD, N-Triples or RDF/XML by `Accept` or `format`."""
@@ -131,7 +133,7 @@ def ontology(request: Request) -> Response:
 @router.get(
     "/ontology/{version}",
     summary="A version of the ontology, under its version IRI (owl:versionIRI)",
-    responses={**PAGE_RESPONSES, 404: {"description": "no such version"}},
+    responses={**PAGE_RESPONSES, **statuses.responses((404, "no such version"))},
 )
 def ontology_version(request: Request, version: str) -> Response:
     """The ontology as of the version it names as its ``owl:versionIRI``: the one this service was built with."""
@@ -167,7 +169,7 @@ def shapes(request: Request) -> Response:
 @router.get(
     "/graph/{name}",
     summary="One named graph: the triples of one source file",
-    responses={**PAGE_RESPONSES, 404: {"description": "no such graph"}},
+    responses={**PAGE_RESPONSES, **statuses.responses((404, "no such graph"))},
 )
 def named_graph(request: Request, name: str) -> Response:
     """Each source file is a named graph (``…/graph/inferred`` holds the materialised entailments): the

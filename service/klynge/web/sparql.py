@@ -30,7 +30,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, QuerySyntaxError, checked_form
 from klynge.rdf import formats
 from klynge.rdf.namespaces import DCTERMS, PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
-from klynge.web import api_docs
+from klynge.web import api_docs, statuses
 from klynge.web.engine_errors import plain_text
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -219,15 +219,9 @@ GET_DOC = {
 
 
 ANSWER_TYPES = dict.fromkeys(f.media_type for f in (*formats.RESULTS, *formats.GRAPH))
-ERRORS: dict[int | str, dict[str, str]] = {
-    400: {"description": "malformed query, with the parser's message and position"},
-    403: {"description": "an update, SERVICE or LOAD: refused"},
-    406: {"description": "a format this endpoint cannot give; the message lists what it can"},
-    413: {"description": "the request body is larger than 1 MiB"},
-    422: {"description": "the answer is past the result-size or time limit; the same query fails again"},
-    503: {"description": "the service cannot take the query now; retry after the Retry-After seconds"},
-    507: {"description": "the query needed more memory than one query may use"},
-}
+ERRORS = statuses.responses(
+    (400, "a malformed query, with the parser's message and position"), 403, 406, 413, *statuses.ENGINE_FAILURES
+)
 
 
 @router.get(
@@ -235,7 +229,7 @@ ERRORS: dict[int | str, dict[str, str]] = {
     summary="SPARQL 1.1 query by GET (HEAD gives the headers alone), or the service description",
     responses={
         200: api_docs.content(ANSWER_TYPES, "results, or the service description when no query is given"),
-        304: {"description": "the answer the client holds (If-None-Match) is still valid"},
+        **statuses.responses(304),
         **ERRORS,
     },
 )
@@ -273,7 +267,7 @@ async def sparql_get(
     responses={
         200: api_docs.content(ANSWER_TYPES, "results"),
         **ERRORS,
-        415: {"description": "another request body type"},
+        **statuses.responses(415),
     },
 )
 async def sparql_post(request: Request) -> Response:
