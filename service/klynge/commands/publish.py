@@ -35,6 +35,7 @@ import pyoxigraph as ox
 from klynge.answers import dataset
 from klynge.rdf.namespaces import KLYNGE_BASE, PREFIXES
 from klynge.rdf.rdf_text import serialize
+from klynge.web import page_kinds
 
 # Each document IRI gets these representations; the key is the file extension (and the ``?format=`` value).
 REPRESENTATIONS = {
@@ -46,8 +47,9 @@ REPRESENTATIONS = {
 }
 # Media types by extension, for the host (AddType) and the tests.
 MEDIA_TYPES = {**REPRESENTATIONS, **{d.extension: d.media_type for d in dataset.DUMPS}}
-# The paths under the base that are documents with representations (not files): the rules' one pattern.
-DOCUMENT_PATHS = r"(?:id|graph)/.*[^/]|ontology(?:/[^/]+)?|shapes|dataset"
+# The paths under the base that are documents with representations (not files): the rules' one pattern, from
+# the page table (the page kinds the static site carries).
+DOCUMENT_PATHS = page_kinds.DOCUMENT_PATHS
 # Accept patterns for the RDF representations, tried in this order, each only when HTML is not asked for.
 NEGOTIATION = (
     ("ttl", r"text/turtle"),
@@ -122,8 +124,8 @@ def checked_out(out: Path) -> Path:
 
 def document_paths(store: ox.Store, graphs: Iterable[str], base: str = KLYNGE_BASE) -> list[str]:
     """Every document path under the base: IRIs the graph mentions (a hash IRI is its document's), the named
-    graphs, and the shapes and dataset documents."""
-    found = {"shapes", "dataset"}
+    graphs, and the documents every publication holds (the ontology, the shapes, the dataset)."""
+    found = set(page_kinds.FIXED_DOCUMENTS)
     for quad in store:
         for term in (quad.subject, quad.object):
             if isinstance(term, ox.NamedNode) and term.value.startswith(base):

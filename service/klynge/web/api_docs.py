@@ -18,7 +18,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from swagger_ui_bundle import swagger_ui_path
 
-from klynge.web import statuses
+from klynge.web import page_kinds, statuses
 from klynge.web.templating import templates
 
 ASSETS = "/docs/assets"
@@ -48,7 +48,7 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
     context = {"assets": ASSETS, "openapi": app.openapi_url or "/openapi.json"}
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get(page_kinds.API_DOCS.route, include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
         """Swagger UI under the site's own header, the way back to the pages."""
         return templates.TemplateResponse(request, "api_docs.html", dict(context))

@@ -31,6 +31,7 @@ from klynge.web import statuses
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
+from klynge.web.request_errors import single_values
 
 # Engine failures (past the time or result limit: 422; workers busy: 503) answer with the engine's message.
 router = APIRouter(tags=["named queries"], route_class=EngineErrorRoute)
@@ -104,14 +105,9 @@ def term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
 
 def given_values(request: Request, query: NamedQuery) -> dict[str, str]:
     """The query-string parameters meant for the query (each at most once); ``format`` is the API's own."""
-    values: dict[str, str] = {}
-    for name, value in request.query_params.multi_items():
-        if name in RESERVED:
-            continue
-        if name in values:
-            raise HTTPException(400, f"parameter {name!r} is given more than once; {query.name} takes one value")
-        values[name] = value
-    return values
+    return single_values(
+        request, RESERVED, lambda name: f"parameter {name!r} is given more than once; {query.name} takes one value"
+    )
 
 
 def run(request: Request, query: NamedQuery) -> Response:

@@ -23,9 +23,10 @@ from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR
 from klynge.engines.base import Engine
 from klynge.rdf import formats
 from klynge.rdf.namespaces import expand
-from klynge.web import statuses
+from klynge.web import page_kinds, statuses
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
+from klynge.web.request_errors import single_values
 from klynge.web.templating import templates
 
 router = APIRouter(tags=["browse"], route_class=EngineErrorRoute)
@@ -61,14 +62,9 @@ def class_iri(key: str) -> ox.NamedNode:
 
 def facet_values(request: Request) -> dict[str, str]:
     """The facet pairs of the query string; a facet given twice is an error (one value per facet)."""
-    values: dict[str, str] = {}
-    for key, value in request.query_params.multi_items():
-        if key in RESERVED:
-            continue
-        if key in values:
-            raise HTTPException(400, f"facet {key} is given twice: a state takes one value per facet")
-        values[key] = value
-    return values
+    return single_values(
+        request, RESERVED, lambda key: f"facet {key} is given twice: a state takes one value per facet"
+    )
 
 
 def state(
@@ -156,7 +152,7 @@ def choosing(chosen: dict[str, str], key: str, value: str | None) -> dict[str, s
     return {k: v for k, v in chosen.items() if k != key} | ({key: value} if value is not None else {})
 
 
-@router.get("/browse", response_class=HTMLResponse, include_in_schema=False)
+@router.get(page_kinds.BROWSE.route, response_class=HTMLResponse, include_in_schema=False)
 def browse_page(request: Request, release: Release = None) -> HTMLResponse:
     """Every class of the ontology that has instances, with counts, each leading to its facets."""
     found = answers.classes(answering_engine(request, release))
@@ -164,7 +160,7 @@ def browse_page(request: Request, release: Release = None) -> HTMLResponse:
     return templates.TemplateResponse(request, "browse.html", context)
 
 
-@router.get("/browse/{key}", response_class=HTMLResponse, include_in_schema=False)
+@router.get(page_kinds.BROWSE_CLASS.route, response_class=HTMLResponse, include_in_schema=False)
 def browse_class_page(
     request: Request, key: ClassKey, year: Year = None, page: Page = 1, release: Release = None
 ) -> HTMLResponse:

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from klynge.answers.cluster_programme import NotAppointed, cluster_programme
 from klynge.rdf import formats
-from klynge.web import api_docs, statuses
+from klynge.web import api_docs, page_kinds, statuses
 from klynge.web.api_answers import resource
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
@@ -23,7 +23,7 @@ router = APIRouter(tags=["answers"], route_class=EngineErrorRoute)
 
 
 @router.get(
-    "/programme-of/{cluster:path}",
+    page_kinds.PROGRAMME_OF.route,
     summary="The programme a cluster organisation was appointed under, with its lineage and sources",
     responses=statuses.responses(
         (400, "not a resource id or IRI"),

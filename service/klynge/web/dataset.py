@@ -21,7 +21,7 @@ from klynge.graph import tables
 from klynge.rdf import dumps as export
 from klynge.rdf import formats
 from klynge.rdf.namespaces import VOID
-from klynge.web import statuses
+from klynge.web import page_kinds, statuses
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.linked_data import signposting
 from klynge.web.negotiation import negotiate
@@ -117,7 +117,7 @@ def describe_dataset(request: Request, html: bool) -> Response:
 
 
 @router.get(
-    "/dataset",
+    page_kinds.DATASET.route,
     summary="DCAT-AP and VoID description of the dataset",
     responses=statuses.responses(
         406,

@@ -25,7 +25,7 @@ from klynge.rdf import formats
 from klynge.rdf.formats import HTML, Format
 from klynge.rdf.namespaces import KG, ORG, PROV
 from klynge.validation import shapes_doc
-from klynge.web import api_docs, ontology_doc, statuses
+from klynge.web import api_docs, ontology_doc, page_kinds, statuses
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.http_semantics import signpost
 from klynge.web.negotiation import negotiate
@@ -78,7 +78,7 @@ def signposting(request: Request, iri: str, types: tuple[str, ...] = ()) -> None
 
 
 @router.get(
-    "/id/{path:path}",
+    page_kinds.RESOURCE.route,
     summary="A resource of the graph, as a page or as RDF",
     responses={**PAGE_RESPONSES, **statuses.responses((404, "the graph does not mention this IRI"))},
 )
@@ -122,7 +122,9 @@ def resource(request: Request, path: str) -> Response:
     return templates.TemplateResponse(request, "resource.html", context)
 
 
-@router.get("/ontology", summary="The klynge ontology, as documentation or as RDF", responses=PAGE_RESPONSES)
+@router.get(
+    page_kinds.ONTOLOGY.route, summary="The klynge ontology, as documentation or as RDF", responses=PAGE_RESPONSES
+)
 def ontology(request: Request) -> Response:
     """Every class and property with label, definition and related terms (HTML), or the ontology's triples."""
     fmt = negotiate(request, formats.PAGE, "the ontology")
@@ -131,7 +133,7 @@ def ontology(request: Request) -> Response:
 
 
 @router.get(
-    "/ontology/{version}",
+    page_kinds.ONTOLOGY_VERSION.route,
     summary="A version of the ontology, under its version IRI (owl:versionIRI)",
     responses={**PAGE_RESPONSES, **statuses.responses((404, "no such version"))},
 )
@@ -155,7 +157,7 @@ def ontology_answer(request: Request, fmt: Format) -> Response:
     return templates.TemplateResponse(request, "ontology.html", context)
 
 
-@router.get("/shapes", summary="The SHACL shapes, as documentation or as RDF", responses=PAGE_RESPONSES)
+@router.get(page_kinds.SHAPES.route, summary="The SHACL shapes, as documentation or as RDF", responses=PAGE_RESPONSES)
 def shapes(request: Request) -> Response:
     """Every node shape with its targets, property rules and messages (HTML), or the shapes' triples."""
     fmt = negotiate(request, formats.PAGE, "the shapes")
@@ -167,7 +169,7 @@ def shapes(request: Request) -> Response:
 
 
 @router.get(
-    "/graph/{name}",
+    page_kinds.NAMED_GRAPH.route,
     summary="One named graph: the triples of one source file",
     responses={**PAGE_RESPONSES, **statuses.responses((404, "no such graph"))},
 )

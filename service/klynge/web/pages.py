@@ -25,6 +25,7 @@ from klynge.answers.search import search
 from klynge.engines.base import Engine
 from klynge.rdf import formats
 from klynge.rdf.namespaces import KID
+from klynge.web import page_kinds
 from klynge.web.browse import home_ways
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.hardening import content_security_policy
@@ -45,7 +46,7 @@ def home_lineage(engine: Engine) -> Lineage | None:
         return None
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get(page_kinds.HOME.route, response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     """What the graph is, the ways in by kind, the lineage of the current programme and a search box."""
     engine = request.app.state.engine
@@ -59,7 +60,7 @@ def home(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "home.html", context)
 
 
-@router.get("/search", response_class=HTMLResponse)
+@router.get(page_kinds.SEARCH.route, response_class=HTMLResponse)
 def search_page(request: Request, q: str = "") -> HTMLResponse:
     """Search results as links to the resources' pages; an empty query shows just the box, a bad one says why."""
     hits: list = []
@@ -93,7 +94,7 @@ DOWNLOADS = {
 }
 
 
-@router.get("/query", response_class=HTMLResponse)
+@router.get(page_kinds.EDITOR.route, response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it. Its theme is the one inline style the policy admits, by a
     nonce new to each answer (so the answer is not stored: a stored page would hold a spent nonce)."""
@@ -116,7 +117,7 @@ def as_of_this_year() -> RedirectResponse:
     return RedirectResponse(f"/as-of/{year}", status_code=307)
 
 
-@router.get("/as-of/{year}", response_class=HTMLResponse)
+@router.get(page_kinds.AS_OF.route, response_class=HTMLResponse)
 def as_of_page(request: Request, year: Annotated[int, PathParameter(ge=FIRST_YEAR, le=LAST_YEAR)]) -> HTMLResponse:
     """What was in force in a year, by the sources, with links to the year before and after."""
     answer = as_of(request.app.state.engine, year)
@@ -124,7 +125,7 @@ def as_of_page(request: Request, year: Annotated[int, PathParameter(ge=FIRST_YEA
     return templates.TemplateResponse(request, "as_of.html", context)
 
 
-@router.get("/timeline", response_class=HTMLResponse)
+@router.get(page_kinds.TIMELINE.route, response_class=HTMLResponse)
 def timeline_page(request: Request) -> HTMLResponse:
     """The whole field on one time axis, lanes by kind, drawn in proportion to time, with the same items as a list."""
     field = whole_field(request.app.state.engine)
