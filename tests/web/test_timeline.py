@@ -233,3 +233,19 @@ def test_lineage_text_is_readable_at_400_px(browser, live_server):
         assert frame == [True, "auto"]
     finally:
         browser.set_window_size(1280, 1000)
+
+
+def test_every_kind_of_plan_the_ontology_declares_has_a_lane_of_its_own_choosing(published_store):
+    """The timeline draws every klynge:Policy by its most specific class: each subclass the ontology declares
+    must be named by a lane (answers.field.LANES), so a new kind of plan is placed on purpose, not by the
+    fallback that puts unknown kinds with the programmes."""
+    from klynge.answers.field import LANES
+    from klynge.rdf.namespaces import KLYNGE, RDFS
+
+    declared = {
+        quad.subject
+        for quad in published_store.quads_for_pattern(None, RDFS.subClassOf, KLYNGE.Policy)
+        if isinstance(quad.subject, ox.NamedNode) and quad.subject != KLYNGE.Policy
+    }
+    placed = {kind for kinds in LANES.values() for kind in kinds}
+    assert declared and declared <= placed, sorted(k.value for k in declared - placed)
