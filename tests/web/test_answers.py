@@ -11,7 +11,7 @@ from klynge.answers.lineage import lineage
 from klynge.engines.base import QueryTimeout, QueryTooLarge
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, default_sources
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web import api_answers
 
 KID = "https://w3id.org/klynge/id/"
@@ -230,7 +230,7 @@ def test_a_clusters_activities_are_on_its_page_but_not_in_its_lineage(tmp_path):
     activity, censec = ox.NamedNode(KID + "activity/censec-meeting"), ox.NamedNode(KID + "cluster/censec")
     bound = {ox.Variable("a"): activity, ox.Variable("c"): censec}
     assert store.query(influenced, substitutions=bound, use_default_graph_as_union=True)
-    engine = EmbeddedEngine(store, workers=1)
+    engine = EmbeddedEngine(store, limits=Limits(workers=1))
     try:
         answer = lineage(engine, censec)
     finally:

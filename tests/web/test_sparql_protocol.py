@@ -18,7 +18,7 @@ from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from klynge.rdf.formats import best_match
 from klynge.resources import asset_files
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 
 ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
@@ -616,8 +616,8 @@ def test_openapi_documents_both_methods_and_their_parameters(client):
 
 
 def test_graph_version_is_the_same_for_the_same_data_and_differs_for_other_data(engine):
-    again = EmbeddedEngine(build_store(), workers=1)  # parsed anew: other blank-node labels
-    other = EmbeddedEngine(build_store(asset_files("ontology")), workers=1)
+    again = EmbeddedEngine(build_store(), limits=Limits(workers=1))  # parsed anew: other blank-node labels
+    other = EmbeddedEngine(build_store(asset_files("ontology")), limits=Limits(workers=1))
     try:
         assert again.graph_version() == engine.graph_version()
         assert other.graph_version() != engine.graph_version()

@@ -141,13 +141,13 @@ def publish(out: Path, site_url: str, service_url: str | None = None) -> Publica
     from klynge.commands.publish_releases import publish_releases
     from klynge.engines.store import EmbeddedEngine
     from klynge.graph.build import build_store
-    from klynge.settings import Settings
+    from klynge.settings import Limits, Settings
     from klynge.web.app import create_app
 
     site = checked_site_url(site_url)
     out = checked_out(out)
     store = build_store()
-    engine = EmbeddedEngine(store, workers=1)
+    engine = EmbeddedEngine(store, limits=Limits(workers=1))
     try:
         app = create_app(engine, Settings(public_base_url=site, validate_on_start=False))
         with InProcess(app, urlsplit(site).netloc) as client:
