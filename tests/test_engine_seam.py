@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pyoxigraph as ox
 import pytest
 
-from klynge.engines.base import SERVICE_DATASET, Dataset, Engine, QueryError
+from klynge.engines.base import SERVICE_DATASET, Dataset, Engine, NotExportable, QueryError
 from klynge.engines.cache import CachingEngine
 
 EX = "http://example.org/"
@@ -53,7 +53,9 @@ def test_rows_answers_and_triples_come_from_run_alone():
     assert engine.ask("ASK { ?s ?p ?o }", {"s": ox.NamedNode(EX + "b")}) is False
     assert len(engine.construct("CONSTRUCT WHERE { ?s ?p ?o }")) == 1
     assert engine.triple_count() == 1
-    assert engine.local_store() is None  # no dumps unless the backend says it holds the graph
+    assert not engine.can_export()  # no dumps unless the backend says it holds the graph
+    with pytest.raises(NotExportable, match="embedded store"):
+        engine.export("ttl")
     with pytest.raises(QueryError, match="expected a SELECT"):
         engine.select("ASK {}")
 

@@ -11,8 +11,9 @@ from klynge.answers.lineage import lineage
 from klynge.engines.base import QueryTimeout, QueryTooLarge
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, default_sources
-from klynge.settings import Limits, Settings
+from klynge.settings import Limits
 from klynge.web import api_answers
+from klynge.web.dependencies import get_engine
 
 KID = "https://w3id.org/klynge/id/"
 KLYNGE = "https://w3id.org/klynge/ontology#"
@@ -160,9 +161,6 @@ class LimitedEngine:
 
     ask = construct = select
 
-    def local_store(self):
-        return None
-
     def text_index(self):
         return None  # as a remote store: search runs search.rq, which fails as every query here does
 
@@ -172,10 +170,9 @@ class LimitedEngine:
     [(QueryTimeout("the query ran past the 10 s limit"), 422), (QueryTooLarge("more than 100000 results"), 422)],
 )
 def test_engine_limits_are_answered_with_a_status_and_message(error, status):
-    app = FastAPI()
+    app = FastAPI()  # no create_app: the route is given the engine by its dependency, swapped here
     app.include_router(api_answers.router)
-    app.state.engine = LimitedEngine(error)
-    app.state.settings = Settings()
+    app.dependency_overrides[get_engine] = lambda: LimitedEngine(error)
     response = TestClient(app).get("/api/search", params={"q": "innovation"})
     assert response.status_code == status
     assert str(error) in response.json()["detail"]

@@ -139,6 +139,7 @@ def document_paths(store: ox.Store, graphs: Iterable[str], base: str = KLYNGE_BA
 def publish(out: Path, site_url: str, service_url: str | None = None) -> Publication:
     """Write the static publication into ``out`` (see the module's docstring)."""
     from klynge.commands.publish_releases import publish_releases
+    from klynge.engines.releases import repository_archive
     from klynge.engines.store import EmbeddedEngine
     from klynge.graph.build import build_store
     from klynge.settings import Limits, Settings
@@ -168,7 +169,7 @@ def publish(out: Path, site_url: str, service_url: str | None = None) -> Publica
             writer.catalogue(catalogue)
             writer.assets()
             writer.text("index.html", links.page(writer.fetch("", "text/html").decode("utf-8"), ""))
-            rules = publish_releases(app.state.engine.archive, store, writer, release.version)
+            rules = publish_releases(repository_archive(), store, writer, release.version)
             writer.text(".htaccess", rules.into(htaccess(release.version, site=None), w3id=False))
             writer.text("w3id.htaccess", rules.into(htaccess(release.version, site=site), w3id=True))
     finally:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, QueryError, Results
+from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, InspectedQuery, QueryError, Results
 from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
 from klynge.engines.text_index import TextIndex
@@ -159,7 +159,7 @@ class ReleaseSwitch(Engine):
 
     def run(
         self,
-        query: str,
+        query: str | InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
@@ -176,12 +176,16 @@ class ReleaseSwitch(Engine):
         )
 
     def cached(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, base_iri: str | None = None
+        self,
+        query: str | InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
     ) -> tuple[bytes, str] | None:
         version = self.selected()
         if version is None:
-            held = getattr(self.current, "cached", None)
-            return held(query, result_format, dataset=dataset, base_iri=base_iri) if held else None
+            return self.current.cached(query, result_format, dataset=dataset, base_iri=base_iri)
         return self._archive().engine(version).cached(query, result_format, dataset=dataset, base_iri=base_iri)
 
     def _answering(self) -> Engine:
@@ -214,6 +218,15 @@ class ReleaseSwitch(Engine):
     def local_store(self) -> ox.Store | None:
         version = self.selected()
         return self.current.local_store() if version is None else self._archive().stores[version]
+
+    def can_export(self) -> bool:
+        return self._answering().can_export()
+
+    def export(self, fmt: str) -> bytes:
+        return self._answering().export(fmt)
+
+    def export_tables(self) -> bytes:
+        return self._answering().export_tables()
 
     def text_index(self) -> TextIndex | None:
         """The selected release's full-text index: the served graph's (built before the service answers), or a

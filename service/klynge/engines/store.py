@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -24,6 +24,7 @@ from klynge.engines.base import (
     Bindings,
     Dataset,
     Engine,
+    InspectedQuery,
     QueryBusy,
     QueryError,
     QueryOutOfMemory,
@@ -31,10 +32,11 @@ from klynge.engines.base import (
     QueryTimeout,
     QueryTooLarge,
     Results,
-    inspected,
 )
 from klynge.engines.text_index import TextIndex
 from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
+from klynge.graph import tables
+from klynge.rdf import dumps
 from klynge.rdf.namespaces import KLYNGE
 from klynge.settings import DEFAULT_LIMITS, Limits
 
@@ -47,7 +49,7 @@ class EmbeddedEngine(Engine):
 
     In memory, the workers share ``store`` copy-on-write; on disk (``path``, with ``store`` opened read-only
     on it), each worker opens the folder read-only itself. ``store`` stays usable in this process for
-    whole-graph jobs (exports, through ``local_store``) and is read here for the graph counts, the full-text
+    whole-graph jobs (``export``, ``export_tables``) and is read here for the graph counts, the full-text
     index and display labels; the queries that requests send never run on it here. ``limits`` bound each query
     (``timeout``, ``max_results``, ``worker_memory_mb`` beyond the store) and the pool: ``workers`` queries
     may run long (past ``long_after`` seconds) at once, and one worker more is kept for short ones.
@@ -64,6 +66,8 @@ class EmbeddedEngine(Engine):
         self._version: str | None = None
         self._text_index: TextIndex | None = None
         self._text_index_lock = threading.Lock()
+        self._exports: dict[str, bytes] = {}  # the dumps and the tables, by format, once written
+        self._export_lock = threading.Lock()
 
     def _worker_store(self) -> ox.Store:
         """The store as a worker sees it: the forked in-memory copy, or its own read-only handle."""
@@ -84,6 +88,22 @@ class EmbeddedEngine(Engine):
     def local_store(self) -> ox.Store:
         return self.store
 
+    def can_export(self) -> bool:
+        return True
+
+    def export(self, fmt: str) -> bytes:
+        return self._exported(fmt, lambda: dumps.export_bytes(self.store, fmt))
+
+    def export_tables(self) -> bytes:
+        return self._exported("tables", lambda: tables.package_zip(self.store))
+
+    def _exported(self, key: str, write: Callable[[], bytes]) -> bytes:
+        """A whole-graph file, written on first use and kept: the graph is read-only while served."""
+        with self._export_lock:
+            if key not in self._exports:
+                self._exports[key] = write()
+            return self._exports[key]
+
     def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
         """Read from the store in this process (one index lookup per IRI, no query)."""
         labels = {}
@@ -101,21 +121,22 @@ class EmbeddedEngine(Engine):
 
     def run(
         self,
-        query: str,
+        query: str | InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
         bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
+        query = InspectedQuery.of(query)
         job = Job(
-            query,
+            query.text,
             result_format,
             self.limits.max_results,
             dataset.default,
             dataset.named,
             dict(bindings or {}),
-            union_default_graph=not inspected(query).names_dataset,
+            union_default_graph=not query.inspection.names_dataset,
             base_iri=base_iri,
         )
         try:
