@@ -166,7 +166,8 @@ class InspectedQuery:
 class Engine:
     """How the routes query the graph. Bindings are RDF terms bound to variables, never pasted into text.
 
-    A backend subclasses it and implements ``run``, ``graph_counts`` and ``graph_version``.
+    A backend subclasses it and implements ``run`` (its query a text or an ``InspectedQuery``: ``InspectedQuery.of``
+    gives the latter for both, reading a text once), ``graph_counts`` and ``graph_version``.
     """
 
     def run(
