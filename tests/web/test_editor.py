@@ -36,8 +36,11 @@ pytestmark = pytest.mark.slow
 
 class UnusedEngine:
     """An engine that fails the test if anything asks it a question: completion must not query the store.
-    It has no full-text index (as a remote one), which is all the app asks of an engine
+    It has no local store and no full-text index (as a remote one), which is all the app asks of an engine
     when it is made."""
+
+    def local_store(self) -> None:
+        return None
 
     def text_index(self) -> None:
         return None

@@ -161,7 +161,7 @@ def test_the_index_is_built_when_the_app_is_made_not_at_the_first_search(publish
 
 
 def test_a_store_without_the_index_searches_names_by_sparql(published_store):
-    engine = NamesOnly(published_store, workers=1)
+    engine = NamesOnly(published_store, limits=Limits(workers=1))
     try:
         (first, *_) = search(engine, "vaekstforum")
         assert (first.iri, first.field) == (KID + "org/vaekstforum", "name")
