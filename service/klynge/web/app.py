@@ -84,9 +84,8 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
     app.add_middleware(releases.ReleaseSelection)  # release=, Memento, retired IRIs, cite-as
     app.add_middleware(HttpSemantics)  # HEAD on every GET route, Vary: Accept, signposting Link headers
     public = settings.public_base_url or settings.listen_url
-    app.add_middleware(
-        Hardening, read_timeout=settings.limits.read_timeout, public_url=public
-    )  # outermost: every response
+    # outermost: every response
+    app.add_middleware(Hardening, read_timeout=settings.limits.read_timeout, public_url=public)
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
