@@ -238,8 +238,9 @@ def klynge_engine(store_dir: Path, seconds: float) -> EngineRun:
     """klynge's query engine without HTTP and with its cache off: pyoxigraph plus the round trip to the worker
     process that makes a query killable at its time limit."""
     from klynge.engines.store import EmbeddedEngine
+    from klynge.settings import Limits
 
-    engine = EmbeddedEngine(ox.Store.read_only(str(store_dir)), path=store_dir, timeout=600)
+    engine = EmbeddedEngine(ox.Store.read_only(str(store_dir)), path=store_dir, limits=Limits(timeout=600))
     try:
         return in_process(ENGINE, lambda query: engine.run(query.text, query.accept)[0], seconds)
     finally:

@@ -13,7 +13,7 @@ from klynge.engines.releases import ReleaseArchive
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from klynge.graph.releases import RELEASE_FILES, read_history
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from release_copies import REMOVED, RENAMED_FROM, RENAMED_TO, REPOSITORY_LATEST, SECOND, cut_repository_copies, sources
 
@@ -26,7 +26,7 @@ def published(tmp_path_factory):
     root, _ = cut_repository_copies(tmp_path_factory)
     store = build_store(sources(root))
     archive = ReleaseArchive(read_history(root))
-    app = create_app(CachingEngine(EmbeddedEngine(store, workers=1)), Settings(), archive)
+    app = create_app(CachingEngine(EmbeddedEngine(store, limits=Limits(workers=1))), Settings(), archive)
     out = tmp_path_factory.mktemp("site")
     with InProcess(app, "w3id.org") as client:
         writer = Writer(out, client, SiteLinks(frozenset(), SECOND, None))

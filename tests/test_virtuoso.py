@@ -36,7 +36,7 @@ from klynge.engines.remote import RemoteEngine
 from klynge.engines.remote.dialect import VIRTUOSO
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, published_triples
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from virtuoso import Virtuoso, answer_set, triple_set
 
@@ -75,7 +75,7 @@ def remote(endpoint: str) -> RemoteEngine:
 
 @pytest.fixture(scope="session")
 def embedded() -> Iterator[EmbeddedEngine]:
-    engine = EmbeddedEngine(build_store(), timeout=60)
+    engine = EmbeddedEngine(build_store(), limits=Limits(timeout=60))
     yield engine
     engine.close()
 
@@ -228,7 +228,7 @@ DISTINCT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHE
 @pytest.fixture(scope="session")
 def client(remote: RemoteEngine) -> TestClient:
     """The app as 'klynge serve --sparql-endpoint' builds it."""
-    return TestClient(create_app(remote, Settings(query_timeout=60)))
+    return TestClient(create_app(remote, Settings(limits=Limits(timeout=60))))
 
 
 def test_sparql_endpoint_answers_from_the_remote_store(client):

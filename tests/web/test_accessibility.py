@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from klynge.web.page_kinds import PAGE_KINDS
 from web.chromium import axe_violations, described
@@ -165,7 +165,7 @@ def test_a_javascript_iri_in_the_store_is_text_on_a_resource_page(tmp_path):
         '<https://w3id.org/klynge/id/thing/a> rdfs:label "Thing A"@en ;\n'
         "    rdfs:seeAlso <javascript:alert(document.domain)> , <https://example.org/b> .\n"
     )
-    engine = EmbeddedEngine(build_store([graph]), workers=1)
+    engine = EmbeddedEngine(build_store([graph]), limits=Limits(workers=1))
     try:
         page = TestClient(create_app(engine, Settings())).get("/id/thing/a", headers={"Accept": "text/html"}).text
     finally:

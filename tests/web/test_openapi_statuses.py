@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from klynge.engines.store import EmbeddedEngine
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from klynge.web.statuses import STATUSES, describe
 
@@ -100,8 +100,9 @@ def test_hostile_requests_get_only_documented_statuses(web_app, client):
 @pytest.fixture(scope="module")
 def limited_client(published_store: ox.Store) -> Iterator[TestClient]:
     """The service on an engine that answers at most one row in at most 1 s: every query past it is a 422."""
-    engine = EmbeddedEngine(published_store, timeout=1.0, max_results=1, workers=1)
-    yield TestClient(create_app(engine, Settings(query_timeout=1.0, max_results=1)))
+    limits = Limits(timeout=1.0, max_results=1, workers=1)
+    engine = EmbeddedEngine(published_store, limits=limits)
+    yield TestClient(create_app(engine, Settings(limits=limits)))
     engine.close()
 
 

@@ -18,7 +18,7 @@ from klynge.engines.releases import ReleaseArchive
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from klynge.graph.releases import read_history
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from release_copies import (
     REMOVED,
@@ -43,7 +43,7 @@ def copies(tmp_path_factory):
 
 def app_for(root):
     """The service of one copy: its sources served, its releases in the archive (a new app is a restart)."""
-    engine = CachingEngine(EmbeddedEngine(build_store(sources(root)), workers=1))
+    engine = CachingEngine(EmbeddedEngine(build_store(sources(root)), limits=Limits(workers=1)))
     return TestClient(create_app(engine, Settings(), ReleaseArchive(read_history(root))))
 
 

@@ -141,15 +141,16 @@ def document_paths(store: ox.Store, graphs: Iterable[str], base: str = KLYNGE_BA
 def publish(out: Path, site_url: str, service_url: str | None = None) -> Publication:
     """Write the static publication into ``out`` (see the module's docstring)."""
     from klynge.commands.publish_releases import publish_releases
+    from klynge.engines.releases import repository_archive
     from klynge.engines.store import EmbeddedEngine
     from klynge.graph.build import build_store
-    from klynge.settings import Settings
+    from klynge.settings import Limits, Settings
     from klynge.web.app import create_app
 
     site = checked_site_url(site_url)
     out = checked_out(out)
     store = build_store()
-    engine = EmbeddedEngine(store, workers=1)
+    engine = EmbeddedEngine(store, limits=Limits(workers=1))
     try:
         app = create_app(engine, Settings(public_base_url=site, validate_on_start=False))
         with InProcess(app, urlsplit(site).netloc) as client:
@@ -170,7 +171,7 @@ def publish(out: Path, site_url: str, service_url: str | None = None) -> Publica
             writer.catalogue(catalogue)
             writer.assets()
             writer.text("index.html", links.page(writer.fetch("", "text/html").decode("utf-8"), ""))
-            rules = publish_releases(app.state.engine.archive, store, writer, release.version)
+            rules = publish_releases(repository_archive(), store, writer, release.version)
             writer.text(".htaccess", rules.into(htaccess(release.version, site=None), w3id=False))
             writer.text("w3id.htaccess", rules.into(htaccess(release.version, site=site), w3id=True))
     finally:

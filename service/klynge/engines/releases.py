@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, QueryError, Results
+from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, InspectedQuery, QueryError, Results
 from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
 from klynge.engines.text_index import TextIndex
@@ -42,19 +42,20 @@ from klynge.graph.releases import (
     read_history,
 )
 from klynge.rdf.namespaces import PREFIXES
+from klynge.settings import Limits
 
 # The release a request asked for (None: the served graph); set by the web layer around each request.
 SELECTED: ContextVar[str | None] = ContextVar("klynge_release", default=None)
 IS_REPLACED_BY = PREFIXES["dcterms"] + "isReplacedBy"
+# One long-query slot (and the short one) per release, and a small cache: old releases are asked for now and then.
+ARCHIVE_LIMITS = Limits(workers=1, cache_mb=16)
 LARGEST_COMPARED = 200_000  # quads: a served graph larger than this is not compared with the releases
 
 
 class ReleaseArchive:
     """The recorded releases, each in a store of its own with an embedded engine (see the module's docstring)."""
 
-    def __init__(
-        self, history: History, *, timeout: float = 10.0, max_results: int = 100_000, cache_mb: float = 16
-    ) -> None:
+    def __init__(self, history: History, limits: Limits = ARCHIVE_LIMITS) -> None:
         self.history = history
         self.stores: dict[str, ox.Store] = {}
         self.engines: dict[str, CachingEngine] = {}
@@ -65,10 +66,8 @@ class ReleaseArchive:
             store = ox.Store()
             store.extend(quads_of(lines))
             self.stores[release.version] = store
-            # one long-query slot (and the short one) per release: old releases are asked for now and then
             self.engines[release.version] = CachingEngine(
-                EmbeddedEngine(store, timeout=timeout, max_results=max_results, workers=1),
-                max_bytes=int(cache_mb * 2**20),
+                EmbeddedEngine(store, limits=limits), max_bytes=limits.cache_bytes
             )
             for iri in set(iter_subject_iris(lines)):
                 self._subjects.setdefault(iri, []).append(release.version)
@@ -160,7 +159,7 @@ class ReleaseSwitch(Engine):
 
     def run(
         self,
-        query: str,
+        query: str | InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
@@ -177,12 +176,16 @@ class ReleaseSwitch(Engine):
         )
 
     def cached(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, base_iri: str | None = None
+        self,
+        query: str | InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
     ) -> tuple[bytes, str] | None:
         version = self.selected()
         if version is None:
-            held = getattr(self.current, "cached", None)
-            return held(query, result_format, dataset=dataset, base_iri=base_iri) if held else None
+            return self.current.cached(query, result_format, dataset=dataset, base_iri=base_iri)
         return self._archive().engine(version).cached(query, result_format, dataset=dataset, base_iri=base_iri)
 
     def _answering(self) -> Engine:
@@ -215,6 +218,15 @@ class ReleaseSwitch(Engine):
     def local_store(self) -> ox.Store | None:
         version = self.selected()
         return self.current.local_store() if version is None else self._archive().stores[version]
+
+    def can_export(self) -> bool:
+        return self._answering().can_export()
+
+    def export(self, fmt: str) -> bytes:
+        return self._answering().export(fmt)
+
+    def export_tables(self) -> bytes:
+        return self._answering().export_tables()
 
     def text_index(self) -> TextIndex | None:
         """The selected release's full-text index: the served graph's (built before the service answers), or a

@@ -25,9 +25,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from klynge.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
+from klynge.engines.base import Engine
 from klynge.rdf import formats
 from klynge.rdf.namespaces import PREFIXES
 from klynge.web import statuses
+from klynge.web.dependencies import EngineDep
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -110,7 +112,7 @@ def given_values(request: Request, query: NamedQuery) -> dict[str, str]:
     )
 
 
-def run(request: Request, query: NamedQuery) -> Response:
+def run(request: Request, engine: Engine, query: NamedQuery) -> Response:
     """Validate the parameters, run the query through the engine and answer in the chosen format."""
     fmt = negotiate(request, offers(query), f"the answer of {query.name}")
     values = given_values(request, query)
@@ -118,7 +120,6 @@ def run(request: Request, query: NamedQuery) -> Response:
         bindings = query.bindings(values)
     except ParameterError as error:
         raise HTTPException(400, str(error)) from None
-    engine = request.app.state.engine
     if query.returns_graph:
         return rdf_response(engine.construct(query.sparql, bindings), fmt)
     rows = engine.select(query.sparql, bindings)
@@ -184,11 +185,11 @@ def list_queries() -> dict[str, object]:
     return {"queries": [query.describe() for query in catalogue().values()]}
 
 
-def endpoint(query: NamedQuery) -> Callable[[Request], Response]:
+def endpoint(query: NamedQuery) -> Callable[[Request, Engine], Response]:
     """The route function answering one named query."""
 
-    def answer(request: Request) -> Response:
-        return run(request, query)
+    def answer(request: Request, engine: EngineDep) -> Response:
+        return run(request, engine, query)
 
     answer.__name__ = "query_" + query.name.replace("-", "_")
     return answer

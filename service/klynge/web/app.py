@@ -1,4 +1,4 @@
-"""The FastAPI application: the engine and settings on ``app.state``, CORS for reads, one router per surface."""
+"""The FastAPI application: the engine and settings given to the routes, CORS for reads, one router per surface."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from klynge.web import (
     cluster_programme,
     completion,
     dataset,
+    dependencies,
     health,
     linked_data,
     pages,
@@ -49,7 +50,7 @@ REPOSITORY = object()  # create_app's default archive: the releases recorded in 
 
 def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | None | object = REPOSITORY) -> FastAPI:
     """An app answering from ``engine``, and from ``archive`` for ``release=`` (default: the releases recorded
-    in the repository; None: no time travel); every router reads them from ``request.app.state``."""
+    in the repository; None: no time travel); the routes are given them by ``klynge.web.dependencies``."""
     app = FastAPI(
         title="klynge",
         summary="An open knowledge graph of Danish cluster and innovation policy",
@@ -61,8 +62,7 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
     )
     held = repository_archive() if archive is REPOSITORY else archive
     assert held is None or isinstance(held, ReleaseArchive)
-    app.state.engine = ReleaseSwitch(engine, held)  # release= picks a recorded release (klynge.web.releases)
-    app.state.settings = settings
+    dependencies.install(app, ReleaseSwitch(engine, held), settings)  # release= picks a recorded release
     engine.text_index()  # the full-text index for search: built now, before the first request, not after
     # Browser tools (YASGUI, Comunica) query from other origins; every route only reads, POST /sparql included.
     app.add_middleware(
@@ -84,7 +84,8 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
     app.add_middleware(releases.ReleaseSelection)  # release=, Memento, retired IRIs, cite-as
     app.add_middleware(HttpSemantics)  # HEAD on every GET route, Vary: Accept, signposting Link headers
     public = settings.public_base_url or settings.listen_url
-    app.add_middleware(Hardening, read_timeout=settings.read_timeout, public_url=public)  # outermost: every response
+    # outermost: every response
+    app.add_middleware(Hardening, read_timeout=settings.limits.read_timeout, public_url=public)
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

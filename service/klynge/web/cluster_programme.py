@@ -14,6 +14,7 @@ from klynge.answers.cluster_programme import NotAppointed, cluster_programme
 from klynge.rdf import formats
 from klynge.web import api_docs, page_kinds, statuses
 from klynge.web.api_answers import resource
+from klynge.web.dependencies import EngineDep
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -33,7 +34,7 @@ router = APIRouter(tags=["answers"], route_class=EngineErrorRoute)
         ok=api_docs.content(f.media_type for f in formats.PAGE),
     ),
 )
-def programme_of(request: Request, cluster: str) -> Response:
+def programme_of(request: Request, engine: EngineDep, cluster: str) -> Response:
     """For the ECCP profile field "Regional/National Support Programmes": the programme's stable IRI (the value
     a profile can hold instead of free text), the post that appointed the cluster, its body and the day, the
     programme's period, its lineage (every step with the relation, stated or inferred, source and locator) and
@@ -42,7 +43,7 @@ def programme_of(request: Request, cluster: str) -> Response:
     graph)."""
     fmt = negotiate(request, formats.PAGE, "a cluster's programme")
     try:
-        answer = cluster_programme(request.app.state.engine, resource(request, cluster))
+        answer = cluster_programme(engine, resource(request, cluster))
     except NotAppointed as error:
         raise HTTPException(404, str(error)) from None
     if fmt.rdf is not None:

@@ -34,6 +34,7 @@ from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
 from klynge.graph.releases import PATCH_MEDIA_TYPE, RELEASE_FILES, Release, ReleaseError, patch_counts, version_key
 from klynge.rdf.namespaces import DCTERMS, KLYNGE_BASE, OWL, RDFS, shorten
 from klynge.web import api_docs
+from klynge.web.dependencies import engine_of
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url
 
@@ -380,7 +381,7 @@ FILES = RELEASE_FILES
 
 
 def the_archive(request: Request) -> ReleaseArchive:
-    engine = request.app.state.engine
+    engine = engine_of(request)
     archive = engine.archive if isinstance(engine, ReleaseSwitch) else None
     if archive is None:
         raise HTTPException(404, "this service holds no releases")

@@ -18,6 +18,7 @@ from klynge.engines.base import (
     Bindings,
     Dataset,
     Engine,
+    InspectedQuery,
     QueryError,
     QuerySyntaxError,
     QueryTimeout,
@@ -147,7 +148,7 @@ class RemoteEngine(Engine):
 
     def run(
         self,
-        query: str,
+        query: str | InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
@@ -157,19 +158,20 @@ class RemoteEngine(Engine):
         """Any query's answer in ``result_format``, written by pyoxigraph from the store's JSON or N-Triples
         (Virtuoso's TSV quotes IRIs as strings and its CSV for ASK is not SPARQL's), within the result limit.
         Relative IRIs resolve against the store's own base, not ``base_iri``."""
-        parameters = self.parameters(query, dataset)
-        if inspected(query).form in ("CONSTRUCT", "DESCRIBE"):
+        query = InspectedQuery.of(query)
+        parameters = self.parameters(query.text, dataset)
+        if query.inspection.form in ("CONSTRUCT", "DESCRIBE"):
             rdf_format = ox.RdfFormat.from_media_type(result_format)
             if rdf_format is None:
                 raise QueryError(f"a graph cannot be given as {result_format}")
-            graph = self.triples(self.request(query, GRAPHS_ACCEPT, bindings, parameters=parameters))
+            graph = self.triples(self.request(query.text, GRAPHS_ACCEPT, bindings, parameters=parameters))
             if len(graph) > self.max_results:
                 raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results)
             return ox.serialize(graph, format=rdf_format), rdf_format.media_type
         results_format = ox.QueryResultsFormat.from_media_type(result_format)
         if results_format is None:
             raise QueryError(f"query results cannot be given as {result_format}")
-        answer = self.request(query, SPARQL_JSON, bindings, parameters=parameters)
+        answer = self.request(query.text, SPARQL_JSON, bindings, parameters=parameters)
         dialect = self.dialect_for(answer.server)
         results = solutions(answer, dialect)
         if isinstance(results, ox.QueryBoolean):
