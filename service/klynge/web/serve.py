@@ -65,6 +65,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         f"(repeatable; default: every graph under {PREFIXES['kg']} on the store)",
     )
     parser.add_argument(
+        "--dialect",
+        choices=["sparql11", "virtuoso", "qlever"],
+        help="with --sparql-endpoint: the kind of store (docs/remote-stores.md; default: read from its Server "
+        "header, else plain SPARQL 1.1)",
+    )
+    parser.add_argument(
         "--no-validate",
         action="store_true",
         help="start without checking the graph with the SHACL shapes (a remote store's graph is not checked: "
@@ -213,10 +219,11 @@ def validation_failure(store: ox.Store, engine: str) -> str | None:
 
 def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
     """The engine the options ask for, its graph validated unless --no-validate."""
-    if args.graph and not args.sparql_endpoint:
-        raise StartError("--graph names the graphs of a remote store: use it with --sparql-endpoint")
+    if (args.graph or args.dialect) and not args.sparql_endpoint:
+        raise StartError("--graph and --dialect are about a remote store: use them with --sparql-endpoint")
     if args.sparql_endpoint:
         from klynge.engines.remote import RemoteEngine
+        from klynge.engines.remote.dialect import BY_NAME
 
         try:  # no answer is kept: a remote store may change under the service
             remote = RemoteEngine(
@@ -224,6 +231,7 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
                 graphs=args.graph,
                 timeout=settings.query_timeout,
                 max_results=settings.max_results,
+                dialect=BY_NAME[args.dialect] if args.dialect else None,
             )
         except QueryError as error:
             raise StartError(str(error)) from None
