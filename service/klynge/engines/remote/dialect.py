@@ -256,6 +256,8 @@ QLEVER = QLever()
 # Server header of its own: give ``--dialect qlever``.)
 DETECTED = {"virtuoso": VIRTUOSO}
 BY_NAME = {"sparql11": SPARQL11, "virtuoso": VIRTUOSO, "qlever": QLEVER}
+# The union graphs dialects load: never a served graph of their own, whichever dialect reads the store.
+UNIONS = frozenset(d.union_graph for d in BY_NAME.values() if d.union_graph is not None)
 # Every known store's extensions are refused whichever store answers: a proxy may hide the Server header.
 EXTENSIONS = tuple({e.store: e for d in (SPARQL11, *BY_NAME.values()) for e in d.extensions}.values())
 

@@ -26,7 +26,7 @@ from klynge.engines.base import (
     inspected,
 )
 from klynge.engines.remote.binding import bind_terms
-from klynge.engines.remote.dialect import EXTENSIONS, SPARQL11, Dialect, Sent, detect
+from klynge.engines.remote.dialect import EXTENSIONS, SPARQL11, UNIONS, Dialect, Sent, detect
 from klynge.engines.remote.http import Answer, Endpoint, EndpointError, EndpointRefused, EndpointTimeout
 from klynge.engines.remote.standard import Restriction, restricted_dataset
 from klynge.rdf.namespaces import PREFIXES
@@ -96,8 +96,7 @@ class RemoteEngine(Engine):
     def find_graphs(self) -> list[str]:
         """The named graphs under the klynge graph base (one per source file, as ``klynge load`` writes them)."""
         answer = self.request(KLYNGE_GRAPHS.sparql, SPARQL_JSON, restriction=None)
-        union = self.dialect_for(answer.server).union_graph
-        found = [row["g"].value for row in self.rows(answer, "g", "the list of graphs") if row["g"].value != union]
+        found = [row["g"].value for row in self.rows(answer, "g", "the list of graphs") if row["g"].value not in UNIONS]
         if not found:
             raise EndpointError(
                 f"the SPARQL endpoint {self.endpoint} holds no graph under {PREFIXES['kg']}: publish the graph "
