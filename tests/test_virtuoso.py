@@ -31,7 +31,7 @@ from klynge.answers import lineage as answers
 from klynge.answers.path import shortest_path
 from klynge.answers.search import fold, names_by_sparql
 from klynge.catalogue import NamedQuery, catalogue
-from klynge.engines.base import SPARQL_JSON, QueryRefused, QuerySyntaxError
+from klynge.engines.base import SERVICE_DATASET, SPARQL_JSON, QueryRefused, QuerySyntaxError
 from klynge.engines.remote import RemoteEngine
 from klynge.engines.remote.dialect import UNION_GRAPH, VIRTUOSO
 from klynge.engines.remote.standard import NO_GRAPH, Restriction
@@ -425,8 +425,10 @@ def whole(engine: RemoteEngine) -> Restriction:
 def test_the_union_graph_is_loaded_and_sent_in_place_of_the_list(remote):
     assert UNION_GRAPH not in remote.graphs and len(remote.graphs) > 2
     assert remote.merged(whole(remote)) == UNION_GRAPH
-    sent = VIRTUOSO.restrict("SELECT * { ?s ?p ?o }", whole(remote), remote.merged(whole(remote)))
-    assert sent.fields == (("default-graph-uri", UNION_GRAPH), ("named-graph-uri", NO_GRAPH))
+    for query, named in (("SELECT * { ?s ?p ?o }", [NO_GRAPH]), ("SELECT * { GRAPH ?g { ?s ?p ?o } }", remote.graphs)):
+        restriction = remote.restriction(query, SERVICE_DATASET)
+        sent = VIRTUOSO.restrict(query, restriction, remote.merged(restriction))
+        assert sent.fields == (("default-graph-uri", UNION_GRAPH), *(("named-graph-uri", g) for g in named))
 
 
 def test_the_bulk_loader_command_loads_what_klynge_load_nquads_writes(tmp_path, embedded):

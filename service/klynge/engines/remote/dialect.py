@@ -151,8 +151,7 @@ class Virtuoso(Dialect):
 
     def restrict(self, query: str, restriction: Restriction, merged: str | None = None) -> Sent:
         default = [merged] if merged is not None else list(restriction.default)
-        reads_named = any(token.keyword == "GRAPH" for token in tokens(query))
-        named = list(restriction.named) if reads_named else []
+        named = list(restriction.named) if restriction.reads_named else []
         return Sent(query, protocol_fields(default, named), self.method)
 
     def stopped(self, answer: Answer) -> bool:

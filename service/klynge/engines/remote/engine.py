@@ -96,7 +96,8 @@ class RemoteEngine(Engine):
     def find_graphs(self) -> list[str]:
         """The named graphs under the klynge graph base (one per source file, as ``klynge load`` writes them)."""
         answer = self.request(KLYNGE_GRAPHS.sparql, SPARQL_JSON, restriction=None)
-        found = [row["g"].value for row in self.rows(answer, "g", "the list of graphs") if row["g"].value not in UNIONS]
+        graphs = (row["g"].value for row in self.rows(answer, "g", "the list of graphs"))
+        found = [g for g in graphs if g.startswith(PREFIXES["kg"]) and g not in UNIONS]
         if not found:
             raise EndpointError(
                 f"the SPARQL endpoint {self.endpoint} holds no graph under {PREFIXES['kg']}: publish the graph "
@@ -217,18 +218,21 @@ class RemoteEngine(Engine):
 
     def graph_counts(self) -> dict[str, int]:
         """Triples per graph of the dataset; meanwhile, whether the dialect's union graph (counted in the same
-        query) holds as many as the served graphs together, which decides whether it stands for them."""
+        query) holds as many as the served graphs together, which decides whether it stands for them.
+
+        The store counts all its graphs and the served ones are kept here: Virtuoso counts from its graph
+        index in 0.5 s at 5 countries, but takes 2.2 s given the list of graphs to count."""
         union = self.dialect.union_graph if self.dialect is not None else None
-        named = (*self.graphs, union) if union is not None else tuple(self.graphs)
-        restriction = Restriction(tuple(self.graphs), named)
-        answer = self.request(GRAPH_COUNTS.sparql, SPARQL_JSON, restriction=restriction)
+        answer = self.request(GRAPH_COUNTS.sparql, SPARQL_JSON, restriction=None)
         rows = self.rows(answer, "g n", "the triple counts")
+        served = set(self.graphs)
         try:
-            counts = {row["g"].value: int(row["n"].value) for row in rows}
+            every = {row["g"].value: int(row["n"].value) for row in rows}
         except ValueError as error:
             message = f"the SPARQL endpoint {self.endpoint} answered a count that is not a number: {error}"
             raise EndpointError(message) from None
-        held = counts.pop(union, None) if union is not None else None
+        counts = {graph: n for graph, n in every.items() if graph in served}
+        held = every.get(union) if union is not None else None
         self._merged = union if held is not None and held == sum(counts.values()) else None
         self._merged_checked = True
         return counts
