@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))
 import virtuoso  # noqa: E402 (the tests' throw-away Virtuoso: config, free ports, clean shutdown)
+from klynge.engines.remote import RemoteEngine  # noqa: E402
 from klynge.engines.remote.bulk import write_nquads  # noqa: E402
 from klynge.engines.remote.dialect import VIRTUOSO  # noqa: E402
 
@@ -68,6 +69,7 @@ class Row:
     direct_ms: float
     klynge_ms: float
     listed_ms: float
+    engine_ms: float  # klynge's remote engine in the bench's process: klynge without its HTTP serving
     runs: int
     differ: list[str]  # which of "direct" and "listed" answered otherwise than klynge
 
@@ -170,24 +172,36 @@ def timed(client: httpx.Client, url: str, query: Query) -> tuple[float, bytes, s
     return elapsed, response.content, response.headers.get("content-type", "")
 
 
-def compare(query: Query, urls: dict[str, str], client: httpx.Client, seconds: float) -> Row:
-    """The query sent to each URL in turn (the order rotating each round) for about ``seconds`` (3 to 50
-    rounds) after one warm-up each; the medians, and whether every URL gave the same answer."""
-    keys, times = {}, {name: [] for name in urls}
-    for name, url in urls.items():
-        _, body, media_type = timed(client, url, query)
+def in_process(engine: RemoteEngine, query: Query) -> tuple[float, bytes, str]:
+    """The query run by klynge's remote engine in this process: milliseconds, body and media type."""
+    started = time.perf_counter()
+    body, media_type = engine.run(query.text, query.accept)
+    return (time.perf_counter() - started) * 1000, body, media_type
+
+
+def compare(query: Query, urls: dict[str, str], engine: RemoteEngine, client: httpx.Client, seconds: float) -> Row:
+    """The query sent to each URL and run by the engine in turn (the order rotating each round) for about
+    ``seconds`` (3 to 50 rounds) after one warm-up each; the medians, and which answers differ from klynge's."""
+
+    def run(name: str) -> tuple[float, bytes, str]:
+        return in_process(engine, query) if name == "engine" else timed(client, urls[name], query)
+
+    names = [*urls, "engine"]
+    keys, times = {}, {name: [] for name in names}
+    for name in names:
+        _, body, media_type = run(name)
         if name == "direct" and media_type.startswith(JSON):
             body = VIRTUOSO.results(body)  # its stored booleans as "1"/"0", read as the dialect reads them
         keys[name] = answer_key(query, body, media_type)
     started, rounds = time.monotonic(), 0
-    names = list(urls)
     while rounds < 3 or (rounds < 50 and time.monotonic() - started < seconds):
         for name in names[rounds % len(names) :] + names[: rounds % len(names)]:
-            times[name].append(timed(client, urls[name], query)[0])
+            times[name].append(run(name)[0])
         rounds += 1
     medians = {name: statistics.median(values) for name, values in times.items()}
-    differ = [name for name in ("direct", "listed") if keys[name] != keys["klynge"]]
-    return Row(query.name, query.kind, medians["direct"], medians["klynge"], medians["listed"], rounds, differ)
+    differ = [name for name in ("direct", "listed", "engine") if keys[name] != keys["klynge"]]
+    direct, klynge, listed, engine_ms = (medians[name] for name in ("direct", "klynge", "listed", "engine"))
+    return Row(query.name, query.kind, direct, klynge, listed, engine_ms, rounds, differ)
 
 
 def measure(countries: int = 5, out: Path = HERE / "out" / "remote", seconds: float = 10.0) -> list[Row]:
@@ -203,9 +217,11 @@ def measure(countries: int = 5, out: Path = HERE / "out" / "remote", seconds: fl
             "klynge": stack.enter_context(klynge_serving(loaded.sparql_url, "virtuoso")),
             "listed": stack.enter_context(klynge_serving(loaded.sparql_url, "sparql11")),
         }
+        engine = RemoteEngine(loaded.sparql_url, timeout=300, dialect=VIRTUOSO)
+        stack.callback(engine.close)
         rows = []
         for query in queries():
-            rows.append(compare(query, urls, client, seconds))
+            rows.append(compare(query, urls, engine, client, seconds))
             print(rows[-1], flush=True)
     return rows
 
@@ -225,15 +241,18 @@ def section(rows: list[Row], countries: int, load_average: tuple[float, float]) 
         "as `klynge load --nquads --dialect virtuoso` writes (the quads and their union graph, which the "
         "Virtuoso dialect sends as the one default graph). *graph list*: the same klynge with `--dialect "
         "sparql11`, which sends the served graphs as `default-graph-uri`/`named-graph-uri` fields (klynge's "
-        "way before).",
+        "way before). *klynge engine in process*: the same query run by klynge's `RemoteEngine` (Virtuoso "
+        "dialect) in the bench's own process, answer written as served: what klynge costs without its HTTP "
+        "serving (uvicorn, FastAPI, middleware, the hop to a thread).",
         "",
-        "| query | class | Virtuoso alone | klynge | klynge / alone | graph list | graph list / alone | rounds "
-        "| answers |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| query | class | Virtuoso alone | klynge | klynge / alone | klynge engine in process | graph list "
+        "| graph list / alone | rounds | answers |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         lines.append(
             f"| `{row.query}` | {row.kind} | {row.direct_ms:.1f} | {row.klynge_ms:.1f} | {row.ratio:.2f}x "
+            f"| {row.engine_ms:.1f} ({row.engine_ms / row.direct_ms:.2f}x) "
             f"| {row.listed_ms:.1f} | {row.listed_ms / row.direct_ms:.2f}x | {row.runs} "
             f"| {row.answers} |"
         )
