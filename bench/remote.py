@@ -6,11 +6,12 @@ servers hold them, each loaded by Virtuoso's bulk loader (bench/load_peers.py, w
 server, tests/virtuoso.py): "Virtuoso alone" exactly those quads, as a user of Virtuoso alone would load
 them and query them with no dataset; "for klynge" the file `klynge load --nquads --dialect virtuoso` writes
 (``Dialect.stored_quads``: the same quads plus the union graph the Virtuoso dialect sends as the default
-graph). klynge serves the second over HTTP twice: with the Virtuoso dialect, and with the plain SPARQL 1.1
-one (the graph list as protocol fields, which is how klynge restricted the dataset before) for comparison.
-Every query goes over HTTP, keep-alive, as SPARQL JSON (N-Triples for DESCRIBE), and the answers are checked
-to agree (bench/bench_queries.answer_key). Queries: bench/remote-queries/*.rq, by class (the file name's
-first word: lookup, join or aggregate), and two of the named queries (bench/bench_queries.py).
+graph). `klynge serve` serves the second over HTTP; beside it, klynge's ``RemoteEngine`` runs each query in
+this process twice: with the Virtuoso dialect (klynge's cost without its HTTP serving) and with the served
+graphs sent as a list (how klynge restricted the dataset before). Every HTTP request is keep-alive, SPARQL
+JSON (N-Triples for DESCRIBE), and the answers are checked to agree (bench/bench_queries.answer_key).
+Queries: bench/remote-queries/*.rq, by class (the file name's first word: lookup, join or aggregate), and
+two of the named queries (bench/bench_queries.py).
 
 ``measure()`` returns the rows (for `make bench`'s side-by-side table); run as a script it writes the
 ``remote`` section of bench/RESULTS.md with Virtuoso's version, the load average and a verdict per class
@@ -52,6 +53,12 @@ TARGET = 1.5
 KINDS = ("lookup", "join", "aggregate")
 
 
+class VirtuosoWithoutUnion(type(VIRTUOSO)):  # type: ignore[misc]
+    """The Virtuoso dialect as it was before the union graph: the served graphs sent as a list."""
+
+    union_graph = None
+
+
 @dataclass(frozen=True)
 class Query:
     name: str
@@ -62,16 +69,16 @@ class Query:
 
 @dataclass
 class Row:
-    """One query's medians (ms) in this run: Virtuoso alone, klynge on Virtuoso, klynge with the graph list."""
+    """One query's medians (ms) in this run: Virtuoso alone, klynge on Virtuoso, its engine in process."""
 
     query: str
     kind: str
     direct_ms: float
     klynge_ms: float
-    listed_ms: float
+    listed_ms: float  # klynge's remote engine in process, the graphs sent as a list (as before)
     engine_ms: float  # klynge's remote engine in the bench's process: klynge without its HTTP serving
     runs: int
-    differ: list[str]  # which of "direct" and "listed" answered otherwise than klynge
+    differ: list[str]  # which of "direct", "engine" and "listed" answered otherwise than klynge
 
     @property
     def answers(self) -> str:
@@ -179,14 +186,16 @@ def in_process(engine: RemoteEngine, query: Query) -> tuple[float, bytes, str]:
     return (time.perf_counter() - started) * 1000, body, media_type
 
 
-def compare(query: Query, urls: dict[str, str], engine: RemoteEngine, client: httpx.Client, seconds: float) -> Row:
-    """The query sent to each URL and run by the engine in turn (the order rotating each round) for about
+def compare(
+    query: Query, urls: dict[str, str], engines: dict[str, RemoteEngine], client: httpx.Client, seconds: float
+) -> Row:
+    """The query sent to each URL and run by each engine in turn (the order rotating each round) for about
     ``seconds`` (3 to 50 rounds) after one warm-up each; the medians, and which answers differ from klynge's."""
 
     def run(name: str) -> tuple[float, bytes, str]:
-        return in_process(engine, query) if name == "engine" else timed(client, urls[name], query)
+        return in_process(engines[name], query) if name in engines else timed(client, urls[name], query)
 
-    names = [*urls, "engine"]
+    names = [*urls, *engines]
     keys, times = {}, {name: [] for name in names}
     for name in names:
         _, body, media_type = run(name)
@@ -215,13 +224,16 @@ def measure(countries: int = 5, out: Path = HERE / "out" / "remote", seconds: fl
         urls = {
             "direct": alone.sparql_url,
             "klynge": stack.enter_context(klynge_serving(loaded.sparql_url, "virtuoso")),
-            "listed": stack.enter_context(klynge_serving(loaded.sparql_url, "sparql11")),
         }
-        engine = RemoteEngine(loaded.sparql_url, timeout=300, dialect=VIRTUOSO)
-        stack.callback(engine.close)
+        engines = {
+            "engine": RemoteEngine(loaded.sparql_url, timeout=300, dialect=VIRTUOSO),
+            "listed": RemoteEngine(loaded.sparql_url, timeout=300, dialect=VirtuosoWithoutUnion()),
+        }
+        for engine in engines.values():
+            stack.callback(engine.close)
         rows = []
         for query in queries():
-            rows.append(compare(query, urls, engine, client, seconds))
+            rows.append(compare(query, urls, engines, client, seconds))
             print(rows[-1], flush=True)
     return rows
 
@@ -234,19 +246,19 @@ def section(rows: list[Row], countries: int, load_average: tuple[float, float]) 
         "",
         f"{countries} synthetic countries (klynge's published quads, entailments included). "
         f"{load_peers.virtuoso_version()}. Machine: {results.machine()}; load average {load_average[0]:.1f} at "
-        f"the start, {load_average[1]:.1f} at the end. Medians in ms, the three interleaved in each round, "
-        "all over HTTP keep-alive. *Virtuoso alone*: the query sent to a Virtuoso holding exactly the quads, "
+        f"the start, {load_average[1]:.1f} at the end. Medians in ms, the four interleaved in each round, "
+        "HTTP keep-alive. *Virtuoso alone*: the query sent to a Virtuoso holding exactly the quads, "
         "with no dataset (its default graph is every graph, its own system graphs included, so `aggregate-"
         "classes` also counts their classes). *klynge*: `klynge serve --sparql-endpoint` on a Virtuoso loaded "
         "as `klynge load --nquads --dialect virtuoso` writes (the quads and their union graph, which the "
-        "Virtuoso dialect sends as the one default graph). *graph list*: the same klynge with `--dialect "
-        "sparql11`, which sends the served graphs as `default-graph-uri`/`named-graph-uri` fields (klynge's "
-        "way before). *klynge engine in process*: the same query run by klynge's `RemoteEngine` (Virtuoso "
-        "dialect) in the bench's own process, answer written as served: what klynge costs without its HTTP "
-        "serving (uvicorn, FastAPI, middleware, the hop to a thread).",
+        "Virtuoso dialect sends as the one default graph). *klynge engine in process*: the same query run by "
+        "klynge's `RemoteEngine` (Virtuoso dialect) in the bench's own process, the answer written as served: "
+        "klynge's cost without its HTTP serving (uvicorn, FastAPI, middleware, the hop to a thread). *graph "
+        "list*: that engine with the served graphs sent as `default-graph-uri`/`named-graph-uri` lists, as "
+        "klynge restricted the dataset before.",
         "",
-        "| query | class | Virtuoso alone | klynge | klynge / alone | klynge engine in process | graph list "
-        "| graph list / alone | rounds | answers |",
+        "| query | class | Virtuoso alone | klynge | klynge / alone | klynge engine in process (/ alone) "
+        "| graph list, in process | graph list / alone | rounds | answers |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
