@@ -251,8 +251,8 @@ def end_of(token: Token) -> int:
 SPARQL11 = Dialect()
 VIRTUOSO = Virtuoso()
 QLEVER = QLever()
-# A word in the store's Server header -> its dialect; any other store gets SPARQL11. (QLever's server sends no
-# Server header of its own: give ``--dialect qlever``.)
+# A word in the store's Server header -> its dialect; any other store gets SPARQL11. (QLever is not detected:
+# no QLever's headers were seen here, so it is named with ``--dialect qlever``.)
 DETECTED = {"virtuoso": VIRTUOSO}
 BY_NAME = {"sparql11": SPARQL11, "virtuoso": VIRTUOSO, "qlever": QLEVER}
 # The union graphs dialects load: never a served graph of their own, whichever dialect reads the store.
