@@ -321,3 +321,11 @@ def test_a_dialect_option_without_a_remote_store_is_refused(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2 and "invalid choice: 'nonsense'" in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "klynge.cli", "load", "--store", str(tmp_path / "s"), "--dialect", "virtuoso"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "--dialect names the kind of a remote store" in done.stderr
+    assert not (tmp_path / "s").exists()

@@ -415,7 +415,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dialect",
-        choices=["sparql11", "virtuoso", "qlever"],
+        choices=sorted(BY_NAME),
         help="with --sparql-endpoint or --nquads: the kind of store (default: read from the store's answer; "
         "with --nquads, plain SPARQL 1.1)",
     )
@@ -428,6 +428,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Load, then report the time taken, the triple count and the store's size on disk."""
     dialect = BY_NAME[args.dialect] if args.dialect else None
+    if args.store and args.dialect:
+        return fail("--dialect names the kind of a remote store: use it with --sparql-endpoint or --nquads", 2)
+    if args.nquads and (args.graph or args.update_endpoint):
+        return fail("--graph and --update-endpoint are for --sparql-endpoint; --nquads keeps each file's graph", 2)
     if args.nquads:
         try:
             print(bulk_file(args.files, args.nquads, dialect or SPARQL11))

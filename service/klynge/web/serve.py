@@ -28,6 +28,7 @@ from klynge.engines.load import (
     lock_for_serving,
     require_complete,
 )
+from klynge.engines.remote.dialect import BY_NAME
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import SourceError, build_store
 from klynge.rdf.namespaces import PREFIXES
@@ -66,7 +67,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dialect",
-        choices=["sparql11", "virtuoso", "qlever"],
+        choices=sorted(BY_NAME),
         help="with --sparql-endpoint: the kind of store (docs/remote-stores.md; default: read from its Server "
         "header, else plain SPARQL 1.1)",
     )
@@ -223,7 +224,6 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
         raise StartError("--graph and --dialect are about a remote store: use them with --sparql-endpoint")
     if args.sparql_endpoint:
         from klynge.engines.remote import RemoteEngine
-        from klynge.engines.remote.dialect import BY_NAME
 
         try:  # no answer is kept: a remote store may change under the service
             remote = RemoteEngine(
