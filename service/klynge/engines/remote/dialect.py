@@ -131,7 +131,7 @@ XSD_BOOLEAN_BYTES = XSD_BOOLEAN.value.encode()
 class Virtuoso(Dialect):
     """Virtuoso 7: anytime answers (X-SQL-State S1TAT), a row cap (X-SPARQL-MaxRows), a cost estimate it
     refuses to exceed, stored booleans written as "0"/"1" (equal values, unequal terms), and a planner that
-    is fast on one default graph but 4-9x slower on a list of them (docs/remote-stores.md): its loading adds
+    is fast on one default graph but 5-16x slower on scans on a list of them (docs/remote-stores.md): its loading adds
     the merge of the served graphs as ``UNION_GRAPH``, which is then the one default graph sent, and a query
     without ``GRAPH`` is sent no named graphs (it cannot read them, and the list slows some joins 2x)."""
 
