@@ -29,6 +29,7 @@ from klynge.engines.load import (
     lock_for_serving,
     require_complete,
 )
+from klynge.engines.remote.dialect import BY_NAME
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import SourceError, build_store
 from klynge.rdf.namespaces import PREFIXES
@@ -64,6 +65,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="IRI",
         help="with --sparql-endpoint: a named graph to serve, as loaded with 'klynge load --graph IRI' "
         f"(repeatable; default: every graph under {PREFIXES['kg']} on the store)",
+    )
+    parser.add_argument(
+        "--dialect",
+        choices=sorted(BY_NAME),
+        help="with --sparql-endpoint: the kind of store (docs/remote-stores.md; default: read from its Server "
+        "header, else plain SPARQL 1.1)",
     )
     parser.add_argument(
         "--no-validate",
@@ -175,8 +182,8 @@ def validation_failure(store: ox.Store, engine: str) -> str | None:
 
 def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
     """The engine the options ask for, its graph validated unless --no-validate."""
-    if args.graph and not args.sparql_endpoint:
-        raise StartError("--graph names the graphs of a remote store: use it with --sparql-endpoint")
+    if (args.graph or args.dialect) and not args.sparql_endpoint:
+        raise StartError("--graph and --dialect are about a remote store: use them with --sparql-endpoint")
     if args.sparql_endpoint:
         from klynge.engines.remote import RemoteEngine
 
@@ -186,6 +193,7 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
                 graphs=args.graph,
                 timeout=settings.limits.timeout,
                 max_results=settings.limits.max_results,
+                dialect=BY_NAME[args.dialect] if args.dialect else None,
             )
         except QueryError as error:
             raise StartError(str(error)) from None
