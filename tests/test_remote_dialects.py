@@ -34,6 +34,7 @@ from klynge.engines.remote.dialect import QLEVER, UNION_GRAPH, VIRTUOSO, Dialect
 from klynge.engines.remote.standard import NO_GRAPH, Restriction
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, published_quads
+from klynge.settings import Limits
 from test_remote import GRAPH, canonical
 from virtuoso import answer_set
 
@@ -174,7 +175,7 @@ def qlever_like(store: ox.Store) -> Iterator[tuple[str, QLeverLike]]:
 
 @pytest.fixture(scope="module")
 def embedded(store: ox.Store) -> Iterator[EmbeddedEngine]:
-    engine = EmbeddedEngine(store, timeout=60)
+    engine = EmbeddedEngine(store, limits=Limits(timeout=60))
     yield engine
     engine.close()
 
