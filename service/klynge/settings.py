@@ -27,6 +27,8 @@ class Settings:
     read_timeout: float = 10.0  # seconds a client may take for its headers, and between parts of its body
     validate_on_start: bool = True
     cache_mb: float = 64  # memory for answers to repeated queries; 0 turns the cache off
+    releases_resident: int = 1  # old releases (release=) kept in memory at once, least recently used first out
+    releases_idle_s: float = 600  # an old release nobody asked for this long is dropped from memory
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
@@ -41,5 +43,7 @@ class Settings:
             raise ValueError("the long-query threshold and the read timeout must be positive")
         if self.worker_memory_mb < 0:
             raise ValueError(f"a worker's memory limit cannot be below 0 MB, not {self.worker_memory_mb}")
+        if self.releases_resident < 1 or self.releases_idle_s <= 0:
+            raise ValueError("keep at least one old release resident, for a positive idle time")
         if self.workers < 1:
             raise ValueError(f"the service needs at least one query worker, not {self.workers}")

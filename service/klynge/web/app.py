@@ -59,7 +59,16 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
         docs_url=None,
         redoc_url=None,
     )
-    held = repository_archive() if archive is REPOSITORY else archive
+    held = (
+        repository_archive(
+            timeout=settings.query_timeout,
+            max_results=settings.max_results,
+            resident=settings.releases_resident,
+            idle_seconds=settings.releases_idle_s,
+        )
+        if archive is REPOSITORY
+        else archive
+    )
     assert held is None or isinstance(held, ReleaseArchive)
     app.state.engine = ReleaseSwitch(engine, held)  # release= picks a recorded release (klynge.web.releases)
     app.state.settings = settings

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
@@ -100,11 +101,17 @@ class ReleaseSelection:
         version = asked[0] if asked else None
         if version is None and archive is not None:
             version = versioned_ontology(archive, path)
+        # The release's store is made ready in a thread (its first request materialises it) and kept for the
+        # whole request, so no query of the request meets a store being built or dropped.
+        held = version is not None and isinstance(engine, ReleaseSwitch)
+        done = await run_in_threadpool(engine.hold, version) if held else None
         token = SELECTED.set(version)
         try:
             await self.answer(scope, receive, send, engine, archive, version, path, query)
         finally:
             SELECTED.reset(token)
+            if done is not None:
+                done()
 
     @staticmethod
     def refusal(archive: ReleaseArchive | None, asked: list[str], path: str) -> tuple[int, list, bytes] | None:
@@ -183,7 +190,9 @@ class ReleaseSelection:
                 await respond(send, *retired)
                 return
         if status == 200 and path.startswith(ANSWER_PREFIXES) and isinstance(engine, ReleaseSwitch):
-            release = archive.release(version) if (archive and version) else engine.served_release()
+            release = (
+                archive.release(version) if (archive and version) else await run_in_threadpool(engine.served_release)
+            )
             if path.startswith("/id/") and archive is not None:
                 body = with_history(body, archive, path)
             if version is not None:
