@@ -97,6 +97,7 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    releases.declare_release(app)  # release= on every operation that answers from the graph
     # A query error no route handled (a time limit hit by a page, say) still gets its status and a message.
     app.add_exception_handler(QueryError, lambda request, error: sparql.error_response(error))
     app.add_exception_handler(NotAcceptable, not_acceptable)

@@ -26,18 +26,27 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
-from klynge.graph.releases import PATCH_MEDIA_TYPE, RELEASE_FILES, Release, ReleaseError, patch_counts, version_key
+from klynge.graph.releases import (
+    PATCH_MEDIA_TYPE,
+    RELEASE_FILES,
+    VERSION,
+    Release,
+    ReleaseError,
+    patch_counts,
+    version_key,
+)
 from klynge.rdf.namespaces import DCTERMS, KLYNGE_BASE, OWL, RDFS, shorten
 from klynge.web import api_docs
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url
 
+VERSION_PATTERN = VERSION.pattern
 ANSWER_PREFIXES = ("/api/", "/sparql", "/as-of/", "/id/", "/graph/", "/dataset", "/ontology", "/search", "/timeline")
 LINK_FORMAT = "application/link-format"
 
@@ -380,6 +389,67 @@ def predicate_of(line: str) -> str:
     """The predicate of an N-Quads line, shortened with the project's prefixes."""
     iri = line.split("> <", 2)[1].split(">", 1)[0]
     return shorten(iri) or iri
+
+
+# -- OpenAPI: every operation that answers from the graph declares release= --------------------------------------
+
+# Operations that do not answer from one release: the releases themselves, TimeMaps (every release), liveness.
+NOT_RELEASED = ("/releases", "/timemap/", "/healthz")
+RELEASE_REFUSALS = {
+    "400": "`release` is not a release number (MAJOR.MINOR.PATCH) or is given twice; the message says which",
+    "404": "`release` names no release this service holds; the message lists the releases",
+}
+
+
+def release_parameter(archive: ReleaseArchive | None) -> dict:
+    """The OpenAPI ``release`` query parameter: an enum of the recorded versions (a pattern when none is held)."""
+    versions = archive.versions if archive is not None else []
+    schema: dict[str, object] = {"type": "string", "pattern": VERSION_PATTERN}
+    if versions:
+        schema["enum"] = list(reversed(versions))
+    parameter = {
+        "name": "release",
+        "in": "query",
+        "required": False,
+        "description": "Answer from this release of the graph (MAJOR.MINOR.PATCH, e.g. "
+        f"{versions[-1] if versions else '0.2.0'}) instead of the served graph: the same query and release give "
+        "the same bytes and ETag after restarts and later releases. A malformed value is a 400, a release the "
+        "service does not hold a 404 listing the releases (see /releases).",
+        "schema": schema,
+    }
+    if versions:
+        parameter["example"] = versions[-1]
+    return parameter
+
+
+def declare_release(app: FastAPI) -> None:
+    """Make /openapi.json declare ``release`` on every operation the release middleware answers from a release
+    (it honours ``release=`` on any route; the routes themselves never see it), with its 400 and 404."""
+    plain_openapi = app.openapi
+    declared: list[bool] = []
+
+    def openapi() -> dict:
+        schema = plain_openapi()
+        if declared:
+            return schema
+        engine = app.state.engine
+        parameter = release_parameter(engine.archive if isinstance(engine, ReleaseSwitch) else None)
+        for path, operations in schema.get("paths", {}).items():
+            if path.startswith(NOT_RELEASED):
+                continue
+            for operation in operations.values():
+                others = [p for p in operation.get("parameters", []) if p.get("name") != "release"]
+                operation["parameters"] = [*others, parameter]
+                for status, description in RELEASE_REFUSALS.items():
+                    response = operation.setdefault("responses", {}).setdefault(status, {"description": description})
+                    if "content" in response:
+                        response["content"].setdefault("text/plain", {})
+                    if description not in response["description"]:
+                        response["description"] += f"; or {description}"
+        declared.append(True)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # -- Routes: the releases, their files, the feed, and TimeMaps --------------------------------------------------
