@@ -29,6 +29,7 @@ answer and named query time-travels without knowing it. The release's recorded S
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import hashlib
@@ -225,14 +226,6 @@ class ReleaseArchive:
             gc.collect()  # the engine and its pool refer to each other: free the store now, not at some later GC
             trim_heap()
 
-
-def trim_heap() -> None:
-    """Give the memory a dropped store freed back to the system (glibc keeps it otherwise); elsewhere, nothing."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
     # -- What the releases said, from the record ----------------------------------------------------------------
 
     def statements_of(self, iri: str) -> list[tuple[Release, frozenset[str]]]:
@@ -319,6 +312,12 @@ def trim_heap() -> None:
                 self._timer.cancel()
                 self._timer = None
         self._drop(dropped)
+
+
+def trim_heap() -> None:
+    """Give the memory a dropped store freed back to the system (glibc keeps it otherwise); elsewhere, nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @cache
