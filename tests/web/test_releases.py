@@ -395,3 +395,41 @@ def test_schemathesis_checks_release_nonsense_against_the_schema(two):
             checks=[not_a_server_error, status_code_conformance, content_type_conformance]
         )
         assert response.status_code == 400 and "not a release number" in response.text
+
+
+# -- A query's own dataset (FROM, FROM NAMED, default-graph-uri, named-graph-uri) read from the release asked for --
+
+LINEAGE = "https://w3id.org/klynge/graph/lineage"
+STRATEGY_IRI = ID + "id/policy/cluster-strategy-2-0-2016-2018"
+END_DATES = (
+    f"SELECT ?p ?end {{ <{STRATEGY_IRI}> ?p ?end FILTER(?p IN (<http://schema.org/endDate>, <{PLANNED_END}>)) }}"
+)
+
+
+def rows(client, query: str, **params) -> list[str]:
+    response = client.get("/sparql", params={"query": query, **params}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200, response.text
+    return sorted(response.text.split("\r\n")[1:-1])
+
+
+DATASETS = {  # a query naming graph g as its dataset, four ways: (query, protocol parameters)
+    "FROM": lambda g: (END_DATES.replace("{", f"FROM <{g}> {{", 1), {}),
+    "FROM NAMED": lambda g: (END_DATES.replace(" {", f" FROM NAMED <{g}> {{ GRAPH <{g}> {{", 1) + " }", {}),
+    "default-graph-uri": lambda g: (END_DATES, {"default-graph-uri": g}),
+    "named-graph-uri": lambda g: (END_DATES.replace(" {", " { GRAPH ?g {", 1) + " }", {"named-graph-uri": g}),
+}
+
+
+@pytest.mark.parametrize("way", DATASETS)
+def test_a_querys_own_dataset_is_read_from_the_release_asked_for(repository, way):
+    """The lineage graph of release 0.1.0 states the 2016-2018 strategy's end date; 0.2.0's, its planned end;
+    the ontology's graph neither, in either release."""
+    history = read_history()
+    if len(history.releases) < 2:
+        pytest.skip("the repository records one release: nothing to travel between yet")
+    first, latest = history.releases[0].version, history.latest.version
+    query, params = DATASETS[way](LINEAGE)
+    assert rows(repository, query, release=first, **params) == ["http://schema.org/endDate,2018"]
+    assert rows(repository, query, release=latest, **params) == [f"{PLANNED_END},2018"]
+    query, params = DATASETS[way]("https://w3id.org/klynge/graph/ontology")
+    assert rows(repository, query, release=first, **params) == rows(repository, query, release=latest, **params) == []
