@@ -87,11 +87,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--service-url",
         help="where `klynge serve` runs publicly, if it does: the catalogue then lists its SPARQL endpoint",
     )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        help="the checkout to publish: its ontology/, data/ and releases/ (default: the installed package's)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        publication = publish(args.out, args.site_url, args.service_url)
+        if args.root is not None and not (args.root / "ontology").is_dir():
+            raise PublishError(f"--root {args.root} is no klynge checkout: it has no ontology/ folder")
+        publication = publish(args.out, args.site_url, args.service_url, args.root)
     except PublishError as error:
         print(f"klynge publish: {error}", file=sys.stderr)
         return 2
@@ -136,20 +143,25 @@ def document_paths(store: ox.Store, graphs: Iterable[str], base: str = KLYNGE_BA
     return sorted(found)
 
 
-def publish(out: Path, site_url: str, service_url: str | None = None) -> Publication:
-    """Write the static publication into ``out`` (see the module's docstring)."""
+def publish(out: Path, site_url: str, service_url: str | None = None, root: Path | None = None) -> Publication:
+    """Write the static publication into ``out`` (see the module's docstring), of the checkout ``root``'s graph
+    and releases (default: the installed package's)."""
     from klynge.commands.publish_releases import publish_releases
+    from klynge.engines.releases import ReleaseArchive
     from klynge.engines.store import EmbeddedEngine
-    from klynge.graph.build import build_store
+    from klynge.graph.build import build_store, default_sources
+    from klynge.graph.releases import read_history
     from klynge.settings import Settings
-    from klynge.web.app import create_app
+    from klynge.web.app import REPOSITORY, create_app
 
     site = checked_site_url(site_url)
     out = checked_out(out)
-    store = build_store()
+    store = build_store(default_sources(root))
     engine = EmbeddedEngine(store, workers=1)
     try:
-        app = create_app(engine, Settings(public_base_url=site, validate_on_start=False))
+        history = read_history(root) if root is not None else None
+        archive = REPOSITORY if history is None else ReleaseArchive(history) if history.releases else None
+        app = create_app(engine, Settings(public_base_url=site, validate_on_start=False), archive)
         with InProcess(app, urlsplit(site).netloc) as client:
             release = dataset.release(engine)
             documents = document_paths(store, engine.graph_counts())
@@ -388,7 +400,9 @@ def htaccess(version: str, site: str | None) -> str:
     lines = list(header(version, site))
     if site is None:  # a page's folder is the document: no redirect from /PATH to /PATH/ before the rules
         lines += ["DirectorySlash Off", "RewriteBase /"]
-    target, flags = ("", "[L]") if site is None else (site + "/", "[R=303,L]")
+    # END, not L, on the static host: a rewrite is final, so a document that is not there is a 404, not a loop of
+    # internal rewrites (id/x -> id/x/index.html -> id/x/index.html/index.html ...) that Apache ends with a 500.
+    target, flags = ("", "[END]") if site is None else (site + "/", "[R=303,L]")
     files_as_they_are = site is None  # a static host serves a file that exists (``id/x.ttl``) unchanged
 
     def document(extension: str) -> str:
