@@ -20,6 +20,7 @@ from klynge.web.app import create_app
 from release_copies import REPOSITORY_LATEST, SECOND, STRATEGY, THIRD, cut_repository_copies, sources
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+LINEAGE = "https://w3id.org/klynge/graph/lineage"
 START = f"SELECT ?start WHERE {{ <{STRATEGY}> <http://schema.org/startDate> ?start }}"
 
 
@@ -128,8 +129,16 @@ def test_the_served_graph_answers_for_the_release_it_holds_with_the_same_bytes(r
         for client in (served, elsewhere):
             answer = client.get("/sparql", params={"query": START, "release": SECOND}, headers={"Accept": "text/csv"})
             page = client.get(f"/id/{STRATEGY.split('/id/')[1]}", params={"release": SECOND, "format": "nt"})
-            assert answer.status_code == page.status_code == 200
-            answers.append((answer.content, answer.headers.get("etag"), page.content, page.headers.get("etag")))
+            own = client.get(  # the query's own dataset: the lineage graph of SECOND
+                "/sparql",
+                params={"query": START.replace("WHERE", f"FROM <{LINEAGE}> WHERE"), "release": SECOND},
+                headers={"Accept": "text/csv"},
+            )
+            assert answer.status_code == page.status_code == own.status_code == 200
+            assert own.text.split("\r\n")[1] == "2015"  # the start date SECOND changed
+            answers.append(
+                (answer.content, answer.headers.get("etag"), page.content, page.headers.get("etag"), own.content)
+            )
         assert answers[0] == answers[1]
         assert holding.resident_versions() == [] and other.resident_versions() == [SECOND]
         assert served.app.state.engine.served_match().answering == SECOND

@@ -122,6 +122,7 @@ class ReleaseArchive:
         for release in history.releases:
             self._replaced.update(release.renamed)
         self._first_scan: tuple[int, dict[str, str]] | None = None
+        self._scan_lock = threading.Lock()  # apart from the table's: a long first scan does not hold up requests
 
     @property
     def versions(self) -> list[str]:
@@ -287,7 +288,7 @@ class ReleaseArchive:
 
     def _scan(self) -> tuple[int, dict[str, str]]:
         """One pass over the first dump, done once: its set hash and the replacements every release states."""
-        with self._lock:
+        with self._scan_lock:
             if self._first_scan is None:
                 total, replaced = 0, {}
                 lines: Iterator[str] = self.history.iter_first_lines() if self.history.releases else iter(())
