@@ -22,7 +22,6 @@ import argparse
 import gc
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -46,10 +45,11 @@ def size(path: Path) -> int:
     return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def rss() -> int:
-    """This process's resident memory now, in bytes."""
+def rss(field: str = "VmRSS") -> int:
+    """This process's resident memory now (``VmHWM``: its peak since it started), in bytes. Not getrusage's
+    ru_maxrss, which Linux carries over from the parent across fork and exec."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
     return 0
 
@@ -139,7 +139,7 @@ def measure_served(root: Path) -> dict[str, object]:
     finally:
         SELECTED.reset(token)
     found["resident_after_latest"] = archive.resident_versions()
-    found["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    found["peak_rss"] = rss("VmHWM")
     served.close()
     return found
 
@@ -155,13 +155,14 @@ def measure_old(root: Path) -> dict[str, object]:
         found[name] = (int(engine.select(query)[0]["n"].value), time.perf_counter() - started)
         found["rss_old_in_use"] = rss()
         archive.release_hold("0.1.0")
+        del engine  # the archive's reference is the only one left: dropping the release frees its store
     found["build_s"] = archive.builds["0.1.0"][0]
     found["resident_after_old"] = archive.resident_versions()
     archive.idle_seconds = 0
     archive.drop_idle()
     found["resident_after_drop"] = archive.resident_versions()
     found["rss_dropped"] = rss()
-    found["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    found["peak_rss"] = rss("VmHWM")
     served.close()
     return found
 

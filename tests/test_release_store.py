@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 
 import pyoxigraph as ox
 import pytest
@@ -146,3 +147,14 @@ def test_the_served_graph_answers_for_the_release_it_holds_with_the_same_bytes(r
     finally:
         holding.close()
         other.close()
+
+
+def test_a_dropped_release_frees_its_store(root):
+    archive = ReleaseArchive(read_history(root), idle_seconds=0.05)
+    engine = archive.acquire(SECOND)
+    kept = weakref.ref(engine.inner)
+    archive.release_hold(SECOND)
+    del engine
+    time.sleep(0.2)
+    archive.drop_idle()
+    assert archive.resident_versions() == [] and kept() is None

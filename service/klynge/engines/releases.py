@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
@@ -59,9 +59,10 @@ LARGEST_CANONICALISED = 200_000  # quads: a larger served graph is compared line
 SET_HASH_MODULUS = 1 << 128
 
 
-def line_hash(line: str) -> int:
+def line_hash(line: str | bytes) -> int:
     """One N-Quads line's share of a set hash (the sum of the lines' hashes: order-free, updated by patches)."""
-    return int.from_bytes(hashlib.blake2b(line.encode(), digest_size=16).digest(), "big")
+    data = line.encode() if isinstance(line, str) else line
+    return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), "big")
 
 
 def set_hash(lines: Iterable[str]) -> int:
@@ -220,12 +221,12 @@ class ReleaseArchive:
 
     @staticmethod
     def _drop(dropped: list[Resident]) -> None:
-        for held in dropped:
-            held.engine.close()
-        if dropped:
-            del dropped[:]
-            gc.collect()  # the engine and its pool refer to each other: free the store now, not at some later GC
-            trim_heap()
+        if not dropped:
+            return
+        while dropped:  # emptied as closed: then nothing here refers to the engines any more
+            dropped.pop().engine.close()
+        gc.collect()  # the engine and its pool refer to each other: free the store now, not at some later GC
+        trim_heap()
 
     # -- What the releases said, from the record ----------------------------------------------------------------
 
@@ -291,10 +292,10 @@ class ReleaseArchive:
         with self._scan_lock:
             if self._first_scan is None:
                 total, replaced = 0, {}
-                lines: Iterator[str] = self.history.iter_first_lines() if self.history.releases else iter(())
-                for line in lines:
-                    total += line_hash(line)
-                    pair = replaced_by(line)
+                marker = IS_REPLACED_BY.encode()
+                for raw in self.history.iter_first_raw_lines():
+                    total += line_hash(raw)
+                    pair = replaced_by(raw.decode("utf-8")) if marker in raw else None
                     if pair:
                         replaced.setdefault(*pair)
                 for release in self.history.releases[1:]:
@@ -485,8 +486,7 @@ def exact_set_hash(store: ox.Store) -> int | None:
         store.dump(file, format=ox.RdfFormat.N_QUADS)
         file.seek(0)
         for raw in file:
-            line = raw.decode("utf-8").rstrip("\n")
-            if "_:" in line:
+            if b"_:" in raw:
                 return None
-            total += line_hash(line)
+            total += line_hash(raw.rstrip(b"\n"))
     return total % SET_HASH_MODULUS

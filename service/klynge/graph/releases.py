@@ -194,9 +194,16 @@ class History:
 
     def iter_first_lines(self) -> Iterator[str]:
         """The first release's lines, streamed from its dump."""
-        with (self.releases[0].folder / FIRST_DUMP).open(encoding="utf-8") as dump:
-            for line in dump:
-                yield line.rstrip("\n")
+        for raw in self.iter_first_raw_lines():
+            yield raw.decode("utf-8")
+
+    def iter_first_raw_lines(self) -> Iterator[bytes]:
+        """The first release's lines as the dump's bytes (no newline), streamed; none before a first release."""
+        if not self.releases:
+            return
+        with (self.releases[0].folder / FIRST_DUMP).open("rb") as dump:
+            for raw in dump:
+                yield raw.rstrip(b"\n")
 
     def patch_lines(self, version: str) -> tuple[list[str], list[str]]:
         """The statements the patch of ``version`` (a release after the first) deletes and adds."""
