@@ -194,7 +194,7 @@ class ReleaseSelection:
         headers = list(started.get("headers", []))
         body = b"".join(chunks)
         if status == 404 and version is None and archive is not None and path.startswith("/id/"):
-            retired = retired_answer(archive, path, scope)
+            retired = await run_in_threadpool(retired_answer, archive, path, scope)  # may scan the first dump once
             if retired is not None:
                 await respond(send, *retired)
                 return
