@@ -114,7 +114,11 @@ class Settings:
     listen_url: str = "http://127.0.0.1:8000"
     limits: Limits = DEFAULT_LIMITS
     validate_on_start: bool = True
+    releases_resident: int = 1  # old releases (release=) kept in memory at once, least recently used first out
+    releases_idle_s: float = 600  # an old release nobody asked for this long is dropped from memory
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
             raise ValueError(f"the base IRI must end with / or #, not {self.base_iri!r}")
+        if self.releases_resident < 1 or self.releases_idle_s <= 0:
+            raise ValueError("keep at least one old release resident, for a positive idle time")

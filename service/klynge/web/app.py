@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 
 from klynge.engines.base import Engine, QueryError
-from klynge.engines.releases import ReleaseArchive, ReleaseSwitch, repository_archive
+from klynge.engines.releases import ARCHIVE_LIMITS, ReleaseArchive, ReleaseSwitch, repository_archive
 from klynge.rdf.formats import NotAcceptable
 from klynge.settings import Settings
 from klynge.web import (
@@ -60,7 +62,15 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
         docs_url=None,
         redoc_url=None,
     )
-    held = repository_archive() if archive is REPOSITORY else archive
+    held = (
+        repository_archive(
+            limits=replace(settings.limits, workers=ARCHIVE_LIMITS.workers, cache_mb=ARCHIVE_LIMITS.cache_mb),
+            resident=settings.releases_resident,
+            idle_seconds=settings.releases_idle_s,
+        )
+        if archive is REPOSITORY
+        else archive
+    )
     assert held is None or isinstance(held, ReleaseArchive)
     dependencies.install(app, ReleaseSwitch(engine, held), settings)  # release= picks a recorded release
     engine.text_index()  # the full-text index for search: built now, before the first request, not after
@@ -89,6 +99,7 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    releases.declare_release(app)  # release= on every operation that answers from the graph
     # A query error no route handled (a time limit hit by a page, say) still gets its status and a message.
     app.add_exception_handler(QueryError, lambda request, error: sparql.error_response(error))
     app.add_exception_handler(NotAcceptable, not_acceptable)
