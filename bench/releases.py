@@ -112,7 +112,9 @@ def opened(root: Path):
     from klynge.settings import Limits
 
     path = root / "served"
-    served = CachingEngine(EmbeddedEngine(ox.Store.read_only(str(path)), path=path, limits=Limits(workers=1, timeout=600)))
+    served = CachingEngine(
+        EmbeddedEngine(ox.Store.read_only(str(path)), path=path, limits=Limits(workers=1, timeout=600))
+    )
     served.graph_counts()
     before = rss()
     archive = ReleaseArchive(read_history(root), Limits(timeout=600, max_results=10, workers=1, cache_mb=16))

@@ -16,7 +16,7 @@ from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from klynge.graph.releases import read_history
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from release_copies import REPOSITORY_LATEST, SECOND, STRATEGY, THIRD, cut_repository_copies, sources
 
@@ -34,7 +34,7 @@ def root(tmp_path_factory):
 def quads(archive: ReleaseArchive, version: str) -> int:
     token = SELECTED.set(version)
     try:
-        switch = ReleaseSwitch(CachingEngine(EmbeddedEngine(ox.Store(), workers=1)), archive)
+        switch = ReleaseSwitch(CachingEngine(EmbeddedEngine(ox.Store(), limits=Limits(workers=1))), archive)
         return int(switch.select(COUNT)[0]["n"].value)
     finally:
         SELECTED.reset(token)
@@ -120,9 +120,11 @@ def test_the_served_graph_answers_for_the_release_it_holds_with_the_same_bytes(r
     exact.bulk_extend(ox.parse(history.nquads(SECOND), format=ox.RdfFormat.N_QUADS))
     holding = ReleaseArchive(history)
     other = ReleaseArchive(history)
-    served = TestClient(create_app(CachingEngine(EmbeddedEngine(exact, workers=1)), Settings(), holding))
+    served = TestClient(create_app(CachingEngine(EmbeddedEngine(exact, limits=Limits(workers=1))), Settings(), holding))
     elsewhere = TestClient(
-        create_app(CachingEngine(EmbeddedEngine(build_store(sources(root)), workers=1)), Settings(), other)
+        create_app(
+            CachingEngine(EmbeddedEngine(build_store(sources(root)), limits=Limits(workers=1))), Settings(), other
+        )
     )
     try:
         assert holding.resident_versions() == other.resident_versions() == []

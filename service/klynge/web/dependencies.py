@@ -23,10 +23,15 @@ def install(app: FastAPI, engine: Engine, settings: Settings) -> None:
     app.state.settings = settings
 
 
+def app_engine(app: FastAPI) -> Engine:
+    """The engine ``install`` gave ``app``, for what describes the app as a whole (its OpenAPI document)."""
+    engine: Engine = app.state.engine
+    return engine
+
+
 def engine_of(request: Request) -> Engine:
     """The engine of the app answering ``request`` (the release switch: ``release=`` is already applied)."""
-    engine: Engine = request.app.state.engine
-    return engine
+    return app_engine(request.app)
 
 
 async def get_engine(request: Request) -> Engine:

@@ -42,8 +42,8 @@ from klynge.graph.releases import (
     version_key,
 )
 from klynge.rdf.namespaces import DCTERMS, KLYNGE_BASE, OWL, RDFS, shorten
-from klynge.web import api_docs
-from klynge.web.dependencies import engine_of
+from klynge.web import api_docs, statuses
+from klynge.web.dependencies import app_engine, engine_of
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url
 
@@ -433,7 +433,7 @@ def declare_release(app: FastAPI) -> None:
         schema = plain_openapi()
         if declared:
             return schema
-        engine = app.state.engine
+        engine = app_engine(app)
         parameter = release_parameter(engine.archive if isinstance(engine, ReleaseSwitch) else None)
         for path, operations in schema.get("paths", {}).items():
             if path.startswith(NOT_RELEASED):
@@ -442,7 +442,9 @@ def declare_release(app: FastAPI) -> None:
                 others = [p for p in operation.get("parameters", []) if p.get("name") != "release"]
                 operation["parameters"] = [*others, parameter]
                 for status, description in RELEASE_REFUSALS.items():
-                    response = operation.setdefault("responses", {}).setdefault(status, {"description": description})
+                    response = operation.setdefault("responses", {}).setdefault(
+                        status, {"description": statuses.describe(int(status), description)}
+                    )
                     if "content" in response:
                         response["content"].setdefault("text/plain", {})
                     if description not in response["description"]:
