@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
+from klynge.graph import aggregates
 from klynge.graph.vocabularies import AXIOMS_FILE
 from klynge.rdf.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
 from klynge.resources import asset_files
@@ -271,6 +272,7 @@ def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
     stated lineage steps. Together they equal the entailment rules (``entailment``-tagged .rq) repeated to a
     fixpoint, which tests/test_graph.py checks; docs/modelling.md names each kind's clients.
     """
+    aggregates.publish(store)  # the records' participation statistics as Data Cube observations
     sink = store if sink is None else sink
     before = len(store) + len(sink) if sink is not store else len(store)
     store.extend(standard_axioms())
