@@ -37,8 +37,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import results  # noqa: E402 - bench/RESULTS.md's sections
-from pages import URLS as PAGE_URLS  # noqa: E402 - the busiest pages of each kind, chosen by hand
-
 from klynge.catalogue import catalogue, internal_catalogue  # noqa: E402
 from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, QueryError, Results  # noqa: E402
 from klynge.engines.releases import repository_archive  # noqa: E402
@@ -47,6 +45,7 @@ from klynge.engines.text_index import TextIndex  # noqa: E402
 from klynge.rdf.namespaces import KLYNGE, RDF_TYPE  # noqa: E402
 from klynge.settings import Settings  # noqa: E402
 from klynge.web.app import ROUTERS, create_app  # noqa: E402
+from pages import URLS as PAGE_URLS  # noqa: E402 - the busiest pages of each kind, chosen by hand
 
 TARGET_MS = 1000
 NAME = "heavy"

@@ -100,8 +100,10 @@ RECORDS = """
 @prefix dcterms: <http://purl.org/dc/terms/> .
 t:company-a a klynge:Company ; rdfs:label "Company A"@en ; dcterms:source src:dfir-brief-2024 .
 t:company-b a klynge:Company ; rdfs:label "Company B"@en ; dcterms:source src:dfir-brief-2024 .
-t:activity-1 a klynge:ClusterActivity ; rdfs:label "Activity 1"@en ; klynge:organisedBy <https://w3id.org/klynge/id/cluster/clean> .
-t:activity-2 a klynge:ClusterActivity ; rdfs:label "Activity 2"@en ; klynge:organisedBy <https://w3id.org/klynge/id/cluster/energy-cluster-denmark> .
+t:activity-1 a klynge:ClusterActivity ; rdfs:label "Activity 1"@en ;
+    klynge:organisedBy <https://w3id.org/klynge/id/cluster/clean> .
+t:activity-2 a klynge:ClusterActivity ; rdfs:label "Activity 2"@en ;
+    klynge:organisedBy <https://w3id.org/klynge/id/cluster/energy-cluster-denmark> .
 t:participation-1 a klynge:Participation ; klynge:participant t:company-a ;
     klynge:activity t:activity-1 ; dcterms:source src:dfir-brief-2024 .
 t:participation-2 a klynge:Participation ; klynge:participant t:company-b ;
