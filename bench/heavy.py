@@ -37,12 +37,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import results  # noqa: E402 - bench/RESULTS.md's sections
+from klynge.answers.browse import YEAR_CLASSES  # noqa: E402
 from klynge.catalogue import catalogue, internal_catalogue  # noqa: E402
 from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, QueryError, Results  # noqa: E402
 from klynge.engines.releases import repository_archive  # noqa: E402
 from klynge.engines.store import EmbeddedEngine  # noqa: E402
 from klynge.engines.text_index import TextIndex  # noqa: E402
-from klynge.rdf.namespaces import KLYNGE, RDF_TYPE  # noqa: E402
+from klynge.rdf.namespaces import KLYNGE, RDF_TYPE, curie  # noqa: E402
 from klynge.settings import Settings  # noqa: E402
 from klynge.web.app import ROUTERS, create_app  # noqa: E402
 from pages import URLS as PAGE_URLS  # noqa: E402 - the busiest pages of each kind, chosen by hand
@@ -265,6 +266,8 @@ def measure(store_dir: Path, timeout: float) -> Outcome:
             if route.path not in EXCLUDED:
                 urls += route_urls(route, values)
         urls += [url for _, url in PAGE_URLS]
+        # the classes the year facet applies to, in one year (as /browse/{key}?year= links them)
+        urls += [f"/browse/{quote(curie(iri), safe='')}?year=2022" for iri in YEAR_CLASSES]
         for url in dict.fromkeys(urls):
             recorder.page = url
             before = len(recorder.runs)
@@ -315,7 +318,8 @@ def section(outcome: Outcome, before: Outcome | None) -> str:
         "",
         f"`bench/heavy.py`, {outcome.stamp}: the app in process on `{outcome.store}` ({outcome.quads:,} quads),",
         "its queries run by the embedded engine's workers with the answer cache off; every GET route of the",
-        "service's routers is requested (path parameters from the graph: every class for `/browse/{key}`, an",
+        "service's routers is requested (path parameters from the graph: every class for `/browse/{key}`, the year",
+        "classes in 2022, an",
         "instance of each class and the busiest pages of bench/pages.py for `/id/{path}`, every named graph) and",
         "every named query with its defaults. Each query is timed the first time a page runs it with its",
         f"bindings (one run, cold: an upper bound). On {cores} cores; load average (1 min) {outcome.load[0]:.1f}",
