@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 
 import results  # noqa: E402 - bench/RESULTS.md's sections
 from klynge.answers.browse import YEAR_CLASSES  # noqa: E402
-from klynge.catalogue import catalogue, internal_catalogue  # noqa: E402
+from klynge.catalogue import catalogue, internal, internal_catalogue  # noqa: E402
 from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, QueryError, Results  # noqa: E402
 from klynge.engines.releases import repository_archive  # noqa: E402
 from klynge.engines.store import EmbeddedEngine  # noqa: E402
@@ -172,11 +172,13 @@ def instances(store: ox.Store, classes: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def path_values(client: TestClient, store: ox.Store, archive_versions: list[str], graphs: list[str]) -> dict:
-    """The values each path parameter takes in this run, from the graph and the archive."""
-    classes = client.get("/api/browse").json()
-    keys = [entry["key"] for entry in classes]
-    sample = instances(store, [entry["iri"] for entry in classes])
+def path_values(store: ox.Store, archive_versions: list[str], graphs: list[str]) -> dict:
+    """The values each path parameter takes in this run, from the graph (read here, with no time limit: the
+    pages' own queries are what is timed) and the archive."""
+    rows = store.query(internal("browse-classes").sparql, use_default_graph_as_union=True)
+    classes = [row["class"].value for row in rows]
+    keys = [curie(iri) for iri in classes]
+    sample = instances(store, classes)
     hand_picked = [url.split("?")[0].removeprefix("/id/") for _, url in PAGE_URLS if url.startswith("/id/")]
     paths = list(dict.fromkeys([*hand_picked, *(iri.removeprefix(BASE + "id/") for iri in sample.values())]))
     policies = [IK.removeprefix(BASE + "id/")]
@@ -258,7 +260,7 @@ def measure(store_dir: Path, timeout: float) -> Outcome:
     outcome = Outcome(datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), str(store_dir), len(store), (0.0, 0.0))
     with TestClient(app, raise_server_exceptions=False) as client:
         versions = list(archive.versions) if archive is not None else []
-        values = path_values(client, store, versions, sorted(embedded.graph_counts()))
+        values = path_values(store, versions, sorted(embedded.graph_counts()))
         recorder.runs.clear()
         recorder.memo.clear()
         urls: list[str] = named_query_urls()
