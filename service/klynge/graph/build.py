@@ -261,8 +261,8 @@ def add_stated_lineage_steps(store: ox.Store, entailments: Entailments) -> None:
 
 
 def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
-    """Add the entailed standard terms to the inferred graph, and each resource's display label; return the
-    count added. With a ``sink`` (the store a load is filling from ``store``), the entailed types, which no
+    """Add the entailed standard terms to the inferred graph, and each resource's display label, after the
+    participation statistics of the records (``klynge.graph.aggregates``); return the count added. With a ``sink`` (the store a load is filling from ``store``), the entailed types, which no
     later step reads, go straight there: the bulk of the entailments skips the in-memory store.
 
     The standard vocabularies' axioms take part and are removed again at the end, so the published graph holds
@@ -272,9 +272,9 @@ def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
     stated lineage steps. Together they equal the entailment rules (``entailment``-tagged .rq) repeated to a
     fixpoint, which tests/test_graph.py checks; docs/modelling.md names each kind's clients.
     """
-    aggregates.publish(store)  # the records' participation statistics as Data Cube observations
     sink = store if sink is None else sink
     before = len(store) + len(sink) if sink is not store else len(store)
+    aggregates.publish(store)  # the records' participation statistics as Data Cube observations, entailments too
     store.extend(standard_axioms())
     try:
         entailments = Entailments.of(store)
