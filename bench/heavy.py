@@ -14,6 +14,7 @@ its slowest run under 1 s. The section between ``<!-- heavy: begin/end -->`` in 
 
     python bench/heavy.py --store /work/bench-data/eu27-store [--json bench/out/heavy-after.json]
         [--before bench/out/heavy-before.json] [--out bench/RESULTS.md]
+    python bench/heavy.py --from-json bench/out/heavy-after.json --before bench/out/heavy-before.json
 """
 
 from __future__ import annotations
@@ -379,13 +380,16 @@ def read_outcome(path: Path) -> Outcome:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, required=True, help="a store loaded by klynge load")
+    parser.add_argument("--store", type=Path, help="a store loaded by klynge load")
     parser.add_argument("--timeout", type=float, default=120.0, help="a query's time limit (s)")
     parser.add_argument("--json", type=Path, help="write every run here too (for --before of a later run)")
     parser.add_argument("--before", type=Path, help="an earlier run's --json, shown beside this run's figures")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--from-json", type=Path, help="write the section from this earlier run's --json instead")
     args = parser.parse_args()
-    outcome = measure(args.store, args.timeout)
+    if args.store is None and args.from_json is None:
+        parser.error("give --store (a store to measure) or --from-json (an earlier run to write up)")
+    outcome = read_outcome(args.from_json) if args.from_json else measure(args.store, args.timeout)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asdict(outcome), indent=1))
