@@ -158,7 +158,7 @@ def get_routes() -> Iterator[APIRoute]:
     """Every GET route of the service's routers, in the order the app includes them."""
     for module in ROUTERS:
         for route in module.router.routes:
-            if isinstance(route, APIRoute) and "GET" in route.methods:
+            if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
                 yield route
 
 
@@ -284,8 +284,8 @@ def measure(store_dir: Path, timeout: float) -> Outcome:
             print(f"{page.status} {ms:8.0f} ms {len(ran):3d} queries {url}  [{page.slowest}]", flush=True)
     embedded.close()
     outcome.runs = recorder.runs
-    ran = {run.name for run in recorder.runs}
-    outcome.never_run = sorted(n for n in internal_catalogue() if n not in ran)
+    names = {run.name for run in recorder.runs}
+    outcome.never_run = sorted(n for n in internal_catalogue() if n not in names)
     outcome.load = (load_before, os.getloadavg()[0])
     return outcome
 
@@ -295,8 +295,11 @@ def worst_by_query(runs: list[Run]) -> dict[str, tuple[Run, int]]:
     worst: dict[str, tuple[Run, int]] = {}
     for run in runs:
         held = worst.get(run.name)
-        slower = held is None or run.error or (not held[0].error and run.ms > held[0].ms)
-        worst[run.name] = (run if slower else held[0], (held[1] if held else 0) + 1)
+        if held is None:
+            worst[run.name] = (run, 1)
+            continue
+        slower = bool(run.error) or (not held[0].error and run.ms > held[0].ms)
+        worst[run.name] = (run if slower else held[0], held[1] + 1)
     return dict(sorted(worst.items(), key=lambda item: (not item[0].startswith("queries/"), item[0])))
 
 
@@ -310,7 +313,7 @@ def cell(run: Run | None) -> str:
     return f"{run.ms:,.0f} ms" + (" (failed)" if run.error else "")
 
 
-def section(outcome: Outcome, before: Outcome | None) -> str:
+def section(outcome: Outcome, before: Outcome | None, notes: Iterable[str] = ()) -> str:
     worst = worst_by_query(outcome.runs)
     earlier = worst_by_query(before.runs) if before else {}
     misses = [name for name, (run, _) in worst.items() if verdict(run) != "meets"]
@@ -348,6 +351,8 @@ def section(outcome: Outcome, before: Outcome | None) -> str:
         old = cell(earlier[name][0]) if name in earlier else "-"
         middle = f"{old} | {cell(run)}" if before else cell(run)
         lines.append(f"| `{name}` | {count} | {middle} | {with_what.replace('|', '/')} | {verdict(run)} |")
+    if notes := list(notes):
+        lines += ["", "Notes:", *(f"- {note}" for note in notes)]
     gone = sorted(set(earlier) - set(worst))
     if gone:
         lines += ["", "Queries the pages ran before and no longer run: " + ", ".join(f"`{g}`" for g in gone) + "."]
@@ -386,6 +391,7 @@ def main() -> int:
     parser.add_argument("--before", type=Path, help="an earlier run's --json, shown beside this run's figures")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--from-json", type=Path, help="write the section from this earlier run's --json instead")
+    parser.add_argument("--note", action="append", default=[], help="a line for the section's notes (repeatable)")
     args = parser.parse_args()
     if args.store is None and args.from_json is None:
         parser.error("give --store (a store to measure) or --from-json (an earlier run to write up)")
@@ -393,7 +399,7 @@ def main() -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asdict(outcome), indent=1))
-    block = section(outcome, read_outcome(args.before) if args.before else None)
+    block = section(outcome, read_outcome(args.before) if args.before else None, args.note)
     results.merge(args.out, NAME, block)
     print(block)
     return 0
