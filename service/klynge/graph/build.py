@@ -262,8 +262,9 @@ def add_stated_lineage_steps(store: ox.Store, entailments: Entailments) -> None:
 
 def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
     """Add the entailed standard terms to the inferred graph, and each resource's display label, after the
-    participation statistics of the records (``klynge.graph.aggregates``); return the count added. With a ``sink`` (the store a load is filling from ``store``), the entailed types, which no
-    later step reads, go straight there: the bulk of the entailments skips the in-memory store.
+    participation statistics of the records (``klynge.graph.aggregates``); return the count added. With a
+    ``sink`` (the store a load is filling from ``store``), the entailed types, which no later step reads, go
+    straight there: the bulk of the entailments skips the in-memory store.
 
     The standard vocabularies' axioms take part and are removed again at the end, so the published graph holds
     what they entail for klynge's resources, not the vocabularies themselves. The axioms are closed first
