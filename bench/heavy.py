@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -375,6 +376,23 @@ def section(outcome: Outcome, before: Outcome | None, notes: Iterable[str] = ())
     return "\n".join(lines) + "\n"
 
 
+PAGE_LINE = re.compile(r"^(\d{3}) +([\d.]+) ms +(\d+) queries (\S+)  \[(?:(.+) ([\d.]+) ms)?\]$")
+
+
+def read_log(path: Path, store: Path, quads: int, load: tuple[float, float]) -> Outcome:
+    """An interrupted run, from the lines it printed: each page, and only the slowest query of each page."""
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    outcome = Outcome(stamp, str(store), quads, load)
+    for line in path.read_text().splitlines():
+        if match := PAGE_LINE.match(line):
+            status, ms, count, url, name, slowest = match.groups()
+            outcome.pages.append(Page(url, int(status), float(ms), int(count), f"{name} {slowest} ms" if name else ""))
+            if name:
+                failed = "the page answered with an error" if int(status) >= 400 else None
+                outcome.runs.append(Run(url, name, "", float(slowest), 0, failed))
+    return outcome
+
+
 def read_outcome(path: Path) -> Outcome:
     data = json.loads(path.read_text())
     data["pages"] = [Page(**p) for p in data["pages"]]
@@ -392,10 +410,18 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--from-json", type=Path, help="write the section from this earlier run's --json instead")
     parser.add_argument("--note", action="append", default=[], help="a line for the section's notes (repeatable)")
+    parser.add_argument("--from-log", type=Path, help="write the section from an interrupted run's printed lines")
+    parser.add_argument("--quads", type=int, default=0, help="with --from-log: the quads of the store it ran on")
+    parser.add_argument("--load", type=float, nargs=2, default=(0.0, 0.0), help="with --from-log: load averages")
     args = parser.parse_args()
     if args.store is None and args.from_json is None:
         parser.error("give --store (a store to measure) or --from-json (an earlier run to write up)")
-    outcome = read_outcome(args.from_json) if args.from_json else measure(args.store, args.timeout)
+    if args.from_log:
+        outcome = read_log(args.from_log, args.store, args.quads, tuple(args.load))
+    elif args.from_json:
+        outcome = read_outcome(args.from_json)
+    else:
+        outcome = measure(args.store, args.timeout)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asdict(outcome), indent=1))
