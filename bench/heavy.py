@@ -105,6 +105,7 @@ class Recorder(Engine):
         self.runs: list[Run] = []
         self.memo: dict[tuple, Results] = {}
         self.names = names_by_text()
+        self.with_text_index = True
 
     def run(
         self,
@@ -146,7 +147,7 @@ class Recorder(Engine):
         return self.inner.display_labels(iris)
 
     def text_index(self) -> TextIndex | None:
-        return self.inner.text_index()
+        return self.inner.text_index() if self.with_text_index else None
 
     def health(self) -> dict[str, object]:
         return self.inner.health()
@@ -251,11 +252,12 @@ class Outcome:
     never_run: list[str] = field(default_factory=list)
 
 
-def measure(store_dir: Path, timeout: float) -> Outcome:
+def measure(store_dir: Path, timeout: float, only: list[str] | None = None) -> Outcome:
     load_before = os.getloadavg()[0]
     store = ox.Store.read_only(str(store_dir))
     embedded = EmbeddedEngine(store, path=store_dir, timeout=timeout, max_results=1_000_000)
     recorder = Recorder(embedded)
+    recorder.with_text_index = not only  # a partial run leaves search out, and the index it would wait for
     archive = repository_archive()
     print("bench/heavy.py: building the app (the full-text index first)", flush=True)
     app = create_app(recorder, Settings(validate_on_start=False, cache_mb=0, query_timeout=timeout), archive)
@@ -272,6 +274,8 @@ def measure(store_dir: Path, timeout: float) -> Outcome:
         urls += [url for _, url in PAGE_URLS]
         # the classes the year facet applies to, in one year (as /browse/{key}?year= links them)
         urls += [f"/browse/{quote(curie(iri), safe='')}?year=2022" for iri in YEAR_CLASSES]
+        if only:
+            urls = [url for url in urls if url.startswith(tuple(only)) and "search" not in url]
         for url in dict.fromkeys(urls):
             recorder.page = url
             before = len(recorder.runs)
@@ -410,6 +414,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--from-json", type=Path, help="write the section from this earlier run's --json instead")
     parser.add_argument("--note", action="append", default=[], help="a line for the section's notes (repeatable)")
+    parser.add_argument("--only", action="append", help="request only the URLs starting so (repeatable; no search)")
     parser.add_argument("--from-log", type=Path, help="write the section from an interrupted run's printed lines")
     parser.add_argument("--quads", type=int, default=0, help="with --from-log: the quads of the store it ran on")
     parser.add_argument("--load", type=float, nargs=2, default=(0.0, 0.0), help="with --from-log: load averages")
@@ -421,7 +426,7 @@ def main() -> int:
     elif args.from_json:
         outcome = read_outcome(args.from_json)
     else:
-        outcome = measure(args.store, args.timeout)
+        outcome = measure(args.store, args.timeout, args.only)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asdict(outcome), indent=1))
