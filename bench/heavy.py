@@ -415,6 +415,7 @@ def main() -> int:
     parser.add_argument("--from-json", type=Path, help="write the section from this earlier run's --json instead")
     parser.add_argument("--note", action="append", default=[], help="a line for the section's notes (repeatable)")
     parser.add_argument("--also-json", type=Path, action="append", default=[], help="add a partial run's figures")
+    parser.add_argument("--also-log", type=Path, action="append", default=[], help="add an interrupted run's lines")
     parser.add_argument("--only", action="append", help="request only the URLs starting so (repeatable; no search)")
     parser.add_argument("--from-log", type=Path, help="write the section from an interrupted run's printed lines")
     parser.add_argument("--quads", type=int, default=0, help="with --from-log: the quads of the store it ran on")
@@ -428,7 +429,8 @@ def main() -> int:
         outcome = read_outcome(args.from_json)
     else:
         outcome = measure(args.store, args.timeout, args.only)
-    for extra in map(read_outcome, args.also_json):  # partial runs: their pages and queries join this one's
+    extras = [*map(read_outcome, args.also_json), *(read_log(log, args.store, 0, (0, 0)) for log in args.also_log)]
+    for extra in extras:  # partial runs: their pages and queries join this one's
         outcome.pages += extra.pages
         outcome.runs += extra.runs
         ran = {run.name for run in outcome.runs}
