@@ -88,3 +88,40 @@ def test_a_broken_constraint_is_reported(store: ox.Store, tmp_path: Path) -> Non
     node = ox.NamedNode("https://w3id.org/klynge/id/node/sector/DK01-1")
     triples = [t for t in published_triples(store) if not (t.subject == node and t.predicate.value == QB + "dataSet")]
     assert run_constraints(triples, tmp_path)["IC-1"] == "FAIL"
+
+
+# A few participation records of two real clusters (made up for the test, never published: the sources give
+# only national totals).
+RECORDS = """
+@prefix klynge: <https://w3id.org/klynge/ontology#> .
+@prefix t: <https://w3id.org/klynge/id/test/> .
+@prefix src: <https://w3id.org/klynge/id/source/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+t:company-a a klynge:Company ; rdfs:label "Company A"@en ; dcterms:source src:dfir-brief-2024 .
+t:company-b a klynge:Company ; rdfs:label "Company B"@en ; dcterms:source src:dfir-brief-2024 .
+t:activity-1 a klynge:ClusterActivity ; rdfs:label "Activity 1"@en ;
+    klynge:organisedBy <https://w3id.org/klynge/id/cluster/clean> .
+t:activity-2 a klynge:ClusterActivity ; rdfs:label "Activity 2"@en ;
+    klynge:organisedBy <https://w3id.org/klynge/id/cluster/energy-cluster-denmark> .
+t:participation-1 a klynge:Participation ; klynge:participant t:company-a ;
+    klynge:activity t:activity-1 ; dcterms:source src:dfir-brief-2024 .
+t:participation-2 a klynge:Participation ; klynge:participant t:company-b ;
+    klynge:activity t:activity-1 ; dcterms:source src:dfir-brief-2024 .
+t:participation-3 a klynge:Participation ; klynge:participant t:company-a ;
+    klynge:activity t:activity-2 ; dcterms:source src:dfir-brief-2024 .
+"""
+
+
+def test_the_participation_statistics_published_at_build_keep_every_constraint(tmp_path: Path) -> None:
+    """A graph with participation records gets the observations klynge counts from them (klynge.graph.aggregates):
+    they too pass IC-1..IC-21, and they are there to be checked."""
+    from klynge.graph.aggregates import DATASET
+    from klynge.graph.build import default_sources
+
+    records = tmp_path / "records.ttl"
+    records.write_text(RECORDS)
+    store = build_store([*default_sources(), records])
+    assert count(store, f"?o qb:dataSet <{DATASET.value}>") == 2 * 4  # two areas, four measures
+    verdicts = run_constraints(published_triples(store), tmp_path)
+    assert {name: verdict for name, verdict in verdicts.items() if verdict != "pass"} == {}

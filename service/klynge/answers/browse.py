@@ -8,6 +8,11 @@ optionally a year: then only what was in force that year is kept, by the as-of a
 (``klynge.answers.as_of``: plans in force, the clusters of the year, the bodies behind the plans), which this
 module calls and never restates.
 
+The engine counts each facet's values over the state (``browse-facet-counts.rq``, ``browse-kind-count.rq``):
+fetching every (instance, value) pair and counting here took seconds per facet for the classes with hundreds of
+thousands of instances at EU27. A state with a year keeps the as-of answer's instances, which no query of the
+engine names, so its facets are still counted here from the pairs.
+
 Every query is a fixed file in ``klynge/sparql/browse-*.rq`` with the state bound as terms; the SPARQL the
 editor opens for a state is that file with the terms written in by the remote stores' term writer.
 """
@@ -251,7 +256,7 @@ def facet_pairs(
 def count_facet(
     spec: FacetSpec, rows: list[dict[str, ox.Term]], kept: set[str], chosen: ox.NamedNode | None
 ) -> Facet | None:
-    """The facet's values with how many kept instances have each, most first; None when it has no value."""
+    """The facet's values with how many kept instances have each, from (instance, value) pairs."""
     counts: dict[str, set[str]] = {}
     labels: dict[str, str | None] = {}
     property_label = None
@@ -261,13 +266,70 @@ def count_facet(
         property_label = property_label or text(row.get("propertyLabel"))
         if row["item"].value in kept:
             counts.setdefault(value, set()).add(row["item"].value)
+    return facet_of(spec, {v: len(items) for v, items in counts.items()}, labels, property_label, chosen)
+
+
+def counted_facet(
+    engine: Engine,
+    class_iri: ox.NamedNode,
+    spec: FacetSpec,
+    family: list[dict[str, ox.Term]],
+    slots: Mapping[str, ox.Term],
+    chosen: ox.NamedNode | None,
+) -> Facet | None:
+    """The facet's values with how many instances of the state have each, counted by the engine (a state
+    without a year: its instances are the class's with the chosen values, ``slots`` as browse-items.rq binds
+    them). A chosen value no instance of the state has keeps the label it has on the class's instances."""
+    rows = facet_counts(engine, class_iri, spec, family, slots)
+    counts = {row["value"].value: int(row["count"].value) for row in rows}
+    labels = {row["value"].value: text(row.get("valueLabel")) for row in rows}
+    property_label = next((text(row["propertyLabel"]) for row in rows if "propertyLabel" in row), None)
+    if chosen is not None and chosen.value not in counts:
+        for row in facet_counts(engine, class_iri, spec, family, {}):
+            labels.setdefault(row["value"].value, text(row.get("valueLabel")))
+            property_label = property_label or text(row.get("propertyLabel"))
+    return facet_of(spec, counts, labels, property_label, chosen)
+
+
+def facet_counts(
+    engine: Engine,
+    class_iri: ox.NamedNode,
+    spec: FacetSpec,
+    family: list[dict[str, ox.Term]],
+    slots: Mapping[str, ox.Term],
+) -> list[dict[str, ox.Term]]:
+    """Each value of the facet that instances of the state have, with their count (``value``, ``count``,
+    ``valueLabel``, ``propertyLabel``); for "kind", one count per narrower class."""
+    if spec.property != KIND:
+        name = "browse-facet-inverse-counts" if spec.inverse else "browse-facet-counts"
+        return select(engine, name, **{"class": class_iri, "property": ox.NamedNode(spec.property)}, **slots)
+    rows = []
+    for row in family:
+        if row["side"].value != "narrower":
+            continue
+        found = select(engine, "browse-kind-count", **{"class": class_iri, "kind": row["related"]}, **slots)
+        if found and int(found[0]["count"].value) > 0:
+            label = {"valueLabel": row["relatedLabel"]} if "relatedLabel" in row else {}
+            rows.append({"value": row["related"], "count": found[0]["count"], **label})
+    return rows
+
+
+def facet_of(
+    spec: FacetSpec,
+    counts: Mapping[str, int],
+    labels: Mapping[str, str | None],
+    property_label: str | None,
+    chosen: ox.NamedNode | None,
+) -> Facet | None:
+    """The facet from its values' counts, most first; None when it has no value."""
+    counts = dict(counts)
     if chosen is not None:
-        counts.setdefault(chosen.value, set())
+        counts.setdefault(chosen.value, 0)
     if not counts:
         return None
     values = [
-        FacetValue(iri=v, label=labels.get(v), count=len(items), selected=chosen is not None and v == chosen.value)
-        for v, items in counts.items()
+        FacetValue(iri=v, label=labels.get(v), count=n, selected=chosen is not None and v == chosen.value)
+        for v, n in counts.items()
     ]
     values.sort(key=lambda v: (-v.count, (v.label or v.iri).casefold()))
     named = property_label or spelled_out(spec.property)
@@ -315,11 +377,14 @@ def browse(
     if members is not None:
         items = [item for item in items if item.iri in members]
     kept = {item.iri for item in items}
-    facets = [
-        facet
-        for spec in specs
-        if (facet := count_facet(spec, facet_pairs(engine, class_iri, spec, family), kept, chosen.get(spec.key)))
-    ]
+    slots = {key: term for key, term in bound.items() if key != "class"}
+
+    def facet(spec: FacetSpec) -> Facet | None:
+        if members is None:  # the state's instances are what the engine can count: no (instance, value) pairs
+            return counted_facet(engine, class_iri, spec, family, slots, chosen.get(spec.key))
+        return count_facet(spec, facet_pairs(engine, class_iri, spec, family), kept, chosen.get(spec.key))
+
+    facets = [found for spec in specs if (found := facet(spec))]
     pages = max(1, -(-len(items) // per_page))
     if not 1 <= page <= pages:
         raise BrowseError(f"page {page} does not exist: this state has {pages} page(s) of {per_page}")

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
+from klynge.graph import aggregates
 from klynge.graph.vocabularies import AXIOMS_FILE
 from klynge.rdf.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
 from klynge.resources import asset_files
@@ -260,9 +261,10 @@ def add_stated_lineage_steps(store: ox.Store, entailments: Entailments) -> None:
 
 
 def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
-    """Add the entailed standard terms to the inferred graph, and each resource's display label; return the
-    count added. With a ``sink`` (the store a load is filling from ``store``), the entailed types, which no
-    later step reads, go straight there: the bulk of the entailments skips the in-memory store.
+    """Add the entailed standard terms to the inferred graph, and each resource's display label, after the
+    participation statistics of the records (``klynge.graph.aggregates``); return the count added. With a
+    ``sink`` (the store a load is filling from ``store``), the entailed types, which no later step reads, go
+    straight there: the bulk of the entailments skips the in-memory store.
 
     The standard vocabularies' axioms take part and are removed again at the end, so the published graph holds
     what they entail for klynge's resources, not the vocabularies themselves. The axioms are closed first
@@ -273,6 +275,7 @@ def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
     """
     sink = store if sink is None else sink
     before = len(store) + len(sink) if sink is not store else len(store)
+    aggregates.publish(store)  # the records' participation statistics as Data Cube observations, entailments too
     store.extend(standard_axioms())
     try:
         entailments = Entailments.of(store)
