@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from klynge.graph.build import published_triples
+from klynge.graph.build import build_store, published_triples
 from shared import shared_path
 
 QB = "http://purl.org/linked-data/cube#"
