@@ -135,7 +135,11 @@ def gnu_time_load(log: Path, store: Path) -> load_peers.Load | str:
         found = re.search(rf"^\s*{re.escape(label)}[^:]*: (.+)$", text, re.MULTILINE)
         return found.group(1).strip() if found else None
 
-    user, system, wall = figure("User time"), figure("System time"), figure("Elapsed (wall clock) time")
+    user, system, wall = (
+        figure("User time"),
+        figure("System time"),
+        figure("Elapsed (wall clock) time (h:mm:ss or m:ss)"),
+    )
     peak = figure("Maximum resident set size")
     if None in (user, system, wall, peak):
         return f"klynge load: figures not found in {log} (a `time -v` summary); store reused as it is"

@@ -60,6 +60,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import NoReturn
 
@@ -378,9 +379,15 @@ FINGERPRINT_TOKENS_UP_TO = 16 * 1024  # characters: longer texts are hashed as t
 
 def query_fingerprint(query: str) -> str:
     """The query's text without comments and spacing, hashed: the same query sent with another comment
-    (a nonce, say) is known to be the same work."""
+    (a nonce, say) is known to be the same work. A repeated text is not tokenised again (a 5 KB named query
+    takes a quarter of a millisecond, on every request)."""
     if len(query) > FINGERPRINT_TOKENS_UP_TO:
         return hashlib.blake2b(query.encode(), digest_size=16).hexdigest()
+    return _tokens_fingerprint(query)
+
+
+@lru_cache(maxsize=1024)
+def _tokens_fingerprint(query: str) -> str:
     significant = (m.group() for m in TOKEN.finditer(query) if m.lastgroup not in ("space", "comment"))
     return hashlib.blake2b(" ".join(significant).encode(), digest_size=16).hexdigest()
 
