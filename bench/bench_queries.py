@@ -60,6 +60,8 @@ def literal_key(term: dict) -> tuple:
             return ("number", Decimal(term["value"]).normalize())
         except InvalidOperation:
             pass
+    if datatype == "http://www.w3.org/2001/XMLSchema#boolean" and term["value"] in {"0", "1", "false", "true"}:
+        return ("boolean", term["value"] in {"1", "true"})  # two spellings of each value (Virtuoso writes 0 and 1)
     if datatype == "http://www.w3.org/2001/XMLSchema#string":
         datatype = ""
     # GROUP_CONCAT joins in no defined order (the queries separate with "; "), so compare the parts as a set.

@@ -332,6 +332,18 @@ def size(answer: object) -> str:
     return f"{len(answer)} triples" if isinstance(answer, frozenset) else str(answer)
 
 
+def difference(answer: object, expected: object) -> str:
+    """How an answer differs from the reference: a graph holding all of it and more (Virtuoso's DESCRIBE adds
+    the triples that point at the resource), or how many rows or triples either has that the other lacks."""
+    if isinstance(answer, frozenset) and isinstance(expected, frozenset) and expected < answer:
+        return f"all {len(expected)} of its triples and {len(answer - expected)} more"
+    if isinstance(answer, Counter) and isinstance(expected, Counter):
+        return f"{sum((answer - expected).values())} of {size(answer)} not in its {size(expected)}"
+    if isinstance(answer, frozenset) and isinstance(expected, frozenset):
+        return f"{len(answer - expected)} of {size(answer)} not in its {size(expected)}"
+    return f"{size(answer)} against {size(expected)}"
+
+
 def interleaved(peers: list[Peer], clients: dict[str, httpx.Client], query: BenchQuery, seconds: float) -> None:
     """One cold run on each server, then rounds in which every server answers once, the order rotating each
     round, until ``seconds`` have passed (at least 3 rounds, or 1 when the cold runs alone took the time)."""
@@ -409,7 +421,7 @@ def agreement(peers: list[Peer]) -> list[str]:
     for query in QUERIES:
         expected = reference.answers.get(query.name)
         differing = [
-            f"{p.name} ({size(p.answers[query.name])} against {size(expected)})"
+            f"{p.name} ({difference(p.answers[query.name], expected)})"
             for p in peers
             if query.name in p.answers and p.answers[query.name] != expected
         ]
