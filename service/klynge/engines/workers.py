@@ -66,7 +66,7 @@ from typing import NoReturn
 
 import pyoxigraph as ox
 
-from klynge.engines.answer_bytes import TooLarge, limited, solutions_bytes
+from klynge.engines.answer_bytes import LINE_FORMATS, TooLarge, limited, solutions_bytes, triples_bytes
 from klynge.rdf.namespaces import PREFIXES
 from klynge.rdf.rdf_text import serialize
 from klynge.rdf.sparql_lexer import TOKEN
@@ -187,7 +187,10 @@ def evaluate(store: ox.Store, job: Job) -> Done | Failed:
             fmt = ox.RdfFormat.from_media_type(job.media_type)
             if fmt is None:
                 return Failed("error", f"a graph cannot be given as {job.media_type}")
-            body = serialize(limited(results, job.max_results), fmt, PREFIXES)
+            if fmt in LINE_FORMATS:  # no prefixes to write for: the engine's own writer, at its speed
+                body = triples_bytes(results, fmt, job.max_results)
+            else:
+                body = serialize(limited(results, job.max_results), fmt, PREFIXES)
         else:
             fmt = ox.QueryResultsFormat.from_media_type(job.media_type)
             if fmt is None:
