@@ -270,7 +270,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def servers(scale: str, store: Path, with_rdflib: bool, virtuoso_folder: Path | None) -> Iterator[list[Peer]]:
+def servers(
+    scale: str, store: Path, with_rdflib: bool, with_floor: bool, virtuoso_folder: Path | None
+) -> Iterator[list[Peer]]:
     """Every server of a scale, running together; each is asked one request at a time."""
     with contextlib.ExitStack() as stack:
         peers: list[Peer] = []
@@ -292,8 +294,11 @@ def servers(scale: str, store: Path, with_rdflib: bool, virtuoso_folder: Path | 
             peers.append(
                 Peer(VIRTUOSO, stack.enter_context(virtuoso_server(virtuoso_folder)), load_peers.virtuoso_version())
             )
-        floor = [str(BIN / "uvicorn"), "--app-dir", str(HERE), "floor_app:app", "--log-level", "warning", "--port"]
-        start(FLOOR, lambda port: [*floor, str(port)], "/", "uvicorn " + installed("uvicorn"), FLOOR_STORE=str(store))
+        if with_floor:
+            floor = [str(BIN / "uvicorn"), "--app-dir", str(HERE), "floor_app:app", "--log-level", "warning", "--port"]
+            start(
+                FLOOR, lambda port: [*floor, str(port)], "/", "uvicorn " + installed("uvicorn"), FLOOR_STORE=str(store)
+            )
         if with_rdflib:
             rdflib = [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port"]
             published = str(published_triples(scale, store))
@@ -385,7 +390,7 @@ def run_scale(scale: str, args: argparse.Namespace) -> Scale:
     run.loads = [klynge_load, *peer_loads(scale, nquads, count, args)]
     virtuoso = None if args.no_virtuoso or isinstance(run.loads[-1], str) else OUT / f"{scale}-virtuoso"
     with_rdflib = scale == "dk" and not args.no_rdflib_endpoint
-    with servers(scale, store, with_rdflib, virtuoso) as peers:
+    with servers(scale, store, with_rdflib, not args.no_floor, virtuoso) as peers:
         run.peers = peers
         clients = {peer.name: httpx.Client(timeout=PEER_LIMIT_S) for peer in peers}
         try:
@@ -549,6 +554,7 @@ def main() -> int:
     parser.add_argument("--eu27-load-log", type=Path, help="the `/usr/bin/time -v` log of that store's load")
     parser.add_argument("--no-virtuoso", action="store_true", help="leave Virtuoso out")
     parser.add_argument("--no-rdflib-endpoint", action="store_true", help="leave the rdflib-endpoint floor out")
+    parser.add_argument("--no-floor", action="store_true", help="leave the bare ASGI floor out (saves a heavy run)")
     parser.add_argument("--reload", action="store_true", help="load every store again, none reused")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="the results file")
     args = parser.parse_args()
