@@ -557,6 +557,7 @@ def write(path: Path, block: str, name: str) -> None:
 
 
 def main() -> int:
+    global QUERIES  # --queries narrows the run (and its section) to some of them
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="dk", help="comma-separated: dk, eu27 (default: dk)")
     parser.add_argument("--seconds", type=float, default=10, help="time per query for the rounds (default: 10)")
@@ -565,6 +566,8 @@ def main() -> int:
     parser.add_argument("--no-virtuoso", action="store_true", help="leave Virtuoso out")
     parser.add_argument("--no-rdflib-endpoint", action="store_true", help="leave the rdflib-endpoint floor out")
     parser.add_argument("--no-floor", action="store_true", help="leave the bare ASGI floor out (saves a heavy run)")
+    names = ", ".join(query.name for query in QUERIES)
+    parser.add_argument("--queries", help=f"comma-separated, of: {names} (default: all)")
     parser.add_argument("--reload", action="store_true", help="load every store again, none reused")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="the results file")
     args = parser.parse_args()
@@ -572,6 +575,11 @@ def main() -> int:
     unknown = [s for s in scales if s not in SCALES]
     if unknown or not scales:
         parser.error(f"unknown scale(s) {', '.join(unknown) or '(none)'}; use dk and/or eu27")
+    if args.queries:
+        asked = [name.strip() for name in args.queries.split(",") if name.strip()]
+        if unknown := [name for name in asked if name not in {query.name for query in QUERIES}]:
+            parser.error(f"unknown queries {', '.join(unknown)}; choose of {names}")
+        QUERIES = [query for query in QUERIES if query.name in asked]
     if args.seconds <= 0:
         parser.error("--seconds must be above 0")
     if not Path(OXIGRAPH).exists():
