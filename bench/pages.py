@@ -22,6 +22,8 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
+from klynge.web.page_kinds import PAGE_KINDS
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -31,42 +33,8 @@ from run import server  # noqa: E402 - the benchmarks' one way to run a server u
 BIN = Path(sys.executable).parent
 BEGIN, END = results.markers("pages")
 TARGET_MS = 300
-IK = "policy/innovationskraft-2021-2024"
-SYNTH = "synth/dk/"
-
-# (what it is, URL path): one page of each kind the synthetic and the real graph hold, the busiest ones included.
-URLS = [
-    ("policy page (Innovationskraft)", f"/id/{IK}"),
-    ("organisation page (Danish Business Authority)", "/id/org/danish-business-authority"),
-    ("organisation page (ministry)", "/id/org/ministry-of-higher-education-and-science"),
-    ("cluster page", "/id/cluster/censec"),
-    ("business area page", "/id/area/digital-technologies"),
-    ("NACE division page", "/id/nace/C21"),
-    ("source document page (every real fact cites it)", "/id/source/eccp-factsheet-denmark"),
-    ("synthetic source page (1.2 M resources cite it at EU27)", "/id/synth/source"),
-    ("synthetic plan page (with lineage)", f"/id/{SYNTH}policy/plan-07"),
-    ("synthetic body page (with lineage)", f"/id/{SYNTH}org/ministry"),
-    ("synthetic cluster page (200 activities)", f"/id/{SYNTH}cluster/cluster-03"),
-    ("synthetic region page (2,200 companies)", f"/id/{SYNTH}region/DK01"),
-    ("synthetic company page", f"/id/{SYNTH}company/00042"),
-    ("synthetic participation page", f"/id/{SYNTH}participation/01234"),
-    ("scheme page (NUTS-2)", "/id/scheme/nuts-2"),
-    ("Innovationskraft as Turtle", f"/id/{IK}?format=ttl"),
-    ("/api/lineage Innovationskraft", f"/api/lineage/{IK}"),
-    ("/api/lineage Innovationskraft, stated only", f"/api/lineage/{IK}?evidence=stated"),
-    ("/api/lineage synthetic plan", f"/api/lineage/{SYNTH}policy/plan-07"),
-    ("/api/path Innovationskraft to DFIR", f"/api/path?from={IK}&to=org/dfir"),
-    (
-        "/api/path 1990s to 2025",
-        "/api/path?from=policy/research-business-cofinancing-1990s&to=policy/cluster-programme-2025",
-    ),
-    ("/api/path synthetic plan to cluster", f"/api/path?from={SYNTH}policy/plan-00&to={SYNTH}cluster/cluster-05"),
-    ("/api/search vaekstforum", "/api/search?q=vaekstforum"),
-    ("/api/search innovation", "/api/search?q=innovation"),
-    ("/api/search cluster (thousands of hits)", "/api/search?q=cluster"),
-    ("/as-of/2022 page", "/as-of/2022"),
-    ("/api/as-of/2025", "/api/as-of/2025"),
-]
+# (what it is, URL path): the pages of each kind timed at scale (klynge.web.page_kinds), the busiest included.
+URLS = [page for kind in PAGE_KINDS for page in kind.at_scale]
 
 
 @contextlib.contextmanager

@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 import results  # noqa: E402 - bench/RESULTS.md's sections
 from klynge.answers.search import search  # noqa: E402
 from klynge.engines.store import EmbeddedEngine  # noqa: E402
+from klynge.settings import Limits  # noqa: E402
 from run import prepare  # noqa: E402 - the benchmarks' one way to make a scale's store
 
 BEGIN, END = results.markers("search")
@@ -113,7 +114,7 @@ def main() -> int:
     store_dir = args.store or prepare(args.scale)[0]
     store = ox.Store.read_only(str(store_dir))
     quads = len(store)
-    engine = EmbeddedEngine(store, path=store_dir, workers=1)
+    engine = EmbeddedEngine(store, path=store_dir, limits=Limits(workers=1))
     try:
         started, started_cpu = time.perf_counter(), time.process_time()
         index = engine.text_index()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from klynge.graph.build import build_store, published_triples
+from klynge.graph.build import published_triples
 from shared import shared_path
 
 QB = "http://purl.org/linked-data/cube#"
@@ -48,8 +48,8 @@ def run_constraints(triples: list[ox.Triple], folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def store() -> ox.Store:
-    return build_store()
+def store(published_store: ox.Store) -> ox.Store:
+    return published_store
 
 
 def count(store: ox.Store, pattern: str) -> int:

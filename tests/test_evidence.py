@@ -17,7 +17,8 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.graph.build import VOCABULARY_GRAPH, build_store, default_sources
-from klynge.validation.repeats import repeated_statements
+from klynge.validation.lines import parse_located
+from klynge.validation.repeats import repeats_in
 from shared import shared_path
 
 PREFIXES = """
@@ -43,8 +44,8 @@ SOURCE_FILES = {KID + "source/eccp-factsheet-denmark": FACTSHEET, KID + "source/
 
 
 @pytest.fixture(scope="module")
-def graph() -> ox.Store:
-    return build_store()
+def graph(published_store: ox.Store) -> ox.Store:
+    return published_store
 
 
 def rows(graph: ox.Store, query: str) -> list[dict[str, str]]:
@@ -614,7 +615,7 @@ def test_figure_is_in_the_source_and_in_the_graph(
 
 
 def test_no_statement_is_made_in_two_files() -> None:
-    assert [str(r) for r in repeated_statements(default_sources())] == []
+    assert [str(r) for r in repeats_in({path: parse_located(path) for path in default_sources()})] == []
 
 
 def test_counting_the_default_graph_counts_each_triple_once(graph: ox.Store) -> None:

@@ -19,8 +19,8 @@ RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"
 
 
 @pytest.fixture(scope="module")
-def store() -> ox.Store:
-    return build_store()
+def store(published_store: ox.Store) -> ox.Store:
+    return published_store
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if FORMATS[f] not in QUAD_DUMPS])

@@ -15,7 +15,6 @@ import pytest
 
 from klynge.answers.lineage import lineage
 from klynge.engines.store import EmbeddedEngine
-from klynge.graph.build import build_store
 from shared import shared_path
 
 KID = "https://w3id.org/klynge/id/"
@@ -32,8 +31,8 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 
 
 @pytest.fixture(scope="module")
-def graph() -> ox.Store:
-    return build_store()
+def graph(published_store: ox.Store) -> ox.Store:
+    return published_store
 
 
 def source(name: str) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
+from apache import apache, readable_folder
+from klynge.cli import main
 from klynge.commands.publish import InProcess, SiteLinks, Writer
 from klynge.commands.publish_releases import publish_releases
 from klynge.engines.cache import CachingEngine
@@ -13,7 +17,7 @@ from klynge.engines.releases import ReleaseArchive
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from klynge.graph.releases import RELEASE_FILES, read_history
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from release_copies import REMOVED, RENAMED_FROM, RENAMED_TO, REPOSITORY_LATEST, SECOND, cut_repository_copies, sources
 
@@ -26,7 +30,7 @@ def published(tmp_path_factory):
     root, _ = cut_repository_copies(tmp_path_factory)
     store = build_store(sources(root))
     archive = ReleaseArchive(read_history(root))
-    app = create_app(CachingEngine(EmbeddedEngine(store, workers=1)), Settings(), archive)
+    app = create_app(CachingEngine(EmbeddedEngine(store, limits=Limits(workers=1))), Settings(), archive)
     out = tmp_path_factory.mktemp("site")
     with InProcess(app, "w3id.org") as client:
         writer = Writer(out, client, SiteLinks(frozenset(), SECOND, None))
@@ -61,3 +65,52 @@ def test_retired_iris_get_301_or_410_rules_and_the_gone_page_names_the_last_rele
     assert f"<code>{REMOVED}</code></td><td>{REPOSITORY_LATEST}</td>" in page
     htaccess = rules.into("# header\nRewriteEngine on\nRewriteRule ^(.*)$ $1.html [L]\n", w3id=False)
     assert htaccess.index("ErrorDocument 410 /gone.html") < htaccess.index("RewriteRule ^(.*)$")
+
+
+# -- Retired IRIs on a real Apache: a history where a later release drops one IRI and renames another ------------
+
+
+@pytest.fixture(scope="module")
+def apache_site(tmp_path_factory):
+    """`klynge publish --root` of a repository copy whose last release renamed DFIR and removed a requirement,
+    served by Apache httpd reading the written .htaccess."""
+    root, _ = cut_repository_copies(tmp_path_factory)
+    out = readable_folder("klynge-release-site-") / "out"
+    assert main(["publish", "--out", str(out), "--site-url", "http://127.0.0.1:1", "--root", str(root)]) == 0
+    for folder in [out, *(p for p in out.rglob("*") if p.is_dir())]:
+        folder.chmod(0o755)
+    with apache([out]) as (url,):
+        yield url, out
+
+
+def fetch(url: str, path: str, accept: str = "text/html"):
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request("GET", path, headers={"Accept": accept})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, dict(response.getheaders()), body.decode("utf-8", "replace")
+
+
+def test_apache_answers_410_for_a_dropped_iri_naming_the_last_release_that_had_it(apache_site):
+    url, out = apache_site
+    dropped = "/" + REMOVED[len(BASE) :]
+    assert not (out / REMOVED[len(BASE) :]).exists()  # no file: the answer is the rule's
+    for suffix, accept in (("", "text/html"), ("", "text/turtle"), (".ttl", "*/*"), ("/index.html", "text/html")):
+        status, _, body = fetch(url, dropped + suffix, accept)
+        assert status == 410, (suffix, accept, status)
+        assert f"<code>{REMOVED}</code></td><td>{REPOSITORY_LATEST}</td>" in body
+    status, _, _ = fetch(url, "/id/requirement/never-was-here")
+    assert status == 404
+
+
+def test_apache_answers_301_for_a_renamed_iri_to_its_replacement(apache_site):
+    url, out = apache_site
+    old, new = "/" + RENAMED_FROM[len(BASE) :], "/" + RENAMED_TO[len(BASE) :]
+    for suffix in ("", ".ttl", "/index.html"):
+        status, headers, _ = fetch(url, old + suffix)
+        assert status == 301, suffix
+        assert headers["Location"].endswith(new), headers["Location"]
+    status, headers, body = fetch(url, new, "text/turtle")
+    assert status == 200 and RENAMED_TO in body

@@ -12,18 +12,18 @@ sentences, but the table does not restate them.
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF, SH
 
+import built
 from klynge.graph.build import build_store
 from klynge.rdf.namespaces import PREFIXES, turtle_name
 from klynge.resources import asset_files
 from klynge.validation.report import compact, path_text
-from klynge.validation.validate import ValidationResult, load_shapes, read_store, sources_for, validate_store
+from klynge.validation.validate import ValidationResult, load_shapes
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 
@@ -452,13 +452,9 @@ CASES = [
 ]
 
 
-@cache
 def fixture_result(name: str) -> ValidationResult:
-    """The validation of one broken fixture with the ontology (cached: several rows share a fixture)."""
-    paths = sources_for([BROKEN / f"{name}.ttl"])
-    store, errors = read_store(paths)
-    assert not errors, errors
-    return validate_store(store, sources=paths)
+    """The validation of one broken fixture with the ontology (once per run: tests/built.py)."""
+    return built.pyshacl_validation(BROKEN / f"{name}.ttl")
 
 
 def written(name: str) -> str:
@@ -562,7 +558,7 @@ def test_every_ontology_class_is_targeted_by_a_shape() -> None:
 
 def test_every_repository_resource_is_checked_by_a_shape() -> None:
     """No resource escapes the shapes: each kid: subject is an instance of a class some shape targets."""
-    rows = build_store().query(
+    rows = built.published_store().query(
         f"""SELECT DISTINCT ?s WHERE {{
               ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "https://w3id.org/klynge/id/"))
               FILTER NOT EXISTS {{ VALUES ?class {{ {target_classes()} }} ?s a ?class }}
@@ -573,5 +569,5 @@ def test_every_repository_resource_is_checked_by_a_shape() -> None:
 
 
 def test_repository_conforms() -> None:
-    result = validate_store(build_store())
+    result = built.pyshacl_validation()
     assert result.conforms, result.text

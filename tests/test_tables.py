@@ -17,7 +17,7 @@ from klynge.cli import main
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph import tables
 from klynge.graph.build import build_store
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 
 KID = "https://w3id.org/klynge/id/"
@@ -111,7 +111,7 @@ def test_names_and_changes_over_time(frames):
 
 
 def test_the_service_serves_the_same_package_zipped_and_dcat_names_it(package):
-    engine = EmbeddedEngine(build_store(), workers=1)
+    engine = EmbeddedEngine(build_store(), limits=Limits(workers=1))
     try:
         client = TestClient(create_app(engine, Settings()))
         response = client.get("/dumps/klynge-tables.zip")

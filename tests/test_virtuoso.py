@@ -31,12 +31,13 @@ from klynge.answers import lineage as answers
 from klynge.answers.path import shortest_path
 from klynge.answers.search import fold, names_by_sparql
 from klynge.catalogue import NamedQuery, catalogue
-from klynge.engines.base import SPARQL_JSON, QueryRefused, QuerySyntaxError
+from klynge.engines.base import SERVICE_DATASET, SPARQL_JSON, QueryRefused, QuerySyntaxError
 from klynge.engines.remote import RemoteEngine
-from klynge.engines.remote.dialect import VIRTUOSO
+from klynge.engines.remote.dialect import UNION_GRAPH, VIRTUOSO
+from klynge.engines.remote.standard import NO_GRAPH, Restriction
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, published_triples
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from virtuoso import Virtuoso, answer_set, triple_set
 
@@ -75,7 +76,7 @@ def remote(endpoint: str) -> RemoteEngine:
 
 @pytest.fixture(scope="session")
 def embedded() -> Iterator[EmbeddedEngine]:
-    engine = EmbeddedEngine(build_store(), timeout=60)
+    engine = EmbeddedEngine(build_store(), limits=Limits(timeout=60))
     yield engine
     engine.close()
 
@@ -228,7 +229,7 @@ DISTINCT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHE
 @pytest.fixture(scope="session")
 def client(remote: RemoteEngine) -> TestClient:
     """The app as 'klynge serve --sparql-endpoint' builds it."""
-    return TestClient(create_app(remote, Settings(query_timeout=60)))
+    return TestClient(create_app(remote, Settings(limits=Limits(timeout=60))))
 
 
 def test_sparql_endpoint_answers_from_the_remote_store(client):
@@ -410,3 +411,49 @@ def test_only_the_klynge_graphs_can_be_read(client, virtuoso_server):
     assert count(graphs, **{"default-graph-uri": lineage}) == 0
     assert count(f"SELECT (COUNT(DISTINCT ?g) AS ?n) FROM <{lineage}> {{ GRAPH ?g {{ ?s ?p ?o }} }}") == 0
     assert count(f"SELECT (COUNT(DISTINCT ?g) AS ?n) FROM NAMED <{lineage}> {{ GRAPH ?g {{ ?s ?p ?o }} }}") == 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The Virtuoso dialect's dataset: one union graph, loaded by klynge load or by the bulk loader
+# ---------------------------------------------------------------------------------------------------------
+
+
+def whole(engine: RemoteEngine) -> Restriction:
+    return Restriction(tuple(engine.graphs), tuple(engine.graphs), whole=True)
+
+
+def test_the_union_graph_is_loaded_and_sent_in_place_of_the_list(remote):
+    assert UNION_GRAPH not in remote.graphs and len(remote.graphs) > 2
+    assert remote.merged(whole(remote)) == UNION_GRAPH
+    for query, named in (("SELECT * { ?s ?p ?o }", [NO_GRAPH]), ("SELECT * { GRAPH ?g { ?s ?p ?o } }", remote.graphs)):
+        restriction = remote.restriction(query, SERVICE_DATASET)
+        sent = VIRTUOSO.restrict(query, restriction, remote.merged(restriction))
+        assert sent.fields == (("default-graph-uri", UNION_GRAPH), *(("named-graph-uri", g) for g in named))
+
+
+def test_the_bulk_loader_command_loads_what_klynge_load_nquads_writes(tmp_path, embedded):
+    """A fresh Virtuoso loaded only by the dialect's bulk loader command, from `klynge load --nquads`."""
+    server = Virtuoso(tmp_path, virtuoso.free_port(), virtuoso.free_port())
+    server.start()
+    try:
+        nquads = tmp_path / "klynge.nq"  # the server's own folder is in its DirsAllowed
+        done = klynge_load("--nquads", str(nquads), "--dialect", "virtuoso")
+        assert done.returncode == 0, done.stderr
+        loaded = subprocess.run(
+            VIRTUOSO.bulk_load(nquads, f"127.0.0.1:{server.sql_port}"), capture_output=True, text=True, timeout=300
+        )
+        assert loaded.returncode == 0 and "*** Error" not in loaded.stdout, loaded.stdout + loaded.stderr
+        engine = RemoteEngine(server.sparql_url, timeout=60)
+        try:
+            assert engine.graph_counts() == embedded.graph_counts()
+            assert engine.merged(whole(engine)) == UNION_GRAPH
+            for name in ("cluster-relations", "budgets", "what-replaced-what"):
+                query = catalogue()[name]
+                bindings = query.bindings({p.name: p.example for p in query.parameters})
+                expected = embedded.select(query.sparql, bindings)
+                got = remote_rows(engine.select(query.sparql, bindings), expected)
+                assert answer_set(query.sparql, got) == answer_set(query.sparql, expected)
+        finally:
+            engine.close()
+    finally:
+        server.stop()

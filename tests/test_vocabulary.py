@@ -15,7 +15,6 @@ from klynge.validation.vocabulary import (
     TERMS_DIR,
     Checker,
     build_terms,
-    check_files,
     read_terms,
     standard_vocabularies,
     uses_in_file,
@@ -43,7 +42,7 @@ def repository_files() -> list[Path]:
 def problems_of(tmp_path: Path, name: str, body: str) -> list[tuple[int, str]]:
     path = tmp_path / name
     path.write_text(body)
-    return [(problem.line, problem.message) for problem in check_files(ontology(), [path])]
+    return [(problem.line, problem.message) for problem in Checker(ontology()).check(uses_in_file(path))]
 
 
 def test_repository_uses_only_existing_terms_in_their_roles() -> None:

@@ -15,8 +15,9 @@ CRASH_A_WORKER = textwrap.dedent(
     import pyoxigraph as ox
     from klynge.engines.base import QueryError
     from klynge.engines.store import EmbeddedEngine
+    from klynge.settings import Limits
 
-    engine = EmbeddedEngine(ox.Store(), timeout=20.0, workers=1, long_after=30.0, memory_mb=0)
+    engine = EmbeddedEngine(ox.Store(), limits=Limits(timeout=20.0, workers=1, long_after=30.0, worker_memory_mb=0))
     before = set(engine.worker_pids())
     said = []
 

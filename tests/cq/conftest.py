@@ -11,7 +11,6 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from klynge.graph.build import build_store
 from klynge.rdf.namespaces import PREFIXES as PREFIXES_TABLE
 from klynge.rdf.namespaces import sparql_prologue
 
@@ -22,9 +21,9 @@ KLYNGE = PREFIXES_TABLE["klynge"]
 
 
 @pytest.fixture(scope="session")
-def graph() -> ox.Store:
-    """The published graph (ontology + data + materialised entailments), built once per test session."""
-    return build_store()
+def graph(published_store: ox.Store) -> ox.Store:
+    """The published graph (ontology + data + materialised entailments), built once per run (tests/conftest.py)."""
+    return published_store
 
 
 def _plain(term: Any) -> Any:

@@ -17,15 +17,8 @@ from fastapi.testclient import TestClient
 
 from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
-from klynge.graph.build import build_store
 from klynge.settings import Settings
 from klynge.web.app import create_app
-
-
-@pytest.fixture(scope="session")
-def published_store() -> ox.Store:
-    """The repository's published graph, built once; engines fork their workers from it."""
-    return build_store()
 
 
 @pytest.fixture(scope="session")

@@ -17,33 +17,17 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
+from klynge.web.page_kinds import PAGE_KINDS
 from web.chromium import axe_violations, described
 
 pytestmark = pytest.mark.slow
 
 # Each kind of page and the status it answers with (so a page that went missing cannot pass as its 404).
-PAGES = {
-    "home": ("/", 200),
-    "editor": ("/query", 200),
-    "policy page": ("/id/policy/innovationskraft-2021-2024", 200),
-    "organisation page": ("/id/org/danish-business-authority", 200),
-    "ontology": ("/ontology", 200),
-    "shapes": ("/shapes", 200),
-    "dataset": ("/dataset", 200),
-    "named graph": ("/graph/funding", 200),
-    "search results": ("/search?q=vaekstforum", 200),
-    "search with nothing found": ("/search?q=zzzzqqq", 200),
-    "search error": ("/search?q=" + "x" * 201, 400),
-    "resource not found": ("/id/policy/no-such-policy", 404),
-    "page not found": ("/no/such/page", 404),
-    "API docs": ("/docs", 200),
-    "timeline": ("/timeline", 200),
-    "as of a year": ("/as-of/2020", 200),
-    "as of a year with little": ("/as-of/1998", 200),
-    "bad address": ("/as-of/abc", 422),
-}
+# A page of each kind (klynge.web.page_kinds), and the not-found page no route has.
+PAGES = {example.what: (example.path, example.status) for kind in PAGE_KINDS for example in kind.examples}
+PAGES["page not found"] = ("/no/such/page", 404)
 
 
 @pytest.mark.parametrize(("path", "status"), PAGES.values(), ids=PAGES.keys())
@@ -181,7 +165,7 @@ def test_a_javascript_iri_in_the_store_is_text_on_a_resource_page(tmp_path):
         '<https://w3id.org/klynge/id/thing/a> rdfs:label "Thing A"@en ;\n'
         "    rdfs:seeAlso <javascript:alert(document.domain)> , <https://example.org/b> .\n"
     )
-    engine = EmbeddedEngine(build_store([graph]), workers=1)
+    engine = EmbeddedEngine(build_store([graph]), limits=Limits(workers=1))
     try:
         page = TestClient(create_app(engine, Settings())).get("/id/thing/a", headers={"Accept": "text/html"}).text
     finally:

@@ -11,8 +11,9 @@ from klynge.answers.lineage import lineage
 from klynge.engines.base import QueryTimeout, QueryTooLarge
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, default_sources
-from klynge.settings import Settings
+from klynge.settings import Limits
 from klynge.web import api_answers
+from klynge.web.dependencies import get_engine
 
 KID = "https://w3id.org/klynge/id/"
 KLYNGE = "https://w3id.org/klynge/ontology#"
@@ -160,9 +161,6 @@ class LimitedEngine:
 
     ask = construct = select
 
-    def local_store(self):
-        return None
-
     def text_index(self):
         return None  # as a remote store: search runs search.rq, which fails as every query here does
 
@@ -172,10 +170,9 @@ class LimitedEngine:
     [(QueryTimeout("the query ran past the 10 s limit"), 422), (QueryTooLarge("more than 100000 results"), 422)],
 )
 def test_engine_limits_are_answered_with_a_status_and_message(error, status):
-    app = FastAPI()
+    app = FastAPI()  # no create_app: the route is given the engine by its dependency, swapped here
     app.include_router(api_answers.router)
-    app.state.engine = LimitedEngine(error)
-    app.state.settings = Settings()
+    app.dependency_overrides[get_engine] = lambda: LimitedEngine(error)
     response = TestClient(app).get("/api/search", params={"q": "innovation"})
     assert response.status_code == status
     assert str(error) in response.json()["detail"]
@@ -230,7 +227,7 @@ def test_a_clusters_activities_are_on_its_page_but_not_in_its_lineage(tmp_path):
     activity, censec = ox.NamedNode(KID + "activity/censec-meeting"), ox.NamedNode(KID + "cluster/censec")
     bound = {ox.Variable("a"): activity, ox.Variable("c"): censec}
     assert store.query(influenced, substitutions=bound, use_default_graph_as_union=True)
-    engine = EmbeddedEngine(store, workers=1)
+    engine = EmbeddedEngine(store, limits=Limits(workers=1))
     try:
         answer = lineage(engine, censec)
     finally:

@@ -215,11 +215,8 @@ class FailingEngine:
     def select(self, query, bindings):
         raise self.error
 
-    def local_store(self) -> None:
-        return None  # not an embedded store: no full-text index
-
     def text_index(self) -> None:
-        return None
+        return None  # not an embedded store: no full-text index
 
 
 @pytest.mark.parametrize(("error", "status"), [(QueryTimeout("10 s"), 422), (QueryTooLarge("10000 rows"), 422)])

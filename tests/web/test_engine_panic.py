@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from klynge.engines.base import QueryError, QueryOutOfMemory
 from klynge.engines.store import EmbeddedEngine
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 
 
@@ -42,7 +42,7 @@ PANIC = panicking_sort()
 
 @pytest.fixture(scope="module")
 def engine(published_store):
-    engine = EmbeddedEngine(published_store, memory_mb=2048)
+    engine = EmbeddedEngine(published_store, limits=Limits(worker_memory_mb=2048))
     yield engine
     engine.close()
 

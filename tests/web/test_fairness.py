@@ -11,13 +11,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
 
 from klynge.engines.base import CLIENT, QueryBusy, QueryTimeout
 from klynge.engines.store import EmbeddedEngine
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(5)) + " }"
@@ -45,7 +46,7 @@ def as_client(name: str, work: Callable[[], object], into: list) -> threading.Th
 def test_known_long_work_takes_a_long_slot_from_its_start_and_is_refused_at_once_when_none_is_free(published_store):
     """Old pool: a repeat of a runaway query sat on the worker kept for short queries for ``long_after``
     seconds before it was found long; now it is long from the start."""
-    engine = EmbeddedEngine(published_store, timeout=3.0, workers=1, long_after=1.0)
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=3.0, workers=1, long_after=1.0))
     try:
         first: list = []
         as_client("192.0.2.1", lambda: engine.select(RUNAWAY + nonce()), first).join(30)
@@ -69,13 +70,15 @@ def test_known_long_work_takes_a_long_slot_from_its_start_and_is_refused_at_once
 
 def test_a_query_that_never_started_is_503_with_retry_after_never_422(published_store):
     """Old pool: a query that waited out the time limit for a worker was told 422 "narrow the query"."""
-    engine = EmbeddedEngine(published_store, timeout=3.0, workers=1, long_after=10.0)
-    app = create_app(engine, Settings(query_timeout=3.0))
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=3.0, workers=1, long_after=10.0))
+    app = create_app(engine, Settings(limits=Limits(timeout=3.0)))
     try:
         outcomes: list = []
         busy = [as_client(f"192.0.2.{n}", lambda: engine.select(RUNAWAY + nonce()), outcomes) for n in (1, 2)]
         time.sleep(0.3)  # both workers run a runaway now, until their 3 s are up
-        engine.timeout = 0.5  # the next query's limit ends while it still waits for a worker
+        engine.limits = replace(
+            engine.limits, timeout=0.5
+        )  # the next query's limit ends while it still waits for a worker
         waiting = TestClient(app, client=("192.0.2.9", 50000)).get("/sparql", params={"query": "ASK {}" + nonce()})
         for thread in busy:
             thread.join(30)
@@ -88,7 +91,7 @@ def test_a_query_that_never_started_is_503_with_retry_after_never_422(published_
 
 def test_a_client_cannot_hold_the_whole_queue(published_store):
     """Old pool: one client filling the waiting places got every other client a 503 at once."""
-    engine = EmbeddedEngine(published_store, timeout=3.0, workers=1, long_after=10.0)
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=3.0, workers=1, long_after=10.0))
     engine._pool.max_waiting = 4
     try:
         hog: list = []
@@ -107,7 +110,7 @@ def test_a_client_cannot_hold_the_whole_queue(published_store):
 
 def test_cheap_queries_are_answered_while_many_runaway_clients_resubmit(published_store):
     """Old pool: from 3 runaway clients on, cheap queries waited seconds and some were told 422."""
-    engine = EmbeddedEngine(published_store, timeout=4.0, workers=2, long_after=0.3)
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=4.0, workers=2, long_after=0.3))
     stop = time.monotonic() + 8.0
     runaway_outcomes: list = []
 

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from klynge.engines.base import QueryBusy, QueryError
 from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from web.processes import gone
 
@@ -43,14 +43,16 @@ def doubling(times: int, length: bool = False) -> str:
 @pytest.fixture(scope="module")
 def pool_engine(published_store: ox.Store) -> Iterator[EmbeddedEngine]:
     """Two long slots (and one worker kept for short queries), a 4 s limit, 256 MiB per query, no cache."""
-    engine = EmbeddedEngine(published_store, timeout=4.0, workers=2, long_after=0.3, memory_mb=256)
+    engine = EmbeddedEngine(
+        published_store, limits=Limits(timeout=4.0, workers=2, long_after=0.3, worker_memory_mb=256)
+    )
     yield engine
     engine.close()
 
 
 @pytest.fixture(scope="module")
 def pool_client(pool_engine: EmbeddedEngine) -> TestClient:
-    return TestClient(create_app(pool_engine, Settings(query_timeout=4.0)))
+    return TestClient(create_app(pool_engine, Settings(limits=Limits(timeout=4.0))))
 
 
 # --- availability ----------------------------------------------------------------------------------------
@@ -58,8 +60,8 @@ def pool_client(pool_engine: EmbeddedEngine) -> TestClient:
 
 def test_cheap_queries_are_answered_while_two_runaways_fill_the_long_slots(published_store):
     """Two runaway clients once took both workers: cheap queries waited 10 s and 12% got 503."""
-    engine = EmbeddedEngine(published_store, timeout=10.0, workers=2, long_after=0.3)
-    app = create_app(engine, Settings(query_timeout=10.0))
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=10.0, workers=2, long_after=0.3))
+    app = create_app(engine, Settings(limits=Limits(timeout=10.0)))
     client = TestClient(app)
     runaway_clients = [TestClient(app, client=(f"192.0.2.{n}", 50000)) for n in (1, 2)]
     finished: list[float] = []
@@ -92,7 +94,7 @@ def test_cheap_queries_are_answered_while_two_runaways_fill_the_long_slots(publi
 
 
 def test_too_many_waiting_queries_get_503_with_retry_after_at_once(published_store):
-    engine = EmbeddedEngine(published_store, timeout=3.0, workers=1, long_after=0.2)
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=3.0, workers=1, long_after=0.2))
     engine._pool.max_waiting = 0  # nobody may wait: the bound itself is what is tested
     try:
         started = time.monotonic()
@@ -107,7 +109,7 @@ def test_too_many_waiting_queries_get_503_with_retry_after_at_once(published_sto
 def test_large_queries_do_not_stall_other_requests(published_store, serve):
     """A 1 MiB query was tokenised on the event loop: every request, cached ones too, waited 2.5 s per such
     query."""
-    engine = CachingEngine(EmbeddedEngine(published_store, workers=1))
+    engine = CachingEngine(EmbeddedEngine(published_store, limits=Limits(workers=1)))
     app = create_app(engine, Settings())
     big = "SELECT * {\n" + "?a " * 349_000 + "}"
     ping = "ASK {}"
@@ -184,7 +186,7 @@ def test_a_query_past_its_memory_limit_gets_507_and_its_worker_is_replaced(pool_
 )
 def test_a_lost_worker_is_said_what_happened_to(published_store, sent, said):
     """The message once ended in 'failed: ' with nothing after it."""
-    engine = EmbeddedEngine(published_store, timeout=20.0, workers=1)
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=20.0, workers=1))
     failure: list[BaseException] = []
     try:
         before = set(engine.worker_pids())
@@ -225,7 +227,7 @@ def cpu_time(pid: int) -> float:
 
 def test_a_dead_zygote_is_replaced_and_healthz_tells_the_truth(published_store, monkeypatch):
     """After kill -9 of the zygote every query waited 10 s and got 503 for ever, while / said 200."""
-    engine = EmbeddedEngine(published_store, timeout=5.0, workers=1)
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=5.0, workers=1))
     client = TestClient(create_app(engine, Settings()))
     try:
         health = client.get("/healthz")
@@ -258,7 +260,7 @@ def test_a_dead_zygote_is_replaced_and_healthz_tells_the_truth(published_store, 
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
 def test_a_16_mb_literal_is_answered_well_within_the_time_limit(pool_engine, pool_client, fmt):
     """An answer with one 16 MB literal ran into the 10 s limit: its conversion to JSON was superlinear."""
-    engine = EmbeddedEngine(pool_engine.store, timeout=10.0, workers=1, memory_mb=0)
+    engine = EmbeddedEngine(pool_engine.store, limits=Limits(timeout=10.0, workers=1, worker_memory_mb=0))
     try:
         client = TestClient(create_app(engine, Settings()))
         response = client.get("/sparql", params={"query": doubling(24), "format": fmt})

@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from klynge.web.serve import server_options
 
@@ -150,7 +150,7 @@ READ_TIMEOUT = 1.0
 @contextmanager
 def hardened_server(engine) -> Iterator[int]:
     """The app served as `klynge serve` serves it (its uvicorn options), with a 1 s read timeout."""
-    settings = Settings(read_timeout=READ_TIMEOUT)
+    settings = Settings(limits=Limits(read_timeout=READ_TIMEOUT))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

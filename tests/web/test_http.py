@@ -199,11 +199,8 @@ class FailingEngine:
     def graph_version(self) -> str:
         return "v"
 
-    def local_store(self) -> None:
-        return None  # not an embedded store: no full-text index, no dumps
-
     def text_index(self) -> None:
-        return None
+        return None  # not an embedded store: no full-text index
 
     def run(self, *args, **kwargs):
         raise self.error

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from klynge.engines.base import QueryTimeout, QueryTooLarge
 from klynge.engines.cache import ENTRY_OVERHEAD, AnswerCache
 from klynge.engines.store import EmbeddedEngine
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from web.processes import gone
 
@@ -36,14 +36,14 @@ SIMPLE = "ASK { ?s ?p ?o }"
 @pytest.fixture(scope="module")
 def limited(published_store: ox.Store) -> Iterator[EmbeddedEngine]:
     """An engine on the repository's graph with a 1 s time limit, 50 results at most and two workers."""
-    engine = EmbeddedEngine(published_store, timeout=LIMIT_S, max_results=MAX_RESULTS, workers=2)
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=LIMIT_S, max_results=MAX_RESULTS, workers=2))
     yield engine
     engine.close()
 
 
 @pytest.fixture(scope="module")
 def limited_client(limited: EmbeddedEngine) -> TestClient:
-    settings = Settings(query_timeout=LIMIT_S, max_results=MAX_RESULTS)
+    settings = Settings(limits=Limits(timeout=LIMIT_S, max_results=MAX_RESULTS))
     return TestClient(create_app(limited, settings))
 
 
@@ -72,8 +72,8 @@ def test_engine_raises_query_timeout_for_every_caller(limited):
 
 
 def test_the_server_answers_while_a_query_runs_away(published_store, serve):
-    engine = EmbeddedEngine(published_store, timeout=2.0, workers=2)
-    app = create_app(engine, Settings(query_timeout=2.0))
+    engine = EmbeddedEngine(published_store, limits=Limits(timeout=2.0, workers=2))
+    app = create_app(engine, Settings(limits=Limits(timeout=2.0)))
     runaway: dict[str, object] = {}
     try:
         with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
@@ -130,7 +130,7 @@ def test_engine_raises_query_too_large_and_the_worker_stays(limited):
 
 
 def test_a_worker_that_died_while_idle_is_replaced_before_it_gets_a_query(published_store):
-    engine = EmbeddedEngine(published_store, workers=1)
+    engine = EmbeddedEngine(published_store, limits=Limits(workers=1))
     try:
         pids = engine.worker_pids()
         for pid in pids:
@@ -146,7 +146,7 @@ def test_a_worker_that_died_while_idle_is_replaced_before_it_gets_a_query(publis
 
 
 def test_every_worker_draws_its_own_random_numbers(published_store):
-    engine = EmbeddedEngine(published_store, workers=2)
+    engine = EmbeddedEngine(published_store, limits=Limits(workers=2))
     try:
         with ThreadPoolExecutor(2) as pool:  # two at a time, so that both workers answer
             answers = list(

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 
 KID = "https://w3id.org/klynge/id/"
@@ -152,7 +152,7 @@ def test_the_base_iri_is_configurable(tmp_path):
         "    rdfs:seeAlso <https://example.org/k/id/thing/b> .\n"
         '<https://example.org/k/id/thing/b> rdfs:label "Thing B"@en .\n'
     )
-    engine = EmbeddedEngine(build_store([graph]), workers=1)
+    engine = EmbeddedEngine(build_store([graph]), limits=Limits(workers=1))
     try:
         client = TestClient(create_app(engine, Settings(base_iri="https://example.org/k/")))
         page = client.get("/id/thing/a", headers={"Accept": "text/html"})

@@ -18,7 +18,7 @@ from klynge.engines.releases import ReleaseArchive
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from klynge.graph.releases import read_history
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from release_copies import (
     REMOVED,
@@ -43,7 +43,7 @@ def copies(tmp_path_factory):
 
 def app_for(root):
     """The service of one copy: its sources served, its releases in the archive (a new app is a restart)."""
-    engine = CachingEngine(EmbeddedEngine(build_store(sources(root)), workers=1))
+    engine = CachingEngine(EmbeddedEngine(build_store(sources(root)), limits=Limits(workers=1)))
     return TestClient(create_app(engine, Settings(), ReleaseArchive(read_history(root))))
 
 
@@ -330,3 +330,106 @@ def test_search_answers_from_the_selected_releases_full_text_index(two):
     programme = ID + "id/policy/innovationskraft-2021-2024"
     assert programme in found("klyngerne") and programme in found("klyngerne", release=REPOSITORY_LATEST)
     assert RENAMED_FROM in found("DFIR", release=REPOSITORY_LATEST) and RENAMED_TO in found("DFIR")
+
+
+# -- release= in the OpenAPI document ---------------------------------------------------------------------------
+
+
+def concrete(path: str) -> str:
+    """An operation's path with every template parameter filled (the release middleware answers before routes)."""
+    return re.sub(r"\{[^}]+\}", "x", path)
+
+
+def test_every_operation_answering_from_the_graph_declares_release(two):
+    from klynge.web.releases import NOT_RELEASED
+
+    schema = two.get("/openapi.json").json()
+    versions = read_history_versions(two)
+    checked = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            declared = [p for p in operation.get("parameters", []) if p["name"] == "release"]
+            if path.startswith(NOT_RELEASED):
+                assert declared == [], path
+                continue
+            (parameter,) = declared
+            assert parameter["in"] == "query" and not parameter["required"] and parameter["description"]
+            assert sorted(parameter["schema"]["enum"]) == sorted(versions) and parameter["example"] == versions[-1]
+            assert re.fullmatch(parameter["schema"]["pattern"], versions[0])
+            assert {"400", "404"} <= set(operation["responses"]), (method, path)
+            checked += method == "get"
+    gets = sum("get" in ops for path, ops in schema["paths"].items() if not path.startswith(NOT_RELEASED))
+    assert checked == gets > 40
+
+
+def test_release_nonsense_is_the_documented_400_with_a_clear_message_on_every_get_operation(two):
+    schema = two.get("/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        if "get" not in operations or not any(p["name"] == "release" for p in operations["get"].get("parameters", [])):
+            continue
+        for value, status in (("nonsense", 400), ("9.9.9", 404)):
+            response = two.get(concrete(path), params={"release": value})
+            assert response.status_code == status, (path, value, response.text[:200])
+            assert str(status) in operations["get"]["responses"], path
+            message = "not a release number" if status == 400 else "there is no release 9.9.9; the releases are"
+            assert message in response.text and len(response.content) < 300, path
+
+
+def test_schemathesis_checks_release_nonsense_against_the_schema(two):
+    """schemathesis's own checks (status code and content type as documented, no server error) on cases with
+    ``release=nonsense``, for a named query, /sparql and a resource."""
+    import schemathesis
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
+
+    schema = schemathesis.openapi.from_asgi("/openapi.json", two.app)
+    cases = {
+        ("GET", "/api/queries/policies-in-force"): {"year": "2019"},
+        ("GET", "/sparql"): {"query": START},
+        ("GET", "/api/as-of/{year}"): {},
+    }
+    for (method, path), query in cases.items():
+        operation = schema[path][method]
+        case = operation.Case(query={**query, "release": "nonsense"}, path_parameters={"year": 2019})
+        response = case.call_and_validate(
+            checks=[not_a_server_error, status_code_conformance, content_type_conformance]
+        )
+        assert response.status_code == 400 and "not a release number" in response.text
+
+
+# -- A query's own dataset (FROM, FROM NAMED, default-graph-uri, named-graph-uri) read from the release asked for --
+
+LINEAGE = "https://w3id.org/klynge/graph/lineage"
+STRATEGY_IRI = ID + "id/policy/cluster-strategy-2-0-2016-2018"
+END_DATES = (
+    f"SELECT ?p ?end {{ <{STRATEGY_IRI}> ?p ?end FILTER(?p IN (<http://schema.org/endDate>, <{PLANNED_END}>)) }}"
+)
+
+
+def rows(client, query: str, **params) -> list[str]:
+    response = client.get("/sparql", params={"query": query, **params}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200, response.text
+    return sorted(response.text.split("\r\n")[1:-1])
+
+
+DATASETS = {  # a query naming graph g as its dataset, four ways: (query, protocol parameters)
+    "FROM": lambda g: (END_DATES.replace("{", f"FROM <{g}> {{", 1), {}),
+    "FROM NAMED": lambda g: (END_DATES.replace(" {", f" FROM NAMED <{g}> {{ GRAPH <{g}> {{", 1) + " }", {}),
+    "default-graph-uri": lambda g: (END_DATES, {"default-graph-uri": g}),
+    "named-graph-uri": lambda g: (END_DATES.replace(" {", " { GRAPH ?g {", 1) + " }", {"named-graph-uri": g}),
+}
+
+
+@pytest.mark.parametrize("way", DATASETS)
+def test_a_querys_own_dataset_is_read_from_the_release_asked_for(repository, way):
+    """The lineage graph of release 0.1.0 states the 2016-2018 strategy's end date; 0.2.0's, its planned end;
+    the ontology's graph neither, in either release."""
+    history = read_history()
+    if len(history.releases) < 2:
+        pytest.skip("the repository records one release: nothing to travel between yet")
+    first, latest = history.releases[0].version, history.latest.version
+    query, params = DATASETS[way](LINEAGE)
+    assert rows(repository, query, release=first, **params) == ["http://schema.org/endDate,2018"]
+    assert rows(repository, query, release=latest, **params) == [f"{PLANNED_END},2018"]
+    query, params = DATASETS[way]("https://w3id.org/klynge/graph/ontology")
+    assert rows(repository, query, release=first, **params) == rows(repository, query, release=latest, **params) == []

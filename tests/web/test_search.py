@@ -10,7 +10,7 @@ import pytest
 from klynge.answers.search import fold, search
 from klynge.engines.store import EmbeddedEngine
 from klynge.engines.text_index import FIELDS, words
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 
 KID = "https://w3id.org/klynge/id/"
@@ -151,7 +151,7 @@ def test_fts_syntax_in_the_text_is_taken_as_words(client):
 
 
 def test_the_index_is_built_when_the_app_is_made_not_at_the_first_search(published_store):
-    engine = EmbeddedEngine(published_store, workers=1)
+    engine = EmbeddedEngine(published_store, limits=Limits(workers=1))
     try:
         assert engine._text_index is None
         create_app(engine, Settings())
@@ -161,7 +161,7 @@ def test_the_index_is_built_when_the_app_is_made_not_at_the_first_search(publish
 
 
 def test_a_store_without_the_index_searches_names_by_sparql(published_store):
-    engine = NamesOnly(published_store, workers=1)
+    engine = NamesOnly(published_store, limits=Limits(workers=1))
     try:
         (first, *_) = search(engine, "vaekstforum")
         assert (first.iri, first.field) == (KID + "org/vaekstforum", "name")
@@ -176,7 +176,7 @@ def test_python_and_sparql_fold_names_alike(name):
     store = ox.Store()
     thing = ox.NamedNode("https://example.org/thing")
     store.add(ox.Quad(thing, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal(name)))
-    for engine in (NamesOnly(store, workers=1), EmbeddedEngine(store, workers=1)):
+    for engine in (NamesOnly(store, limits=Limits(workers=1)), EmbeddedEngine(store, limits=Limits(workers=1))):
         try:
             (hit,) = search(engine, name)  # search.rq folds the name, search() the text: alike, it matches
         finally:

@@ -20,6 +20,7 @@ from klynge import cli
 from klynge.graph.build import build_store
 from klynge.graph.releases import read_history
 from klynge.resources import asset_files
+from klynge.settings import Limits
 from klynge.web import serve
 from web.processes import gone
 
@@ -118,9 +119,11 @@ def test_valid_graph_starts_with_the_options_given(monkeypatch, capsys):
     assert "http://127.0.0.1:8123/" in capsys.readouterr().out
     app = started["app"]
     assert (started["host"], started["port"]) == ("127.0.0.1", 8123)
-    assert app.state.settings.query_timeout == 3 and app.state.settings.base_iri == "http://example.org/k/"
-    assert app.state.engine.inner.timeout == 3 and len(started["pids"]) == 4  # 3 long slots, 1 kept for short
-    assert app.state.settings.long_query_s == 2 and app.state.settings.read_timeout == 4
+    limits = app.state.settings.limits
+    assert limits == Limits(timeout=3, workers=3, long_after=2, read_timeout=4, cache_mb=0.5)
+    assert app.state.settings.base_iri == "http://example.org/k/"
+    assert app.state.engine.inner.limits is limits  # one value from the options to the engine and its pool
+    assert len(started["pids"]) == 4  # 3 long slots, 1 kept for short
     assert app.state.settings.listen_url == "http://127.0.0.1:8123"
     assert app.state.engine.answers.max_bytes == 2**19
     assert all(gone(pid) for pid in started["pids"])  # workers stopped when the server returned
@@ -193,10 +196,14 @@ def count(url: str) -> int:
 def test_serve_prints_its_url_answers_and_stops_its_workers(published_store, stop, exit_code):
     with klynge_serve("--no-validate", stop=stop) as (url, process):
         assert count(url) == len(published_store)
-        workers = descendants(process.pid)
         # per engine, the zygote, one worker for long queries and one kept for short ones: the served graph's,
-        # and each recorded release's (release=, klynge.engines.releases)
-        assert len(workers) == 3 * (1 + len(read_history().releases))
+        # and a recorded release's once it is asked for (release=, klynge.engines.releases: one stays resident)
+        assert len(descendants(process.pid)) == 3
+        first = read_history().releases[0].version
+        answer = httpx.get(url + "/sparql", params={"query": COUNT, "release": first}, timeout=60)
+        assert answer.status_code == 200 and answer.headers["klynge-release"] == first
+        workers = descendants(process.pid)
+        assert len(workers) == 3 * 2
     assert process.returncode == exit_code
     assert f"at {url}/" in process.stdout.read()
     assert all(gone(pid) for pid in workers)

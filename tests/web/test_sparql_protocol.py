@@ -18,7 +18,7 @@ from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from klynge.rdf.formats import best_match
 from klynge.resources import asset_files
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 
 ONTOLOGY_GRAPH = "https://w3id.org/klynge/graph/ontology"
@@ -96,14 +96,14 @@ def test_default_graph_uri_makes_one_graph_the_default(client, engine):
     assert json_count(client.post("/sparql", data=params)) == engine.graph_counts()[ONTOLOGY_GRAPH]
 
 
-def test_several_default_graph_uris_are_merged(client, engine):
+def test_several_default_graph_uris_are_merged(client, engine, published_store):
     graphs = sorted(engine.graph_counts())[:2]
     params = [("query", "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")]
     params += [("default-graph-uri", graph) for graph in graphs]
     union = {
         (t.subject, t.predicate, t.object)
         for graph in graphs
-        for t in engine.local_store().quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        for t in published_store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
     }
     assert json_count(client.get("/sparql", params=params)) == len(union)
 
@@ -309,12 +309,12 @@ def test_malformed_query_is_400_with_the_parser_message_and_position(client):
         f"WITH <{ONTOLOGY_GRAPH}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
     ],
 )
-def test_updates_are_refused_and_change_nothing(client, engine, send, update):
+def test_updates_are_refused_and_change_nothing(client, published_store, send, update):
     before = json_count(client.get("/sparql", params={"query": COUNT}))
     response = send(client, update)
     assert response.status_code == 403
     assert "read-only" in response.text
-    assert json_count(client.get("/sparql", params={"query": COUNT})) == before == len(engine.local_store())
+    assert json_count(client.get("/sparql", params={"query": COUNT})) == before == len(published_store)
 
 
 @pytest.fixture
@@ -616,8 +616,8 @@ def test_openapi_documents_both_methods_and_their_parameters(client):
 
 
 def test_graph_version_is_the_same_for_the_same_data_and_differs_for_other_data(engine):
-    again = EmbeddedEngine(build_store(), workers=1)  # parsed anew: other blank-node labels
-    other = EmbeddedEngine(build_store(asset_files("ontology")), workers=1)
+    again = EmbeddedEngine(build_store(), limits=Limits(workers=1))  # parsed anew: other blank-node labels
+    other = EmbeddedEngine(build_store(asset_files("ontology")), limits=Limits(workers=1))
     try:
         assert again.graph_version() == engine.graph_version()
         assert other.graph_version() != engine.graph_version()

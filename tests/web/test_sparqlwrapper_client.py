@@ -27,7 +27,7 @@ from SPARQLWrapper import (
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from klynge.engines.store import EmbeddedEngine
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 
 OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
@@ -125,9 +125,9 @@ def test_update_is_refused(endpoint, engine):
     assert int(count["results"]["bindings"][0]["n"]["value"]) == before
 
 
-def test_a_limit_is_an_http_error_with_the_message_and_no_retry(engine, serve):
+def test_a_limit_is_an_http_error_with_the_message_and_no_retry(published_store, serve):
     """SPARQLWrapper raises HTTPError 422 (not "413 Request Entity Too Large") and the body says why."""
-    limited = EmbeddedEngine(engine.local_store(), max_results=5, workers=1)
+    limited = EmbeddedEngine(published_store, limits=Limits(max_results=5, workers=1))
     try:
         with serve(create_app(limited, Settings())) as url:
             client = wrapper(url + "/sparql", "SELECT * WHERE { ?s ?p ?o }", JSON)

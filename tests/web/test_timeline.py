@@ -6,11 +6,13 @@ from __future__ import annotations
 import html
 import re
 import shutil
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from klynge.answers.models import Lineage, LineageStep, Member, Resource
+from klynge.rdf.namespaces import KLYNGE, ORG, RDFS
 from klynge.web.timeline import lineage_dot, timeline_svg
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (Debian's graphviz) is not installed")
@@ -233,3 +235,46 @@ def test_lineage_text_is_readable_at_400_px(browser, live_server):
         assert frame == [True, "auto"]
     finally:
         browser.set_window_size(1280, 1000)
+
+
+def test_every_kind_of_plan_the_ontology_declares_has_a_lane_it_names(engine):
+    """The timeline draws every klynge:Policy by its most specific class, in the lane the ontology gives the
+    class (klynge:timelineLane): every subclass of klynge:Policy, and the bodies and change events, are placed
+    by the ontology, none in the fallback lane."""
+    from klynge.answers.field import lanes_by_class
+
+    lane_of = lanes_by_class(engine)
+    plans = {
+        row["kind"].value
+        for row in engine.select(f"SELECT ?kind {{ ?kind <{RDFS.subClassOf.value}>+ <{KLYNGE.Policy.value}> }}")
+    }
+    assert plans and plans <= set(lane_of), sorted(plans - set(lane_of))
+    assert lane_of[KLYNGE.Act.value] == "Acts and agreements"
+    assert lane_of[KLYNGE.Study.value] == "Strategies, plans and studies"
+    assert lane_of[ORG.ChangeEvent.value] == lane_of[ORG.Organization.value] == "Bodies and their changes"
+
+
+def test_a_new_kind_of_plan_takes_its_lane_from_the_ontology(tmp_path):
+    """A new subclass takes its nearest annotated superclass's lane, or a lane of its own when it names one;
+    the page's lanes are the ontology's, in the order of their names."""
+    from klynge.answers.field import lanes_by_class
+    from klynge.engines.store import EmbeddedEngine
+
+    store = ox.Store()
+    store.load(path=str(Path(__file__).parents[2] / "ontology" / "klynge.ttl"), format=ox.RdfFormat.TURTLE)
+    sub, lane = RDFS.subClassOf, KLYNGE.timelineLane
+    store.extend(
+        [
+            ox.Quad(ox.NamedNode("urn:x:Roadmap"), sub, KLYNGE.Strategy),
+            ox.Quad(ox.NamedNode("urn:x:Decree"), sub, KLYNGE.Act),
+            ox.Quad(ox.NamedNode("urn:x:Decree"), lane, ox.Literal("Decrees", language="en")),
+        ]
+    )
+    engine = EmbeddedEngine(store)
+    try:
+        lane_of = lanes_by_class(engine)
+    finally:
+        engine.close()
+    assert lane_of["urn:x:Roadmap"] == "Strategies, plans and studies"
+    assert lane_of["urn:x:Decree"] == "Decrees"
+    assert lane_of[KLYNGE.Act.value] == "Acts and agreements"

@@ -30,7 +30,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 
 from klynge.engines.store import EmbeddedEngine
-from klynge.settings import Settings
+from klynge.settings import Limits, Settings
 from klynge.web.app import create_app
 from shared import SHARED, shared_path
 
@@ -162,7 +162,7 @@ def suite_client() -> Iterator[TestClient]:
     files = {path for case in cases() for path in (*case.data, *case.graph_data)}
     for path in sorted(files):
         store.bulk_extend(ox.Quad(*triple, ox.NamedNode(graph_name(path))) for triple in data_triples(path))
-    engine = EmbeddedEngine(store, workers=2, timeout=20.0)
+    engine = EmbeddedEngine(store, limits=Limits(workers=2, timeout=20.0))
     try:
         yield TestClient(create_app(engine, Settings()))
     finally:
@@ -381,7 +381,7 @@ def protocol_client() -> Iterator[TestClient]:
     for name, path in {graph for case in protocol_cases() for graph in case.graphs}:
         for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES):
             store.add(ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(name)))
-    engine = EmbeddedEngine(store, workers=1)
+    engine = EmbeddedEngine(store, limits=Limits(workers=1))
     try:
         yield TestClient(create_app(engine, Settings()))
     finally:

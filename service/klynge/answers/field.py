@@ -1,7 +1,9 @@
 """The whole field on one time axis: every plan, the dated bodies and the organisational changes, by kind.
 
 Two queries (``sparql/timeline-items.rq``, ``sparql/timeline-links.rq``) give the items and the links between
-them; ``web/timeline.py`` draws them.
+them; ``web/timeline.py`` draws them. The lanes are the ontology's: each class names its lane with
+``klynge:timelineLane`` (``sparql/timeline-lanes.rq``), so a new kind of plan is placed where its class, or the
+nearest superclass that names one, says.
 """
 
 from __future__ import annotations
@@ -10,14 +12,8 @@ from dataclasses import dataclass
 
 from klynge.answers.describe import Engine, select, spelled_out, text
 from klynge.answers.models import Member
-from klynge.rdf.namespaces import KLYNGE, ORG
+from klynge.rdf.namespaces import KLYNGE
 
-LANES = {
-    "Programmes and calls": {KLYNGE.Programme, KLYNGE.CallForFunding, KLYNGE.PolicyInitiative},
-    "Strategies, plans and studies": {KLYNGE.Strategy, KLYNGE.ActionPlan, KLYNGE.Guidelines, KLYNGE.Study},
-    "Acts and agreements": {KLYNGE.Act, KLYNGE.PoliticalAgreement},
-    "Bodies and their changes": {ORG.Organization, ORG.ChangeEvent},
-}
 EVIDENCE = {KLYNGE.Stated.value: "stated", KLYNGE.Inferred.value: "inferred"}
 
 
@@ -68,14 +64,18 @@ class Field:
         return [item for items in self.lanes.values() for item in items if not item.dated]
 
 
-def lane_of(kind: str) -> str:
-    """The lane an item's most specific type puts it in (plans of another kind go with the programmes)."""
-    return next((lane for lane, kinds in LANES.items() if any(k.value == kind for k in kinds)), "Programmes and calls")
+OTHER_LANE = "Other"  # for an item whose class, and every superclass of it, names no lane
+
+
+def lanes_by_class(engine: Engine) -> dict[str, str]:
+    """Each class's timeline lane as the ontology names it (its own, or its nearest superclass's)."""
+    return {row["class"].value: row["lane"].value for row in select(engine, "timeline-lanes")}
 
 
 def whole_field(engine: Engine) -> Field:
     """Every item of the field with its period, sorted in each lane by when it begins, and their links."""
-    lanes: dict[str, list[FieldItem]] = {lane: [] for lane in LANES}
+    lane_of = lanes_by_class(engine)
+    lanes: dict[str, list[FieldItem]] = {lane: [] for lane in sorted(set(lane_of.values()))}
     for row in select(engine, "timeline-items"):
         item = FieldItem(
             iri=row["item"].value,
@@ -87,7 +87,7 @@ def whole_field(engine: Engine) -> Field:
             legislated=text(row.get("legislated")),
             until=text(row.get("until")),
         )
-        lanes[lane_of(item.kind or "")].append(item)
+        lanes.setdefault(lane_of.get(item.kind or "", OTHER_LANE), []).append(item)
     for items in lanes.values():
         items.sort(
             key=lambda item: (

@@ -35,6 +35,7 @@ import pyoxigraph as ox
 from klynge.answers import dataset
 from klynge.rdf.namespaces import KLYNGE_BASE, PREFIXES
 from klynge.rdf.rdf_text import serialize
+from klynge.web import page_kinds
 
 # Each document IRI gets these representations; the key is the file extension (and the ``?format=`` value).
 REPRESENTATIONS = {
@@ -46,8 +47,9 @@ REPRESENTATIONS = {
 }
 # Media types by extension, for the host (AddType) and the tests.
 MEDIA_TYPES = {**REPRESENTATIONS, **{d.extension: d.media_type for d in dataset.DUMPS}}
-# The paths under the base that are documents with representations (not files): the rules' one pattern.
-DOCUMENT_PATHS = r"(?:id|graph)/.*[^/]|ontology(?:/[^/]+)?|shapes|dataset"
+# The paths under the base that are documents with representations (not files): the rules' one pattern, from
+# the page table (the page kinds the static site carries).
+DOCUMENT_PATHS = page_kinds.DOCUMENT_PATHS
 # Accept patterns for the RDF representations, tried in this order, each only when HTML is not asked for.
 NEGOTIATION = (
     ("ttl", r"text/turtle"),
@@ -87,11 +89,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--service-url",
         help="where `klynge serve` runs publicly, if it does: the catalogue then lists its SPARQL endpoint",
     )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        help="the checkout to publish: its ontology/, data/ and releases/ (default: the installed package's)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        publication = publish(args.out, args.site_url, args.service_url)
+        if args.root is not None and not (args.root / "ontology").is_dir():
+            raise PublishError(f"--root {args.root} is no klynge checkout: it has no ontology/ folder")
+        publication = publish(args.out, args.site_url, args.service_url, args.root)
     except PublishError as error:
         print(f"klynge publish: {error}", file=sys.stderr)
         return 2
@@ -122,8 +131,8 @@ def checked_out(out: Path) -> Path:
 
 def document_paths(store: ox.Store, graphs: Iterable[str], base: str = KLYNGE_BASE) -> list[str]:
     """Every document path under the base: IRIs the graph mentions (a hash IRI is its document's), the named
-    graphs, and the shapes and dataset documents."""
-    found = {"shapes", "dataset"}
+    graphs, and the documents every publication holds (the ontology, the shapes, the dataset)."""
+    found = set(page_kinds.FIXED_DOCUMENTS)
     for quad in store:
         for term in (quad.subject, quad.object):
             if isinstance(term, ox.NamedNode) and term.value.startswith(base):
@@ -136,20 +145,25 @@ def document_paths(store: ox.Store, graphs: Iterable[str], base: str = KLYNGE_BA
     return sorted(found)
 
 
-def publish(out: Path, site_url: str, service_url: str | None = None) -> Publication:
-    """Write the static publication into ``out`` (see the module's docstring)."""
+def publish(out: Path, site_url: str, service_url: str | None = None, root: Path | None = None) -> Publication:
+    """Write the static publication into ``out`` (see the module's docstring), of the checkout ``root``'s graph
+    and releases (default: the installed package's)."""
     from klynge.commands.publish_releases import publish_releases
+    from klynge.engines.releases import ReleaseArchive
     from klynge.engines.store import EmbeddedEngine
-    from klynge.graph.build import build_store
-    from klynge.settings import Settings
+    from klynge.graph.build import build_store, default_sources
+    from klynge.graph.releases import read_history
+    from klynge.settings import Limits, Settings
     from klynge.web.app import create_app
 
     site = checked_site_url(site_url)
     out = checked_out(out)
-    store = build_store()
-    engine = EmbeddedEngine(store, workers=1)
+    store = build_store(default_sources(root))
+    engine = EmbeddedEngine(store, limits=Limits(workers=1))
     try:
-        app = create_app(engine, Settings(public_base_url=site, validate_on_start=False))
+        history = read_history(root)
+        archive = ReleaseArchive(history) if history.releases else None
+        app = create_app(engine, Settings(public_base_url=site, validate_on_start=False), archive)
         with InProcess(app, urlsplit(site).netloc) as client:
             release = dataset.release(engine)
             documents = document_paths(store, engine.graph_counts())
@@ -168,7 +182,7 @@ def publish(out: Path, site_url: str, service_url: str | None = None) -> Publica
             writer.catalogue(catalogue)
             writer.assets()
             writer.text("index.html", links.page(writer.fetch("", "text/html").decode("utf-8"), ""))
-            rules = publish_releases(app.state.engine.archive, store, writer, release.version)
+            rules = publish_releases(archive, store, writer, release.version)
             writer.text(".htaccess", rules.into(htaccess(release.version, site=None), w3id=False))
             writer.text("w3id.htaccess", rules.into(htaccess(release.version, site=site), w3id=True))
     finally:
@@ -388,7 +402,9 @@ def htaccess(version: str, site: str | None) -> str:
     lines = list(header(version, site))
     if site is None:  # a page's folder is the document: no redirect from /PATH to /PATH/ before the rules
         lines += ["DirectorySlash Off", "RewriteBase /"]
-    target, flags = ("", "[L]") if site is None else (site + "/", "[R=303,L]")
+    # END, not L, on the static host: a rewrite is final, so a document that is not there is a 404, not a loop of
+    # internal rewrites (id/x -> id/x/index.html -> id/x/index.html/index.html ...) that Apache ends with a 500.
+    target, flags = ("", "[END]") if site is None else (site + "/", "[R=303,L]")
     files_as_they_are = site is None  # a static host serves a file that exists (``id/x.ttl``) unchanged
 
     def document(extension: str) -> str:

@@ -5,7 +5,8 @@ holds (``run``, ``graph_version``, ``graph_counts``). Everything else the routes
 ASK's answer, the triples of a CONSTRUCT, the triple count) is derived from ``run`` here, in ``Engine``, so a
 new backend (``EmbeddedEngine``, ``RemoteEngine``) implements three methods. Caching is a wrapper around any
 engine (``klynge.engines.cache.CachingEngine``). Engines speak pyoxigraph terms in and out, nothing else of
-pyoxigraph; a backend that holds the whole graph in this process says so with ``local_store`` (for dumps).
+pyoxigraph: a backend that holds the whole graph in this process says so with ``can_export`` and writes the
+dumps and the tables itself (``export``, ``export_tables``); no pyoxigraph store leaves ``klynge.engines``.
 """
 
 from __future__ import annotations
@@ -92,6 +93,11 @@ class QueryTooLarge(QueryError):
         self.limit = limit
 
 
+class NotExportable(Exception):
+    """A whole-graph job (a dump, the tables) asked of an engine that does not hold the graph in this process;
+    the message says so for the person asking."""
+
+
 @dataclass(frozen=True)
 class Dataset:
     """The RDF dataset a request names (the SPARQL Protocol's ``default-graph-uri``/``named-graph-uri``).
@@ -141,21 +147,32 @@ def inspected(query: str) -> sparql_guard.Inspection:
         raise QueryTooDeep(str(error), error.line, error.column) from None
 
 
-def checked_form(query: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE ('' if none: the parser will say why); QueryRefused for an update,
-    SERVICE or LOAD."""
-    return inspected(query).form
+@dataclass(frozen=True)
+class InspectedQuery:
+    """A query's text with what the lexer found in it, read once: the web layer makes one per request and it
+    travels through ``cached`` and ``run`` to the backend, so no layer tokenises the text again (a megabyte
+    query takes a tenth of a second to read)."""
+
+    text: str
+    inspection: sparql_guard.Inspection
+
+    @classmethod
+    def of(cls, query: str | InspectedQuery) -> InspectedQuery:
+        """``query`` as it is, or the text inspected (QueryRefused or QueryTooDeep for one the service will not
+        run)."""
+        return query if isinstance(query, InspectedQuery) else cls(query, inspected(query))
 
 
 class Engine:
     """How the routes query the graph. Bindings are RDF terms bound to variables, never pasted into text.
 
-    A backend subclasses it and implements ``run``, ``graph_counts`` and ``graph_version``.
+    A backend subclasses it and implements ``run`` (its query a text or an ``InspectedQuery``: ``InspectedQuery.of``
+    gives the latter for both, reading a text once), ``graph_counts`` and ``graph_version``.
     """
 
     def run(
         self,
-        query: str,
+        query: str | InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
@@ -163,8 +180,9 @@ class Engine:
         base_iri: str | None = None,
     ) -> Results:
         """Any query's results serialised in ``result_format`` (a media type that suits the query form), with
-        the media type of the bytes. A dataset that names graphs replaces the engine's own; relative IRIs in
-        the query resolve against ``base_iri`` (without one, they are a syntax error)."""
+        the media type of the bytes. A text is inspected first (``InspectedQuery.of``); an ``InspectedQuery`` is
+        not again. A dataset that names graphs replaces the engine's own; relative IRIs in the query resolve
+        against ``base_iri`` (without one, they are a syntax error)."""
         raise NotImplementedError
 
     def graph_counts(self) -> dict[str, int]:
@@ -175,8 +193,36 @@ class Engine:
         """A short key that changes when the data does (for ETags and caches)."""
         raise NotImplementedError
 
+    def cached(
+        self,
+        query: str | InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
+    ) -> Results | None:
+        """What ``run`` would return, if it is at hand in memory without running anything (a route answers a
+        repeated request without handing it to a thread); None by default: nothing is kept."""
+        return None
+
+    def can_export(self) -> bool:
+        """Whether this engine holds the whole graph in this process and so can write it whole (the dumps, the
+        tables); False by default (a remote store)."""
+        return False
+
+    def export(self, fmt: str) -> bytes:
+        """The whole graph as one dump (``fmt``: a key of ``klynge.rdf.dumps.FORMATS``, ``xml`` for RDF/XML
+        too), written once per engine; NotExportable when ``can_export`` is False."""
+        raise NotExportable("dumps are written from the embedded store; this service queries a remote one")
+
+    def export_tables(self) -> bytes:
+        """The graph as the zipped tables package (``klynge.graph.tables``), written once per engine;
+        NotExportable when ``can_export`` is False."""
+        raise NotExportable("the tables are written from the embedded store; this service queries a remote one")
+
     def local_store(self) -> ox.Store | None:
-        """The store holding the whole graph in this process, for whole-graph jobs (dumps); None if remote."""
+        """The store holding the whole graph in this process; None if remote. For ``klynge.engines`` only (the
+        release switch compares the served graph with the releases): no store leaves the package."""
         return None
 
     def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
@@ -206,30 +252,29 @@ class Engine:
         except QueryError as error:
             return {"ok": False, "error": str(error)}
 
-    def _expect(self, query: str, forms: tuple[str, ...]) -> None:
-        """A programming error, said plainly, when a method gets a query of another form."""
-        form = checked_form(query)
+    def _expect(self, query: str, forms: tuple[str, ...]) -> InspectedQuery:
+        """The query, inspected; a programming error, said plainly, when a method gets one of another form."""
+        inspected_query = InspectedQuery.of(query)
+        form = inspected_query.inspection.form
         if form and form not in forms:
             raise QueryError(f"expected a {' or '.join(forms)} query, got {form}")
+        return inspected_query
 
     def select(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[dict[str, ox.Term]]:
         """The rows of a SELECT; a variable left unbound in a row is absent from its dict."""
-        self._expect(query, ("SELECT",))
-        body, _ = self.run(query, SPARQL_TSV, bindings=bindings)
+        body, _ = self.run(self._expect(query, ("SELECT",)), SPARQL_TSV, bindings=bindings)
         results = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
         names = [variable.value for variable in results.variables]
         return [{name: term for name, term in zip(names, row, strict=True) if term is not None} for row in results]
 
     def ask(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> bool:
         """The answer of an ASK."""
-        self._expect(query, ("ASK",))
-        body, _ = self.run(query, SPARQL_JSON, bindings=bindings)
+        body, _ = self.run(self._expect(query, ("ASK",)), SPARQL_JSON, bindings=bindings)
         return bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
 
     def construct(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[ox.Triple]:
         """The triples of a CONSTRUCT or DESCRIBE."""
-        self._expect(query, ("CONSTRUCT", "DESCRIBE"))
-        body, _ = self.run(query, N_TRIPLES, bindings=bindings)
+        body, _ = self.run(self._expect(query, ("CONSTRUCT", "DESCRIBE")), N_TRIPLES, bindings=bindings)
         return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
 
     def triple_count(self) -> int:

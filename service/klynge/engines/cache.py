@@ -13,7 +13,7 @@ from collections.abc import Hashable, Iterable, Mapping
 
 import pyoxigraph as ox
 
-from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, Results, inspected
+from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, InspectedQuery, Results
 from klynge.engines.text_index import TextIndex
 
 ENTRY_OVERHEAD = 256  # bytes an entry costs beyond its key's and answer's own (objects, the index)
@@ -78,23 +78,22 @@ class AnswerCache:
 
 
 def cache_key(
-    query: str,
+    query: InspectedQuery,
     result_format: str,
     dataset: Dataset,
     bindings: Mapping[str, ox.Term] | None,
     base_iri: str | None = None,
 ) -> Hashable | None:
     """What identifies a request's answer; None for a query whose answer may change from run to run."""
-    if inspected(query).volatile:
+    if query.inspection.volatile:
         return None
-    return (query, result_format, dataset, frozenset((bindings or {}).items()), base_iri)
+    return (query.text, result_format, dataset, frozenset((bindings or {}).items()), base_iri)
 
 
 class CachingEngine(Engine):
     """Any engine, with its serialised answers kept in an ``AnswerCache`` of ``max_bytes``.
 
-    Everything but ``run`` is the wrapped engine's own; ``cached`` lets a route answer a repeated request
-    without handing it to a thread.
+    Everything but ``run`` and ``cached`` is the wrapped engine's own.
     """
 
     def __init__(self, inner: Engine, max_bytes: int = 64 * 2**20) -> None:
@@ -103,13 +102,14 @@ class CachingEngine(Engine):
 
     def run(
         self,
-        query: str,
+        query: str | InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
         bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
+        query = InspectedQuery.of(query)
         key = cache_key(query, result_format, dataset, bindings, base_iri)
         hit = None if key is None else self.answers.get(key)
         if hit is not None:
@@ -120,10 +120,14 @@ class CachingEngine(Engine):
         return answer
 
     def cached(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, base_iri: str | None = None
-    ) -> tuple[bytes, str] | None:
-        """What ``run`` would return, if it is at hand in memory without running anything; else None."""
-        key = cache_key(query, result_format, dataset, None, base_iri)
+        self,
+        query: str | InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
+    ) -> Results | None:
+        key = cache_key(InspectedQuery.of(query), result_format, dataset, None, base_iri)
         return None if key is None else self.answers.get(key, count_miss=False)
 
     def graph_counts(self) -> dict[str, int]:
@@ -134,6 +138,15 @@ class CachingEngine(Engine):
 
     def local_store(self) -> ox.Store | None:
         return self.inner.local_store()
+
+    def can_export(self) -> bool:
+        return self.inner.can_export()
+
+    def export(self, fmt: str) -> bytes:
+        return self.inner.export(fmt)
+
+    def export_tables(self) -> bytes:
+        return self.inner.export_tables()
 
     def text_index(self) -> TextIndex | None:
         return self.inner.text_index()

@@ -34,6 +34,8 @@ import pyoxigraph as ox
 
 from klynge.catalogue import internal
 from klynge.engines.base import SPARQL_JSON
+from klynge.engines.remote.bulk import bulk_file
+from klynge.engines.remote.dialect import BY_NAME, SPARQL11, Dialect, detect
 from klynge.engines.remote.engine import solutions
 from klynge.engines.remote.http import Endpoint, EndpointError, EndpointRefused
 from klynge.graph.build import (
@@ -330,12 +332,15 @@ def publish(
     *,
     update_endpoint: str | None = None,
     batch_size: int = BATCH_SIZE,
+    dialect: Dialect | None = None,
 ) -> int:
     """Build the published graph, clear its target graphs on the remote store and insert it; the exit code.
 
     Updates go to ``update_endpoint`` where the store has a separate one (Fuseki); afterwards the query
     endpoint is asked how many triples each graph holds, so a store that dropped some is caught. Prints one
     line per graph and a total. A bad source file or IRI exits 2, a failing or short-changing endpoint 1.
+    The store's dialect (given, else read from its answer to the first update) says which quads it must hold
+    (``Dialect.stored_quads``: Virtuoso's union graph too) and whether it loads by SPARQL Update at all.
     """
     target = update_endpoint or endpoint
     started = time.perf_counter()
@@ -347,11 +352,16 @@ def publish(
         return fail(str(error), 2)
     except ValueError as error:
         return fail(f"--graph {graph_iri!r} is not an IRI: {error}", 2)
-    counts: dict[str, int] = {}
-    for quad in quads:
-        counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1
+    if dialect is not None and not dialect.loads_by_update:
+        return fail(f"{dialect.name} does not load by SPARQL Update: write the file its loader reads with --nquads", 2)
     updates, queries = Endpoint(target, UPDATE_TIMEOUT), Endpoint(endpoint, UPDATE_TIMEOUT)
     try:
+        if dialect is None:
+            dialect = detect(updates.send(drop(quads[0].graph_name.value), form="UPDATE", accept="*/*").server)
+        quads = list(dialect.stored_quads(quads, one_graph=graph_iri is not None))
+        counts: dict[str, int] = {}
+        for quad in quads:
+            counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1
         for graph in counts:
             updates.send(drop(graph), form="UPDATE", accept="*/*")
         for batch in batches(quads, batch_size):
@@ -396,6 +406,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "'klynge serve' runs on it)",
     )
     target.add_argument("--sparql-endpoint", metavar="URL", help="remote SPARQL 1.1 store to publish to")
+    target.add_argument(
+        "--nquads",
+        type=Path,
+        metavar="FILE",
+        help="write the graph as the --dialect's store must hold it, for that store's own bulk loader (the "
+        "command is printed); the road for a large graph, and for QLever, which takes no SPARQL Update",
+    )
+    parser.add_argument(
+        "--dialect",
+        choices=sorted(BY_NAME),
+        help="with --sparql-endpoint or --nquads: the kind of store (default: read from the store's answer; "
+        "with --nquads, plain SPARQL 1.1)",
+    )
     parser.add_argument("--graph", metavar="IRI", help="with --sparql-endpoint: the named graph to load into")
     parser.add_argument(
         "--update-endpoint", metavar="URL", help="with --sparql-endpoint: where updates go, if not there (Fuseki)"
@@ -404,8 +427,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, then report the time taken, the triple count and the store's size on disk."""
+    dialect = BY_NAME[args.dialect] if args.dialect else None
+    if args.store and args.dialect:
+        return fail("--dialect names the kind of a remote store: use it with --sparql-endpoint or --nquads", 2)
+    if args.nquads and (args.graph or args.update_endpoint):
+        return fail("--graph and --update-endpoint are for --sparql-endpoint; --nquads keeps each file's graph", 2)
+    if args.nquads:
+        try:
+            print(bulk_file(args.files, args.nquads, dialect or SPARQL11))
+        except SourceError as error:
+            return fail(str(error), 2)
+        except OSError as error:
+            return fail(f"cannot write {args.nquads}: {error}", 2)
+        return 0
     if args.sparql_endpoint:
-        return publish(args.sparql_endpoint, args.files, args.graph, update_endpoint=args.update_endpoint)
+        return publish(
+            args.sparql_endpoint, args.files, args.graph, update_endpoint=args.update_endpoint, dialect=dialect
+        )
     started = time.perf_counter()
     try:
         store, added = load_store(args.store, args.files)

@@ -1,16 +1,25 @@
 """Every recorded release queryable beside the served graph, and the engine that answers a request from the
 release it names (``release=VERSION``) or from the served graph.
 
-Storage. Each release is served from a store of its own, loaded from the record (``klynge.graph.releases``),
-with the same named graphs as the served graph: one per source file, ``…/graph/inferred``, ``…/graph/ontology``.
-Sharing quads between releases was tried first: every distinct quad once, in a graph named by its source graph
-and the run of releases holding it, a release being the dataset of the graphs whose run contains it. It is
-small (two releases of the real graph: 1.02x one) but wrong: a resource's statements end up split over several
-run graphs, so every ``GRAPH ?g { … }`` pattern of the service's own queries (the ontology header, a page's
-stated/entailed split, path steps, VoID subsets) stops matching, and ``GRAPH <…/graph/ontology>`` matches
-nothing. Time travel has to answer what the release answered, so each release keeps the graph names its queries
-rely on; what grows with the deltas is the repository's record (one dump, then patches), while memory grows
-with the releases served (``bench/releases.py`` measures both).
+Storage grows with the deltas. A release is kept as its record (the first release's dump, then RDF patches:
+``klynge.graph.releases``) and a few cheap indexes: what each patch changed, per subject, and what replaced a
+retired IRI. Which releases describe an IRI, and what each said of it, come from the sorted first dump (a
+binary search) and the patches, never from a store. A store exists only for a release that is asked for:
+
+* the release the served graph *is* (the same N-Quads lines, blank-node labels included, so the same answer
+  bytes) is answered by the served engine itself: no second copy;
+* any other release is materialised on its first request, with its logical graph names (one per source file,
+  ``…/graph/inferred``, ``…/graph/ontology``), into an in-memory store with an engine of its own. At most
+  ``resident`` such releases are kept (least recently used first out), and one nobody asked for in
+  ``idle_seconds`` is dropped. A release in use by a request (``ReleaseArchive.acquire``) is never dropped;
+  two requests for a release not yet resident build it once (a lock per release), and a store is handed out
+  only when it is whole.
+
+Why one store per release and not one shared store: every distinct quad once, in a graph named by its source
+graph and the run of releases holding it, is small (two releases of the real graph: 1.02x one) but wrong: a
+resource's statements end up split over several run graphs, so ``GRAPH ?g { … }`` patterns (the ontology
+header, a page's stated/entailed split, path steps, VoID subsets), ``GRAPH <…/graph/ontology>`` and a query's
+own FROM / FROM NAMED stop matching; SPARQL cannot make one named graph the union of several physical ones.
 
 Selection. ``ReleaseSwitch`` is the engine the routes hold; a request's ``release=`` (set by the web layer in
 ``SELECTED`` for the duration of the request) sends its queries to that release's engine, so every route,
@@ -20,63 +29,102 @@ answer and named query time-travels without knowing it. The release's recorded S
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
+import hashlib
+import tempfile
 import threading
-from collections.abc import Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, QueryError, Results
+from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, InspectedQuery, QueryError, Results
 from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
 from klynge.engines.text_index import TextIndex
-from klynge.graph.releases import (
-    History,
-    Release,
-    canonical_lines,
-    digest,
-    iter_subject_iris,
-    quads_of,
-    read_history,
-)
+from klynge.graph.releases import History, Release, canonical_lines, digest, iter_subject_iris, read_history
 from klynge.rdf.namespaces import PREFIXES
+from klynge.settings import Limits
 
 # The release a request asked for (None: the served graph); set by the web layer around each request.
 SELECTED: ContextVar[str | None] = ContextVar("klynge_release", default=None)
 IS_REPLACED_BY = PREFIXES["dcterms"] + "isReplacedBy"
-LARGEST_COMPARED = 200_000  # quads: a served graph larger than this is not compared with the releases
+LARGEST_CANONICALISED = 200_000  # quads: a larger served graph is compared line by line, without blank nodes
+SET_HASH_MODULUS = 1 << 128
+# One long-query slot (and the short one) per release, and a small cache: old releases are asked for now and then.
+ARCHIVE_LIMITS = Limits(workers=1, cache_mb=16)
+
+
+def line_hash(line: str | bytes) -> int:
+    """One N-Quads line's share of a set hash (the sum of the lines' hashes: order-free, updated by patches)."""
+    data = line.encode() if isinstance(line, str) else line
+    return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), "big")
+
+
+def set_hash(lines: Iterable[str]) -> int:
+    return sum(line_hash(line) for line in lines) % SET_HASH_MODULUS
+
+
+def replaced_by(line: str) -> tuple[str, str] | None:
+    """(old, new) when an N-Quads line states ``<old> dcterms:isReplacedBy <new>``."""
+    if not line.startswith("<") or f"> <{IS_REPLACED_BY}> <" not in line:
+        return None
+    subject, _, rest = line[1:].partition("> ")
+    return subject, rest.split("> <", 1)[1].split(">", 1)[0]
+
+
+@dataclass
+class Resident:
+    """A release materialised in a store of its own, and who is using it."""
+
+    engine: CachingEngine
+    users: int = 0
+    last_used: float = field(default_factory=time.monotonic)
 
 
 class ReleaseArchive:
-    """The recorded releases, each in a store of its own with an embedded engine (see the module's docstring)."""
+    """The recorded releases: the record and cheap indexes, with stores only for releases in use (see the
+    module's docstring). ``resident``: old releases kept materialised at once; ``idle_seconds``: how long one
+    stays after its last use."""
 
     def __init__(
-        self, history: History, *, timeout: float = 10.0, max_results: int = 100_000, cache_mb: float = 16
+        self,
+        history: History,
+        limits: Limits = ARCHIVE_LIMITS,
+        *,
+        resident: int = 1,
+        idle_seconds: float = 600.0,
     ) -> None:
         self.history = history
-        self.stores: dict[str, ox.Store] = {}
-        self.engines: dict[str, CachingEngine] = {}
-        self._subjects: dict[str, list[str]] = {}
+        self.limits = limits
+        self.resident, self.idle_seconds = max(1, resident), idle_seconds
+        self._residents: OrderedDict[str, Resident] = OrderedDict()
+        self._lock = threading.Lock()  # the table of residents
+        self._building = {version: threading.Lock() for version in history.versions}  # one build per release
+        self._timer: threading.Timer | None = None
+        self.builds: dict[str, list[float]] = {}  # seconds each materialisation of a release took
+        # What each patch deleted and added, per subject: the index grows with the deltas.
+        self._changed: dict[str, dict[str, tuple[list[str], list[str]]]] = {}
         self._replaced: dict[str, str] = {}
+        for release in history.releases[1:]:
+            deleted, added = history.patch_lines(release.version)
+            by_subject: dict[str, tuple[list[str], list[str]]] = {}
+            for lines, slot in ((deleted, 0), (added, 1)):
+                for line in lines:
+                    if line.startswith("<"):
+                        by_subject.setdefault(line[1 : line.index(">")], ([], []))[slot].append(line)
+            self._changed[release.version] = by_subject
         for release in history.releases:
-            lines = history.lines(release.version)
-            store = ox.Store()
-            store.extend(quads_of(lines))
-            self.stores[release.version] = store
-            # one long-query slot (and the short one) per release: old releases are asked for now and then
-            self.engines[release.version] = CachingEngine(
-                EmbeddedEngine(store, timeout=timeout, max_results=max_results, workers=1),
-                max_bytes=int(cache_mb * 2**20),
-            )
-            for iri in set(iter_subject_iris(lines)):
-                self._subjects.setdefault(iri, []).append(release.version)
             self._replaced.update(release.renamed)
-            for line in lines:
-                if f"> <{IS_REPLACED_BY}> <" in line and line.startswith("<"):
-                    subject, _, rest = line[1:].partition("> ")
-                    self._replaced.setdefault(subject, rest.split("> <", 1)[1].split(">", 1)[0])
+        self._first_scan: tuple[int, dict[str, str]] | None = None
+        self._scan_lock = threading.Lock()  # apart from the table's: a long first scan does not hold up requests
 
     @property
     def versions(self) -> list[str]:
@@ -85,18 +133,121 @@ class ReleaseArchive:
     def release(self, version: str) -> Release:
         return self.history.get(version)
 
+    # -- Stores for releases in use ---------------------------------------------------------------------------
+
+    def acquire(self, version: str) -> CachingEngine:
+        """The engine of ``version``, materialised if it is not resident, held until ``release_hold``."""
+        self.history.get(version)  # ReleaseError for an unknown release
+        with self._building[version]:
+            with self._lock:
+                held = self._residents.get(version)
+                if held is not None:
+                    held.users += 1
+                    held.last_used = time.monotonic()
+                    self._residents.move_to_end(version)
+                    return held.engine
+            engine = self._materialise(version)
+            with self._lock:
+                self._residents[version] = Resident(engine, users=1)
+                dropped = self._droppable(keep=version)
+        self._drop(dropped)
+        return engine
+
+    def release_hold(self, version: str) -> None:
+        """One user less of ``version``; the least recently used beyond ``resident`` go, and idle ones later."""
+        with self._lock:
+            held = self._residents.get(version)
+            if held is not None:
+                held.users = max(0, held.users - 1)
+                held.last_used = time.monotonic()
+            dropped = self._droppable()
+            self._schedule()
+        self._drop(dropped)
+
     def engine(self, version: str) -> CachingEngine:
-        """The engine answering for ``version`` (ReleaseError for an unknown one)."""
-        self.history.get(version)
-        return self.engines[version]
+        """The engine answering for ``version`` (ReleaseError for an unknown one); a caller outside a request
+        that keeps using it holds it with ``acquire`` / ``release_hold`` instead."""
+        engine = self.acquire(version)
+        self.release_hold(version)
+        return engine
+
+    def resident_versions(self) -> list[str]:
+        """The releases materialised now, least recently used first."""
+        with self._lock:
+            return list(self._residents)
+
+    def drop_idle(self) -> None:
+        """Drop the releases nobody used for ``idle_seconds`` (a timer calls it)."""
+        with self._lock:
+            dropped = self._droppable(idle=True)
+            self._schedule()
+        self._drop(dropped)
+
+    def _materialise(self, version: str) -> CachingEngine:
+        started = time.perf_counter()
+        store = ox.Store()
+        store.bulk_extend(ox.parse(self.history.nquads(version), format=ox.RdfFormat.N_QUADS))  # labels kept
+        engine = CachingEngine(EmbeddedEngine(store, limits=self.limits), max_bytes=self.limits.cache_bytes)
+        self.builds.setdefault(version, []).append(time.perf_counter() - started)
+        return engine
+
+    def _droppable(self, keep: str | None = None, idle: bool = False) -> list[Resident]:
+        """Residents to drop now (the caller holds the table lock): unused ones beyond ``resident``, oldest use
+        first, and with ``idle`` those unused for ``idle_seconds``."""
+        unused = [v for v, held in self._residents.items() if held.users == 0 and v != keep]
+        excess = len(self._residents) - self.resident
+        going = unused[: max(0, excess)]
+        if idle:
+            now = time.monotonic()
+            going += [v for v in unused if v not in going and now - self._residents[v].last_used >= self.idle_seconds]
+        return [self._residents.pop(v) for v in going]
+
+    def _schedule(self) -> None:
+        """A timer to drop idle releases, while some unused one is resident (the caller holds the table lock)."""
+        if self._timer is not None or not any(held.users == 0 for held in self._residents.values()):
+            return
+
+        def fire() -> None:
+            with self._lock:
+                self._timer = None
+            self.drop_idle()
+
+        self._timer = threading.Timer(self.idle_seconds, fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    @staticmethod
+    def _drop(dropped: list[Resident]) -> None:
+        if not dropped:
+            return
+        while dropped:  # emptied as closed: then nothing here refers to the engines any more
+            dropped.pop().engine.close()
+        gc.collect()  # the engine and its pool refer to each other: free the store now, not at some later GC
+        trim_heap()
+
+    # -- What the releases said, from the record ----------------------------------------------------------------
+
+    def statements_of(self, iri: str) -> list[tuple[Release, frozenset[str]]]:
+        """What each release states about ``iri`` as subject (N-Quads lines with their graph), oldest first."""
+        prefix = f"<{iri}> "
+        now = set(self.history.first_lines_with(prefix)) if self.history.releases else set()
+        found = [(self.history.releases[0], frozenset(now))] if self.history.releases else []
+        for release in self.history.releases[1:]:
+            deleted, added = self._changed[release.version].get(iri, ([], []))
+            now = (now - set(deleted)) | set(added)
+            found.append((release, frozenset(now)))
+        return found
 
     def described_iris(self) -> list[str]:
-        """Every IRI some release describes (is the subject of a statement in)."""
-        return sorted(self._subjects)
+        """Every IRI some release describes (is the subject of a statement in); streams the first dump."""
+        found = set(iter_subject_iris(self.history.iter_first_lines())) if self.history.releases else set()
+        for changed in self._changed.values():
+            found.update(subject for subject, (_, added) in changed.items() if added)
+        return sorted(found)
 
     def releases_with(self, iri: str) -> list[Release]:
         """The releases in which ``iri`` is described (is the subject of a statement), oldest first."""
-        return [self.history.get(version) for version in self._subjects.get(iri, [])]
+        return [release for release, lines in self.statements_of(iri) if lines]
 
     def last_release_with(self, iri: str) -> Release | None:
         held = self.releases_with(iri)
@@ -104,35 +255,92 @@ class ReleaseArchive:
 
     def replacement(self, iri: str) -> str | None:
         """What replaced ``iri``: the end of its chain of renames and ``dcterms:isReplacedBy`` (None if none)."""
+        replaced = {**self._scan()[1], **self._replaced}
         seen = {iri}
-        while iri in self._replaced and self._replaced[iri] not in seen:
-            iri = self._replaced[iri]
+        while iri in replaced and replaced[iri] not in seen:
+            iri = replaced[iri]
             seen.add(iri)
         return None if len(seen) == 1 else iri
 
     def changes_of(self, iri: str) -> list[tuple[Release, list[str], list[str]]]:
         """For each release that changed what ``iri`` states: the statements removed and added (N-Quads lines
         with their graph, entailments included)."""
-        prefix = f"<{iri}> "
         found = []
-        before: set[str] = set()
-        for release in self.history.releases:
-            now = {line for line in self.history.lines(release.version) if line.startswith(prefix)}
+        before: frozenset[str] = frozenset()
+        for release, now in self.statements_of(iri):
             if now != before:
                 found.append((release, sorted(before - now), sorted(now - before)))
             before = now
         return found
 
+    def set_hashes(self) -> dict[str, int]:
+        """Each release's set hash (``set_hash`` of its lines), from one pass over the first dump and the patches."""
+        total = self._scan()[0]
+        hashes = {}
+        for release in self.history.releases:
+            if release.previous is not None:
+                deleted, added = self.history.patch_lines(release.version)
+                total = (total - set_hash(deleted) + set_hash(added)) % SET_HASH_MODULUS
+            hashes[release.version] = total
+        return hashes
+
+    def _scan(self) -> tuple[int, dict[str, str]]:
+        """One pass over the first dump, done once: its set hash and the replacements every release states."""
+        with self._scan_lock:
+            if self._first_scan is None:
+                total, replaced = 0, {}
+                marker = IS_REPLACED_BY.encode()
+                for raw in self.history.iter_first_raw_lines():
+                    total += line_hash(raw)
+                    pair = replaced_by(raw.decode("utf-8")) if marker in raw else None
+                    if pair:
+                        replaced.setdefault(*pair)
+                for release in self.history.releases[1:]:
+                    for line in self.history.patch_lines(release.version)[1]:
+                        pair = replaced_by(line)
+                        if pair:
+                            replaced.setdefault(*pair)
+                self._first_scan = (total % SET_HASH_MODULUS, replaced)
+            return self._first_scan
+
     def close(self) -> None:
-        for engine in self.engines.values():
-            engine.close()
+        with self._lock:
+            dropped = list(self._residents.values())
+            self._residents.clear()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        self._drop(dropped)
+
+
+def trim_heap() -> None:
+    """Give the memory a dropped store freed back to the system (glibc keeps it otherwise); elsewhere, nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @cache
-def repository_archive(root: Path | None = None) -> ReleaseArchive | None:
+def repository_archive(
+    root: Path | None = None,
+    *,
+    limits: Limits = ARCHIVE_LIMITS,
+    resident: int = 1,
+    idle_seconds: float = 600.0,
+) -> ReleaseArchive | None:
     """The archive of the releases recorded in the repository (None when none was cut), built once."""
     history = read_history(root)
-    return ReleaseArchive(history) if history.releases else None
+    if not history.releases:
+        return None
+    return ReleaseArchive(history, limits, resident=resident, idle_seconds=idle_seconds)
+
+
+@dataclass(frozen=True)
+class ServedMatch:
+    """What the served graph is, compared with the releases: ``labelled`` the release it is (blank nodes
+    relabelled canonically), ``answering`` the release whose exact lines it holds (so it answers for it)."""
+
+    labelled: str | None = None
+    answering: str | None = None
 
 
 class ReleaseSwitch(Engine):
@@ -141,7 +349,7 @@ class ReleaseSwitch(Engine):
     def __init__(self, current: Engine, archive: ReleaseArchive | None) -> None:
         self.current = current
         self.archive = archive
-        self._matching: list[str | None] = []
+        self._match: ServedMatch | None = None
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> object:
@@ -158,68 +366,82 @@ class ReleaseSwitch(Engine):
             raise QueryError("this service holds no releases")
         return self.archive
 
+    def _answering(self) -> Engine:
+        """The engine for the selected release: the served one when it holds that release, else the release's."""
+        version = self.selected()
+        if version is None or self.served_match().answering == version:
+            return self.current
+        return self._archive().engine(version)
+
+    def hold(self, version: str) -> Callable[[], None]:
+        """Make ``version`` ready to answer (materialised, if the served graph is not it) for one request, and
+        keep it so until the returned function is called; blocking (the web layer calls it in a thread)."""
+        archive = self._archive()
+        archive.release(version)
+        if self.served_match().answering == version:
+            return lambda: None
+        archive.acquire(version)
+        return lambda: archive.release_hold(version)
+
     def run(
         self,
-        query: str,
+        query: str | InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
         bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
-        version = self.selected()
-        if version is None:
-            return self.current.run(query, result_format, dataset=dataset, bindings=bindings, base_iri=base_iri)
-        return (
-            self._archive()
-            .engine(version)
-            .run(query, result_format, dataset=dataset, bindings=bindings, base_iri=base_iri)
-        )
+        return self._answering().run(query, result_format, dataset=dataset, bindings=bindings, base_iri=base_iri)
 
     def cached(
-        self, query: str, result_format: str, *, dataset: Dataset = SERVICE_DATASET, base_iri: str | None = None
+        self,
+        query: str | InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
     ) -> tuple[bytes, str] | None:
-        version = self.selected()
-        if version is None:
-            held = getattr(self.current, "cached", None)
-            return held(query, result_format, dataset=dataset, base_iri=base_iri) if held else None
-        return self._archive().engine(version).cached(query, result_format, dataset=dataset, base_iri=base_iri)
-
-    def _answering(self) -> Engine:
-        version = self.selected()
-        return self.current if version is None else self._archive().engine(version)
+        return self._answering().cached(query, result_format, dataset=dataset, base_iri=base_iri)
 
     # The served engine may answer these itself (a test double, a remote dialect): asked through, not via run.
-    def select(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[dict[str, ox.Term]]:
+    def select(self, query: str, bindings: Bindings = None) -> list[dict[str, ox.Term]]:
         return self._answering().select(query, bindings)
 
-    def ask(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> bool:
+    def ask(self, query: str, bindings: Bindings = None) -> bool:
         return self._answering().ask(query, bindings)
 
-    def construct(self, query: str, bindings: Mapping[str, ox.Term] | None = None) -> list[ox.Triple]:
+    def construct(self, query: str, bindings: Bindings = None) -> list[ox.Triple]:
         return self._answering().construct(query, bindings)
 
     def triple_count(self) -> int:
         return self._answering().triple_count()
 
     def graph_counts(self) -> dict[str, int]:
-        version = self.selected()
-        return self.current.graph_counts() if version is None else self._archive().engine(version).graph_counts()
+        return self._answering().graph_counts()
+
+    def local_store(self) -> ox.Store | None:
+        return self._answering().local_store()
+
+    def can_export(self) -> bool:
+        return self._answering().can_export()
+
+    def export(self, fmt: str) -> bytes:
+        return self._answering().export(fmt)
+
+    def export_tables(self) -> bytes:
+        return self._answering().export_tables()
+
+    def text_index(self) -> TextIndex | None:
+        """The selected release's full-text index: the served graph's (built before the service answers), or a
+        recorded release's, built by its own engine on its first search."""
+        return self._answering().text_index()
 
     def graph_version(self) -> str:
         version = self.selected()
         if version is None:
             return self.current.graph_version()
         return "release-" + self._archive().release(version).sha256[:16]
-
-    def local_store(self) -> ox.Store | None:
-        version = self.selected()
-        return self.current.local_store() if version is None else self._archive().stores[version]
-
-    def text_index(self) -> TextIndex | None:
-        """The selected release's full-text index: the served graph's (built before the service answers), or a
-        recorded release's, built by its own engine on its first search."""
-        return self._answering().text_index()
 
     def health(self) -> dict[str, object]:
         return self.current.health()
@@ -228,16 +450,50 @@ class ReleaseSwitch(Engine):
         self.current.close()
 
     def served_release(self) -> Release | None:
-        """The release the served graph is (the same quads), if any: computed once, for graphs of moderate size."""
-        with self._lock:
-            if not self._matching:
-                self._matching.append(self._compare())
-            version = self._matching[0]
+        """The release the served graph is (the same quads), if any: computed once."""
+        version = self.served_match().labelled
         return None if version is None else self._archive().release(version)
 
-    def _compare(self) -> str | None:
+    def served_match(self) -> ServedMatch:
+        """The served graph compared with the releases, once (at EU27 scale, a pass over the store and the first
+        dump: the first request that needs it waits for it)."""
+        with self._lock:
+            if self._match is None:
+                self._match = self._compare()
+            return self._match
+
+    def _compare(self) -> ServedMatch:
         store = self.current.local_store()
-        if self.archive is None or store is None or len(store) > LARGEST_COMPARED:
-            return None
-        served = digest(canonical_lines(store))
-        return next((r.version for r in self.archive.history.releases if r.sha256 == served), None)
+        if self.archive is None or store is None:
+            return ServedMatch()
+        size = len(store)
+        candidates = [release for release in self.archive.history.releases if release.quads == size]
+        if not candidates:
+            return ServedMatch()
+        if size <= LARGEST_CANONICALISED:
+            canonical = digest(canonical_lines(store))
+            exact = digest(sorted(set(ox.serialize(store, format=ox.RdfFormat.N_QUADS).decode().splitlines())))
+            return ServedMatch(
+                labelled=next((r.version for r in candidates if r.sha256 == canonical), None),
+                answering=next((r.version for r in candidates if r.sha256 == exact), None),
+            )
+        served = exact_set_hash(store)  # without blank nodes, the exact lines are the canonical ones
+        if served is None:
+            return ServedMatch()
+        hashes = self.archive.set_hashes()
+        version = next((r.version for r in candidates if hashes[r.version] == served), None)
+        return ServedMatch(labelled=version, answering=version)
+
+
+def exact_set_hash(store: ox.Store) -> int | None:
+    """The set hash of a large store's N-Quads lines, streamed through a temporary file; None when it holds blank
+    nodes (their labels are the parser's, so no recorded release has the same lines)."""
+    total = 0
+    with tempfile.TemporaryFile() as file:
+        store.dump(file, format=ox.RdfFormat.N_QUADS)
+        file.seek(0)
+        for raw in file:
+            if b"_:" in raw:
+                return None
+            total += line_hash(raw.rstrip(b"\n"))
+    return total % SET_HASH_MODULUS

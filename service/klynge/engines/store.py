@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -24,6 +24,7 @@ from klynge.engines.base import (
     Bindings,
     Dataset,
     Engine,
+    InspectedQuery,
     QueryBusy,
     QueryError,
     QueryOutOfMemory,
@@ -31,11 +32,13 @@ from klynge.engines.base import (
     QueryTimeout,
     QueryTooLarge,
     Results,
-    inspected,
 )
 from klynge.engines.text_index import TextIndex
 from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
+from klynge.graph import tables
+from klynge.rdf import dumps
 from klynge.rdf.namespaces import KLYNGE
+from klynge.settings import DEFAULT_LIMITS, Limits
 
 GRAPH_COUNTS = internal("graph-counts")
 DISPLAY_LABEL = KLYNGE.displayLabel
@@ -46,40 +49,25 @@ class EmbeddedEngine(Engine):
 
     In memory, the workers share ``store`` copy-on-write; on disk (``path``, with ``store`` opened read-only
     on it), each worker opens the folder read-only itself. ``store`` stays usable in this process for
-    whole-graph jobs (exports, through ``local_store``) and is read here for the graph counts, the full-text
-    index and display labels; the queries that requests send never run on it here. ``workers`` queries
-    may run long (past ``long_after`` seconds) at once, and one worker more is kept for short ones; each may
-    use ``memory_mb`` beyond the store (0: no bound).
+    whole-graph jobs (``export``, ``export_tables``) and is read here for the graph counts, the full-text
+    index and display labels; the queries that requests send never run on it here. ``limits`` bound each query
+    (``timeout``, ``max_results``, ``worker_memory_mb`` beyond the store) and the pool: ``workers`` queries
+    may run long (past ``long_after`` seconds) at once, and one worker more is kept for short ones.
     """
 
-    def __init__(
-        self,
-        store: ox.Store,
-        *,
-        path: Path | None = None,
-        timeout: float = 10.0,
-        max_results: int = 100_000,
-        workers: int = 2,
-        long_after: float = 0.5,
-        memory_mb: float = 2048,
-    ) -> None:
+    def __init__(self, store: ox.Store, *, path: Path | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         self.store = store
         self.path = path
-        self.timeout = timeout
-        self.max_results = max_results
+        self.limits = limits
         self._lock = threading.Lock()  # this process's own queries on the store; held too while a zygote forks
-        self._pool = WorkerPool(
-            self._worker_store,
-            workers,
-            long_after=long_after,
-            memory_bytes=int(memory_mb * 2**20) or None,
-            fork_lock=self._lock,
-        )
+        self._pool = WorkerPool(self._worker_store, limits, fork_lock=self._lock)
         self._closer = weakref.finalize(self, self._pool.close)
         self._counts: dict[str, int] | None = None
         self._version: str | None = None
         self._text_index: TextIndex | None = None
         self._text_index_lock = threading.Lock()
+        self._exports: dict[str, bytes] = {}  # the dumps and the tables, by format, once written
+        self._export_lock = threading.Lock()
 
     def _worker_store(self) -> ox.Store:
         """The store as a worker sees it: the forked in-memory copy, or its own read-only handle."""
@@ -100,6 +88,22 @@ class EmbeddedEngine(Engine):
     def local_store(self) -> ox.Store:
         return self.store
 
+    def can_export(self) -> bool:
+        return True
+
+    def export(self, fmt: str) -> bytes:
+        return self._exported(fmt, lambda: dumps.export_bytes(self.store, fmt))
+
+    def export_tables(self) -> bytes:
+        return self._exported("tables", lambda: tables.package_zip(self.store))
+
+    def _exported(self, key: str, write: Callable[[], bytes]) -> bytes:
+        """A whole-graph file, written on first use and kept: the graph is read-only while served."""
+        with self._export_lock:
+            if key not in self._exports:
+                self._exports[key] = write()
+            return self._exports[key]
+
     def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
         """Read from the store in this process (one index lookup per IRI, no query)."""
         labels = {}
@@ -117,27 +121,28 @@ class EmbeddedEngine(Engine):
 
     def run(
         self,
-        query: str,
+        query: str | InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
         bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
+        query = InspectedQuery.of(query)
         job = Job(
-            query,
+            query.text,
             result_format,
-            self.max_results,
+            self.limits.max_results,
             dataset.default,
             dataset.named,
             dict(bindings or {}),
-            union_default_graph=not inspected(query).names_dataset,
+            union_default_graph=not query.inspection.names_dataset,
             base_iri=base_iri,
         )
         try:
-            answer = self._pool.run(job, self.timeout, client=CLIENT.get())
+            answer = self._pool.run(job, self.limits.timeout, client=CLIENT.get())
         except TimeoutError as error:
-            raise QueryTimeout(str(error), seconds=self.timeout) from None
+            raise QueryTimeout(str(error), seconds=self.limits.timeout) from None
         except PoolBusy as error:
             raise QueryBusy(str(error), error.retry_after) from None
         except WorkerOutOfMemory as error:
@@ -149,7 +154,7 @@ class EmbeddedEngine(Engine):
         if answer.kind == "syntax":
             raise QuerySyntaxError(answer.message, answer.line, answer.column)
         if answer.kind == "too-large":
-            raise QueryTooLarge(answer.message, limit=self.max_results)
+            raise QueryTooLarge(answer.message, limit=self.limits.max_results)
         if answer.kind == "memory":
             raise QueryOutOfMemory(answer.message)
         raise QueryError(answer.message)

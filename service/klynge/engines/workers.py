@@ -70,6 +70,7 @@ from klynge.engines.answer_bytes import LINE_FORMATS, TooLarge, limited, solutio
 from klynge.rdf.namespaces import PREFIXES
 from klynge.rdf.rdf_text import serialize
 from klynge.rdf.sparql_lexer import TOKEN
+from klynge.settings import Limits
 
 log = logging.getLogger("klynge.engine")
 
@@ -520,26 +521,22 @@ class WorkerPool:
     a worker past the deadline is replaced, known long work holds a long slot from its start, and other work
     still running after ``long_after`` seconds needs one (see the module's docstring).
 
-    ``memory_bytes`` bounds what each worker may allocate beyond the store (None: no bound). ``fork_lock`` is
-    held while a zygote is forked again from the running service, so the caller can keep its own use of the
-    store out of that moment.
+    ``size`` is ``limits.workers``; ``memory_bytes`` (``limits.worker_memory_mb``) bounds what each worker may
+    allocate beyond the store (None: no bound). ``fork_lock`` is held while a zygote is forked again from the
+    running service, so the caller can keep its own use of the store out of that moment.
     """
 
     def __init__(
         self,
         open_store: Callable[[], ox.Store],
-        size: int,
+        limits: Limits,
         *,
-        long_after: float = 0.5,
-        memory_bytes: int | None = None,
         max_waiting: int | None = None,
         fork_lock: threading.Lock | None = None,
     ) -> None:
-        if size < 1:
-            raise ValueError(f"the pool needs at least one worker, not {size}")
-        self.size = size
-        self.long_after = long_after
-        self.memory_bytes = memory_bytes
+        self.size = limits.workers
+        self.long_after = limits.long_after
+        self.memory_bytes = limits.worker_memory_bytes
         self.max_waiting = MAX_WAITING if max_waiting is None else max_waiting
         self.zygote_restarts = 0
         self._open_store = open_store
@@ -555,10 +552,10 @@ class WorkerPool:
         self._fingerprints: OrderedDict[str, str] = OrderedDict()  # query fingerprint -> "short" or "long"
         self._missing = 0
         self._deaths: OrderedDict[int, int] = OrderedDict()
-        self._zygote_pid, self._control, self._notices = fork_zygote(open_store, memory_bytes)
+        self._zygote_pid, self._control, self._notices = fork_zygote(open_store, self.memory_bytes)
         self._idle: deque[Worker] = deque()
         self._workers: dict[int, Worker] = {}
-        for _ in range(size + 1):
+        for _ in range(self.size + 1):
             self._idle.append(self._spawn())
 
     # --- workers and the zygote -----------------------------------------------------------------------------

@@ -12,6 +12,9 @@ Git tags do not travel with every clone, so a release is recorded as files on ma
 The repository so grows with the deltas, not with the number of releases; a release's N-Quads are the first
 release's lines with each patch applied in turn, checked against the recorded SHA-256. Patches are computed on
 the canonical lines, so applying one to the text of the release before it gives exactly the text of the next.
+Rebuilt lines are kept in memory only for releases of moderate size (``KEPT_QUADS``); a larger release is
+rebuilt when asked for, and what one resource states in the first release is read from the sorted dump by
+binary search (``lines_with_prefix``), never by reading the file whole.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -36,6 +38,7 @@ FIRST_DUMP = "klynge.nq"
 PATCH = "patch.rdfp"
 PATCH_MEDIA_TYPE = "application/rdf-patch"
 RELEASE_BASE = KLYNGE_BASE + "releases/"
+KEPT_QUADS = 200_000  # a release's rebuilt lines stay in memory up to this size; larger ones are rebuilt each time
 # The files a release offers (served under /releases/VERSION/, published beside it), with their media types.
 RELEASE_FILES = {
     FIRST_DUMP: "application/n-quads",
@@ -184,6 +187,35 @@ class History:
         """The release's canonical N-Quads lines, sorted."""
         return list(_lines(self, version))
 
+    def first_lines_with(self, prefix: str) -> list[str]:
+        """The first release's lines that start with ``prefix`` (a subject's, say), read from its sorted dump."""
+        first = self.releases[0]
+        return lines_with_prefix(first.folder / FIRST_DUMP, prefix)
+
+    def iter_first_lines(self) -> Iterator[str]:
+        """The first release's lines, streamed from its dump."""
+        for raw in self.iter_first_raw_lines():
+            yield raw.decode("utf-8")
+
+    def iter_first_raw_lines(self) -> Iterator[bytes]:
+        """The first release's lines as the dump's bytes (no newline), streamed; none before a first release."""
+        if not self.releases:
+            return
+        with (self.releases[0].folder / FIRST_DUMP).open("rb") as dump:
+            for raw in dump:
+                yield raw.rstrip(b"\n")
+
+    def patch_lines(self, version: str) -> tuple[list[str], list[str]]:
+        """The statements the patch of ``version`` (a release after the first) deletes and adds."""
+        release = self.get(version)
+        try:
+            patch = (release.folder / PATCH).read_text(encoding="utf-8")
+        except OSError as error:
+            raise ReleaseError(f"{release.folder / PATCH}: cannot read the patch ({error})") from None
+        deleted = [line[2:] for line in patch.splitlines() if line.startswith("D ")]
+        added = [line[2:] for line in patch.splitlines() if line.startswith("A ")]
+        return deleted, added
+
     def nquads(self, version: str) -> bytes:
         return "".join(line + "\n" for line in _lines(self, version)).encode()
 
@@ -195,8 +227,14 @@ class History:
         return (release.folder / PATCH).read_bytes()
 
 
-@cache
+_KEPT: dict[tuple[History, str], tuple[str, ...]] = {}
+
+
 def _lines(history: History, version: str) -> tuple[str, ...]:
+    """A release's lines, rebuilt from the record (kept for the next call when the release is of moderate size)."""
+    kept = _KEPT.get((history, version))
+    if kept is not None:
+        return kept
     release = history.get(version)
     if release.previous is None:
         try:
@@ -217,7 +255,42 @@ def _lines(history: History, version: str) -> tuple[str, ...]:
             f"{release.folder}: the rebuilt release does not match its recorded SHA-256; the record was edited "
             "by hand or a file is missing (re-cut the release, see docs/releases.md)"
         )
+    if release.quads <= KEPT_QUADS:
+        _KEPT[(history, version)] = result
     return result
+
+
+def lines_with_prefix(path: Path, prefix: str) -> list[str]:
+    """The lines of a sorted UTF-8 text file that start with ``prefix``: a binary search over byte offsets, so
+    a resource's statements in a dump of millions of lines take a few dozen reads (UTF-8 keeps code-point order)."""
+    key = prefix.encode()
+    with path.open("rb") as file:
+
+        def line_at(offset: int) -> tuple[int, bytes]:
+            """The first line starting at or after ``offset``, with where it starts."""
+            if offset > 0:
+                file.seek(offset - 1)
+                file.readline()
+            else:
+                file.seek(0)
+            return file.tell(), file.readline().rstrip(b"\n")
+
+        size = file.seek(0, 2)
+        low, high = 0, size
+        while low < high:  # the smallest offset whose next line is not before the key
+            middle = (low + high) // 2
+            start, line = line_at(middle)
+            if start < size and line < key:
+                low = middle + 1
+            else:
+                high = middle
+        file.seek(line_at(low)[0])
+        found = []
+        for raw in file:
+            if not raw.startswith(key):
+                break
+            found.append(raw.rstrip(b"\n").decode("utf-8"))
+        return found
 
 
 def read_history(root: Path | None = None) -> History:

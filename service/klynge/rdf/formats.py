@@ -51,12 +51,20 @@ class MediaRange:
 
 
 def essence(media_type: str) -> str:
-    """``text/csv; charset=utf-8`` → ``text/csv``."""
+    """``text/csv; charset=utf-8`` → ``text/csv``.
+
+    >>> essence("Text/CSV; charset=utf-8")
+    'text/csv'
+    """
     return media_type.split(";", 1)[0].strip().lower()
 
 
 def parse_accept(header: str) -> list[MediaRange]:
-    """The media ranges of an Accept header; malformed elements are skipped, a malformed q counts as 0."""
+    """The media ranges of an Accept header; malformed elements are skipped, a malformed q counts as 0.
+
+    >>> parse_accept("text/turtle;q=0.5, nonsense, */*;q=x")
+    [MediaRange(type='text', subtype='turtle', q=0.5), MediaRange(type='*', subtype='*', q=0.0)]
+    """
     ranges = []
     for element in header.split(","):
         media_type, *parameters = element.split(";")
@@ -85,6 +93,11 @@ def best_match(accept: str | None, offers: list[str]) -> str | None:
     """The offer the client weights highest (the earlier offer on a tie); None when it accepts none of them.
 
     A missing or empty Accept header accepts anything.
+
+    >>> best_match("text/turtle;q=0.5, application/ld+json", ["text/turtle", "application/ld+json"])
+    'application/ld+json'
+    >>> best_match(None, ["text/turtle"]), best_match("image/png", ["text/turtle"])
+    ('text/turtle', None)
     """
     if not offers:
         return None
@@ -241,7 +254,14 @@ def by_accept(accept: str | None, offers: Sequence[Format]) -> Format | None:
 
 def choose(wanted: Sequence[str], accept: str | None, offers: Sequence[Format], what: str = "this") -> Format:
     """The first offer a ``format`` value names, else the best for ``Accept``; NotAcceptable when neither
-    gives one."""
+    gives one.
+
+    >>> choose(["ttl"], "application/ld+json", GRAPH).name, choose([], "application/n-triples", GRAPH).key
+    ('Turtle', 'nt')
+    >>> choose(["nope"], "image/png", GRAPH, "the graph")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    klynge.rdf.formats.NotAcceptable: cannot give the graph as format=nope asks; available: ttl (text/turtle), ...
+    """
     for value in wanted:
         for offer in offers:
             if offer.named_by(value):
@@ -254,7 +274,11 @@ def choose(wanted: Sequence[str], accept: str | None, offers: Sequence[Format], 
 
 
 def by_key(key: str, offers: Sequence[Format]) -> Format:
-    """The offer a key (or file extension) names; KeyError listing the keys otherwise."""
+    """The offer a key (or file extension) names; KeyError listing the keys otherwise.
+
+    >>> by_key("csv", RESULTS).media_type
+    'text/csv'
+    """
     for offer in offers:
         if offer.named_by(key):
             return offer

@@ -47,7 +47,11 @@ PREFIXES: dict[str, str] = {
 
 
 def curie(iri: str) -> str:
-    """The IRI as a prefixed name where one of the project's namespaces covers it, else in angle brackets."""
+    """The IRI as a prefixed name where one of the project's namespaces covers it, else in angle brackets.
+
+    >>> curie(KLYNGE.Policy.value), curie("http://example.org/x")
+    ('klynge:Policy', '<http://example.org/x>')
+    """
     for name, namespace in PREFIXES.items():
         local = iri[len(namespace) :]
         if iri.startswith(namespace) and local and all(c.isalnum() or c in "_-" for c in local):
@@ -56,7 +60,11 @@ def curie(iri: str) -> str:
 
 
 def expand(name: str) -> str | None:
-    """The IRI of a prefixed name written as ``curie`` writes it (or of ``<iri>``); None if it is neither."""
+    """The IRI of a prefixed name written as ``curie`` writes it (or of ``<iri>``); None if it is neither.
+
+    >>> expand("klynge:Policy") == KLYNGE.Policy.value, expand("<http://example.org/x>"), expand("nope:x")
+    (True, 'http://example.org/x', None)
+    """
     if name.startswith("<") and name.endswith(">"):
         return name[1:-1]
     prefix, colon, local = name.partition(":")
@@ -124,12 +132,23 @@ XSD_INTEGER = XSD.integer
 
 
 def prefixes(names: Iterable[str] | None = None) -> dict[str, str]:
-    """The table restricted to ``names`` (all of it for None); an unknown name is a KeyError, not a gap."""
+    """The table restricted to ``names`` (all of it for None); an unknown name is a KeyError, not a gap.
+
+    >>> list(prefixes(["skos", "rdfs"]))
+    ['skos', 'rdfs']
+    >>> prefixes(["nope"])
+    Traceback (most recent call last):
+    KeyError: 'nope'
+    """
     return dict(PREFIXES) if names is None else {name: PREFIXES[name] for name in names}
 
 
 def sparql_prologue(names: Iterable[str] | None = None) -> str:
-    """``PREFIX`` declarations for a SPARQL query (every prefix, or those named)."""
+    """``PREFIX`` declarations for a SPARQL query (every prefix, or those named).
+
+    >>> sparql_prologue(["rdfs"]).split()
+    ['PREFIX', 'rdfs:', '<http://www.w3.org/2000/01/rdf-schema#>']
+    """
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes(names).items())
 
 
@@ -139,7 +158,11 @@ def turtle_prologue(names: Iterable[str] | None = None) -> str:
 
 
 def shorten(iri: str) -> str | None:
-    """``prefix:local`` for an IRI in one of the table's namespaces (the longest that fits), else None."""
+    """``prefix:local`` for an IRI in one of the table's namespaces (the longest that fits), else None.
+
+    >>> shorten(PREFIXES["kid"] + "policy/x"), shorten("http://example.org/x")
+    ('kid:policy/x', None)
+    """
     fits = [(prefix, ns) for prefix, ns in PREFIXES.items() if iri.startswith(ns) and len(iri) > len(ns)]
     if not fits:
         return None
@@ -153,7 +176,13 @@ PLAIN_LOCAL_NAME = re.compile(r"(?:[\w:]|%[0-9A-Fa-f]{2})(?:(?:[\w.:-]|%[0-9A-Fa
 
 def turtle_name(iri: str) -> str:
     """An IRI as a person reads it *and* can paste back into Turtle or SPARQL: ``klynge:Policy`` where the local
-    name needs no escape, else ``<iri>`` whole (``kid:policy/x`` would not parse: "'/' is not allowed")."""
+    name needs no escape, else ``<iri>`` whole (``kid:policy/x`` would not parse: "'/' is not allowed").
+
+    >>> turtle_name(KLYNGE.Policy.value)
+    'klynge:Policy'
+    >>> turtle_name(PREFIXES["kid"] + "policy/x") == f"<{PREFIXES['kid']}policy/x>"
+    True
+    """
     short = shorten(iri)
     if short is not None and PLAIN_LOCAL_NAME.fullmatch(short.split(":", 1)[1]):
         return short

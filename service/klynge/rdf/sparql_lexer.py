@@ -86,13 +86,21 @@ class Inspection:
 
 
 def tokens(query: str) -> list[Token]:
-    """The significant tokens of a query: comments and white space dropped, IRIs and strings kept whole."""
+    """The significant tokens of a query: comments and white space dropped, IRIs and strings kept whole.
+
+    >>> [token.text for token in tokens('ASK { ?s <http://example.org/p> "a } b" } # a comment')]
+    ['ASK', '{', '?s', '<http://example.org/p>', '"a } b"', '}']
+    """
     found = (Token(m.lastgroup or "other", m.group(), m.start()) for m in TOKEN.finditer(query))
     return [t for t in found if t.kind not in ("space", "comment")]
 
 
 def operation(items: list[Token]) -> str:
-    """The first keyword after the prologue: SELECT, ASK, CONSTRUCT, DESCRIBE, an update's verb, or ''."""
+    """The first keyword after the prologue: SELECT, ASK, CONSTRUCT, DESCRIBE, an update's verb, or ''.
+
+    >>> operation(tokens("PREFIX ex: <http://example.org/> ask {}")), operation(tokens("# only a comment"))
+    ('ASK', '')
+    """
     for token in items:
         if token.keyword in ("BASE", "PREFIX") or token.kind in ("iri", "name"):
             continue
@@ -104,6 +112,12 @@ def inspect(query: str) -> Inspection:
     """The query's form and dataset; Refused for an update, SERVICE or LOAD, TooDeep past MAX_DEPTH.
 
     One pass over the matches, without a Token per match: a query may be a megabyte long.
+
+    >>> inspect("SELECT * FROM <http://example.org/g> { ?s ?p ?o }")
+    Inspection(form='SELECT', names_dataset=True, volatile=False)
+    >>> inspect("INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }")
+    Traceback (most recent call last):
+    klynge.rdf.sparql_lexer.Refused: this endpoint is read-only: INSERT is a SPARQL update, and updates are not accepted
     """
     form: str | None = None  # the first keyword after the prologue, once seen
     keywords: set[str] = set()

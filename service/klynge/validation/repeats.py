@@ -8,13 +8,12 @@ reports every copy (file and line, as ``klynge.validation.lines`` reads them) so
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.validation.lines import parse_located
 from klynge.validation.vocabulary import Problem
 
 
@@ -43,11 +42,6 @@ def repeats_in(located: Mapping[Path, tuple[list[ox.Quad], list[int]]], name=str
         for triple, where in sorted(places.items(), key=lambda item: str(item[0]))
         if len(where) > 1
     ]
-
-
-def repeated_statements(paths: Iterable[Path]) -> list[Repeat]:
-    """The repeated triples of the given files (for callers that have not parsed them yet)."""
-    return repeats_in({Path(path): parse_located(Path(path)) for path in paths})
 
 
 def repeat_problems(located: Mapping[Path, tuple[list[ox.Quad], list[int]]], name=str) -> list[Problem]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -31,37 +31,6 @@ SH = Namespace(PREFIXES["sh"])
 SIMPLE_PATH = re.compile(r"<[^<>]+>")
 OWL_CLASS = URIRef(OWL.Class.value)
 
-# Constraint parameters that test one value node at a time and so compile to a FILTER expression.
-VALUE_PARAMETERS = {
-    SH.datatype: "Datatype",
-    SH.nodeKind: "NodeKind",
-    SH["class"]: "Class",
-    SH.pattern: "Pattern",
-    SH.languageIn: "LanguageIn",
-    SH["in"]: "In",
-    SH.minInclusive: "MinInclusive",
-    SH.maxInclusive: "MaxInclusive",
-    SH.minExclusive: "MinExclusive",
-    SH.maxExclusive: "MaxExclusive",
-    SH.minLength: "MinLength",
-    SH.maxLength: "MaxLength",
-    SH["or"]: "Or",
-    SH["and"]: "And",
-    SH["not"]: "Not",
-    SH.xone: "Xone",
-}
-COUNT_PARAMETERS = {SH.minCount: ("MinCount", "<"), SH.maxCount: ("MaxCount", ">")}
-QUALIFIED_PARAMETERS = {
-    SH.qualifiedMinCount: ("QualifiedMinCount", "<"),
-    SH.qualifiedMaxCount: ("QualifiedMaxCount", ">"),
-}
-# Parameters read elsewhere in the compiler, or that only describe the shape.
-KNOWN = {
-    RDF.type, RDFS.label, RDFS.comment, SH.path, SH.property, SH.message, SH.severity, SH.deactivated,
-    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.sparql, SH.hasValue,
-    SH.uniqueLang, SH.flags, SH.qualifiedValueShape, SH.name, SH.description, SH.order, SH.group,
-    *VALUE_PARAMETERS, *COUNT_PARAMETERS, *QUALIFIED_PARAMETERS,
-}  # fmt: skip
 NODE_KINDS = {
     SH.IRI: "isIRI({v})",
     SH.Literal: "isLiteral({v})",
@@ -154,6 +123,146 @@ def listable(shapes: Graph, path: Node) -> bool:
     return True
 
 
+# -- the constraint components: one registry, as pySHACL's ALL_CONSTRAINT_COMPONENTS ------------------------
+# Each value test is a SPARQL expression that holds when the value node ``var`` conforms; ``value`` is the
+# parameter's value in the shape.
+
+
+def datatype_test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+    return f"(isLiteral({var}) && datatype({var}) = {sparql_term(value)})"
+
+
+def node_kind_test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+    return NODE_KINDS[value].format(v=var)
+
+
+def class_test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+    return f"EXISTS {{ {var} a {sparql_term(value)} }}"
+
+
+def pattern_test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+    flags = c.shapes.value(shape, SH.flags)
+    flag_text = f", {Literal(str(flags)).n3()}" if flags else ""
+    return f"(!isBlank({var}) && REGEX(STR({var}), {Literal(str(value)).n3()}{flag_text}))"
+
+
+def language_in_test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+    tags = " || ".join(f'LANGMATCHES(LANG({var}), "{tag}")' for tag in Collection(c.shapes, value))
+    return f"(isLiteral({var}) && ({tags or 'false'}))"
+
+
+def in_test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+    members = ", ".join(sparql_term(m) for m in Collection(c.shapes, value))
+    return f"({var} IN ({members}))"
+
+
+def comparison(operator: str) -> ValueTest:
+    """sh:minInclusive and its kin: the value compared with the bound (an incomparable value fails)."""
+
+    def test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+        return f"COALESCE({var} {operator} {sparql_term(value)}, false)"
+
+    return test
+
+
+def length(operator: str) -> ValueTest:
+    """sh:minLength and sh:maxLength: the length of the value's string form (a blank node fails)."""
+
+    def test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+        return f"(!isBlank({var}) && STRLEN(STR({var})) {operator} {int(value)})"
+
+    return test
+
+
+def members_test(joiner: str) -> ValueTest:
+    """sh:or and sh:and: the member shapes' tests joined."""
+
+    def test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+        return "(" + joiner.join(c.value_expression(m, var) for m in Collection(c.shapes, value)) + ")"
+
+    return test
+
+
+def not_test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+    return f"(!{c.value_expression(value, var)})"
+
+
+def xone_test(c: Compiler, shape: Node, value: Node, var: str) -> str:
+    ones = " + ".join(f"IF({c.value_expression(m, var)}, 1, 0)" for m in Collection(c.shapes, value))
+    return f"(({ones}) = 1)"
+
+
+def has_value_checks(c: Compiler, shape: Node, targets: str, path: str) -> Iterator[Check]:
+    for required in c.shapes.objects(shape, SH.hasValue):
+        missing = f"FILTER NOT EXISTS {{ ?this {path} {sparql_term(required)} }}"
+        yield c.check(shape, "HasValue", path, f"SELECT ?this WHERE {{ {targets} {missing} }}", targets)
+
+
+def unique_lang_checks(c: Compiler, shape: Node, targets: str, path: str) -> Iterator[Check]:
+    if c.shapes.value(shape, SH.uniqueLang) == Literal(True):
+        query = (
+            f'SELECT ?this WHERE {{ {targets} ?this {path} ?v . FILTER(LANG(?v) != "") }} '
+            "GROUP BY ?this (LANG(?v) AS ?lang) HAVING (COUNT(DISTINCT ?v) > 1)"
+        )
+        yield c.check(shape, "UniqueLang", path, query, targets)
+
+
+ValueTest = Callable[["Compiler", Node, Node, str], str]
+PathCheck = Callable[["Compiler", Node, str, str], Iterator[Check]]
+
+
+@dataclass(frozen=True)
+class Component:
+    """A SHACL Core constraint component, by its parameter, and how it compiles: a ``test`` of one value node
+    (combined into one query per shape), a ``count`` bound on the values along the path (the comparison that
+    breaks it; ``qualified``: counting only those conforming to sh:qualifiedValueShape), or a ``check`` of the
+    set of values along the path. ``shown``: the /shapes page lists it (klynge.validation.shapes_doc)."""
+
+    parameter: URIRef
+    name: str  # the component is sh:{name}ConstraintComponent
+    test: ValueTest | None = None
+    count: str | None = None
+    qualified: bool = False
+    check: PathCheck | None = None
+    shown: bool = False
+
+
+COMPONENTS = (
+    Component(SH.datatype, "Datatype", test=datatype_test, shown=True),
+    Component(SH.nodeKind, "NodeKind", test=node_kind_test, shown=True),
+    Component(SH["class"], "Class", test=class_test, shown=True),
+    Component(SH.pattern, "Pattern", test=pattern_test, shown=True),
+    Component(SH.languageIn, "LanguageIn", test=language_in_test, shown=True),
+    Component(SH["in"], "In", test=in_test, shown=True),
+    Component(SH.minInclusive, "MinInclusive", test=comparison(">="), shown=True),
+    Component(SH.maxInclusive, "MaxInclusive", test=comparison("<="), shown=True),
+    Component(SH.minExclusive, "MinExclusive", test=comparison(">")),
+    Component(SH.maxExclusive, "MaxExclusive", test=comparison("<")),
+    Component(SH.minLength, "MinLength", test=length(">=")),
+    Component(SH.maxLength, "MaxLength", test=length("<=")),
+    Component(SH["or"], "Or", test=members_test(" || ")),
+    Component(SH["and"], "And", test=members_test(" && ")),
+    Component(SH["not"], "Not", test=not_test),
+    Component(SH.xone, "Xone", test=xone_test),
+    Component(SH.minCount, "MinCount", count="<", shown=True),
+    Component(SH.maxCount, "MaxCount", count=">", shown=True),
+    Component(SH.qualifiedMinCount, "QualifiedMinCount", count="<", qualified=True),
+    Component(SH.qualifiedMaxCount, "QualifiedMaxCount", count=">", qualified=True),
+    Component(SH.hasValue, "HasValue", check=has_value_checks, shown=True),
+    Component(SH.uniqueLang, "UniqueLang", check=unique_lang_checks, shown=True),
+)
+VALUE_TESTS = {c.parameter: c for c in COMPONENTS if c.test is not None}
+# The parameters that shape a component or only describe the shape: read where they are used, or not at all.
+DESCRIBING = {
+    RDF.type, RDFS.label, RDFS.comment, SH.path, SH.property, SH.message, SH.severity, SH.deactivated,
+    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.sparql, SH.flags,
+    SH.qualifiedValueShape, SH.name, SH.description, SH.order, SH.group,
+}  # fmt: skip
+KNOWN = DESCRIBING | {c.parameter for c in COMPONENTS}
+# The constraint parameters the /shapes page lists, by their local names.
+SHOWN = frozenset(str(c.parameter).removeprefix(str(SH)) for c in COMPONENTS if c.shown)
+
+
 class Compiler:
     """Turns the shapes of one shapes graph into Checks."""
 
@@ -171,51 +280,17 @@ class Compiler:
             raise UnsupportedShape(f"shape {shape} uses {names} inside a value shape")
         parts = [
             self.parameter_expression(shape, parameter, var)
-            for parameter in VALUE_PARAMETERS
+            for parameter in VALUE_TESTS
             if (shape, parameter, None) in self.shapes
         ]
         parts += [f"({var} = {sparql_term(v)})" for v in self.shapes.objects(shape, SH.hasValue)]
         return "(" + " && ".join(parts) + ")" if parts else "true"
 
     def parameter_expression(self, shape: Node, parameter: URIRef, var: str) -> str:
-        """A SPARQL expression for one constraint parameter of a shape."""
-        value = self.shapes.value(shape, parameter)
-        if parameter == SH.datatype:
-            return f"(isLiteral({var}) && datatype({var}) = {sparql_term(value)})"
-        if parameter == SH.nodeKind:
-            return NODE_KINDS[value].format(v=var)
-        if parameter == SH["class"]:
-            return f"EXISTS {{ {var} a {sparql_term(value)} }}"
-        if parameter == SH.pattern:
-            flags = self.shapes.value(shape, SH.flags)
-            flag_text = f", {Literal(str(flags)).n3()}" if flags else ""
-            return f"(!isBlank({var}) && REGEX(STR({var}), {Literal(str(value)).n3()}{flag_text}))"
-        if parameter == SH.languageIn:
-            tags = " || ".join(f'LANGMATCHES(LANG({var}), "{tag}")' for tag in Collection(self.shapes, value))
-            return f"(isLiteral({var}) && ({tags or 'false'}))"
-        if parameter == SH["in"]:
-            members = ", ".join(sparql_term(m) for m in Collection(self.shapes, value))
-            return f"({var} IN ({members}))"
-        comparisons = {
-            SH.minInclusive: ">=",
-            SH.maxInclusive: "<=",
-            SH.minExclusive: ">",
-            SH.maxExclusive: "<",
-        }
-        if parameter in comparisons:
-            return f"COALESCE({var} {comparisons[parameter]} {sparql_term(value)}, false)"
-        if parameter in (SH.minLength, SH.maxLength):
-            operator = ">=" if parameter == SH.minLength else "<="
-            return f"(!isBlank({var}) && STRLEN(STR({var})) {operator} {int(value)})"
-        members = [self.value_expression(member, var) for member in Collection(self.shapes, value)]
-        if parameter == SH["or"]:
-            return "(" + " || ".join(members) + ")"
-        if parameter == SH["and"]:
-            return "(" + " && ".join(members) + ")"
-        if parameter == SH["not"]:
-            return f"(!{self.value_expression(value, var)})"
-        ones = " + ".join(f"IF({m}, 1, 0)" for m in members)
-        return f"(({ones}) = 1)"
+        """A SPARQL expression for one value-testing constraint parameter of a shape (``VALUE_TESTS``)."""
+        test = VALUE_TESTS[parameter].test
+        assert test is not None
+        return test(self, shape, self.shapes.value(shape, parameter), var)
 
     def reads_graph(self, shape: Node) -> bool:
         """Whether testing a value against ``shape`` looks the value up in the graph (sh:class), so that
@@ -300,8 +375,8 @@ class Compiler:
         failure either). Its scan form tests every statement of the path and joins the few failures to the
         focus nodes."""
         tests = [
-            (name, self.parameter_expression(shape, parameter, "?value"))
-            for parameter, name in VALUE_PARAMETERS.items()
+            (component.name, self.parameter_expression(shape, parameter, "?value"))
+            for parameter, component in VALUE_TESTS.items()
             if (shape, parameter, None) in self.shapes
         ]
         if not tests:
@@ -324,18 +399,14 @@ class Compiler:
         count breaks bound N. One scan of the path serves every bound. The scan form counts every subject's
         values along the path first and joins the counts to the focus nodes (those without a value count 0)."""
         qualified = self.shapes.value(shape, SH.qualifiedValueShape)
+        test = self.value_expression(qualified, "?v") if qualified is not None else None
         bounds = [
-            (name, operator, int(bound), None)
-            for parameter, (name, operator) in COUNT_PARAMETERS.items()
-            if (bound := self.shapes.value(shape, parameter)) is not None
+            (c.name, c.count, int(bound), test if c.qualified else None)
+            for c in COMPONENTS
+            if c.count is not None
+            and (qualified is not None or not c.qualified)
+            and (bound := self.shapes.value(shape, c.parameter)) is not None
         ]
-        if qualified is not None:
-            test = self.value_expression(qualified, "?v")
-            bounds += [
-                (name, operator, int(bound), test)
-                for parameter, (name, operator) in QUALIFIED_PARAMETERS.items()
-                if (bound := self.shapes.value(shape, parameter)) is not None
-            ]
         if not bounds:
             return
         counted = {test: n for n, test in enumerate(dict.fromkeys(test for *_, test in bounds))}
@@ -370,16 +441,9 @@ class Compiler:
     def path_checks(self, shape: Node, targets: str, path: str) -> Iterator[Check]:
         """Constraints on the set of values a focus node has along a path."""
         yield from self.count_checks(shape, targets, path)
-        for required in self.shapes.objects(shape, SH.hasValue):
-            missing = f"FILTER NOT EXISTS {{ ?this {path} {sparql_term(required)} }}"
-            query = f"SELECT ?this WHERE {{ {targets} {missing} }}"
-            yield self.check(shape, "HasValue", path, query, targets)
-        if self.shapes.value(shape, SH.uniqueLang) == Literal(True):
-            query = (
-                f'SELECT ?this WHERE {{ {targets} ?this {path} ?v . FILTER(LANG(?v) != "") }} '
-                "GROUP BY ?this (LANG(?v) AS ?lang) HAVING (COUNT(DISTINCT ?v) > 1)"
-            )
-            yield self.check(shape, "UniqueLang", path, query, targets)
+        for component in COMPONENTS:
+            if component.check is not None:
+                yield from component.check(self, shape, targets, path)
 
     def sparql_check(self, shape: Node, constraint: Node, targets: str, path: str | None) -> Check:
         """A SHACL-SPARQL constraint, its focus nodes joined in instead of pre-bound one at a time."""

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from klynge.catalogue import internal
 from klynge.graph.build import parse_file
 from klynge.resources import asset_files
+from klynge.validation.shacl_sparql import SHOWN
 
 SHAPES_QUERY = internal("shapes")
 
@@ -66,8 +67,9 @@ def shapes() -> list[Shape]:
             continue
         message = row["propertyMessage"].value if row["propertyMessage"] is not None else None
         rule = shape.rules.setdefault(row["property"], PropertyRule(row["path"], message))
-        if row["constraint"] is not None:
-            values = rule.constraints.setdefault(row["constraint"].value.rsplit("#", 1)[-1], [])
+        name = row["constraint"].value.rsplit("#", 1)[-1] if row["constraint"] is not None else None
+        if name in SHOWN:
+            values = rule.constraints.setdefault(name, [])
             if row["value"] not in values:
                 values.append(row["value"])
     return list(found.values())

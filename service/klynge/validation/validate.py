@@ -259,11 +259,6 @@ def context_sources(files: list[Path], only: bool = False, root: Path | None = N
     return sources
 
 
-def sources_for(files: list[Path]) -> list[Path]:
-    """The graph's sources of ``--only``: the repository by default, else the files with the ontology."""
-    return context_sources(files, only=bool(files)).graph
-
-
 def changed_files(revision: str) -> tuple[list[Path], list[Path]]:
     """The RDF and query files that differ from a git revision (untracked ones included), and those deleted.
 

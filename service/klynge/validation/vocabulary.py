@@ -324,12 +324,6 @@ def _article(kind: str) -> str:
     return "an" if kind[0] in "aeiou" else "a"
 
 
-def check_files(ontology: Iterable[ox.Quad], files: Iterable[Path]) -> list[Problem]:
-    """The vocabulary problems of RDF and SPARQL files, against the given ontology's declarations."""
-    checker = Checker(ontology)
-    return checker.check(use for path in files for use in uses_in_file(path))
-
-
 # -- Building the term lists -----------------------------------------------------------------------------------
 
 

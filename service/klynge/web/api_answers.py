@@ -14,7 +14,10 @@ from klynge.answers import lineage as answers
 from klynge.answers.models import AsOf, Lineage, Path, SearchHit
 from klynge.answers.path import MAX_PATH_LENGTH, shortest_path
 from klynge.answers.search import search as search_names
+from klynge.engines.base import Engine
 from klynge.rdf import formats
+from klynge.web import statuses
+from klynge.web.dependencies import EngineDep
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -52,10 +55,9 @@ EvidenceQuery = Annotated[
 ]
 
 
-def lineage_answer(request: Request, iri: ox.NamedNode, evidence: answers.EvidenceChoice) -> Response:
+def lineage_answer(request: Request, engine: Engine, iri: ox.NamedNode, evidence: answers.EvidenceChoice) -> Response:
     """The lineage as JSON (checked against the Lineage model), or as RDF when Accept asks for Turtle,
     JSON-LD, N-Triples or RDF/XML."""
-    engine = request.app.state.engine
     fmt = negotiate(request, (formats.API_JSON, *formats.GRAPH), "a lineage")
     try:
         if fmt is formats.API_JSON:
@@ -67,12 +69,9 @@ def lineage_answer(request: Request, iri: ox.NamedNode, evidence: answers.Eviden
 
 
 # What the two lineage routes (by id, by full IRI) answer besides the JSON model.
-LINEAGE_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": RDF_CONTENT},
-    400: {"description": "not a resource id or IRI"},
-    404: {"description": "unknown resource"},
-    406: {"description": "unsupported Accept"},
-}
+LINEAGE_RESPONSES = statuses.responses(
+    (400, "not a resource id or IRI"), (404, "unknown resource"), 406, *statuses.ENGINE_FAILURES
+) | {200: {"content": RDF_CONTENT}}
 
 
 @router.get(
@@ -81,13 +80,13 @@ LINEAGE_RESPONSES: dict[int | str, dict[str, object]] = {
     response_model=Lineage,
     responses=LINEAGE_RESPONSES,
 )
-def lineage_by_id(request: Request, id: str, evidence: EvidenceQuery = "all") -> Response:
+def lineage_by_id(request: Request, engine: EngineDep, id: str, evidence: EvidenceQuery = "all") -> Response:
     """Each lineage step with its relation (the specific klynge property, or the organisational change event),
     the years of both ends (schema:startDate/endDate) and the sources stating it. JSON by default; Turtle,
     JSON-LD, N-Triples or RDF/XML by `Accept` or `format` (ttl, jsonld, nt, rdf). Each plan step says whether a
     source states it or we inferred it (`evidence`), with its source, the place in it (`locator`) and, for an
     inferred step, the reading (`note`); `?evidence=stated` leaves the inferred steps out."""
-    return lineage_answer(request, resource(request, id), evidence)
+    return lineage_answer(request, engine, resource(request, id), evidence)
 
 
 @router.get(
@@ -97,30 +96,34 @@ def lineage_by_id(request: Request, id: str, evidence: EvidenceQuery = "all") ->
     responses=LINEAGE_RESPONSES,
 )
 def lineage_by_iri(
-    request: Request, iri: Annotated[str, Query(description=ID_HELP)], evidence: EvidenceQuery = "all"
+    request: Request,
+    engine: EngineDep,
+    iri: Annotated[str, Query(description=ID_HELP)],
+    evidence: EvidenceQuery = "all",
 ) -> Response:
     """As `/api/lineage/{id}`, for a resource named by its full IRI."""
-    return lineage_answer(request, resource(request, iri), evidence)
+    return lineage_answer(request, engine, resource(request, iri), evidence)
 
 
 @router.get(
     "/api/path",
     summary="Shortest chain of relations between two resources",
     response_model=Path,
-    responses={
-        400: {"description": "`from` or `to` is not a resource id or IRI"},
-        404: {"description": "unknown resource, or no chain within max_length"},
-    },
+    responses=statuses.responses(
+        (400, "`from` or `to` is not a resource id or IRI"),
+        (404, "unknown resource, or no chain within max_length"),
+        *statuses.ENGINE_FAILURES,
+    ),
 )
 def path(
     request: Request,
+    engine: EngineDep,
     from_: Annotated[str, Query(alias="from", description=ID_HELP)],
     to: Annotated[str, Query(description=ID_HELP)],
     max_length: Annotated[int, Query(ge=1, le=MAX_PATH_LENGTH)] = MAX_PATH_LENGTH,
 ) -> Path:
     """Each step names the predicate (and its label), its direction and the sources of the statement. Type,
     source and scheme links are not followed: they would join everything in two steps."""
-    engine = request.app.state.engine
     try:
         return shortest_path(engine, resource(request, from_), resource(request, to), max_length)
     except answers.NotFound as error:
@@ -131,10 +134,10 @@ def path(
     "/api/search",
     summary="Search names, definitions, notes and source locators, in Danish and English",
     response_model=list[SearchHit],
-    responses={400: {"description": "empty search text"}},
+    responses=statuses.responses((400, "empty search text"), *statuses.ENGINE_FAILURES),
 )
 def search(
-    request: Request,
+    engine: EngineDep,
     q: Annotated[
         str, Query(description="words to find; case, diacritics and word endings do not matter", max_length=200)
     ],
@@ -145,7 +148,7 @@ def search(
     "vaekstforum" finds "Vækstforum". Best first; each hit says which `field` matched and shows the `passage`,
     with `highlights` the character spans of the matching words in it."""
     try:
-        return search_names(request.app.state.engine, q, limit)
+        return search_names(engine, q, limit)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
 
@@ -155,9 +158,14 @@ Year = Annotated[
 ]
 
 
-@router.get("/api/as-of/{year}", summary="What was in force in a year", response_model=AsOf)
-def as_of(request: Request, year: Year) -> AsOf:
+@router.get(
+    "/api/as-of/{year}",
+    summary="What was in force in a year",
+    response_model=AsOf,
+    responses=statuses.responses(*statuses.ENGINE_FAILURES),
+)
+def as_of(engine: EngineDep, year: Year) -> AsOf:
     """The plans in force that year with their periods (a study or a call is not a plan in force), the bodies
     responsible for them or running them, the clusters appointed and their areas, and the budget lines whose
     period covers the year; `previous` and `next` name the neighbouring years."""
-    return as_of_answers.as_of(request.app.state.engine, year)
+    return as_of_answers.as_of(engine, year)

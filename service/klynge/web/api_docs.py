@@ -12,21 +12,16 @@ WCAG 2.1 AA contrast, and deep links are off (Swagger UI nests them inside the o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from swagger_ui_bundle import swagger_ui_path
 
+from klynge.web import page_kinds, statuses
 from klynge.web.templating import templates
 
 ASSETS = "/docs/assets"
-# The errors a negotiated route answers before it looks at the data, for its OpenAPI ``responses``.
-FORMAT_ERRORS = {
-    406: {
-        "description": "nothing this route gives matches `format` or Accept (an unknown `format` falls back to "
-        "Accept); the message lists what it gives"
-    },
-}
 # The bundle's files the page uses, and their media types; nothing else of the package is reachable.
 FILES = {
     "swagger-ui-bundle.js": "text/javascript",
@@ -42,10 +37,18 @@ def content(media_types: Iterable[str], description: str = "the answer, in the r
 
 
 def install(app: FastAPI) -> None:
-    """Serve /docs and its assets; the app must be created with ``docs_url=None``."""
+    """Serve /docs and its assets, and /openapi.json with every status described from one table
+    (``klynge.web.statuses``); the app must be created with ``docs_url=None``."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = statuses.document(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     context = {"assets": ASSETS, "openapi": app.openapi_url or "/openapi.json"}
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get(page_kinds.API_DOCS.route, include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
         """Swagger UI under the site's own header, the way back to the pages."""
         return templates.TemplateResponse(request, "api_docs.html", dict(context))

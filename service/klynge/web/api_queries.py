@@ -25,11 +25,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from klynge.catalogue import RESERVED, NamedQuery, Parameter, ParameterError, catalogue
+from klynge.engines.base import Engine
 from klynge.rdf import formats
 from klynge.rdf.namespaces import PREFIXES
+from klynge.web import statuses
+from klynge.web.dependencies import EngineDep
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
+from klynge.web.request_errors import single_values
 
 # Engine failures (past the time or result limit: 422; workers busy: 503) answer with the engine's message.
 router = APIRouter(tags=["named queries"], route_class=EngineErrorRoute)
@@ -103,17 +107,12 @@ def term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
 
 def given_values(request: Request, query: NamedQuery) -> dict[str, str]:
     """The query-string parameters meant for the query (each at most once); ``format`` is the API's own."""
-    values: dict[str, str] = {}
-    for name, value in request.query_params.multi_items():
-        if name in RESERVED:
-            continue
-        if name in values:
-            raise HTTPException(400, f"parameter {name!r} is given more than once; {query.name} takes one value")
-        values[name] = value
-    return values
+    return single_values(
+        request, RESERVED, lambda name: f"parameter {name!r} is given more than once; {query.name} takes one value"
+    )
 
 
-def run(request: Request, query: NamedQuery) -> Response:
+def run(request: Request, engine: Engine, query: NamedQuery) -> Response:
     """Validate the parameters, run the query through the engine and answer in the chosen format."""
     fmt = negotiate(request, offers(query), f"the answer of {query.name}")
     values = given_values(request, query)
@@ -121,7 +120,6 @@ def run(request: Request, query: NamedQuery) -> Response:
         bindings = query.bindings(values)
     except ParameterError as error:
         raise HTTPException(400, str(error)) from None
-    engine = request.app.state.engine
     if query.returns_graph:
         return rdf_response(engine.construct(query.sparql, bindings), fmt)
     rows = engine.select(query.sparql, bindings)
@@ -178,12 +176,7 @@ def openapi_extra(query: NamedQuery) -> dict[str, object]:
     }
 
 
-ERRORS = {
-    400: {"description": "A parameter is missing, unknown or not of its type (the message says which and why)"},
-    406: {"description": "None of the offered formats is acceptable"},
-    422: {"description": "The answer is past the result-size or time limit (the same request fails again)"},
-    503: {"description": "Every query worker is busy; retry after the Retry-After seconds"},
-}
+ERRORS = statuses.responses((400, "a parameter is missing, unknown or not of its type"), 406, *statuses.ENGINE_FAILURES)
 
 
 @router.get("/api/queries", response_model=Catalogue, summary="The named queries")
@@ -192,11 +185,11 @@ def list_queries() -> dict[str, object]:
     return {"queries": [query.describe() for query in catalogue().values()]}
 
 
-def endpoint(query: NamedQuery) -> Callable[[Request], Response]:
+def endpoint(query: NamedQuery) -> Callable[[Request, Engine], Response]:
     """The route function answering one named query."""
 
-    def answer(request: Request) -> Response:
-        return run(request, query)
+    def answer(request: Request, engine: EngineDep) -> Response:
+        return run(request, engine, query)
 
     answer.__name__ = "query_" + query.name.replace("-", "_")
     return answer

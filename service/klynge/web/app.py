@@ -1,6 +1,8 @@
-"""The FastAPI application: the engine and settings on ``app.state``, CORS for reads, one router per surface."""
+"""The FastAPI application: the engine and settings given to the routes, CORS for reads, one router per surface."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -8,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 
 from klynge.engines.base import Engine, QueryError
-from klynge.engines.releases import ReleaseArchive, ReleaseSwitch, repository_archive
+from klynge.engines.releases import ARCHIVE_LIMITS, ReleaseArchive, ReleaseSwitch, repository_archive
 from klynge.rdf.formats import NotAcceptable
 from klynge.settings import Settings
 from klynge.web import (
@@ -19,6 +21,7 @@ from klynge.web import (
     cluster_programme,
     completion,
     dataset,
+    dependencies,
     health,
     linked_data,
     pages,
@@ -49,7 +52,7 @@ REPOSITORY = object()  # create_app's default archive: the releases recorded in 
 
 def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | None | object = REPOSITORY) -> FastAPI:
     """An app answering from ``engine``, and from ``archive`` for ``release=`` (default: the releases recorded
-    in the repository; None: no time travel); every router reads them from ``request.app.state``."""
+    in the repository; None: no time travel); the routes are given them by ``klynge.web.dependencies``."""
     app = FastAPI(
         title="klynge",
         summary="An open knowledge graph of Danish cluster and innovation policy",
@@ -59,10 +62,17 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
         docs_url=None,
         redoc_url=None,
     )
-    held = repository_archive() if archive is REPOSITORY else archive
+    held = (
+        repository_archive(
+            limits=replace(settings.limits, workers=ARCHIVE_LIMITS.workers, cache_mb=ARCHIVE_LIMITS.cache_mb),
+            resident=settings.releases_resident,
+            idle_seconds=settings.releases_idle_s,
+        )
+        if archive is REPOSITORY
+        else archive
+    )
     assert held is None or isinstance(held, ReleaseArchive)
-    app.state.engine = ReleaseSwitch(engine, held)  # release= picks a recorded release (klynge.web.releases)
-    app.state.settings = settings
+    dependencies.install(app, ReleaseSwitch(engine, held), settings)  # release= picks a recorded release
     engine.text_index()  # the full-text index for search: built now, before the first request, not after
     # Browser tools (YASGUI, Comunica) query from other origins; every route only reads, POST /sparql included.
     app.add_middleware(
@@ -84,10 +94,12 @@ def create_app(engine: Engine, settings: Settings, archive: ReleaseArchive | Non
     app.add_middleware(releases.ReleaseSelection)  # release=, Memento, retired IRIs, cite-as
     app.add_middleware(HttpSemantics)  # HEAD on every GET route, Vary: Accept, signposting Link headers
     public = settings.public_base_url or settings.listen_url
-    app.add_middleware(Hardening, read_timeout=settings.read_timeout, public_url=public)  # outermost: every response
+    # outermost: every response
+    app.add_middleware(Hardening, read_timeout=settings.limits.read_timeout, public_url=public)
     api_docs.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    releases.declare_release(app)  # release= on every operation that answers from the graph
     # A query error no route handled (a time limit hit by a page, say) still gets its status and a message.
     app.add_exception_handler(QueryError, lambda request, error: sparql.error_response(error))
     app.add_exception_handler(NotAcceptable, not_acceptable)

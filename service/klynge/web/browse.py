@@ -23,8 +23,11 @@ from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR
 from klynge.engines.base import Engine
 from klynge.rdf import formats
 from klynge.rdf.namespaces import expand
+from klynge.web import page_kinds, statuses
+from klynge.web.dependencies import EngineDep
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
+from klynge.web.request_errors import single_values
 from klynge.web.templating import templates
 
 router = APIRouter(tags=["browse"], route_class=EngineErrorRoute)
@@ -37,13 +40,9 @@ Year = Annotated[
     Query(ge=FIRST_YEAR, le=LAST_YEAR, description="keep only what was in force this year (as /as-of/{year})"),
 ]
 Page = Annotated[int, Query(ge=1, le=100_000, description=f"the page of {answers.PAGE_SIZE} instances")]
+# The engine a route is given already answers for the release named (the release middleware switched it);
+# ``release`` is a parameter of the routes so that OpenAPI lists it and their links keep it.
 Release = Annotated[str | None, Query(description="a release of the graph (once releases are served)")]
-
-
-def answering_engine(request: Request, release: str | None) -> Engine:
-    """The engine that answers for ``release``: the app's engine, which the release middleware has switched to
-    the named release (``release`` is a parameter here so OpenAPI lists it and links keep it)."""
-    return request.app.state.engine
 
 
 def class_iri(key: str) -> ox.NamedNode:
@@ -60,21 +59,15 @@ def class_iri(key: str) -> ox.NamedNode:
 
 def facet_values(request: Request) -> dict[str, str]:
     """The facet pairs of the query string; a facet given twice is an error (one value per facet)."""
-    values: dict[str, str] = {}
-    for key, value in request.query_params.multi_items():
-        if key in RESERVED:
-            continue
-        if key in values:
-            raise HTTPException(400, f"facet {key} is given twice: a state takes one value per facet")
-        values[key] = value
-    return values
+    return single_values(
+        request, RESERVED, lambda key: f"facet {key} is given twice: a state takes one value per facet"
+    )
 
 
 def state(
-    request: Request, key: str, year: int | None, page: int, release: str | None, per_page: int = answers.PAGE_SIZE
+    request: Request, engine: Engine, key: str, year: int | None, page: int, per_page: int = answers.PAGE_SIZE
 ) -> answers.BrowseState:
     """The facet state the request names, or a 400/404 saying what is wrong with it."""
-    engine = answering_engine(request, release)
     try:
         return answers.browse(engine, class_iri(key), facet_values(request), year, page, per_page)
     except answers.NoSuchClass as error:
@@ -90,19 +83,21 @@ TABLES = tuple(fmt for fmt in formats.TABLE if fmt is not formats.API_JSON)  # C
     "/api/browse/{key}/table",
     summary="A facet state's instances as a table: CSV, TSV or XLSX",
     response_class=Response,
-    responses={
-        200: {
+    responses=statuses.responses(
+        (400, "a state that cannot be answered (as /api/browse/{key} says)"),
+        (404, "no such class with instances, or a release that is not served"),
+        (406, "a format other than CSV, TSV or XLSX"),
+        *statuses.ENGINE_FAILURES,
+        ok={
             "description": "every instance of the state (all pages), its IRI and its display label in columns "
             "of their own",
             "content": {fmt.media_type: {} for fmt in TABLES},
         },
-        400: {"description": "a state that cannot be answered (as /api/browse/{key} says)"},
-        404: {"description": "no such class with instances, or a release that is not served"},
-        406: {"description": "a format other than CSV, TSV or XLSX"},
-    },
+    ),
 )
 def browse_table(
     request: Request,
+    engine: EngineDep,
     key: ClassKey,
     year: Year = None,
     release: Release = None,
@@ -111,12 +106,11 @@ def browse_table(
     """The state's instances, all of them, one row each (``item``, ``itemLabel``), ordered as the list is:
     what a spreadsheet, R or pandas opens as it is. Facets are chosen as on `/api/browse/{key}`."""
     fmt = negotiate(request, TABLES, "a browse list")
-    answer = state(request, key, year, 1, release, per_page=sys.maxsize)
+    answer = state(request, engine, key, year, 1, per_page=sys.maxsize)
     rows = [
         {"item": ox.NamedNode(item.iri), **({"itemLabel": ox.Literal(item.label)} if item.label else {})}
         for item in answer.items
     ]
-    engine = answering_engine(request, release)
     return Response(fmt.table(("item", "itemLabel"), rows, engine.display_labels), media_type=fmt.content_type)
 
 
@@ -154,22 +148,22 @@ def choosing(chosen: dict[str, str], key: str, value: str | None) -> dict[str, s
     return {k: v for k, v in chosen.items() if k != key} | ({key: value} if value is not None else {})
 
 
-@router.get("/browse", response_class=HTMLResponse, include_in_schema=False)
-def browse_page(request: Request, release: Release = None) -> HTMLResponse:
+@router.get(page_kinds.BROWSE.route, response_class=HTMLResponse, include_in_schema=False)
+def browse_page(request: Request, engine: EngineDep, release: Release = None) -> HTMLResponse:
     """Every class of the ontology that has instances, with counts, each leading to its facets."""
-    found = answers.classes(answering_engine(request, release))
+    found = answers.classes(engine)
     context = {"classes": found, "url": lambda key: state_url(f"/browse/{key}", {}, None, 1, release)}
     return templates.TemplateResponse(request, "browse.html", context)
 
 
-@router.get("/browse/{key}", response_class=HTMLResponse, include_in_schema=False)
+@router.get(page_kinds.BROWSE_CLASS.route, response_class=HTMLResponse, include_in_schema=False)
 def browse_class_page(
-    request: Request, key: ClassKey, year: Year = None, page: Page = 1, release: Release = None
+    request: Request, engine: EngineDep, key: ClassKey, year: Year = None, page: Page = 1, release: Release = None
 ) -> HTMLResponse:
     """A class's instances in one facet state, its facets with counts, and the state as SPARQL; a state that
     cannot be answered is a page saying why (a 404 is the site's not-found page)."""
     try:
-        answer = state(request, key, year, page, release)
+        answer = state(request, engine, key, year, page)
     except HTTPException as error:
         if error.status_code != 400:
             raise
@@ -198,15 +192,16 @@ def browse_class_page(
     "/api/browse",
     summary="The classes that have instances, with counts",
     response_model=list[answers.ClassCount],
-    responses={
-        400: {"description": "a release named that is not a version number, or named twice"},
-        404: {"description": "a release that is not served"},
-    },
+    responses=statuses.responses(
+        (400, "a release named that is not a version number, or named twice"),
+        (404, "a release that is not served"),
+        *statuses.ENGINE_FAILURES,
+    ),
 )
-def browse_classes(request: Request, release: Release = None) -> list[answers.ClassCount]:
+def browse_classes(engine: EngineDep, release: Release = None) -> list[answers.ClassCount]:
     """Every class the ontology declares that has instances in the graph, most first; `key` is its path under
     `/api/browse/` and `/browse/`."""
-    return answers.classes(answering_engine(request, release))
+    return answers.classes(engine)
 
 
 @router.get(
@@ -214,16 +209,18 @@ def browse_classes(request: Request, release: Release = None) -> list[answers.Cl
     summary="A class's instances in one facet state, with its facets",
     response_model=answers.BrowseState,
     response_model_by_alias=True,
-    responses={
-        400: {
-            "description": "an unknown facet, a value that is no IRI, a year for a class it does not "
-            "apply to, a page past the last, or a release named that is not a version number"
-        },
-        404: {"description": "no such class with instances, or a release that is not served"},
-    },
+    responses=statuses.responses(
+        (
+            400,
+            "an unknown facet, a value that is no IRI, a year for a class it does not apply to, a page past the "
+            "last, or a release named that is not a version number",
+        ),
+        (404, "no such class with instances, or a release that is not served"),
+        *statuses.ENGINE_FAILURES,
+    ),
 )
 def browse_class(
-    request: Request, key: ClassKey, year: Year = None, page: Page = 1, release: Release = None
+    request: Request, engine: EngineDep, key: ClassKey, year: Year = None, page: Page = 1, release: Release = None
 ) -> answers.BrowseState:
     """The facets come from the SHACL shapes of the class, its superclasses and subclasses (plus `kind`, its
     narrower classes). Choose a value of a facet with a query parameter named by the facet's `key` and the
@@ -231,4 +228,4 @@ def browse_class(
     an inverse facet's key starts with `^`. Facets combine (one value each); `year` keeps what was in force
     then, as `/api/as-of/{year}` decides. Each facet value counts the instances of the state that have it.
     `sparql` is the query listing the state's instances, as `/browse` opens it in the editor."""
-    return state(request, key, year, page, release)
+    return state(request, engine, key, year, page)

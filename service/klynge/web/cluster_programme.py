@@ -12,8 +12,9 @@ from fastapi.responses import Response
 
 from klynge.answers.cluster_programme import NotAppointed, cluster_programme
 from klynge.rdf import formats
-from klynge.web import api_docs
+from klynge.web import api_docs, page_kinds, statuses
 from klynge.web.api_answers import resource
+from klynge.web.dependencies import EngineDep
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -23,16 +24,17 @@ router = APIRouter(tags=["answers"], route_class=EngineErrorRoute)
 
 
 @router.get(
-    "/programme-of/{cluster:path}",
+    page_kinds.PROGRAMME_OF.route,
     summary="The programme a cluster organisation was appointed under, with its lineage and sources",
-    responses={
-        200: api_docs.content(f.media_type for f in formats.PAGE),
-        400: {"description": "not a resource id or IRI"},
-        404: {"description": "not a cluster organisation appointed under a programme"},
-        **api_docs.FORMAT_ERRORS,
-    },
+    responses=statuses.responses(
+        (400, "not a resource id or IRI"),
+        (404, "not a cluster organisation appointed under a programme"),
+        406,
+        *statuses.ENGINE_FAILURES,
+        ok=api_docs.content(f.media_type for f in formats.PAGE),
+    ),
 )
-def programme_of(request: Request, cluster: str) -> Response:
+def programme_of(request: Request, engine: EngineDep, cluster: str) -> Response:
     """For the ECCP profile field "Regional/National Support Programmes": the programme's stable IRI (the value
     a profile can hold instead of free text), the post that appointed the cluster, its body and the day, the
     programme's period, its lineage (every step with the relation, stated or inferred, source and locator) and
@@ -41,7 +43,7 @@ def programme_of(request: Request, cluster: str) -> Response:
     graph)."""
     fmt = negotiate(request, formats.PAGE, "a cluster's programme")
     try:
-        answer = cluster_programme(request.app.state.engine, resource(request, cluster))
+        answer = cluster_programme(engine, resource(request, cluster))
     except NotAppointed as error:
         raise HTTPException(404, str(error)) from None
     if fmt.rdf is not None:

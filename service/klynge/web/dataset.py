@@ -1,15 +1,18 @@
 """The dataset's own description (DCAT-AP + VoID) at /dataset and /.well-known/void, and the dumps.
 
-Both the description and each dump are built once per graph version and cached: the counts need a few
+Both the description and each dump are built once per graph version and kept: the counts need a few
 aggregate queries, and a dump serialises the whole graph (the description gives each dump's size and SHA-256,
-so it writes them all once), neither of which should run per request.
+so it writes them all once), neither of which should run per request. The engine writes and keeps the dumps
+and the tables (``Engine.export``); the description is kept here, per engine and graph version, for as long as
+the engine lives.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+import threading
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -17,10 +20,11 @@ from fastapi.responses import Response
 
 from klynge.answers import dataset
 from klynge.answers.release_series import release_history
-from klynge.graph import tables
-from klynge.rdf import dumps as export
+from klynge.engines.base import Engine, NotExportable
 from klynge.rdf import formats
 from klynge.rdf.namespaces import VOID
+from klynge.web import page_kinds, statuses
+from klynge.web.dependencies import EngineDep
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.linked_data import signposting
 from klynge.web.negotiation import negotiate
@@ -36,65 +40,59 @@ RDF_MEDIA_TYPES = {fmt.media_type: {"description": f"the description as {fmt.nam
 SCHEMA_DATASET = "https://schema.org/Dataset"
 
 
-@lru_cache(maxsize=10)
-def cached_dump(engine, version: str, fmt: str) -> bytes:
-    """One dump for one graph version (the version is only the cache key)."""
-    return export.export_bytes(engine.local_store(), fmt)
-
-
 # Above this many triples the description gives no dump sizes or checksums: measuring means writing every dump,
 # which for the 285k-triple DK benchmark store alone takes minutes on the first /dataset request (EU scale:
 # gigabytes too). The published graph is far below it; `klynge publish` always measures.
 MEASURED_DUMPS_MAX_TRIPLES = 100_000
 
 
-def dump_files(engine, site: dataset.Site) -> list[dataset.DumpFile]:
+def dump_files(engine: Engine, site: dataset.Site) -> list[dataset.DumpFile]:
     """The dumps this service serves, with size and checksum when an embedded store small enough has them."""
-    measured = engine.local_store() is not None and engine.triple_count() <= MEASURED_DUMPS_MAX_TRIPLES
+    exported = engine.can_export()
+    measured = exported and engine.triple_count() <= MEASURED_DUMPS_MAX_TRIPLES
     files = []
     for dump in dataset.DUMPS:
         url = site.url(f"/dumps/klynge.{dump.extension}").value
         if not measured:
             files.append(dataset.DumpFile(dump, url))
             continue
-        body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[dump.extension])
+        body = engine.export(DUMP_FORMATS[dump.extension])
         files.append(dataset.DumpFile(dump, url, len(body), hashlib.sha256(body).hexdigest()))
-    if engine.local_store() is not None:  # the tables are written from the embedded store too
+    if exported:  # the tables are written from the embedded store too
         url = site.url(f"/dumps/{dataset.TABLES_FILE}.zip").value
         if not measured:
             return [*files, dataset.DumpFile(dataset.TABLES, url)]
-        body = cached_tables(engine, engine.graph_version())
+        body = engine.export_tables()
         files.append(dataset.DumpFile(dataset.TABLES, url, len(body), hashlib.sha256(body).hexdigest()))
     return files
 
 
-@lru_cache(maxsize=2)
-def cached_tables(engine, version: str) -> bytes:
-    """The tables package, zipped, for one graph version (the version is only the cache key)."""
-    return tables.package_zip(engine.local_store())
+# The descriptions made, by engine and then by graph version and site; an engine's go with it.
+DESCRIPTIONS: WeakKeyDictionary[Engine, dict[tuple[str, str, str], tuple[ox.Triple, ...]]] = WeakKeyDictionary()
+DESCRIPTIONS_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=4)
-def cached_description(engine, version: str, base: str, public: str) -> tuple[ox.Triple, ...]:
-    """The description for one graph version (the version is only the cache key)."""
-    site = dataset.Site(base, public, public + "/sparql")
-    return tuple(dataset.description(engine, site, engine.graph_counts(), dump_files(engine, site)))
+def description(request: Request, engine: Engine) -> list[ox.Triple]:
+    """The DCAT/VoID triples for the graph the app serves now (made once per graph version)."""
+    base, public = base_iri(request), public_url(request)
+    key = (engine.graph_version(), base, public)
+    with DESCRIPTIONS_LOCK:
+        held = DESCRIPTIONS.setdefault(engine, {}).get(key)
+    if held is None:
+        site = dataset.Site(base, public, public + "/sparql")
+        held = tuple(dataset.description(engine, site, engine.graph_counts(), dump_files(engine, site)))
+        with DESCRIPTIONS_LOCK:
+            DESCRIPTIONS[engine][key] = held
+    return list(held)
 
 
-def description(request: Request) -> list[ox.Triple]:
-    """The DCAT/VoID triples for the graph the app serves now."""
-    engine = request.app.state.engine
-    return list(cached_description(engine, engine.graph_version(), base_iri(request), public_url(request)))
-
-
-def describe_dataset(request: Request, html: bool) -> Response:
+def describe_dataset(request: Request, engine: Engine, html: bool) -> Response:
     """The description as RDF by `Accept`/`format`, or (when ``html``) as a page for people."""
     fmt = negotiate(request, formats.PAGE if html else formats.GRAPH, "the dataset description")
     signposting(request, base_iri(request) + "dataset", (SCHEMA_DATASET,))
-    triples = description(request)
+    triples = description(request, engine)
     if fmt is not formats.HTML:
         return rdf_response(triples, fmt)
-    engine = request.app.state.engine
     site = dataset.Site(base_iri(request), public_url(request), public_url(request) + "/sparql")
     files = dump_files(engine, site)
     void = VOID.iri
@@ -116,46 +114,45 @@ def describe_dataset(request: Request, html: bool) -> Response:
 
 
 @router.get(
-    "/dataset",
+    page_kinds.DATASET.route,
     summary="DCAT-AP and VoID description of the dataset",
-    responses={
-        200: {"content": {"text/html": {"description": "a page for people"}, **RDF_MEDIA_TYPES}},
-        406: {"description": "no representation matches Accept"},
-    },
+    responses=statuses.responses(
+        406,
+        *statuses.ENGINE_FAILURES,
+        ok={"content": {"text/html": {"description": "a page for people"}, **RDF_MEDIA_TYPES}},
+    ),
 )
-def dataset_page(request: Request) -> Response:
+def dataset_page(request: Request, engine: EngineDep) -> Response:
     """Title, licence, publisher, distributions, SPARQL service, triple count and vocabularies used: a page
     for browsers, Turtle, JSON-LD, N-Triples or RDF/XML for harvesters."""
-    return describe_dataset(request, html=True)
+    return describe_dataset(request, engine, html=True)
 
 
 @router.get(
     "/.well-known/void",
     summary="VoID description (RDF, Turtle by default)",
-    responses={
-        200: {"content": RDF_MEDIA_TYPES},
-        406: {"description": "no representation matches Accept"},
-    },
+    responses=statuses.responses(406, *statuses.ENGINE_FAILURES, ok={"content": RDF_MEDIA_TYPES}),
 )
-def well_known_void(request: Request) -> Response:
+def well_known_void(request: Request, engine: EngineDep) -> Response:
     """The same description as /dataset, where VoID-aware clients look for it."""
-    return describe_dataset(request, html=False)
+    return describe_dataset(request, engine, html=False)
 
 
 @router.get(
     f"/dumps/{dataset.TABLES_FILE}.zip",
     summary="The graph as tidy CSV tables: a Frictionless Data Package, zipped",
-    responses={200: {"content": {"application/zip": {}}}, 503: {"description": "no embedded store"}},
+    responses=statuses.responses((503, "no embedded store"), ok={"content": {"application/zip": {}}}),
 )
-def tables_package(request: Request) -> Response:
+def tables_package(engine: EngineDep) -> Response:
     """One CSV per table (policies, lineage steps with evidence, organisations and their names and changes,
     clusters and areas, funding, amounts and funders, statistics, regional nodes, sources) and
     datapackage.json with each table's schema; `klynge export --format tables` writes the same files."""
-    engine = request.app.state.engine
-    if engine.local_store() is None:
-        raise HTTPException(503, "the tables are written from the embedded store; this service queries a remote one")
+    try:
+        body = engine.export_tables()
+    except NotExportable as error:
+        raise HTTPException(503, str(error)) from None
     return Response(
-        cached_tables(engine, engine.graph_version()),
+        body,
         media_type=dataset.TABLES_PACKAGING,
         headers={"Content-Disposition": f'attachment; filename="{dataset.TABLES_FILE}.zip"'},
     )
@@ -164,20 +161,20 @@ def tables_package(request: Request) -> Response:
 @router.get(
     "/dumps/klynge.{extension}",
     summary="The whole graph as one file",
-    responses={
-        200: {"content": {dump.media_type: {} for dump in dataset.DUMPS}},
-        404: {"description": "no dump in that format"},
-        503: {"description": "no embedded store"},
-    },
+    responses=statuses.responses(
+        (404, "no dump in that format"),
+        (503, "no embedded store"),
+        ok={"content": {dump.media_type: {} for dump in dataset.DUMPS}},
+    ),
 )
-def dump(request: Request, extension: Annotated[str, Path(description="ttl, nt, jsonld, rdf or trig")]) -> Response:
+def dump(engine: EngineDep, extension: Annotated[str, Path(description="ttl, nt, jsonld, rdf or trig")]) -> Response:
     """Turtle, N-Triples, JSON-LD, RDF/XML or TriG (the last keeps each source file's named graph)."""
     if extension not in DUMP_FORMATS:
         raise HTTPException(404, f"no dump klynge.{extension}; available: {', '.join(DUMP_FORMATS)}")
-    engine = request.app.state.engine
-    if engine.local_store() is None:
-        raise HTTPException(503, "dumps are written from the embedded store; this service queries a remote one")
-    body = cached_dump(engine, engine.graph_version(), DUMP_FORMATS[extension])
+    try:
+        body = engine.export(DUMP_FORMATS[extension])
+    except NotExportable as error:
+        raise HTTPException(503, str(error)) from None
     return Response(
         body,
         media_type=MEDIA_TYPES[extension],

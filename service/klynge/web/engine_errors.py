@@ -18,7 +18,8 @@ clients act on the status alone (Jena and SPARQLWrapper show little else):
 - 500 anything else, with the engine's message.
 
 ``/sparql`` answers in plain text (SPARQL Protocol clients show it as is); the REST routes as
-``{"detail": message}``, as FastAPI answers their other errors.
+``{"detail": message}``, as FastAPI answers their other errors. What each status means to a client, as
+/openapi.json says it, is written once in ``klynge.web.statuses``.
 """
 
 from __future__ import annotations

@@ -6,9 +6,12 @@ about health; this asks the engine. A dead worker factory is replaced on the way
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+
+from klynge.web import statuses
+from klynge.web.dependencies import EngineDep
 
 router = APIRouter(tags=["Service"])
 
@@ -16,10 +19,10 @@ router = APIRouter(tags=["Service"])
 @router.get(
     "/healthz",
     summary="Whether queries can be answered now, and the query pool's state",
-    responses={503: {"description": "queries cannot be answered now; the body says why"}},
+    responses=statuses.responses((503, "queries cannot be answered now; the body says why")),
 )
-async def healthz(request: Request) -> JSONResponse:
-    report = await run_in_threadpool(request.app.state.engine.health)
+async def healthz(engine: EngineDep) -> JSONResponse:
+    report = await run_in_threadpool(engine.health)
     return JSONResponse(
         {"status": "ok" if report["ok"] else "failing", **report},
         status_code=200 if report["ok"] else 503,

@@ -21,11 +21,13 @@ from fastapi.responses import PlainTextResponse, Response
 from klynge.answers import describe, organisation
 from klynge.answers import lineage as answers
 from klynge.answers.dataset import LICENCE, release
+from klynge.engines.base import Engine
 from klynge.rdf import formats
 from klynge.rdf.formats import HTML, Format
 from klynge.rdf.namespaces import KG, ORG, PROV
 from klynge.validation import shapes_doc
-from klynge.web import api_docs, ontology_doc
+from klynge.web import api_docs, ontology_doc, page_kinds, statuses
+from klynge.web.dependencies import EngineDep
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.http_semantics import signpost
 from klynge.web.negotiation import negotiate
@@ -35,7 +37,9 @@ from klynge.web.timeline import timeline_svg
 
 router = APIRouter(tags=["linked data"], route_class=EngineErrorRoute)
 
-PAGE_RESPONSES = {200: api_docs.content(f.media_type for f in formats.PAGE), **api_docs.FORMAT_ERRORS}
+PAGE_RESPONSES = statuses.responses(
+    406, *statuses.ENGINE_FAILURES, ok=api_docs.content(f.media_type for f in formats.PAGE)
+)
 ABOUT_PAGE = "https://schema.org/AboutPage"
 DESCRIBED_BY = (formats.TURTLE, formats.JSON_LD)
 HEADLINE_PREDICATES = {describe.RDF_TYPE, describe.DISPLAY_LABEL, *describe.LABEL_PREDICATES}
@@ -76,14 +80,13 @@ def signposting(request: Request, iri: str, types: tuple[str, ...] = ()) -> None
 
 
 @router.get(
-    "/id/{path:path}",
+    page_kinds.RESOURCE.route,
     summary="A resource of the graph, as a page or as RDF",
-    responses={**PAGE_RESPONSES, 404: {"description": "the graph does not mention this IRI"}},
+    responses={**PAGE_RESPONSES, **statuses.responses((404, "the graph does not mention this IRI"))},
 )
-def resource(request: Request, path: str) -> Response:
+def resource(request: Request, engine: EngineDep, path: str) -> Response:
     """HTML for browsers; Turtle, JSON-LD, N-Triples or RDF/XML by `Accept` or `format`."""
     fmt = negotiate(request, formats.PAGE, "this resource")
-    engine = request.app.state.engine
     try:
         iri = ox.NamedNode(base_iri(request) + "id/" + path)
     except ValueError:
@@ -120,40 +123,41 @@ def resource(request: Request, path: str) -> Response:
     return templates.TemplateResponse(request, "resource.html", context)
 
 
-@router.get("/ontology", summary="The klynge ontology, as documentation or as RDF", responses=PAGE_RESPONSES)
-def ontology(request: Request) -> Response:
+@router.get(
+    page_kinds.ONTOLOGY.route, summary="The klynge ontology, as documentation or as RDF", responses=PAGE_RESPONSES
+)
+def ontology(request: Request, engine: EngineDep) -> Response:
     """Every class and property with label, definition and related terms (HTML), or the ontology's triples."""
     fmt = negotiate(request, formats.PAGE, "the ontology")
     signposting(request, describe.ONTOLOGY_IRI)
-    return ontology_answer(request, fmt)
+    return ontology_answer(request, engine, fmt)
 
 
 @router.get(
-    "/ontology/{version}",
+    page_kinds.ONTOLOGY_VERSION.route,
     summary="A version of the ontology, under its version IRI (owl:versionIRI)",
-    responses={**PAGE_RESPONSES, 404: {"description": "no such version"}},
+    responses={**PAGE_RESPONSES, **statuses.responses((404, "no such version"))},
 )
-def ontology_version(request: Request, version: str) -> Response:
+def ontology_version(request: Request, engine: EngineDep, version: str) -> Response:
     """The ontology as of the version it names as its ``owl:versionIRI``: the one this service was built with."""
     fmt = negotiate(request, formats.PAGE, "the ontology")
     iri = base_iri(request) + "ontology/" + version
-    served = release(request.app.state.engine).version_iri
+    served = release(engine).version_iri
     if iri != served:
         return not_found(request, fmt, f"There is no ontology version {iri}; this service serves {served}")
     signposting(request, iri)
-    return ontology_answer(request, fmt)
+    return ontology_answer(request, engine, fmt)
 
 
-def ontology_answer(request: Request, fmt: Format) -> Response:
+def ontology_answer(request: Request, engine: Engine, fmt: Format) -> Response:
     """The ontology in ``fmt``: its documentation, or its triples."""
-    engine = request.app.state.engine
     if fmt is not HTML:
         return rdf_response(describe.ontology_triples(engine), fmt, subject=ox.NamedNode(describe.ONTOLOGY_IRI))
     context = {"doc": ontology_doc.document(engine), "formats": formats.GRAPH, "iri": describe.ONTOLOGY_IRI}
     return templates.TemplateResponse(request, "ontology.html", context)
 
 
-@router.get("/shapes", summary="The SHACL shapes, as documentation or as RDF", responses=PAGE_RESPONSES)
+@router.get(page_kinds.SHAPES.route, summary="The SHACL shapes, as documentation or as RDF", responses=PAGE_RESPONSES)
 def shapes(request: Request) -> Response:
     """Every node shape with its targets, property rules and messages (HTML), or the shapes' triples."""
     fmt = negotiate(request, formats.PAGE, "the shapes")
@@ -165,16 +169,15 @@ def shapes(request: Request) -> Response:
 
 
 @router.get(
-    "/graph/{name}",
+    page_kinds.NAMED_GRAPH.route,
     summary="One named graph: the triples of one source file",
-    responses={**PAGE_RESPONSES, 404: {"description": "no such graph"}},
+    responses={**PAGE_RESPONSES, **statuses.responses((404, "no such graph"))},
 )
-def named_graph(request: Request, name: str) -> Response:
+def named_graph(request: Request, engine: EngineDep, name: str) -> Response:
     """Each source file is a named graph (``…/graph/inferred`` holds the materialised entailments): the
     resources it states something about (HTML), or its triples. The graphs keep the IRIs the build gives them
     (``kg:{name}``) under any ``--base-iri``: they name klynge's source files, not the resources it serves."""
     fmt = negotiate(request, formats.PAGE, "a named graph")
-    engine = request.app.state.engine
     iri = str(KG) + name
     counts = engine.graph_counts()
     if iri not in counts:

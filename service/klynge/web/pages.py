@@ -25,7 +25,9 @@ from klynge.answers.search import search
 from klynge.engines.base import Engine
 from klynge.rdf import formats
 from klynge.rdf.namespaces import KID
+from klynge.web import page_kinds
 from klynge.web.browse import home_ways
+from klynge.web.dependencies import EngineDep
 from klynge.web.engine_errors import EngineErrorRoute
 from klynge.web.hardening import content_security_policy
 from klynge.web.templating import STATIC_DIR, base_iri, picture_link, public_url, templates
@@ -45,10 +47,9 @@ def home_lineage(engine: Engine) -> Lineage | None:
         return None
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
+@router.get(page_kinds.HOME.route, response_class=HTMLResponse)
+def home(request: Request, engine: EngineDep) -> HTMLResponse:
     """What the graph is, the ways in by kind, the lineage of the current programme and a search box."""
-    engine = request.app.state.engine
     context = {
         "triples": engine.triple_count(),
         "public_url": public_url(request),
@@ -59,14 +60,14 @@ def home(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "home.html", context)
 
 
-@router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, q: str = "") -> HTMLResponse:
+@router.get(page_kinds.SEARCH.route, response_class=HTMLResponse)
+def search_page(request: Request, engine: EngineDep, q: str = "") -> HTMLResponse:
     """Search results as links to the resources' pages; an empty query shows just the box, a bad one says why."""
     hits: list = []
     error = None
     if q.strip():
         try:
-            hits = search(request.app.state.engine, q, limit=50)
+            hits = search(engine, q, limit=50)
         except ValueError as problem:
             error = str(problem)
     context = {"q": q, "hits": hits, "error": error}
@@ -93,7 +94,7 @@ DOWNLOADS = {
 }
 
 
-@router.get("/query", response_class=HTMLResponse)
+@router.get(page_kinds.EDITOR.route, response_class=HTMLResponse)
 def editor(request: Request) -> HTMLResponse:
     """The SPARQL editor; ``?query=`` pre-fills it. Its theme is the one inline style the policy admits, by a
     nonce new to each answer (so the answer is not stored: a stored page would hold a spent nonce)."""
@@ -116,18 +117,20 @@ def as_of_this_year() -> RedirectResponse:
     return RedirectResponse(f"/as-of/{year}", status_code=307)
 
 
-@router.get("/as-of/{year}", response_class=HTMLResponse)
-def as_of_page(request: Request, year: Annotated[int, PathParameter(ge=FIRST_YEAR, le=LAST_YEAR)]) -> HTMLResponse:
+@router.get(page_kinds.AS_OF.route, response_class=HTMLResponse)
+def as_of_page(
+    request: Request, engine: EngineDep, year: Annotated[int, PathParameter(ge=FIRST_YEAR, le=LAST_YEAR)]
+) -> HTMLResponse:
     """What was in force in a year, by the sources, with links to the year before and after."""
-    answer = as_of(request.app.state.engine, year)
+    answer = as_of(engine, year)
     context = {"answer": answer, "first": FIRST_YEAR, "last": LAST_YEAR}
     return templates.TemplateResponse(request, "as_of.html", context)
 
 
-@router.get("/timeline", response_class=HTMLResponse)
-def timeline_page(request: Request) -> HTMLResponse:
+@router.get(page_kinds.TIMELINE.route, response_class=HTMLResponse)
+def timeline_page(request: Request, engine: EngineDep) -> HTMLResponse:
     """The whole field on one time axis, lanes by kind, drawn in proportion to time, with the same items as a list."""
-    field = whole_field(request.app.state.engine)
+    field = whole_field(engine)
     base = base_iri(request)
     labels = {item.iri: item.label for items in field.lanes.values() for item in items}
     picture = field_svg(field, lambda target: picture_link(target, base))

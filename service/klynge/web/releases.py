@@ -26,17 +26,28 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
-from klynge.graph.releases import PATCH_MEDIA_TYPE, RELEASE_FILES, Release, ReleaseError, patch_counts, version_key
+from klynge.graph.releases import (
+    PATCH_MEDIA_TYPE,
+    RELEASE_FILES,
+    VERSION,
+    Release,
+    ReleaseError,
+    patch_counts,
+    version_key,
+)
 from klynge.rdf.namespaces import DCTERMS, KLYNGE_BASE, OWL, RDFS, shorten
 from klynge.web import api_docs
+from klynge.web.dependencies import engine_of
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url
 
+VERSION_PATTERN = VERSION.pattern
 ANSWER_PREFIXES = ("/api/", "/sparql", "/as-of/", "/id/", "/graph/", "/dataset", "/ontology", "/search", "/timeline")
 LINK_FORMAT = "application/link-format"
 
@@ -100,11 +111,17 @@ class ReleaseSelection:
         version = asked[0] if asked else None
         if version is None and archive is not None:
             version = versioned_ontology(archive, path)
+        # The release's store is made ready in a thread (its first request materialises it) and kept for the
+        # whole request, so no query of the request meets a store being built or dropped.
+        held = version is not None and isinstance(engine, ReleaseSwitch)
+        done = await run_in_threadpool(engine.hold, version) if held else None
         token = SELECTED.set(version)
         try:
             await self.answer(scope, receive, send, engine, archive, version, path, query)
         finally:
             SELECTED.reset(token)
+            if done is not None:
+                done()
 
     @staticmethod
     def refusal(archive: ReleaseArchive | None, asked: list[str], path: str) -> tuple[int, list, bytes] | None:
@@ -178,12 +195,14 @@ class ReleaseSelection:
         headers = list(started.get("headers", []))
         body = b"".join(chunks)
         if status == 404 and version is None and archive is not None and path.startswith("/id/"):
-            retired = retired_answer(archive, path, scope)
+            retired = await run_in_threadpool(retired_answer, archive, path, scope)  # may scan the first dump once
             if retired is not None:
                 await respond(send, *retired)
                 return
         if status == 200 and path.startswith(ANSWER_PREFIXES) and isinstance(engine, ReleaseSwitch):
-            release = archive.release(version) if (archive and version) else engine.served_release()
+            release = (
+                archive.release(version) if (archive and version) else await run_in_threadpool(engine.served_release)
+            )
             if path.startswith("/id/") and archive is not None:
                 body = with_history(body, archive, path)
             if version is not None:
@@ -374,6 +393,67 @@ def predicate_of(line: str) -> str:
     return shorten(iri) or iri
 
 
+# -- OpenAPI: every operation that answers from the graph declares release= --------------------------------------
+
+# Operations that do not answer from one release: the releases themselves, TimeMaps (every release), liveness.
+NOT_RELEASED = ("/releases", "/timemap/", "/healthz")
+RELEASE_REFUSALS = {
+    "400": "`release` is not a release number (MAJOR.MINOR.PATCH) or is given twice; the message says which",
+    "404": "`release` names no release this service holds; the message lists the releases",
+}
+
+
+def release_parameter(archive: ReleaseArchive | None) -> dict:
+    """The OpenAPI ``release`` query parameter: an enum of the recorded versions (a pattern when none is held)."""
+    versions = archive.versions if archive is not None else []
+    schema: dict[str, object] = {"type": "string", "pattern": VERSION_PATTERN}
+    if versions:
+        schema["enum"] = list(reversed(versions))
+    parameter = {
+        "name": "release",
+        "in": "query",
+        "required": False,
+        "description": "Answer from this release of the graph (MAJOR.MINOR.PATCH, e.g. "
+        f"{versions[-1] if versions else '0.2.0'}) instead of the served graph: the same query and release give "
+        "the same bytes and ETag after restarts and later releases. A malformed value is a 400, a release the "
+        "service does not hold a 404 listing the releases (see /releases).",
+        "schema": schema,
+    }
+    if versions:
+        parameter["example"] = versions[-1]
+    return parameter
+
+
+def declare_release(app: FastAPI) -> None:
+    """Make /openapi.json declare ``release`` on every operation the release middleware answers from a release
+    (it honours ``release=`` on any route; the routes themselves never see it), with its 400 and 404."""
+    plain_openapi = app.openapi
+    declared: list[bool] = []
+
+    def openapi() -> dict:
+        schema = plain_openapi()
+        if declared:
+            return schema
+        engine = app.state.engine
+        parameter = release_parameter(engine.archive if isinstance(engine, ReleaseSwitch) else None)
+        for path, operations in schema.get("paths", {}).items():
+            if path.startswith(NOT_RELEASED):
+                continue
+            for operation in operations.values():
+                others = [p for p in operation.get("parameters", []) if p.get("name") != "release"]
+                operation["parameters"] = [*others, parameter]
+                for status, description in RELEASE_REFUSALS.items():
+                    response = operation.setdefault("responses", {}).setdefault(status, {"description": description})
+                    if "content" in response:
+                        response["content"].setdefault("text/plain", {})
+                    if description not in response["description"]:
+                        response["description"] += f"; or {description}"
+        declared.append(True)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 # -- Routes: the releases, their files, the feed, and TimeMaps --------------------------------------------------
 
 router = APIRouter(tags=["releases"])
@@ -381,7 +461,7 @@ FILES = RELEASE_FILES
 
 
 def the_archive(request: Request) -> ReleaseArchive:
-    engine = request.app.state.engine
+    engine = engine_of(request)
     archive = engine.archive if isinstance(engine, ReleaseSwitch) else None
     if archive is None:
         raise HTTPException(404, "this service holds no releases")

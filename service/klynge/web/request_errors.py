@@ -8,9 +8,10 @@ description), so the page and the OpenAPI document say the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -97,3 +98,25 @@ async def invalid_request(request: Request, error: RequestValidationError) -> Re
     context = {"problems": [problem(e) for e in error.errors()], "parameters": parameters(request)}
     headers = {"Vary": "Accept"}
     return templates.TemplateResponse(request, "bad_request.html", context, status_code=422, headers=headers)
+
+
+def single_values(request: Request, reserved: Collection[str], given_twice: Callable[[str], str]) -> dict[str, str]:
+    """The query string's pairs whose names are not in ``reserved`` (the route's own parameters), each name
+    at most once: a name given twice is a 400 with ``given_twice(name)``, never a value silently dropped.
+
+    >>> from starlette.requests import Request
+    >>> asked = Request({"type": "http", "query_string": b"a=1&format=ttl&b=2"})
+    >>> single_values(asked, {"format"}, lambda name: f"{name} twice")
+    {'a': '1', 'b': '2'}
+    >>> single_values(Request({"type": "http", "query_string": b"a=1&a=2"}), (), lambda name: f"{name} twice")
+    Traceback (most recent call last):
+    fastapi.exceptions.HTTPException: 400: a twice
+    """
+    values: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if name in reserved:
+            continue
+        if name in values:
+            raise HTTPException(400, given_twice(name))
+        values[name] = value
+    return values

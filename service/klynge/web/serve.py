@@ -12,8 +12,9 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import fields
 from pathlib import Path
-from typing import IO
+from typing import IO, get_type_hints
 
 import pyoxigraph as ox
 import uvicorn
@@ -28,10 +29,11 @@ from klynge.engines.load import (
     lock_for_serving,
     require_complete,
 )
+from klynge.engines.remote.dialect import BY_NAME
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import SourceError, build_store
 from klynge.rdf.namespaces import PREFIXES
-from klynge.settings import DEFAULT_BASE_IRI, Settings
+from klynge.settings import DEFAULT_BASE_IRI, Limits, Settings
 from klynge.web.hardening import timed_protocol
 
 MAX_CONNECTIONS = 1000  # uvicorn answers 503 past this many open connections or requests in progress
@@ -40,7 +42,7 @@ SERVED_STORE_LOCKS: list[IO[str]] = []  # shared locks on served stores, held un
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``klynge serve``."""
-    defaults = Settings()
+    defaults = Limits()
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
     source = parser.add_mutually_exclusive_group()
@@ -65,65 +67,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
         f"(repeatable; default: every graph under {PREFIXES['kg']} on the store)",
     )
     parser.add_argument(
+        "--dialect",
+        choices=sorted(BY_NAME),
+        help="with --sparql-endpoint: the kind of store (docs/remote-stores.md; default: read from its Server "
+        "header, else plain SPARQL 1.1)",
+    )
+    parser.add_argument(
         "--no-validate",
         action="store_true",
         help="start without checking the graph with the SHACL shapes (a remote store's graph is not checked: "
         "validate the files before 'klynge load --sparql-endpoint')",
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=defaults.query_timeout,
-        metavar="S",
-        help="time limit of each query in seconds (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-results",
-        type=int,
-        default=defaults.max_results,
-        metavar="N",
-        help="most rows or triples one answer may have (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=defaults.workers,
-        metavar="N",
-        help="queries that may run long at once (past --long-after); one worker more is kept for short "
-        "queries, so they are answered whatever runs away (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--long-after",
-        type=float,
-        default=defaults.long_query_s,
-        metavar="S",
-        help="seconds after which a running query is long: it yields the CPU, and when every long slot is "
-        "taken it is stopped with 503 and Retry-After (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--worker-memory-mb",
-        type=float,
-        default=defaults.worker_memory_mb,
-        metavar="MB",
-        help="memory one query may use beyond the store; past it the query ends with 507 (default: "
-        "%(default)s; 0: no limit)",
-    )
-    parser.add_argument(
-        "--read-timeout",
-        type=float,
-        default=defaults.read_timeout,
-        metavar="S",
-        help="seconds a client may take to send a whole request, headers and body together, whatever its "
-        "pace (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--cache-mb",
-        type=float,
-        default=defaults.cache_mb,
-        metavar="MB",
-        help="memory kept for the answers of repeated queries, which the read-only graph lets the service "
-        "give again without running them; 0 turns the cache off (default: %(default)s)",
-    )
+    types = get_type_hints(Limits)
+    for limit in fields(Limits):  # one option per limit, named as the field is
+        if "help" in limit.metadata:
+            parser.add_argument(
+                "--" + limit.name.replace("_", "-"),
+                type=types[limit.name],
+                default=getattr(defaults, limit.name),
+                metavar=limit.metadata["metavar"],
+                help=limit.metadata["help"],
+            )
     parser.add_argument(
         "--base-iri",
         default=DEFAULT_BASE_IRI,
@@ -137,6 +101,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the URL clients reach the service at, when behind a proxy (default: the address it listens on; "
         "never the Host header a client sends)",
     )
+
+
+def limits_given(args: argparse.Namespace) -> Limits:
+    """The limits the options set (each option is named as its field; ValueError for an unusable one)."""
+    return Limits(**{limit.name: getattr(args, limit.name) for limit in fields(Limits) if "help" in limit.metadata})
 
 
 class StartError(Exception):
@@ -213,8 +182,8 @@ def validation_failure(store: ox.Store, engine: str) -> str | None:
 
 def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
     """The engine the options ask for, its graph validated unless --no-validate."""
-    if args.graph and not args.sparql_endpoint:
-        raise StartError("--graph names the graphs of a remote store: use it with --sparql-endpoint")
+    if (args.graph or args.dialect) and not args.sparql_endpoint:
+        raise StartError("--graph and --dialect are about a remote store: use them with --sparql-endpoint")
     if args.sparql_endpoint:
         from klynge.engines.remote import RemoteEngine
 
@@ -222,8 +191,9 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
             remote = RemoteEngine(
                 args.sparql_endpoint,
                 graphs=args.graph,
-                timeout=settings.query_timeout,
-                max_results=settings.max_results,
+                timeout=settings.limits.timeout,
+                max_results=settings.limits.max_results,
+                dialect=BY_NAME[args.dialect] if args.dialect else None,
             )
         except QueryError as error:
             raise StartError(str(error)) from None
@@ -243,15 +213,8 @@ def open_engine(args: argparse.Namespace, settings: Settings) -> CachingEngine:
         if report is not None:
             print(report, end="", file=sys.stderr)
             raise StartError("the graph does not conform to the shapes (report above); not starting")
-    limits = {
-        "timeout": settings.query_timeout,
-        "max_results": settings.max_results,
-        "workers": settings.workers,
-        "long_after": settings.long_query_s,
-        "memory_mb": settings.worker_memory_mb,
-    }
-    embedded = EmbeddedEngine(store, path=args.store, **limits)
-    return CachingEngine(embedded, max_bytes=int(settings.cache_mb * 2**20))
+    embedded = EmbeddedEngine(store, path=args.store, limits=settings.limits)
+    return CachingEngine(embedded, max_bytes=settings.limits.cache_bytes)
 
 
 def listen_url(host: str, port: int) -> str:
@@ -266,7 +229,7 @@ def server_options(settings: Settings) -> dict[str, object]:
     bounded."""
     return {
         "log_level": "warning",
-        "http": timed_protocol(settings.read_timeout),
+        "http": timed_protocol(settings.limits.read_timeout),
         "limit_concurrency": MAX_CONNECTIONS,
     }
 
@@ -298,14 +261,8 @@ def run(args: argparse.Namespace) -> int:
             base_iri=args.base_iri,
             public_base_url=args.public_url,
             listen_url=listen_url(args.host, args.port),
-            query_timeout=args.timeout,
-            max_results=args.max_results,
-            workers=args.workers,
-            long_query_s=args.long_after,
-            worker_memory_mb=args.worker_memory_mb,
-            read_timeout=args.read_timeout,
+            limits=limits_given(args),
             validate_on_start=not args.no_validate,
-            cache_mb=args.cache_mb,
         )
     except ValueError as error:
         print(f"klynge serve: {error}", file=sys.stderr)

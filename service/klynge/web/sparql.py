@@ -28,10 +28,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
-from klynge.engines.base import Dataset, Engine, QueryError, QueryRefused, QuerySyntaxError, checked_form
+from klynge.engines.base import Dataset, Engine, InspectedQuery, QueryError, QueryRefused, QuerySyntaxError
 from klynge.rdf import formats
 from klynge.rdf.namespaces import DCTERMS, PREFIXES, RDF_TYPE, XSD_INTEGER, prefixes
-from klynge.web import api_docs
+from klynge.web import api_docs, statuses
+from klynge.web.dependencies import EngineDep, LimitsDep
 from klynge.web.engine_errors import plain_text
 from klynge.web.negotiation import negotiate
 from klynge.web.rdf_response import rdf_response
@@ -42,7 +43,6 @@ router = APIRouter(tags=["SPARQL"])
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-MAX_BODY_BYTES = 1024 * 1024  # far above any hand-written query, far below what would strain the service
 # A longer query is read in a thread (tokenising a megabyte takes a noticeable time); one up to this size is
 # read on the event loop (under a millisecond, and nothing for a repeated text: engines.base keeps inspections of
 # texts this long), which saves it a second trip to a thread: named queries run 2-6 KB.
@@ -105,29 +105,27 @@ def decoded(body: bytes) -> str:
         raise ProtocolError(400, f"the request body is not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
-async def read_body(request: Request) -> bytes:
-    """The request body, read only up to MAX_BODY_BYTES; 413 past that."""
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The request body, read only up to ``max_bytes`` (``Limits.max_body_bytes``); 413 past that."""
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise ProtocolError(
-                413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB; send a shorter query"
-            )
+        if size > max_bytes:
+            raise ProtocolError(413, f"the request body is larger than {max_bytes // 1024} KiB; send a shorter query")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-async def post_request(request: Request) -> SparqlRequest:
+async def post_request(request: Request, max_body_bytes: int) -> SparqlRequest:
     """A POST's parameters: from a form-encoded body, or a query body with the graphs in the URL."""
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     url_params = list(request.query_params.multi_items())
     if content_type == SPARQL_UPDATE:
         raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
     if content_type == SPARQL_QUERY:
-        return read_request(url_params, decoded(await read_body(request)))
+        return read_request(url_params, decoded(await read_body(request, max_body_bytes)))
     if content_type == FORM:
-        text = decoded(await read_body(request))
+        text = decoded(await read_body(request, max_body_bytes))
         if len(text) > INLINE_QUERY_CHARS:  # parsing a megabyte of form takes a tenth of a second
             form = await run_in_threadpool(form_fields, text)
         else:
@@ -174,27 +172,26 @@ def error_response(error: QueryError, query: str | None = None) -> PlainTextResp
     return plain_text(error, query)
 
 
-async def answer(request: Request, sparql: SparqlRequest, cacheable: bool) -> Response:
+async def answer(request: Request, engine: Engine, sparql: SparqlRequest, cacheable: bool) -> Response:
     """Run a query (or describe the service when there is none) in the format asked for."""
     if sparql.query is None:
-        return await service_description(request, sparql)
+        return await service_description(request, engine, sparql)
     inline = len(sparql.query) <= INLINE_QUERY_CHARS  # else nothing CPU-bound on the event loop
     try:
-        form = checked_form(sparql.query) if inline else await run_in_threadpool(checked_form, sparql.query)
+        query = InspectedQuery.of(sparql.query) if inline else await run_in_threadpool(InspectedQuery.of, sparql.query)
     except (QueryRefused, QuerySyntaxError) as error:
         return error_response(error, sparql.query)
-    form = form or "SELECT"  # an unknown form: the parser will say what is wrong
+    form = query.inspection.form or "SELECT"  # an unknown form: the parser will say what is wrong
     graph = form in ("CONSTRUCT", "DESCRIBE")
     fmt = negotiate(request, formats.GRAPH if graph else formats.RESULTS, f"{form} results", sparql.formats)
     held = request.headers.get("if-none-match") if cacheable else None
-    engine: Engine = request.app.state.engine
     base = endpoint_url(request)
     hit = None
-    if inline and hasattr(engine, "cached") and fmt.write is None:  # else looked up (and written) in a thread
-        hit = engine.cached(sparql.query, fmt.engine_media_type, dataset=sparql.dataset, base_iri=base)
+    if inline and fmt.write is None:  # else looked up (and written) in a thread
+        hit = engine.cached(query, fmt.engine_media_type, dataset=sparql.dataset, base_iri=base)
     if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
-        return respond(engine, sparql, fmt, base, cacheable, held, hit)
-    response = await run_in_threadpool(respond, engine, sparql, fmt, base, cacheable, held)
+        return respond(engine, sparql, query, fmt, base, cacheable, held, hit)
+    response = await run_in_threadpool(respond, engine, sparql, query, fmt, base, cacheable, held)
     if response.status_code == 503:  # a client resubmitting at once would spin the event loop: slow it down
         await asyncio.sleep(min(BUSY_HOLD_S, float(response.headers.get("retry-after", 1))))
     return response
@@ -211,14 +208,15 @@ def endpoint_url(request: Request) -> str:
 def respond(
     engine: Engine,
     sparql: SparqlRequest,
+    query: InspectedQuery,
     fmt: formats.Format,
     base: str,
     cacheable: bool,
     held: str | None,
     hit: tuple[bytes, str] | None = None,
 ) -> Response:
-    """The answer (``hit`` when it was at hand), or 304 when the client holds it already (one trip to a thread
-    for both engine calls)."""
+    """The answer to ``query`` (``sparql``'s, inspected; ``hit`` when it was at hand), or 304 when the client
+    holds it already (one trip to a thread for both engine calls)."""
     headers = {}
     if cacheable:
         headers["ETag"] = etag(engine.graph_version(), sparql, fmt)
@@ -226,9 +224,7 @@ def respond(
         if held is not None and headers["ETag"] in (tag.strip() for tag in held.split(",")):
             return Response(status_code=304, headers=headers)
     try:
-        body, media_type = hit or engine.run(
-            sparql.query or "", fmt.engine_media_type, dataset=sparql.dataset, base_iri=base
-        )
+        body, media_type = hit or engine.run(query, fmt.engine_media_type, dataset=sparql.dataset, base_iri=base)
         if fmt.write is not None:  # a format pyoxigraph does not write, made from the engine's XML
             body, media_type = fmt.from_engine(body, engine.display_labels), fmt.content_type
     except QueryError as error:
@@ -246,15 +242,9 @@ GET_DOC = {
 
 
 ANSWER_TYPES = dict.fromkeys(f.media_type for f in (*formats.RESULTS, *formats.GRAPH))
-ERRORS: dict[int | str, dict[str, str]] = {
-    400: {"description": "malformed query, with the parser's message and position"},
-    403: {"description": "an update, SERVICE or LOAD: refused"},
-    406: {"description": "a format this endpoint cannot give; the message lists what it can"},
-    413: {"description": "the request body is larger than 1 MiB"},
-    422: {"description": "the answer is past the result-size or time limit; the same query fails again"},
-    503: {"description": "the service cannot take the query now; retry after the Retry-After seconds"},
-    507: {"description": "the query needed more memory than one query may use"},
-}
+ERRORS = statuses.responses(
+    (400, "a malformed query, with the parser's message and position"), 403, 406, 413, *statuses.ENGINE_FAILURES
+)
 
 
 @router.get(
@@ -262,12 +252,13 @@ ERRORS: dict[int | str, dict[str, str]] = {
     summary="SPARQL 1.1 query by GET (HEAD gives the headers alone), or the service description",
     responses={
         200: api_docs.content(ANSWER_TYPES, "results, or the service description when no query is given"),
-        304: {"description": "the answer the client holds (If-None-Match) is still valid"},
+        **statuses.responses(304),
         **ERRORS,
     },
 )
 async def sparql_get(
     request: Request,
+    engine: EngineDep,
     query: Annotated[str | None, Query(description=GET_DOC["query"])] = None,
     default_graph_uri: Annotated[
         list[str] | None, Query(alias="default-graph-uri", description=GET_DOC["default-graph-uri"])
@@ -280,7 +271,7 @@ async def sparql_get(
     """Query by GET (SPARQL 1.1 Protocol §2.1.1); the declared parameters document the API, the raw query
     string is read again so that a repeated ``query`` is caught."""
     try:
-        return await answer(request, read_request(list(request.query_params.multi_items())), cacheable=True)
+        return await answer(request, engine, read_request(list(request.query_params.multi_items())), cacheable=True)
     except ProtocolError as error:
         return PlainTextResponse(error.message, status_code=error.status)
 
@@ -300,16 +291,16 @@ async def sparql_get(
     responses={
         200: api_docs.content(ANSWER_TYPES, "results"),
         **ERRORS,
-        415: {"description": "another request body type"},
+        **statuses.responses(415),
     },
 )
-async def sparql_post(request: Request) -> Response:
+async def sparql_post(request: Request, engine: EngineDep, limits: LimitsDep) -> Response:
     """Query by POST (SPARQL 1.1 Protocol §2.1.2 and §2.1.3). An update (§2.2) is refused: read-only."""
     try:
-        sparql = await post_request(request)
+        sparql = await post_request(request, limits.max_body_bytes)
         if sparql.query is None:
             raise ProtocolError(400, "no query: send it as the query parameter or as the request body")
-        return await answer(request, sparql, cacheable=False)
+        return await answer(request, engine, sparql, cacheable=False)
     except ProtocolError as error:
         return PlainTextResponse(error.message, status_code=error.status)
 
@@ -368,12 +359,11 @@ def description_triples(endpoint: str, graph_counts: dict[str, int]) -> list[ox.
 DESCRIPTION_OFFERS = (*formats.GRAPH, formats.HTML)
 
 
-async def service_description(request: Request, sparql: SparqlRequest) -> Response:
+async def service_description(request: Request, engine: Engine, sparql: SparqlRequest) -> Response:
     """The service description in the RDF format asked for (Turtle unless Accept or ``format`` say otherwise);
     a person's browser, which asks for HTML first, is sent to the query editor instead."""
     fmt = negotiate(request, DESCRIPTION_OFFERS, "the service description", sparql.formats)
     if fmt is formats.HTML:
         return RedirectResponse("/query", status_code=303)
-    engine: Engine = request.app.state.engine
     triples = description_triples(endpoint_url(request), await run_in_threadpool(engine.graph_counts))
     return rdf_response(triples, fmt, prefixes=DESCRIPTION_PREFIXES)

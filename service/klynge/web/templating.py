@@ -16,6 +16,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from klynge.answers.describe import spelled_out
+from klynge.web.dependencies import settings_of
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -25,7 +26,7 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 
 def base_iri(request: Request) -> str:
     """The IRI prefix this service answers for (from the app's settings)."""
-    return request.app.state.settings.base_iri
+    return settings_of(request).base_iri
 
 
 def local_path(iri: str, base: str) -> str:
@@ -94,5 +95,5 @@ def public_url(request: Request) -> str:
     """The URL this service is reached at: the configured public base, else the address it listens on.
     Never the request's Host header, which a client chooses: copied into links, it would let anyone make
     the service's pages and descriptions point elsewhere (and poison a shared cache)."""
-    settings = request.app.state.settings
+    settings = settings_of(request)
     return (settings.public_base_url or settings.listen_url).rstrip("/")

@@ -1,14 +1,17 @@
-"""The SPARQL 1.1 Protocol over HTTP: one POST per query or update, the store's own words when it fails.
+"""The SPARQL 1.1 Protocol over HTTP: one request per query or update, the store's own words when it fails.
 
-Queries and updates go form-encoded (``query=`` or ``update=``, chosen by the caller from the guard's reading
-of the text, never guessed), with the dataset as ``default-graph-uri``/``named-graph-uri`` fields. httpx gives
-the status, headers and body of a failure as they are, so the store's message reaches the user unchanged.
+Queries and updates go form-encoded in a POST (``query=`` or ``update=``, chosen by the caller from the
+guard's reading of the text, never guessed), or a query in a GET's URL where a dialect asks, with whatever
+fields and headers the dialect gives (the dataset as ``default-graph-uri``/``named-graph-uri``). One
+keep-alive connection pool per endpoint, so a request costs no new connection. httpx gives the status,
+headers and body of a failure as they are, so the store's message reaches the user unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import httpx
 
@@ -51,6 +54,9 @@ def store_message(text: str) -> str:
     return text.split("\n\nSPARQL query:", 1)[0].strip() or "(no message)"
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 class Endpoint:
     """One SPARQL endpoint, with a connection pool of its own (close it, or let the engine close it)."""
 
@@ -62,13 +68,25 @@ class Endpoint:
     def close(self) -> None:
         self.client.close()
 
-    def send(self, text: str, *, form: str, accept: str, parameters: Sequence[tuple[str, str]] = ()) -> Answer:
-        """POST one query (``form`` SELECT/ASK/CONSTRUCT/DESCRIBE) or update (``form`` UPDATE)."""
-        fields: dict[str, list[str]] = {"update" if form == "UPDATE" else "query": [text]}
-        for name, value in parameters:
-            fields.setdefault(name, []).append(value)
+    def send(
+        self,
+        text: str,
+        *,
+        form: str,
+        accept: str,
+        parameters: Sequence[tuple[str, str]] = (),
+        method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+    ) -> Answer:
+        """Send one query (``form`` SELECT/ASK/CONSTRUCT/DESCRIBE) or update (``form`` UPDATE, always POSTed)."""
+        fields = urlencode([("update" if form == "UPDATE" else "query", text), *parameters])
+        sent = {"Accept": accept, **(headers or {})}
         try:
-            response = self.client.post(self.url, data=fields, headers={"Accept": accept})
+            if method == "GET" and form != "UPDATE":
+                response = self.client.get(f"{self.url}{'&' if '?' in self.url else '?'}{fields}", headers=sent)
+            else:
+                sent["Content-Type"] = FORM
+                response = self.client.post(self.url, content=fields, headers=sent)
         except httpx.TimeoutException:
             raise EndpointTimeout(f"the SPARQL endpoint {self.url} gave no answer within {self.timeout:g} s") from None
         except httpx.HTTPError as error:

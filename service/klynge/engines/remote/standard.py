@@ -14,9 +14,10 @@ embedded engine has none of them, so a query that uses one is refused here (400)
   defines.
 
 And the dataset stays klynge's: ``FROM``, ``FROM NAMED``, ``default-graph-uri`` and ``named-graph-uri`` may name
-only the served graphs (403 otherwise), and every request sends the store both dataset fields, because a store
-left to fill one in (Virtuoso with ``default-graph-uri`` alone, or a query's ``FROM`` alone) lets ``GRAPH ?g``
-range over all its graphs, its system graphs included.
+only the served graphs (403 otherwise), and the store is always sent both parts of the dataset (by the dialect:
+protocol fields, or clauses in the text), because a store left to fill one in (Virtuoso with
+``default-graph-uri`` alone, or a query's ``FROM`` alone) lets ``GRAPH ?g`` range over all its graphs, its
+system graphs included.
 """
 
 from __future__ import annotations
@@ -176,14 +177,16 @@ def numeric_suffix(items: Sequence[Token], index: int) -> bool:
     return glued and (before.text.isdigit() or before.text == ".") and items[index].text[:1] in "eE"
 
 
-def check_standard(query: str, extensions: Iterable[Extensions]) -> list[tuple[str, str]]:
+def check_standard(query: str, extensions: Iterable[Extensions]) -> tuple[list[tuple[str, str]], bool]:
     """QueryUnsupported when the query uses anything outside SPARQL 1.1; else its FROM and FROM NAMED graphs,
-    as ("FROM" | "FROM NAMED", IRI) pairs."""
+    as ("FROM" | "FROM NAMED", IRI) pairs, and whether it has a ``GRAPH`` pattern (the only way to read the
+    named graphs)."""
     known = list(extensions)
     items = tokens(query)
     prefixes, base = prefix_table(items)
     declared: set[str] = set()
     dataset: list[tuple[str, str]] = []
+    reads_named = False
     for index, token in enumerate(items):
         iri: str | None = None
         if token.kind == "word":
@@ -192,6 +195,7 @@ def check_standard(query: str, extensions: Iterable[Extensions]) -> list[tuple[s
                 owner = next((e.store for e in known if word in e.words), None)
                 what = f"a {owner} extension" if owner else "not a SPARQL 1.1 keyword or function"
                 raise QueryUnsupported(f"{token.text} is {what}; {SENT_ONLY}")
+            reads_named = reads_named or word == "GRAPH"
             if word == "PREFIX" and index + 1 < len(items):
                 declared.add(items[index + 1].text.rstrip(":"))
         elif token.kind == "name" and not token.text.startswith("_:"):
@@ -227,18 +231,32 @@ def check_standard(query: str, extensions: Iterable[Extensions]) -> list[tuple[s
             dataset.append(("FROM", iri))
         elif before is not None and before.keyword == "NAMED" and index > 1 and items[index - 2].keyword == "FROM":
             dataset.append(("FROM NAMED", iri))
-    return dataset
+    return dataset, reads_named
 
 
 SENT_ONLY = "this service sends its store only standard SPARQL 1.1 (vendor extensions are not accepted)"
 
 
+@dataclass(frozen=True)
+class Restriction:
+    """The dataset a query is answered from: its default graphs and its named graphs (each list may be
+    empty: then that part of the dataset is empty). ``whole`` when it is the service's own (every served
+    graph in both), which a dialect may send another way (one merged graph); ``reads_named`` unless the query
+    has no ``GRAPH`` pattern, so that its named graphs cannot change its answer."""
+
+    default: tuple[str, ...]
+    named: tuple[str, ...]
+    whole: bool = False
+    reads_named: bool = True
+
+
 def restricted_dataset(
     query: str, dataset: Dataset, graphs: Sequence[str], extensions: Iterable[Extensions]
-) -> list[tuple[str, str]]:
-    """The dataset fields to send with a query, always both; QueryUnsupported for a non-standard query and
-    QueryRefused for a graph that is not one of ``graphs``."""
-    named_in_query = check_standard(query, extensions)
+) -> Restriction:
+    """The dataset to send with a query: the request's own graphs, else the query's FROM and FROM NAMED,
+    else every served graph; QueryUnsupported for a non-standard query and QueryRefused for a graph that is
+    not one of ``graphs``. How it travels is the dialect's (``Dialect.restrict``)."""
+    named_in_query, reads_named = check_standard(query, extensions)
     served = set(graphs)
     asked = [("default-graph-uri", g) for g in dataset.default] + [("named-graph-uri", g) for g in dataset.named]
     for field, graph in [*named_in_query, *asked]:
@@ -248,12 +266,9 @@ def restricted_dataset(
                 "in /dataset) or none, for their union"
             )
     if dataset:
-        default, named = list(dataset.default), list(dataset.named)
-    elif named_in_query:  # the query's own dataset, sent as fields so the store cannot widen it
-        default = [g for field, g in named_in_query if field == "FROM"]
-        named = [g for field, g in named_in_query if field == "FROM NAMED"]
-    else:
-        default, named = list(graphs), list(graphs)
-    return [("default-graph-uri", g) for g in default or [NO_GRAPH]] + [
-        ("named-graph-uri", g) for g in named or [NO_GRAPH]
-    ]
+        return Restriction(tuple(dataset.default), tuple(dataset.named), reads_named=reads_named)
+    if named_in_query:  # the query's own dataset, sent as the dialect says so the store cannot widen it
+        default = tuple(g for field, g in named_in_query if field == "FROM")
+        named = tuple(g for field, g in named_in_query if field == "FROM NAMED")
+        return Restriction(default, named, reads_named=reads_named)
+    return Restriction(tuple(graphs), tuple(graphs), whole=True, reads_named=reads_named)
