@@ -77,10 +77,14 @@ release: $(STAMP)
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z"; exit 2; }
 	$(BIN)/klynge release $(VERSION)
 
-# The bench extra from its own lock (the dev lock plus rdflib-endpoint), so the venv stays what a lock describes.
+# The bench extra from its own lock (the dev lock plus oxigraph's CLI and rdflib-endpoint), so the venv stays what
+# a lock describes. BENCH_SCALES=dk,eu27 adds the EU27 graph (its store and the peers' loads are kept in bench/out/);
+# BENCH_SECONDS is each query's time per scale, the servers taking turns. bench/run.py --help for the rest.
+BENCH_SCALES ?= dk
+BENCH_SECONDS ?= 10
 bench: $(STAMP) $(BENCH_LOCK)
 	$(BIN)/pip install --quiet --require-hashes -r $(BENCH_LOCK)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --scales $(BENCH_SCALES) --seconds $(BENCH_SECONDS)
 	$(BIN)/python bench/validation.py
 	$(BIN)/python bench/search.py
 

@@ -32,14 +32,18 @@ class BenchQuery:
 
 
 def named(name: str, kind: str, accept: str = JSON, **bindings: str) -> BenchQuery:
-    """A named query from queries/, with its parameters bound to IRIs of the synthetic graph."""
+    """A named query from queries/, with its parameters bound: ``_x_iri`` to IRIs of the synthetic graph,
+    ``_x_string`` to plain literals (a query leaves an unbound parameter's default to the service)."""
     text = (QUERY_DIR / f"{name}.rq").read_text()
-    terms = {variable: ox.NamedNode(value) for variable, value in bindings.items()}
+    terms = {
+        variable: ox.Literal(value) if variable.endswith("_string") else ox.NamedNode(value)
+        for variable, value in bindings.items()
+    }
     return BenchQuery(name, kind, bind_terms(text, terms), accept)
 
 
 QUERIES = [
-    named("policy-ancestors", "lookup", _policy_iri=SYNTH + "policy/plan-14"),
+    named("policy-ancestors", "lookup", _policy_iri=SYNTH + "policy/plan-14", _evidence_string="all"),
     named("cluster-relations", "aggregate"),
     named("participation-by-area", "aggregate"),
     named("describe-resource", "lookup", NTRIPLES, _resource_iri=SYNTH + "cluster/cluster-03"),
@@ -56,6 +60,8 @@ def literal_key(term: dict) -> tuple:
             return ("number", Decimal(term["value"]).normalize())
         except InvalidOperation:
             pass
+    if datatype == "http://www.w3.org/2001/XMLSchema#boolean" and term["value"] in {"0", "1", "false", "true"}:
+        return ("boolean", term["value"] in {"1", "true"})  # two spellings of each value (Virtuoso writes 0 and 1)
     if datatype == "http://www.w3.org/2001/XMLSchema#string":
         datatype = ""
     # GROUP_CONCAT joins in no defined order (the queries separate with "; "), so compare the parts as a set.

@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import results  # bench/RESULTS.md's sections (bench/ is the script's folder, so on the path)
 
@@ -108,18 +109,24 @@ def proc_peak_mib(pid: int) -> float:
     return 0.0
 
 
-def load_virtuoso(nquads: Path, folder: Path, quads: int) -> Load | str:
-    """Virtuoso's bulk loader (ld_dir, rdf_loader_run, checkpoint) in a fresh server; the server's CPU and
-    peak memory over the load (its start-up excluded); or why it could not run."""
+def virtuoso_harness() -> ModuleType:
+    """The tests' throw-away Virtuoso (config, free ports, clean shutdown: tests/virtuoso.py), with the buffers
+    its bulk loader advises for the data (the tests' server keeps a small default); bench/run.py serves with it."""
     sys.path.insert(0, str(ROOT / "tests"))
-    import virtuoso  # the tests' throw-away Virtuoso (config, free ports, clean shutdown)
+    import virtuoso
 
-    if (reason := virtuoso.missing_reason()) is not None:
-        return reason
-    # The bulk loader's own advice: buffers for the data (the tests' server keeps a small default).
     virtuoso.CONFIG = virtuoso.CONFIG.replace("NumberOfBuffers = 10000", "NumberOfBuffers = 170000").replace(
         "MaxDirtyBuffers = 6000", "MaxDirtyBuffers = 130000"
     )
+    return virtuoso
+
+
+def load_virtuoso(nquads: Path, folder: Path, quads: int) -> Load | str:
+    """Virtuoso's bulk loader (ld_dir, rdf_loader_run, checkpoint) in a fresh server; the server's CPU and
+    peak memory over the load (its start-up excluded); or why it could not run."""
+    virtuoso = virtuoso_harness()
+    if (reason := virtuoso.missing_reason()) is not None:
+        return reason
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     shutil.copy(nquads, folder / nquads.name)  # the loader reads only folders in DirsAllowed

@@ -624,3 +624,30 @@ def test_graph_version_is_the_same_for_the_same_data_and_differs_for_other_data(
     finally:
         again.close()
         other.close()
+
+
+FORM_BODIES = [
+    "query=SELECT+%3Fs+WHERE+%7B+%3Fs+%3Fp+%22%C3%A6%C3%B8%C3%A5%22+%7D&format=json",
+    "query=a%2Bb+c%25d%2541&x=&=v&&flag",  # an escaped % before hex digits stays a %
+    "query=%5Cx41+%5C%5C+%E2%82%AC",  # escaped backslashes, a 3-byte character
+    "query=raw\\x41+and\\\\two&y=%ZZbad%4",  # raw backslashes; malformed escapes, kept as they are
+    "query=%C3+half&z=%FF%FE",  # invalid UTF-8 after decoding: replaced, as parse_qsl does
+    "query=a=b=c&query=twice",
+]
+
+
+@pytest.mark.parametrize("body", FORM_BODIES)
+def test_form_fields_are_what_parse_qsl_reads(body):
+    from urllib.parse import parse_qsl
+
+    from klynge.web.sparql import form_fields
+
+    assert form_fields(body) == parse_qsl(body, keep_blank_values=True)
+
+
+def test_a_form_query_with_escapes_of_every_kind_is_answered(client):
+    # Percent-escapes, + for spaces, a non-ASCII literal and a backslash escape in a string, all in one form.
+    query = 'SELECT ?x WHERE { BIND("blå \\"tå\\" 50%+" AS ?x) }'
+    response = client.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["bindings"][0]["x"]["value"] == 'blå "tå" 50%+'

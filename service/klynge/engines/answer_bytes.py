@@ -52,6 +52,22 @@ def limited(triples: Iterable[ox.Triple], limit: int) -> Iterator[ox.Triple]:
         yield triple
 
 
+LINE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)  # one statement per line (literals escape breaks)
+
+
+def triples_bytes(triples: ox.QueryTriples, fmt: ox.RdfFormat, limit: int) -> bytes:
+    """A CONSTRUCT's or DESCRIBE's triples in N-Triples or N-Quads, written by the engine without a Python
+    object per triple, stopping with TooLarge past ``limit`` (lines counted as they are written)."""
+    sink = CountingBuffer(b"\n", limit)
+    try:
+        triples.serialize(sink, format=fmt)
+    except (TooLarge, OSError):
+        if sink.overflowed:
+            raise TooLarge from None
+        raise
+    return b"".join(sink.chunks)
+
+
 LONG_LINE = 64 * 1024  # bytes: pyoxigraph's TSV parser takes quadratic time in a line's length
 
 

@@ -268,15 +268,16 @@ def cite(
 ) -> tuple[list, bytes]:
     """The answer with what cites it: release, pinned URL and digest as headers, and as a block on a page."""
     content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"").decode("latin-1")
-    digest = hashlib.sha256(body).hexdigest()
+    digest = hashlib.sha256(body)  # hashed once (a scan's answer runs to megabytes), again only if the block goes in
     pinned = with_query(path, query, release=release.version) if release else None
     if content_type.startswith("text/html") and b"</main>" in body:
-        block = cite_block(release, pinned, digest)
+        block = cite_block(release, pinned, digest.hexdigest())
         body = body.replace(b"</main>", block.encode() + b"</main>", 1)
+        digest = hashlib.sha256(body)
     headers = [
         *headers,
         (b"klynge-release", (release.version if release else "unreleased").encode()),
-        (b"repr-digest", f"sha-256=:{base64.b64encode(hashlib.sha256(body).digest()).decode()}:".encode()),
+        (b"repr-digest", f"sha-256=:{base64.b64encode(digest.digest()).decode()}:".encode()),
     ]
     if pinned and "/id/" not in path:  # a resource's cite-as is its IRI (linked_data signposts it)
         headers.append((b"link", f'<{pinned}>; rel="cite-as"'.encode()))
