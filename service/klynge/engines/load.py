@@ -38,9 +38,10 @@ from klynge.engines.remote.engine import solutions
 from klynge.engines.remote.http import Endpoint, EndpointError, EndpointRefused
 from klynge.graph.build import (
     SourceError,
+    add_sources,
     build_store,
-    bulk_load,
     default_sources,
+    graph_name,
     materialise,
     published_quads,
     published_triples,
@@ -160,22 +161,25 @@ def build(staging: Path, files: list[Path], previous: Path | None) -> tuple[int,
     """Fill a new store in ``staging``: the quads of ``previous`` (a store being extended), the repository
     graph and ``files`` with their entailments. Quads and materialised triples added.
 
-    The entailment passes read the graph they add to, which is an order of magnitude faster in memory than on
-    disk, so the graph is built in memory and then copied to disk in one bulk write; the last pass (the
-    entailed types, which nothing reads back) the engine bulk-loads straight into the store on disk.
+    Everything streams into the store on disk, so memory stays flat however large the files: the engine's bulk
+    loader reads the large files itself, the entailment passes read the store and write what they derive to a
+    file beside it, which the loader reads in one go (add_sources, materialise).
     """
-    memory = ox.Store()
-    bulk_load(memory, default_sources() + files)
     store = ox.Store(str(staging))
     if previous is not None:
-        store.bulk_extend(kept_quads(ox.Store.read_only(str(previous)), set(memory.named_graphs())))
-    added = materialise(memory, sink=store)
-    store.bulk_extend(memory)
+        store.bulk_extend(kept_quads(ox.Store.read_only(str(previous)), written_graphs(default_sources() + files)))
+    add_sources(store, default_sources() + files)
+    added = materialise(store, scratch=staging.parent)
     quads = len(store)
     store.flush()
-    del store, memory
+    del store
     gc.collect()  # closes the read-write handle: RocksDB writes its last files
     return quads, added
+
+
+def written_graphs(files: list[Path]) -> set[ox.NamedNode | ox.BlankNode]:
+    """The named graphs a load of ``files`` writes (one per file)."""
+    return {graph_name(path) for path in files}
 
 
 def kept_quads(previous: ox.Store, written: set[ox.NamedNode | ox.BlankNode]) -> Iterator[ox.Quad]:
