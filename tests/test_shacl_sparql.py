@@ -11,7 +11,7 @@ from rdflib import RDF, Graph, Namespace
 from rdflib.term import BNode, Node
 
 from klynge.commands.synth import synth_lines
-from klynge.engines.load import load_store
+from klynge.engines.disk_store import load_store
 from klynge.graph.build import build_store, published_triples
 from klynge.resources import asset_files
 from klynge.validation.shacl_sparql import SMALL_TARGET, UnsupportedShape, compile_shapes, run_checks

@@ -451,7 +451,7 @@ def _usage_error(args: argparse.Namespace) -> str | None:
     if args.store is not None and (args.files or args.changed):
         return f"give either {'FILES' if args.files else '--changed'} or --store DIR, not both"
     if args.store is not None:
-        from klynge.engines.load import StoreError, require_complete
+        from klynge.engines.disk_store import StoreError, require_complete
 
         try:
             require_complete(args.store, "validate")
