@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.commands.synth import synth_lines
-from klynge.engines.load import load_store
+from klynge.engines.disk_store import load_store
 
 PARTICIPATION = "https://w3id.org/klynge/ontology#Participation"
 PROV_ASSOCIATION = "http://www.w3.org/ns/prov#Association"
@@ -116,7 +116,7 @@ def test_an_empty_graph_never_conforms() -> None:
 
 
 def test_load_is_refused_while_the_store_is_served_and_extends_when_not(tmp_path: Path, synth_file: Path) -> None:
-    from klynge.engines.load import StoreError, lock_for_serving
+    from klynge.engines.disk_store import StoreError, lock_for_serving
 
     folder = tmp_path / "store"
     store, _ = load_store(folder, [])

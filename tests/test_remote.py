@@ -22,6 +22,7 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.catalogue import INTERNAL_DIR, catalogue, internal
+from klynge.commands.load import batches, insert, publish
 from klynge.engines.answer_bytes import LONG_LINE
 from klynge.engines.base import (
     SPARQL_JSON,
@@ -33,7 +34,6 @@ from klynge.engines.base import (
     QueryTooLarge,
     QueryUnsupported,
 )
-from klynge.engines.load import batches, insert, publish
 from klynge.engines.remote import EndpointError, RemoteEngine
 from klynge.engines.remote.binding import bind_terms
 from klynge.engines.remote.dialect import SPARQL11, VIRTUOSO, detect

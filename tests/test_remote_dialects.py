@@ -26,8 +26,8 @@ import pytest
 
 import test_remote
 from klynge.catalogue import catalogue
+from klynge.commands.load import publish
 from klynge.engines.base import SPARQL_JSON, Dataset
-from klynge.engines.load import publish
 from klynge.engines.remote import RemoteEngine
 from klynge.engines.remote.binding import bind_terms
 from klynge.engines.remote.dialect import QLEVER, UNION_GRAPH, VIRTUOSO, Dialect, with_dataset_clauses

@@ -11,7 +11,7 @@ from rdflib.term import BNode, Node
 
 import built
 from klynge.commands.synth import synth_lines
-from klynge.engines.load import load_store
+from klynge.engines.disk_store import load_store
 from klynge.validation.shacl_sparql import SMALL_TARGET, UnsupportedShape, compile_shapes, run_checks
 from klynge.validation.validate import load_shapes
 

@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("klynge.commands.diff", "show what a change does to the graph: statements added, removed, changed"),
     "export": ("klynge.commands.export", "write the published graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG"),
     "serve": ("klynge.web.serve", "serve the graph: SPARQL endpoint, REST API, linked data and pages"),
-    "load": ("klynge.engines.load", "bulk-load RDF files into an on-disk store or a remote SPARQL store"),
+    "load": ("klynge.commands.load", "bulk-load RDF files into an on-disk store or a remote SPARQL store"),
     "synth": ("klynge.commands.synth", "stream a synthetic EU-scale graph for benchmarks"),
     "publish": ("klynge.commands.publish", "write the static site: pages, Turtle, JSON-LD, dumps, catalogue, rewrites"),
     "release": ("klynge.commands.release", "cut a release: bump the version, record it in releases/, write its notes"),

@@ -239,7 +239,7 @@ def test_an_incomplete_store_is_refused_with_how_to_rebuild(tmp_path, capsys, mo
 
 def test_a_store_is_validated_with_the_sparql_engine_saying_no_validate_exists(tmp_path, capsys, monkeypatch):
     """pySHACL took 339 s on a Danish-scale store before the server answered; the SPARQL engine takes seconds."""
-    from klynge.engines.load import load_store
+    from klynge.engines.disk_store import load_store
     from klynge.validation import validate
 
     folder = tmp_path / "store"
@@ -263,7 +263,7 @@ def test_a_store_is_validated_with_the_sparql_engine_saying_no_validate_exists(t
 def test_serve_refuses_load_into_its_store_and_leaves_no_worker_when_killed(tmp_path, published_store):
     """While served, a store cannot be loaded into (workers, cache and ETags would disagree); and SIGKILL of the
     server ends every worker, even one busy with a runaway query."""
-    from klynge.engines.load import load_store
+    from klynge.engines.disk_store import load_store
 
     folder = tmp_path / "store"
     load_store(folder, [])

@@ -11,7 +11,6 @@ graph of a query is their union.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,7 @@ import pyoxigraph as ox
 from klynge.catalogue import internal
 from klynge.graph import aggregates
 from klynge.graph.vocabularies import AXIOMS_FILE
-from klynge.rdf.namespaces import INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES
+from klynge.rdf.namespaces import DCTERMS, INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES, RDF_TYPE, RDFS, SKOS
 from klynge.resources import asset_files
 
 GRAPH_BASE = PREFIXES["kg"]
@@ -49,7 +48,10 @@ ENTAILED_PROPERTIES = internal("entailed-properties")
 ENTAILED_TYPES = internal("entailed-types")
 STATED_LINEAGE_STEPS = internal("entail-stated-lineage-steps")
 DISPLAY_LABELS = internal("display-labels")
+PASSES = (ENTAILED_PROPERTIES, ENTAILED_TYPES, DISPLAY_LABELS)
+LABEL_PROPERTIES = {RDFS.label, SKOS.prefLabel, DCTERMS.title}
 CLOSURE = "urn:klynge:entailment:"
+STREAMED_SIZE = 16 * 2**20  # bytes: a source file this large goes through the engine's bulk loader
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,17 @@ def bulk_load(store: ox.Store, paths: Iterable[Path]) -> None:
             raise source_error(path, error) from None
 
 
+def add_sources(store: ox.Store, paths: Iterable[Path]) -> None:
+    """Load source files into a store on disk: each large one by the engine's bulk loader, which streams it,
+    then the small ones (the repository's) parsed together and added in one write. (A bulk load per small file
+    would leave RocksDB overlapping files to compact into a store larger by half; large files first, so the
+    first lands in the bottom level as it is.)"""
+    paths = [Path(path) for path in paths]
+    large = [path for path in paths if path.is_file() and path.stat().st_size >= STREAMED_SIZE]
+    bulk_load(store, large)
+    load(store, [path for path in paths if path not in large])
+
+
 def load(store: ox.Store, paths: Iterable[Path]) -> None:
     """Parse every file before adding any, so a broken file leaves the store as it was."""
     quads = [quad for path in paths for quad in parse_file(Path(path))]
@@ -157,15 +170,18 @@ def reachable(edges: dict[ox.Term, set[ox.Term]]) -> dict[ox.Term, set[ox.Term]]
 @dataclass(frozen=True)
 class Entailments:
     """The schema's axioms closed once, in Python (a few hundred axioms), so that the engine derives every
-    entailed triple in two passes instead of repeating rules to a fixpoint: domains and ranges include their
-    super-classes.
+    entailed triple from the stated triples alone, in one pass per kind, instead of repeating rules to a fixpoint.
 
     ``properties[q]`` holds ``(p, mode)``: a ``q`` triple entails the same triple with ``p`` (mode ``entails``:
     super-properties alone), or, through some inverse, needs a resource object and reads the same way
-    (``entailsThroughInverse``) or turned around (``entailsInverse``)."""
+    (``entailsThroughInverse``) or turned around (``entailsInverse``). The class tables are closed over those
+    property entailments and over super-classes, so that the types pass needs no property pass before it:
+    ``domains[q]`` types the subject of every ``q`` triple, ``resource_domains[q]`` the subject of a ``q`` triple
+    with a resource object, ``ranges[q]`` a resource object of a ``q`` triple."""
 
     properties: dict[ox.NamedNode, set[tuple[ox.NamedNode, str]]]
     domains: dict[ox.Term, set[ox.Term]]
+    resource_domains: dict[ox.Term, set[ox.Term]]
     ranges: dict[ox.Term, set[ox.Term]]
     super_classes: dict[ox.Term, set[ox.Term]]
 
@@ -203,101 +219,144 @@ class Entailments:
             for c, ds in classes.items()
             if isinstance(c, ox.NamedNode)
         }
+        domain, range_ = axioms["domain"], axioms["range"]
+        domains: dict[ox.Term, set[ox.Term]] = defaultdict(set)
+        resource_domains: dict[ox.Term, set[ox.Term]] = defaultdict(set)
+        ranges: dict[ox.Term, set[ox.Term]] = defaultdict(set)
+        for q in set(domain) | set(range_) | set(properties):
+            domains[q] |= domain.get(q, set())
+            ranges[q] |= range_.get(q, set())
+            for p, mode in properties.get(q, ()):  # type: ignore[call-overload]
+                if mode == "entails":
+                    domains[q] |= domain.get(p, set())
+                    ranges[q] |= range_.get(p, set())
+                elif mode == "entailsThroughInverse":
+                    resource_domains[q] |= domain.get(p, set())
+                    ranges[q] |= range_.get(p, set())
+                else:  # the entailed triple turned around: p's subject is q's object
+                    resource_domains[q] |= range_.get(p, set())
+                    ranges[q] |= domain.get(p, set())
 
         def closed(table: dict[ox.Term, set[ox.Term]]) -> dict[ox.Term, set[ox.Term]]:
-            return {q: cs | {d for c in cs for d in super_classes.get(c, ())} for q, cs in table.items()}
+            return {q: cs | {d for c in cs for d in super_classes.get(c, ())} for q, cs in table.items() if cs}
 
-        return cls(properties, closed(axioms["domain"]), closed(axioms["range"]), super_classes)
+        return cls(properties, closed(domains), closed(resource_domains), closed(ranges), super_classes)
 
     def quads(self) -> Iterator[ox.Quad]:
         """The compiled tables as quads in the vocabulary graph, where the entailed-*.rq passes join them."""
         for q, found in self.properties.items():
             for p, mode in found:
                 yield ox.Quad(q, ox.NamedNode(CLOSURE + mode), p, VOCABULARY_GRAPH)
-        for name, table in (("domain", self.domains), ("range", self.ranges), ("superClass", self.super_classes)):
+        tables = (
+            ("domain", self.domains),
+            ("resourceDomain", self.resource_domains),
+            ("range", self.ranges),
+            ("superClass", self.super_classes),
+        )
+        for name, table in tables:
             for a, bs in table.items():
                 for b in bs:
                     yield ox.Quad(a, ox.NamedNode(CLOSURE + name), b, VOCABULARY_GRAPH)
 
     def entailed_by(self, triple: ox.Triple) -> Iterator[ox.Triple]:
-        """What one triple entails through property axioms (for the few triples a later pass adds)."""
+        """What one triple entails, properties and types (for the few triples Python adds)."""
         yield triple
+        resource = not isinstance(triple.object, ox.Literal)
         for p, mode in self.properties.get(triple.predicate, ()):
-            if mode == "entails" or not isinstance(triple.object, ox.Literal):
+            if mode == "entails" or resource:
                 turned = mode == "entailsInverse"
                 yield ox.Triple(
                     triple.object if turned else triple.subject, p, triple.subject if turned else triple.object
                 )
+        subject_types = self.domains.get(triple.predicate, set())
+        if resource:
+            subject_types = subject_types | self.resource_domains.get(triple.predicate, set())
+            for c in self.ranges.get(triple.predicate, ()):
+                yield ox.Triple(triple.object, RDF_TYPE, c)  # type: ignore[arg-type]
+        for c in subject_types:
+            yield ox.Triple(triple.subject, RDF_TYPE, c)  # type: ignore[arg-type]
 
 
-def run_pass(store: ox.Store, query: str, directory: str, sink: ox.Store) -> None:
-    """Add what one CONSTRUCT pass over ``store`` derives to the inferred graph of ``sink``, engine to engine:
-    the engine writes the triples to a file and its bulk loader reads them back, so no Python object is made
-    per triple. A loader gives blank nodes new labels, which would cut them off the graph, so the few lines
-    naming a blank node are set apart and parsed keeping their labels."""
-    written, bulk = os.path.join(directory, "pass.nt"), os.path.join(directory, "bulk.nt")
-    store.query(query, use_default_graph_as_union=True).serialize(output=written, format=ox.RdfFormat.N_TRIPLES)
+def stated_lineage_steps(store: ox.Store, entailments: Entailments) -> Iterator[ox.Triple]:
+    """klynge:statedInfluence for every stated lineage step, with what it entails in turn (a few per plan),
+    where no graph states it."""
+    rows = store.query(STATED_LINEAGE_STEPS.sparql, use_default_graph_as_union=True)
+    triples = {t for row in rows for t in entailments.entailed_by(ox.Triple(row["s"], row["p"], row["o"]))}
+    for t in triples:
+        if next(store.quads_for_pattern(t.subject, t.predicate, t.object), None) is None:
+            yield t
+
+
+def labels_are_entailed(entailments: Entailments) -> bool:
+    """Whether some property entails one that display labels are chosen from (no standard axiom does)."""
+    return any(p in LABEL_PROPERTIES for found in entailments.properties.values() for p, _ in found)
+
+
+def add_inferred(store: ox.Store, written: Path) -> None:
+    """Bulk-load an N-Triples file the engine wrote into the inferred graph. A loader gives blank nodes new
+    labels, which would cut them off the graph, so the few lines naming a blank node are set apart and parsed
+    keeping their labels."""
+    bulk = written.with_suffix(".bulk.nt")
     blank_lines: list[bytes] = []
-    with open(written, "rb") as lines, open(bulk, "wb") as out:
+    with written.open("rb") as lines, bulk.open("wb") as out:
         for line in lines:
             if b"_:" in line:
                 blank_lines.append(line)
             else:
                 out.write(line)
-    sink.bulk_load(path=bulk, format=ox.RdfFormat.N_TRIPLES, to_graph=INFERRED_GRAPH)
+    store.bulk_load(path=str(bulk), format=ox.RdfFormat.N_TRIPLES, to_graph=INFERRED_GRAPH)
     triples = ox.parse(b"".join(blank_lines), format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
-    sink.extend(ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH) for t in triples)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH) for t in triples)
 
 
-def add_stated_lineage_steps(store: ox.Store, entailments: Entailments) -> None:
-    """klynge:statedInfluence for every stated lineage step, with what it entails in turn (a few per plan)."""
-    rows = store.query(STATED_LINEAGE_STEPS.sparql, use_default_graph_as_union=True)
-    triples = {t for row in rows for t in entailments.entailed_by(ox.Triple(row["s"], row["p"], row["o"]))}
-    store.extend(
-        ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH)
-        for t in triples
-        if next(store.quads_for_pattern(t.subject, t.predicate, t.object), None) is None
-    )
-
-
-def materialise(store: ox.Store, sink: ox.Store | None = None) -> int:
+def materialise(store: ox.Store, scratch: Path | None = None) -> int:
     """Add the entailed standard terms to the inferred graph, and each resource's display label, after the
-    participation statistics of the records (``klynge.graph.aggregates``); return the count added. With a
-    ``sink`` (the store a load is filling from ``store``), the entailed types, which no later step reads, go
-    straight there: the bulk of the entailments skips the in-memory store.
+    participation statistics of the records (``klynge.graph.aggregates``); return the count added. ``scratch``:
+    where the engine writes what it derives (default: the system's temporary folder).
 
     The standard vocabularies' axioms take part and are removed again at the end, so the published graph holds
     what they entail for klynge's resources, not the vocabularies themselves. The axioms are closed first
-    (Entailments), so two passes suffice, each a CONSTRUCT the engine evaluates and bulk-loads: property
-    triples (super-properties and inverses), then types (super-classes, domains, ranges); between them the few
-    stated lineage steps. Together they equal the entailment rules (``entailment``-tagged .rq) repeated to a
-    fixpoint, which tests/test_graph.py checks; docs/modelling.md names each kind's clients.
+    (Entailments), so every pass reads the stated triples alone: a CONSTRUCT each for property triples
+    (super-properties and inverses), types (super-classes, domains, ranges) and display labels, which the engine
+    writes to one file and its bulk loader reads in one go (one write to a store on disk: several would make
+    RocksDB compact them into a larger store), plus the few stated lineage steps. Together they equal the
+    entailment rules (``entailment``-tagged .rq) repeated to a fixpoint, which tests/test_graph.py checks;
+    docs/modelling.md names each kind's clients.
     """
-    sink = store if sink is None else sink
-    before = len(store) + len(sink) if sink is not store else len(store)
+    before = len(store)
     aggregates.publish(store)  # the records' participation statistics as Data Cube observations, entailments too
     store.extend(standard_axioms())
     try:
         entailments = Entailments.of(store)
         store.extend(entailments.quads())
-        with tempfile.TemporaryDirectory(prefix="klynge-entail-") as directory:
-            run_pass(store, ENTAILED_PROPERTIES.sparql, directory, store)
-            add_stated_lineage_steps(store, entailments)
-            run_pass(store, ENTAILED_TYPES.sparql, directory, sink)
+        late_labels = labels_are_entailed(entailments)
+        with tempfile.TemporaryDirectory(prefix="klynge-entail-", dir=scratch) as directory:
+            written = Path(directory) / "inferred.nt"
+            with written.open("wb") as out:
+                for query in (ENTAILED_PROPERTIES, ENTAILED_TYPES) if late_labels else PASSES:
+                    store.query(query.sparql, use_default_graph_as_union=True).serialize(
+                        output=out, format=ox.RdfFormat.N_TRIPLES
+                    )
+                lineage = list(stated_lineage_steps(store, entailments))
+                out.write(ox.serialize(lineage, format=ox.RdfFormat.N_TRIPLES) if lineage else b"")
+            add_inferred(store, written)
     finally:
         store.remove_graph(VOCABULARY_GRAPH)
-    materialise_display_labels(store)
-    after = len(store) + len(sink) if sink is not store else len(store)
-    return after - before
+    if late_labels:
+        materialise_display_labels(store)
+    return len(store) - before
 
 
 def materialise_display_labels(store: ox.Store) -> None:
     """Give every labelled IRI one ``klynge:displayLabel`` (English, else Danish, else any label, else its
     title) in the inferred graph, so that pages and answers read a name instead of choosing one per row. A
-    store built before (or a re-run) keeps the labels it has. (Into the in-memory store even on load: the
-    label strings bulk-loaded a second time into the disk store would grow it by an eighth.)"""
+    store built before (or a re-run) keeps the labels it has."""
     with tempfile.TemporaryDirectory(prefix="klynge-labels-") as directory:
-        run_pass(store, DISPLAY_LABELS.sparql, directory, store)
+        written = Path(directory) / "labels.nt"
+        store.query(DISPLAY_LABELS.sparql, use_default_graph_as_union=True).serialize(
+            output=str(written), format=ox.RdfFormat.N_TRIPLES
+        )
+        add_inferred(store, written)
 
 
 def build_store(paths: Iterable[Path] | None = None, store: ox.Store | None = None) -> ox.Store:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,9 +35,9 @@ from klynge.graph.build import (
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
     SourceError,
+    bulk_load,
     default_sources,
     graph_name,
-    load,
     materialise,
     parse_file,
 )
@@ -291,23 +292,33 @@ BIG_FILE = 8 * 2**20  # larger files (bulk data) are located by file only: a lin
 
 @dataclass
 class ReadGraph:
-    """The published graph of a run's files, where each statement was written, and the files that failed."""
+    """The published graph of a run's files, where each statement was written, and the files that failed.
+    With a bulk file among them the store is on disk in ``scratch``, a temporary folder removed with it."""
 
     store: ox.Store
     errors: list[SourceError]
     locations: Locations
     located: dict[Path, tuple[list[ox.Quad], list[int]]]
+    scratch: tempfile.TemporaryDirectory[str] | None = None
 
 
 def read_located(paths: Iterable[Path]) -> ReadGraph:
-    """Parse every file keeping its lines (bulk files above BIG_FILE without), then materialise the
-    entailments unless a file could not be read (then the store is partial and must not be judged)."""
-    read = ReadGraph(ox.Store(), [], Locations(), {})
-    for path in paths:
+    """Parse every file keeping its lines, then materialise the entailments unless a file could not be read
+    (then the store is partial and must not be judged). Bulk files (above BIG_FILE) are located by file only
+    and streamed by the engine's bulk loader into a temporary store on disk, so that memory stays flat
+    however large they are: the same path as ``klynge load`` (``add_sources``, ``materialise``)."""
+    paths = list(paths)
+    bulk = [path for path in paths if path.is_file() and path.stat().st_size > BIG_FILE]
+    scratch = tempfile.TemporaryDirectory(prefix="klynge-validate-") if bulk else None
+    store = ox.Store(str(Path(scratch.name) / "store")) if scratch is not None else ox.Store()
+    read = ReadGraph(store, [], Locations(), {}, scratch)
+    for path in bulk:
         try:
-            if path.is_file() and path.stat().st_size > BIG_FILE:
-                load(read.store, [path])
-                continue
+            bulk_load(read.store, [path])
+        except SourceError as error:
+            read.errors.append(error)
+    for path in (path for path in paths if path not in bulk):
+        try:
             quads, lines = parse_located(path)
         except SourceError as error:
             read.errors.append(error)
@@ -316,7 +327,7 @@ def read_located(paths: Iterable[Path]) -> ReadGraph:
         read.locations.add(display_path(path), quads, lines)
         read.located[path] = (quads, lines)
     if not read.errors:
-        materialise(read.store)
+        materialise(read.store, scratch=Path(scratch.name) if scratch is not None else None)
     return read
 
 
@@ -446,7 +457,7 @@ def _usage_error(args: argparse.Namespace) -> str | None:
     if args.store is not None and (args.files or args.changed):
         return f"give either {'FILES' if args.files else '--changed'} or --store DIR, not both"
     if args.store is not None:
-        from klynge.engines.load import StoreError, require_complete
+        from klynge.engines.disk_store import StoreError, require_complete
 
         try:
             require_complete(args.store, "validate")

@@ -2,7 +2,7 @@
 
 The store is built or opened and validated before the query workers are forked from it, and the workers
 before uvicorn starts its threads (see ``klynge.engines.workers``). An on-disk store must be complete (see
-``klynge.engines.load``) and stays locked against ``klynge load`` while it is served.
+``klynge.engines.disk_store``) and stays locked against ``klynge load`` while it is served.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import uvicorn
 
 from klynge.engines.base import QueryError
 from klynge.engines.cache import CachingEngine
-from klynge.engines.load import (
+from klynge.engines.disk_store import (
     StoreError,
     interrupted_load,
     is_absent,

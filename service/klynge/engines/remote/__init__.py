@@ -3,7 +3,7 @@
 ``binding`` writes bound terms into a query's text (a remote store has no ``substitutions``), ``http`` speaks
 the SPARQL 1.1 Protocol over httpx, ``dialect`` holds what one kind of store needs (how requests restrict the
 dataset, how answers are read, how the store is loaded: Virtuoso's, QLever's), and ``engine`` is
-``RemoteEngine``. Publishing the graph to a store is ``klynge.engines.load`` (by SPARQL Update) or ``bulk``
+``RemoteEngine``. Publishing the graph to a store is ``klynge.commands.load`` (by SPARQL Update) or ``bulk``
 (an N-Quads file for the store's own loader).
 """
 

@@ -5,245 +5,33 @@ The store then holds the published graph (sources plus materialised entailments)
 ``klynge serve --store DIR`` opens it without reloading. ``--sparql-endpoint`` sends the same graph to a
 remote store by SPARQL Update, in batches (``publish``).
 
-Loading into a complete store extends it, the graphs the load writes (each source file's) replacing their
-earlier selves: loading the same files again gives the same store.
-
-A store is never half-loaded where it is served: it is built in a folder beside DIR, a completion marker
-(``klynge-store.json``) is written into it last, and only then does it take DIR's place by renames. An
-interrupted load leaves DIR as it was (or absent), and ``serve``/``validate`` refuse a folder without the
-marker. A served store is locked: ``klynge serve`` holds a shared lock on its marker, and a load, which
-needs it exclusively, is refused while any server runs on the store.
+How the store is built, swapped in and locked is ``klynge.engines.disk_store``'s; this module is the command.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
-import gc
-import json
-import os
-import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
 
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
 from klynge.engines.base import SPARQL_JSON
+from klynge.engines.disk_store import StoreError, load_store, recorded_quads
 from klynge.engines.remote.bulk import bulk_file
 from klynge.engines.remote.dialect import BY_NAME, SPARQL11, Dialect, detect
 from klynge.engines.remote.engine import solutions
 from klynge.engines.remote.http import Endpoint, EndpointError, EndpointRefused
-from klynge.graph.build import (
-    SourceError,
-    build_store,
-    bulk_load,
-    default_sources,
-    materialise,
-    published_quads,
-    published_triples,
-)
-from klynge.rdf.namespaces import INFERRED_GRAPH
+from klynge.graph.build import SourceError, build_store, default_sources, published_quads, published_triples
 
 
 def fail(message: str, code: int) -> int:
     """Say what stopped ``klynge load`` and return its exit code."""
     print(f"klynge load: {message}", file=sys.stderr)
     return code
-
-
-MARKER = "klynge-store.json"
-
-
-class StoreError(Exception):
-    """A store folder that cannot be used as asked; the message says why and what to do."""
-
-
-def is_complete(directory: Path) -> bool:
-    """Whether ``directory`` holds a store whose load finished (its marker is written last)."""
-    return (directory / MARKER).is_file()
-
-
-def is_absent(directory: Path) -> bool:
-    """Whether there is nothing at ``directory`` yet (no folder, or an empty one)."""
-    return not directory.exists() or (directory.is_dir() and not any(directory.iterdir()))
-
-
-def interrupted_load(directory: Path) -> bool:
-    """Whether a ``klynge load`` into ``directory`` began and left no store: the folder is absent or empty but
-    the load's lock file (or its staging folder) is beside it."""
-    lock = directory.with_name(f".{directory.name}.lock")
-    staging = directory.parent.glob(f".{directory.name}.loading-*")
-    return is_absent(directory) and (lock.exists() or any(staging))
-
-
-def require_complete(directory: Path, command: str) -> None:
-    """StoreError unless ``directory`` holds a complete store, saying how to rebuild it."""
-    if directory.exists() and not directory.is_dir():
-        raise StoreError(f"--store {directory} exists and is not a folder")
-    if is_absent(directory):
-        raise StoreError(f"{directory} holds no store; build one with 'klynge load --store {directory} [FILES]'")
-    if not is_complete(directory):
-        raise StoreError(
-            f"{directory} holds no complete klynge store: its completion marker {MARKER} is missing, so a "
-            f"'klynge load' was interrupted or the folder was made otherwise; 'klynge {command}' will not use it. "
-            f"Rebuild it: remove the folder, then run 'klynge load --store {directory} [FILES]'"
-        )
-
-
-def lock_for_serving(directory: Path) -> IO[str]:
-    """A shared lock on a complete store, held while the returned file stays open (for the process's life):
-    a ``klynge load`` into the store is refused meanwhile."""
-    marker = (directory / MARKER).open()
-    try:
-        fcntl.flock(marker, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        marker.close()
-        raise StoreError(
-            f"{directory} is being replaced by a 'klynge load'; start again when it has finished"
-        ) from None
-    return marker
-
-
-class Exclusive:
-    """An exclusive lock on ``path`` (created if need be) for a ``with`` block; StoreError(``busy``) if another
-    process holds it. (A class, not a generator: SourceError, a frozen dataclass, must pass through intact.)"""
-
-    def __init__(self, path: Path, busy: str) -> None:
-        self.path = path
-        self.busy = busy
-        self._handle: IO[str] | None = None
-
-    def __enter__(self) -> None:
-        self._handle = self.path.open("a")
-        try:
-            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._handle.close()
-            raise StoreError(self.busy) from None
-
-    def __exit__(self, *_: object) -> None:
-        if self._handle is not None:
-            self._handle.close()
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_stale(directory: Path) -> None:
-    """Remove what interrupted loads into ``directory`` left beside it (their process has gone)."""
-    for leftover in directory.parent.glob(f".{directory.name}.*-*"):
-        pid = leftover.name.rsplit("-", 1)[-1]
-        if leftover.is_dir() and pid.isdigit() and not alive(int(pid)):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def write_marker(staging: Path, quads: int, files: list[Path]) -> None:
-    """The completion marker, written last and flushed to disk before the store takes its place."""
-    record = {"quads": quads, "files": [str(path) for path in files], "loaded": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    with (staging / MARKER).open("w") as handle:
-        json.dump(record, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def build(staging: Path, files: list[Path], previous: Path | None) -> tuple[int, int]:
-    """Fill a new store in ``staging``: the quads of ``previous`` (a store being extended), the repository
-    graph and ``files`` with their entailments. Quads and materialised triples added.
-
-    The entailment passes read the graph they add to, which is an order of magnitude faster in memory than on
-    disk, so the graph is built in memory and then copied to disk in one bulk write; the last pass (the
-    entailed types, which nothing reads back) the engine bulk-loads straight into the store on disk.
-    """
-    memory = ox.Store()
-    bulk_load(memory, default_sources() + files)
-    store = ox.Store(str(staging))
-    if previous is not None:
-        store.bulk_extend(kept_quads(ox.Store.read_only(str(previous)), set(memory.named_graphs())))
-    added = materialise(memory, sink=store)
-    store.bulk_extend(memory)
-    quads = len(store)
-    store.flush()
-    del store, memory
-    gc.collect()  # closes the read-write handle: RocksDB writes its last files
-    return quads, added
-
-
-def kept_quads(previous: ox.Store, written: set[ox.NamedNode | ox.BlankNode]) -> Iterator[ox.Quad]:
-    """What a store being extended keeps: every graph the new load does not write again. A graph it writes
-    (a source file's, the repository's every time) is replaced, not added to, so loading the same files twice
-    gives the same store: their blank nodes, parsed afresh with new labels, would otherwise be doubled. The
-    inferred graph is kept but for its blank-node quads, which the new load derives again."""
-    for graph in [ox.DefaultGraph(), *previous.named_graphs()]:
-        if graph == INFERRED_GRAPH:
-            for quad in previous.quads_for_pattern(None, None, None, graph):
-                if not isinstance(quad.subject, ox.BlankNode) and not isinstance(quad.object, ox.BlankNode):
-                    yield quad
-        elif graph not in written:
-            yield from previous.quads_for_pattern(None, None, None, graph)
-
-
-def load_store(directory: Path, files: list[Path]) -> tuple[ox.Store, int]:
-    """Load the repository graph and ``files`` into the store in ``directory`` (created, or extended when it
-    holds a complete store), atomically; the store opened read-only, and the materialised triples added.
-
-    StoreError when ``directory`` is served, being loaded by another process, or holds something else.
-    """
-    directory = directory.absolute()
-    if directory.exists() and not directory.is_dir():
-        raise StoreError(f"--store {directory} exists and is not a folder")
-    extend = is_complete(directory)
-    if not extend and not is_absent(directory):
-        raise StoreError(
-            f"{directory} is not empty but holds no complete klynge store (no {MARKER}); loading would "
-            "discard what it holds: remove it, or choose another folder"
-        )
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = directory.with_name(f".{directory.name}.loading-{os.getpid()}")
-    with contextlib.ExitStack() as locks:
-        locks.enter_context(
-            Exclusive(
-                directory.with_name(f".{directory.name}.lock"),
-                f"another 'klynge load' is writing {directory}; wait for it to finish",
-            )
-        )
-        if extend:
-            locks.enter_context(
-                Exclusive(
-                    directory / MARKER,
-                    f"{directory} is being served by 'klynge serve'; stop the server first, or load into another "
-                    "folder and serve that",
-                )
-            )
-        remove_stale(directory)
-        try:
-            quads, added = build(staging, files, directory if extend else None)
-            write_marker(staging, quads, files)
-            replace(directory, staging)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return ox.Store.read_only(str(directory)), added
-
-
-def replace(directory: Path, staging: Path) -> None:
-    """Put the finished store in ``staging`` in ``directory``'s place: a rename each, so at every moment
-    ``directory`` is the old store, absent, or the new store, never a part of one."""
-    retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
-    if directory.exists():
-        os.rename(directory, retired)
-    os.rename(staging, directory)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -452,8 +240,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         return fail(f"cannot write the store in {args.store}: {error}", 2)
     seconds = time.perf_counter() - started
-    quads = len(store)
     del store
+    quads = recorded_quads(args.store)
     size = directory_size(args.store) / 2**20
     print(
         f"loaded {quads:,} quads ({added:,} materialised) into {args.store} in {seconds:.1f} s; {size:,.0f} MiB on disk"

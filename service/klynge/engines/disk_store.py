@@ -1,0 +1,227 @@
+"""The on-disk store ``klynge load`` fills and ``klynge serve`` / ``validate --store`` open: built beside its
+folder and swapped in when complete, locked while it is served.
+
+A store is never half-loaded where it is served: it is built in a folder beside DIR, a completion marker
+(``klynge-store.json``) is written into it last, and only then does it take DIR's place by renames. An
+interrupted load leaves DIR as it was (or absent), and ``serve``/``validate`` refuse a folder without the
+marker. A served store is locked: ``klynge serve`` holds a shared lock on its marker, and a load, which
+needs it exclusively, is refused while any server runs on the store.
+
+Loading into a complete store extends it, the graphs the load writes (each source file's) replacing their
+earlier selves: loading the same files again gives the same store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from klynge.graph.build import add_sources, default_sources, graph_name, materialise
+from klynge.rdf.namespaces import INFERRED_GRAPH
+
+MARKER = "klynge-store.json"
+
+
+class StoreError(Exception):
+    """A store folder that cannot be used as asked; the message says why and what to do."""
+
+
+def is_complete(directory: Path) -> bool:
+    """Whether ``directory`` holds a store whose load finished (its marker is written last)."""
+    return (directory / MARKER).is_file()
+
+
+def is_absent(directory: Path) -> bool:
+    """Whether there is nothing at ``directory`` yet (no folder, or an empty one)."""
+    return not directory.exists() or (directory.is_dir() and not any(directory.iterdir()))
+
+
+def interrupted_load(directory: Path) -> bool:
+    """Whether a ``klynge load`` into ``directory`` began and left no store: the folder is absent or empty but
+    the load's lock file (or its staging folder) is beside it."""
+    lock = directory.with_name(f".{directory.name}.lock")
+    staging = directory.parent.glob(f".{directory.name}.loading-*")
+    return is_absent(directory) and (lock.exists() or any(staging))
+
+
+def require_complete(directory: Path, command: str) -> None:
+    """StoreError unless ``directory`` holds a complete store, saying how to rebuild it."""
+    if directory.exists() and not directory.is_dir():
+        raise StoreError(f"--store {directory} exists and is not a folder")
+    if is_absent(directory):
+        raise StoreError(f"{directory} holds no store; build one with 'klynge load --store {directory} [FILES]'")
+    if not is_complete(directory):
+        raise StoreError(
+            f"{directory} holds no complete klynge store: its completion marker {MARKER} is missing, so a "
+            f"'klynge load' was interrupted or the folder was made otherwise; 'klynge {command}' will not use it. "
+            f"Rebuild it: remove the folder, then run 'klynge load --store {directory} [FILES]'"
+        )
+
+
+def lock_for_serving(directory: Path) -> IO[str]:
+    """A shared lock on a complete store, held while the returned file stays open (for the process's life):
+    a ``klynge load`` into the store is refused meanwhile."""
+    marker = (directory / MARKER).open()
+    try:
+        fcntl.flock(marker, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        marker.close()
+        raise StoreError(
+            f"{directory} is being replaced by a 'klynge load'; start again when it has finished"
+        ) from None
+    return marker
+
+
+class Exclusive:
+    """An exclusive lock on ``path`` (created if need be) for a ``with`` block; StoreError(``busy``) if another
+    process holds it. (A class, not a generator: SourceError, a frozen dataclass, must pass through intact.)"""
+
+    def __init__(self, path: Path, busy: str) -> None:
+        self.path = path
+        self.busy = busy
+        self._handle: IO[str] | None = None
+
+    def __enter__(self) -> None:
+        self._handle = self.path.open("a")
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.close()
+            raise StoreError(self.busy) from None
+
+    def __exit__(self, *_: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(directory: Path) -> None:
+    """Remove what interrupted loads into ``directory`` left beside it (their process has gone)."""
+    for leftover in directory.parent.glob(f".{directory.name}.*-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if leftover.is_dir() and pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def recorded_quads(directory: Path) -> int:
+    """The quads a complete store holds, as its marker records them (counting them again takes seconds)."""
+    return int(json.loads((directory / MARKER).read_text())["quads"])
+
+
+def write_marker(staging: Path, quads: int, files: list[Path]) -> None:
+    """The completion marker, written last and flushed to disk before the store takes its place."""
+    record = {"quads": quads, "files": [str(path) for path in files], "loaded": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    with (staging / MARKER).open("w") as handle:
+        json.dump(record, handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def build(staging: Path, files: list[Path], previous: Path | None) -> tuple[int, int]:
+    """Fill a new store in ``staging``: the quads of ``previous`` (a store being extended), the repository
+    graph and ``files`` with their entailments. Quads and materialised triples added.
+
+    Everything streams into the store on disk, so memory stays flat however large the files: the engine's bulk
+    loader reads the large files itself, the entailment passes read the store and write what they derive to a
+    file beside it, which the loader reads in one go (add_sources, materialise).
+    """
+    store = ox.Store(str(staging))
+    if previous is not None:
+        store.bulk_extend(kept_quads(ox.Store.read_only(str(previous)), written_graphs(default_sources() + files)))
+    add_sources(store, default_sources() + files)
+    added = materialise(store, scratch=staging.parent)
+    quads = len(store)
+    store.flush()
+    del store
+    gc.collect()  # closes the read-write handle: RocksDB writes its last files
+    return quads, added
+
+
+def written_graphs(files: list[Path]) -> set[ox.NamedNode | ox.BlankNode]:
+    """The named graphs a load of ``files`` writes (one per file)."""
+    return {graph_name(path) for path in files}
+
+
+def kept_quads(previous: ox.Store, written: set[ox.NamedNode | ox.BlankNode]) -> Iterator[ox.Quad]:
+    """What a store being extended keeps: every graph the new load does not write again. A graph it writes
+    (a source file's, the repository's every time) is replaced, not added to, so loading the same files twice
+    gives the same store: their blank nodes, parsed afresh with new labels, would otherwise be doubled. The
+    inferred graph is kept but for its blank-node quads, which the new load derives again."""
+    for graph in [ox.DefaultGraph(), *previous.named_graphs()]:
+        if graph == INFERRED_GRAPH:
+            for quad in previous.quads_for_pattern(None, None, None, graph):
+                if not isinstance(quad.subject, ox.BlankNode) and not isinstance(quad.object, ox.BlankNode):
+                    yield quad
+        elif graph not in written:
+            yield from previous.quads_for_pattern(None, None, None, graph)
+
+
+def load_store(directory: Path, files: list[Path]) -> tuple[ox.Store, int]:
+    """Load the repository graph and ``files`` into the store in ``directory`` (created, or extended when it
+    holds a complete store), atomically; the store opened read-only, and the materialised triples added.
+
+    StoreError when ``directory`` is served, being loaded by another process, or holds something else.
+    """
+    directory = directory.absolute()
+    if directory.exists() and not directory.is_dir():
+        raise StoreError(f"--store {directory} exists and is not a folder")
+    extend = is_complete(directory)
+    if not extend and not is_absent(directory):
+        raise StoreError(
+            f"{directory} is not empty but holds no complete klynge store (no {MARKER}); loading would "
+            "discard what it holds: remove it, or choose another folder"
+        )
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.with_name(f".{directory.name}.loading-{os.getpid()}")
+    with contextlib.ExitStack() as locks:
+        locks.enter_context(
+            Exclusive(
+                directory.with_name(f".{directory.name}.lock"),
+                f"another 'klynge load' is writing {directory}; wait for it to finish",
+            )
+        )
+        if extend:
+            locks.enter_context(
+                Exclusive(
+                    directory / MARKER,
+                    f"{directory} is being served by 'klynge serve'; stop the server first, or load into another "
+                    "folder and serve that",
+                )
+            )
+        remove_stale(directory)
+        try:
+            quads, added = build(staging, files, directory if extend else None)
+            write_marker(staging, quads, files)
+            replace(directory, staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return ox.Store.read_only(str(directory)), added
+
+
+def replace(directory: Path, staging: Path) -> None:
+    """Put the finished store in ``staging`` in ``directory``'s place: a rename each, so at every moment
+    ``directory`` is the old store, absent, or the new store, never a part of one."""
+    retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+    if directory.exists():
+        os.rename(directory, retired)
+    os.rename(staging, directory)
+    shutil.rmtree(retired, ignore_errors=True)
