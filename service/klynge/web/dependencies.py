@@ -24,7 +24,8 @@ def install(app: FastAPI, engine: Engine, settings: Settings) -> None:
 
 
 def app_engine(app: FastAPI) -> Engine:
-    """The engine ``install`` gave ``app``, for what describes the app as a whole (its OpenAPI document)."""
+    """The engine ``install`` gave ``app``, for what holds the app, not a request (middleware, the OpenAPI
+    document)."""
     engine: Engine = app.state.engine
     return engine
 
@@ -38,10 +39,15 @@ async def get_engine(request: Request) -> Engine:
     return engine_of(request)
 
 
+def app_settings(app: FastAPI) -> Settings:
+    """The settings ``install`` gave ``app``, for middleware that holds the app, not a request."""
+    settings: Settings = app.state.settings
+    return settings
+
+
 def settings_of(request: Request) -> Settings:
     """The settings of the app answering ``request``, for helpers that hold only the request."""
-    settings: Settings = request.app.state.settings
-    return settings
+    return app_settings(request.app)
 
 
 async def get_limits(request: Request) -> Limits:

@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from klynge.engines.base import Engine
 from klynge.engines.releases import SELECTED, ReleaseArchive, ReleaseSwitch
 from klynge.graph.releases import (
     PATCH_MEDIA_TYPE,
@@ -43,7 +44,7 @@ from klynge.graph.releases import (
 )
 from klynge.rdf.namespaces import DCTERMS, KLYNGE_BASE, OWL, RDFS, shorten
 from klynge.web import api_docs, statuses
-from klynge.web.dependencies import app_engine, engine_of
+from klynge.web.dependencies import app_engine, app_settings, engine_of
 from klynge.web.http_semantics import signpost
 from klynge.web.templating import public_url
 
@@ -75,6 +76,11 @@ def plain(status: int, text: str, headers: list[tuple[bytes, bytes]] | None = No
     return status, [(b"content-type", b"text/plain; charset=utf-8"), *(headers or [])], body
 
 
+def archive_of(engine: Engine) -> ReleaseArchive | None:
+    """The releases the service's engine answers ``release=`` from (None: it holds none)."""
+    return engine.archive if isinstance(engine, ReleaseSwitch) else None
+
+
 def resource_iri(path: str) -> str:
     """The IRI klynge's releases record for a path of this service."""
     return KLYNGE_BASE + path.lstrip("/")
@@ -90,8 +96,8 @@ class ReleaseSelection:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        engine = scope["app"].state.engine
-        archive: ReleaseArchive | None = engine.archive if isinstance(engine, ReleaseSwitch) else None
+        engine = app_engine(scope["app"])
+        archive = archive_of(engine)
         path: str = scope["path"]
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         asked = [value for key, value in query if key == "release"]
@@ -303,7 +309,7 @@ def cite_block(release: Release | None, pinned: str | None, digest: str) -> str:
 def retired_answer(archive: ReleaseArchive, path: str, scope: Scope) -> tuple[int, list, bytes] | None:
     """301 to the replacement of an IRI a release had, or 410 naming the last release that had it (only where the
     service answers for klynge's own IRIs: the releases record those)."""
-    if scope["app"].state.settings.base_iri != KLYNGE_BASE:
+    if app_settings(scope["app"]).base_iri != KLYNGE_BASE:
         return None
     iri = resource_iri(path)
     last = archive.last_release_with(iri)
@@ -434,8 +440,7 @@ def declare_release(app: FastAPI) -> None:
         schema = plain_openapi()
         if declared:
             return schema
-        engine = app_engine(app)
-        parameter = release_parameter(engine.archive if isinstance(engine, ReleaseSwitch) else None)
+        parameter = release_parameter(archive_of(app_engine(app)))
         for path, operations in schema.get("paths", {}).items():
             if path.startswith(NOT_RELEASED):
                 continue
@@ -463,8 +468,7 @@ FILES = RELEASE_FILES
 
 
 def the_archive(request: Request) -> ReleaseArchive:
-    engine = engine_of(request)
-    archive = engine.archive if isinstance(engine, ReleaseSwitch) else None
+    archive = archive_of(engine_of(request))
     if archive is None:
         raise HTTPException(404, "this service holds no releases")
     return archive
