@@ -11,12 +11,11 @@ import contextlib
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pyoxigraph as ox
 import pytest
@@ -39,6 +38,7 @@ from klynge.engines.remote.binding import bind_terms
 from klynge.engines.remote.dialect import SPARQL11, VIRTUOSO, detect
 from klynge.engines.remote.standard import NO_GRAPH
 from klynge.graph.build import build_store, published_quads, published_triples
+from loopback import serving
 from virtuoso import answer_set
 
 EX = "http://example.org/"
@@ -227,14 +227,8 @@ def fake() -> Iterator[tuple[str, Script]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql", script
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url + "/sparql", script
 
 
 def test_the_dataset_is_the_klynge_graphs_found_on_the_store(fake):

@@ -15,11 +15,10 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pyoxigraph as ox
 import pytest
@@ -35,6 +34,7 @@ from klynge.engines.remote.standard import NO_GRAPH, Restriction
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, published_quads
 from klynge.settings import Limits
+from loopback import serving
 from test_remote import GRAPH, canonical
 from virtuoso import answer_set
 
@@ -163,14 +163,8 @@ def qlever_like(store: ox.Store) -> Iterator[tuple[str, QLeverLike]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", server_state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url + "/", server_state
 
 
 @pytest.fixture(scope="module")
