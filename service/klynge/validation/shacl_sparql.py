@@ -595,13 +595,14 @@ def violations(store: ox.Store, query: str, checks: list[Check]) -> list[Violati
     found = []
     for row in solutions:
         value = row["value"] if "value" in names else None
+        bound_path = row["path"] if "path" in names else None  # a SHACL-SPARQL result's own ?path, as pySHACL reads it
         for check in checks:
             if check.flag is not None and not is_true(row[check.flag]):
                 continue
             found.append(
                 Violation(
                     focus=str(row["this"]),
-                    path=check.path,
+                    path=str(bound_path) if bound_path is not None else check.path,
                     value=str(value) if value is not None else None,
                     component=check.component,
                     shape=check.shape,
