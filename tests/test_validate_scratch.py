@@ -49,17 +49,17 @@ def scratch(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def on_disk(monkeypatch: pytest.MonkeyPatch, scratch: Path) -> list[list[str]]:
-    """Every file, however small, takes the road to disk; returns what the store's folder held when the
-    entailments were materialised (one list of names per run; an empty one for a store in memory)."""
+    """Every file, however small, takes the road to disk; returns, for each time the published graph is built
+    there (``load_published``, as ``klynge load`` builds it), what the scratch folder then held."""
     monkeypatch.setattr(validate, "ON_DISK", 0)
     seen: list[list[str]] = []
-    real = validate.materialise
+    real = validate.load_published
 
-    def materialise(store, scratch=None):  # noqa: ANN001, ANN202 - graph.build.materialise's signature
-        seen.append([] if scratch is None else sorted(path.name for path in scratch.iterdir()))
-        return real(store, scratch=scratch)
+    def load_published(store, read):  # noqa: ANN001, ANN202 - graph.build.load_published's signature
+        seen.append(sorted(path.name for path in scratch.glob(f"{PREFIX}{os.getpid()}-*/*")))
+        return real(store, read)
 
-    monkeypatch.setattr(validate, "materialise", materialise)
+    monkeypatch.setattr(validate, "load_published", load_published)
     return seen
 
 
@@ -71,8 +71,7 @@ def test_the_road_to_disk_gives_the_report_the_memory_gives(
     in_memory = report(capsys, "--engine", "sparql", *files)
     assert in_memory[0] == 1
     monkeypatch.setattr(validate, "ON_DISK", 0)
-    on_disk = report(capsys, "--engine", "sparql", "--scratch", str(scratch), *files)
-    assert on_disk == in_memory
+    assert report(capsys, "--engine", "sparql", "--scratch", str(scratch), *files) == in_memory
     focuses = {violation["focus"] for violation in in_memory[1]["violations"]}
     assert focuses == {NO_ONE, "<https://w3id.org/klynge/id/policy/backwards>"}
     places = {(violation["source"], violation["line"]) for violation in in_memory[1]["violations"]}
@@ -94,7 +93,7 @@ def test_a_bulk_loaded_file_is_judged_as_pyshacl_judges_it_in_memory(
     monkeypatch.setattr(validate, "ON_DISK", 0)
     monkeypatch.setattr(validate, "BIG_FILE", synth.stat().st_size - 1)
     assert report(capsys, "--scratch", str(scratch), str(synth), str(BROKEN)) == (code, _by_file(reference, synth))
-    assert on_disk[-1] == ["store"], "built in a folder of its own in the scratch folder"
+    assert on_disk == [["store"]], "built in a folder of its own in the scratch folder"
     assert list(scratch.iterdir()) == []
 
 
@@ -109,18 +108,17 @@ def _by_file(report: dict, path: Path) -> dict:
 def test_a_syntax_error_in_a_bulk_file_names_line_and_column_and_leaves_no_store(
     tmp_path: Path,
     scratch: Path,
-    on_disk: list[list[str]],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     broken = tmp_path / "broken.nt"
     broken.write_text("".join(synth_lines(1, seed=1, scale=0.01)) + '<urn:a> <urn:b> "no end .\n<urn:a> <urn:b> 1 .\n')
     monkeypatch.setattr(validate, "BIG_FILE", 1)
+    monkeypatch.setattr(validate, "ON_DISK", 0)
     assert main(["validate", "--scratch", str(scratch), str(broken)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "Traceback" not in captured.err
     assert f"{broken}:{broken.read_text().count(chr(10)) - 1}:" in captured.err, "the file, line and column"
-    assert on_disk == [], "nothing is materialised from a file that could not be read"
     assert list(scratch.iterdir()) == []
 
 

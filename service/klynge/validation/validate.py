@@ -34,18 +34,20 @@ from klynge.graph.build import (
 from klynge.graph.build import (
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
+    Source,
     SourceError,
-    bulk_load,
     default_sources,
     graph_name,
+    load_published,
     materialise,
     parse_file,
+    sources,
 )
 from klynge.resources import ASSET_DIRS, asset_files, asset_root, checkout_around
 from klynge.validation.lines import Locations, Term, display_path, parse_located
 from klynge.validation.repeats import repeat_problems
 from klynge.validation.report import FORMATS, Findings, Violation, compact, render, violations
-from klynge.validation.scratch import Scratch, ScratchError, cleaned_up, write_failed
+from klynge.validation.scratch import Scratch, ScratchError, cleaned_up
 from klynge.validation.vocabulary import Checker, Problem, uses_in_file, uses_in_quads
 
 
@@ -317,35 +319,37 @@ def on_disk(paths: Iterable[Path]) -> bool:
 
 
 def read_located(paths: Iterable[Path], scratch: Path | None = None) -> ReadGraph:
-    """Parse every file keeping its lines, then materialise the entailments unless a file could not be read
-    (then the store is partial and must not be judged).
+    """Parse every file keeping its lines, then build the published graph unless a file could not be read
+    (then it is not judged).
 
-    Large files take ``klynge load``'s road (graph.build's ``bulk_load`` and ``materialise``): a store on disk
-    in a temporary folder under ``scratch`` (default: the system's), the files above BIG_FILE streamed into it
-    by the engine's bulk loader and located by file only, the entailments written beside it, so memory stays
-    flat however large the files are. The caller closes the result, which removes that folder; on an error
-    here it is removed before the error leaves. ScratchError: the folder cannot be made or written.
+    Large files (ON_DISK in all) take ``klynge load``'s road: a store on disk in a temporary folder under
+    ``scratch`` (default: the system's), the stated quads and their entailments written in one bulk write, the
+    files above BIG_FILE streamed from the file and located by file only, so memory stays flat however large
+    they are. The caller closes the result, which removes that folder; on an error here it is removed before
+    the error leaves. ScratchError: the folder cannot be made or written.
     """
     paths = list(paths)
     room = Scratch(scratch) if on_disk(paths) else None
     read = ReadGraph(ox.Store(), [], Locations(), {}, room)
     try:
         if room is not None:
-            read.store = ox.Store(str(room.make() / "store"))  # materialise writes beside it, in the folder
-        _fill(read, paths, scratch)
+            read.store = ox.Store(str(room.make() / "store"))  # large non-N-Triples files are rewritten beside it
+        _fill(read, paths)
     except BaseException as error:
         traceback.clear_frames(error.__traceback__)  # their references to the store would keep it open
         read.close()
-        if isinstance(error, OSError):  # the engine's or the entailment file's writes
-            raise room.failed(error) if room is not None else write_failed(scratch, error) from None
+        if isinstance(error, OSError) and room is not None:  # the engine's writes, or the files' beside it
+            raise room.failed(error) from None
         raise
     return read
 
 
-def _fill(read: ReadGraph, paths: list[Path], scratch: Path | None) -> None:
+def _fill(read: ReadGraph, paths: list[Path]) -> None:
     """Read the files into the store: the small ones first, each parsed with its lines (a syntax error there
-    stops the run before the large ones, which take minutes, are loaded), then the large ones streamed, then
-    the small ones' quads added in one write; then the entailments, if every file could be read."""
+    stops the run before the large ones, which take minutes, are read); then, if every one could be read, the
+    published graph. In memory: the quads added, then materialised. On disk, as ``klynge load`` builds a store
+    (``disk_store.build``'s two steps): ``sources`` streams the large files (read from the file at each pass),
+    and ``load_published`` writes the stated quads and what they entail in one bulk write."""
     bulk = [path for path in paths if path.is_file() and path.stat().st_size > BIG_FILE]
     for path in (path for path in paths if path not in bulk):
         try:
@@ -357,16 +361,17 @@ def _fill(read: ReadGraph, paths: list[Path], scratch: Path | None) -> None:
         read.located[path] = (quads, lines)
     if read.errors:
         return
-    for path in bulk:
-        try:
-            bulk_load(read.store, [path])
-        except SourceError as error:
-            if read.scratch is not None and read.scratch.names(error.message):
-                raise read.scratch.failed(OSError(error.message)) from None
-            read.errors.append(error)
-    read.store.extend(quad for quads, _ in read.located.values() for quad in quads)
-    if not read.errors:
-        materialise(read.store, scratch=read.scratch.folder if read.scratch is not None else scratch)
+    stated = [quad for quads, _ in read.located.values() for quad in quads]
+    if read.scratch is None or read.scratch.folder is None:
+        read.store.extend(stated)
+        materialise(read.store)
+        return
+    try:
+        load_published(read.store, [Source(lambda: stated), *sources(bulk, read.scratch.folder)])
+    except SourceError as error:
+        if read.scratch.names(error.message):
+            raise read.scratch.failed(OSError(error.message)) from None
+        read.errors.append(error)
 
 
 def locate_files(paths: Iterable[Path]) -> Locations:
