@@ -619,8 +619,9 @@ def is_true(term: ox.Term | None) -> bool:
     return isinstance(term, ox.Literal) and term.datatype == XSD_BOOLEAN and term.value in ("true", "1")
 
 
-def report_graph(violations: list[Violation]) -> Graph:
-    """The violations as a standard SHACL validation report, as pySHACL would write it."""
+def report_graph(violations: list[Violation], shapes: Graph | None = None) -> Graph:
+    """The violations as a standard SHACL validation report, as pySHACL would write it: a path that is not a
+    single property is the shape's own path node, copied from ``shapes`` with its lists and blank nodes."""
     report = Graph()
     report.bind("sh", SH)
     root = BNode()
@@ -638,8 +639,27 @@ def report_graph(violations: list[Violation]) -> Graph:
             report.add((result, SH.sourceConstraint, from_n3(violation.constraint)))
         if violation.path and SIMPLE_PATH.fullmatch(violation.path):
             report.add((result, SH.resultPath, from_n3(violation.path)))
+        elif violation.path and shapes is not None:
+            path = shapes.value(from_n3(violation.shape), SH.path)
+            if path is not None:
+                report.add((result, SH.resultPath, copied(path, shapes, report)))
         if violation.value is not None:
             report.add((result, SH.value, from_n3(violation.value)))
         if violation.message:
             report.add((result, SH.resultMessage, Literal(violation.message, lang="en")))
     return report
+
+
+def copied(node: Node, source: Graph, target: Graph) -> Node:
+    """Copy the statements about a node and the blank nodes it leads to (a path's structure) into ``target``."""
+    todo, seen = [node], set()
+    while todo:
+        subject = todo.pop()
+        if subject in seen:
+            continue
+        seen.add(subject)
+        for predicate, obj in source.predicate_objects(subject):
+            target.add((subject, predicate, obj))
+            if isinstance(obj, BNode):
+                todo.append(obj)
+    return node

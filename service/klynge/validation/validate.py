@@ -184,7 +184,7 @@ def sparql_report(store: ox.Store, shapes: Graph) -> tuple[bool, Graph]:
         raise ShapesError(f"{error}; validate with --engine pyshacl") from None
     except SyntaxError as error:
         raise ShapesError(f"a SPARQL constraint does not parse: {error}") from None
-    return not found, report_graph(found)
+    return not found, report_graph(found, shapes)
 
 
 def validate_store(
