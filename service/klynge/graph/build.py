@@ -11,6 +11,7 @@ graph of a query is their union.
 
 from __future__ import annotations
 
+import mmap
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -308,7 +309,7 @@ class Derivation:
     store to query: the entailed triples of each stated one (``entailed``, by ``Entailments.rules``), where no
     quad states them, then the stated lineage steps and the display labels.
 
-    First pass (``schema``): the axioms (``entailment-schema.rq``, evaluated over the few quads that can be
+    First pass (``__init__``): the axioms (``entailment-schema.rq``, evaluated over the few quads that can be
     axioms) and the participation records' joins. Second (``note``): the stated triples an entailed one could
     repeat (those of a property or class some axiom entails; a set each, so that the engine's MINUS becomes a
     lookup), the records' named terms, the labels and the lineage steps (in small stores of their own). Third
@@ -373,12 +374,11 @@ class Derivation:
         elif predicate in LINEAGE_PREDICATES:
             lineage.append(ox.Quad(quad.subject, predicate, quad.object, INFERRED_GRAPH))
 
-    def entailed(self, quad: ox.Quad) -> list[ox.Quad]:
+    def entailed(self, subject: ox.Term, predicate: ox.Term, object_: ox.Term) -> list[ox.Quad]:
         """Third pass: what one stated quad entails by itself that no quad states, in the inferred graph, as
         the engine's passes derived it (super-properties and inverses; super-classes, domains and ranges). A
         statement entailed again soon after (a resource's types, by each of its triples) is left out: the store
         would keep one anyway, but its loader would sort it first. Called for every stated quad: plain loops."""
-        subject, predicate, object_ = quad.subject, quad.predicate, quad.object
         rule = self.entailments.rules.get(predicate)
         subject_types: tuple[ox.Term, ...] = ()
         if predicate == RDF_TYPE:
@@ -433,7 +433,7 @@ class Derivation:
         for row in self.lineage.query(STATED_LINEAGE_STEPS.sparql, use_default_graph_as_union=True):
             step = ox.Quad(row["s"], row["p"], row["o"], INFERRED_GRAPH)  # type: ignore[arg-type]
             yield step
-            yield from self.entailed(step)
+            yield from self.entailed(step.subject, step.predicate, step.object)
         for triple in display_labels(self.labels):
             yield ox.Quad(triple.subject, triple.predicate, triple.object, INFERRED_GRAPH)
 
@@ -444,12 +444,13 @@ class Derivation:
             graph, entailed = source.graph, self.entailed
             written = keep and source.published
             for quad in source.read():
+                subject, predicate, object_ = quad.subject, quad.predicate, quad.object
                 if written:
-                    yield quad if graph is None else ox.Quad(quad.subject, quad.predicate, quad.object, graph)
-                yield from entailed(quad)
+                    yield quad if graph is None else ox.Quad(subject, predicate, object_, graph)
+                yield from entailed(subject, predicate, object_)
         yield from self.statistics
         for quad in self.statistics:
-            yield from self.entailed(quad)
+            yield from self.entailed(quad.subject, quad.predicate, quad.object)
         yield from self.closing()
 
 
@@ -530,14 +531,25 @@ def file_source(path: Path, tag: str, graph: ox.NamedNode | None) -> Source:
     """A file's quads (for ``graph``, else in the file's own), read afresh at every call: for N-Triples and
     N-Quads, whose blank nodes are labelled in the file."""
 
+    blank = names_blank_nodes(path)
+
     def read() -> Iterator[ox.Quad]:
         try:
             parsed = ox.parse(path=str(path), format=rdf_format(path), base_iri=path.resolve().as_uri())
-            yield from relabelled(parsed, tag)
+            yield from relabelled(parsed, tag) if blank else parsed
         except (SyntaxError, OSError, UnicodeDecodeError, ValueError) as error:
             raise source_error(path, error) from None
 
     return Source(read, graph)
+
+
+def names_blank_nodes(path: Path) -> bool:
+    """Whether a line-based file could name a blank node (``_:`` anywhere; a scan at the disk's speed), so
+    that one without is read with no relabelling."""
+    if path.stat().st_size == 0:
+        return False
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"_:") >= 0
 
 
 def sources(paths: Iterable[Path], scratch: Path) -> list[Source]:
