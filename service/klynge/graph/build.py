@@ -337,7 +337,7 @@ class Derivation:
         self.stated_properties: set[Statement] = set()
         self.stated_types: set[tuple[ox.Term, ox.Term]] = set()
         self.labels, self.lineage = ox.Store(), ox.Store()
-        self.recent: set[Statement | tuple[ox.Term, ox.Term]] = set()
+        self.recent: set[tuple[ox.Term, int]] = set()
         self.labels_entailed = bool(self.property_targets & LABEL_PREDICATES)
         self.run: ox.Term | None = None
         self.run_types: set[int] = set()
@@ -409,19 +409,16 @@ class Derivation:
                 run_types.add(id(c))
                 if id(c) not in maybe_stated or (subject, c) not in self.stated_types:
                     found.append(ox.Quad(subject, RDF_TYPE, c, INFERRED_GRAPH))  # type: ignore[arg-type]
-        for c in object_types:
-            key = (object_, c)
-            if key not in recent:
-                recent.add(key)
-                if id(c) not in maybe_stated or key not in self.stated_types:
+        if object_types and (object_, id(object_types)) not in recent:  # an object's types, left out once
+            recent.add((object_, id(object_types)))
+            for c in object_types:
+                if id(c) not in maybe_stated or (object_, c) not in self.stated_types:
                     found.append(ox.Quad(object_, RDF_TYPE, c, INFERRED_GRAPH))  # type: ignore[arg-type]
-        for statement in statements:
-            if statement not in recent:
-                recent.add(statement)
-                if id(statement[1]) not in maybe_stated or statement not in self.stated_properties:
-                    found.append(ox.Quad(*statement, INFERRED_GRAPH))  # type: ignore[misc]
-                    if self.labels_entailed and statement[1] in LABEL_PREDICATES:
-                        self.labels.add(found[-1])
+        for statement in statements:  # mostly entailed once: left to the store to keep once
+            if id(statement[1]) not in maybe_stated or statement not in self.stated_properties:
+                found.append(ox.Quad(*statement, INFERRED_GRAPH))  # type: ignore[misc]
+                if self.labels_entailed and statement[1] in LABEL_PREDICATES:
+                    self.labels.add(found[-1])
         if len(recent) > RECENT:
             recent.clear()
         return found
