@@ -87,11 +87,11 @@ class Records:
     def first(self, quad: ox.Quad) -> None:
         predicate = quad.predicate
         if predicate == RDF_TYPE:
-            if quad.object == KLYNGE.Participation:
+            if quad.object == PARTICIPATION:
                 self.records.add(quad.subject)
-        elif predicate == KLYNGE.organisedBy:
+        elif predicate == ORGANISED_BY:
             self.organisers[quad.subject].add(quad.object)
-        elif predicate == KLYNGE.hasArea:
+        elif predicate == HAS_AREA:
             self.areas[quad.subject].add(quad.object)
 
     def second(self, quad: ox.Quad) -> None:
@@ -102,7 +102,7 @@ class Records:
         if column is not None:
             if quad.subject in self.records:
                 add(self.named[column], quad.subject, quad.object)
-        elif predicate == RDFS.label and quad.subject in self.area_names and english(quad.object):
+        elif predicate == LABEL and quad.subject in self.area_names and english(quad.object):
             self.area_names[quad.subject].add(quad.object)  # type: ignore[arg-type]
 
     def triples(self) -> list[ox.Triple]:
@@ -137,7 +137,8 @@ class Records:
 
 
 NAMED = {KLYNGE.participant: 0, KLYNGE.activity: 1, DCTERMS.source: 2}
-FIRST_PREDICATES = {RDF_TYPE, KLYNGE.organisedBy, KLYNGE.hasArea}  # what Records.first reads
+PARTICIPATION, ORGANISED_BY, HAS_AREA, LABEL = KLYNGE.Participation, KLYNGE.organisedBy, KLYNGE.hasArea, RDFS.label
+FIRST_PREDICATES = {RDF_TYPE, ORGANISED_BY, HAS_AREA}  # what Records.first reads
 
 
 def add(named: Named, record: ox.Term, term: ox.Term) -> None:

@@ -11,6 +11,7 @@ graph of a query is their union.
 
 from __future__ import annotations
 
+import mmap
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -259,41 +260,37 @@ class Entailments:
         return cls(properties, closed(domains), closed(resource_domains), closed(ranges), super_classes)
 
     @cached_property
+    def one_of_each(self) -> dict[ox.Term, ox.Term]:
+        """One object per term of the tables, so that Derivation.entailed can tell terms apart by identity."""
+        terms = [*self.properties, *self.super_classes]
+        terms += [p for found in self.properties.values() for p, _ in found]
+        for table in (self.domains, self.resource_domains, self.ranges, self.super_classes):
+            terms += [c for cs in table.values() for c in cs]
+        return {term: term for term in reversed(terms)}
+
+    @cached_property
+    def super_classes_of(self) -> dict[ox.Term, tuple[ox.Term, ...]]:
+        one = self.one_of_each
+        return {c: tuple(one[d] for d in ds) for c, ds in self.super_classes.items()}
+
+    @cached_property
     def rules(self) -> dict[ox.Term, Rule]:
-        """The tables by predicate, for entailed_by: the properties a triple entails as it is (for any object,
-        for a resource object) and turned around, and the types of its subject (for any object, for a resource
-        object) and of its resource object."""
+        """The tables by predicate, for Derivation.entailed: the properties a triple entails as it is (for any
+        object, for a resource object) and turned around, and the types of its subject (for any object, for a
+        resource object) and of its resource object; each term one object."""
+        one = self.one_of_each
         rules: dict[ox.Term, Rule] = {}
         for q in set(self.properties) | set(self.domains) | set(self.resource_domains) | set(self.ranges):
             found = self.properties.get(q, set())  # type: ignore[call-overload]
             rules[q] = (
-                tuple(p for p, mode in found if mode == "entails"),
-                tuple(p for p, mode in found if mode == "entailsThroughInverse"),
-                tuple(p for p, mode in found if mode == "entailsInverse"),
-                tuple(self.domains.get(q, ())),
-                tuple(self.resource_domains.get(q, ())),
-                tuple(self.ranges.get(q, ())),
+                tuple(one[p] for p, mode in found if mode == "entails"),
+                tuple(one[p] for p, mode in found if mode == "entailsThroughInverse"),
+                tuple(one[p] for p, mode in found if mode == "entailsInverse"),
+                tuple(one[c] for c in self.domains.get(q, ())),
+                tuple(one[c] for c in self.resource_domains.get(q, ())),
+                tuple(one[c] for c in self.ranges.get(q, ())),
             )
         return rules
-
-    def entailed_by(self, subject: ox.Term, predicate: ox.Term, object_: ox.Term) -> list[Statement]:
-        """What one stated triple entails by itself, properties and types, as the engine's two passes derived it
-        (super-properties and inverses; super-classes, domains and ranges); some of it may be stated too, or
-        entailed by other triples. Called for every stated triple: kept to plain loops."""
-        found: list[Statement] = []
-        rule = self.rules.get(predicate)
-        if rule is not None:
-            straight, through, turned, domains, resource_domains, ranges = rule
-            found.extend((subject, p, object_) for p in straight)
-            found.extend((subject, RDF_TYPE, c) for c in domains)
-            if not isinstance(object_, ox.Literal):
-                found.extend((subject, p, object_) for p in through)
-                found.extend((object_, p, subject) for p in turned)
-                found.extend((subject, RDF_TYPE, c) for c in resource_domains)
-                found.extend((object_, RDF_TYPE, c) for c in ranges)
-        if predicate == RDF_TYPE:
-            found.extend((subject, RDF_TYPE, c) for c in self.super_classes.get(object_, ()))
-        return found
 
 
 @dataclass(frozen=True)
@@ -309,10 +306,10 @@ class Source:
 
 class Derivation:
     """What the published graph entails, derived from its stated quads as they stream past three times, with no
-    store to query: the entailed triples of each stated one (``Entailments.entailed_by``), where no quad states
-    them, then the stated lineage steps and the display labels.
+    store to query: the entailed triples of each stated one (``entailed``, by ``Entailments.rules``), where no
+    quad states them, then the stated lineage steps and the display labels.
 
-    First pass (``schema``): the axioms (``entailment-schema.rq``, evaluated over the few quads that can be
+    First pass (``__init__``): the axioms (``entailment-schema.rq``, evaluated over the few quads that can be
     axioms) and the participation records' joins. Second (``note``): the stated triples an entailed one could
     repeat (those of a property or class some axiom entails; a set each, so that the engine's MINUS becomes a
     lookup), the records' named terms, the labels and the lineage steps (in small stores of their own). Third
@@ -340,7 +337,10 @@ class Derivation:
         self.stated_properties: set[Statement] = set()
         self.stated_types: set[tuple[ox.Term, ox.Term]] = set()
         self.labels, self.lineage = ox.Store(), ox.Store()
-        self.recent: set[Statement] = set()
+        self.recent: set[tuple[ox.Term, int]] = set()
+        self.labels_entailed = bool(self.property_targets & LABEL_PREDICATES)
+        self.run: ox.Term | None = None
+        self.run_types: set[int] = set()
         labels: list[ox.Quad] = []
         lineage: list[ox.Quad] = []
         wanted = {RDF_TYPE, *self.property_targets, *LABEL_PREDICATES, *LINEAGE_PREDICATES, *aggregates.NAMED}
@@ -356,6 +356,10 @@ class Derivation:
             self.note(quad, labels, lineage)
         self.labels.extend(labels)
         self.lineage.extend(lineage)
+        stated = {c for _, c in self.stated_types} | {p for _, p, _ in self.stated_properties}
+        self.maybe_stated = {  # the tables' terms that some quad states a type or triple with
+            id(term) for rule in entailments.rules.values() for terms in rule for term in terms if term in stated
+        } | {id(c) for cs in entailments.super_classes_of.values() for c in cs if c in stated}
 
     def note(self, quad: ox.Quad, labels: list[ox.Quad], lineage: list[ox.Quad]) -> None:
         """Second pass: keep what the third needs of one stated quad."""
@@ -370,26 +374,51 @@ class Derivation:
         elif predicate in LINEAGE_PREDICATES:
             lineage.append(ox.Quad(quad.subject, predicate, quad.object, INFERRED_GRAPH))
 
-    def stated(self, statement: Statement) -> bool:
-        subject, predicate, object_ = statement
-        if predicate == RDF_TYPE and (subject, object_) in self.stated_types:
-            return True
-        return statement in self.stated_properties
-
-    def entailed(self, quad: ox.Quad) -> list[ox.Quad]:
-        """Third pass: what one stated quad entails that no quad states, in the inferred graph. A statement
-        entailed again soon after (a resource's types, by each of its triples) is left out: the store would
-        keep one anyway, but the loader would sort it first."""
+    def entailed(self, subject: ox.Term, predicate: ox.Term, object_: ox.Term) -> list[ox.Quad]:
+        """Third pass: what one stated quad entails by itself that no quad states, in the inferred graph, as
+        the engine's passes derived it (super-properties and inverses; super-classes, domains and ranges). A
+        statement entailed again soon after (a resource's types, by each of its triples) is left out: the store
+        would keep one anyway, but its loader would sort it first. Called for every stated quad: plain loops."""
+        rule = self.entailments.rules.get(predicate)
+        subject_types: tuple[ox.Term, ...] = ()
+        if predicate == RDF_TYPE:
+            subject_types = self.entailments.super_classes_of.get(object_, ())
+        if rule is None and not subject_types:
+            return []
+        statements: list[Statement] = []
+        object_types: tuple[ox.Term, ...] = ()
+        if rule is not None:
+            straight, through, turned, domains, resource_domains, ranges = rule
+            for p in straight:
+                statements.append((subject, p, object_))
+            if type(object_) is ox.Literal:
+                subject_types += domains
+            else:
+                for p in through:
+                    statements.append((subject, p, object_))
+                for p in turned:
+                    statements.append((object_, p, subject))
+                subject_types += domains + resource_domains
+                object_types = ranges
         found: list[ox.Quad] = []
-        recent = self.recent
-        for statement in self.entailments.entailed_by(quad.subject, quad.predicate, quad.object):
-            if statement in recent or self.stated(statement):
-                continue
-            recent.add(statement)
-            subject, predicate, object_ = statement
-            if predicate in LABEL_PREDICATES and isinstance(subject, ox.NamedNode):
-                self.labels.add(ox.Quad(subject, predicate, object_, INFERRED_GRAPH))
-            found.append(ox.Quad(subject, predicate, object_, INFERRED_GRAPH))  # type: ignore[arg-type]
+        if subject != self.run:  # a resource's triples mostly come together: its types are left out once
+            self.run, self.run_types = subject, set()
+        run_types, maybe_stated, recent = self.run_types, self.maybe_stated, self.recent
+        for c in subject_types:  # the same objects every time (the tables'): told apart by identity
+            if id(c) not in run_types:
+                run_types.add(id(c))
+                if id(c) not in maybe_stated or (subject, c) not in self.stated_types:
+                    found.append(ox.Quad(subject, RDF_TYPE, c, INFERRED_GRAPH))  # type: ignore[arg-type]
+        if object_types and (object_, id(object_types)) not in recent:  # an object's types, left out once
+            recent.add((object_, id(object_types)))
+            for c in object_types:
+                if id(c) not in maybe_stated or (object_, c) not in self.stated_types:
+                    found.append(ox.Quad(object_, RDF_TYPE, c, INFERRED_GRAPH))  # type: ignore[arg-type]
+        for statement in statements:  # mostly entailed once: left to the store to keep once
+            if id(statement[1]) not in maybe_stated or statement not in self.stated_properties:
+                found.append(ox.Quad(*statement, INFERRED_GRAPH))  # type: ignore[misc]
+                if self.labels_entailed and statement[1] in LABEL_PREDICATES:
+                    self.labels.add(found[-1])
         if len(recent) > RECENT:
             recent.clear()
         return found
@@ -399,10 +428,9 @@ class Derivation:
         it entails in turn, then every labelled IRI's display label (display-labels.rq over the labels, the
         entailed ones among them)."""
         for row in self.lineage.query(STATED_LINEAGE_STEPS.sparql, use_default_graph_as_union=True):
-            step = (row["s"], row["p"], row["o"])
-            for statement in (step, *self.entailments.entailed_by(*step)):
-                if not self.stated(statement):
-                    yield ox.Quad(*statement, INFERRED_GRAPH)  # type: ignore[misc]
+            step = ox.Quad(row["s"], row["p"], row["o"], INFERRED_GRAPH)  # type: ignore[arg-type]
+            yield step
+            yield from self.entailed(step.subject, step.predicate, step.object)
         for triple in display_labels(self.labels):
             yield ox.Quad(triple.subject, triple.predicate, triple.object, INFERRED_GRAPH)
 
@@ -413,12 +441,13 @@ class Derivation:
             graph, entailed = source.graph, self.entailed
             written = keep and source.published
             for quad in source.read():
+                subject, predicate, object_ = quad.subject, quad.predicate, quad.object
                 if written:
-                    yield quad if graph is None else ox.Quad(quad.subject, quad.predicate, quad.object, graph)
-                yield from entailed(quad)
+                    yield quad if graph is None else ox.Quad(subject, predicate, object_, graph)
+                yield from entailed(subject, predicate, object_)
         yield from self.statistics
         for quad in self.statistics:
-            yield from self.entailed(quad)
+            yield from self.entailed(quad.subject, quad.predicate, quad.object)
         yield from self.closing()
 
 
@@ -499,14 +528,25 @@ def file_source(path: Path, tag: str, graph: ox.NamedNode | None) -> Source:
     """A file's quads (for ``graph``, else in the file's own), read afresh at every call: for N-Triples and
     N-Quads, whose blank nodes are labelled in the file."""
 
+    blank = names_blank_nodes(path)
+
     def read() -> Iterator[ox.Quad]:
         try:
             parsed = ox.parse(path=str(path), format=rdf_format(path), base_iri=path.resolve().as_uri())
-            yield from relabelled(parsed, tag)
+            yield from relabelled(parsed, tag) if blank else parsed
         except (SyntaxError, OSError, UnicodeDecodeError, ValueError) as error:
             raise source_error(path, error) from None
 
     return Source(read, graph)
+
+
+def names_blank_nodes(path: Path) -> bool:
+    """Whether a line-based file could name a blank node (``_:`` anywhere; a scan at the disk's speed), so
+    that one without is read with no relabelling."""
+    if path.stat().st_size == 0:
+        return False
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"_:") >= 0
 
 
 def sources(paths: Iterable[Path], scratch: Path) -> list[Source]:
