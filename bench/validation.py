@@ -157,9 +157,15 @@ def section(rows: list[Measured], earlier: str = "") -> str:
 
 
 def commit() -> str:
-    """The checkout's commit, marked when files differ from it."""
-    done = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT)
-    return done.stdout.strip() or "unknown"
+    """The checkout's commit, marked when files other than the results differ from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/RESULTS.md"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return (head.stdout.strip() or "unknown") + (" with uncommitted changes" if changed.stdout.strip() else "")
 
 
 def main() -> int:
