@@ -68,7 +68,8 @@ class Scratch:
 
     def failed(self, error: OSError) -> ScratchError:
         """A write into the scratch folder that failed (disk full, file too large, removed under us)."""
-        return write_failed(self.place, error)
+        reason = error.strerror or str(error)
+        return ScratchError(f"cannot write in the temporary folder {self.place}: {reason}; {HOW_TO_FIX}")
 
     def remove(self) -> None:
         """Remove the folder and everything in it, saying so on stderr if that fails. The store in it must be
@@ -83,13 +84,6 @@ class Scratch:
                 return
             time.sleep(0.2)
         print(f"klynge validate: could not remove the temporary store {self.folder}; remove it", file=sys.stderr)
-
-
-def write_failed(place: Path | None, error: OSError) -> ScratchError:
-    """A write into the temporary folder ``place`` (default: the system's) that failed, said with what to do."""
-    reason = error.strerror or str(error)
-    where = place if place is not None else tempfile.gettempdir()
-    return ScratchError(f"cannot write in the temporary folder {where}: {reason}; {HOW_TO_FIX}")
 
 
 def remove_stale(place: Path) -> None:
