@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from klynge.catalogue import catalogue
+from klynge.catalogue import catalogue, internal
 from klynge.commands.synth import synth_lines
 from klynge.graph import aggregates
 from klynge.graph.build import build_store, default_sources
@@ -95,3 +95,36 @@ def test_a_record_changed_after_the_build_shows_as_a_difference(tmp_path: Path) 
     record = next(store.quads_for_pattern(None, KLYNGE.participant, None))
     store.remove(record)
     assert answered(store) != counted_from_records(store)
+
+
+def test_the_counts_counted_in_python_equal_the_engines_count_of_the_records(synthetic: ox.Store) -> None:
+    """klynge.graph.aggregates counts in Python as the sources stream past; the engine's join over the union
+    (aggregate-participation-by-area.rq, aggregate-participation-sources.rq) gives the same figures, labels and
+    sources."""
+    by_area = internal("aggregate-participation-by-area").sparql
+    engine = {
+        row["area"].value: (
+            tuple(int(row[column].value) for column in aggregates.MEASURES),
+            row["areaLabel"].value if row["areaLabel"] is not None else None,
+        )
+        for row in synthetic.query(by_area, use_default_graph_as_union=True)
+    }
+    sources: dict[str, set[str]] = defaultdict(set)
+    for row in synthetic.query(internal("aggregate-participation-sources").sparql, use_default_graph_as_union=True):
+        sources[row["area"].value].add(row["source"].value)
+    graph = aggregates.AGGREGATES_GRAPH
+    published: dict[str, dict[str, int]] = defaultdict(dict)
+    cited: dict[str, set[str]] = defaultdict(set)
+    for quad in synthetic.quads_for_pattern(None, aggregates.OBS_VALUE, None, graph):
+        area = next(synthetic.quads_for_pattern(quad.subject, KLYNGE.businessArea, None, graph)).object.value
+        published[area][quad.subject.value.rsplit("/", 1)[-1]] = int(quad.object.value)
+        cited[area] |= {
+            q.object.value for q in synthetic.quads_for_pattern(quad.subject, aggregates.DCTERMS.source, None)
+        }
+    assert engine and set(engine) == set(published)
+    for area, (figures, name) in engine.items():
+        assert tuple(published[area][column] for column in aggregates.MEASURES) == figures
+        observation = aggregates.observation_iri(ox.NamedNode(area), "participations")
+        label = next(synthetic.quads_for_pattern(observation, aggregates.RDFS.label, None, graph)).object.value
+        assert name is not None and label.endswith(f" in {name}: {figures[0]:,}")
+        assert cited[area] == sources[area]

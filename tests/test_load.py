@@ -172,3 +172,48 @@ def test_serve_refuses_a_folder_an_interrupted_load_left(tmp_path: Path) -> None
     assert "did not finish" in done.stderr and f"klynge load --store {folder}" in done.stderr
     assert not folder.exists()
     assert klynge("validate", "--store", str(folder)).returncode == 2
+
+
+def named_quads(folder: Path) -> set[ox.Quad]:
+    """A store's quads but those with a blank node (each load labels blank nodes afresh)."""
+    store = ox.Store.read_only(str(folder))
+    return {q for q in store if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)}
+
+
+def statistics(folder: Path) -> dict[str, str]:
+    """The published participation counts: observation -> value."""
+    store = ox.Store.read_only(str(folder))
+    value = ox.NamedNode("http://purl.org/linked-data/sdmx/2009/measure#obsValue")
+    aggregates = ox.NamedNode("https://w3id.org/klynge/graph/aggregates")
+    return {q.subject.value: q.object.value for q in store.quads_for_pattern(None, value, None, aggregates)}
+
+
+def test_an_extended_store_equals_a_fresh_load_of_all_its_files(tmp_path: Path) -> None:
+    """Extending a store derives its participation statistics, display labels and entailments again from
+    everything it then holds: the records split over two files, loaded one at a time, give the statistics of
+    all of them, and a file loaded again with fewer records leaves none of what its old records entailed."""
+    lines = list(synth_lines(1, seed=4, scale=0.01))
+    records = [line for line in lines if "/participation/" in line.split(" ", 1)[0]]
+    rest = [line for line in lines if line not in set(records)]
+    half = len(records) // 2
+    first, second, shorter = tmp_path / "one" / "part-a.nt", tmp_path / "part-b.nt", tmp_path / "two" / "part-a.nt"
+    parts = (rest + records[:half], records[half:], rest + records[: half // 2])
+    for path, part in zip((first, second, shorter), parts, strict=True):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("".join(part))
+    extended = tmp_path / "extended"
+    load_store(extended, [first])
+    alone = statistics(extended)
+    load_store(extended, [second])
+    load_store(fresh := tmp_path / "fresh", [first, second])
+    assert statistics(extended) == statistics(fresh) != alone and alone
+    assert named_quads(extended) == named_quads(fresh)
+    assert recorded(extended) == recorded(fresh)
+    load_store(extended, [shorter])  # part-a again, with a quarter of the records: its graph is replaced
+    load_store(fresh := tmp_path / "fresh-again", [shorter, second])
+    assert named_quads(extended) == named_quads(fresh)
+    assert statistics(extended) == statistics(fresh) != alone
+
+
+def recorded(folder: Path) -> int:
+    return len(ox.Store.read_only(str(folder)))

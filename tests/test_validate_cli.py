@@ -469,39 +469,3 @@ def test_validate_outside_any_checkout_names_the_graph_it_checks(
     where = "(ontology/, data/, shapes/, queries/, releases/)"
     assert f"no klynge repository {where} in {tmp_path} or above" in captured.err
     assert str(asset_dir("ontology").parent) in captured.err
-
-
-def test_a_bulk_file_streams_into_a_store_on_disk_and_is_judged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A file above BIG_FILE (the EU27 synthetic file: 723 MB) is bulk-loaded into a temporary store on disk
-    instead of memory; its violations are still found, and the folder is gone afterwards."""
-    from klynge.commands.synth import synth_lines
-    from klynge.validation import validate
-
-    synthetic = tmp_path / "synth.nt"
-    broken = "<https://w3id.org/klynge/id/synth/dk/participation/no-one>"
-    synthetic.write_text(
-        "".join(synth_lines(1, seed=1, scale=0.01))
-        + f"{broken} <{PREFIXES['rdf']}type> <{PREFIXES['klynge']}Participation> .\n"
-    )
-    monkeypatch.setattr(validate, "BIG_FILE", synthetic.stat().st_size - 1)
-    stores: list[Path] = []
-    real = validate.read_located
-
-    def spied(paths):  # noqa: ANN001, ANN202 - read_located's own signature
-        read = real(paths)
-        assert read.scratch is not None and synthetic not in read.located, "the bulk file went to disk"
-        stores.append(Path(read.scratch.name))
-        return read
-
-    monkeypatch.setattr(validate, "read_located", spied)
-    assert main(["validate", "--engine", "sparql", str(synthetic)]) == 1
-    out = capsys.readouterr().out
-    assert "participation/no-one" in out and "exactly one participant" in out
-    assert out.splitlines()[-1] == "2 violations on 1 resource."
-    del spied
-    import gc
-
-    gc.collect()
-    assert stores and not stores[0].exists(), "the temporary store is removed"

@@ -8,7 +8,9 @@ marker. A served store is locked: ``klynge serve`` holds a shared lock on its ma
 needs it exclusively, is refused while any server runs on the store.
 
 Loading into a complete store extends it, the graphs the load writes (each source file's) replacing their
-earlier selves: loading the same files again gives the same store.
+earlier selves, and the derived graphs (statistics, entailments, labels) derived again from all it then
+holds: loading the same files again gives the same store, and extending a store gives the store a fresh load
+of all its files gives.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import gc
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +29,12 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from klynge.graph.build import add_sources, default_sources, graph_name, materialise
+from klynge.graph.aggregates import AGGREGATES_GRAPH
+from klynge.graph.build import Source, default_sources, file_source, graph_name, load_published, sources
 from klynge.rdf.namespaces import INFERRED_GRAPH
 
 MARKER = "klynge-store.json"
+DERIVED_GRAPHS: set[ox.NamedNode | ox.BlankNode] = {INFERRED_GRAPH, AGGREGATES_GRAPH}
 
 
 class StoreError(Exception):
@@ -136,42 +141,46 @@ def write_marker(staging: Path, quads: int, files: list[Path]) -> None:
         os.fsync(handle.fileno())
 
 
-def build(staging: Path, files: list[Path], previous: Path | None) -> tuple[int, int]:
-    """Fill a new store in ``staging``: the quads of ``previous`` (a store being extended), the repository
-    graph and ``files`` with their entailments. Quads and materialised triples added.
+def build(staging: Path, files: list[Path], previous: Path | None = None) -> tuple[int, int]:
+    """Build a complete store in the folder ``staging`` (created; it must not hold a store) from the repository
+    graph and ``files``, with the graphs of ``previous`` (a store being extended) that the files do not write
+    again: the published graph as a fresh load of all of them would make it. Quads in the store, and quads
+    derived (the participation statistics and the inferred graph).
 
-    Everything streams into the store on disk, so memory stays flat however large the files: the engine's bulk
-    loader reads the large files itself, the entailment passes read the store and write what they derive to a
-    file beside it, which the loader reads in one go (add_sources, materialise).
+    One bulk write, as the engine's own loader makes (``graph.build.load_published``): the sources stream past
+    three times (large files are read from the file each time), so memory holds what the derivation keeps, not
+    the data. A store being extended gives its kept graphs as one N-Quads file written beside ``staging``; its
+    statistics, labels and entailments are derived again with the new files', never kept.
     """
-    store = ox.Store(str(staging))
-    if previous is not None:
-        store.bulk_extend(kept_quads(ox.Store.read_only(str(previous)), written_graphs(default_sources() + files)))
-    add_sources(store, default_sources() + files)
-    added = materialise(store, scratch=staging.parent)
-    quads = len(store)
-    store.flush()
-    del store
-    gc.collect()  # closes the read-write handle: RocksDB writes its last files
+    with tempfile.TemporaryDirectory(prefix=f".{staging.name}.scratch-", dir=staging.parent) as scratch:
+        kept: list[Source] = []
+        if previous is not None:
+            dumped = Path(scratch) / "kept.nq"
+            older = kept_quads(ox.Store.read_only(str(previous)), written_graphs(default_sources() + files))
+            ox.serialize(older, output=str(dumped), format=ox.RdfFormat.N_QUADS)
+            kept.append(file_source(dumped, "k", None))
+        read = kept + sources(default_sources() + files, Path(scratch))
+        store = ox.Store(str(staging))
+        added = load_published(store, read)
+        quads = len(store)
+        store.flush()
+        del store
+        gc.collect()  # closes the read-write handle: RocksDB writes its last files
     return quads, added
 
 
 def written_graphs(files: list[Path]) -> set[ox.NamedNode | ox.BlankNode]:
-    """The named graphs a load of ``files`` writes (one per file)."""
-    return {graph_name(path) for path in files}
+    """The named graphs a load of ``files`` writes (one per file), and those derived from all of them."""
+    return {graph_name(path) for path in files} | DERIVED_GRAPHS
 
 
 def kept_quads(previous: ox.Store, written: set[ox.NamedNode | ox.BlankNode]) -> Iterator[ox.Quad]:
     """What a store being extended keeps: every graph the new load does not write again. A graph it writes
     (a source file's, the repository's every time) is replaced, not added to, so loading the same files twice
     gives the same store: their blank nodes, parsed afresh with new labels, would otherwise be doubled. The
-    inferred graph is kept but for its blank-node quads, which the new load derives again."""
+    derived graphs (statistics, inferred) are derived again from what is kept and what is loaded."""
     for graph in [ox.DefaultGraph(), *previous.named_graphs()]:
-        if graph == INFERRED_GRAPH:
-            for quad in previous.quads_for_pattern(None, None, None, graph):
-                if not isinstance(quad.subject, ox.BlankNode) and not isinstance(quad.object, ox.BlankNode):
-                    yield quad
-        elif graph not in written:
+        if graph not in written:
             yield from previous.quads_for_pattern(None, None, None, graph)
 
 

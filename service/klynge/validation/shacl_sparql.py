@@ -595,13 +595,14 @@ def violations(store: ox.Store, query: str, checks: list[Check]) -> list[Violati
     found = []
     for row in solutions:
         value = row["value"] if "value" in names else None
+        bound_path = row["path"] if "path" in names else None  # a SHACL-SPARQL result's own ?path, as pySHACL reads it
         for check in checks:
             if check.flag is not None and not is_true(row[check.flag]):
                 continue
             found.append(
                 Violation(
                     focus=str(row["this"]),
-                    path=check.path,
+                    path=str(bound_path) if bound_path is not None else check.path,
                     value=str(value) if value is not None else None,
                     component=check.component,
                     shape=check.shape,
@@ -618,8 +619,9 @@ def is_true(term: ox.Term | None) -> bool:
     return isinstance(term, ox.Literal) and term.datatype == XSD_BOOLEAN and term.value in ("true", "1")
 
 
-def report_graph(violations: list[Violation]) -> Graph:
-    """The violations as a standard SHACL validation report, as pySHACL would write it."""
+def report_graph(violations: list[Violation], shapes: Graph | None = None) -> Graph:
+    """The violations as a standard SHACL validation report, as pySHACL would write it: a path that is not a
+    single property is the shape's own path node, copied from ``shapes`` with its lists and blank nodes."""
     report = Graph()
     report.bind("sh", SH)
     root = BNode()
@@ -637,8 +639,27 @@ def report_graph(violations: list[Violation]) -> Graph:
             report.add((result, SH.sourceConstraint, from_n3(violation.constraint)))
         if violation.path and SIMPLE_PATH.fullmatch(violation.path):
             report.add((result, SH.resultPath, from_n3(violation.path)))
+        elif violation.path and shapes is not None:
+            path = shapes.value(from_n3(violation.shape), SH.path)
+            if path is not None:
+                report.add((result, SH.resultPath, copied(path, shapes, report)))
         if violation.value is not None:
             report.add((result, SH.value, from_n3(violation.value)))
         if violation.message:
             report.add((result, SH.resultMessage, Literal(violation.message, lang="en")))
     return report
+
+
+def copied(node: Node, source: Graph, target: Graph) -> Node:
+    """Copy the statements about a node and the blank nodes it leads to (a path's structure) into ``target``."""
+    todo, seen = [node], set()
+    while todo:
+        subject = todo.pop()
+        if subject in seen:
+            continue
+        seen.add(subject)
+        for predicate, obj in source.predicate_objects(subject):
+            target.add((subject, predicate, obj))
+            if isinstance(obj, BNode):
+                todo.append(obj)
+    return node

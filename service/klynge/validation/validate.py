@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
+import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,17 +34,20 @@ from klynge.graph.build import (
 from klynge.graph.build import (
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
+    Source,
     SourceError,
-    bulk_load,
     default_sources,
     graph_name,
+    load_published,
     materialise,
     parse_file,
+    sources,
 )
 from klynge.resources import ASSET_DIRS, asset_files, asset_root, checkout_around
 from klynge.validation.lines import Locations, Term, display_path, parse_located
 from klynge.validation.repeats import repeat_problems
 from klynge.validation.report import FORMATS, Findings, Violation, compact, render, violations
+from klynge.validation.scratch import Scratch, ScratchError, cleaned_up
 from klynge.validation.vocabulary import Checker, Problem, uses_in_file, uses_in_quads
 
 
@@ -181,7 +184,7 @@ def sparql_report(store: ox.Store, shapes: Graph) -> tuple[bool, Graph]:
         raise ShapesError(f"{error}; validate with --engine pyshacl") from None
     except SyntaxError as error:
         raise ShapesError(f"a SPARQL constraint does not parse: {error}") from None
-    return not found, report_graph(found)
+    return not found, report_graph(found, shapes)
 
 
 def validate_store(
@@ -288,53 +291,87 @@ def changed_files(revision: str) -> tuple[list[Path], list[Path]]:
 
 
 BIG_FILE = 8 * 2**20  # larger files (bulk data) are located by file only: a line index would cost gigabytes
+ON_DISK = 8 * 2**20  # bytes: files larger in all are built into a store on disk (EU27 took 7.5 GiB in memory)
 
 
 @dataclass
 class ReadGraph:
     """The published graph of a run's files, where each statement was written, and the files that failed.
-    With a bulk file among them the store is on disk in ``scratch``, a temporary folder removed with it."""
+    When the files are large the store is on disk in ``scratch``, a temporary folder that close() removes."""
 
     store: ox.Store
     errors: list[SourceError]
     locations: Locations
     located: dict[Path, tuple[list[ox.Quad], list[int]]]
-    scratch: tempfile.TemporaryDirectory[str] | None = None
+    scratch: Scratch | None = None
+
+    def close(self) -> None:
+        """Let go of the store and remove its folder, if it is on disk (a no-op for a store in memory)."""
+        if self.scratch is not None:
+            self.store = ox.Store()  # the store on disk must be closed before its folder can go
+            self.scratch.remove()
 
 
-def read_located(paths: Iterable[Path]) -> ReadGraph:
-    """Parse every file keeping its lines, then materialise the entailments unless a file could not be read
-    (then the store is partial and must not be judged). Bulk files (above BIG_FILE) are located by file only
-    and streamed by the engine's bulk loader into a temporary store on disk, so that memory stays flat
-    however large they are: the same path as ``klynge load`` (``add_sources``, ``materialise``)."""
+def on_disk(paths: Iterable[Path]) -> bool:
+    """Whether files are too large to build their graph in memory (ON_DISK bytes in all, or one of BIG_FILE)."""
+    sizes = [path.stat().st_size for path in paths if path.is_file()]
+    return sum(sizes) > ON_DISK or any(size > BIG_FILE for size in sizes)
+
+
+def read_located(paths: Iterable[Path], scratch: Path | None = None) -> ReadGraph:
+    """Parse every file keeping its lines, then build the published graph unless a file could not be read
+    (then it is not judged).
+
+    Large files (ON_DISK in all) take ``klynge load``'s road: a store on disk in a temporary folder under
+    ``scratch`` (default: the system's), the stated quads and their entailments written in one bulk write, the
+    files above BIG_FILE streamed from the file and located by file only, so memory stays flat however large
+    they are. The caller closes the result, which removes that folder; on an error here it is removed before
+    the error leaves. ScratchError: the folder cannot be made or written.
+    """
     paths = list(paths)
+    room = Scratch(scratch) if on_disk(paths) else None
+    read = ReadGraph(ox.Store(), [], Locations(), {}, room)
+    try:
+        if room is not None:
+            read.store = ox.Store(str(room.make() / "store"))  # large non-N-Triples files are rewritten beside it
+        _fill(read, paths)
+    except BaseException as error:
+        traceback.clear_frames(error.__traceback__)  # their references to the store would keep it open
+        read.close()
+        if isinstance(error, OSError) and room is not None:  # the engine's writes, or the files' beside it
+            raise room.failed(error) from None
+        raise
+    return read
+
+
+def _fill(read: ReadGraph, paths: list[Path]) -> None:
+    """Read the files into the store: the small ones first, each parsed with its lines (a syntax error there
+    stops the run before the large ones, which take minutes, are read); then, if every one could be read, the
+    published graph. In memory: the quads added, then materialised. On disk, as ``klynge load`` builds a store
+    (``disk_store.build``'s two steps): ``sources`` streams the large files (read from the file at each pass),
+    and ``load_published`` writes the stated quads and what they entail in one bulk write."""
     bulk = [path for path in paths if path.is_file() and path.stat().st_size > BIG_FILE]
-    scratch = tempfile.TemporaryDirectory(prefix="klynge-validate-") if bulk else None
-    store = ox.Store(str(Path(scratch.name) / "store")) if scratch is not None else ox.Store()
-    read = ReadGraph(store, [], Locations(), {}, scratch)
-    for path in bulk:
-        try:
-            bulk_load(read.store, [path])
-        except SourceError as error:
-            read.errors.append(error)
     for path in (path for path in paths if path not in bulk):
         try:
             quads, lines = parse_located(path)
         except SourceError as error:
             read.errors.append(error)
             continue
-        read.store.extend(quads)
         read.locations.add(display_path(path), quads, lines)
         read.located[path] = (quads, lines)
-    if not read.errors:
-        materialise(read.store, scratch=Path(scratch.name) if scratch is not None else None)
-    return read
-
-
-def read_store(paths: Iterable[Path]) -> tuple[ox.Store, list[SourceError]]:
-    """The published graph of the files, and every file that could not be read (then the store is partial)."""
-    read = read_located(paths)
-    return read.store, read.errors
+    if read.errors:
+        return
+    stated = [quad for quads, _ in read.located.values() for quad in quads]
+    if read.scratch is None or read.scratch.folder is None:
+        read.store.extend(stated)
+        materialise(read.store)
+        return
+    try:
+        load_published(read.store, [Source(lambda: stated), *sources(bulk, read.scratch.folder)])
+    except SourceError as error:
+        if read.scratch.names(error.message):
+            raise read.scratch.failed(OSError(error.message)) from None
+        read.errors.append(error)
 
 
 def locate_files(paths: Iterable[Path]) -> Locations:
@@ -427,8 +464,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--engine",
         choices=ENGINES,
-        help="pyshacl (the reference; default for files) or sparql (the shapes compiled to SPARQL and run in "
-        "the store: the same results, in seconds on millions of triples; default with --store)",
+        help="pyshacl (the reference; default for files of up to 8 MB in all) or sparql (the shapes compiled to "
+        "SPARQL and run in the store: the same results, in seconds on millions of triples; default with --store "
+        "and for larger files)",
+    )
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        metavar="DIR",
+        help="where files of more than 8 MB in all are built into a temporary store on disk, as 'klynge load' "
+        "builds one, removed afterwards (default: the TMPDIR variable, else /tmp; EU27 needs about 4 GB)",
     )
 
 
@@ -463,6 +508,10 @@ def _usage_error(args: argparse.Namespace) -> str | None:
             require_complete(args.store, "validate")
         except StoreError as error:
             return str(error)
+    if args.scratch is not None and not args.scratch.is_dir():
+        return f"--scratch {args.scratch} is not a folder; give an existing folder for the temporary store"
+    if args.scratch is not None and args.store is not None:
+        return "--scratch is where files are built into a store; with --store nothing is built"
     if args.only and (args.changed or not args.files):
         return "--only needs FILES (it checks them with the ontology alone)"
     return None
@@ -503,26 +552,44 @@ def _gather(args: argparse.Namespace) -> tuple[Sources, ReadGraph | None] | int:
         files += changed
     sources = context_sources(files, args.only, root)
     sources.remove(deleted)
-    read = read_located(sources.graph)
-    for error in read.errors:
-        print(f"error: {error}", file=sys.stderr)
-    return (sources, read) if not read.errors else 2
+    try:
+        read = read_located(sources.graph, args.scratch)
+    except ScratchError as error:
+        return _error(str(error))
+    for failed in read.errors:
+        print(f"error: {failed}", file=sys.stderr)
+    if read.errors:
+        read.close()
+        return 2
+    return sources, read
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate and print the report; the exit code says valid (0), violations (1) or unusable input (2)."""
+    """Validate and print the report; the exit code says valid (0), violations (1) or unusable input (2).
+    A temporary store on disk is removed at the end, also on an error, Ctrl-C, SIGTERM or SIGHUP."""
     problem = _usage_error(args)
     if problem:
         return _error(problem)
-    gathered = _gather(args)
-    if isinstance(gathered, int):
-        return gathered
-    sources, read = gathered
+    with cleaned_up():
+        gathered = _gather(args)
+        if isinstance(gathered, int):
+            return gathered
+        sources, read = gathered
+        try:
+            return _judge(args, sources, read)
+        finally:
+            if read is not None:
+                read.close()
+
+
+def _judge(args: argparse.Namespace, sources: Sources, read: ReadGraph | None) -> int:
+    """Run the checks on the run's graph (``read``, or with --store the store on disk) and print the report."""
     if read is None:
         store, locations, problems = ox.Store.read_only(str(args.store)), locate_files(sources.graph), []
     else:
         store, locations = read.store, read.locations
-    engine = args.engine or ("sparql" if args.store is not None else "pyshacl")
+    large = args.store is not None or (read is not None and read.scratch is not None)
+    engine = args.engine or ("sparql" if large else "pyshacl")
     try:
         if read is not None:
             problems = vocabulary_problems(read, sources) + repeat_problems(read.located, display_path)
