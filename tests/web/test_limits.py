@@ -137,7 +137,7 @@ def test_a_worker_that_died_while_idle_is_replaced_before_it_gets_a_query(publis
             os.kill(pid, signal.SIGKILL)
         assert all(gone(pid, SLACK_S) for pid in pids)
         assert engine.ask("ASK { ?s ?p ?o }") is True
-        assert engine.ask("ASK { ?s ?p ?o . FILTER(true) }") is True  # the queue's next, dead too
+        assert engine.ask("ASK { ?s ?p ?o . FILTER(true) }") is True  # the other, dead too, replaced meanwhile
         replacements = engine.worker_pids()
         assert len(replacements) == 2 and not set(replacements) & set(pids)
     finally:

@@ -206,9 +206,12 @@ class ReleaseSelection:
                 await respond(send, *retired)
                 return
         if status == 200 and path.startswith(ANSWER_PREFIXES) and isinstance(engine, ReleaseSwitch):
-            release = (
-                archive.release(version) if (archive and version) else await run_in_threadpool(engine.served_release)
-            )
+            if archive and version:
+                release = archive.release(version)
+            elif engine.served_match_known():  # compared once: no trip to a thread on every answer
+                release = engine.served_release()
+            else:
+                release = await run_in_threadpool(engine.served_release)
             if path.startswith("/id/") and archive is not None:
                 body = with_history(body, archive, path)
             if version is not None:
