@@ -67,8 +67,10 @@ class AnswerCache:
         if missed:
             with self._lock:
                 self.misses += 1
+        if self.max_bytes == 0:
+            return
         size = footprint(key) + footprint(entry) + ENTRY_OVERHEAD
-        if self.max_bytes == 0 or size > self.max_bytes // 8:
+        if size > self.max_bytes // 8:
             return
         with self._lock:
             if key in self._entries:
