@@ -74,10 +74,10 @@ class Endpoint:
 
     def close(self) -> None:
         self.client.close()
-        for loop, client in list(self._loop_clients.items()):  # closed on their own loops, if still running
-            if not loop.is_closed():
+        for loop, client in list(self._loop_clients.items()):  # closed on their own loops, while they run
+            if loop.is_running():
                 with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(loop.create_task, client.aclose())
+                    loop.call_soon_threadsafe(lambda loop=loop, client=client: loop.create_task(client.aclose()))
         self._loop_clients.clear()
 
     def send(
