@@ -591,6 +591,7 @@ class AnswerReader:
         self.head = bytearray()
         self.body: bytearray | None = None
         self.got = 0
+        self.watching = True
         loop.add_reader(self.fd, self.readable)
 
     async def within(self, seconds: float) -> Done | Failed | None:
@@ -631,9 +632,14 @@ class AnswerReader:
         raise EOFError("the worker closed its connection")
 
     def close(self) -> None:
-        """Stop watching the socket (at once, before the worker may be killed and its descriptor reused)."""
+        """Stop watching the socket (at once, before the worker may be killed and its descriptor reused), and
+        make it blocking again, as a thread reads it: uvloop's watch leaves it non-blocking."""
+        if not self.watching:
+            return
+        self.watching = False
         with contextlib.suppress(ValueError, OSError):
             self.loop.remove_reader(self.fd)
+            os.set_blocking(self.fd, True)
 
 
 class WorkerPool:
@@ -864,8 +870,11 @@ class WorkerPool:
                 ticket.worker = None
                 raise
             try:
-                worker.connection.send(job)
-                answer, ran_long = await self._answer(worker, deadline, ticket, io)
+                try:
+                    worker.connection.send(job)
+                    answer, ran_long = await self._answer(worker, deadline, ticket, io)
+                finally:
+                    io.close()  # before the worker is handed on or killed: its descriptor may be reused
             except (EOFError, OSError, pickle.PickleError):
                 ticket.worker = None
                 raise await io.call(self._lost, worker, job) from None
@@ -886,7 +895,6 @@ class WorkerPool:
                 self._give_back(worker)
             return answer
         finally:
-            io.close()
             self._finish(ticket, ticket.fingerprint, ran_long)
 
     def _lost(self, worker: Worker, job: Job) -> WorkerLost:
