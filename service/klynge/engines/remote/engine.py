@@ -6,13 +6,13 @@ import asyncio
 import contextlib
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
-from klynge.engines.answer_bytes import TooLarge, solutions_bytes
+from klynge.engines.answer_bytes import TooLarge, limited, solutions_bytes
 from klynge.engines.base import (
     N_TRIPLES,
     SERVICE_DATASET,
@@ -256,10 +256,17 @@ class RemoteEngine(Engine):
         return SPARQL_JSON, partial(self.results_bytes, results_format=results_format)
 
     def graph_bytes(self, answer: Answer, *, rdf_format: ox.RdfFormat) -> Results:
-        graph = self.triples(answer)
-        if len(graph) > self.max_results:
-            raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results)
-        return ox.serialize(graph, format=rdf_format), rdf_format.media_type
+        """The store's triples written in ``rdf_format``; read as they are when the dialect has no term in them
+        to fix (no Python object made per triple), else through ``triples``."""
+        answered = ox.RdfFormat.from_media_type(answer.media_type)
+        if answered is None or self.dialect_for(answer.server).terms_to_fix(answer.body):
+            graph: Iterable[ox.Triple] = self.triples(answer)
+        else:
+            graph = (quad.triple for quad in ox.parse(answer.body, format=answered))
+        try:
+            return ox.serialize(limited(graph, self.max_results), format=rdf_format), rdf_format.media_type
+        except TooLarge:
+            raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results) from None
 
     def results_bytes(self, answer: Answer, *, results_format: ox.QueryResultsFormat) -> Results:
         dialect = self.dialect_for(answer.server)
