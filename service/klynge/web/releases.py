@@ -101,16 +101,11 @@ class ReleaseSelection:
         path: str = scope["path"]
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         asked = [value for key, value in query if key == "release"]
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         early = self.refusal(archive, asked, path)
-        if (
-            early is None
-            and not asked
-            and archive is not None
-            and path.startswith("/id/")
-            and "accept-datetime" in headers
-        ):
-            early = self.timegate(archive, path, query, headers["accept-datetime"])
+        if early is None and not asked and archive is not None and path.startswith("/id/"):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            if "accept-datetime" in headers:
+                early = self.timegate(archive, path, query, headers["accept-datetime"])
         if early is not None:
             await respond(send, *early)
             return
