@@ -852,6 +852,7 @@ class WorkerPool:
         if ticket is None:
             return None
         held = asyncio.ensure_future(self._held(job, ticket, deadline, timeout, OnLoop(asyncio.get_running_loop())))
+        held.add_done_callback(lambda task: task.cancelled() or task.exception())  # read, if its request went
         return await asyncio.shield(held)
 
     async def _held(self, job: Job, ticket: Ticket, deadline: float, timeout: float, io: Waits) -> Done | Failed:
