@@ -987,7 +987,9 @@ class WorkerPool:
         """A ticket holding an idle worker at once, as ``_admit`` would give it with nothing waiting; None, with
         nothing taken, when the query would wait, is long work or a worker is missing (``run`` handles those)."""
         now = time.monotonic()
-        with self._cond:
+        if not self._cond.acquire(blocking=False):  # threads are at the books: the loop does not wait for them
+            return None
+        try:
             if self._tickets or not self._idle or self._missing:
                 return None
             record = self._client(client)
@@ -1002,6 +1004,8 @@ class WorkerPool:
                     self._tickets.remove(ticket)
                 return None
             return ticket
+        finally:
+            self._cond.release()
 
     def _make_room(self, client: str, share: int) -> bool:
         """Free a place in a full queue for ``client`` by sending away the latest ticket of the client that
