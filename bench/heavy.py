@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE))
 import results  # noqa: E402 - bench/RESULTS.md's sections
 from klynge.answers.browse import YEAR_CLASSES  # noqa: E402
 from klynge.catalogue import catalogue, internal, internal_catalogue  # noqa: E402
-from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, QueryError, Results  # noqa: E402
+from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Forwarding, QueryError, Results  # noqa: E402
 from klynge.engines.releases import repository_archive  # noqa: E402
 from klynge.engines.store import EmbeddedEngine  # noqa: E402
 from klynge.engines.text_index import TextIndex  # noqa: E402
@@ -96,11 +96,11 @@ def short(term: ox.Term) -> str:
     return text.removeprefix(BASE)
 
 
-class Recorder(Engine):
+class Recorder(Forwarding):
     """The engine the app sees: runs each query on ``inner`` (uncached), times it and records it for ``page``."""
 
     def __init__(self, inner: EmbeddedEngine) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.page = ""
         self.runs: list[Run] = []
         self.memo: dict[tuple, Results] = {}
@@ -134,26 +134,8 @@ class Recorder(Engine):
         self.memo[key] = answer
         return answer
 
-    def graph_counts(self) -> dict[str, int]:
-        return self.inner.graph_counts()
-
-    def graph_version(self) -> str:
-        return self.inner.graph_version()
-
-    def local_store(self) -> ox.Store | None:
-        return self.inner.local_store()
-
-    def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
-        return self.inner.display_labels(iris)
-
     def text_index(self) -> TextIndex | None:
         return self.inner.text_index() if self.with_text_index else None
-
-    def health(self) -> dict[str, object]:
-        return self.inner.health()
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def get_routes() -> Iterator[APIRoute]:

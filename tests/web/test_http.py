@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from klynge.answers import dataset
-from klynge.engines.base import QueryBusy, QueryTimeout, QueryTooLarge
+from klynge.engines.base import Engine, QueryBusy, QueryTimeout, QueryTooLarge
 from klynge.rdf import formats
 from klynge.settings import Settings
 from klynge.web.app import ROUTERS, create_app
@@ -187,7 +187,7 @@ def test_sparql_json_ld_is_compacted(client):
 # --- status codes -------------------------------------------------------------------------------------------
 
 
-class FailingEngine:
+class FailingEngine(Engine):
     """An engine whose every query fails with one error."""
 
     def __init__(self, error: Exception) -> None:

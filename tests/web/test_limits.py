@@ -137,12 +137,28 @@ def test_a_worker_that_died_while_idle_is_replaced_before_it_gets_a_query(publis
             os.kill(pid, signal.SIGKILL)
         assert all(gone(pid, SLACK_S) for pid in pids)
         assert engine.ask("ASK { ?s ?p ?o }") is True
-        assert engine.ask("ASK { ?s ?p ?o . FILTER(true) }") is True  # the queue's next, dead too
+        assert engine.ask("ASK { ?s ?p ?o . FILTER(true) }") is True  # the other, dead too, replaced meanwhile
         replacements = engine.worker_pids()
         assert len(replacements) == 2 and not set(replacements) & set(pids)
     finally:
         engine.close()
     assert all(gone(pid, SLACK_S) for pid in replacements)
+
+
+def test_a_query_answered_on_the_event_loop_leaves_its_worker_as_a_thread_can_use_it(published_store, serve):
+    """A short query over HTTP is read from its worker on uvicorn's loop (uvloop watches the socket and leaves it
+    non-blocking); the next query that worker takes, from a thread, must still get its answer."""
+    engine = EmbeddedEngine(published_store, limits=Limits(workers=1))
+    try:
+        with serve(create_app(engine, Settings(), None)) as url:
+            for round_ in range(3):
+                query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} # {round_}"
+                answered = httpx.post(f"{url}/sparql", data={"query": query}, timeout=30)
+                assert answered.status_code == 200, answered.text
+                rows = engine.select(f"SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} # {round_}")  # sent in parts
+                assert int(answered.json()["results"]["bindings"][0]["n"]["value"]) == len(rows) == len(published_store)
+    finally:
+        engine.close()
 
 
 def test_every_worker_draws_its_own_random_numbers(published_store):

@@ -110,7 +110,8 @@ def test_valid_graph_starts_with_the_options_given(monkeypatch, capsys):
     started = {}
 
     def fake_run(app, host, port, **_):
-        started.update(app=app, host=host, port=port, pids=app.state.engine.inner.worker_pids())
+        embedded = app.state.engine.inner.inner  # the release switch around the cache around the engine
+        started.update(app=app, host=host, port=port, pids=embedded.worker_pids(), embedded=embedded)
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     options = ["--port", "8123", "--timeout", "3", "--workers", "3", "--base-iri", "http://example.org/k/"]
@@ -122,7 +123,7 @@ def test_valid_graph_starts_with_the_options_given(monkeypatch, capsys):
     limits = app.state.settings.limits
     assert limits == Limits(timeout=3, workers=3, long_after=2, read_timeout=4, cache_mb=0.5)
     assert app.state.settings.base_iri == "http://example.org/k/"
-    assert app.state.engine.inner.limits is limits  # one value from the options to the engine and its pool
+    assert started["embedded"].limits is limits  # one value from the options to the engine and its pool
     assert len(started["pids"]) == 4  # 3 long slots, 1 kept for short
     assert app.state.settings.listen_url == "http://127.0.0.1:8123"
     assert app.state.engine.answers.max_bytes == 2**19

@@ -85,6 +85,9 @@ def counted(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, limit: int
     return b"".join(sink.chunks)
 
 
+JSON_OUTER_OBJECTS = 3  # the document's, "head"'s and "results"' own braces
+
+
 def solutions_bytes(
     solutions: ox.QuerySolutions,
     fmt: ox.QueryResultsFormat,
@@ -93,16 +96,28 @@ def solutions_bytes(
 ) -> bytes:
     """SELECT results in ``fmt``, at most ``limit`` rows, counted as they are written.
 
-    TSV and XML are written directly. Another format is made from the TSV by pyoxigraph's parser and
-    serialiser, both native code; but its TSV parser is quadratic in a line's length, so when a row is long
-    (a literal of megabytes) the query is run ``again`` to XML, whose parser is linear, and converted from
-    that (twice the evaluation, for the rare answer that needs it). Solutions that cannot be had again go
-    through XML at once (linear, if twice as slow as TSV on many short rows).
+    TSV and XML are written directly. So is JSON when its braces show it cannot hold more than ``limit``
+    rows (each row and each bound term opens one, and a literal may hold more, so there are at least as many
+    as rows): the common answer is written once, by the engine. Another format, or JSON with more braces than
+    that, is made from the TSV by pyoxigraph's parser and serialiser, both native code; but its TSV parser is
+    quadratic in a line's length, so when a row is long (a literal of megabytes) the query is run ``again`` to
+    XML, whose parser is linear, and converted from that (twice the evaluation, for the rare answer that needs
+    it). Solutions that cannot be had again go through XML at once (linear, if twice as slow as TSV on many
+    short rows).
     """
     if fmt in (ox.QueryResultsFormat.TSV, ox.QueryResultsFormat.XML):
         return counted(solutions, fmt, limit)
     if again is None:
         return from_xml(counted(solutions, ox.QueryResultsFormat.XML, limit), fmt)
+    if fmt == ox.QueryResultsFormat.JSON:
+        sink = CountingBuffer(b"{", limit + JSON_OUTER_OBJECTS)
+        try:
+            solutions.serialize(sink, format=fmt)
+            return b"".join(sink.chunks)
+        except (TooLarge, OSError):
+            if not sink.overflowed:
+                raise
+        solutions = again()  # perhaps more rows than the limit: counted exactly, below
     tsv = counted(solutions, ox.QueryResultsFormat.TSV, limit)
     if len(tsv) > LONG_LINE and max(map(len, tsv.split(b"\n"))) > LONG_LINE:
         return from_xml(counted(again(), ox.QueryResultsFormat.XML, limit), fmt)

@@ -193,6 +193,11 @@ class Engine:
         """A short key that changes when the data does (for ETags and caches)."""
         raise NotImplementedError
 
+    def graph_version_now(self) -> str | None:
+        """``graph_version`` when it is known without computing or asking anything (the event loop may ask);
+        None otherwise, by default."""
+        return None
+
     def cached(
         self,
         query: str | InspectedQuery,
@@ -203,6 +208,19 @@ class Engine:
     ) -> Results | None:
         """What ``run`` would return, if it is at hand in memory without running anything (a route answers a
         repeated request without handing it to a thread); None by default: nothing is kept."""
+        return None
+
+    async def answer_on_loop(
+        self,
+        query: InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
+    ) -> Results | None:
+        """What ``run`` returns, awaited on the event loop without holding a thread, where the backend can do so
+        now (the embedded engine: a query worker idle for it); None, having run nothing, where it cannot, and
+        the caller runs ``run`` in a thread. None by default. Errors are ``run``'s."""
         return None
 
     def can_export(self) -> bool:
@@ -280,3 +298,73 @@ class Engine:
     def triple_count(self) -> int:
         """Triples in all graphs (counted per graph, as VoID does)."""
         return sum(self.graph_counts().values())
+
+
+class Forwarding(Engine):
+    """An engine around another (``inner``) that changes part of what it does: every method of ``Engine`` it does
+    not override is the inner engine's own, asked of ``target()`` (the inner engine, unless a subclass picks
+    another per call), never the base's default (a wrapper missing one would answer with no cache, store or
+    export). ``select``, ``ask``, ``construct`` and ``triple_count`` stay derived from the wrapper's own ``run``,
+    and ``answer_on_loop`` is not passed on: a wrapper adding to ``run`` would be bypassed, so one that may answer
+    on the event loop says how (the base's None has the request ``run`` in a thread)."""
+
+    def __init__(self, inner: Engine) -> None:
+        self.inner = inner
+
+    def target(self) -> Engine:
+        """The engine this call is for."""
+        return self.inner
+
+    def run(
+        self,
+        query: str | InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        bindings: Bindings = None,
+        base_iri: str | None = None,
+    ) -> Results:
+        return self.target().run(query, result_format, dataset=dataset, bindings=bindings, base_iri=base_iri)
+
+    def cached(
+        self,
+        query: str | InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
+    ) -> Results | None:
+        return self.target().cached(query, result_format, dataset=dataset, base_iri=base_iri)
+
+    def graph_counts(self) -> dict[str, int]:
+        return self.target().graph_counts()
+
+    def graph_version(self) -> str:
+        return self.target().graph_version()
+
+    def graph_version_now(self) -> str | None:
+        return self.target().graph_version_now()
+
+    def can_export(self) -> bool:
+        return self.target().can_export()
+
+    def export(self, fmt: str) -> bytes:
+        return self.target().export(fmt)
+
+    def export_tables(self) -> bytes:
+        return self.target().export_tables()
+
+    def local_store(self) -> ox.Store | None:
+        return self.target().local_store()
+
+    def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
+        return self.target().display_labels(iris)
+
+    def text_index(self) -> TextIndex | None:
+        return self.target().text_index()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def health(self) -> dict[str, object]:
+        return self.inner.health()

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 
 import pyoxigraph as ox
 
-from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, InspectedQuery, Results
-from klynge.engines.text_index import TextIndex
+from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, Forwarding, InspectedQuery, Results
 
 ENTRY_OVERHEAD = 256  # bytes an entry costs beyond its key's and answer's own (objects, the index)
 
@@ -62,10 +61,16 @@ class AnswerCache:
             self.hits += 1
             return held[0]
 
-    def put(self, key: Hashable, entry: tuple[bytes, str]) -> None:
-        """Keep an answer unless it would take more than an eighth of the budget (or the cache is off)."""
+    def put(self, key: Hashable, entry: tuple[bytes, str], *, missed: bool = False) -> None:
+        """Keep an answer unless it would take more than an eighth of the budget (or the cache is off);
+        ``missed``: it was looked for without counting a miss, which counts now."""
+        if missed:
+            with self._lock:
+                self.misses += 1
+        if self.max_bytes == 0:
+            return
         size = footprint(key) + footprint(entry) + ENTRY_OVERHEAD
-        if self.max_bytes == 0 or size > self.max_bytes // 8:
+        if size > self.max_bytes // 8:
             return
         with self._lock:
             if key in self._entries:
@@ -90,14 +95,14 @@ def cache_key(
     return (query.text, result_format, dataset, frozenset((bindings or {}).items()), base_iri)
 
 
-class CachingEngine(Engine):
+class CachingEngine(Forwarding):
     """Any engine, with its serialised answers kept in an ``AnswerCache`` of ``max_bytes``.
 
-    Everything but ``run`` and ``cached`` is the wrapped engine's own.
+    Everything but ``run``, ``cached`` and ``answer_on_loop`` is the wrapped engine's own.
     """
 
     def __init__(self, inner: Engine, max_bytes: int = 64 * 2**20) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.answers = AnswerCache(max_bytes)
 
     def run(
@@ -130,32 +135,19 @@ class CachingEngine(Engine):
         key = cache_key(InspectedQuery.of(query), result_format, dataset, None, base_iri)
         return None if key is None else self.answers.get(key, count_miss=False)
 
-    def graph_counts(self) -> dict[str, int]:
-        return self.inner.graph_counts()
-
-    def graph_version(self) -> str:
-        return self.inner.graph_version()
-
-    def local_store(self) -> ox.Store | None:
-        return self.inner.local_store()
-
-    def can_export(self) -> bool:
-        return self.inner.can_export()
-
-    def export(self, fmt: str) -> bytes:
-        return self.inner.export(fmt)
-
-    def export_tables(self) -> bytes:
-        return self.inner.export_tables()
-
-    def text_index(self) -> TextIndex | None:
-        return self.inner.text_index()
-
-    def display_labels(self, iris: Iterable[str]) -> dict[str, str]:
-        return self.inner.display_labels(iris)
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def health(self) -> dict[str, object]:
-        return self.inner.health()
+    async def answer_on_loop(
+        self,
+        query: InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
+    ) -> Results | None:
+        key = cache_key(query, result_format, dataset, None, base_iri)
+        hit = None if key is None else self.answers.get(key, count_miss=False)
+        if hit is not None:
+            return hit
+        answer = await self.inner.answer_on_loop(query, result_format, dataset=dataset, base_iri=base_iri)
+        if answer is not None and key is not None:  # else ``run`` in a thread counts the miss
+            self.answers.put(key, answer, missed=True)
+        return answer

@@ -45,7 +45,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, InspectedQuery, QueryError, Results
+from klynge.engines.base import (
+    SERVICE_DATASET,
+    Bindings,
+    Dataset,
+    Engine,
+    Forwarding,
+    InspectedQuery,
+    QueryError,
+    Results,
+)
 from klynge.engines.cache import CachingEngine
 from klynge.engines.store import EmbeddedEngine
 from klynge.engines.text_index import TextIndex
@@ -343,20 +352,20 @@ class ServedMatch:
     answering: str | None = None
 
 
-class ReleaseSwitch(Engine):
-    """The engine the routes hold: the served graph, or the release the current request selected."""
+class ReleaseSwitch(Forwarding):
+    """The engine the routes hold: the served graph (``inner``), or the release the current request selected."""
 
     def __init__(self, current: Engine, archive: ReleaseArchive | None) -> None:
-        self.current = current
+        super().__init__(current)
         self.archive = archive
         self._match: ServedMatch | None = None
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> object:
         """What else the served engine offers (its cache, its workers), as if unwrapped."""
-        if name in ("current", "archive"):
+        if name in ("inner", "archive"):
             raise AttributeError(name)
-        return getattr(self.current, name)
+        return getattr(self.inner, name)
 
     def selected(self) -> str | None:
         return SELECTED.get()
@@ -366,11 +375,11 @@ class ReleaseSwitch(Engine):
             raise QueryError("this service holds no releases")
         return self.archive
 
-    def _answering(self) -> Engine:
+    def target(self) -> Engine:
         """The engine for the selected release: the served one when it holds that release, else the release's."""
         version = self.selected()
         if version is None or self.served_match().answering == version:
-            return self.current
+            return self.inner
         return self._archive().engine(version)
 
     def hold(self, version: str) -> Callable[[], None]:
@@ -383,71 +392,50 @@ class ReleaseSwitch(Engine):
         archive.acquire(version)
         return lambda: archive.release_hold(version)
 
-    def run(
+    async def answer_on_loop(
         self,
-        query: str | InspectedQuery,
-        result_format: str,
-        *,
-        dataset: Dataset = SERVICE_DATASET,
-        bindings: Bindings = None,
-        base_iri: str | None = None,
-    ) -> Results:
-        return self._answering().run(query, result_format, dataset=dataset, bindings=bindings, base_iri=base_iri)
-
-    def cached(
-        self,
-        query: str | InspectedQuery,
+        query: InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
         base_iri: str | None = None,
-    ) -> tuple[bytes, str] | None:
-        return self._answering().cached(query, result_format, dataset=dataset, base_iri=base_iri)
+    ) -> Results | None:
+        """The served graph's answer on the loop; a recorded release's is left to a thread (its store may
+        still be compared or built)."""
+        if self.selected() is not None:
+            return None
+        return await self.inner.answer_on_loop(query, result_format, dataset=dataset, base_iri=base_iri)
 
     # The served engine may answer these itself (a test double, a remote dialect): asked through, not via run.
     def select(self, query: str, bindings: Bindings = None) -> list[dict[str, ox.Term]]:
-        return self._answering().select(query, bindings)
+        return self.target().select(query, bindings)
 
     def ask(self, query: str, bindings: Bindings = None) -> bool:
-        return self._answering().ask(query, bindings)
+        return self.target().ask(query, bindings)
 
     def construct(self, query: str, bindings: Bindings = None) -> list[ox.Triple]:
-        return self._answering().construct(query, bindings)
+        return self.target().construct(query, bindings)
 
     def triple_count(self) -> int:
-        return self._answering().triple_count()
-
-    def graph_counts(self) -> dict[str, int]:
-        return self._answering().graph_counts()
-
-    def local_store(self) -> ox.Store | None:
-        return self._answering().local_store()
-
-    def can_export(self) -> bool:
-        return self._answering().can_export()
-
-    def export(self, fmt: str) -> bytes:
-        return self._answering().export(fmt)
-
-    def export_tables(self) -> bytes:
-        return self._answering().export_tables()
+        return self.target().triple_count()
 
     def text_index(self) -> TextIndex | None:
         """The selected release's full-text index: the served graph's (built before the service answers), or a
         recorded release's, built by its own engine on its first search."""
-        return self._answering().text_index()
+        return self.target().text_index()
 
     def graph_version(self) -> str:
         version = self.selected()
         if version is None:
-            return self.current.graph_version()
+            return self.inner.graph_version()
         return "release-" + self._archive().release(version).sha256[:16]
 
-    def health(self) -> dict[str, object]:
-        return self.current.health()
+    def graph_version_now(self) -> str | None:
+        return self.inner.graph_version_now() if self.selected() is None else None
 
-    def close(self) -> None:
-        self.current.close()
+    def served_match_known(self) -> bool:
+        """Whether the served graph has been compared with the releases (``served_release`` answers at once)."""
+        return self._match is not None
 
     def served_release(self) -> Release | None:
         """The release the served graph is (the same quads), if any: computed once."""
@@ -463,7 +451,7 @@ class ReleaseSwitch(Engine):
             return self._match
 
     def _compare(self) -> ServedMatch:
-        store = self.current.local_store()
+        store = self.inner.local_store()
         if self.archive is None or store is None:
             return ServedMatch()
         size = len(store)

@@ -34,7 +34,7 @@ from klynge.engines.base import (
     Results,
 )
 from klynge.engines.text_index import TextIndex
-from klynge.engines.workers import Done, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
+from klynge.engines.workers import Done, Failed, Job, PoolBusy, WorkerLost, WorkerOutOfMemory, WorkerPool
 from klynge.graph import tables
 from klynge.rdf import dumps
 from klynge.rdf.namespaces import KLYNGE
@@ -128,8 +128,32 @@ class EmbeddedEngine(Engine):
         bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
-        query = InspectedQuery.of(query)
-        job = Job(
+        job = self._job(InspectedQuery.of(query), result_format, dataset, bindings, base_iri)
+        try:
+            answer = self._pool.run(job, self.limits.timeout, client=CLIENT.get())
+        except (TimeoutError, PoolBusy, WorkerLost) as error:
+            raise self._failure(error) from None
+        return self._results(answer)
+
+    async def answer_on_loop(
+        self,
+        query: InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
+    ) -> Results | None:
+        job = self._job(query, result_format, dataset, None, base_iri)
+        try:
+            answer = await self._pool.run_on_loop(job, self.limits.timeout, client=CLIENT.get())
+        except (TimeoutError, PoolBusy, WorkerLost) as error:
+            raise self._failure(error) from None
+        return None if answer is None else self._results(answer)
+
+    def _job(
+        self, query: InspectedQuery, result_format: str, dataset: Dataset, bindings: Bindings, base_iri: str | None
+    ) -> Job:
+        return Job(
             query.text,
             result_format,
             self.limits.max_results,
@@ -139,16 +163,19 @@ class EmbeddedEngine(Engine):
             union_default_graph=not query.inspection.names_dataset,
             base_iri=base_iri,
         )
-        try:
-            answer = self._pool.run(job, self.limits.timeout, client=CLIENT.get())
-        except TimeoutError as error:
-            raise QueryTimeout(str(error), seconds=self.limits.timeout) from None
-        except PoolBusy as error:
-            raise QueryBusy(str(error), error.retry_after) from None
-        except WorkerOutOfMemory as error:
-            raise QueryOutOfMemory(str(error)) from None
-        except WorkerLost as error:
-            raise QueryError(str(error)) from None
+
+    def _failure(self, error: Exception) -> QueryError:
+        """The query error for how the pool failed a job."""
+        if isinstance(error, TimeoutError):
+            return QueryTimeout(str(error), seconds=self.limits.timeout)
+        if isinstance(error, PoolBusy):
+            return QueryBusy(str(error), error.retry_after)
+        if isinstance(error, WorkerOutOfMemory):
+            return QueryOutOfMemory(str(error))
+        return QueryError(str(error))
+
+    def _results(self, answer: Done | Failed) -> Results:
+        """A worker's answer, or the query error its refusal stands for."""
         if isinstance(answer, Done):
             return answer.body, answer.media_type
         if answer.kind == "syntax":
@@ -171,6 +198,9 @@ class EmbeddedEngine(Engine):
             if self._version is None:
                 self._version = self._fingerprint()
             return self._version
+
+    def graph_version_now(self) -> str | None:
+        return self._version
 
     def _fingerprint(self) -> str:
         """A hash of the data, the same in every process serving the same data.

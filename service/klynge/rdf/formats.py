@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -245,7 +246,18 @@ def listed(offers: Sequence[Format]) -> str:
 
 def by_accept(accept: str | None, offers: Sequence[Format]) -> Format | None:
     """The offer Accept weights highest: proper media types first, so an alias (``text/xml``) wins only
-    where the client names it; None when Accept takes none."""
+    where the client names it; None when Accept takes none. Remembered for the few Accept headers clients
+    send again and again (the offers are this module's tuples)."""
+    if isinstance(offers, tuple) and (accept is None or len(accept) <= MEMO_ACCEPT_CHARS):
+        return _by_accept(accept, offers)
+    return _by_accept.__wrapped__(accept, offers)
+
+
+MEMO_ACCEPT_CHARS = 512  # a longer Accept header is weighed anew each time (the memo stays small)
+
+
+@lru_cache(maxsize=256)
+def _by_accept(accept: str | None, offers: Sequence[Format]) -> Format | None:
     by_type = {offer.media_type: offer for offer in offers}
     by_type.update((alias, offer) for offer in offers for alias in offer.aliases if alias not in by_type)
     chosen = best_match(accept, list(by_type))

@@ -112,7 +112,8 @@ class Hardening:
             if body_done:  # after the body, the app waits for a disconnect: no limit on that
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+                async with asyncio.timeout_at(deadline):  # no task per message, as wait_for would make
+                    message = await receive()
             except TimeoutError:
                 raise BodyTimeout from None
             body_done = message["type"] != "http.request" or not message.get("more_body", False)

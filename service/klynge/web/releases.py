@@ -101,16 +101,11 @@ class ReleaseSelection:
         path: str = scope["path"]
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         asked = [value for key, value in query if key == "release"]
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         early = self.refusal(archive, asked, path)
-        if (
-            early is None
-            and not asked
-            and archive is not None
-            and path.startswith("/id/")
-            and "accept-datetime" in headers
-        ):
-            early = self.timegate(archive, path, query, headers["accept-datetime"])
+        if early is None and not asked and archive is not None and path.startswith("/id/"):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            if "accept-datetime" in headers:
+                early = self.timegate(archive, path, query, headers["accept-datetime"])
         if early is not None:
             await respond(send, *early)
             return
@@ -206,9 +201,12 @@ class ReleaseSelection:
                 await respond(send, *retired)
                 return
         if status == 200 and path.startswith(ANSWER_PREFIXES) and isinstance(engine, ReleaseSwitch):
-            release = (
-                archive.release(version) if (archive and version) else await run_in_threadpool(engine.served_release)
-            )
+            if archive and version:
+                release = archive.release(version)
+            elif engine.served_match_known():  # compared once: no trip to a thread on every answer
+                release = engine.served_release()
+            else:
+                release = await run_in_threadpool(engine.served_release)
             if path.startswith("/id/") and archive is not None:
                 body = with_history(body, archive, path)
             if version is not None:

@@ -186,15 +186,42 @@ async def answer(request: Request, engine: Engine, sparql: SparqlRequest, cachea
     fmt = negotiate(request, formats.GRAPH if graph else formats.RESULTS, f"{form} results", sparql.formats)
     held = request.headers.get("if-none-match") if cacheable else None
     base = endpoint_url(request)
-    hit = None
     if inline and fmt.write is None:  # else looked up (and written) in a thread
         hit = engine.cached(query, fmt.engine_media_type, dataset=sparql.dataset, base_iri=base)
-    if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
-        return respond(engine, sparql, query, fmt, base, cacheable, held, hit)
-    response = await run_in_threadpool(respond, engine, sparql, query, fmt, base, cacheable, held)
+        if hit is not None:  # a repeated request is answered from memory, without the trip to a thread
+            return respond(engine, sparql, query, fmt, base, cacheable, held, hit)
+        response = await on_loop(engine, sparql, query, fmt, base, cacheable, held)
+    else:
+        response = None
+    if response is None:
+        response = await run_in_threadpool(respond, engine, sparql, query, fmt, base, cacheable, held)
     if response.status_code == 503:  # a client resubmitting at once would spin the event loop: slow it down
         await asyncio.sleep(min(BUSY_HOLD_S, float(response.headers.get("retry-after", 1))))
     return response
+
+
+async def on_loop(
+    engine: Engine,
+    sparql: SparqlRequest,
+    query: InspectedQuery,
+    fmt: formats.Format,
+    base: str,
+    cacheable: bool,
+    held: str | None,
+) -> Response | None:
+    """The answer awaited on the event loop, without a thread, where the engine can give it so (a query worker
+    is idle for it: ``Engine.answer_on_loop``); None, having run nothing, where it cannot."""
+    version = engine.graph_version_now() if cacheable else None
+    if cacheable and version is None:  # to be computed or asked for: in a thread
+        return None
+    headers, fresh = validators(version, sparql, fmt, held)
+    if fresh:
+        return Response(status_code=304, headers=headers)
+    try:
+        answer = await engine.answer_on_loop(query, fmt.engine_media_type, dataset=sparql.dataset, base_iri=base)
+    except QueryError as error:
+        return error_response(error, sparql.query)
+    return None if answer is None else Response(answer[0], media_type=answer[1], headers=headers)
 
 
 BUSY_HOLD_S = 1.0  # a 503 is sent after this long (at most its Retry-After), holding no thread meanwhile
@@ -203,6 +230,18 @@ BUSY_HOLD_S = 1.0  # a 503 is sent after this long (at most its Retry-After), ho
 def endpoint_url(request: Request) -> str:
     """This endpoint's public URL: the base IRI of the queries sent to it."""
     return public_url(request) + "/sparql"
+
+
+def validators(
+    version: str | None, sparql: SparqlRequest, fmt: formats.Format, held: str | None
+) -> tuple[dict[str, str], bool]:
+    """A GET answer's ETag (from the graph's ``version``; None: not cacheable, no ETag) and Cache-Control, and
+    whether the client holds that answer already (304)."""
+    if version is None:
+        return {}, False
+    tag = etag(version, sparql, fmt)
+    headers = {"ETag": tag, "Cache-Control": "no-cache"}  # stored, but revalidated: a restart may serve another graph
+    return headers, held is not None and tag in (value.strip() for value in held.split(","))
 
 
 def respond(
@@ -217,12 +256,9 @@ def respond(
 ) -> Response:
     """The answer to ``query`` (``sparql``'s, inspected; ``hit`` when it was at hand), or 304 when the client
     holds it already (one trip to a thread for both engine calls)."""
-    headers = {}
-    if cacheable:
-        headers["ETag"] = etag(engine.graph_version(), sparql, fmt)
-        headers["Cache-Control"] = "no-cache"  # stored, but revalidated: a restart may serve another graph
-        if held is not None and headers["ETag"] in (tag.strip() for tag in held.split(",")):
-            return Response(status_code=304, headers=headers)
+    headers, fresh = validators(engine.graph_version() if cacheable else None, sparql, fmt, held)
+    if fresh:
+        return Response(status_code=304, headers=headers)
     try:
         body, media_type = hit or engine.run(query, fmt.engine_media_type, dataset=sparql.dataset, base_iri=base)
         if fmt.write is not None:  # a format pyoxigraph does not write, made from the engine's XML

@@ -104,6 +104,10 @@ class Dialect:
         """A term as the embedded store would write it."""
         return term
 
+    def terms_to_fix(self, body: bytes) -> bool:
+        """Whether ``term`` may change a term of this RDF answer (else its triples are read as they are)."""
+        return False
+
     def results(self, body: bytes) -> bytes:
         """SPARQL JSON results with each term as the embedded store would write it."""
         return body
@@ -167,6 +171,9 @@ class Virtuoso(Dialect):
         if isinstance(term, ox.Literal) and term.datatype == XSD_BOOLEAN and term.value in ("0", "1"):
             return ox.Literal(term.value == "1")
         return term
+
+    def terms_to_fix(self, body: bytes) -> bool:
+        return XSD_BOOLEAN_BYTES in body
 
     def results(self, body: bytes) -> bytes:
         if XSD_BOOLEAN_BYTES not in body:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
-from klynge.engines.answer_bytes import TooLarge, solutions_bytes
+from klynge.engines.answer_bytes import TooLarge, limited, solutions_bytes
 from klynge.engines.base import (
     N_TRIPLES,
     SERVICE_DATASET,
@@ -34,6 +36,7 @@ from klynge.rdf.namespaces import PREFIXES
 
 GRAPHS_ACCEPT = f"{N_TRIPLES}, text/turtle;q=0.9"
 VERSION_TTL = 60.0
+INLINE_ANSWER_BYTES = 256 * 1024  # a larger reply is written in a thread, not on the event loop
 GRAPH_COUNTS = internal("graph-counts")
 KLYNGE_GRAPHS = internal("klynge-graphs")
 GRAPH_HOLDS_TRIPLES = internal("graph-holds-triples")
@@ -135,14 +138,8 @@ class RemoteEngine(Engine):
         """Guard, bind and send a query over the ``restriction``'s dataset as the dialect sends one (with none,
         the store's own: the start-up's questions about its graphs); the remote failures become the service's
         query errors."""
-        form = inspected(query).form
-        try:
-            text = bind_terms(query, bindings or {})
-        except ValueError as error:
-            raise QueryError(str(error)) from None
-        dialect = self.dialect or SPARQL11
-        sent = Sent(text) if restriction is None else dialect.restrict(text, restriction, self.merged(restriction))
-        try:
+        form, sent, dialect = self.outgoing(query, bindings, restriction)
+        with self.failures():
             answer = self.http.send(
                 sent.text,
                 form=form,
@@ -151,6 +148,40 @@ class RemoteEngine(Engine):
                 method=sent.method,
                 headers=dialect.headers(accept),
             )
+        return self.checked(answer)
+
+    async def request_on_loop(self, query: str, accept: str, *, restriction: Restriction) -> Answer:
+        """``request``, awaited on the running event loop."""
+        form, sent, dialect = self.outgoing(query, None, restriction)
+        with self.failures():
+            answer = await self.http.send_on_loop(
+                sent.text,
+                form=form,
+                accept=accept,
+                parameters=sent.fields,
+                method=sent.method,
+                headers=dialect.headers(accept),
+            )
+        return self.checked(answer)
+
+    def outgoing(
+        self, query: str, bindings: Mapping[str, ox.Term] | None, restriction: Restriction | None
+    ) -> tuple[str, Sent, Dialect]:
+        """The query's form, and the text and fields the dialect sends for it."""
+        form = inspected(query).form
+        try:
+            text = bind_terms(query, bindings or {})
+        except ValueError as error:
+            raise QueryError(str(error)) from None
+        dialect = self.dialect or SPARQL11
+        sent = Sent(text) if restriction is None else dialect.restrict(text, restriction, self.merged(restriction))
+        return form, sent, dialect
+
+    @contextlib.contextmanager
+    def failures(self) -> Iterator[None]:
+        """The remote failures as the service's query errors."""
+        try:
+            yield
         except EndpointRefused as error:
             raise QuerySyntaxError(str(error)) from None
         except EndpointTimeout as error:
@@ -159,6 +190,9 @@ class RemoteEngine(Engine):
             if self.dialect_for(error.server).declined(error):
                 raise QueryTimeout(f"the store refused to start it: {error}", seconds=self.timeout) from None
             raise
+
+    def checked(self, answer: Answer) -> Answer:
+        """The answer, unless the store stopped the query at its own time limit or cut it at its row limit."""
         dialect = self.dialect_for(answer.server)
         if dialect.stopped(answer):
             raise QueryTimeout(f"the SPARQL endpoint {self.endpoint} stopped the query at its own time limit")
@@ -187,18 +221,54 @@ class RemoteEngine(Engine):
         Relative IRIs resolve against the store's own base, not ``base_iri``."""
         query = InspectedQuery.of(query)
         restriction = self.restriction(query.text, dataset)
+        accept, written = self.reading(query, result_format)
+        return written(self.request(query.text, accept, bindings, restriction=restriction))
+
+    async def answer_on_loop(
+        self,
+        query: InspectedQuery,
+        result_format: str,
+        *,
+        dataset: Dataset = SERVICE_DATASET,
+        base_iri: str | None = None,
+    ) -> Results | None:
+        """``run``'s answer with the store's reply awaited on the loop (a large one written in a thread); None
+        while the dialect's union graph is still to be checked (that asks the store for its counts)."""
+        restriction = self.restriction(query.text, dataset)
+        if restriction.whole and self.dialect is not None and self.dialect.union_graph and not self._merged_checked:
+            return None
+        accept, written = self.reading(query, result_format)
+        answer = await self.request_on_loop(query.text, accept, restriction=restriction)
+        if len(answer.body) > INLINE_ANSWER_BYTES:
+            return await asyncio.get_running_loop().run_in_executor(None, written, answer)
+        return written(answer)
+
+    def reading(self, query: InspectedQuery, result_format: str) -> tuple[str, Callable[[Answer], Results]]:
+        """What to ask the store for, and how its answer is written in ``result_format``."""
         if query.inspection.form in ("CONSTRUCT", "DESCRIBE"):
             rdf_format = ox.RdfFormat.from_media_type(result_format)
             if rdf_format is None:
                 raise QueryError(f"a graph cannot be given as {result_format}")
-            graph = self.triples(self.request(query.text, GRAPHS_ACCEPT, bindings, restriction=restriction))
-            if len(graph) > self.max_results:
-                raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results)
-            return ox.serialize(graph, format=rdf_format), rdf_format.media_type
+            return GRAPHS_ACCEPT, partial(self.graph_bytes, rdf_format=rdf_format)
         results_format = ox.QueryResultsFormat.from_media_type(result_format)
         if results_format is None:
             raise QueryError(f"query results cannot be given as {result_format}")
-        answer = self.request(query.text, SPARQL_JSON, bindings, restriction=restriction)
+        return SPARQL_JSON, partial(self.results_bytes, results_format=results_format)
+
+    def graph_bytes(self, answer: Answer, *, rdf_format: ox.RdfFormat) -> Results:
+        """The store's triples written in ``rdf_format``; read as they are when the dialect has no term in them
+        to fix (no Python object made per triple), else through ``triples``."""
+        answered = ox.RdfFormat.from_media_type(answer.media_type)
+        if answered is None or self.dialect_for(answer.server).terms_to_fix(answer.body):
+            graph: Iterable[ox.Triple] = self.triples(answer)
+        else:
+            graph = (quad.triple for quad in ox.parse(answer.body, format=answered))
+        try:
+            return ox.serialize(limited(graph, self.max_results), format=rdf_format), rdf_format.media_type
+        except TooLarge:
+            raise QueryTooLarge(f"more than {self.max_results:,} results", limit=self.max_results) from None
+
+    def results_bytes(self, answer: Answer, *, results_format: ox.QueryResultsFormat) -> Results:
         dialect = self.dialect_for(answer.server)
         results = solutions(answer, dialect)
         if isinstance(results, ox.QueryBoolean):
@@ -269,6 +339,10 @@ class RemoteEngine(Engine):
             counts = ",".join(f"{graph}={count}" for graph, count in sorted(self.graph_counts().items()))
             self._version = (now, hashlib.sha256(counts.encode()).hexdigest()[:16])
         return self._version[1]
+
+    def graph_version_now(self) -> str | None:
+        held = self._version
+        return held[1] if held is not None and time.monotonic() - held[0] <= VERSION_TTL else None
 
 
 def solutions(answer: Answer, dialect: Dialect | None = None) -> ox.QuerySolutions | ox.QueryBoolean:
