@@ -26,7 +26,7 @@ from functools import cache
 import pyoxigraph as ox
 from pydantic import BaseModel, ConfigDict, Field
 
-from klynge.answers import as_of
+from klynge.answers import as_of, statistics
 from klynge.answers.describe import DCTERMS_SOURCE, select, spelled_out, text
 from klynge.catalogue import ParameterError, internal, split_header
 from klynge.engines.base import Engine
@@ -126,7 +126,7 @@ def classes(engine: Engine) -> list[ClassCount]:
             label=text(row.get("classLabel")),
             count=int(row["count"].value),
         )
-        for row in select(engine, "browse-classes")
+        for row in statistics.browse_classes(engine)
     ]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
-from klynge.graph import aggregates
+from klynge.graph import aggregates, statistics
 from klynge.graph.vocabularies import AXIOMS_FILE
 from klynge.rdf.namespaces import DCTERMS, INFERRED_GRAPH, KLYNGE, ONTOLOGY_GRAPH, PREFIXES, RDF_TYPE, RDFS, SKOS
 from klynge.resources import asset_files
@@ -344,6 +344,7 @@ def materialise(store: ox.Store, scratch: Path | None = None) -> int:
         store.remove_graph(VOCABULARY_GRAPH)
     if late_labels:
         materialise_display_labels(store)
+    statistics.publish(store)  # the whole-graph VoID figures the pages read, counted over everything above
     return len(store) - before
 
 
