@@ -36,7 +36,7 @@ ONTOLOGY_NAMESPACE = KLYNGE.iri
 COUNTS = internal("dataset-counts")
 ENTITIES = internal("count-entities")
 CLASS_PARTITION = internal("dataset-class-partition")
-PROPERTY_PARTITION = internal("dataset-property-partition")
+PROPERTY_TRIPLES = internal("count-property-triples")
 GRAPH_PROPERTIES = internal("count-graph-properties")
 CLASS_USAGE = internal("ontology-class-usage")
 PROPERTY_EXAMPLE = internal("count-property-example")
@@ -66,34 +66,50 @@ def select(store: ox.Store, query: str, **bound: ox.Term) -> list[dict[str, ox.T
     return [{name: row[name] for name in names if row[name] is not None} for row in results]
 
 
-def dataset_triples(store: ox.Store) -> Iterator[ox.Triple]:
+def property_partition(store: ox.Store, per_graph: list[dict[str, ox.Term]]) -> dict[ox.NamedNode, int]:
+    """Each property's distinct triples over every graph: its quads where one graph states it (a graph holds a
+    triple once), counted distinct where several do (a triple may be stated and entailed, or in two files)."""
+    quads: dict[ox.NamedNode, int] = {}
+    graphs: dict[ox.NamedNode, int] = {}
+    for row in per_graph:
+        prop = row["property"]
+        assert isinstance(prop, ox.NamedNode)
+        quads[prop] = quads.get(prop, 0) + int(row["triples"].value)
+        graphs[prop] = graphs.get(prop, 0) + 1
+    for prop in [prop for prop, count in graphs.items() if count > 1]:
+        (row,) = select(store, PROPERTY_TRIPLES.sparql, property=prop)
+        quads[prop] = int(row["triples"].value)
+    return dict(sorted(quads.items(), key=lambda item: item[0].value))
+
+
+def dataset_triples(store: ox.Store, per_graph: list[dict[str, ox.Term]]) -> Iterator[ox.Triple]:
     """The dataset's figures and its class and property partitions (over the union of the graphs)."""
     (counts,) = select(store, COUNTS.sparql)
-    (entities,) = select(store, ENTITIES.sparql, space=ox.Literal(URI_SPACE))
-    properties = select(store, PROPERTY_PARTITION.sparql)
+    found = select(store, ENTITIES.sparql, space=ox.Literal(URI_SPACE))
+    properties = property_partition(store, per_graph)
     classes = select(store, CLASS_PARTITION.sparql)
-    yield ox.Triple(DATASET, VOID.triples, integer(sum(int(row["triples"].value) for row in properties)))
+    yield ox.Triple(DATASET, VOID.triples, integer(sum(properties.values())))
     yield ox.Triple(DATASET, VOID.distinctSubjects, integer(int(counts["subjects"].value)))
     yield ox.Triple(DATASET, VOID.distinctObjects, integer(int(counts["objects"].value)))
-    yield ox.Triple(DATASET, VOID.properties, integer(int(counts["properties"].value)))
+    yield ox.Triple(DATASET, VOID.properties, integer(len(properties)))
     yield ox.Triple(DATASET, VOID.classes, integer(len(classes)))
     yield ox.Triple(DATASET, VOID.uriSpace, ox.Literal(URI_SPACE))
-    yield ox.Triple(DATASET, VOID.entities, integer(int(entities["entities"].value)))
+    yield ox.Triple(DATASET, VOID.entities, integer(int(found[0]["entities"].value) if found else 0))
     for row in classes:
         partition = KID[f"void/class/{slug(row['class'].value)}"]
         yield ox.Triple(DATASET, VOID.classPartition, partition)
         yield ox.Triple(partition, VOID["class"], row["class"])
         yield ox.Triple(partition, VOID.entities, integer(int(row["entities"].value)))
-    for row in properties:
-        partition = KID[f"void/property/{slug(row['property'].value)}"]
+    for prop, triples in properties.items():
+        partition = KID[f"void/property/{slug(prop.value)}"]
         yield ox.Triple(DATASET, VOID.propertyPartition, partition)
-        yield ox.Triple(partition, VOID.property, row["property"])
-        yield ox.Triple(partition, VOID.triples, integer(int(row["triples"].value)))
+        yield ox.Triple(partition, VOID.property, prop)
+        yield ox.Triple(partition, VOID.triples, integer(triples))
 
 
-def graph_triples(store: ox.Store) -> Iterator[ox.Triple]:
+def graph_triples(per_graph: list[dict[str, ox.Term]]) -> Iterator[ox.Triple]:
     """Each named graph as a subset of the dataset, with its triples per property."""
-    for row in select(store, GRAPH_PROPERTIES.sparql):
+    for row in per_graph:
         graph = row["g"]
         assert isinstance(graph, ox.NamedNode)
         subset = KID[f"void/graph/{graph_slug(graph)}"]
@@ -113,7 +129,7 @@ def graph_slug(graph: ox.NamedNode) -> str:
     return "iri/" + hashlib.sha256(graph.value.encode()).hexdigest()[:16]
 
 
-def data_triples(store: ox.Store, graph_properties: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
+def data_triples(store: ox.Store, per_graph: list[dict[str, ox.Term]]) -> Iterator[ox.Triple]:
     """The data without the ontology: how many resources have each klynge class, with the first (by IRI) as
     an example, and the first subject (by IRI) of each klynge property, for the ontology page."""
     yield ox.Triple(DATASET, VOID.subset, DATA)
@@ -123,11 +139,7 @@ def data_triples(store: ox.Store, graph_properties: Iterator[ox.Triple]) -> Iter
         yield ox.Triple(partition, VOID["class"], row["term"])
         yield ox.Triple(partition, VOID.entities, integer(int(row["uses"].value)))
         yield ox.Triple(partition, VOID.exampleResource, ox.NamedNode(row["example"].value))
-    used = {
-        t.object
-        for t in graph_properties
-        if t.predicate == VOID.property and isinstance(t.object, ox.NamedNode) and ontology_term(t.object)
-    }
+    used = {row["property"] for row in per_graph if ontology_term(row["property"])}
     for term in sorted(used, key=str):
         found = select(store, PROPERTY_EXAMPLE.sparql, term=term)
         if not found or "first" not in found[0]:
@@ -139,14 +151,14 @@ def data_triples(store: ox.Store, graph_properties: Iterator[ox.Triple]) -> Iter
         yield ox.Triple(partition, VOID.exampleResource, ox.NamedNode(row["first"].value))
 
 
-def ontology_term(term: ox.NamedNode) -> bool:
-    return term.value.startswith(ONTOLOGY_NAMESPACE)
+def ontology_term(term: ox.Term) -> bool:
+    return isinstance(term, ox.NamedNode) and term.value.startswith(ONTOLOGY_NAMESPACE)
 
 
 def statistics_triples(store: ox.Store) -> list[ox.Triple]:
     """The VoID description of every graph of the store but ``kg:void``."""
-    per_graph = list(graph_triples(store))
-    return [*dataset_triples(store), *per_graph, *data_triples(store, iter(per_graph))]
+    per_graph = select(store, GRAPH_PROPERTIES.sparql)
+    return [*dataset_triples(store, per_graph), *graph_triples(per_graph), *data_triples(store, per_graph)]
 
 
 def publish(store: ox.Store) -> int:
