@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from itertools import takewhile
 
 import pyoxigraph as ox
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,6 +40,9 @@ FORWARD_SLOTS = 4  # browse-items.rq has four (property, value) pairs
 INVERSE_SLOTS = 2  # and two (inverse property, value) pairs
 KIND = RDF_TYPE.value
 PAGE_SIZE = 50
+# A state with more instances is listed in the order the engine reads them, a page at a time (browse-items-page.rq):
+# sorting 300,000 organisations or 800,000 participation records by label took the engine minutes.
+SORTED_AT_MOST = 10_000
 
 
 class BrowseError(ValueError):
@@ -100,6 +104,10 @@ class BrowseState(Model):
     total: int
     page: int
     pages: int
+    by_label: bool = Field(
+        description=f"whether the instances are sorted by label; a state of more than {SORTED_AT_MOST:,} is listed "
+        "in the store's order instead (stable for one graph), a page at a time"
+    )
     items: list[Item]
     facets: list[Facet]
     sparql: str = Field(description="the query giving this state's instances, to open in the SPARQL editor")
@@ -345,6 +353,57 @@ def class_label(engine: Engine, class_iri: ox.NamedNode) -> str | None:
     return text(rows[0].get("classLabel"))
 
 
+def state_size(engine: Engine, bound: Mapping[str, ox.Term]) -> int:
+    """How many instances a state (without a year) has: a class's own count from the statistics counted at load,
+    else counted by the engine."""
+    if set(bound) == {"class"}:
+        rows = engine.select(internal("void-class-entities").sparql, {"class": bound["class"]})
+        if rows:
+            return int(rows[0]["entities"].value)
+    rows = select(engine, "browse-items-count", **bound)
+    return int(rows[0]["count"].value) if rows else 0
+
+
+def labelled_items(engine: Engine, bound: Mapping[str, ox.Term]) -> list[Item]:
+    """Every instance of a state, sorted by label (then IRI)."""
+    rows = select(engine, "browse-items", **bound)
+    return sorted(
+        (Item(iri=row["item"].value, label=text(row.get("label"))) for row in rows),
+        key=lambda item: ((item.label or item.iri).casefold(), item.iri),
+    )
+
+
+def sliced(query: str, limit: int, offset: int) -> str:
+    """The query with its LIMIT and OFFSET set: SPARQL binds no number, so the integer written after each of those
+    keywords (found by the lexer) is replaced by these ints (nothing else ever enters the text)."""
+    found = tokens(query)
+    values = {"LIMIT": int(limit), "OFFSET": int(offset)}
+    spans: list[tuple[int, int, int]] = []
+    keywords = sorted(token.keyword for token in found if token.keyword in values)
+    if keywords != sorted(values):
+        raise ValueError("a paged query has one LIMIT and one OFFSET")
+    for index, token in enumerate(found):
+        if token.keyword not in values:
+            continue
+        digits = list(takewhile(lambda t: t.kind == "other" and t.text.isdigit(), found[index + 1 :]))
+        if not digits or digits[-1].start + len(digits[-1].text) - digits[0].start != len(digits):
+            raise ValueError(f"{token.keyword} of a paged query is followed by its integer")
+        spans.append((digits[0].start, digits[-1].start + 1, values[token.keyword]))
+    for begin, end, value in sorted(spans, reverse=True):
+        query = query[:begin] + str(value) + query[end:]
+    return query
+
+
+def page_of_items(engine: Engine, bound: Mapping[str, ox.Term], offset: int, limit: int) -> list[Item]:
+    """A page of a state's instances in the order the engine reads them, each with its display label."""
+    paged = internal("browse-items-page")
+    rows = engine.select(sliced(paged.sparql, limit, offset), paged.bind(**bound))
+    items: dict[str, Item] = {}
+    for row in rows:
+        items.setdefault(row["item"].value, Item(iri=row["item"].value, label=text(row.get("label"))))
+    return list(items.values())
+
+
 def browse(
     engine: Engine,
     class_iri: ox.NamedNode,
@@ -369,14 +428,21 @@ def browse(
             )
         members = in_force(engine, decides, year)
     bound = item_bindings(class_iri, specs, chosen)
-    rows = select(engine, "browse-items", **bound)
-    items = sorted(
-        (Item(iri=row["item"].value, label=text(row.get("label"))) for row in rows),
-        key=lambda item: ((item.label or item.iri).casefold(), item.iri),
-    )
-    if members is not None:
-        items = [item for item in items if item.iri in members]
-    kept = {item.iri for item in items}
+    size = state_size(engine, bound) if members is None else None
+    listed: list[Item] | None = None  # every instance, by label (a state the pages sort)
+    if size is None or size <= SORTED_AT_MOST:
+        listed = labelled_items(engine, bound)
+        if members is not None:
+            listed = [item for item in listed if item.iri in members]
+    total = len(listed) if listed is not None else size or 0
+    pages = max(1, -(-total // per_page))
+    if not 1 <= page <= pages:
+        raise BrowseError(f"page {page} does not exist: this state has {pages} page(s) of {per_page}")
+    if listed is not None:
+        items = listed[(page - 1) * per_page : page * per_page]
+    else:
+        items = page_of_items(engine, bound, (page - 1) * per_page, per_page)
+    kept = {item.iri for item in listed or ()}
     slots = {key: term for key, term in bound.items() if key != "class"}
 
     def facet(spec: FacetSpec) -> Facet | None:
@@ -385,9 +451,6 @@ def browse(
         return count_facet(spec, facet_pairs(engine, class_iri, spec, family), kept, chosen.get(spec.key))
 
     facets = [found for spec in specs if (found := facet(spec))]
-    pages = max(1, -(-len(items) // per_page))
-    if not 1 <= page <= pages:
-        raise BrowseError(f"page {page} does not exist: this state has {pages} page(s) of {per_page}")
     return BrowseState(
         class_iri=class_iri.value,
         key=curie(class_iri.value),
@@ -395,10 +458,11 @@ def browse(
         year=year,
         years=decides is not None,
         chosen={key: value.value for key, value in chosen.items()},
-        total=len(items),
+        total=total,
         page=page,
         pages=pages,
-        items=items[(page - 1) * per_page : page * per_page],
+        by_label=listed is not None,
+        items=items,
         facets=facets,
         sparql=editor_query(bound, year, members),
     )
