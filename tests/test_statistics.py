@@ -158,4 +158,3 @@ def test_figures_for_another_uri_space_are_counted_by_a_scan(synthetic: ox.Store
         assert statistics.dataset_counts(engine, other).entities == int(expected[0]["entities"].value) > 0
     finally:
         engine.close()
-

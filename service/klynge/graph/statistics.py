@@ -167,4 +167,3 @@ def publish(store: ox.Store) -> int:
     triples = statistics_triples(store)
     store.extend(ox.Quad(t.subject, t.predicate, t.object, STATISTICS_GRAPH) for t in triples)
     return len(triples)
-
