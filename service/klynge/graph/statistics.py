@@ -3,11 +3,12 @@
 The /dataset and /.well-known/void description (triples, distinct subjects and objects, entities, class and
 property partitions), the /ontology page (how often the data uses each klynge term, with an example) and
 /browse (how many resources each class has) count the whole graph: at EU27 (13 M quads) each count is a scan
-of seconds to minutes, at every request. ``publish`` counts once, with the very queries the pages used to run
-(``sparql/dataset-*.rq``, ``ontology-class-usage.rq``) and two that count per named graph and find examples,
-and writes the figures into the graph ``kg:void`` as VoID (``void:triples``, ``void:classPartition`` with
-``void:entities``, ``void:propertyPartition`` with ``void:triples``, ``void:subset`` for each named graph and
-for the data without the ontology). ``klynge.answers.statistics`` reads them; tests/test_statistics.py holds
+of seconds to minutes, at every request. ``publish`` counts once, with the queries the pages used to run
+(``sparql/dataset-counts.rq``, ``ontology-class-usage.rq``) and ``count-*.rq``, which count per named graph first
+and count distinct over the graphs only the properties and classes that several graphs state, and writes the
+figures into the graph ``kg:void`` as VoID (``void:triples``, ``void:classPartition`` with ``void:entities``,
+``void:propertyPartition`` with ``void:triples``, ``void:subset`` for each named graph and for the data without
+the ontology). ``klynge.answers.statistics`` reads them; tests/test_statistics.py holds
 them equal to the scans.
 
 The figures describe every graph but ``kg:void`` itself (a description cannot count its own figures); its
@@ -35,7 +36,8 @@ ONTOLOGY_NAMESPACE = KLYNGE.iri
 # The dataset's figures: the queries run and the VoID property each figure is written as.
 COUNTS = internal("dataset-counts")
 ENTITIES = internal("count-entities")
-CLASS_PARTITION = internal("dataset-class-partition")
+GRAPH_CLASSES = internal("count-graph-classes")
+CLASS_ENTITIES = internal("count-class-entities")
 PROPERTY_TRIPLES = internal("count-property-triples")
 GRAPH_PROPERTIES = internal("count-graph-properties")
 CLASS_USAGE = internal("ontology-class-usage")
@@ -66,28 +68,33 @@ def select(store: ox.Store, query: str, **bound: ox.Term) -> list[dict[str, ox.T
     return [{name: row[name] for name in names if row[name] is not None} for row in results]
 
 
-def property_partition(store: ox.Store, per_graph: list[dict[str, ox.Term]]) -> dict[ox.NamedNode, int]:
-    """Each property's distinct triples over every graph: its quads where one graph states it (a graph holds a
-    triple once), counted distinct where several do (a triple may be stated and entailed, or in two files)."""
-    quads: dict[ox.NamedNode, int] = {}
+def distinct_over_graphs(
+    store: ox.Store, per_graph: list[dict[str, ox.Term]], key: str, column: str, query: str
+) -> dict[ox.NamedNode, int]:
+    """Each property's distinct triples (or each class's distinct resources) over every graph, from the counts per
+    graph: where one graph states it they are its count there (a graph holds a triple once); where several do
+    (a triple may be stated and entailed, or in two files), ``query`` counts them distinct, ``key`` bound."""
+    counts: dict[ox.NamedNode, int] = {}
     graphs: dict[ox.NamedNode, int] = {}
     for row in per_graph:
-        prop = row["property"]
-        assert isinstance(prop, ox.NamedNode)
-        quads[prop] = quads.get(prop, 0) + int(row["triples"].value)
-        graphs[prop] = graphs.get(prop, 0) + 1
-    for prop in [prop for prop, count in graphs.items() if count > 1]:
-        (row,) = select(store, PROPERTY_TRIPLES.sparql, property=prop)
-        quads[prop] = int(row["triples"].value)
-    return dict(sorted(quads.items(), key=lambda item: item[0].value))
+        term = row[key]
+        assert isinstance(term, ox.NamedNode)
+        counts[term] = counts.get(term, 0) + int(row[column].value)
+        graphs[term] = graphs.get(term, 0) + 1
+    for term in [term for term, count in graphs.items() if count > 1]:
+        (row,) = select(store, query, **{key: term})
+        counts[term] = int(row[column].value)
+    return dict(sorted(counts.items(), key=lambda item: item[0].value))
 
 
 def dataset_triples(store: ox.Store, per_graph: list[dict[str, ox.Term]]) -> Iterator[ox.Triple]:
     """The dataset's figures and its class and property partitions (over the union of the graphs)."""
     (counts,) = select(store, COUNTS.sparql)
     found = select(store, ENTITIES.sparql, space=ox.Literal(URI_SPACE))
-    properties = property_partition(store, per_graph)
-    classes = select(store, CLASS_PARTITION.sparql)
+    properties = distinct_over_graphs(store, per_graph, "property", "triples", PROPERTY_TRIPLES.sparql)
+    classes = distinct_over_graphs(
+        store, select(store, GRAPH_CLASSES.sparql), "class", "entities", CLASS_ENTITIES.sparql
+    )
     yield ox.Triple(DATASET, VOID.triples, integer(sum(properties.values())))
     yield ox.Triple(DATASET, VOID.distinctSubjects, integer(int(counts["subjects"].value)))
     yield ox.Triple(DATASET, VOID.distinctObjects, integer(int(counts["objects"].value)))
@@ -95,11 +102,11 @@ def dataset_triples(store: ox.Store, per_graph: list[dict[str, ox.Term]]) -> Ite
     yield ox.Triple(DATASET, VOID.classes, integer(len(classes)))
     yield ox.Triple(DATASET, VOID.uriSpace, ox.Literal(URI_SPACE))
     yield ox.Triple(DATASET, VOID.entities, integer(int(found[0]["entities"].value) if found else 0))
-    for row in classes:
-        partition = KID[f"void/class/{slug(row['class'].value)}"]
+    for cls, entities in classes.items():
+        partition = KID[f"void/class/{slug(cls.value)}"]
         yield ox.Triple(DATASET, VOID.classPartition, partition)
-        yield ox.Triple(partition, VOID["class"], row["class"])
-        yield ox.Triple(partition, VOID.entities, integer(int(row["entities"].value)))
+        yield ox.Triple(partition, VOID["class"], cls)
+        yield ox.Triple(partition, VOID.entities, integer(entities))
     for prop, triples in properties.items():
         partition = KID[f"void/property/{slug(prop.value)}"]
         yield ox.Triple(DATASET, VOID.propertyPartition, partition)
