@@ -41,7 +41,15 @@ sys.path.insert(0, str(HERE))
 import results  # noqa: E402 - bench/RESULTS.md's sections
 from klynge.answers.browse import YEAR_CLASSES  # noqa: E402
 from klynge.catalogue import catalogue, internal, internal_catalogue  # noqa: E402
-from klynge.engines.base import SERVICE_DATASET, Bindings, Dataset, Engine, QueryError, Results  # noqa: E402
+from klynge.engines.base import (  # noqa: E402
+    SERVICE_DATASET,
+    Bindings,
+    Dataset,
+    Engine,
+    InspectedQuery,
+    QueryError,
+    Results,
+)
 from klynge.engines.releases import repository_archive  # noqa: E402
 from klynge.engines.store import EmbeddedEngine  # noqa: E402
 from klynge.engines.text_index import TextIndex  # noqa: E402
@@ -110,19 +118,20 @@ class Recorder(Engine):
 
     def run(
         self,
-        query: str,
+        query: str | InspectedQuery,
         result_format: str,
         *,
         dataset: Dataset = SERVICE_DATASET,
         bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
+        text = query.text if isinstance(query, InspectedQuery) else query
         bound = tuple(sorted((k, str(v)) for k, v in (bindings or {}).items()))
-        key = (query, result_format, dataset, bound, base_iri)
+        key = (text, result_format, dataset, bound, base_iri)
         if key in self.memo:
             return self.memo[key]
-        unpaged = PAGED.sub("LIMIT 50 OFFSET 0", query)  # a page of browse-items-page.rq is that query
-        name = self.names.get(query) or self.names.get(unpaged, "ad hoc: " + " ".join(query.split())[:60])
+        unpaged = PAGED.sub("LIMIT 50 OFFSET 0", text)  # a page of browse-items-page.rq is that query
+        name = self.names.get(text) or self.names.get(unpaged, "ad hoc: " + " ".join(text.split())[:60])
         shown = ", ".join(f"{k.strip('_')}={short(v)}" for k, v in sorted((bindings or {}).items()))
         started = time.perf_counter()
         try:
