@@ -104,6 +104,7 @@ class BrowseState(Model):
     total: int
     page: int
     pages: int
+    per_page: int = Field(description="instances a page holds")
     by_label: bool = Field(
         description=f"whether the instances are sorted by label; a state of more than {SORTED_AT_MOST:,} is listed "
         "in the store's order instead (stable for one graph), a page at a time"
@@ -353,6 +354,23 @@ def class_label(engine: Engine, class_iri: ox.NamedNode) -> str | None:
     return text(rows[0].get("classLabel"))
 
 
+def kinds_counted_at_load(engine: Engine, family: list[dict[str, ox.Term]]) -> list[Facet]:
+    """The facet "kind" of a whole class: each narrower class with its size from the statistics counted at load
+    (every instance of a narrower class has the class too, entailed); none on a store without them."""
+    counts: dict[str, int] = {}
+    labels: dict[str, str | None] = {}
+    for row in family:
+        if row["side"].value != "narrower":
+            continue
+        found = engine.select(internal("void-class-entities").sparql, {"class": row["related"]})
+        if found and int(found[0]["entities"].value) > 0:
+            counts[row["related"].value] = int(found[0]["entities"].value)
+            labels[row["related"].value] = text(row.get("relatedLabel"))
+    kind = FacetSpec(curie(KIND), KIND, False, "kind")
+    found_facet = facet_of(kind, counts, labels, None, None)
+    return [found_facet] if found_facet else []
+
+
 def state_size(engine: Engine, bound: Mapping[str, ox.Term]) -> int:
     """How many instances a state (without a year) has: a class's own count from the statistics counted at load,
     else counted by the engine."""
@@ -411,9 +429,14 @@ def browse(
     year: int | None = None,
     page: int = 1,
     per_page: int = PAGE_SIZE,
+    with_facets: bool = True,
+    large_per_page: int | None = None,
 ) -> BrowseState:
     """The state: the class's instances with the chosen facet values (and in force in ``year``), a page of
-    ``per_page`` of them, every facet counted over them, and the SPARQL that lists them."""
+    ``per_page`` of them, every facet counted over them (``with_facets``), and the SPARQL that lists them. A state
+    too large to sort (``SORTED_AT_MOST``) gets only the facet "kind" (a class's narrower classes, whose sizes were
+    counted at load), and none once a value is chosen: counting every facet value over 800,000 participation
+    records took the engine past its time limit. ``large_per_page``: the page size of such a state, if another."""
     label = class_label(engine, class_iri)
     family = class_family(engine, class_iri)
     specs = facet_specs(family)
@@ -435,6 +458,8 @@ def browse(
         if members is not None:
             listed = [item for item in listed if item.iri in members]
     total = len(listed) if listed is not None else size or 0
+    if listed is None and large_per_page is not None:
+        per_page = large_per_page
     pages = max(1, -(-total // per_page))
     if not 1 <= page <= pages:
         raise BrowseError(f"page {page} does not exist: this state has {pages} page(s) of {per_page}")
@@ -450,7 +475,12 @@ def browse(
             return counted_facet(engine, class_iri, spec, family, slots, chosen.get(spec.key))
         return count_facet(spec, facet_pairs(engine, class_iri, spec, family), kept, chosen.get(spec.key))
 
-    facets = [found for spec in specs if (found := facet(spec))]
+    if not with_facets:
+        facets: list[Facet] = []
+    elif listed is None:  # too many instances to count facet values over at each request
+        facets = [] if chosen else kinds_counted_at_load(engine, family)
+    else:
+        facets = [found for spec in specs if (found := facet(spec))]
     return BrowseState(
         class_iri=class_iri.value,
         key=curie(class_iri.value),
@@ -461,6 +491,7 @@ def browse(
         total=total,
         page=page,
         pages=pages,
+        per_page=per_page,
         by_label=listed is not None,
         items=items,
         facets=facets,

@@ -40,13 +40,14 @@ Year = Annotated[
 ]
 Page = Annotated[int, Query(ge=1, le=100_000, description=f"the page of {answers.PAGE_SIZE} instances")]
 TablePage = Annotated[int, Query(ge=1, le=1_000_000, description="the page of `per_page` rows (1: the first)")]
+LARGE_TABLE_PAGE = 1000  # rows of a page of a state too large to sort, unless per_page says otherwise
 PerPage = Annotated[
-    int,
+    int | None,
     Query(
         ge=1,
         le=answers.SORTED_AT_MOST,
-        description=f"rows per page; the default, {answers.SORTED_AT_MOST:,}, gives a state the pages sort by label "
-        "whole on its first page",
+        description=f"rows per page; by default a state of up to {answers.SORTED_AT_MOST:,} instances (sorted by "
+        f"label) comes whole on its first page, a larger one {LARGE_TABLE_PAGE:,} rows a page",
     ),
 ]
 # The engine a route is given already answers for the release named (the release middleware switched it);
@@ -74,11 +75,18 @@ def facet_values(request: Request) -> dict[str, str]:
 
 
 def state(
-    request: Request, engine: Engine, key: str, year: int | None, page: int, per_page: int = answers.PAGE_SIZE
+    request: Request,
+    engine: Engine,
+    key: str,
+    year: int | None,
+    page: int,
+    per_page: int = answers.PAGE_SIZE,
+    **table: int | bool | None,
 ) -> answers.BrowseState:
-    """The facet state the request names, or a 400/404 saying what is wrong with it."""
+    """The facet state the request names, or a 400/404 saying what is wrong with it (``table``: what the table
+    route asks besides, as ``answers.browse`` takes it)."""
     try:
-        return answers.browse(engine, class_iri(key), facet_values(request), year, page, per_page)
+        return answers.browse(engine, class_iri(key), facet_values(request), year, page, per_page, **table)  # type: ignore[arg-type]
     except answers.NoSuchClass as error:
         raise HTTPException(404, str(error)) from None
     except answers.BrowseError as error:
@@ -111,28 +119,29 @@ def browse_table(
     key: ClassKey,
     year: Year = None,
     page: TablePage = 1,
-    per_page: PerPage = answers.SORTED_AT_MOST,
+    per_page: PerPage = None,
     release: Release = None,
     format: Annotated[str | None, Query(description="csv, tsv or xlsx (else by Accept)")] = None,
 ) -> Response:
     """The state's instances, one row each (``item``, ``itemLabel``), ordered as the list is: what a spreadsheet,
     R or pandas opens as it is. Facets are chosen as on `/api/browse/{key}`. A state of up to
     10,000 instances is sorted by label and comes whole on the first page; a larger one (300,000 organisations at
-    EU27) is listed in the store's order, `per_page` rows a page: follow the `Link` header's `next`."""
+    EU27) is listed in the store's order, 1,000 rows (or `per_page`) a page: follow the `Link` header's `next`."""
     fmt = negotiate(request, TABLES, "a browse list")
-    answer = state(request, engine, key, year, page, per_page)
+    paged = {"large_per_page": None if per_page else LARGE_TABLE_PAGE}
+    answer = state(request, engine, key, year, page, per_page or answers.SORTED_AT_MOST, with_facets=False, **paged)
     rows = [
         {"item": ox.NamedNode(item.iri), **({"itemLabel": ox.Literal(item.label)} if item.label else {})}
         for item in answer.items
     ]
     body = fmt.table(("item", "itemLabel"), rows, engine.display_labels)
-    return Response(body, media_type=fmt.content_type, headers=page_headers(request, answer, per_page))
+    return Response(body, media_type=fmt.content_type, headers=page_headers(request, answer))
 
 
-def page_headers(request: Request, answer: answers.BrowseState, per_page: int) -> dict[str, str]:
+def page_headers(request: Request, answer: answers.BrowseState) -> dict[str, str]:
     """The table page's neighbours as RFC 8288 links (the request's URL with another ``page``) and the total."""
     links = [
-        f'<{request.url.include_query_params(page=number, per_page=per_page)}>; rel="{rel}"'
+        f'<{request.url.include_query_params(page=number, per_page=answer.per_page)}>; rel="{rel}"'
         for rel, number in (("prev", answer.page - 1), ("next", answer.page + 1))
         if 1 <= number <= answer.pages
     ]
