@@ -104,3 +104,15 @@ def test_a_large_state_counts_its_kinds_from_the_statistics(client, monkeypatch:
     facets = client.get(f"/api/browse/{POLICY}").json()["facets"]
     assert [f["key"] for f in facets] == [kind["key"]]
     assert {v["iri"]: v["count"] for v in facets[0]["values"]} == {v["iri"]: v["count"] for v in kind["values"]}
+
+
+@pytest.mark.parametrize("key", ["klynge:Policy", "org:Organization"])
+def test_a_year_of_a_large_class_is_read_among_the_years_members(client, monkeypatch, key: str) -> None:
+    """The instances a year keeps, listed and counted among the as-of answer's members: what the whole class
+    read and filtered gives."""
+    whole = client.get(f"/api/browse/{key}?year=2022").json()
+    monkeypatch.setattr(answers, "SORTED_AT_MOST", 7)
+    among = client.get(f"/api/browse/{key}?year=2022").json()
+    assert whole["total"] > 0 and among["by_label"]
+    for field in ("total", "items", "facets", "sparql"):
+        assert among[field] == whole[field], field

@@ -248,18 +248,23 @@ def editor_query(bound: Mapping[str, ox.Term], year: int | None, members: set[st
 
 
 def facet_pairs(
-    engine: Engine, class_iri: ox.NamedNode, spec: FacetSpec, family: list[dict[str, ox.Term]]
+    engine: Engine,
+    class_iri: ox.NamedNode,
+    spec: FacetSpec,
+    family: list[dict[str, ox.Term]],
+    members: set[str] | None = None,
 ) -> list[dict[str, ox.Term]]:
-    """Each instance of the class with each value of the facet (for "kind", each narrower class it has)."""
+    """Each instance of the class (among ``members``, if given) with each value of the facet (for "kind", each
+    narrower class it has)."""
     if spec.property == KIND:
         narrower = {row["related"]: row.get("relatedLabel") for row in family if row["side"].value == "narrower"}
         return [
             {"item": row["item"], "value": kind, **({"valueLabel": label} if label is not None else {})}
             for kind, label in narrower.items()
-            for row in select(engine, "browse-instances", **{"class": kind})
+            for row in among(engine, "browse-instances", members, **{"class": kind})
         ]
     name = "browse-facet-inverse-values" if spec.inverse else "browse-facet-values"
-    return select(engine, name, **{"class": class_iri, "property": ox.NamedNode(spec.property)})
+    return among(engine, name, members, **{"class": class_iri, "property": ox.NamedNode(spec.property)})
 
 
 def count_facet(
@@ -382,9 +387,19 @@ def state_size(engine: Engine, bound: Mapping[str, ox.Term]) -> int:
     return int(rows[0]["count"].value) if rows else 0
 
 
-def labelled_items(engine: Engine, bound: Mapping[str, ox.Term]) -> list[Item]:
-    """Every instance of a state, sorted by label (then IRI)."""
-    rows = select(engine, "browse-items", **bound)
+def among(engine: Engine, name: str, members: set[str] | None, **terms: ox.Term) -> list[dict[str, ox.Term]]:
+    """The rows of ``sparql/{name}.rq`` with ``terms`` bound, its ``?item`` only among ``members`` when given (the
+    instances a year keeps, from the as-of answer, written as ``VALUES`` as the editor's query names them: the
+    engine then reads those few instead of every instance of a class of 300,000)."""
+    if members is None:
+        return select(engine, name, **terms)
+    query = internal(name)
+    return engine.select(restricted_to(query.sparql, sorted(members)), query.bind(**terms))
+
+
+def labelled_items(engine: Engine, bound: Mapping[str, ox.Term], members: set[str] | None = None) -> list[Item]:
+    """Every instance of a state (among ``members``, if given), sorted by label (then IRI)."""
+    rows = among(engine, "browse-items", members, **bound)
     return sorted(
         (Item(iri=row["item"].value, label=text(row.get("label"))) for row in rows),
         key=lambda item: ((item.label or item.iri).casefold(), item.iri),
@@ -452,9 +467,13 @@ def browse(
         members = in_force(engine, decides, year)
     bound = item_bindings(class_iri, specs, chosen)
     size = state_size(engine, bound) if members is None else None
+    # A year keeps a few of a class's instances: a class too large to sort is read among them only.
+    among_members = (
+        members if members is not None and state_size(engine, {"class": class_iri}) > SORTED_AT_MOST else None
+    )
     listed: list[Item] | None = None  # every instance, by label (a state the pages sort)
     if size is None or size <= SORTED_AT_MOST:
-        listed = labelled_items(engine, bound)
+        listed = labelled_items(engine, bound, among_members)
         if members is not None:
             listed = [item for item in listed if item.iri in members]
     total = len(listed) if listed is not None else size or 0
@@ -473,7 +492,8 @@ def browse(
     def facet(spec: FacetSpec) -> Facet | None:
         if members is None:  # the state's instances are what the engine can count: no (instance, value) pairs
             return counted_facet(engine, class_iri, spec, family, slots, chosen.get(spec.key))
-        return count_facet(spec, facet_pairs(engine, class_iri, spec, family), kept, chosen.get(spec.key))
+        pairs = facet_pairs(engine, class_iri, spec, family, among_members)
+        return count_facet(spec, pairs, kept, chosen.get(spec.key))
 
     if not with_facets:
         facets: list[Facet] = []
