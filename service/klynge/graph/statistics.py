@@ -29,8 +29,10 @@ from klynge.catalogue import internal
 from klynge.rdf.namespaces import KG, KID, KLYNGE, SD, VOID, XSD, curie
 
 STATISTICS_GRAPH = KG.void
-DATASET = KID["void/dataset"]  # every graph but kg:void
-DATA = KID["void/data"]  # every graph but kg:void and the ontology's: the data the ontology page counts
+# The description's own nodes are fragments of its graph's IRI (``kg:void#dataset``), outside the data's URI space.
+NODE = STATISTICS_GRAPH.value + "#"
+DATASET = ox.NamedNode(NODE + "dataset")  # every graph but kg:void
+DATA = ox.NamedNode(NODE + "data")  # every graph but kg:void and the ontology's: the data the ontology page counts
 URI_SPACE = KID.iri  # void:entities counts the resources under it
 ONTOLOGY_NAMESPACE = KLYNGE.iri
 # The dataset's figures: the queries run and the VoID property each figure is written as.
@@ -103,12 +105,12 @@ def dataset_triples(store: ox.Store, per_graph: list[dict[str, ox.Term]]) -> Ite
     yield ox.Triple(DATASET, VOID.uriSpace, ox.Literal(URI_SPACE))
     yield ox.Triple(DATASET, VOID.entities, integer(int(found[0]["entities"].value) if found else 0))
     for cls, entities in classes.items():
-        partition = KID[f"void/class/{slug(cls.value)}"]
+        partition = ox.NamedNode(NODE + f"class/{slug(cls.value)}")
         yield ox.Triple(DATASET, VOID.classPartition, partition)
         yield ox.Triple(partition, VOID["class"], cls)
         yield ox.Triple(partition, VOID.entities, integer(entities))
     for prop, triples in properties.items():
-        partition = KID[f"void/property/{slug(prop.value)}"]
+        partition = ox.NamedNode(NODE + f"property/{slug(prop.value)}")
         yield ox.Triple(DATASET, VOID.propertyPartition, partition)
         yield ox.Triple(partition, VOID.property, prop)
         yield ox.Triple(partition, VOID.triples, integer(triples))
@@ -119,8 +121,8 @@ def graph_triples(per_graph: list[dict[str, ox.Term]]) -> Iterator[ox.Triple]:
     for row in per_graph:
         graph = row["g"]
         assert isinstance(graph, ox.NamedNode)
-        subset = KID[f"void/graph/{graph_slug(graph)}"]
-        partition = KID[f"void/graph/{graph_slug(graph)}/property/{slug(row['property'].value)}"]
+        subset = ox.NamedNode(NODE + f"graph/{graph_slug(graph)}")
+        partition = ox.NamedNode(NODE + f"graph/{graph_slug(graph)}/property/{slug(row['property'].value)}")
         yield ox.Triple(DATASET, VOID.subset, subset)
         yield ox.Triple(subset, SD.name, graph)
         yield ox.Triple(subset, VOID.propertyPartition, partition)
@@ -141,7 +143,7 @@ def data_triples(store: ox.Store, per_graph: list[dict[str, ox.Term]]) -> Iterat
     an example, and the first subject (by IRI) of each klynge property, for the ontology page."""
     yield ox.Triple(DATASET, VOID.subset, DATA)
     for row in select(store, CLASS_USAGE.sparql):
-        partition = KID[f"void/data/class/{slug(row['term'].value)}"]
+        partition = ox.NamedNode(NODE + f"data/class/{slug(row['term'].value)}")
         yield ox.Triple(DATA, VOID.classPartition, partition)
         yield ox.Triple(partition, VOID["class"], row["term"])
         yield ox.Triple(partition, VOID.entities, integer(int(row["uses"].value)))
@@ -152,7 +154,7 @@ def data_triples(store: ox.Store, per_graph: list[dict[str, ox.Term]]) -> Iterat
         if not found or "first" not in found[0]:
             continue  # used in the ontology's graph only
         (row,) = found
-        partition = KID[f"void/data/property/{slug(term.value)}"]
+        partition = ox.NamedNode(NODE + f"data/property/{slug(term.value)}")
         yield ox.Triple(DATA, VOID.propertyPartition, partition)
         yield ox.Triple(partition, VOID.property, term)
         yield ox.Triple(partition, VOID.exampleResource, ox.NamedNode(row["first"].value))
