@@ -167,7 +167,8 @@ def ontology_term(term: ox.Term) -> bool:
 def statistics_triples(store: ox.Store) -> list[ox.Triple]:
     """The VoID description of every graph of the store but ``kg:void``."""
     per_graph = select(store, GRAPH_PROPERTIES.sparql)
-    return [*dataset_triples(store, per_graph), *graph_triples(per_graph), *data_triples(store, per_graph)]
+    found = [*dataset_triples(store, per_graph), *graph_triples(per_graph), *data_triples(store, per_graph)]
+    return list(dict.fromkeys(found))  # a graph's subset is named once for each of its properties
 
 
 def publish(store: ox.Store) -> int:
