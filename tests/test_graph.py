@@ -7,7 +7,7 @@ import pytest
 
 from klynge.catalogue import internal_catalogue, load_catalogue
 from klynge.commands.synth import synth_lines
-from klynge.graph import aggregates
+from klynge.graph import aggregates, statistics
 from klynge.graph.build import (
     INFERRED_GRAPH,
     VOCABULARY_GRAPH,
@@ -131,6 +131,7 @@ def materialised_by_the_rules(store: ox.Store) -> None:
         store.extend(new)
     store.remove_graph(VOCABULARY_GRAPH)
     materialise_display_labels(store)
+    statistics.publish(store)  # and the whole-graph statistics it counts last (klynge.graph.statistics)
 
 
 def comparable(store: ox.Store, known: set[ox.BlankNode]) -> set[ox.Quad]:

@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from itertools import takewhile
 
 import pyoxigraph as ox
 from pydantic import BaseModel, ConfigDict, Field
 
-from klynge.answers import as_of
+from klynge.answers import as_of, statistics
 from klynge.answers.describe import DCTERMS_SOURCE, select, spelled_out, text
 from klynge.catalogue import ParameterError, internal, split_header
 from klynge.engines.base import Engine
@@ -39,6 +40,9 @@ FORWARD_SLOTS = 4  # browse-items.rq has four (property, value) pairs
 INVERSE_SLOTS = 2  # and two (inverse property, value) pairs
 KIND = RDF_TYPE.value
 PAGE_SIZE = 50
+# A state with more instances is listed in the order the engine reads them, a page at a time (browse-items-page.rq):
+# sorting 300,000 organisations or 800,000 participation records by label took the engine minutes.
+SORTED_AT_MOST = 10_000
 
 
 class BrowseError(ValueError):
@@ -100,6 +104,11 @@ class BrowseState(Model):
     total: int
     page: int
     pages: int
+    per_page: int = Field(description="instances a page holds")
+    by_label: bool = Field(
+        description=f"whether the instances are sorted by label; a state of more than {SORTED_AT_MOST:,} is listed "
+        "in the store's order instead (stable for one graph), a page at a time"
+    )
     items: list[Item]
     facets: list[Facet]
     sparql: str = Field(description="the query giving this state's instances, to open in the SPARQL editor")
@@ -126,7 +135,7 @@ def classes(engine: Engine) -> list[ClassCount]:
             label=text(row.get("classLabel")),
             count=int(row["count"].value),
         )
-        for row in select(engine, "browse-classes")
+        for row in statistics.browse_classes(engine)
     ]
 
 
@@ -239,18 +248,23 @@ def editor_query(bound: Mapping[str, ox.Term], year: int | None, members: set[st
 
 
 def facet_pairs(
-    engine: Engine, class_iri: ox.NamedNode, spec: FacetSpec, family: list[dict[str, ox.Term]]
+    engine: Engine,
+    class_iri: ox.NamedNode,
+    spec: FacetSpec,
+    family: list[dict[str, ox.Term]],
+    members: set[str] | None = None,
 ) -> list[dict[str, ox.Term]]:
-    """Each instance of the class with each value of the facet (for "kind", each narrower class it has)."""
+    """Each instance of the class (among ``members``, if given) with each value of the facet (for "kind", each
+    narrower class it has)."""
     if spec.property == KIND:
         narrower = {row["related"]: row.get("relatedLabel") for row in family if row["side"].value == "narrower"}
         return [
             {"item": row["item"], "value": kind, **({"valueLabel": label} if label is not None else {})}
             for kind, label in narrower.items()
-            for row in select(engine, "browse-instances", **{"class": kind})
+            for row in among(engine, "browse-instances", members, **{"class": kind})
         ]
     name = "browse-facet-inverse-values" if spec.inverse else "browse-facet-values"
-    return select(engine, name, **{"class": class_iri, "property": ox.NamedNode(spec.property)})
+    return among(engine, name, members, **{"class": class_iri, "property": ox.NamedNode(spec.property)})
 
 
 def count_facet(
@@ -345,6 +359,84 @@ def class_label(engine: Engine, class_iri: ox.NamedNode) -> str | None:
     return text(rows[0].get("classLabel"))
 
 
+def kinds_counted_at_load(engine: Engine, family: list[dict[str, ox.Term]]) -> list[Facet]:
+    """The facet "kind" of a whole class: each narrower class with its size from the statistics counted at load
+    (every instance of a narrower class has the class too, entailed); none on a store without them."""
+    counts: dict[str, int] = {}
+    labels: dict[str, str | None] = {}
+    for row in family:
+        if row["side"].value != "narrower":
+            continue
+        found = engine.select(internal("void-class-entities").sparql, {"class": row["related"]})
+        if found and int(found[0]["entities"].value) > 0:
+            counts[row["related"].value] = int(found[0]["entities"].value)
+            labels[row["related"].value] = text(row.get("relatedLabel"))
+    kind = FacetSpec(curie(KIND), KIND, False, "kind")
+    found_facet = facet_of(kind, counts, labels, None, None)
+    return [found_facet] if found_facet else []
+
+
+def state_size(engine: Engine, bound: Mapping[str, ox.Term]) -> int:
+    """How many instances a state (without a year) has: a class's own count from the statistics counted at load,
+    else counted by the engine."""
+    if set(bound) == {"class"}:
+        rows = engine.select(internal("void-class-entities").sparql, {"class": bound["class"]})
+        if rows:
+            return int(rows[0]["entities"].value)
+    rows = select(engine, "browse-items-count", **bound)
+    return int(rows[0]["count"].value) if rows else 0
+
+
+def among(engine: Engine, name: str, members: set[str] | None, **terms: ox.Term) -> list[dict[str, ox.Term]]:
+    """The rows of ``sparql/{name}.rq`` with ``terms`` bound, its ``?item`` only among ``members`` when given (the
+    instances a year keeps, from the as-of answer, written as ``VALUES`` as the editor's query names them: the
+    engine then reads those few instead of every instance of a class of 300,000)."""
+    if members is None:
+        return select(engine, name, **terms)
+    query = internal(name)
+    return engine.select(restricted_to(query.sparql, sorted(members)), query.bind(**terms))
+
+
+def labelled_items(engine: Engine, bound: Mapping[str, ox.Term], members: set[str] | None = None) -> list[Item]:
+    """Every instance of a state (among ``members``, if given), sorted by label (then IRI)."""
+    rows = among(engine, "browse-items", members, **bound)
+    return sorted(
+        (Item(iri=row["item"].value, label=text(row.get("label"))) for row in rows),
+        key=lambda item: ((item.label or item.iri).casefold(), item.iri),
+    )
+
+
+def sliced(query: str, limit: int, offset: int) -> str:
+    """The query with its LIMIT and OFFSET set: SPARQL binds no number, so the integer written after each of those
+    keywords (found by the lexer) is replaced by these ints (nothing else ever enters the text)."""
+    found = tokens(query)
+    values = {"LIMIT": int(limit), "OFFSET": int(offset)}
+    spans: list[tuple[int, int, int]] = []
+    keywords = sorted(token.keyword for token in found if token.keyword in values)
+    if keywords != sorted(values):
+        raise ValueError("a paged query has one LIMIT and one OFFSET")
+    for index, token in enumerate(found):
+        if token.keyword not in values:
+            continue
+        digits = list(takewhile(lambda t: t.kind == "other" and t.text.isdigit(), found[index + 1 :]))
+        if not digits or digits[-1].start + len(digits[-1].text) - digits[0].start != len(digits):
+            raise ValueError(f"{token.keyword} of a paged query is followed by its integer")
+        spans.append((digits[0].start, digits[-1].start + 1, values[token.keyword]))
+    for begin, end, value in sorted(spans, reverse=True):
+        query = query[:begin] + str(value) + query[end:]
+    return query
+
+
+def page_of_items(engine: Engine, bound: Mapping[str, ox.Term], offset: int, limit: int) -> list[Item]:
+    """A page of a state's instances in the order the engine reads them, each with its display label."""
+    paged = internal("browse-items-page")
+    rows = engine.select(sliced(paged.sparql, limit, offset), paged.bind(**bound))
+    items: dict[str, Item] = {}
+    for row in rows:
+        items.setdefault(row["item"].value, Item(iri=row["item"].value, label=text(row.get("label"))))
+    return list(items.values())
+
+
 def browse(
     engine: Engine,
     class_iri: ox.NamedNode,
@@ -352,9 +444,14 @@ def browse(
     year: int | None = None,
     page: int = 1,
     per_page: int = PAGE_SIZE,
+    with_facets: bool = True,
+    large_per_page: int | None = None,
 ) -> BrowseState:
     """The state: the class's instances with the chosen facet values (and in force in ``year``), a page of
-    ``per_page`` of them, every facet counted over them, and the SPARQL that lists them."""
+    ``per_page`` of them, every facet counted over them (``with_facets``), and the SPARQL that lists them. A state
+    too large to sort (``SORTED_AT_MOST``) gets only the facet "kind" (a class's narrower classes, whose sizes were
+    counted at load), and none once a value is chosen: counting every facet value over 800,000 participation
+    records took the engine past its time limit. ``large_per_page``: the page size of such a state, if another."""
     label = class_label(engine, class_iri)
     family = class_family(engine, class_iri)
     specs = facet_specs(family)
@@ -369,25 +466,41 @@ def browse(
             )
         members = in_force(engine, decides, year)
     bound = item_bindings(class_iri, specs, chosen)
-    rows = select(engine, "browse-items", **bound)
-    items = sorted(
-        (Item(iri=row["item"].value, label=text(row.get("label"))) for row in rows),
-        key=lambda item: ((item.label or item.iri).casefold(), item.iri),
+    size = state_size(engine, bound) if members is None else None
+    # A year keeps a few of a class's instances: a class too large to sort is read among them only.
+    among_members = (
+        members if members is not None and state_size(engine, {"class": class_iri}) > SORTED_AT_MOST else None
     )
-    if members is not None:
-        items = [item for item in items if item.iri in members]
-    kept = {item.iri for item in items}
+    listed: list[Item] | None = None  # every instance, by label (a state the pages sort)
+    if size is None or size <= SORTED_AT_MOST:
+        listed = labelled_items(engine, bound, among_members)
+        if members is not None:
+            listed = [item for item in listed if item.iri in members]
+    total = len(listed) if listed is not None else size or 0
+    if listed is None and large_per_page is not None:
+        per_page = large_per_page
+    pages = max(1, -(-total // per_page))
+    if not 1 <= page <= pages:
+        raise BrowseError(f"page {page} does not exist: this state has {pages} page(s) of {per_page}")
+    if listed is not None:
+        items = listed[(page - 1) * per_page : page * per_page]
+    else:
+        items = page_of_items(engine, bound, (page - 1) * per_page, per_page)
+    kept = {item.iri for item in listed or ()}
     slots = {key: term for key, term in bound.items() if key != "class"}
 
     def facet(spec: FacetSpec) -> Facet | None:
         if members is None:  # the state's instances are what the engine can count: no (instance, value) pairs
             return counted_facet(engine, class_iri, spec, family, slots, chosen.get(spec.key))
-        return count_facet(spec, facet_pairs(engine, class_iri, spec, family), kept, chosen.get(spec.key))
+        pairs = facet_pairs(engine, class_iri, spec, family, among_members)
+        return count_facet(spec, pairs, kept, chosen.get(spec.key))
 
-    facets = [found for spec in specs if (found := facet(spec))]
-    pages = max(1, -(-len(items) // per_page))
-    if not 1 <= page <= pages:
-        raise BrowseError(f"page {page} does not exist: this state has {pages} page(s) of {per_page}")
+    if not with_facets:
+        facets: list[Facet] = []
+    elif listed is None:  # too many instances to count facet values over at each request
+        facets = [] if chosen else kinds_counted_at_load(engine, family)
+    else:
+        facets = [found for spec in specs if (found := facet(spec))]
     return BrowseState(
         class_iri=class_iri.value,
         key=curie(class_iri.value),
@@ -395,10 +508,12 @@ def browse(
         year=year,
         years=decides is not None,
         chosen={key: value.value for key, value in chosen.items()},
-        total=len(items),
+        total=total,
         page=page,
         pages=pages,
-        items=items[(page - 1) * per_page : page * per_page],
+        per_page=per_page,
+        by_label=listed is not None,
+        items=items,
         facets=facets,
         sparql=editor_query(bound, year, members),
     )

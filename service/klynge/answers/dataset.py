@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from klynge.answers import statistics
 from klynge.engines.base import Engine
 from klynge.rdf.namespaces import PREFIXES
 from klynge.sparql import query
@@ -353,31 +354,30 @@ def add_temporal(engine: Engine, dataset: ox.NamedNode, out: Triples) -> None:
 
 
 def add_statistics(engine: Engine, site: Site, dataset: ox.NamedNode, out: Triples) -> None:
-    """VoID counts, class and property partitions and the vocabularies used, all counted by SPARQL."""
+    """VoID counts, class and property partitions and the vocabularies used: counted when the graph was built
+    (``klynge.answers.statistics``, by SPARQL on a store built before)."""
     add = out.add
-    counts = engine.select(query("dataset-counts"), {})[0]
-    entities = engine.select(query("dataset-entities"), {"space": ox.Literal(site.base_iri + "id/")})
-    (triples,) = engine.select(query("dataset-triples"), {})
-    add(dataset, VOID + "triples", integer(int(triples["triples"].value)))
-    add(dataset, VOID + "distinctSubjects", integer(int(counts["subjects"].value)))
-    add(dataset, VOID + "distinctObjects", integer(int(counts["objects"].value)))
-    add(dataset, VOID + "properties", integer(int(counts["properties"].value)))
-    add(dataset, VOID + "entities", integer(int(entities[0]["entities"].value) if entities else 0))
+    counts = statistics.dataset_counts(engine, site.base_iri + "id/")
+    add(dataset, VOID + "triples", integer(counts.triples))
+    add(dataset, VOID + "distinctSubjects", integer(counts.subjects))
+    add(dataset, VOID + "distinctObjects", integer(counts.objects))
+    add(dataset, VOID + "properties", integer(counts.properties))
+    add(dataset, VOID + "entities", integer(counts.entities))
     vocabularies: set[str] = set()
-    classes = engine.select(query("dataset-class-partition"), {})
+    classes = statistics.class_partition(engine)
     add(dataset, VOID + "classes", integer(len(classes)))
-    for row in classes:
+    for cls, entities in classes:
         partition = ox.BlankNode()
         add(dataset, VOID + "classPartition", partition)
-        add(partition, VOID + "class", row["class"])
-        add(partition, VOID + "entities", integer(int(row["entities"].value)))
-        vocabularies.add(namespace(row["class"].value))
-    for row in engine.select(query("dataset-property-partition"), {}):
+        add(partition, VOID + "class", cls)
+        add(partition, VOID + "entities", integer(entities))
+        vocabularies.add(namespace(cls.value))
+    for prop, triples in statistics.property_partition(engine):
         partition = ox.BlankNode()
         add(dataset, VOID + "propertyPartition", partition)
-        add(partition, VOID + "property", row["property"])
-        add(partition, VOID + "triples", integer(int(row["triples"].value)))
-        vocabularies.add(namespace(row["property"].value))
+        add(partition, VOID + "property", prop)
+        add(partition, VOID + "triples", integer(triples))
+        vocabularies.add(namespace(prop.value))
     for vocabulary in sorted(vocabularies - {site.base_iri + "id/"}):
         add(dataset, VOID + "vocabulary", ox.NamedNode(vocabulary))
 

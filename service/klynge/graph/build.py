@@ -23,7 +23,7 @@ from typing import TypeAlias
 import pyoxigraph as ox
 
 from klynge.catalogue import internal
-from klynge.graph import aggregates
+from klynge.graph import aggregates, statistics
 from klynge.graph.aggregates import AGGREGATES_GRAPH
 from klynge.graph.vocabularies import AXIOMS_FILE
 from klynge.rdf.namespaces import (
@@ -484,6 +484,7 @@ def materialise(store: ox.Store, scratch: Path | None = None) -> int:
     derived = list(derivation.derived(stated))
     store.remove_graph(AGGREGATES_GRAPH)
     store.extend(derived)
+    statistics.publish(store)  # the whole-graph VoID figures the pages read, counted over everything above
     return len(store) - before
 
 
@@ -583,6 +584,7 @@ def load_published(store: ox.Store, read: list[Source]) -> int:
     derivation = Derivation(stated)
 
     store.bulk_extend(derivation.derived(stated, keep=True))
+    statistics.publish(store)  # the whole-graph VoID figures the pages read, counted over everything above
     counted = store.query(DERIVED_COUNT.sparql)
     return int(next(iter(counted))["n"].value)  # type: ignore[index]
 

@@ -43,6 +43,7 @@ from klynge.graph.build import (
     parse_file,
     sources,
 )
+from klynge.graph.statistics import STATISTICS_GRAPH
 from klynge.resources import ASSET_DIRS, asset_files, asset_root, checkout_around
 from klynge.validation.lines import Locations, Term, display_path, parse_located
 from klynge.validation.repeats import repeat_problems
@@ -151,7 +152,7 @@ class SourceLocator:
         return self._files(self.store.quads_for_pattern(None, None, term)), 0
 
     def _files(self, quads: Iterable[ox.Quad]) -> str:
-        graphs = sorted({quad.graph_name for quad in quads} - {INFERRED_GRAPH}, key=str)
+        graphs = sorted({quad.graph_name for quad in quads} - {INFERRED_GRAPH, STATISTICS_GRAPH}, key=str)
         return ", ".join(self.files.get(graph, str(graph)) for graph in graphs)
 
 

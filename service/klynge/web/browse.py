@@ -9,7 +9,6 @@ refused a release the service does not hold, before a route runs.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -32,7 +31,7 @@ from klynge.web.templating import templates
 
 router = APIRouter(tags=["browse"], route_class=EngineErrorRoute)
 
-RESERVED = ("year", "page", "release", "format")  # query-string names that are not facets
+RESERVED = ("year", "page", "per_page", "release", "format")  # query-string names that are not facets
 
 ClassKey = Annotated[str, PathParameter(description="the class as a prefixed name, e.g. klynge:ClusterOrganisation")]
 Year = Annotated[
@@ -40,6 +39,17 @@ Year = Annotated[
     Query(ge=FIRST_YEAR, le=LAST_YEAR, description="keep only what was in force this year (as /as-of/{year})"),
 ]
 Page = Annotated[int, Query(ge=1, le=100_000, description=f"the page of {answers.PAGE_SIZE} instances")]
+TablePage = Annotated[int, Query(ge=1, le=1_000_000, description="the page of `per_page` rows (1: the first)")]
+LARGE_TABLE_PAGE = 1000  # rows of a page of a state too large to sort, unless per_page says otherwise
+PerPage = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=answers.SORTED_AT_MOST,
+        description=f"rows per page; by default a state of up to {answers.SORTED_AT_MOST:,} instances (sorted by "
+        f"label) comes whole on its first page, a larger one {LARGE_TABLE_PAGE:,} rows a page",
+    ),
+]
 # The engine a route is given already answers for the release named (the release middleware switched it);
 # ``release`` is a parameter of the routes so that OpenAPI lists it and their links keep it.
 Release = Annotated[str | None, Query(description="a release of the graph (once releases are served)")]
@@ -65,11 +75,18 @@ def facet_values(request: Request) -> dict[str, str]:
 
 
 def state(
-    request: Request, engine: Engine, key: str, year: int | None, page: int, per_page: int = answers.PAGE_SIZE
+    request: Request,
+    engine: Engine,
+    key: str,
+    year: int | None,
+    page: int,
+    per_page: int = answers.PAGE_SIZE,
+    **table: int | bool | None,
 ) -> answers.BrowseState:
-    """The facet state the request names, or a 400/404 saying what is wrong with it."""
+    """The facet state the request names, or a 400/404 saying what is wrong with it (``table``: what the table
+    route asks besides, as ``answers.browse`` takes it)."""
     try:
-        return answers.browse(engine, class_iri(key), facet_values(request), year, page, per_page)
+        return answers.browse(engine, class_iri(key), facet_values(request), year, page, per_page, **table)  # type: ignore[arg-type]
     except answers.NoSuchClass as error:
         raise HTTPException(404, str(error)) from None
     except answers.BrowseError as error:
@@ -81,16 +98,17 @@ TABLES = tuple(fmt for fmt in formats.TABLE if fmt is not formats.API_JSON)  # C
 
 @router.get(
     "/api/browse/{key}/table",
-    summary="A facet state's instances as a table: CSV, TSV or XLSX",
+    summary="A facet state's instances as a table: CSV, TSV or XLSX, a page at a time",
     response_class=Response,
     responses=statuses.responses(
-        (400, "a state that cannot be answered (as /api/browse/{key} says)"),
+        (400, "a state that cannot be answered (as /api/browse/{key} says), or a page past the last"),
         (404, "no such class with instances, or a release that is not served"),
         (406, "a format other than CSV, TSV or XLSX"),
         *statuses.ENGINE_FAILURES,
         ok={
-            "description": "every instance of the state (all pages), its IRI and its display label in columns "
-            "of their own",
+            "description": "a page of the state's instances, its IRI and its display label in columns of their "
+            "own; the `Link` header names the next and previous pages (rel `next`, `prev`) and `X-Total-Count` "
+            "the state's instances",
             "content": {fmt.media_type: {} for fmt in TABLES},
         },
     ),
@@ -100,18 +118,34 @@ def browse_table(
     engine: EngineDep,
     key: ClassKey,
     year: Year = None,
+    page: TablePage = 1,
+    per_page: PerPage = None,
     release: Release = None,
     format: Annotated[str | None, Query(description="csv, tsv or xlsx (else by Accept)")] = None,
 ) -> Response:
-    """The state's instances, all of them, one row each (``item``, ``itemLabel``), ordered as the list is:
-    what a spreadsheet, R or pandas opens as it is. Facets are chosen as on `/api/browse/{key}`."""
+    """The state's instances, one row each (``item``, ``itemLabel``), ordered as the list is: what a spreadsheet,
+    R or pandas opens as it is. Facets are chosen as on `/api/browse/{key}`. A state of up to
+    10,000 instances is sorted by label and comes whole on the first page; a larger one (300,000 organisations at
+    EU27) is listed in the store's order, 1,000 rows (or `per_page`) a page: follow the `Link` header's `next`."""
     fmt = negotiate(request, TABLES, "a browse list")
-    answer = state(request, engine, key, year, 1, per_page=sys.maxsize)
+    paged = {"large_per_page": None if per_page else LARGE_TABLE_PAGE}
+    answer = state(request, engine, key, year, page, per_page or answers.SORTED_AT_MOST, with_facets=False, **paged)
     rows = [
         {"item": ox.NamedNode(item.iri), **({"itemLabel": ox.Literal(item.label)} if item.label else {})}
         for item in answer.items
     ]
-    return Response(fmt.table(("item", "itemLabel"), rows, engine.display_labels), media_type=fmt.content_type)
+    body = fmt.table(("item", "itemLabel"), rows, engine.display_labels)
+    return Response(body, media_type=fmt.content_type, headers=page_headers(request, answer))
+
+
+def page_headers(request: Request, answer: answers.BrowseState) -> dict[str, str]:
+    """The table page's neighbours as RFC 8288 links (the request's URL with another ``page``) and the total."""
+    links = [
+        f'<{request.url.include_query_params(page=number, per_page=answer.per_page)}>; rel="{rel}"'
+        for rel, number in (("prev", answer.page - 1), ("next", answer.page + 1))
+        if 1 <= number <= answer.pages
+    ]
+    return {"X-Total-Count": str(answer.total), **({"Link": ", ".join(links)} if links else {})}
 
 
 # The kinds the home page leads to: class, name, what its facets let one do.

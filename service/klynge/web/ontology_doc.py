@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from klynge.answers import statistics
 from klynge.answers.describe import ONTOLOGY_IRI, Engine, ontology_triples
 from klynge.rdf.namespaces import PREFIXES
-from klynge.sparql import query
 
 KLYNGE = ONTOLOGY_IRI + "#"
 RDF = PREFIXES["rdf"]
@@ -318,12 +318,12 @@ def add_relations(graph: OntologyGraph, term: TermDoc) -> None:
 
 def add_usage(engine: Engine, terms: dict[str, TermDoc]) -> None:
     """How often the data uses each term, and one example statement or instance of it."""
-    for row in engine.select(query("ontology-property-usage"), {}):
+    for row in statistics.property_usage(engine):
         term = terms.get(row["term"].value)
         if term is not None and term.example is None:
             term.uses = int(row["uses"].value)
             term.example = (row["subject"].value, row["term"].value, row["object"])
-    for row in engine.select(query("ontology-class-usage"), {}):
+    for row in statistics.class_usage(engine):
         term = terms.get(row["term"].value)
         if term is not None:
             term.uses = int(row["uses"].value)
