@@ -464,7 +464,7 @@ def display_labels(store: ox.Store) -> list[ox.Triple]:
 
 def materialise(store: ox.Store, scratch: Path | None = None) -> int:
     """Add the participation statistics of the records (``klynge.graph.aggregates``), the entailed standard
-    terms and each resource's display label to a store that holds the sources; return the count added.
+    terms and each resource's display label to a store that holds the sources; return the quads derived.
     ``scratch`` is not needed any more (nothing is written beside the store); callers may still pass it.
 
     The standard vocabularies' axioms take part but are not added, so the published graph holds what they
@@ -473,19 +473,12 @@ def materialise(store: ox.Store, scratch: Path | None = None) -> int:
     entailment's clients.
     """
     del scratch
-    before = len(store)
-    axioms = standard_axioms()
-
-    stated = [
-        Source(lambda: (q for q in store if q.graph_name != AGGREGATES_GRAPH)),
-        Source(lambda: axioms, published=False),
-    ]
+    stated = with_axioms([Source(lambda: (q for q in store if q.graph_name != AGGREGATES_GRAPH))])
     derivation = Derivation(stated)
     derived = list(derivation.derived(stated))
     store.remove_graph(AGGREGATES_GRAPH)
     store.extend(derived)
-    statistics.publish(store)  # the whole-graph VoID figures the pages read, counted over everything above
-    return len(store) - before
+    return complete(store)
 
 
 def materialise_display_labels(store: ox.Store) -> None:
@@ -584,6 +577,13 @@ def load_published(store: ox.Store, read: list[Source]) -> int:
     derivation = Derivation(stated)
 
     store.bulk_extend(derivation.derived(stated, keep=True))
+    return complete(store)
+
+
+def complete(store: ox.Store) -> int:
+    """Where both builders (materialise, load_published) end, the published graph complete in ``store``:
+    sources, participation statistics, entailments and display labels. What is computed from the whole graph
+    at load goes here. Returns the quads derived (the statistics' graph and the inferred graph)."""
     statistics.publish(store)  # the whole-graph VoID figures the pages read, counted over everything above
     counted = store.query(DERIVED_COUNT.sparql)
     return int(next(iter(counted))["n"].value)  # type: ignore[index]
