@@ -462,10 +462,11 @@ def display_labels(store: ox.Store) -> list[ox.Triple]:
     return list(store.query(DISPLAY_LABELS.sparql, use_default_graph_as_union=True))  # type: ignore[arg-type]
 
 
-def materialise(store: ox.Store, scratch: Path | None = None) -> int:
+def materialise(store: ox.Store, scratch: Path | None = None, *, described: bool = True) -> int:
     """Add the participation statistics of the records (``klynge.graph.aggregates``), the entailed standard
     terms and each resource's display label to a store that holds the sources; return the quads derived.
     ``scratch`` is not needed any more (nothing is written beside the store); callers may still pass it.
+    ``described``: count the whole-graph VoID statistics too (``complete``).
 
     The standard vocabularies' axioms take part but are not added, so the published graph holds what they
     entail for klynge's resources, not the vocabularies themselves. A store on disk is better built in one
@@ -478,7 +479,7 @@ def materialise(store: ox.Store, scratch: Path | None = None) -> int:
     derived = list(derivation.derived(stated))
     store.remove_graph(AGGREGATES_GRAPH)
     store.extend(derived)
-    return complete(store)
+    return complete(store, described=described)
 
 
 def materialise_display_labels(store: ox.Store) -> None:
@@ -568,7 +569,7 @@ def sources(paths: Iterable[Path], scratch: Path) -> list[Source]:
     return read
 
 
-def load_published(store: ox.Store, read: list[Source]) -> int:
+def load_published(store: ox.Store, read: list[Source], *, described: bool = True) -> int:
     """Write the published graph of the sources into an empty store on disk in one bulk write, as the engine's
     own loader would write the same quads: the sources and what the Derivation derives from them. Several
     bulk writes would leave RocksDB overlapping files to compact into a store larger by half. Returns the
@@ -577,14 +578,17 @@ def load_published(store: ox.Store, read: list[Source]) -> int:
     derivation = Derivation(stated)
 
     store.bulk_extend(derivation.derived(stated, keep=True))
-    return complete(store)
+    return complete(store, described=described)
 
 
-def complete(store: ox.Store) -> int:
+def complete(store: ox.Store, *, described: bool = True) -> int:
     """Where both builders (materialise, load_published) end, the published graph complete in ``store``:
     sources, participation statistics, entailments and display labels. What is computed from the whole graph
-    at load goes here. Returns the quads derived (the statistics' graph and the inferred graph)."""
-    statistics.publish(store)  # the whole-graph VoID figures the pages read, counted over everything above
+    at load goes here: the VoID statistics the pages read, unless not ``described`` (a graph built only to be
+    validated: at EU27 counting them costs a minute and a half of CPU). Returns the quads derived (the
+    participation statistics, the inferred graph and the VoID statistics)."""
+    if described:
+        statistics.publish(store)  # counted over everything above
     counted = store.query(DERIVED_COUNT.sparql)
     return int(next(iter(counted))["n"].value)  # type: ignore[index]
 

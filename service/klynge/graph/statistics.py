@@ -171,9 +171,14 @@ def statistics_triples(store: ox.Store) -> list[ox.Triple]:
     return list(dict.fromkeys(found))  # a graph's subset is named once for each of its properties
 
 
+def described(store: ox.Store) -> list[ox.Quad]:
+    """The statistics of the store's graphs but ``kg:void``, as quads in ``kg:void``."""
+    return [ox.Quad(t.subject, t.predicate, t.object, STATISTICS_GRAPH) for t in statistics_triples(store)]
+
+
 def publish(store: ox.Store) -> int:
     """Count the store's graphs anew into ``kg:void`` (replacing what it held); the number of triples written."""
     store.remove_graph(STATISTICS_GRAPH)
-    triples = statistics_triples(store)
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, STATISTICS_GRAPH) for t in triples)
-    return len(triples)
+    quads = described(store)
+    store.extend(quads)
+    return len(quads)

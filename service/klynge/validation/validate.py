@@ -365,10 +365,10 @@ def _fill(read: ReadGraph, paths: list[Path]) -> None:
     stated = [quad for quads, _ in read.located.values() for quad in quads]
     if read.scratch is None or read.scratch.folder is None:
         read.store.extend(stated)
-        materialise(read.store)
+        materialise(read.store, described=False)  # validation reads no VoID statistics
         return
     try:
-        load_published(read.store, [Source(lambda: stated), *sources(bulk, read.scratch.folder)])
+        load_published(read.store, [Source(lambda: stated), *sources(bulk, read.scratch.folder)], described=False)
     except SourceError as error:
         if read.scratch.names(error.message):
             raise read.scratch.failed(OSError(error.message)) from None
