@@ -55,9 +55,9 @@ def on_disk(monkeypatch: pytest.MonkeyPatch, scratch: Path) -> list[list[str]]:
     seen: list[list[str]] = []
     real = validate.load_published
 
-    def load_published(store, read, **options):  # noqa: ANN001, ANN202 - graph.build.load_published's signature
+    def load_published(store, read):  # noqa: ANN001, ANN202 - graph.build.load_published's signature
         seen.append(sorted(path.name for path in scratch.glob(f"{PREFIX}{os.getpid()}-*/*")))
-        return real(store, read, **options)
+        return real(store, read)
 
     monkeypatch.setattr(validate, "load_published", load_published)
     return seen

@@ -163,7 +163,7 @@ def build(staging: Path, files: list[Path], previous: Path | None = None) -> tup
             ox.serialize(older, output=str(dumped), format=ox.RdfFormat.N_QUADS)
             kept.append(file_source(dumped, "k", None))
         read = kept + sources(default_sources() + files, Path(scratch))
-        added = writing(staging, lambda store: load_published(store, read, described=False))
+        added = writing(staging, lambda store: load_published(store, read))
     # The VoID statistics are counted on a read-only handle: while a read-write one is open, RocksDB compacts
     # the files the bulk write left, and its compacted files are larger (an EU27 store of 1.9 GiB grew to 3.8
     # while the counts ran). Only their few quads are written afterwards.

@@ -466,7 +466,8 @@ def materialise(store: ox.Store, scratch: Path | None = None, *, described: bool
     """Add the participation statistics of the records (``klynge.graph.aggregates``), the entailed standard
     terms and each resource's display label to a store that holds the sources; return the quads derived.
     ``scratch`` is not needed any more (nothing is written beside the store); callers may still pass it.
-    ``described``: count the whole-graph VoID statistics too (``complete``).
+    ``described``: count the whole-graph VoID statistics too (``klynge.graph.statistics``; a graph built only
+    to be validated needs none, and at EU27 they cost a minute and a half of CPU).
 
     The standard vocabularies' axioms take part but are not added, so the published graph holds what they
     entail for klynge's resources, not the vocabularies themselves. A store on disk is better built in one
@@ -479,7 +480,9 @@ def materialise(store: ox.Store, scratch: Path | None = None, *, described: bool
     derived = list(derivation.derived(stated))
     store.remove_graph(AGGREGATES_GRAPH)
     store.extend(derived)
-    return complete(store, described=described)
+    if described:
+        statistics.publish(store)  # counted over everything above
+    return derived_count(store)
 
 
 def materialise_display_labels(store: ox.Store) -> None:
@@ -569,26 +572,22 @@ def sources(paths: Iterable[Path], scratch: Path) -> list[Source]:
     return read
 
 
-def load_published(store: ox.Store, read: list[Source], *, described: bool = True) -> int:
+def load_published(store: ox.Store, read: list[Source]) -> int:
     """Write the published graph of the sources into an empty store on disk in one bulk write, as the engine's
     own loader would write the same quads: the sources and what the Derivation derives from them. Several
     bulk writes would leave RocksDB overlapping files to compact into a store larger by half. Returns the
-    quads derived (the participation statistics and the inferred graph)."""
+    quads derived (the participation statistics and the inferred graph). The VoID statistics are not counted
+    here: ``klynge load`` counts them once this handle is closed (``engines.disk_store.build``)."""
     stated = with_axioms(read)
     derivation = Derivation(stated)
 
     store.bulk_extend(derivation.derived(stated, keep=True))
-    return complete(store, described=described)
+    return derived_count(store)
 
 
-def complete(store: ox.Store, *, described: bool = True) -> int:
-    """Where both builders (materialise, load_published) end, the published graph complete in ``store``:
-    sources, participation statistics, entailments and display labels. What is computed from the whole graph
-    at load goes here: the VoID statistics the pages read, unless not ``described`` (a graph built only to be
-    validated: at EU27 counting them costs a minute and a half of CPU). Returns the quads derived (the
-    participation statistics, the inferred graph and the VoID statistics)."""
-    if described:
-        statistics.publish(store)  # counted over everything above
+def derived_count(store: ox.Store) -> int:
+    """The quads derived from the sources: the participation statistics, the inferred graph and the VoID
+    statistics (derived-count.rq)."""
     counted = store.query(DERIVED_COUNT.sparql)
     return int(next(iter(counted))["n"].value)  # type: ignore[index]
 

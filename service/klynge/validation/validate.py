@@ -368,7 +368,7 @@ def _fill(read: ReadGraph, paths: list[Path]) -> None:
         materialise(read.store, described=False)  # validation reads no VoID statistics
         return
     try:
-        load_published(read.store, [Source(lambda: stated), *sources(bulk, read.scratch.folder)], described=False)
+        load_published(read.store, [Source(lambda: stated), *sources(bulk, read.scratch.folder)])
     except SourceError as error:
         if read.scratch.names(error.message):
             raise read.scratch.failed(OSError(error.message)) from None
