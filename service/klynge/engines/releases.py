@@ -116,6 +116,8 @@ class ReleaseArchive:
         self.resident, self.idle_seconds = max(1, resident), idle_seconds
         self._residents: OrderedDict[str, Resident] = OrderedDict()
         self._lock = threading.Lock()  # the table of residents
+        # The idle timer's drop and a caller's run one after the other, so each returns with its releases freed.
+        self._dropping_idle = threading.Lock()
         self._building = {version: threading.Lock() for version in history.versions}  # one build per release
         self._timer: threading.Timer | None = None
         self.builds: dict[str, list[float]] = {}  # seconds each materialisation of a release took
@@ -186,11 +188,13 @@ class ReleaseArchive:
             return list(self._residents)
 
     def drop_idle(self) -> None:
-        """Drop the releases nobody used for ``idle_seconds`` (a timer calls it)."""
-        with self._lock:
-            dropped = self._droppable(idle=True)
-            self._schedule()
-        self._drop(dropped)
+        """Drop the releases nobody used for ``idle_seconds`` (a timer calls it); on return they are freed, those
+        the timer was dropping meanwhile included."""
+        with self._dropping_idle:
+            with self._lock:
+                dropped = self._droppable(idle=True)
+                self._schedule()
+            self._drop(dropped)
 
     def _materialise(self, version: str) -> CachingEngine:
         started = time.perf_counter()
