@@ -56,7 +56,8 @@ class RemoteEngine(Engine):
     1.1 only, no store extension) before anything is sent. The time
     limit is the HTTP client's; a store that stops a query at its own limit or cuts an answer at its row limit
     (as its ``dialect`` reads the answer) is reported as a timeout or as too large, never passed on as if
-    complete. The store is asked for SPARQL JSON or N-Triples and pyoxigraph writes the format asked for.
+    complete. The store is asked for SPARQL JSON or N-Triples and pyoxigraph writes the format asked for
+    (N-Triples asked for, with no term to fix, pass as the store wrote them).
     """
 
     def __init__(

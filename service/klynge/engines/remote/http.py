@@ -27,10 +27,11 @@ import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import unquote, urlencode, urlsplit
 
-from klynge.engines.base import QueryError
+from klynge.engines.base import INSPECTIONS_KEPT_UP_TO, QueryError
 
 T = TypeVar("T")
 IDLE_KEPT = 16  # idle connections kept per thread pool or event loop; more are closed once answered
@@ -142,7 +143,7 @@ class Endpoint:
         headers: Mapping[str, str] | None,
     ) -> tuple[str, str, bytes, dict[str, str]]:
         """The method, target, body and headers of one query or update."""
-        fields = urlencode([("update" if form == "UPDATE" else "query", text), *parameters])
+        fields = form_fields("update" if form == "UPDATE" else "query", text, tuple(parameters))
         sent = {"Accept": accept, **(headers or {}), **self.credentials}
         if method == "GET" and form != "UPDATE":
             return "GET", f"{self.path}{'&' if '?' in self.path else '?'}{fields}", b"", sent
@@ -304,6 +305,19 @@ class Endpoint:
             )
         media_type = headers.get("content-type", "application/octet-stream").split(";")[0].strip()
         return Answer(reply.body, media_type, headers)
+
+
+def form_fields(name: str, text: str, parameters: tuple[tuple[str, str], ...]) -> str:
+    """The query or update and the dataset's fields, URL-encoded; kept for short texts, since the standard
+    library encodes byte by byte in Python (a tenth of a millisecond for a lookup, on every request)."""
+    if len(text) <= INSPECTIONS_KEPT_UP_TO:
+        return kept_fields(name, text, parameters)
+    return urlencode([(name, text), *parameters])
+
+
+@lru_cache(maxsize=256)
+def kept_fields(name: str, text: str, parameters: tuple[tuple[str, str], ...]) -> str:
+    return urlencode([(name, text), *parameters])
 
 
 def lowered(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
