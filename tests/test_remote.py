@@ -597,6 +597,18 @@ def test_an_unreachable_store_is_named():
         RemoteEngine("http://127.0.0.1:9/sparql")
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [("ftp://127.0.0.1/sparql", "is not an http:// or https:// URL"), ("http://127.0.0.1:99999/", "has a bad port")],
+)
+def test_an_unusable_url_is_named_when_first_asked(url, reason):
+    endpoint = Endpoint(url, 1.0)
+    with pytest.raises(EndpointError, match=f"^the SPARQL endpoint {re.escape(url)} {reason}"):
+        endpoint.send("ASK {}", form="ASK", accept=SPARQL_JSON)
+    with pytest.raises(EndpointError, match=reason):
+        RemoteEngine(url)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Publishing
 # ---------------------------------------------------------------------------------------------------------

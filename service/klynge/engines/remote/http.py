@@ -98,14 +98,15 @@ class Endpoint:
         self.url = url
         self.timeout = timeout
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise EndpointError(f"the SPARQL endpoint {url} is not an http:// or https:// URL")
         self.tls = parts.scheme == "https"
-        self.host = parts.hostname
+        self.host = parts.hostname or ""
+        self.unusable: str | None = None  # why the URL cannot be asked: said by the first request, as a failure
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            self.unusable = f"the SPARQL endpoint {url} is not an http:// or https:// URL"
         try:
             self.port = parts.port or (443 if self.tls else 80)
         except ValueError as error:
-            raise EndpointError(f"the SPARQL endpoint {url} has a bad port: {error}") from None
+            self.port, self.unusable = 0, f"the SPARQL endpoint {url} has a bad port: {error}"
         self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.authority = parts.netloc.rpartition("@")[2]
         self.credentials: dict[str, str] = {}
@@ -143,6 +144,8 @@ class Endpoint:
         headers: Mapping[str, str] | None,
     ) -> tuple[str, str, bytes, dict[str, str]]:
         """The method, target, body and headers of one query or update."""
+        if self.unusable is not None:
+            raise EndpointError(self.unusable)
         fields = form_fields("update" if form == "UPDATE" else "query", text, tuple(parameters))
         sent = {"Accept": accept, **(headers or {}), **self.credentials}
         if method == "GET" and form != "UPDATE":
