@@ -7,6 +7,7 @@ against a small SPARQL server on a free loopback port that answers what each tes
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import subprocess
@@ -26,6 +27,7 @@ from klynge.engines.answer_bytes import LONG_LINE
 from klynge.engines.base import (
     SPARQL_JSON,
     Dataset,
+    InspectedQuery,
     QueryError,
     QueryRefused,
     QuerySyntaxError,
@@ -36,6 +38,7 @@ from klynge.engines.base import (
 from klynge.engines.remote import EndpointError, RemoteEngine
 from klynge.engines.remote.binding import bind_terms
 from klynge.engines.remote.dialect import SPARQL11, VIRTUOSO, detect
+from klynge.engines.remote.http import Endpoint
 from klynge.engines.remote.standard import NO_GRAPH
 from klynge.graph.build import build_store, published_quads, published_triples
 from loopback import serving
@@ -437,6 +440,121 @@ def test_run_keeps_to_the_result_size_limit(fake):
         engine.run("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "text/csv")
 
 
+NTRIPLES = "application/n-triples"
+STORED_TRIPLES = (
+    b'<http://e.org/a>\t<http://e.org/p>\t"x"@da .\n'
+    b'<http://e.org/a>\t<http://e.org/q>\t"false"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n'
+)
+
+
+def test_a_graph_in_n_triples_is_passed_on_as_the_store_wrote_it_unless_a_term_needs_fixing(fake):
+    url, script = fake
+    script.headers = {"Server": "Virtuoso/07.20.3238 (Linux)"}
+    engine, one, two = (RemoteEngine(url, graphs=[GRAPH], max_results=n) for n in (100_000, 1, 2))
+    script.body, script.media_type = STORED_TRIPLES, NTRIPLES
+    stored = set(ox.parse(STORED_TRIPLES, format=ox.RdfFormat.N_TRIPLES))
+    assert engine.run("DESCRIBE <http://e.org/a>", NTRIPLES) == (STORED_TRIPLES, NTRIPLES)
+    turtle, _ = engine.run("DESCRIBE <http://e.org/a>", "text/turtle")  # another format: read and written
+    assert set(ox.parse(turtle, format=ox.RdfFormat.TURTLE)) == stored
+    script.body = STORED_TRIPLES.replace(b'"false"', b'"0"')  # Virtuoso's stored boolean: read, fixed, written
+    body, _ = engine.run("DESCRIBE <http://e.org/a>", NTRIPLES)
+    assert body != script.body and set(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)) == stored
+    script.body = STORED_TRIPLES
+    with pytest.raises(QueryTooLarge):  # as many lines as the limit: counted exactly, one triple too many
+        one.run("DESCRIBE <http://e.org/a>", NTRIPLES)
+    assert set(ox.parse(two.run("DESCRIBE <http://e.org/a>", NTRIPLES)[0], format=ox.RdfFormat.N_TRIPLES)) == stored
+
+
+def test_the_event_loop_path_answers_and_fails_as_the_thread_path(fake):
+    url, script = fake
+    engine, slow = RemoteEngine(url, graphs=[GRAPH]), RemoteEngine(url, graphs=[GRAPH], timeout=0.3)
+    query = InspectedQuery.of("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    on_loop = asyncio.run(engine.answer_on_loop(query, "text/tab-separated-values"))
+    assert on_loop == engine.run(query, "text/tab-separated-values") == (f"?g\n<{GRAPH}>\n".encode(), ANY_TSV)
+    script.status, script.media_type, script.body = 400, "text/plain", b"Error SP030: syntax error\n\nSPARQL query:\nX"
+    with pytest.raises(QuerySyntaxError, match="^Error SP030: syntax error$"):
+        asyncio.run(engine.answer_on_loop(query, SPARQL_JSON))
+    script.status, script.delay = 200, 1.0
+    with pytest.raises(QueryTimeout, match="within 0.3 s"):
+        asyncio.run(slow.answer_on_loop(query, SPARQL_JSON))
+
+
+class AnyTsv(str):
+    """Any TSV media type (with or without parameters)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and other.startswith("text/tab-separated-values")
+
+    __hash__ = str.__hash__
+
+
+ANY_TSV = AnyTsv("text/tab-separated-values")
+
+
+@dataclass
+class Wire:
+    """What a keep-alive server saw: connections opened, requests answered."""
+
+    connections: int = 0
+    requests: int = 0
+
+
+@pytest.fixture
+def keep_alive() -> Iterator[tuple[str, Wire]]:
+    """An HTTP/1.1 server that keeps connections open, answers every other request chunked, and closes the
+    connection after every third answer without saying so (as a store whose idle timeout has passed)."""
+    wire = Wire()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            wire.connections += 1
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            wire.requests += 1
+            body = JSON_ROWS % GRAPH.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", SPARQL_JSON)
+            if wire.requests % 2:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for piece in (body[:10], body[10:], b""):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            else:
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            self.close_connection = wire.requests % 3 == 0
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serving(Handler) as url:
+        yield url + "/sparql", wire
+
+
+@pytest.mark.parametrize("path", ["thread", "event loop"])
+def test_connections_are_kept_alive_and_replaced_once_the_store_closed_them(keep_alive, path):
+    url, wire = keep_alive
+    endpoint = Endpoint(url, 5.0)
+
+    async def on_loop() -> list[bytes]:
+        return [(await endpoint.send_on_loop("ASK {}", form="ASK", accept=SPARQL_JSON)).body for _ in range(6)]
+
+    try:
+        if path == "thread":
+            bodies = [endpoint.send("ASK {}", form="ASK", accept=SPARQL_JSON).body for _ in range(6)]
+        else:
+            bodies = asyncio.run(on_loop())
+    finally:
+        endpoint.close()
+    assert bodies == [JSON_ROWS % GRAPH.encode()] * 6  # chunked and counted bodies alike
+    assert wire.requests == 6 and wire.connections == 2  # one connection until the store closed it, then one more
+
+
 def test_a_rejected_query_is_a_syntax_error_with_the_stores_message(fake):
     url, script = fake
     engine = RemoteEngine(url, graphs=[GRAPH])
@@ -477,6 +595,18 @@ def test_a_store_at_its_limits_says_so(fake, status, headers, body, error):
 def test_an_unreachable_store_is_named():
     with pytest.raises(EndpointError, match=r"cannot reach the SPARQL endpoint http://127\.0\.0\.1:9/sparql"):
         RemoteEngine("http://127.0.0.1:9/sparql")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [("ftp://127.0.0.1/sparql", "is not an http:// or https:// URL"), ("http://127.0.0.1:99999/", "has a bad port")],
+)
+def test_an_unusable_url_is_named_when_first_asked(url, reason):
+    endpoint = Endpoint(url, 1.0)
+    with pytest.raises(EndpointError, match=f"^the SPARQL endpoint {re.escape(url)} {reason}"):
+        endpoint.send("ASK {}", form="ASK", accept=SPARQL_JSON)
+    with pytest.raises(EndpointError, match=reason):
+        RemoteEngine(url)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from klynge.commands.load import publish
 from klynge.engines.base import SPARQL_JSON, Dataset
 from klynge.engines.remote import RemoteEngine
 from klynge.engines.remote.binding import bind_terms
-from klynge.engines.remote.dialect import QLEVER, UNION_GRAPH, VIRTUOSO, Dialect, with_dataset_clauses
+from klynge.engines.remote.dialect import BY_NAME, QLEVER, UNION_GRAPH, VIRTUOSO, Dialect, with_dataset_clauses
 from klynge.engines.remote.standard import NO_GRAPH, Restriction
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store, published_quads
@@ -211,22 +211,12 @@ def test_named_queries_answer_through_the_qlever_dialect_as_on_the_embedded_stor
         engine.close()
 
 
-def test_qlever_is_loaded_by_its_index_builder_not_by_update(qlever_like, capsys, tmp_path):
+def test_qlever_is_not_loaded_by_update(qlever_like, capsys):
     url, server = qlever_like
     start = len(server.requests)
     assert publish(url, [], dialect=QLEVER) == 2
     assert "QLever does not load by SPARQL Update" in capsys.readouterr().err
     assert len(server.requests) == start  # nothing was sent
-    out = tmp_path / "klynge.nq"
-    done = subprocess.run(
-        [sys.executable, "-m", "klynge.cli", "load", "--nquads", str(out), "--dialect", "qlever"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert f"IndexBuilderMain -i klynge -F nq -f {out.resolve()}" in done.stdout
-    assert canonical(ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS)) == canonical(published_quads(build_store()))
 
 
 def test_a_get_dialect_sends_the_query_in_the_url(qlever_like):
@@ -294,18 +284,28 @@ def test_virtuosos_stored_quads_add_the_merge_once(store):
     assert list(VIRTUOSO.stored_quads(quads, one_graph=True)) == quads
 
 
-def test_klynge_load_nquads_for_virtuoso_prints_the_bulk_loader(tmp_path):
-    out = tmp_path / "for-virtuoso.nq"
+# The loader each dialect's `klynge load --nquads` prints for the file it wrote (its folder, its name).
+LOADERS = {
+    "qlever": "IndexBuilderMain -i klynge -F nq -f {folder}/{name}",
+    "virtuoso": "ld_dir('{folder}', '{name}', 'urn:default'); rdf_loader_run();",
+}
+
+
+@pytest.mark.parametrize("dialect", LOADERS)
+def test_klynge_load_nquads_writes_what_the_dialects_store_holds_and_prints_its_loader(store, tmp_path, dialect):
+    out = tmp_path / f"for-{dialect}.nq"
     done = subprocess.run(
-        [sys.executable, "-m", "klynge.cli", "load", "--nquads", str(out), "--dialect", "virtuoso"],
+        [sys.executable, "-m", "klynge.cli", "load", "--nquads", str(out), "--dialect", dialect],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert f"ld_dir('{tmp_path.resolve()}', 'for-virtuoso.nq', 'urn:default'); rdf_loader_run();" in done.stdout
-    graphs = {q.graph_name.value for q in ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS)}
-    assert UNION_GRAPH in graphs and len(graphs) > 2
+    assert LOADERS[dialect].format(folder=tmp_path.resolve(), name=out.name) in done.stdout
+    written = list(ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS))
+    assert canonical(written) == canonical(BY_NAME[dialect].stored_quads(published_quads(store)))
+    graphs = {q.graph_name.value for q in written}
+    assert (UNION_GRAPH in graphs) == (dialect == "virtuoso") and len(graphs) > 2
 
 
 def test_a_dialect_option_without_a_remote_store_is_refused(tmp_path):

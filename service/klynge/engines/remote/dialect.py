@@ -19,6 +19,7 @@ from the store's ``Server`` header on its first answer unless the engine is give
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,9 @@ class Dialect:
 
 
 XSD_BOOLEAN_BYTES = XSD_BOOLEAN.value.encode()
+# A "0" or "1" typed as a boolean, its datatype written out or prefixed, in N-Triples or Turtle (a string that
+# merely holds such text matches too, and is read the slow way, where ``term`` decides exactly).
+STORED_BOOLEAN = re.compile(rb'"[01]"\^\^\S*boolean\b')
 
 
 class Virtuoso(Dialect):
@@ -173,7 +177,7 @@ class Virtuoso(Dialect):
         return term
 
     def terms_to_fix(self, body: bytes) -> bool:
-        return XSD_BOOLEAN_BYTES in body
+        return STORED_BOOLEAN.search(body) is not None
 
     def results(self, body: bytes) -> bytes:
         if XSD_BOOLEAN_BYTES not in body:
