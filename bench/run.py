@@ -7,11 +7,11 @@ Virtuoso 7 (Debian ``virtuoso-opensource``, by its bulk loader: bench/load_peers
 Oxigraph's server, Virtuoso, a bare ASGI endpoint on klynge's store (the framework floor) and, at DK scale,
 rdflib-endpoint (the floor of the Python SPARQL servers). The servers take turns request by request (the order
 rotating each round), so a busy machine slows them alike and the ratios stay fair. Answers are compared before
-any time is reported. Each scale writes its own section of bench/RESULTS.md (``bench-dk``, ``bench-eu27``):
-load time, store size, peer versions, each query's median, the ratios and a verdict per target (klynge uncached
-at most 1.5x ``oxigraph serve-read-only`` on lookups and 1.1x on scans), with the load average.
+any time is reported. Each scale writes its own section of bench/RESULTS.md (``bench-dk``, ``bench-eu5``,
+``bench-eu27``): load time, store size, peer versions, each query's median, the ratios and a verdict per target
+(klynge uncached at most 1.5x ``oxigraph serve-read-only`` on lookups and 1.1x on scans), with the load average.
 
-    python bench/run.py [--scales dk,eu27] [--seconds 10] [--eu27-store DIR] [--eu27-load-log FILE]
+    python bench/run.py [--scales dk,eu5,eu27] [--seconds 10] [--eu27-store DIR] [--eu27-load-log FILE]
                         [--no-virtuoso] [--no-rdflib-endpoint] [--reload] [--out bench/RESULTS.md]
 
 Peers' stores are kept under bench/out/ with a record of their load, and reused by the next run unless
@@ -50,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 BIN = Path(sys.executable).parent
 OXIGRAPH = str(BIN / "oxigraph")
-SCALES = {"dk": 1, "eu27": 27}
+SCALES = {"dk": 1, "eu5": 5, "eu27": 27}  # countries of the synthetic graph
 MAX_RUNS = 300  # rounds per query: enough for a steady median of a 1 ms lookup
 CORES = os.cpu_count() or 1
 PEER_LIMIT_S = 600  # a server (or a query) given this long to answer before it counts as failed
@@ -581,7 +581,7 @@ def write(path: Path, block: str, name: str) -> None:
 def main() -> int:
     global QUERIES  # --queries narrows the run (and its section) to some of them
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", default="dk", help="comma-separated: dk, eu27 (default: dk)")
+    parser.add_argument("--scales", default="dk", help="comma-separated: dk, eu5 (5 countries), eu27 (default: dk)")
     parser.add_argument("--seconds", type=float, default=10, help="time per query for the rounds (default: 10)")
     parser.add_argument("--eu27-store", type=Path, help="a klynge store of the EU27 synthetic graph to reuse")
     parser.add_argument("--eu27-load-log", type=Path, help="the `/usr/bin/time -v` log of that store's load")
@@ -596,7 +596,7 @@ def main() -> int:
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
     unknown = [s for s in scales if s not in SCALES]
     if unknown or not scales:
-        parser.error(f"unknown scale(s) {', '.join(unknown) or '(none)'}; use dk and/or eu27")
+        parser.error(f"unknown scale(s) {', '.join(unknown) or '(none)'}; use dk, eu5 and/or eu27")
     if args.queries:
         asked = [name.strip() for name in args.queries.split(",") if name.strip()]
         if unknown := [name for name in asked if name not in {query.name for query in QUERIES}]:

@@ -25,6 +25,7 @@ from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from klynge.engines.base import CLIENT
+from klynge.web.query_string import unquoted
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -62,7 +63,14 @@ class BodyTimeout(Exception):
 
 
 def undecodable(query_string: bytes) -> str | None:
-    """Why a raw query string is not UTF-8 once percent-decoded (None when it is)."""
+    """Why a raw query string is not UTF-8 once percent-decoded (None when it is): decoded whole, in C, and
+    part by part (to name the parameter) only when that fails. The separators are ASCII, so the whole is UTF-8
+    exactly when every part is."""
+    try:
+        unquoted(query_string).decode("utf-8")
+        return None
+    except ValueError:  # not UTF-8, or a malformed escape (which urllib keeps as it is): looked at part by part
+        pass
     for part in query_string.split(b"&"):
         for piece in part.split(b"=", 1):
             try:
