@@ -25,6 +25,7 @@ from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from klynge.engines.base import CLIENT
+from klynge.web.one_write import HeadHeldTransport
 from klynge.web.query_string import unquoted
 
 Scope = MutableMapping[str, Any]
@@ -184,6 +185,7 @@ def timed_protocol(read_timeout: float) -> type:
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self.transport = HeadHeldTransport(transport)  # the responses' writes; flow control keeps the real one
             self._arm()
 
         def data_received(self, data: bytes) -> None:
@@ -198,6 +200,7 @@ def timed_protocol(read_timeout: float) -> type:
                 self._disarm()
 
         def on_response_complete(self) -> None:
+            self.transport.flush()
             self._answered = self.cycle
             super().on_response_complete()
             if not self.transport.is_closing():
