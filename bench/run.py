@@ -64,6 +64,7 @@ KLYNGE, UNCACHED, OXIGRAPH_SERVER, OXIGRAPH_OWN, VIRTUOSO, FLOOR, RDFLIB = (
     "bare ASGI floor",
     "rdflib-endpoint",
 )
+BEFORE = "klynge before, cache off"  # --before COMMIT: klynge as that commit was, for a before/after in one run
 sys.path.insert(0, str(HERE))
 
 import load_peers  # noqa: E402 - the peers' bulk loads (bench/ is the script's folder, so on the path)
@@ -271,7 +272,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def servers(
-    scale: str, store: Path, with_rdflib: bool, with_floor: bool, virtuoso_folder: Path | None
+    scale: str,
+    store: Path,
+    with_rdflib: bool,
+    with_floor: bool,
+    virtuoso_folder: Path | None,
+    before: str | None = None,
 ) -> Iterator[list[Peer]]:
     """Every server of a scale, running together; each is asked one request at a time."""
     with contextlib.ExitStack() as stack:
@@ -286,6 +292,16 @@ def servers(
         version = load_peers.klynge_version()
         start(KLYNGE, lambda port: klynge_command(store, port), "/sparql", version)
         start(UNCACHED, lambda port: klynge_command(store, port, "--cache-mb", "0"), "/sparql", version)
+        if before is not None:
+            tree = source_tree(before)
+            command = [sys.executable, "-c", "import sys; from klynge.cli import main; sys.exit(main())"]
+            start(
+                BEFORE,
+                lambda port: [*command, *klynge_command(store, port, "--cache-mb", "0")[1:]],
+                "/sparql",
+                f"klynge at commit {before}",
+                PYTHONPATH=str(tree / "service"),
+            )
         oxigraph = load_peers.version([OXIGRAPH, "--version"])
         for name, location in ((OXIGRAPH_SERVER, store), (OXIGRAPH_OWN, OUT / f"{scale}-oxigraph")):
             serve = [OXIGRAPH, "serve-read-only", "--location", str(location), "--union-default-graph", "--bind"]
@@ -304,6 +320,19 @@ def servers(
             published = str(published_triples(scale, store))
             start(RDFLIB, lambda port: [*rdflib, str(port), published], "/", peer_version("rdflib-endpoint"))
         yield peers
+
+
+def source_tree(commit: str) -> Path:
+    """The repository as it was at ``commit`` (``git archive``), under bench/out/, for ``--before``."""
+    tree = OUT / f"before-{commit}"
+    if not tree.exists():
+        partial = OUT / f"before-{commit}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        archive = subprocess.run(["git", "archive", commit], cwd=HERE.parent, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(partial)], input=archive.stdout, check=True)
+        partial.rename(tree)
+    return tree
 
 
 def published_triples(scale: str, store: Path) -> Path:
@@ -408,7 +437,7 @@ def run_scale(scale: str, args: argparse.Namespace) -> Scale:
     run.loads = [klynge_load, *peer_loads(scale, nquads, count, args)]
     virtuoso = None if args.no_virtuoso or isinstance(run.loads[-1], str) else OUT / f"{scale}-virtuoso"
     with_rdflib = scale == "dk" and not args.no_rdflib_endpoint
-    with servers(scale, store, with_rdflib, not args.no_floor, virtuoso) as peers:
+    with servers(scale, store, with_rdflib, not args.no_floor, virtuoso, args.before) as peers:
         run.peers = peers
         clients = {peer.name: httpx.Client(timeout=PEER_LIMIT_S) for peer in peers}
         try:
@@ -491,6 +520,8 @@ def verdicts(run: Scale) -> list[str]:
 
 def section(run: Scale, seconds: float) -> str:
     begin, end = results.markers(f"bench-{run.name}")
+    by_name = {peer.name: peer for peer in run.peers}
+    before = BEFORE in by_name
     averages = run.load_averages or [math.nan]
     busy = "; above the cores: the times are upper bounds, the ratios fair" if max(averages) > CORES else ""
     lines = [
@@ -509,6 +540,15 @@ def section(run: Scale, seconds: float) -> str:
         "the store `oxigraph load` made of the same quads: the two differ only by how the store was written.",
         "",
         "Servers: " + "; ".join(f"{peer.name}: {peer.version}" for peer in run.peers) + ".",
+        *(
+            [
+                "",
+                f"`{BEFORE}` is klynge as an earlier commit was (`--before`), served the same way: before and "
+                "after in one run.",
+            ]
+            if before
+            else []
+        ),
         "",
         f"Each query: one cold run per server, then rounds in which every server answers it once (the order "
         f"rotating), for {seconds:g} s (3 to {MAX_RUNS} rounds; 1 when the cold runs took the time; a server "
@@ -517,10 +557,9 @@ def section(run: Scale, seconds: float) -> str:
         "",
         "| query | " + " | ".join(peer.name for peer in run.peers) + " | runs "
         f"| {UNCACHED} / {OXIGRAPH_SERVER} | {KLYNGE} / {OXIGRAPH_SERVER} | {UNCACHED} / {OXIGRAPH_OWN} "
-        f"| {UNCACHED} / {VIRTUOSO} |",
-        "|---" * (len(run.peers) + 6) + "|",
+        f"| {UNCACHED} / {VIRTUOSO} |" + (f" {UNCACHED} / {BEFORE} |" if before else ""),
+        "|---" * (len(run.peers) + 6 + before) + "|",
     ]
-    by_name = {peer.name: peer for peer in run.peers}
     for query in QUERIES:
         cells = [("n/a" if math.isnan(m := median(peer, query.name)) else f"{m:.1f}") for peer in run.peers]
         timings = [p.timings[query.name] for p in run.peers if query.name in p.timings]
@@ -531,6 +570,7 @@ def section(run: Scale, seconds: float) -> str:
             f"| {ratio(median(by_name.get(KLYNGE), query.name), oxigraph)} "
             f"| {ratio(uncached, median(by_name.get(OXIGRAPH_OWN), query.name))} "
             f"| {ratio(uncached, median(by_name.get(VIRTUOSO), query.name))} |"
+            + (f" {ratio(uncached, median(by_name[BEFORE], query.name))} |" if before else "")
         )
     lines += ["", "Answers, checked against Oxigraph's server:", *agreement(run.peers), ""]
     lines += ["Targets (klynge with its cache off against Oxigraph's server, in this run):", "", *verdicts(run)]
@@ -592,6 +632,11 @@ def main() -> int:
     parser.add_argument("--queries", help=f"comma-separated, of: {names} (default: all)")
     parser.add_argument("--reload", action="store_true", help="load every store again, none reused")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="the results file")
+    parser.add_argument(
+        "--before",
+        metavar="COMMIT",
+        help=f"serve klynge as COMMIT was too ('{BEFORE}'), on the same store: a before/after in one run",
+    )
     args = parser.parse_args()
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
     unknown = [s for s in scales if s not in SCALES]
