@@ -64,12 +64,14 @@ def test_what_is_not_a_response_head_is_written_at_once():
     held = HeadHeldTransport(transport)  # type: ignore[arg-type]
     for data in (
         b"HTTP/1.1 100 Continue\r\n\r\n",
+        b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n",
         b"HTTP/1.1 400 Bad Request\r\n\r\nInvalid request",
         b"5\r\nhello\r\n",
     ):
         held.write(data)
     assert transport.writes == [
         b"HTTP/1.1 100 Continue\r\n\r\n",
+        b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n",
         b"HTTP/1.1 400 Bad Request\r\n\r\nInvalid request",
         b"5\r\nhello\r\n",
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 
 COALESCE_UP_TO = 64 * 1024  # body bytes joined to the head in one write; a larger body is written on its own
-CONTINUE = b"HTTP/1.1 100"  # "100 Continue" is a head the client waits for before it sends its body: never held
+INFORMATIONAL = b"1"  # a 1xx head (100 Continue, 101 Switching Protocols) is waited for by the client: never held
 
 
 class HeadHeldTransport:
@@ -30,7 +30,7 @@ class HeadHeldTransport:
                 self.transport.write(head + data)
                 return
             self.transport.write(head)
-        elif data[-4:] == b"\r\n\r\n" and data[:5] == b"HTTP/" and data[:12] != CONTINUE:
+        elif data[-4:] == b"\r\n\r\n" and data[:5] == b"HTTP/" and data[9:10] != INFORMATIONAL:
             self.head = bytes(data)
             return
         self.transport.write(data)
