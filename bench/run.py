@@ -278,6 +278,7 @@ def servers(
     with_floor: bool,
     virtuoso_folder: Path | None,
     before: str | None = None,
+    own_load: bool = True,
 ) -> Iterator[list[Peer]]:
     """Every server of a scale, running together; each is asked one request at a time."""
     with contextlib.ExitStack() as stack:
@@ -303,7 +304,8 @@ def servers(
                 PYTHONPATH=str(tree / "service"),
             )
         oxigraph = load_peers.version([OXIGRAPH, "--version"])
-        for name, location in ((OXIGRAPH_SERVER, store), (OXIGRAPH_OWN, OUT / f"{scale}-oxigraph")):
+        locations = [(OXIGRAPH_SERVER, store), *([(OXIGRAPH_OWN, OUT / f"{scale}-oxigraph")] if own_load else [])]
+        for name, location in locations:
             serve = [OXIGRAPH, "serve-read-only", "--location", str(location), "--union-default-graph", "--bind"]
             start(name, lambda port, serve=serve: [*serve, f"127.0.0.1:{port}"], "/query", oxigraph)
         if virtuoso_folder is not None:
@@ -433,11 +435,16 @@ def run_scale(scale: str, args: argparse.Namespace) -> Scale:
     run = Scale(scale)
     store, klynge_load = klynge_store(scale, args)
     count = quads(store)
-    nquads = nquads_of(store, scale)
-    run.loads = [klynge_load, *peer_loads(scale, nquads, count, args)]
-    virtuoso = None if args.no_virtuoso or isinstance(run.loads[-1], str) else OUT / f"{scale}-virtuoso"
+    if args.no_peer_loads:  # the peers serve klynge's own store only: no dump, no load of theirs
+        run.loads = [klynge_load]
+    else:
+        run.loads = [klynge_load, *peer_loads(scale, nquads_of(store, scale), count, args)]
+    unloaded = args.no_virtuoso or args.no_peer_loads or isinstance(run.loads[-1], str)
+    virtuoso = None if unloaded else OUT / f"{scale}-virtuoso"
     with_rdflib = scale == "dk" and not args.no_rdflib_endpoint
-    with servers(scale, store, with_rdflib, not args.no_floor, virtuoso, args.before) as peers:
+    with servers(
+        scale, store, with_rdflib, not args.no_floor, virtuoso, args.before, own_load=not args.no_peer_loads
+    ) as peers:
         run.peers = peers
         clients = {peer.name: httpx.Client(timeout=PEER_LIMIT_S) for peer in peers}
         try:
@@ -628,6 +635,11 @@ def main() -> int:
     parser.add_argument("--eu27-store", type=Path, help="a klynge store of the EU27 synthetic graph to reuse")
     parser.add_argument("--eu27-load-log", type=Path, help="the `/usr/bin/time -v` log of that store's load")
     parser.add_argument("--no-virtuoso", action="store_true", help="leave Virtuoso out")
+    parser.add_argument(
+        "--no-peer-loads",
+        action="store_true",
+        help="no dump, no peer loads: Oxigraph's server on klynge's store only, no Virtuoso (EU27 in minutes)",
+    )
     parser.add_argument("--no-rdflib-endpoint", action="store_true", help="leave the rdflib-endpoint floor out")
     parser.add_argument("--no-floor", action="store_true", help="leave the bare ASGI floor out (saves a heavy run)")
     names = ", ".join(query.name for query in QUERIES)
