@@ -11,6 +11,7 @@ head, so nothing is copied). Only the bytes' grouping changes: every byte, and t
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 COALESCE_UP_TO = 64 * 1024  # body bytes joined to the head in one write; a larger body is written on its own
 INFORMATIONAL = b"1"  # a 1xx head (100 Continue, 101 Switching Protocols) is waited for by the client: never held
@@ -45,5 +46,5 @@ class HeadHeldTransport:
         self.flush()
         self.transport.close()
 
-    def __getattr__(self, name: str) -> object:
+    def __getattr__(self, name: str) -> Any:  # the transport's own (is_closing, pause_reading, …): as it types them
         return getattr(self.transport, name)
