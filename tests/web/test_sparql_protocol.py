@@ -640,7 +640,7 @@ FORM_BODIES = [
 def test_form_fields_are_what_parse_qsl_reads(body):
     from urllib.parse import parse_qsl
 
-    from klynge.web.sparql import form_fields
+    from klynge.web.query_string import form_fields
 
     assert form_fields(body) == parse_qsl(body, keep_blank_values=True)
 

@@ -25,6 +25,8 @@ from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from klynge.engines.base import CLIENT
+from klynge.web.one_write import HeadHeldTransport
+from klynge.web.query_string import unquoted
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -62,7 +64,14 @@ class BodyTimeout(Exception):
 
 
 def undecodable(query_string: bytes) -> str | None:
-    """Why a raw query string is not UTF-8 once percent-decoded (None when it is)."""
+    """Why a raw query string is not UTF-8 once percent-decoded (None when it is): decoded whole, in C, and
+    part by part (to name the parameter) only when that fails. The separators are ASCII, so the whole is UTF-8
+    exactly when every part is."""
+    try:
+        unquoted(query_string).decode("utf-8")
+        return None
+    except ValueError:  # not UTF-8, or a malformed escape (which urllib keeps as it is): looked at part by part
+        pass
     for part in query_string.split(b"&"):
         for piece in part.split(b"=", 1):
             try:
@@ -176,6 +185,7 @@ def timed_protocol(read_timeout: float) -> type:
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self.transport = HeadHeldTransport(transport)  # the responses' writes; flow control keeps the real one
             self._arm()
 
         def data_received(self, data: bytes) -> None:
@@ -190,6 +200,7 @@ def timed_protocol(read_timeout: float) -> type:
                 self._disarm()
 
         def on_response_complete(self) -> None:
+            self.transport.flush()
             self._answered = self.cycle
             super().on_response_complete()
             if not self.transport.is_closing():

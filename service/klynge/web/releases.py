@@ -24,7 +24,7 @@ import html
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
@@ -46,6 +46,7 @@ from klynge.rdf.namespaces import DCTERMS, KLYNGE_BASE, OWL, RDFS, shorten
 from klynge.web import api_docs, statuses
 from klynge.web.dependencies import app_engine, app_settings, engine_of
 from klynge.web.http_semantics import signpost
+from klynge.web.query_string import query_fields
 from klynge.web.templating import public_url
 
 VERSION_PATTERN = VERSION.pattern
@@ -99,7 +100,7 @@ class ReleaseSelection:
         engine = app_engine(scope["app"])
         archive = archive_of(engine)
         path: str = scope["path"]
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        query = query_fields(scope.get("query_string", b""))
         asked = [value for key, value in query if key == "release"]
         early = self.refusal(archive, asked, path)
         if early is None and not asked and archive is not None and path.startswith("/id/"):
