@@ -428,8 +428,10 @@ def sliced(query: str, limit: int, offset: int) -> str:
 
 
 def page_of_items(engine: Engine, bound: Mapping[str, ox.Term], offset: int, limit: int) -> list[Item]:
-    """A page of a state's instances in the order the engine reads them, each with its display label."""
-    paged = internal("browse-items-page")
+    """A page of a state's instances in the order the engine reads them, each with its display label (a class with
+    no facet chosen by a query without the facets' filters, which cost the engine time for every instance it
+    skips)."""
+    paged = internal("browse-class-page" if set(bound) == {"class"} else "browse-items-page")
     rows = engine.select(sliced(paged.sparql, limit, offset), paged.bind(**bound))
     items: dict[str, Item] = {}
     for row in rows:
