@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.catalogue import NamedQuery, catalogue
+from klynge.engines import text_index
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from shared import shared_path
@@ -530,6 +531,17 @@ def test_name_contains_lists_its_candidates_from_the_index(engine):
     }
     assert set(names) == expected
     assert 0 < len(names) < index.names / 10
+
+
+def test_name_contains_runs_as_written_where_too_many_names_contain_the_text(engine, monkeypatch):
+    """Past MAX_CANDIDATES names the index lists none (it would list as many rows as the query reads): the query
+    runs as written, and answers the same."""
+    query = QUERIES["name-contains"]
+    monkeypatch.setattr(text_index, "MAX_CANDIDATES", 3)
+    index = engine.text_index()
+    assert index.names_containing("e") is None
+    assert index.listing_candidates(query, query.bind(text=ox.Literal("e"))) == query.sparql
+    assert indexed_answer(engine, query, "e") == plain_answer(engine.store, query, "e")
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=range(len(HOSTILE_TEXTS)))

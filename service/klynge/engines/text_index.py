@@ -200,7 +200,9 @@ class TextIndex:
         self._db.execute(
             "CREATE VIRTUAL TABLE names USING fts5(lower, term UNINDEXED, tokenize = 'trigram case_sensitive 1')"
         )
-        rows, odd, longest = [], [], 0
+        rows: list[tuple[str, str]] = []
+        odd: list[tuple[str, str]] = []
+        longest = 0
         for solution in self.store.query(NAMES.sparql, use_default_graph_as_union=True):
             name, lower = solution["name"], solution["lower"].value
             longest = max(longest, len(lower))
@@ -238,16 +240,17 @@ class TextIndex:
         lower = solution["lower"].value
         if len(lower) > self.longest_name:
             return []
-        found = [(term, name) for name, term in self._odd_names if lower in name]
+        found: list[tuple[str, str]] = [(term, named) for named, term in self._odd_names if lower in named]
         if _sqlite_text(lower):
             if len(lower) >= SHORTEST_TRIGRAM:
-                search, needle = TRIGRAMS, '"' + lower.replace('"', '""') + '"'
+                sql, needle = TRIGRAMS, '"' + lower.replace('"', '""') + '"'
             else:
-                search, needle = SCAN, lower
+                sql, needle = SCAN, lower
             with self._lock:
-                found += self._db.execute(search, (needle, MAX_CANDIDATES + 1)).fetchall()
-        terms = [term for term, name in found if lower in name]  # the trigrams' answer, checked as CONTAINS does
-        return terms if len(terms) <= MAX_CANDIDATES else None
+                found += self._db.execute(sql, (needle, MAX_CANDIDATES + 1)).fetchall()
+        if len(found) > MAX_CANDIDATES:  # counted before the check below: the LIMIT may have left names out
+            return None
+        return [term for term, named in found if lower in named]  # the trigrams' answer, checked as CONTAINS does
 
     def listing_candidates(self, query: NamedQuery, bindings: Mapping[str, ox.Term]) -> str:
         """The text of a query that declares ``candidates`` (``klynge.catalogue``), with the names each may take

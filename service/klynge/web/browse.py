@@ -206,9 +206,9 @@ def browse_class_page(
         return templates.TemplateResponse(request, "browse_error.html", context, status_code=400)
     except QueryError as error:
         failed = answer_for(error)
-        context = {"message": failed.message, "back": f"/browse/{key}"}
+        said = {"message": failed.message, "back": f"/browse/{key}"}
         return templates.TemplateResponse(
-            request, "browse_error.html", context, status_code=failed.status, headers=failed.headers
+            request, "browse_error.html", said, status_code=failed.status, headers=failed.headers
         )
     base = f"/browse/{answer.key}"
     context = {
