@@ -137,3 +137,18 @@ def test_a_class_without_facets_pages_as_the_faceted_query_does(engine, iri: str
         other = engine.select(answers.sliced(faceted.sparql, 20, offset), faceted.bind(**{"class": class_term}))
         assert one == other, (iri, offset)
         assert one or offset, iri
+
+
+@pytest.mark.parametrize("iri", CLASSES)
+def test_a_class_without_facets_lists_what_the_faceted_query_lists(engine, iri: str) -> None:
+    """browse-class-items.rq (no facet chosen) gives the rows browse-items.rq gives."""
+    class_term = ox.NamedNode(iri)
+
+    def rows(name: str) -> list[tuple[str, str]]:
+        query = internal(name)
+        return sorted(
+            (str(row["item"]), str(row.get("label")))
+            for row in engine.select(query.sparql, query.bind(**{"class": class_term}))
+        )
+
+    assert rows("browse-class-items") == rows("browse-items") != []
