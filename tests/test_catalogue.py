@@ -390,3 +390,35 @@ def test_binding_terms_checks_their_type(tmp_path):
 def test_a_missing_service_query_names_the_file():
     with pytest.raises(LookupError, match="no-such-query.rq"):
         internal("no-such-query")
+
+
+NAMED = HEAD + "#+ parameters:\n#+   text:\n#+     description: D\n#+     example: x\n"
+CONTAINS = "FILTER(CONTAINS(LCASE(STR(?name)), LCASE(STR(?_text_string)))) }\n"
+
+
+def test_candidates_are_where_the_query_leaves_them_free(tmp_path):
+    text = (
+        NAMED
+        + "#+ candidates:\n#+   name: text\nSELECT ?_text_string ?name WHERE { VALUES ?name { UNDEF } ?s ?p ?name "
+    )
+    query = parse_query(write(tmp_path, text + CONTAINS))
+    (candidates,) = query.candidates
+    assert (candidates.variable, candidates.parameter) == ("name", "_text_string")
+    listed = candidates.listed(query.sparql, ['"a"@en', '"b"'])
+    assert 'VALUES ?name { "a"@en "b" }' in listed and listed.replace('"a"@en "b"', "UNDEF") == query.sparql
+
+
+@pytest.mark.parametrize(
+    ("candidates", "where", "problem"),
+    [
+        ("#+ candidates: [name]\n", "VALUES ?name { UNDEF }", "must map a variable"),
+        ("#+ candidates:\n#+   name: other\n", "VALUES ?name { UNDEF }", "'other' is no string parameter"),
+        ("#+ candidates:\n#+   name: text\n", "", "write 'VALUES ?name { UNDEF }' once"),
+        ("#+ candidates:\n#+   name: text\n", "VALUES ?name { UNDEF } VALUES ?name { UNDEF }", "once"),
+        ("#+ candidates:\n#+   name: text\n", 'VALUES ?name { "x" }', "write 'VALUES ?name { UNDEF }' once"),
+    ],
+)
+def test_candidates_must_name_a_string_parameter_and_their_place(tmp_path, candidates, where, problem):
+    text = NAMED + candidates + f"SELECT ?_text_string ?name WHERE {{ {where} ?s ?p ?name " + CONTAINS
+    error = header_error(tmp_path, text)
+    assert error.line == 8 and problem in str(error)

@@ -11,12 +11,16 @@ import pyoxigraph as ox
 import pytest
 
 from klynge.catalogue import NamedQuery, catalogue
+from klynge.engines import text_index
 from klynge.engines.store import EmbeddedEngine
 from klynge.graph.build import build_store
 from shared import shared_path
 
 KID = "https://w3id.org/klynge/id/"
 KLYNGE = "https://w3id.org/klynge/ontology#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
 QUERIES = catalogue()
 # Queries that answer nothing on the repository's graph by design, and where their rows are checked instead.
 EMPTY_ON_THE_SOURCES = {
@@ -452,6 +456,112 @@ def test_name_contains_ignores_case(engine):
     assert "kid:policy/innovation-network-denmark" in column(
         answer(engine, "name-contains", text="INNOVATION NETWORK"), "resource"
     )
+
+
+# Names a text index must not mishandle: quotes, backslashes, line breaks, a NUL, FTS5 and SQL syntax, letters
+# whose lower case is longer or depends on their place (İ, final Σ), decomposed accents, typed and tagged literals,
+# blank nodes, a very long name.
+HOSTILE_NAMES = (
+    ox.Literal('Quote " and back\\slash', language="en"),
+    ox.Literal("Line\nbreak\tand tab"),
+    ox.Literal("NUL\x00inside"),
+    ox.Literal("Ærø Økonomi og Åbenrå", language="da"),
+    ox.Literal("Großer Straße Cluster", language="de"),
+    ox.Literal("İstanbul ΟΔΟΣ Σύνδεσμος"),
+    ox.Literal("Café Cafe\u0301 CAFÉ"),
+    ox.Literal("Rocket 🚀 cluster"),
+    ox.Literal('a OR b NEAR(c d) -x ^y *z "w" col : v {k l}'),
+    ox.Literal("'; DROP TABLE names; --"),
+    ox.Literal("Cluster 42", datatype=ox.NamedNode("https://example.org/type")),
+    ox.Literal("Innovation Network Denmark", language="en-GB"),
+    ox.Literal("Long " + "abc " * 2000 + "end"),
+)
+HOSTILE_TEXTS = (
+    *("", "a", "ab", "Æ", "æ", "ø", "å", "ß", "ss", "İ", "i\u0307", "σ", "ας", "ΟΔΟΣ", "ς"),
+    *('"', "\\", 'quote "', "*", "NEAR", "NEAR(c d)", "OR", "-x", "-", "^", "^y", "a OR b", "clu*", "col : v"),
+    *("{k l}", "'; DROP", "%", "_", "🚀", "e\u0301", "é", "É", "cafe", "\n", "\t", "line\nbreak", "\x00", "l\x00i"),
+    *("cluster", "Cluster 42", "innovation network", "INNOVATION NETWORK", "abc abc abc", "x" * 10_000, "abc " * 600),
+)
+
+
+def plain_answer(store: ox.Store, query: NamedQuery, text: str) -> list[tuple[ox.Term | None, ...]]:
+    """The query's rows as it is written, run on the store itself: no name index lists its candidates."""
+    variables = {ox.Variable(name): term for name, term in query.bind(text=ox.Literal(text)).items()}
+    solutions = store.query(query.sparql, use_default_graph_as_union=True, substitutions=variables)
+    return [tuple(solution[column] for column in query.columns) for solution in solutions]
+
+
+def indexed_answer(engine: EmbeddedEngine, query: NamedQuery, text: str) -> list[tuple[ox.Term | None, ...]]:
+    rows = engine.select(query.sparql, query.bind(text=ox.Literal(text)))
+    return [tuple(row.get(column) for column in query.columns) for row in rows]
+
+
+@pytest.fixture(scope="module")
+def hostile_engine(engine: EmbeddedEngine) -> Iterator[EmbeddedEngine]:
+    """The repository's graph and the hostile names, as labels, other names and titles of IRIs and blank nodes."""
+    store = ox.Store()
+    store.extend(engine.store.quads_for_pattern(None, None, None, None))
+    graph = next(iter(store.named_graphs()))
+    properties = [ox.NamedNode(RDFS + "label"), ox.NamedNode(SKOS + "altLabel"), ox.NamedNode(DCTERMS + "title")]
+    for n, name in enumerate(HOSTILE_NAMES):
+        subject = ox.BlankNode() if n % 2 else ox.NamedNode(f"{KID}test/hostile-{n}")
+        store.add(ox.Quad(subject, properties[n % 3], name, graph))
+    hostile = EmbeddedEngine(store)
+    yield hostile
+    hostile.close()
+
+
+def test_name_contains_lists_its_candidates_from_the_index(engine):
+    """The name index lists exactly the names that contain the text, written into the query in place of UNDEF,
+    so that the engine reads a few names, not all of them."""
+    query = QUERIES["name-contains"]
+    index = engine.text_index()
+    listed = index.listing_candidates(query, query.bind(text=ox.Literal("Innovation Network")))
+    names = index.names_containing("Innovation Network")
+    assert names is not None
+    assert listed == query.sparql.replace("VALUES ?name { UNDEF }", "VALUES ?name { " + " ".join(names) + " }")
+    properties = ("label", "altLabel", "prefLabel", "title")
+    expected = {
+        str(quad.object)
+        for quad in engine.store.quads_for_pattern(None, None, None)
+        if quad.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1] in properties
+        and quad.predicate.value.startswith((RDFS, SKOS, DCTERMS))
+        and isinstance(quad.object, ox.Literal)
+        and "innovation network" in quad.object.value.lower()
+    }
+    assert set(names) == expected
+    assert 0 < len(names) < index.names / 10
+
+
+def test_name_contains_runs_as_written_where_too_many_names_contain_the_text(engine, monkeypatch):
+    """Past MAX_CANDIDATES names the index lists none (it would list as many rows as the query reads): the query
+    runs as written, and answers the same."""
+    query = QUERIES["name-contains"]
+    monkeypatch.setattr(text_index, "MAX_CANDIDATES", 3)
+    index = engine.text_index()
+    assert index.names_containing("e") is None
+    assert index.listing_candidates(query, query.bind(text=ox.Literal("e"))) == query.sparql
+    assert indexed_answer(engine, query, "e") == plain_answer(engine.store, query, "e")
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=range(len(HOSTILE_TEXTS)))
+def test_name_contains_answers_as_written_with_the_index(hostile_engine, text: str):
+    """Whatever the text, the rows with the index's candidates are the rows of the query as written, in order."""
+    query = QUERIES["name-contains"]
+    assert indexed_answer(hostile_engine, query, text) == plain_answer(hostile_engine.store, query, text)
+
+
+def test_name_contains_answers_as_written_on_the_real_graph(engine):
+    """Every word of every name of the repository's graph, and pieces of them, answer as the query written does."""
+    query = QUERIES["name-contains"]
+    texts = {"cluster strategy", "Innovation Network", "klynge", "vækst", "ERHVERV", "ministeriet for"}
+    for quad in engine.store.quads_for_pattern(None, ox.NamedNode(RDFS + "label"), None):
+        value = quad.object.value
+        texts |= {value[:4], value[-5:].upper(), value[2:9]}
+        if len(texts) > 60:
+            break
+    for text in sorted(texts):
+        assert indexed_answer(engine, query, text) == plain_answer(engine.store, query, text), text
 
 
 def test_describe_resource(engine):

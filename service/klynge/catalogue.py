@@ -17,6 +17,13 @@ The service's own queries (resource pages, lineage, search, the dataset descript
 no editor entry; ``NamedQuery.public`` is False), may be ASK queries, and need no ``method``. Code runs them as
 ``engine.select(q.sparql, q.bind(policy=term))``, so no query text is ever assembled in Python.
 
+A query whose answer holds only names containing a string parameter may say so in its header,
+``candidates: {name: text}``: ``?name`` is a literal of ``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel`` or
+``dcterms:title`` whose ``LCASE(STR())`` contains that of the parameter ``text``. The query writes
+``VALUES ?name { UNDEF }`` (which restricts nothing) where an engine with a name index may list the names that do
+(``klynge.engines.text_index.TextIndex.names_containing``); the FILTER in the query still decides each row, so
+the rows are the same either way.
+
 A query's form, projection and variables come from the guard's tokens (``klynge.rdf.sparql_lexer``), the
 same reading of the SPARQL grammar the endpoint uses: a ``?_x`` inside an IRI, a string or a comment is text.
 """
@@ -38,7 +45,7 @@ from klynge.resources import asset_files
 
 INTERNAL_DIR = Path(__file__).resolve().parent / "sparql"
 
-HEADER_KEYS = {"summary", "description", "method", "tags", "defaults", "parameters"}
+HEADER_KEYS = {"summary", "description", "method", "tags", "defaults", "parameters", "candidates"}
 REQUIRED_KEYS = ("summary", "description", "method")
 INTERNAL_REQUIRED_KEYS = ("summary", "description")
 METHODS = {"GET"}
@@ -196,6 +203,23 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Candidates:
+    """A variable whose values an engine's name index may list (the header's ``candidates``): the names containing
+    the string bound to ``parameter``, written at character ``at`` of the query, in place of its ``UNDEF``."""
+
+    variable: str
+    parameter: str
+    at: int
+
+    def listed(self, sparql: str, terms: Iterable[str]) -> str:
+        """The query with these terms (SPARQL syntax) in place of the UNDEF that leaves the variable free."""
+        return sparql[: self.at] + " ".join(terms) + sparql[self.at + len(UNDEF) :]
+
+
+UNDEF = "UNDEF"
+
+
+@dataclass(frozen=True)
 class NamedQuery:
     """One researcher question: its SPARQL and the documentation its header gives."""
 
@@ -210,6 +234,7 @@ class NamedQuery:
     columns: tuple[str, ...]
     path: Path
     public: bool = True  # False for the service's own queries (klynge/sparql/): no route, no editor entry
+    candidates: tuple[Candidates, ...] = ()  # variables a name index may list the values of (the header's)
 
     @property
     def returns_graph(self) -> bool:
@@ -393,6 +418,33 @@ def parse_parameters(
     return tuple(parameters.values())
 
 
+def parse_candidates(
+    path: Path, items: list[Token], header: dict[str, object], where: dict[str, int], parameters: Iterable[Parameter]
+) -> tuple[Candidates, ...]:
+    """The header's ``candidates`` (``variable: parameter``): each a string parameter of the query, each variable
+    written once as ``VALUES ?variable { UNDEF }``, where the names go."""
+    declared = header.get("candidates") or {}
+    line = where.get("candidates")
+    if not isinstance(declared, dict):
+        raise CatalogueError(path, line, "'candidates' must map a variable to the string parameter its names contain")
+    strings = {p.name: p.variable for p in parameters if p.type.suffix == "string"}
+    found = []
+    for variable, parameter in declared.items():
+        if parameter not in strings:
+            raise CatalogueError(path, line, f"candidates of ?{variable}: {parameter!r} is no string parameter")
+        marks = [
+            items[n + 3].start
+            for n in range(len(items) - 4)
+            if items[n].keyword == "VALUES"
+            and items[n + 1].text[1:] == variable
+            and (items[n + 2].text, items[n + 3].keyword, items[n + 4].text) == ("{", UNDEF, "}")
+        ]
+        if len(marks) != 1:
+            raise CatalogueError(path, line, f"candidates of ?{variable}: write 'VALUES ?{variable} {{ UNDEF }}' once")
+        found.append(Candidates(str(variable), strings[parameter], marks[0]))
+    return tuple(found)
+
+
 def projection(items: list[Token], select: int) -> list[str]:
     """The variables a SELECT clause projects, in order: plain ``?x`` and the ``?x`` of ``(… AS ?x)``.
 
@@ -477,6 +529,7 @@ def parse_query(path: Path, text: str | None = None, *, public: bool = True) -> 
         raise CatalogueError(path, line, "an ASK answers no table or graph: write the question as a SELECT")
     parameters = parse_parameters(path, text, items, header, where)
     columns = select_columns(path, text, items, select, parameters) if form == "SELECT" else []
+    candidates = parse_candidates(path, items, header, where, parameters)
     return NamedQuery(
         name=name,
         title=title,
@@ -489,6 +542,7 @@ def parse_query(path: Path, text: str | None = None, *, public: bool = True) -> 
         columns=tuple(columns),
         path=path,
         public=public,
+        candidates=candidates,
     )
 
 
@@ -507,6 +561,14 @@ def catalogue() -> dict[str, NamedQuery]:
 def internal_catalogue() -> dict[str, NamedQuery]:
     """The service's own queries from ``klynge/sparql/*.rq`` (read once per process); never routed."""
     return load_catalogue(sorted(INTERNAL_DIR.glob("*.rq")), public=False)
+
+
+@cache
+def with_candidates() -> dict[str, NamedQuery]:
+    """The queries, public or the service's own, that declare ``candidates``, by their text (an engine
+    recognises one by the text it is asked to run)."""
+    every = [*catalogue().values(), *internal_catalogue().values()]
+    return {query.sparql: query for query in every if query.candidates}
 
 
 def internal(name: str) -> NamedQuery:

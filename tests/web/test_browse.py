@@ -11,6 +11,9 @@ import pytest
 import rdflib
 from rdflib.namespace import SH
 
+from klynge.engines.base import QueryTimeout
+from klynge.web import browse as browse_routes
+
 ROOT = Path(__file__).resolve().parents[2]
 KLYNGE = "https://w3id.org/klynge/ontology#"
 AREA = "https://w3id.org/klynge/id/area/"
@@ -235,3 +238,17 @@ def test_the_home_page_leads_to_browsing_by_kind_and_shows_the_lineage(client):
     assert 'class="steps home-lineage"' in page
     for step in steps["ancestors"]:
         assert step["from"]["label"].replace("'", "&#39;") in page
+
+
+def test_a_view_the_engine_fails_to_answer_is_a_page_saying_why(client, monkeypatch: pytest.MonkeyPatch):
+    """A person who follows a link to a view the engine stops (past its time limit) reads a page, not JSON."""
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise QueryTimeout("the query ran past the time limit of 10 s and was stopped", seconds=10)
+
+    monkeypatch.setattr(browse_routes, "state", stopped)
+    response = client.get("/browse/klynge:Policy?page=2", headers={"Accept": "text/html"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "This view cannot be shown" in response.text and "ran past the time limit of 10 s" in response.text
+    assert 'href="/browse/klynge:Policy"' in response.text

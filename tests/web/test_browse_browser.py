@@ -1,6 +1,7 @@
 """Browsing by facets in real headless Chromium, as a person who writes no SPARQL: from the home page to the 14
 clusters by business area and to the policies in force in 2015, each view restored from its URL, axe-core
-clean, usable 400 px wide, and opened in the SPARQL editor as the query that gives the same list."""
+clean, usable 400 px wide, and opened in the SPARQL editor as the query that gives the same list; a class too
+large to sort, page after page by its links."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from klynge.answers import browse as answers
 from web.chromium import axe_violations, described
 from web.factsheet import appointed_clusters
 
@@ -115,6 +117,46 @@ def test_a_facet_view_opens_in_the_editor_as_the_query_giving_the_same_list(live
     text = " ".join(cell.text for cell in cells)
     assert all(name in text for name in shown)
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.results tbody tr")) == len(shown)
+
+
+def linked(browser) -> list[str]:
+    """The IRIs of the resources the page lists (two may share a name)."""
+    return [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".instances ul.hits a")]
+
+
+def pages_walked(browser, url: str) -> list[list[str]]:
+    """The resources on the first, second and last page of a class too large to sort, reached by the pages' own
+    links, after checking what each page says of itself: its place among the pages and the links to the others."""
+    browser.get(url)
+    heading = browser.find_element(By.ID, "instances-heading").text
+    assert heading.endswith(", page 1 of " + heading.rsplit(" ", 1)[-1]), heading
+    pages = int(heading.rsplit(" ", 1)[-1])
+    assert pages > 2, heading
+    assert "Too many to sort by name" in browser.find_element(By.CSS_SELECTOR, ".instances .note").text
+    links = {a.get_attribute("rel"): a for a in browser.find_elements(By.CSS_SELECTOR, "nav.pages a")}
+    assert set(links) == {"next", "last"}, links
+    seen = [linked(browser)]
+    follow(browser, "next")
+    assert browser.find_element(By.ID, "instances-heading").text.endswith(f", page 2 of {pages}")
+    assert {a.get_attribute("rel") for a in browser.find_elements(By.CSS_SELECTOR, "nav.pages a")} >= {"prev", "next"}
+    seen.append(linked(browser))
+    follow(browser, "previous")
+    assert linked(browser) == seen[0]
+    follow(browser, "last")
+    assert browser.find_element(By.ID, "instances-heading").text.endswith(f", page {pages} of {pages}")
+    assert "next" not in {a.get_attribute("rel") for a in browser.find_elements(By.CSS_SELECTOR, "nav.pages a")}
+    seen.append(linked(browser))
+    return seen
+
+
+def test_a_person_pages_through_a_class_too_large_to_sort(live_server, browser, monkeypatch):
+    """Past SORTED_AT_MOST instances (10,000; lowered here, the repository's classes are small) a class is listed a
+    page at a time: each page by its links, other resources on each, a full page but the last."""
+    monkeypatch.setattr(answers, "SORTED_AT_MOST", 7)
+    first, second, last = pages_walked(browser, live_server + "/browse/skos:Concept")
+    assert len(first) == len(second) == answers.PAGE_SIZE
+    assert 0 < len(last) <= answers.PAGE_SIZE
+    assert not set(first) & set(second) and not set(second) & set(last)
 
 
 PAGES = {

@@ -12,9 +12,11 @@ import io
 import re
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 import pytest
 
 from klynge.answers import browse as answers
+from klynge.catalogue import internal
 
 POLICY = "klynge:Policy"
 
@@ -116,3 +118,37 @@ def test_a_year_of_a_large_class_is_read_among_the_years_members(client, monkeyp
     assert whole["total"] > 0 and among["by_label"]
     for field in ("total", "items", "facets", "sparql"):
         assert among[field] == whole[field], field
+
+
+CLASSES = (
+    "http://www.w3.org/2004/02/skos/core#Concept",
+    "https://w3id.org/klynge/ontology#Policy",
+    "http://www.w3.org/2002/07/owl#Class",
+)
+
+
+@pytest.mark.parametrize("iri", CLASSES)
+def test_a_class_without_facets_pages_as_the_faceted_query_does(engine, iri: str) -> None:
+    """browse-class-page.rq (no facet chosen) gives each page exactly as browse-items-page.rq does, in its order."""
+    plain, faceted = internal("browse-class-page"), internal("browse-items-page")
+    class_term = ox.NamedNode(iri)
+    for offset in (0, 3, 50):
+        one = engine.select(answers.sliced(plain.sparql, 20, offset), plain.bind(**{"class": class_term}))
+        other = engine.select(answers.sliced(faceted.sparql, 20, offset), faceted.bind(**{"class": class_term}))
+        assert one == other, (iri, offset)
+        assert one or offset, iri
+
+
+@pytest.mark.parametrize("iri", CLASSES)
+def test_a_class_without_facets_lists_what_the_faceted_query_lists(engine, iri: str) -> None:
+    """browse-class-items.rq (no facet chosen) gives the rows browse-items.rq gives."""
+    class_term = ox.NamedNode(iri)
+
+    def rows(name: str) -> list[tuple[str, str]]:
+        query = internal(name)
+        return sorted(
+            (str(row["item"]), str(row.get("label")))
+            for row in engine.select(query.sparql, query.bind(**{"class": class_term}))
+        )
+
+    assert rows("browse-class-items") == rows("browse-items") != []

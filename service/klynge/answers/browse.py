@@ -397,9 +397,20 @@ def among(engine: Engine, name: str, members: set[str] | None, **terms: ox.Term)
     return engine.select(restricted_to(query.sparql, sorted(members)), query.bind(**terms))
 
 
+# A class with no facet chosen is read by the queries without the facets' filters (the same rows): the engine spent
+# time on those filters for every instance, chosen or not (EU27: page 1,000 of 810,000 participations 8.9 s, 40 ms
+# without; every one of 791 observations 0.55-0.94 s, 0.19-0.23 s without).
+WITHOUT_FACETS = {"browse-items": "browse-class-items", "browse-items-page": "browse-class-page"}
+
+
+def items_query(name: str, bound: Mapping[str, ox.Term]) -> str:
+    """The query (``sparql/{name}.rq`` or its twin without facet filters) that lists a state's instances."""
+    return WITHOUT_FACETS[name] if set(bound) == {"class"} else name
+
+
 def labelled_items(engine: Engine, bound: Mapping[str, ox.Term], members: set[str] | None = None) -> list[Item]:
     """Every instance of a state (among ``members``, if given), sorted by label (then IRI)."""
-    rows = among(engine, "browse-items", members, **bound)
+    rows = among(engine, items_query("browse-items", bound), members, **bound)
     return sorted(
         (Item(iri=row["item"].value, label=text(row.get("label"))) for row in rows),
         key=lambda item: ((item.label or item.iri).casefold(), item.iri),
@@ -429,7 +440,7 @@ def sliced(query: str, limit: int, offset: int) -> str:
 
 def page_of_items(engine: Engine, bound: Mapping[str, ox.Term], offset: int, limit: int) -> list[Item]:
     """A page of a state's instances in the order the engine reads them, each with its display label."""
-    paged = internal("browse-items-page")
+    paged = internal(items_query("browse-items-page", bound))
     rows = engine.select(sliced(paged.sparql, limit, offset), paged.bind(**bound))
     items: dict[str, Item] = {}
     for row in rows:

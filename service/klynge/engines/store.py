@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from klynge.catalogue import internal
+from klynge.catalogue import internal, with_candidates
 from klynge.engines import text_index
 from klynge.engines.base import (
     CLIENT,
@@ -128,12 +128,22 @@ class EmbeddedEngine(Engine):
         bindings: Bindings = None,
         base_iri: str | None = None,
     ) -> Results:
-        job = self._job(InspectedQuery.of(query), result_format, dataset, bindings, base_iri)
+        job = self._job(
+            self._listing_candidates(InspectedQuery.of(query), bindings), result_format, dataset, bindings, base_iri
+        )
         try:
             answer = self._pool.run(job, self.limits.timeout, client=CLIENT.get())
         except (TimeoutError, PoolBusy, WorkerLost) as error:
             raise self._failure(error) from None
         return self._results(answer)
+
+    def _listing_candidates(self, query: InspectedQuery, bindings: Bindings) -> InspectedQuery:
+        """A named query that declares ``candidates`` (``klynge.catalogue``), with the names the text index finds
+        for its bound text listed in it: the same rows, from a few names instead of every name in the graph."""
+        named = with_candidates().get(query.text)
+        if named is None or not bindings:
+            return query
+        return InspectedQuery(self.text_index().listing_candidates(named, bindings), query.inspection)
 
     async def answer_on_loop(
         self,

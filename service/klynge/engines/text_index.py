@@ -9,6 +9,13 @@ weighted by the field the text came from (a name before a definition before a lo
 
 It is built once, from the store in this process (``Engine.text_index``), before the service answers, so a
 search never scans the store with SPARQL and is complete from the first request.
+
+Beside it, a second table holds every name (``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel``,
+``dcterms:title``: any language, any subject) in lower case as the engine writes it (``LCASE``), cut into
+trigrams (FTS5's ``trigram`` tokenizer, case-sensitive: the text is lower case already), so that the names
+containing a text are found without reading every name (``names_containing``). A named query that declares
+``candidates`` (``klynge.catalogue``) gets them written into its text before the engine runs it; the query's own
+FILTER still decides every row.
 """
 
 from __future__ import annotations
@@ -17,13 +24,14 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pyoxigraph as ox
 import snowballstemmer
 
+from klynge.catalogue import NamedQuery, internal
 from klynge.rdf.namespaces import DCTERMS, KLYNGE, ORG, PROV, RDF_TYPE, RDFS, SCHEMA, SKOS
 
 # Letters that fold to two (Danish æ, ø, å as Danes write them without; German ß), before accents are stripped.
@@ -144,6 +152,16 @@ PROBE = "SELECT rowid FROM texts WHERE texts MATCH ? ORDER BY rowid LIMIT ?"
 BROAD = "SELECT iri, field, value, words FROM texts WHERE texts MATCH ? ORDER BY rowid LIMIT ?"
 
 
+# A name index lists at most this many names: past it, a text is so common that the query reads every name itself
+# (it answers as many rows: the time goes on them, not on finding them).
+MAX_CANDIDATES = 20_000
+SHORTEST_TRIGRAM = 3  # a shorter text has no trigram: the lower-case names are scanned for it
+NAMES = internal("index-names")
+LOWER_CASE = internal("lower-case")
+TRIGRAMS = "SELECT term, lower FROM names WHERE names MATCH ? LIMIT ?"
+SCAN = "SELECT term, lower FROM names WHERE instr(lower, ?) > 0 LIMIT ?"
+
+
 @dataclass(frozen=True)
 class TextMatch:
     """One resource's best matching text: the field it is in, the whole text, and the index's score (lower
@@ -174,6 +192,24 @@ class TextIndex:
         self._db.executemany("INSERT INTO texts VALUES (?, ?, ?, ?, ?, ?)", ordered)
         self._db.execute("INSERT INTO texts(texts) VALUES ('optimize')")
         self.size = self._db.execute("SELECT count(*) FROM texts").fetchone()[0]
+        self.names, self.longest_name, self._odd_names = self._index_names()
+
+    def _index_names(self) -> tuple[int, int, list[tuple[str, str]]]:
+        """The names table (the lower case, and the name in SPARQL syntax), how many names, the longest lower
+        case, and the names SQLite cannot hold as text (a NUL or an unpaired surrogate), kept apart."""
+        self._db.execute(
+            "CREATE VIRTUAL TABLE names USING fts5(lower, term UNINDEXED, tokenize = 'trigram case_sensitive 1')"
+        )
+        rows: list[tuple[str, str]] = []
+        odd: list[tuple[str, str]] = []
+        longest = 0
+        for solution in self.store.query(NAMES.sparql, use_default_graph_as_union=True):
+            name, lower = solution["name"], solution["lower"].value
+            longest = max(longest, len(lower))
+            (rows if _sqlite_text(lower) else odd).append((lower, str(name)))
+        self._db.executemany("INSERT INTO names(lower, term) VALUES (?, ?)", rows)
+        self._db.execute("INSERT INTO names(names) VALUES ('optimize')")
+        return len(rows) + len(odd), longest, odd
 
     def __len__(self) -> int:
         return self.size
@@ -195,6 +231,37 @@ class TextIndex:
             if iri not in best:
                 best[iri] = TextMatch(iri, field, value, float(position) - (1e9 if value and exact == whole else 0))
         return sorted(best.values(), key=lambda match: match.score)[:limit]
+
+    def names_containing(self, text: str) -> list[str] | None:
+        """The names (in SPARQL syntax) whose lower case contains the text's, as the engine lowers both
+        (``CONTAINS(LCASE(STR(?name)), LCASE(?text))``); None when more than ``MAX_CANDIDATES`` do."""
+        bound = {ox.Variable(name): term for name, term in LOWER_CASE.bind(text=ox.Literal(text)).items()}
+        (solution,) = self.store.query(LOWER_CASE.sparql, substitutions=bound)
+        lower = solution["lower"].value
+        if len(lower) > self.longest_name:
+            return []
+        found: list[tuple[str, str]] = [(term, named) for named, term in self._odd_names if lower in named]
+        if _sqlite_text(lower):
+            if len(lower) >= SHORTEST_TRIGRAM:
+                sql, needle = TRIGRAMS, '"' + lower.replace('"', '""') + '"'
+            else:
+                sql, needle = SCAN, lower
+            with self._lock:
+                found += self._db.execute(sql, (needle, MAX_CANDIDATES + 1)).fetchall()
+        if len(found) > MAX_CANDIDATES:  # counted before the check below: the LIMIT may have left names out
+            return None
+        return [term for term, named in found if lower in named]  # the trigrams' answer, checked as CONTAINS does
+
+    def listing_candidates(self, query: NamedQuery, bindings: Mapping[str, ox.Term]) -> str:
+        """The text of a query that declares ``candidates`` (``klynge.catalogue``), with the names each may take
+        listed where the index can list them (its parameter bound, few enough names); as written elsewhere."""
+        text = query.sparql
+        for candidates in sorted(query.candidates, key=lambda c: -c.at):  # from the end: the earlier offsets hold
+            term = bindings.get(candidates.parameter)
+            names = self.names_containing(term.value) if isinstance(term, ox.Literal) else None
+            if names is not None:
+                text = candidates.listed(text, names)
+        return text
 
     def label(self, iri: str) -> str | None:
         """A resource's display label."""
@@ -225,6 +292,17 @@ def _preference(kind: str) -> int:
     """Which of two types with one local name to show: the klynge ontology's, then W3C ORG's, SKOS, schema.org,
     PROV, then any other."""
     return next((n for n, namespace in enumerate(PREFERRED) if kind.startswith(namespace)), len(PREFERRED))
+
+
+def _sqlite_text(value: str) -> bool:
+    """Whether SQLite holds the text as it is: UTF-8 without NUL (a NUL ends a text for its functions)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _rows(texts: Iterable[tuple[str, Field, str]]) -> Iterator[tuple[str, str, str, str, float, str]]:

@@ -19,12 +19,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from klynge.answers import browse as answers
 from klynge.answers.as_of import FIRST_YEAR, LAST_YEAR
-from klynge.engines.base import Engine
+from klynge.engines.base import Engine, QueryError
 from klynge.rdf import formats
 from klynge.rdf.namespaces import expand
 from klynge.web import page_kinds, statuses
 from klynge.web.dependencies import EngineDep
-from klynge.web.engine_errors import EngineErrorRoute
+from klynge.web.engine_errors import EngineErrorRoute, answer_for
 from klynge.web.negotiation import negotiate
 from klynge.web.request_errors import single_values
 from klynge.web.templating import templates
@@ -195,7 +195,8 @@ def browse_class_page(
     request: Request, engine: EngineDep, key: ClassKey, year: Year = None, page: Page = 1, release: Release = None
 ) -> HTMLResponse:
     """A class's instances in one facet state, its facets with counts, and the state as SPARQL; a state that
-    cannot be answered is a page saying why (a 404 is the site's not-found page)."""
+    cannot be answered (or that the engine failed to answer in time) is a page saying why, not the API's JSON (a
+    404 is the site's not-found page)."""
     try:
         answer = state(request, engine, key, year, page)
     except HTTPException as error:
@@ -203,6 +204,12 @@ def browse_class_page(
             raise
         context = {"message": error.detail, "back": f"/browse/{key}"}
         return templates.TemplateResponse(request, "browse_error.html", context, status_code=400)
+    except QueryError as error:
+        failed = answer_for(error)
+        said = {"message": failed.message, "back": f"/browse/{key}"}
+        return templates.TemplateResponse(
+            request, "browse_error.html", said, status_code=failed.status, headers=failed.headers
+        )
     base = f"/browse/{answer.key}"
     context = {
         "answer": answer,
