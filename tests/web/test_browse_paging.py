@@ -17,6 +17,7 @@ import pytest
 
 from klynge.answers import browse as answers
 from klynge.catalogue import internal
+from klynge.web.templating import templates
 
 POLICY = "klynge:Policy"
 
@@ -152,3 +153,10 @@ def test_a_class_without_facets_lists_what_the_faceted_query_lists(engine, iri: 
         )
 
     assert rows("browse-class-items") == rows("browse-items") != []
+
+
+def test_a_pages_counts_are_written_in_groups_of_three_digits() -> None:
+    """At EU27 a class has 810,000 instances on 16,200 pages: the browse pages write them as a reader reads them."""
+    written = templates.env.from_string("{{ total | grouped }} resources, page 1 of {{ pages | grouped }}")
+    assert written.render(total=810000, pages=16200) == "810,000 resources, page 1 of 16,200"
+    assert written.render(total=7, pages=1) == "7 resources, page 1 of 1"

@@ -82,6 +82,7 @@ def marked(passage: str, highlights: list[tuple[int, int]]) -> Markup:
 
 
 templates.env.filters["href"] = href
+templates.env.filters["grouped"] = "{:,}".format  # 810,000 resources, page 1 of 16,200: digits in groups of three
 templates.env.filters["marked"] = marked
 templates.env.filters["iri"] = ox.NamedNode  # an answer's IRI string as a term, for the term() macro
 templates.env.filters["short_name"] = short_name
