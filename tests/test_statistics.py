@@ -147,6 +147,18 @@ def test_a_second_load_counts_the_whole_store_again(synthetic: ox.Store, tmp_pat
     assert len(extended) > figures["dataset"].triples  # the two files state some triples both: counted once
 
 
+def test_the_engine_counts_the_entities_where_many_subjects_lie_outside_the_uri_space(
+    synthetic: ox.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python holds the subjects outside the URI space up to a bound (the entities are the others); beyond it,
+    the engine counts the entities."""
+    monkeypatch.setattr(counting, "OUTSIDE_HELD", 10)
+    store = copied(synthetic)
+    assert counting.Noted.of(store).outside is None
+    counting.publish(store)
+    assert served(store) == scanned(store)
+
+
 def test_a_store_built_before_the_statistics_is_answered_by_the_scans(synthetic: ox.Store) -> None:
     older = copied(synthetic)
     older.remove_graph(counting.STATISTICS_GRAPH)

@@ -163,14 +163,14 @@ def build(staging: Path, files: list[Path], previous: Path | None = None) -> tup
             ox.serialize(older, output=str(dumped), format=ox.RdfFormat.N_QUADS)
             kept.append(file_source(dumped, "k", None))
         read = kept + sources(default_sources() + files, Path(scratch))
-        examples = statistics.Examples()
-        writing(staging, lambda store: load_published(store, read, examples.noting))
+        noted = statistics.Noted()
+        writing(staging, lambda store: load_published(store, read, noted.noting))
     # The VoID statistics are counted on a read-only handle: while a read-write one is open, RocksDB compacts
     # the files the bulk write left, and its compacted files are larger (an EU27 store of 1.9 GiB grew to 3.8
     # while the counts ran). Only their few quads are written afterwards. The counts per graph give the quads
     # stored and derived, which counting again would cost seconds at EU27.
     frozen = ox.Store.read_only(str(staging))
-    description = statistics.described(frozen, examples)
+    description = statistics.described(frozen, noted)
     unnamed = sum(1 for _ in frozen.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     del frozen
     counted = description.quads

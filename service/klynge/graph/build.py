@@ -578,9 +578,9 @@ def load_published(
     """Write the published graph of the sources into an empty store on disk in one bulk write, as the engine's
     own loader would write the same quads: the sources and what the Derivation derives from them (the
     participation statistics and the inferred graph). Several bulk writes would leave RocksDB overlapping files
-    to compact into a store larger by half. ``noting`` sees every quad on its way in (``klynge load`` notes the
-    VoID statistics' examples there, ``statistics.Examples``, and counts the rest once this handle is closed:
-    ``engines.disk_store.build``)."""
+    to compact into a store larger by half. ``noting`` sees every quad on its way in (``klynge load`` notes
+    there what the VoID statistics would read every subject's IRI for, ``statistics.Noted``, and counts the rest
+    once this handle is closed: ``engines.disk_store.build``)."""
     stated = with_axioms(read)
     derivation = Derivation(stated)
     derived = derivation.derived(stated, keep=True)

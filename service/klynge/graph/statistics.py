@@ -43,8 +43,8 @@ DATASET = ox.NamedNode(NODE + "dataset")  # every graph but kg:void
 DATA = ox.NamedNode(NODE + "data")  # every graph but kg:void and the ontology's: the data the ontology page counts
 URI_SPACE = KID.iri  # void:entities counts the resources under it
 ONTOLOGY_NAMESPACE = KLYNGE.iri
-SUBJECTS = internal("count-subjects")
-OBJECTS = internal("count-objects")
+RESOURCES = internal("count-subjects-objects")
+ENTITIES = internal("count-entities")
 GRAPH_PROPERTIES = internal("count-graph-properties")
 GRAPH_CLASSES = internal("count-graph-classes")
 PROPERTY_TRIPLES = internal("count-property-triples")
@@ -83,34 +83,47 @@ def ontology_term(term: ox.Term) -> bool:
 
 
 NO_EXAMPLE = ""  # a term with a subject that is no IRI: the scans' MIN(STR(?s)) has no value, so no example
+OUTSIDE_HELD = 500_000  # subjects outside the URI space held at most (~75 MB); beyond, the engine counts entities
 
 
 @dataclass
-class Examples:
-    """The first subject (by IRI) of each klynge property and of each klynge class's resources, in every graph
-    but the ontology's: the ontology page's example of each term (the scans' ``MIN(STR(?s))``, which read the
-    IRI of every subject of every quad: 30 s of CPU at EU27). Noted in Python from quads that stream past
-    anyway (``noting``), where each term is already a string; a quad that streams past twice changes nothing."""
+class Noted:
+    """What is counted in Python from the quads that stream into the store anyway (``noting``), where every term
+    is already a string, instead of by scans that read the IRI of every subject from the store (at EU27, 30 s of
+    CPU for the examples, 37 s for the entities). A quad that streams past twice changes nothing.
+
+    ``properties`` and ``classes``: the first subject (by IRI) of each klynge property and of each klynge
+    class's resources in every graph but the ontology's, the ontology page's example of each term (the scans'
+    ``MIN(STR(?s))``). ``outside``: the distinct subjects that are not IRIs in the URI space (a few hundred, the
+    ontology's terms, the graphs' own nodes, blank nodes), so that the entities are the distinct subjects less
+    these; None where there were more than OUTSIDE_HELD."""
 
     properties: dict[ox.Term, str] = field(default_factory=dict)
     classes: dict[ox.Term, str] = field(default_factory=dict)
+    outside: set[ox.Term] | None = field(default_factory=set)
 
     @classmethod
-    def of(cls, store: ox.Store) -> Examples:
-        """The examples of a store's quads, read once (an in-memory store: decoding every quad of one on disk
-        costs more than the scans)."""
-        examples = cls()
-        for _ in examples.noting(store):
+    def of(cls, store: ox.Store) -> Noted:
+        """What a store's quads give, read once (an in-memory store: decoding every quad of one on disk costs
+        more than the scans)."""
+        noted = cls()
+        for _ in noted.noting(store):
             pass
-        return examples
+        return noted
 
     def noting(self, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
         """The quads, unchanged, each noted as it passes: called for every quad a load writes, so plain loops;
         the graph is read only for a quad that would change an example."""
         kinds: dict[ox.Term, dict[ox.Term, str] | None] = {}  # predicate: the examples it gives, or None
         class_kinds: dict[ox.Term, bool] = {}  # object of rdf:type: a klynge class
-        iri = ox.NamedNode
+        iri, space, outside = ox.NamedNode, URI_SPACE, self.outside
         for quad in quads:
+            subject = quad.subject
+            name = subject.value if type(subject) is iri else None
+            if outside is not None and (name is None or not name.startswith(space)):
+                outside.add(subject)
+                if len(outside) > OUTSIDE_HELD:
+                    self.outside = outside = None
             predicate = quad.predicate
             try:
                 found = kinds[predicate]
@@ -129,10 +142,8 @@ class Examples:
                     if not ours:
                         yield quad
                         continue
-                subject = quad.subject
                 first = found.get(term)
-                if type(subject) is iri:
-                    name = subject.value
+                if name is not None:
                     if (first is None or (first and name < first)) and quad.graph_name != ONTOLOGY_GRAPH:
                         found[term] = name
                 elif first != NO_EXAMPLE and quad.graph_name != ONTOLOGY_GRAPH:
@@ -207,22 +218,30 @@ class Counts:
         return found
 
 
-def dataset_triples(store: ox.Store, counts: Counts) -> Iterator[ox.Triple]:
+def entities_counted(store: ox.Store, subjects: int, noted: Noted) -> int:
+    """The distinct subjects in the URI space: those less the ones noted outside it, else counted by the engine."""
+    if noted.outside is not None:
+        return subjects - len(noted.outside)
+    found = select(store, ENTITIES.sparql, space=ox.Literal(URI_SPACE))
+    return int(found[0]["entities"].value) if found else 0
+
+
+def dataset_triples(store: ox.Store, counts: Counts, noted: Noted) -> Iterator[ox.Triple]:
     """The dataset's figures and its class and property partitions (over the union of the graphs)."""
-    (subjects,) = select(store, SUBJECTS.sparql, space=ox.Literal(URI_SPACE)) or [{}]
-    (objects,) = select(store, OBJECTS.sparql)
+    (resources,) = select(store, RESOURCES.sparql)
+    subjects = int(resources["subjects"].value)
     properties = sorted(counts.property_triples(store).items(), key=lambda item: item[0].value)
     classes = sorted(
         ((cls, n) for cls, n in counts.class_entities.items() if isinstance(cls, ox.NamedNode)),
         key=lambda item: item[0].value,
     )
     yield ox.Triple(DATASET, VOID.triples, integer(sum(triples for _, triples in properties)))
-    yield ox.Triple(DATASET, VOID.distinctSubjects, integer(int(subjects["subjects"].value) if subjects else 0))
-    yield ox.Triple(DATASET, VOID.distinctObjects, integer(int(objects["objects"].value)))
+    yield ox.Triple(DATASET, VOID.distinctSubjects, integer(subjects))
+    yield ox.Triple(DATASET, VOID.distinctObjects, integer(int(resources["objects"].value)))
     yield ox.Triple(DATASET, VOID.properties, integer(len(properties)))
     yield ox.Triple(DATASET, VOID.classes, integer(len(classes)))
     yield ox.Triple(DATASET, VOID.uriSpace, ox.Literal(URI_SPACE))
-    yield ox.Triple(DATASET, VOID.entities, integer(int(subjects["entities"].value) if subjects else 0))
+    yield ox.Triple(DATASET, VOID.entities, integer(entities_counted(store, subjects, noted)))
     for cls, entities in classes:
         partition = ox.NamedNode(NODE + f"class/{slug(cls.value)}")
         yield ox.Triple(DATASET, VOID.classPartition, partition)
@@ -260,7 +279,7 @@ def graph_slug(graph: ox.NamedNode) -> str:
     return "iri/" + hashlib.sha256(graph.value.encode()).hexdigest()[:16]
 
 
-def data_triples(store: ox.Store, counts: Counts, examples: Examples) -> Iterator[ox.Triple]:
+def data_triples(store: ox.Store, counts: Counts, noted: Noted) -> Iterator[ox.Triple]:
     """The data without the ontology: how many resources have each klynge class, with the first (by IRI) as
     an example, and the first subject (by IRI) of each klynge property, for the ontology page."""
     yield ox.Triple(DATASET, VOID.subset, DATA)
@@ -273,9 +292,9 @@ def data_triples(store: ox.Store, counts: Counts, examples: Examples) -> Iterato
         yield ox.Triple(DATA, VOID.classPartition, partition)
         yield ox.Triple(partition, VOID["class"], cls)
         yield ox.Triple(partition, VOID.entities, integer(entities))
-        if example := examples.classes.get(cls):  # none where a resource of it is no IRI, as the scan has none
+        if example := noted.classes.get(cls):  # none where a resource of it is no IRI, as the scan has none
             yield ox.Triple(partition, VOID.exampleResource, ox.NamedNode(example))
-    for term, example in sorted(examples.properties.items(), key=lambda item: item[0].value):
+    for term, example in sorted(noted.properties.items(), key=lambda item: item[0].value):
         if not example:
             continue  # a subject of it is no IRI: the scan's MIN(STR(?s)) has no value
         assert isinstance(term, ox.NamedNode)
@@ -294,12 +313,12 @@ class Description:
     graph_sizes: dict[ox.NamedNode, int]
 
 
-def described(store: ox.Store, examples: Examples | None = None) -> Description:
-    """The statistics of the store's graphs but ``kg:void``; ``examples`` noted as its quads were written (else
-    noted from the store, which should then be in memory)."""
+def described(store: ox.Store, noted: Noted | None = None) -> Description:
+    """The statistics of the store's graphs but ``kg:void``; ``noted`` from its quads as they were written (else
+    from the store, which should then be in memory)."""
     counts = Counts.of(store)
-    examples = examples if examples is not None else Examples.of(store)
-    found = [*dataset_triples(store, counts), *graph_triples(counts), *data_triples(store, counts, examples)]
+    noted = noted if noted is not None else Noted.of(store)
+    found = [*dataset_triples(store, counts, noted), *graph_triples(counts), *data_triples(store, counts, noted)]
     quads = [ox.Quad(t.subject, t.predicate, t.object, STATISTICS_GRAPH) for t in found]
     return Description(quads, counts.graph_sizes)
 
