@@ -467,7 +467,7 @@ def materialise(store: ox.Store, scratch: Path | None = None, *, described: bool
     terms and each resource's display label to a store that holds the sources; return the quads derived.
     ``scratch`` is not needed any more (nothing is written beside the store); callers may still pass it.
     ``described``: count the whole-graph VoID statistics too (``klynge.graph.statistics``; a graph built only
-    to be validated needs none, and at EU27 they cost a minute and a half of CPU).
+    to be validated needs none; counted here, on a store in memory, they read every quad once in Python).
 
     The standard vocabularies' axioms take part but are not added, so the published graph holds what they
     entail for klynge's resources, not the vocabularies themselves. A store on disk is better built in one
