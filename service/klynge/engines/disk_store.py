@@ -163,17 +163,21 @@ def build(staging: Path, files: list[Path], previous: Path | None = None) -> tup
             ox.serialize(older, output=str(dumped), format=ox.RdfFormat.N_QUADS)
             kept.append(file_source(dumped, "k", None))
         read = kept + sources(default_sources() + files, Path(scratch))
-        added = writing(staging, lambda store: load_published(store, read))
+        noted = statistics.Noted()
+        writing(staging, lambda store: load_published(store, read, noted.noting))
     # The VoID statistics are counted on a read-only handle: while a read-write one is open, RocksDB compacts
     # the files the bulk write left, and its compacted files are larger (an EU27 store of 1.9 GiB grew to 3.8
-    # while the counts ran). Only their few quads are written afterwards.
+    # while the counts ran). Only their few quads are written afterwards. The counts per graph give the quads
+    # stored and derived, which counting again would cost seconds at EU27.
     frozen = ox.Store.read_only(str(staging))
-    counted = statistics.described(frozen)
-    quads = len(frozen) + len(counted)
-    added += len(counted)
+    description = statistics.described(frozen, noted)
+    unnamed = sum(1 for _ in frozen.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     del frozen
+    counted = description.quads
     writing(staging, lambda store: store.extend(counted))
-    return quads, added
+    sizes = description.graph_sizes
+    derived = sum(sizes.get(graph, 0) for graph in DERIVED_GRAPHS if isinstance(graph, ox.NamedNode))
+    return sum(sizes.values()) + unnamed + len(counted), derived + len(counted)
 
 
 def writing(folder: Path, write: Callable[[ox.Store], T]) -> T:
