@@ -14,7 +14,10 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from klynge.engines.store import EmbeddedEngine
+from klynge.graph import statistics
 from klynge.resources import asset_dir
+from klynge.web.ontology_doc import Ref, TermDoc, add_usage
 
 KLYNGE = rdflib.Namespace("https://w3id.org/klynge/ontology#")
 KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
@@ -102,3 +105,23 @@ def test_examples_are_statements_of_the_data(sections, engine):
         subject, term = ox.NamedNode("https://w3id.org/klynge" + found.group(1)), ox.NamedNode(str(KLYNGE[name]))
         assert engine.ask(f"ASK {{ GRAPH ?g {{ {subject} ?p ?o FILTER(?p = {term} || ?o = {term}) }} }}", {}), name
     assert examples > 80
+
+
+@pytest.mark.parametrize("counted", [False, True], ids=["scanned", "counted at load"])
+def test_a_class_whose_resources_are_all_blank_nodes_has_its_count_and_no_example(counted):
+    """A user's data may type only blank nodes with a klynge class: the page counts them and shows no example (an
+    example is a resource a reader can open), from the scan and from the statistics counted at load alike."""
+    cls = str(KLYNGE.Cluster)
+    store = ox.Store()
+    data = ox.NamedNode("https://w3id.org/klynge/graph/user-data")
+    for _ in range(2):
+        store.add(ox.Quad(ox.BlankNode(), ox.NamedNode(str(RDF.type)), ox.NamedNode(cls), data))
+    if counted:
+        statistics.publish(store)
+    terms = {cls: TermDoc(Ref(cls, "cluster organisation", True), "class")}
+    engine = EmbeddedEngine(store)
+    try:
+        add_usage(engine, terms)
+    finally:
+        engine.close()
+    assert terms[cls].uses == 2 and terms[cls].example is None

@@ -327,7 +327,8 @@ def add_usage(engine: Engine, terms: dict[str, TermDoc]) -> None:
         term = terms.get(row["term"].value)
         if term is not None:
             term.uses = int(row["uses"].value)
-            term.example = (row["example"].value, RDF + "type", ox.NamedNode(term.ref.iri))
+            if "example" in row:  # none where every resource of the class is a blank node
+                term.example = (row["example"].value, RDF + "type", ox.NamedNode(term.ref.iri))
 
 
 def group(terms: Iterable[TermDoc]) -> dict[str, list[TermDoc]]:
