@@ -258,15 +258,18 @@ def dataset_triples(store: ox.Store, counts: Counts, noted: Noted) -> Iterator[o
 
 def graph_triples(counts: Counts) -> Iterator[ox.Triple]:
     """Each named graph as a subset of the dataset, with its triples per property."""
-    for graph in sorted(counts.graph_sizes, key=lambda graph: graph.value):
-        subset = ox.NamedNode(NODE + f"graph/{graph_slug(graph)}")
+    subsets = {
+        graph: ox.NamedNode(NODE + f"graph/{graph_slug(graph)}")
+        for graph in sorted(counts.graph_sizes, key=lambda graph: graph.value)
+    }
+    for graph, subset in subsets.items():
         yield ox.Triple(DATASET, VOID.subset, subset)
         yield ox.Triple(subset, SD.name, graph)
     for prop, graphs in counts.properties.items():
         assert isinstance(prop, ox.NamedNode)
         for graph, triples in graphs.items():
-            partition = ox.NamedNode(NODE + f"graph/{graph_slug(graph)}/property/{slug(prop.value)}")
-            subset = ox.NamedNode(NODE + f"graph/{graph_slug(graph)}")
+            subset = subsets[graph]
+            partition = ox.NamedNode(f"{subset.value}/property/{slug(prop.value)}")
             yield ox.Triple(subset, VOID.propertyPartition, partition)
             yield ox.Triple(partition, VOID.property, prop)
             yield ox.Triple(partition, VOID.triples, integer(triples))
